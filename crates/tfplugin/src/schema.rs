@@ -1,0 +1,323 @@
+//! Schemas: what a provider, resource or data source accepts and returns,
+//! with the plan behaviour of each attribute declared beside it.
+//!
+//! ```
+//! use tfplugin::schema::{Attribute, Block};
+//! use tfplugin::value::Type;
+//!
+//! let block = Block::new("A managed database.")
+//!     .attribute(Attribute::new("name", Type::String).required().requires_replace())
+//!     .attribute(Attribute::new("id", Type::String).computed().use_state_for_unknown());
+//! assert!(block.attribute_named("name").unwrap().requires_replace);
+//! ```
+
+use std::collections::BTreeMap;
+
+use crate::value::{Type, Value};
+
+/// A versioned schema. Bump `version` and add an upgrader when stored state
+/// written by an older version would no longer decode.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    pub fn new(block: Block) -> Schema {
+        Schema { version: 0, block }
+    }
+
+    pub fn with_version(mut self, version: i64) -> Schema {
+        self.version = version;
+        self
+    }
+}
+
+/// A configuration block: attributes and nested blocks.
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+    /// Markdown.
+    pub description: String,
+    pub deprecated: bool,
+}
+
+impl Block {
+    pub fn new(description: impl Into<String>) -> Block {
+        Block {
+            description: description.into(),
+            ..Block::default()
+        }
+    }
+
+    pub fn attribute(mut self, attribute: Attribute) -> Block {
+        self.attributes.push(attribute);
+        self
+    }
+
+    pub fn attributes(mut self, attributes: impl IntoIterator<Item = Attribute>) -> Block {
+        self.attributes.extend(attributes);
+        self
+    }
+
+    pub fn block(mut self, block: NestedBlock) -> Block {
+        self.blocks.push(block);
+        self
+    }
+
+    pub fn attribute_named(&self, name: &str) -> Option<&Attribute> {
+        self.attributes
+            .iter()
+            .find(|attribute| attribute.name == name)
+    }
+
+    pub fn block_named(&self, name: &str) -> Option<&NestedBlock> {
+        self.blocks.iter().find(|block| block.type_name == name)
+    }
+
+    /// The object type of this block's values.
+    pub fn value_type(&self) -> Type {
+        let mut attributes: BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|attribute| (attribute.name.clone(), attribute.value_type()))
+            .collect();
+        for block in &self.blocks {
+            let inner = block.block.value_type();
+            let ty = match block.nesting {
+                BlockNesting::Single => inner,
+                BlockNesting::List => Type::list(inner),
+                BlockNesting::Set => Type::set(inner),
+            };
+            attributes.insert(block.type_name.clone(), ty);
+        }
+        Type::Object(attributes)
+    }
+}
+
+/// How often a nested block may appear and how its values are collected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockNesting {
+    Single,
+    List,
+    Set,
+}
+
+#[derive(Clone, Debug)]
+pub struct NestedBlock {
+    pub type_name: String,
+    pub block: Block,
+    pub nesting: BlockNesting,
+    pub min_items: i64,
+    pub max_items: i64,
+}
+
+impl NestedBlock {
+    /// A block written at most once, as `name { ... }`, stored as a list of
+    /// zero or one element: the shape the official provider uses for
+    /// `*_user_config`, so existing HCL keeps working.
+    pub fn list_max_one(type_name: impl Into<String>, block: Block) -> NestedBlock {
+        NestedBlock {
+            type_name: type_name.into(),
+            block,
+            nesting: BlockNesting::List,
+            min_items: 0,
+            max_items: 1,
+        }
+    }
+
+    pub fn list(type_name: impl Into<String>, block: Block) -> NestedBlock {
+        NestedBlock {
+            type_name: type_name.into(),
+            block,
+            nesting: BlockNesting::List,
+            min_items: 0,
+            max_items: 0,
+        }
+    }
+
+    pub fn set(type_name: impl Into<String>, block: Block) -> NestedBlock {
+        NestedBlock {
+            type_name: type_name.into(),
+            block,
+            nesting: BlockNesting::Set,
+            min_items: 0,
+            max_items: 0,
+        }
+    }
+
+    pub fn single(type_name: impl Into<String>, block: Block) -> NestedBlock {
+        NestedBlock {
+            type_name: type_name.into(),
+            block,
+            nesting: BlockNesting::Single,
+            min_items: 0,
+            max_items: 0,
+        }
+    }
+
+    pub fn min_items(mut self, min: i64) -> NestedBlock {
+        self.min_items = min;
+        self
+    }
+}
+
+/// How the objects of a nested attribute are collected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectNesting {
+    Single,
+    List,
+    Set,
+    Map,
+}
+
+/// An attribute's value type: a plain type, or nested attributes (which,
+/// unlike a plain object type, keep per-field flags such as `sensitive`).
+#[derive(Clone, Debug)]
+pub enum AttributeKind {
+    Plain(Type),
+    Nested {
+        nesting: ObjectNesting,
+        attributes: Vec<Attribute>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    pub name: String,
+    pub kind: AttributeKind,
+    /// Markdown.
+    pub description: String,
+    pub required: bool,
+    pub optional: bool,
+    pub computed: bool,
+    pub sensitive: bool,
+    pub write_only: bool,
+    pub deprecated: bool,
+    /// A change to this attribute destroys and recreates the resource.
+    pub requires_replace: bool,
+    /// While unconfigured, keep the value from state instead of planning it
+    /// as unknown (for values that never change after create, such as ids).
+    pub use_state_for_unknown: bool,
+    /// The value planned when the configuration leaves the attribute unset.
+    pub default: Option<Value>,
+}
+
+impl Attribute {
+    /// A new attribute; call one of [`Attribute::required`],
+    /// [`Attribute::optional`] or [`Attribute::computed`] next.
+    pub fn new(name: impl Into<String>, ty: Type) -> Attribute {
+        Attribute::of_kind(name, AttributeKind::Plain(ty))
+    }
+
+    /// An attribute holding nested attributes.
+    pub fn nested(
+        name: impl Into<String>,
+        nesting: ObjectNesting,
+        attributes: Vec<Attribute>,
+    ) -> Attribute {
+        Attribute::of_kind(
+            name,
+            AttributeKind::Nested {
+                nesting,
+                attributes,
+            },
+        )
+    }
+
+    fn of_kind(name: impl Into<String>, kind: AttributeKind) -> Attribute {
+        Attribute {
+            name: name.into(),
+            kind,
+            description: String::new(),
+            required: false,
+            optional: false,
+            computed: false,
+            sensitive: false,
+            write_only: false,
+            deprecated: false,
+            requires_replace: false,
+            use_state_for_unknown: false,
+            default: None,
+        }
+    }
+
+    pub fn required(mut self) -> Attribute {
+        self.required = true;
+        self
+    }
+
+    pub fn optional(mut self) -> Attribute {
+        self.optional = true;
+        self
+    }
+
+    pub fn computed(mut self) -> Attribute {
+        self.computed = true;
+        self
+    }
+
+    pub fn sensitive(mut self) -> Attribute {
+        self.sensitive = true;
+        self
+    }
+
+    pub fn write_only(mut self) -> Attribute {
+        self.write_only = true;
+        self
+    }
+
+    pub fn deprecated(mut self) -> Attribute {
+        self.deprecated = true;
+        self
+    }
+
+    pub fn requires_replace(mut self) -> Attribute {
+        self.requires_replace = true;
+        self
+    }
+
+    pub fn use_state_for_unknown(mut self) -> Attribute {
+        self.use_state_for_unknown = true;
+        self
+    }
+
+    /// Sets the default, which makes the attribute optional and computed
+    /// (Terraform requires that of any attribute the provider fills in).
+    pub fn default(mut self, value: Value) -> Attribute {
+        self.default = Some(value);
+        self.optional = true;
+        self.computed = true;
+        self
+    }
+
+    pub fn description(mut self, text: impl Into<String>) -> Attribute {
+        self.description = text.into();
+        self
+    }
+
+    pub fn value_type(&self) -> Type {
+        match &self.kind {
+            AttributeKind::Plain(ty) => ty.clone(),
+            AttributeKind::Nested {
+                nesting,
+                attributes,
+            } => {
+                let object = Type::Object(
+                    attributes
+                        .iter()
+                        .map(|attribute| (attribute.name.clone(), attribute.value_type()))
+                        .collect(),
+                );
+                match nesting {
+                    ObjectNesting::Single => object,
+                    ObjectNesting::List => Type::list(object),
+                    ObjectNesting::Set => Type::set(object),
+                    ObjectNesting::Map => Type::map(object),
+                }
+            }
+        }
+    }
+}

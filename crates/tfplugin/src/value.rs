@@ -1,0 +1,982 @@
+//! Terraform's value model (cty): types, values and their two wire encodings.
+//!
+//! Values travel as msgpack during planning and applying, and as JSON when
+//! Terraform hands stored state to `UpgradeResourceState`. Neither encoding
+//! carries types except at `dynamic` positions, so every decode and encode
+//! here is driven by the [`Type`] the schema implies.
+//!
+//! Numbers are kept as their exact decimal text ([`Number`]) so that a value
+//! Terraform sends is never silently rounded through `f64`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::diag::{AttributePath, PathStep};
+
+/// A cty type constraint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    String,
+    Number,
+    Bool,
+    /// Any type; values at such a position carry their concrete type.
+    Dynamic,
+    List(Box<Type>),
+    Set(Box<Type>),
+    Map(Box<Type>),
+    Object(BTreeMap<String, Type>),
+    Tuple(Vec<Type>),
+}
+
+impl Type {
+    pub fn list(element: Type) -> Type {
+        Type::List(Box::new(element))
+    }
+
+    pub fn set(element: Type) -> Type {
+        Type::Set(Box::new(element))
+    }
+
+    pub fn map(element: Type) -> Type {
+        Type::Map(Box::new(element))
+    }
+
+    pub fn object<'a>(attributes: impl IntoIterator<Item = (&'a str, Type)>) -> Type {
+        Type::Object(
+            attributes
+                .into_iter()
+                .map(|(name, ty)| (name.to_owned(), ty))
+                .collect(),
+        )
+    }
+
+    /// The JSON type constraint syntax Terraform uses in schemas and in
+    /// dynamic values.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{Value as J, json};
+        match self {
+            Type::String => J::from("string"),
+            Type::Number => J::from("number"),
+            Type::Bool => J::from("bool"),
+            Type::Dynamic => J::from("dynamic"),
+            Type::List(element) => json!(["list", element.to_json()]),
+            Type::Set(element) => json!(["set", element.to_json()]),
+            Type::Map(element) => json!(["map", element.to_json()]),
+            Type::Object(attributes) => {
+                let attributes: serde_json::Map<String, J> = attributes
+                    .iter()
+                    .map(|(name, ty)| (name.clone(), ty.to_json()))
+                    .collect();
+                json!(["object", attributes])
+            }
+            Type::Tuple(elements) => {
+                json!([
+                    "tuple",
+                    elements.iter().map(Type::to_json).collect::<Vec<_>>()
+                ])
+            }
+        }
+    }
+
+    /// Parses the JSON type constraint syntax. Optional-attribute markers
+    /// (a third element of an object type) are accepted and ignored: they
+    /// only matter to Terraform's own type conversion.
+    pub fn from_json(json: &serde_json::Value) -> Result<Type, String> {
+        use serde_json::Value as J;
+        match json {
+            J::String(name) => match name.as_str() {
+                "string" => Ok(Type::String),
+                "number" => Ok(Type::Number),
+                "bool" => Ok(Type::Bool),
+                "dynamic" => Ok(Type::Dynamic),
+                other => Err(format!("unknown primitive type {other:?}")),
+            },
+            J::Array(parts) if parts.len() >= 2 => {
+                let kind = parts[0].as_str().ok_or("type kind must be a string")?;
+                match (kind, &parts[1]) {
+                    ("list", element) => Ok(Type::list(Type::from_json(element)?)),
+                    ("set", element) => Ok(Type::set(Type::from_json(element)?)),
+                    ("map", element) => Ok(Type::map(Type::from_json(element)?)),
+                    ("object", J::Object(attributes)) => Ok(Type::Object(
+                        attributes
+                            .iter()
+                            .map(|(name, ty)| Ok((name.clone(), Type::from_json(ty)?)))
+                            .collect::<Result<_, String>>()?,
+                    )),
+                    ("tuple", J::Array(elements)) => Ok(Type::Tuple(
+                        elements
+                            .iter()
+                            .map(Type::from_json)
+                            .collect::<Result<_, _>>()?,
+                    )),
+                    (other, _) => Err(format!("malformed {other:?} type")),
+                }
+            }
+            other => Err(format!("malformed type constraint {other}")),
+        }
+    }
+}
+
+/// A number as exact decimal text, e.g. `"42"`, `"-0.5"`, `"1e+400"`-free
+/// plain notation where Terraform sends it that way.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Number(String);
+
+impl Number {
+    /// Accepts decimal text as JSON would write it; rejects anything else.
+    pub fn parse(text: &str) -> Option<Number> {
+        let ok = serde_json::from_str::<serde_json::Number>(text).is_ok();
+        ok.then(|| Number(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        self.0.parse().ok()
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        self.0.parse().ok()
+    }
+}
+
+impl From<i64> for Number {
+    fn from(value: i64) -> Number {
+        Number(value.to_string())
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A cty value. Nulls and unknowns are untyped here: their type comes from
+/// the schema position they occupy, except at `dynamic` positions, where
+/// [`Value::Dynamic`] records it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Value {
+    #[default]
+    Null,
+    /// Not known until apply. Refinements Terraform attached (msgpack
+    /// extension 12) are kept byte for byte so they round-trip unchanged.
+    Unknown(Option<Vec<u8>>),
+    String(String),
+    Number(Number),
+    Bool(bool),
+    List(Vec<Value>),
+    Set(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Object(BTreeMap<String, Value>),
+    Tuple(Vec<Value>),
+    /// A value at a `dynamic` position together with its concrete type.
+    Dynamic(Type, Box<Value>),
+}
+
+const UNKNOWN_EXT: i8 = 0;
+const REFINED_UNKNOWN_EXT: i8 = 12;
+
+impl Value {
+    pub fn unknown() -> Value {
+        Value::Unknown(None)
+    }
+
+    pub fn string(text: impl Into<String>) -> Value {
+        Value::String(text.into())
+    }
+
+    pub fn number(number: impl Into<Number>) -> Value {
+        Value::Number(number.into())
+    }
+
+    /// `Some(text)` as a string value, `None` as null.
+    pub fn opt_string(text: Option<impl Into<String>>) -> Value {
+        text.map_or(Value::Null, |text| Value::String(text.into()))
+    }
+
+    /// `Some(n)` as a number value, `None` as null.
+    pub fn opt_number(number: Option<i64>) -> Value {
+        number.map_or(Value::Null, Value::number)
+    }
+
+    pub fn object<'a>(attributes: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+        Value::Object(
+            attributes
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        )
+    }
+
+    /// Strips a [`Value::Dynamic`] wrapper, if any.
+    pub fn inner(&self) -> &Value {
+        match self {
+            Value::Dynamic(_, value) => value.inner(),
+            other => other,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.inner(), Value::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.inner(), Value::Unknown(_))
+    }
+
+    /// True when neither this value nor anything inside it is unknown.
+    pub fn is_wholly_known(&self) -> bool {
+        match self.inner() {
+            Value::Unknown(_) => false,
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                items.iter().all(Value::is_wholly_known)
+            }
+            Value::Map(entries) | Value::Object(entries) => {
+                entries.values().all(Value::is_wholly_known)
+            }
+            _ => true,
+        }
+    }
+
+    /// The attribute `name` of an object; null for a null or non-object value.
+    pub fn get(&self, name: &str) -> &Value {
+        match self.inner() {
+            Value::Object(attributes) => attributes.get(name).unwrap_or(&Value::Null),
+            _ => &Value::Null,
+        }
+    }
+
+    /// Mutable access to an attribute of an object value.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        match self {
+            Value::Object(attributes) => attributes.get_mut(name),
+            Value::Dynamic(_, value) => value.get_mut(name),
+            _ => None,
+        }
+    }
+
+    /// Sets an attribute of an object value; ignored on anything else.
+    pub fn set(&mut self, name: &str, value: Value) {
+        if let Value::Object(attributes) = self {
+            attributes.insert(name.to_owned(), value);
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self.inner() {
+            Value::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.inner() {
+            Value::Bool(flag) => Some(*flag),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.inner() {
+            Value::Number(number) => number.as_i64(),
+            _ => None,
+        }
+    }
+
+    /// Elements of a list, set or tuple; empty for anything else.
+    pub fn elements(&self) -> &[Value] {
+        match self.inner() {
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// The first element of a list or set: how a block limited to one item
+    /// is read.
+    pub fn first(&self) -> &Value {
+        self.elements().first().unwrap_or(&Value::Null)
+    }
+
+    /// Encodes as msgpack against `ty`.
+    pub fn to_msgpack(&self, ty: &Type) -> Result<Vec<u8>, ValueError> {
+        let mut out = Vec::with_capacity(256);
+        encode_msgpack(self, ty, &mut out, &mut AttributePath::root())?;
+        Ok(out)
+    }
+
+    /// Decodes msgpack against `ty`. Errors name the attribute path.
+    pub fn from_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
+        let mut reader = MsgpackReader { bytes, pos: 0 };
+        let value = reader.value(ty, &mut AttributePath::root())?;
+        if reader.pos != bytes.len() {
+            return Err(ValueError::new(
+                AttributePath::root(),
+                "trailing bytes after value",
+            ));
+        }
+        Ok(value)
+    }
+
+    /// Decodes Terraform's JSON state encoding against `ty`. Attributes the
+    /// type does not know are dropped: they belong to an older schema.
+    pub fn from_json(json: &serde_json::Value, ty: &Type) -> Result<Value, ValueError> {
+        decode_json(json, ty, &mut AttributePath::root())
+    }
+
+    /// Encodes in Terraform's JSON state encoding. Unknown values cannot be
+    /// stored and are an error.
+    pub fn to_json(&self) -> Result<serde_json::Value, ValueError> {
+        encode_json(self, &mut AttributePath::root())
+    }
+}
+
+/// A value that does not fit its type, with the path where it went wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueError {
+    pub path: AttributePath,
+    pub message: String,
+}
+
+impl ValueError {
+    fn new(path: AttributePath, message: impl Into<String>) -> ValueError {
+        ValueError {
+            path,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_root() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+fn mismatch(path: &AttributePath, ty: &Type, value: &Value) -> ValueError {
+    ValueError::new(
+        path.clone(),
+        format!("value {value:?} does not conform to type {}", ty.to_json()),
+    )
+}
+
+fn encode_msgpack(
+    value: &Value,
+    ty: &Type,
+    out: &mut Vec<u8>,
+    path: &mut AttributePath,
+) -> Result<(), ValueError> {
+    use rmp::encode as e;
+    // Writing into a Vec cannot fail; the results below are infallible.
+    if let Value::Unknown(refinements) = value {
+        match refinements {
+            Some(payload) => {
+                let _ = e::write_ext_meta(out, payload.len() as u32, REFINED_UNKNOWN_EXT);
+                out.extend_from_slice(payload);
+            }
+            None => {
+                let _ = e::write_ext_meta(out, 1, UNKNOWN_EXT);
+                out.push(0);
+            }
+        }
+        return Ok(());
+    }
+    if *ty == Type::Dynamic {
+        return match value {
+            Value::Null => {
+                let _ = e::write_nil(out);
+                Ok(())
+            }
+            Value::Dynamic(concrete, inner) => {
+                let _ = e::write_array_len(out, 2);
+                let _ = e::write_bin(out, concrete.to_json().to_string().as_bytes());
+                encode_msgpack(inner, concrete, out, path)
+            }
+            other => {
+                let concrete = infer_type(other);
+                let _ = e::write_array_len(out, 2);
+                let _ = e::write_bin(out, concrete.to_json().to_string().as_bytes());
+                encode_msgpack(other, &concrete, out, path)
+            }
+        };
+    }
+    match (value, ty) {
+        (Value::Dynamic(_, inner), _) => encode_msgpack(inner, ty, out, path)?,
+        (Value::Null, _) => {
+            let _ = e::write_nil(out);
+        }
+        (Value::String(text), Type::String) => {
+            let _ = e::write_str(out, text);
+        }
+        (Value::Bool(flag), Type::Bool) => {
+            let _ = e::write_bool(out, *flag);
+        }
+        (Value::Number(number), Type::Number) => {
+            if let Ok(int) = number.0.parse::<i64>() {
+                let _ = e::write_sint(out, int);
+            } else if let Ok(int) = number.0.parse::<u64>() {
+                let _ = e::write_uint(out, int);
+            } else {
+                // cty reads a string at a number position as exact decimal
+                // text, which keeps precision an f64 would lose.
+                let _ = e::write_str(out, &number.0);
+            }
+        }
+        (Value::List(items) | Value::Set(items), Type::List(element) | Type::Set(element)) => {
+            let _ = e::write_array_len(out, items.len() as u32);
+            for (index, item) in items.iter().enumerate() {
+                path.push(PathStep::Index(index as i64));
+                encode_msgpack(item, element, out, path)?;
+                path.pop();
+            }
+        }
+        (Value::Tuple(items) | Value::List(items), Type::Tuple(elements))
+            if items.len() == elements.len() =>
+        {
+            let _ = e::write_array_len(out, items.len() as u32);
+            for (index, (item, element)) in items.iter().zip(elements).enumerate() {
+                path.push(PathStep::Index(index as i64));
+                encode_msgpack(item, element, out, path)?;
+                path.pop();
+            }
+        }
+        (Value::Map(entries) | Value::Object(entries), Type::Map(element)) => {
+            let _ = e::write_map_len(out, entries.len() as u32);
+            for (key, item) in entries {
+                let _ = e::write_str(out, key);
+                path.push(PathStep::Key(key.clone()));
+                encode_msgpack(item, element, out, path)?;
+                path.pop();
+            }
+        }
+        (Value::Object(attributes), Type::Object(attribute_types)) => {
+            if let Some(extra) = attributes
+                .keys()
+                .find(|name| !attribute_types.contains_key(*name))
+            {
+                return Err(ValueError::new(
+                    path.clone(),
+                    format!("unsupported attribute {extra:?}"),
+                ));
+            }
+            let _ = e::write_map_len(out, attribute_types.len() as u32);
+            for (name, attribute_type) in attribute_types {
+                let _ = e::write_str(out, name);
+                path.push(PathStep::Attribute(name.clone()));
+                encode_msgpack(
+                    attributes.get(name).unwrap_or(&Value::Null),
+                    attribute_type,
+                    out,
+                    path,
+                )?;
+                path.pop();
+            }
+        }
+        (value, ty) => return Err(mismatch(path, ty, value)),
+    }
+    Ok(())
+}
+
+/// The type a value literally has, for values placed at a dynamic position
+/// without an explicit type.
+fn infer_type(value: &Value) -> Type {
+    match value {
+        Value::Null | Value::Unknown(_) => Type::Dynamic,
+        Value::String(_) => Type::String,
+        Value::Number(_) => Type::Number,
+        Value::Bool(_) => Type::Bool,
+        Value::List(items) => Type::list(items.first().map_or(Type::Dynamic, infer_type)),
+        Value::Set(items) => Type::set(items.first().map_or(Type::Dynamic, infer_type)),
+        Value::Map(entries) => Type::map(entries.values().next().map_or(Type::Dynamic, infer_type)),
+        Value::Object(attributes) => Type::Object(
+            attributes
+                .iter()
+                .map(|(name, value)| (name.clone(), infer_type(value)))
+                .collect(),
+        ),
+        Value::Tuple(items) => Type::Tuple(items.iter().map(infer_type).collect()),
+        Value::Dynamic(ty, _) => ty.clone(),
+    }
+}
+
+struct MsgpackReader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> MsgpackReader<'a> {
+    fn take(&mut self, count: usize, path: &AttributePath) -> Result<&'a [u8], ValueError> {
+        let end = self
+            .pos
+            .checked_add(count)
+            .filter(|end| *end <= self.bytes.len());
+        let end = end.ok_or_else(|| ValueError::new(path.clone(), "truncated msgpack value"))?;
+        let slice = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(slice)
+    }
+
+    fn uint(&mut self, width: usize, path: &AttributePath) -> Result<u64, ValueError> {
+        Ok(self
+            .take(width, path)?
+            .iter()
+            .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte)))
+    }
+
+    fn marker(&mut self, path: &AttributePath) -> Result<rmp::Marker, ValueError> {
+        Ok(rmp::Marker::from_u8(self.take(1, path)?[0]))
+    }
+
+    /// Reads the length that follows a string, binary, array, map or
+    /// extension marker.
+    fn length(&mut self, marker: rmp::Marker, path: &AttributePath) -> Result<usize, ValueError> {
+        use rmp::Marker as M;
+        Ok(match marker {
+            M::FixStr(len) | M::FixArray(len) | M::FixMap(len) => usize::from(len),
+            M::Str8 | M::Bin8 | M::Ext8 => self.uint(1, path)? as usize,
+            M::Str16 | M::Bin16 | M::Array16 | M::Map16 | M::Ext16 => self.uint(2, path)? as usize,
+            M::Str32 | M::Bin32 | M::Array32 | M::Map32 | M::Ext32 => self.uint(4, path)? as usize,
+            M::FixExt1 => 1,
+            M::FixExt2 => 2,
+            M::FixExt4 => 4,
+            M::FixExt8 => 8,
+            M::FixExt16 => 16,
+            other => {
+                return Err(ValueError::new(
+                    path.clone(),
+                    format!("unexpected msgpack marker {other:?}"),
+                ));
+            }
+        })
+    }
+
+    fn text(&mut self, marker: rmp::Marker, path: &AttributePath) -> Result<String, ValueError> {
+        let len = self.length(marker, path)?;
+        let raw = self.take(len, path)?;
+        String::from_utf8(raw.to_vec())
+            .map_err(|_| ValueError::new(path.clone(), "string is not valid UTF-8"))
+    }
+
+    fn value(&mut self, ty: &Type, path: &mut AttributePath) -> Result<Value, ValueError> {
+        use rmp::Marker as M;
+        let marker = self.marker(path)?;
+        match marker {
+            M::Null => return Ok(Value::Null),
+            M::FixExt1
+            | M::FixExt2
+            | M::FixExt4
+            | M::FixExt8
+            | M::FixExt16
+            | M::Ext8
+            | M::Ext16
+            | M::Ext32 => {
+                let len = self.length(marker, path)?;
+                let ext_type = self.take(1, path)?[0] as i8;
+                let payload = self.take(len, path)?;
+                return match ext_type {
+                    UNKNOWN_EXT => Ok(Value::Unknown(None)),
+                    REFINED_UNKNOWN_EXT => Ok(Value::Unknown(Some(payload.to_vec()))),
+                    other => Err(ValueError::new(
+                        path.clone(),
+                        format!("unsupported msgpack extension {other}"),
+                    )),
+                };
+            }
+            _ => {}
+        }
+        let wrong = |path: &AttributePath| {
+            ValueError::new(
+                path.clone(),
+                format!("msgpack {marker:?} does not fit type {}", ty.to_json()),
+            )
+        };
+        match ty {
+            Type::Dynamic => {
+                if self.length(marker, path)? != 2
+                    || !matches!(marker, M::FixArray(_) | M::Array16 | M::Array32)
+                {
+                    return Err(wrong(path));
+                }
+                let type_marker = self.marker(path)?;
+                let type_len = self.length(type_marker, path)?;
+                let type_json: serde_json::Value =
+                    serde_json::from_slice(self.take(type_len, path)?).map_err(|err| {
+                        ValueError::new(path.clone(), format!("dynamic value type: {err}"))
+                    })?;
+                let concrete = Type::from_json(&type_json)
+                    .map_err(|err| ValueError::new(path.clone(), err))?;
+                let inner = self.value(&concrete, path)?;
+                Ok(Value::Dynamic(concrete, Box::new(inner)))
+            }
+            Type::String => match marker {
+                M::FixStr(_) | M::Str8 | M::Str16 | M::Str32 => {
+                    Ok(Value::String(self.text(marker, path)?))
+                }
+                _ => Err(wrong(path)),
+            },
+            Type::Bool => match marker {
+                M::True => Ok(Value::Bool(true)),
+                M::False => Ok(Value::Bool(false)),
+                _ => Err(wrong(path)),
+            },
+            Type::Number => {
+                let text = match marker {
+                    M::FixPos(n) => n.to_string(),
+                    M::FixNeg(n) => n.to_string(),
+                    M::U8 => self.uint(1, path)?.to_string(),
+                    M::U16 => self.uint(2, path)?.to_string(),
+                    M::U32 => self.uint(4, path)?.to_string(),
+                    M::U64 => self.uint(8, path)?.to_string(),
+                    M::I8 => (self.uint(1, path)? as u8 as i8).to_string(),
+                    M::I16 => (self.uint(2, path)? as u16 as i16).to_string(),
+                    M::I32 => (self.uint(4, path)? as u32 as i32).to_string(),
+                    M::I64 => (self.uint(8, path)? as i64).to_string(),
+                    M::F32 => {
+                        format_float(f64::from(f32::from_bits(self.uint(4, path)? as u32)), path)?
+                    }
+                    M::F64 => format_float(f64::from_bits(self.uint(8, path)?), path)?,
+                    M::FixStr(_) | M::Str8 | M::Str16 | M::Str32 => {
+                        let text = self.text(marker, path)?;
+                        Number::parse(&text)
+                            .ok_or_else(|| {
+                                ValueError::new(path.clone(), format!("{text:?} is not a number"))
+                            })?
+                            .0
+                    }
+                    _ => return Err(wrong(path)),
+                };
+                Ok(Value::Number(Number(text)))
+            }
+            Type::List(element) | Type::Set(element) => {
+                let len = match marker {
+                    M::FixArray(_) | M::Array16 | M::Array32 => self.length(marker, path)?,
+                    _ => return Err(wrong(path)),
+                };
+                let mut items = Vec::with_capacity(len);
+                for index in 0..len {
+                    path.push(PathStep::Index(index as i64));
+                    items.push(self.value(element, path)?);
+                    path.pop();
+                }
+                Ok(if matches!(ty, Type::Set(_)) {
+                    Value::Set(items)
+                } else {
+                    Value::List(items)
+                })
+            }
+            Type::Tuple(elements) => {
+                let len = match marker {
+                    M::FixArray(_) | M::Array16 | M::Array32 => self.length(marker, path)?,
+                    _ => return Err(wrong(path)),
+                };
+                if len != elements.len() {
+                    return Err(ValueError::new(
+                        path.clone(),
+                        format!("tuple needs {} elements, got {len}", elements.len()),
+                    ));
+                }
+                let mut items = Vec::with_capacity(len);
+                for (index, element) in elements.iter().enumerate() {
+                    path.push(PathStep::Index(index as i64));
+                    items.push(self.value(element, path)?);
+                    path.pop();
+                }
+                Ok(Value::Tuple(items))
+            }
+            Type::Map(_) | Type::Object(_) => {
+                let len = match marker {
+                    M::FixMap(_) | M::Map16 | M::Map32 => self.length(marker, path)?,
+                    _ => return Err(wrong(path)),
+                };
+                let mut entries = BTreeMap::new();
+                for _ in 0..len {
+                    let key_marker = self.marker(path)?;
+                    let key = self.text(key_marker, path)?;
+                    let entry_type = match ty {
+                        Type::Map(element) => element.as_ref(),
+                        Type::Object(attributes) => attributes.get(&key).ok_or_else(|| {
+                            ValueError::new(path.clone(), format!("unsupported attribute {key:?}"))
+                        })?,
+                        _ => unreachable!("matched above"),
+                    };
+                    let step = if matches!(ty, Type::Map(_)) {
+                        PathStep::Key(key.clone())
+                    } else {
+                        PathStep::Attribute(key.clone())
+                    };
+                    path.push(step);
+                    let entry = self.value(entry_type, path)?;
+                    path.pop();
+                    entries.insert(key, entry);
+                }
+                if let Type::Object(attributes) = ty {
+                    for name in attributes.keys() {
+                        entries.entry(name.clone()).or_insert(Value::Null);
+                    }
+                    return Ok(Value::Object(entries));
+                }
+                Ok(Value::Map(entries))
+            }
+        }
+    }
+}
+
+fn format_float(float: f64, path: &AttributePath) -> Result<String, ValueError> {
+    if !float.is_finite() {
+        return Err(ValueError::new(
+            path.clone(),
+            "infinite numbers are not supported",
+        ));
+    }
+    // Rust prints the shortest text that reads back as the same f64, and
+    // whole numbers without a fraction, matching cty's canonical form.
+    Ok(format!("{float}"))
+}
+
+fn decode_json(
+    json: &serde_json::Value,
+    ty: &Type,
+    path: &mut AttributePath,
+) -> Result<Value, ValueError> {
+    use serde_json::Value as J;
+    let wrong = |path: &AttributePath| {
+        ValueError::new(
+            path.clone(),
+            format!("JSON {json} does not fit type {}", ty.to_json()),
+        )
+    };
+    match (ty, json) {
+        (_, J::Null) => Ok(Value::Null),
+        (Type::Dynamic, J::Object(wrapper))
+            if wrapper.contains_key("type") && wrapper.contains_key("value") =>
+        {
+            let concrete = Type::from_json(&wrapper["type"])
+                .map_err(|err| ValueError::new(path.clone(), err))?;
+            let inner = decode_json(&wrapper["value"], &concrete, path)?;
+            Ok(Value::Dynamic(concrete, Box::new(inner)))
+        }
+        (Type::Dynamic, _) => Err(wrong(path)),
+        (Type::String, J::String(text)) => Ok(Value::String(text.clone())),
+        (Type::String, J::Number(number)) => Ok(Value::String(number.to_string())),
+        (Type::String, J::Bool(flag)) => Ok(Value::String(flag.to_string())),
+        (Type::Number, J::Number(number)) => Ok(Value::Number(Number(number.to_string()))),
+        (Type::Number, J::String(text)) => Number::parse(text)
+            .map(Value::Number)
+            .ok_or_else(|| wrong(path)),
+        (Type::Bool, J::Bool(flag)) => Ok(Value::Bool(*flag)),
+        (Type::Bool, J::String(text)) if text == "true" || text == "false" => {
+            Ok(Value::Bool(text == "true"))
+        }
+        (Type::List(element) | Type::Set(element), J::Array(items)) => {
+            let mut values = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                path.push(PathStep::Index(index as i64));
+                values.push(decode_json(item, element, path)?);
+                path.pop();
+            }
+            Ok(if matches!(ty, Type::Set(_)) {
+                Value::Set(values)
+            } else {
+                Value::List(values)
+            })
+        }
+        (Type::Tuple(elements), J::Array(items)) if items.len() == elements.len() => {
+            let mut values = Vec::with_capacity(items.len());
+            for (index, (item, element)) in items.iter().zip(elements).enumerate() {
+                path.push(PathStep::Index(index as i64));
+                values.push(decode_json(item, element, path)?);
+                path.pop();
+            }
+            Ok(Value::Tuple(values))
+        }
+        (Type::Map(element), J::Object(entries)) => {
+            let mut values = BTreeMap::new();
+            for (key, item) in entries {
+                path.push(PathStep::Key(key.clone()));
+                values.insert(key.clone(), decode_json(item, element, path)?);
+                path.pop();
+            }
+            Ok(Value::Map(values))
+        }
+        (Type::Object(attributes), J::Object(entries)) => {
+            let mut values = BTreeMap::new();
+            for (name, attribute_type) in attributes {
+                path.push(PathStep::Attribute(name.clone()));
+                let value = match entries.get(name) {
+                    Some(item) => decode_json(item, attribute_type, path)?,
+                    None => Value::Null,
+                };
+                path.pop();
+                values.insert(name.clone(), value);
+            }
+            Ok(Value::Object(values))
+        }
+        _ => Err(wrong(path)),
+    }
+}
+
+fn encode_json(value: &Value, path: &mut AttributePath) -> Result<serde_json::Value, ValueError> {
+    use serde_json::Value as J;
+    Ok(match value {
+        Value::Null => J::Null,
+        Value::Unknown(_) => {
+            return Err(ValueError::new(
+                path.clone(),
+                "unknown values cannot be stored as JSON",
+            ));
+        }
+        Value::String(text) => J::String(text.clone()),
+        Value::Number(number) => J::Number(
+            serde_json::from_str(&number.0)
+                .map_err(|err| ValueError::new(path.clone(), err.to_string()))?,
+        ),
+        Value::Bool(flag) => J::Bool(*flag),
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                path.push(PathStep::Index(index as i64));
+                out.push(encode_json(item, path)?);
+                path.pop();
+            }
+            J::Array(out)
+        }
+        Value::Map(entries) | Value::Object(entries) => {
+            let mut out = serde_json::Map::new();
+            for (key, item) in entries {
+                path.push(PathStep::Attribute(key.clone()));
+                out.insert(key.clone(), encode_json(item, path)?);
+                path.pop();
+            }
+            J::Object(out)
+        }
+        Value::Dynamic(ty, inner) => {
+            serde_json::json!({ "type": ty.to_json(), "value": encode_json(inner, path)? })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(value: &Value, ty: &Type) -> Value {
+        let bytes = value.to_msgpack(ty).expect("encode");
+        let mut reader = MsgpackReader {
+            bytes: &bytes,
+            pos: 0,
+        };
+        let decoded = reader
+            .value(ty, &mut AttributePath::root())
+            .expect("decode");
+        assert_eq!(reader.pos, bytes.len());
+        decoded
+    }
+
+    #[test]
+    fn numbers_keep_precision_beyond_f64() {
+        let big = Value::Number(
+            Number::parse("123456789012345678901234567890.000000000000000001").unwrap(),
+        );
+        assert_eq!(round_trip(&big, &Type::Number), big);
+        let json = big.to_json().unwrap();
+        assert_eq!(Value::from_json(&json, &Type::Number).unwrap(), big);
+    }
+
+    #[test]
+    fn integers_are_encoded_as_msgpack_integers() {
+        let bytes = Value::number(-5).to_msgpack(&Type::Number).unwrap();
+        assert_eq!(bytes, vec![0xfb]);
+        let bytes = Value::number(300).to_msgpack(&Type::Number).unwrap();
+        assert_eq!(bytes, vec![0xcd, 0x01, 0x2c]);
+    }
+
+    #[test]
+    fn floats_from_terraform_decode_to_shortest_text() {
+        let mut bytes = vec![0xcb];
+        bytes.extend_from_slice(&0.1f64.to_bits().to_be_bytes());
+        assert_eq!(
+            Value::from_msgpack(&bytes, &Type::Number).unwrap(),
+            Value::Number(Number("0.1".into()))
+        );
+    }
+
+    #[test]
+    fn refined_unknowns_round_trip_byte_for_byte() {
+        // ext 12 with a one-entry map payload {1: true} (cty's "not null").
+        let bytes = vec![0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc3];
+        let value = Value::from_msgpack(&bytes, &Type::String).unwrap();
+        assert!(value.is_unknown());
+        assert_eq!(value.to_msgpack(&Type::String).unwrap(), bytes);
+    }
+
+    #[test]
+    fn plain_unknown_uses_extension_zero() {
+        assert_eq!(
+            Value::unknown().to_msgpack(&Type::Bool).unwrap(),
+            vec![0xd4, 0x00, 0x00]
+        );
+    }
+
+    #[test]
+    fn dynamic_values_carry_their_type() {
+        let value = Value::Dynamic(
+            Type::list(Type::String),
+            Box::new(Value::List(vec![Value::string("a")])),
+        );
+        assert_eq!(round_trip(&value, &Type::Dynamic), value);
+        let json = value.to_json().unwrap();
+        assert_eq!(Value::from_json(&json, &Type::Dynamic).unwrap(), value);
+    }
+
+    #[test]
+    fn objects_fill_missing_attributes_with_null_and_reject_unknown_ones() {
+        let ty = Type::object([("a", Type::String), ("b", Type::Number)]);
+        let value = Value::object([("a", Value::string("x"))]);
+        let decoded = round_trip(&value, &ty);
+        assert_eq!(decoded.get("b"), &Value::Null);
+        let bad = Value::object([("zzz", Value::Bool(true))]);
+        let err = bad.to_msgpack(&ty).unwrap_err();
+        assert!(err.message.contains("zzz"), "{err}");
+    }
+
+    #[test]
+    fn decode_errors_name_the_attribute_path() {
+        let ty = Type::object([("tags", Type::list(Type::object([("key", Type::String)])))]);
+        let value = Value::object([(
+            "tags",
+            Value::List(vec![
+                Value::object([("key", Value::string("ok"))]),
+                Value::object([("key", Value::Bool(true))]),
+            ]),
+        )]);
+        let err = value.to_msgpack(&ty).unwrap_err();
+        assert_eq!(err.path.to_string(), "tags[1].key");
+    }
+
+    #[test]
+    fn json_state_drops_attributes_the_schema_no_longer_has() {
+        let ty = Type::object([("kept", Type::String)]);
+        let json = serde_json::json!({"kept": "v", "removed": 1});
+        assert_eq!(
+            Value::from_json(&json, &ty).unwrap(),
+            Value::object([("kept", Value::string("v"))])
+        );
+    }
+
+    #[test]
+    fn type_json_round_trips() {
+        let ty = Type::object([
+            ("a", Type::map(Type::set(Type::Number))),
+            ("b", Type::Tuple(vec![Type::Bool, Type::Dynamic])),
+        ]);
+        assert_eq!(Type::from_json(&ty.to_json()).unwrap(), ty);
+    }
+}
