@@ -319,14 +319,9 @@ async fn run<P: Provider>(provider: P, address: &str, mode: Mode) -> Result<(), 
 
 fn announce(mode: &Mode, address: &str, local: SocketAddr, cert_b64: &str) {
     use std::io::Write as _;
-    match mode {
+    let text = match mode {
         Mode::Managed => {
-            let line = format!(
-                "{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|tcp|{local}|grpc|{cert_b64}\n"
-            );
-            let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(line.as_bytes());
-            let _ = stdout.flush();
+            format!("{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|tcp|{local}|grpc|{cert_b64}\n")
         }
         Mode::Debug => {
             let reattach = serde_json::json!({
@@ -338,11 +333,16 @@ fn announce(mode: &Mode, address: &str, local: SocketAddr, cert_b64: &str) {
                     "Addr": { "Network": "tcp", "String": local.to_string() }
                 }
             });
-            println!("Provider started. To attach Terraform, set in your shell:\n");
-            println!("    export TF_REATTACH_PROVIDERS='{reattach}'\n");
-            println!("Press Ctrl-C to stop.");
+            format!(
+                "Provider started. To attach Terraform, set in your shell:\n\n    export TF_REATTACH_PROVIDERS='{reattach}'\n\nPress Ctrl-C to stop.\n"
+            )
         }
-    }
+    };
+    // Whoever started us may stop reading stdout after this; a closed pipe
+    // must not take the server down.
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }
 
 /// Terraform's Ctrl-C reaches the whole process group. A managed plugin

@@ -61,14 +61,27 @@ impl Visit for Fields {
     }
 }
 
+impl HclogLayer {
+    /// Transport crates log every HTTP/2 frame at debug; only their
+    /// warnings are worth a provider log line.
+    fn level_for(&self, target: &str) -> Level {
+        const CHATTY: [&str; 6] = ["h2", "hyper", "tonic", "tower", "rustls", "reqwest"];
+        if CHATTY.iter().any(|prefix| target.starts_with(prefix)) {
+            Level::WARN.min(self.max_level)
+        } else {
+            self.max_level
+        }
+    }
+}
+
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        *metadata.level() <= self.max_level
+        *metadata.level() <= self.level_for(metadata.target())
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let metadata = event.metadata();
-        if *metadata.level() > self.max_level {
+        if *metadata.level() > self.level_for(metadata.target()) {
             return;
         }
         let mut fields = Fields::default();

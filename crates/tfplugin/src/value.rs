@@ -241,10 +241,13 @@ impl Value {
         }
     }
 
-    /// The attribute `name` of an object; null for a null or non-object value.
+    /// The attribute `name` of an object, or the element under key `name`
+    /// of a map; null for anything else.
     pub fn get(&self, name: &str) -> &Value {
         match self.inner() {
-            Value::Object(attributes) => attributes.get(name).unwrap_or(&Value::Null),
+            Value::Object(entries) | Value::Map(entries) => {
+                entries.get(name).unwrap_or(&Value::Null)
+            }
             _ => &Value::Null,
         }
     }

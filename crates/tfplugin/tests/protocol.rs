@@ -1,0 +1,302 @@
+//! The provider service spoken to directly through a tonic client, for
+//! what Terraform cannot be made to send on demand: refined unknowns,
+//! malformed values, cancellation mid-apply.
+
+mod fixture;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfplugin::schema::{Attribute, Block};
+use tfplugin::value::{Type, Value};
+use tonic::transport::Channel;
+
+/// The fixture provider started in `--debug` mode, killed on drop.
+struct Debugged {
+    child: Child,
+    client: ProviderClient<Channel>,
+    thing: Type,
+}
+
+impl Drop for Debugged {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start() -> Debugged {
+    let mut child = Command::new(fixture::provider_binary())
+        .arg("--debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut address = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(json) = line.trim().strip_prefix("export TF_REATTACH_PROVIDERS='") {
+            let reattach: serde_json::Value =
+                serde_json::from_str(json.trim_end_matches('\'')).unwrap();
+            let entry = &reattach[fixture::ADDRESS];
+            assert_eq!(entry["ProtocolVersion"], 6);
+            address = entry["Addr"]["String"].as_str().map(str::to_owned);
+            break;
+        }
+    }
+    let address = address.expect("debug mode prints TF_REATTACH_PROVIDERS");
+    let client = ProviderClient::connect(format!("http://{address}"))
+        .await
+        .unwrap();
+    let mut debugged = Debugged {
+        child,
+        client,
+        thing: Type::Dynamic,
+    };
+    let schema = debugged
+        .client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let thing = &schema.resource_schemas["fixture_thing"];
+    debugged.thing = schema_type(thing.block.as_ref().unwrap());
+    debugged
+}
+
+/// Rebuilds a block's value type from its wire schema, as Terraform does.
+fn schema_type(block: &pb::schema::Block) -> Type {
+    let mut rebuilt = Block::default();
+    for attribute in &block.attributes {
+        let ty = Type::from_json(&serde_json::from_slice(&attribute.r#type).unwrap()).unwrap();
+        rebuilt
+            .attributes
+            .push(Attribute::new(attribute.name.clone(), ty));
+    }
+    let Type::Object(mut attributes) = rebuilt.value_type() else {
+        unreachable!()
+    };
+    for nested in &block.block_types {
+        attributes.insert(
+            nested.type_name.clone(),
+            Type::list(schema_type(nested.block.as_ref().unwrap())),
+        );
+    }
+    Type::Object(attributes)
+}
+
+fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: value.to_msgpack(ty).unwrap(),
+        json: Vec::new(),
+    })
+}
+
+fn thing_config(name: Value, extra: &[(&str, Value)]) -> Value {
+    let mut config = Value::object([("name", name), ("settings", Value::List(vec![]))]);
+    for (key, value) in extra {
+        config.set(key, value.clone());
+    }
+    config
+}
+
+async fn configure(provider: &mut Debugged, store: &std::path::Path) {
+    let config = Value::object([("store_dir", Value::string(store.display().to_string()))]);
+    let ty = Type::object([("store_dir", Type::String)]);
+    let response = provider
+        .client
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.11.4".into(),
+            config: dynamic(&config, &ty),
+            client_capabilities: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+}
+
+#[tokio::test]
+async fn refined_unknowns_pass_through_a_plan_unchanged() {
+    let mut provider = start().await;
+    // An unknown known not to be null (cty refinement), as Terraform sends
+    // for values computed by other resources.
+    let refined = Value::Unknown(Some(vec![0x81, 0x01, 0xc3]));
+    let config = thing_config(refined.clone(), &[]);
+    let mut proposed = config.clone();
+    proposed.set("id", Value::Null);
+    let response = provider
+        .client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: "fixture_thing".into(),
+            prior_state: dynamic(&Value::Null, &provider.thing),
+            proposed_new_state: dynamic(&proposed, &provider.thing),
+            config: dynamic(&config, &provider.thing),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    let planned =
+        Value::from_msgpack(&response.planned_state.unwrap().msgpack, &provider.thing).unwrap();
+    assert_eq!(planned.get("name"), &refined);
+    assert!(
+        planned.get("id").is_unknown(),
+        "computed id unknown on create"
+    );
+    assert!(planned.get("revision").is_unknown());
+}
+
+#[tokio::test]
+async fn malformed_values_are_reported_at_their_attribute_path() {
+    let mut provider = start().await;
+    // `size` is a number; send a string that is not one.
+    let mut wrong = provider.thing.clone();
+    if let Type::Object(attributes) = &mut wrong {
+        attributes.insert("size".into(), Type::String);
+    }
+    let config = thing_config(Value::string("x"), &[("size", Value::string("lots"))]);
+    let response = provider
+        .client
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: "fixture_thing".into(),
+            config: dynamic(&config, &wrong),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let diagnostic = &response.diagnostics[0];
+    assert_eq!(diagnostic.severity, pb::diagnostic::Severity::Error as i32);
+    assert!(
+        diagnostic.detail.contains("\"lots\" is not a number"),
+        "{}",
+        diagnostic.detail
+    );
+    let steps = &diagnostic.attribute.as_ref().unwrap().steps;
+    assert_eq!(
+        steps[0].selector,
+        Some(pb::attribute_path::step::Selector::AttributeName(
+            "size".into()
+        ))
+    );
+}
+
+#[tokio::test]
+async fn stop_provider_cancels_an_apply_in_flight() {
+    let mut provider = start().await;
+    let store = tfplugin::harness::unique_temp_dir("store").unwrap();
+    configure(&mut provider, &store).await;
+    let mut planned = thing_config(
+        Value::string("slow"),
+        &[("delay_ms", Value::number(60_000))],
+    );
+    planned.set("id", Value::unknown());
+    planned.set("revision", Value::unknown());
+    let mut apply_client = provider.client.clone();
+    let ty = provider.thing.clone();
+    let started = Instant::now();
+    let apply = tokio::spawn(async move {
+        apply_client
+            .apply_resource_change(pb::apply_resource_change::Request {
+                type_name: "fixture_thing".into(),
+                prior_state: dynamic(&Value::Null, &ty),
+                planned_state: dynamic(&planned, &ty),
+                config: dynamic(&planned, &ty),
+                ..Default::default()
+            })
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    provider
+        .client
+        .stop_provider(pb::stop_provider::Request {})
+        .await
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(10), apply)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+        .into_inner();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "cancelled long before the 60 s delay"
+    );
+    assert_eq!(response.diagnostics[0].summary, "Cancelled");
+    let _ = std::fs::remove_dir_all(store);
+}
+
+#[tokio::test]
+async fn unsupported_calls_answer_cleanly() {
+    let mut provider = start().await;
+    let functions = provider
+        .client
+        .get_functions(pb::get_functions::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(functions.functions.is_empty() && functions.diagnostics.is_empty());
+    let call = provider
+        .client
+        .call_function(pb::call_function::Request {
+            name: "nope".into(),
+            arguments: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(call.error.unwrap().text.contains("no functions"));
+    let moved = provider
+        .client
+        .move_resource_state(pb::move_resource_state::Request {
+            target_type_name: "fixture_thing".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(moved.diagnostics[0].summary, "Resource move not supported");
+    let unknown = provider
+        .client
+        .validate_resource_config(pb::validate_resource_config::Request {
+            type_name: "fixture_nope".into(),
+            config: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(unknown.diagnostics[0].detail.contains("fixture_nope"));
+    let metadata = provider
+        .client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(metadata.server_capabilities.unwrap().plan_destroy);
+    assert_eq!(metadata.resources[0].type_name, "fixture_thing");
+}
+
+#[test]
+fn run_by_hand_it_explains_itself_and_exits_non_zero() {
+    let output = Command::new(fixture::provider_binary())
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is a Terraform plugin"), "{stderr}");
+    assert!(stderr.contains("--debug"), "{stderr}");
+}
