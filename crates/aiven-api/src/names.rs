@@ -1,0 +1,88 @@
+//! Name rules, checked by aiven-local on every request and by the
+//! provider at plan time, so a bad name fails before anything is created.
+
+/// Why a name was refused, phrased to complete "service_name ...".
+pub type NameError = String;
+
+fn check(kind: &str, name: &str, max: usize) -> Result<(), NameError> {
+    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    let chars_ok = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if name.is_empty() || name.len() > max || !first_ok || !chars_ok || name.ends_with('-') {
+        return Err(format!(
+            "{kind} {name:?} is invalid: use 1 to {max} characters of lowercase letters, digits and hyphens, \
+             starting with a letter and not ending with a hyphen"
+        ));
+    }
+    Ok(())
+}
+
+/// Service names: `^[a-z][-a-z0-9]{0,63}$`, no trailing hyphen.
+pub fn check_service_name(name: &str) -> Result<(), NameError> {
+    check("service_name", name, 64)
+}
+
+/// Project names: the same alphabet, up to 63 characters.
+pub fn check_project_name(name: &str) -> Result<(), NameError> {
+    check("project", name, 63)
+}
+
+/// Service user and database names: letters, digits, `_` and `-`, starting
+/// with a letter or `_`, at most 63 bytes (PostgreSQL's identifier limit).
+pub fn check_identifier(kind: &str, name: &str) -> Result<(), NameError> {
+    let first_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    let chars_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !first_ok || !chars_ok || name.len() > 63 {
+        return Err(format!(
+            "{kind} {name:?} is invalid: use 1 to 63 letters, digits, '_' or '-', starting with a letter or '_'"
+        ));
+    }
+    Ok(())
+}
+
+/// Cloud names are `provider-region`, e.g. `google-europe-west1`.
+pub fn check_cloud_name(name: &str) -> Result<(), NameError> {
+    const PROVIDERS: [&str; 6] = ["aws", "azure", "do", "google", "upcloud", "local"];
+    let valid = name.split_once('-').is_some_and(|(provider, region)| {
+        PROVIDERS.contains(&provider)
+            && !region.is_empty()
+            && region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    });
+    if !valid {
+        return Err(format!(
+            "cloud {name:?} is invalid: use PROVIDER-REGION with PROVIDER one of {}, e.g. google-europe-west1",
+            PROVIDERS.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names_follow_the_api_pattern() {
+        assert!(check_service_name("pg-fork-1").is_ok());
+        for bad in ["", "Pg", "1pg", "pg_fork", "pg-", &"a".repeat(65)] {
+            let err = check_service_name(bad).unwrap_err();
+            assert!(err.starts_with("service_name"), "{err}");
+        }
+    }
+
+    #[test]
+    fn clouds_need_a_known_provider_and_a_region() {
+        assert!(check_cloud_name("google-europe-west1").is_ok());
+        assert!(check_cloud_name("aws-eu-central-1").is_ok());
+        assert!(check_cloud_name("mars-1").is_err());
+        assert!(check_cloud_name("google").is_err());
+    }
+}

@@ -1,0 +1,435 @@
+//! Every service type's `user_config` keys, defined once. The definition
+//! yields the JSON Schema aiven-local publishes (and `avn` reads), the
+//! validation both aiven-local and the provider apply, and the provider's
+//! Terraform schema, so the three can never disagree.
+
+use serde_json::{Map, Value, json};
+
+use crate::catalog::ServiceType;
+
+/// A key's value type and the values it allows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    String,
+    /// An RFC 3339 or `YYYY-MM-DD HH:MM:SS` time.
+    Timestamp,
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Boolean,
+    Enum(&'static [&'static str]),
+    StringList,
+    Object(&'static [Field]),
+}
+
+/// One `user_config` key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub description: &'static str,
+    /// Only honoured when the service is created (fork and recovery keys);
+    /// changing it later means a new service.
+    pub create_only: bool,
+}
+
+const fn field(name: &'static str, kind: Kind, description: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        description,
+        create_only: false,
+    }
+}
+
+const fn create_only(name: &'static str, kind: Kind, description: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        description,
+        create_only: true,
+    }
+}
+
+pub const SERVICE_TO_FORK_FROM: &str = "service_to_fork_from";
+pub const PROJECT_TO_FORK_FROM: &str = "project_to_fork_from";
+pub const RECOVERY_TARGET_TIME: &str = "recovery_target_time";
+pub const RECOVERY_BASEBACKUP_NAME: &str = "recovery_basebackup_name";
+
+const FORK_FIELDS: [Field; 2] = [
+    create_only(
+        SERVICE_TO_FORK_FROM,
+        Kind::String,
+        "Name of the service to fork from. The new service starts as a complete, independent copy restored from its backups.",
+    ),
+    create_only(
+        PROJECT_TO_FORK_FROM,
+        Kind::String,
+        "Project of the service to fork from, when it is not this service's project.",
+    ),
+];
+
+const RECOVERY_TIME: Field = create_only(
+    RECOVERY_TARGET_TIME,
+    Kind::Timestamp,
+    "Restore the fork to this point in time instead of the latest transaction. RFC 3339 or `YYYY-MM-DD HH:MM:SS` (UTC), inside the source's recovery window.",
+);
+
+const BASEBACKUP_NAME: Field = create_only(
+    RECOVERY_BASEBACKUP_NAME,
+    Kind::String,
+    "Name of the source's backup to fork from instead of the latest one.",
+);
+
+const COMMON: [Field; 1] = [field(
+    "ip_filter",
+    Kind::StringList,
+    "Allow incoming connections from these CIDR ranges.",
+)];
+
+const BACKUP_TIME: [Field; 2] = [
+    field(
+        "backup_hour",
+        Kind::Integer { min: 0, max: 23 },
+        "The hour of day (UTC) when the daily backup starts.",
+    ),
+    field(
+        "backup_minute",
+        Kind::Integer { min: 0, max: 59 },
+        "The minute of the hour when the daily backup starts.",
+    ),
+];
+
+const PG_SETTINGS: [Field; 6] = [
+    field(
+        "max_connections",
+        Kind::Integer {
+            min: 25,
+            max: 10000,
+        },
+        "Maximum concurrent connections.",
+    ),
+    field(
+        "work_mem",
+        Kind::Integer { min: 1, max: 1024 },
+        "Memory (MB) for each sort or hash operation.",
+    ),
+    field(
+        "idle_in_transaction_session_timeout",
+        Kind::Integer {
+            min: 0,
+            max: 604800,
+        },
+        "Seconds before an idle transaction's session ends.",
+    ),
+    field(
+        "log_min_duration_statement",
+        Kind::Integer {
+            min: -1,
+            max: 86_400_000,
+        },
+        "Log statements taking longer than this many milliseconds; -1 disables.",
+    ),
+    field(
+        "timezone",
+        Kind::String,
+        "Time zone for displaying and interpreting time stamps.",
+    ),
+    field(
+        "jit",
+        Kind::Boolean,
+        "Allow just-in-time compilation of queries.",
+    ),
+];
+
+const PG_PUBLIC_ACCESS: [Field; 2] = [
+    field(
+        "pg",
+        Kind::Boolean,
+        "Allow access to PostgreSQL from the public internet.",
+    ),
+    field(
+        "prometheus",
+        Kind::Boolean,
+        "Allow access to Prometheus metrics from the public internet.",
+    ),
+];
+
+const PG: [Field; 4] = [
+    field(
+        "pg_version",
+        Kind::Enum(&["13", "14", "15", "16", "17"]),
+        "PostgreSQL major version.",
+    ),
+    field(
+        "pg",
+        Kind::Object(&PG_SETTINGS),
+        "PostgreSQL server settings.",
+    ),
+    field(
+        "public_access",
+        Kind::Object(&PG_PUBLIC_ACCESS),
+        "Public internet access.",
+    ),
+    field(
+        "pg_read_replica",
+        Kind::Boolean,
+        "Deprecated: use a read replica integration.",
+    ),
+];
+
+const MYSQL_SETTINGS: [Field; 2] = [
+    field(
+        "max_connections",
+        Kind::Integer { min: 1, max: 10000 },
+        "Maximum concurrent connections.",
+    ),
+    field("sql_mode", Kind::String, "Global SQL mode."),
+];
+
+const MYSQL: [Field; 2] = [
+    field("mysql_version", Kind::Enum(&["8"]), "MySQL major version."),
+    field(
+        "mysql",
+        Kind::Object(&MYSQL_SETTINGS),
+        "MySQL server settings.",
+    ),
+];
+
+const VALKEY: [Field; 2] = [
+    field(
+        "valkey_maxmemory_policy",
+        Kind::Enum(&[
+            "noeviction",
+            "allkeys-lru",
+            "volatile-lru",
+            "allkeys-random",
+            "volatile-random",
+            "volatile-ttl",
+            "volatile-lfu",
+            "allkeys-lfu",
+        ]),
+        "Eviction policy when memory is full.",
+    ),
+    field(
+        "valkey_persistence",
+        Kind::Enum(&["off", "rdb"]),
+        "Persistence: off, or RDB snapshots.",
+    ),
+];
+
+const CASSANDRA: [Field; 1] = [field(
+    "cassandra_version",
+    Kind::Enum(&["4", "5"]),
+    "Cassandra major version.",
+)];
+const OPENSEARCH: [Field; 1] = [field(
+    "opensearch_version",
+    Kind::Enum(&["1", "2"]),
+    "OpenSearch major version.",
+)];
+const GRAFANA: [Field; 1] = [field(
+    "dashboards_versions_to_keep",
+    Kind::Integer { min: 1, max: 100 },
+    "Dashboard versions to keep.",
+)];
+const THANOS: [Field; 1] = [field(
+    "object_storage_usage_alert_threshold_gb",
+    Kind::Integer {
+        min: 1,
+        max: 100000,
+    },
+    "Alert threshold for object storage use.",
+)];
+const CLICKHOUSE: [Field; 0] = [];
+
+/// The `user_config` keys of a service type.
+pub fn fields(service_type: &ServiceType) -> Vec<Field> {
+    let mut fields: Vec<Field> = FORK_FIELDS.to_vec();
+    if service_type.point_in_time_recovery {
+        fields.push(RECOVERY_TIME);
+    }
+    if service_type.named_backup_recovery {
+        fields.push(BASEBACKUP_NAME);
+    }
+    fields.extend(COMMON);
+    let specific: &[Field] = match service_type.name {
+        "pg" => &PG,
+        "mysql" => &MYSQL,
+        "valkey" => &VALKEY,
+        "clickhouse" => &CLICKHOUSE,
+        "cassandra" => &CASSANDRA,
+        "opensearch" => &OPENSEARCH,
+        "grafana" => &GRAFANA,
+        _ => &THANOS,
+    };
+    fields.extend_from_slice(specific);
+    if matches!(service_type.name, "pg" | "mysql") {
+        fields.extend(BACKUP_TIME);
+    }
+    fields
+}
+
+fn kind_schema(kind: &Kind) -> Value {
+    match kind {
+        Kind::String => json!({"type": "string", "maxLength": 1024}),
+        Kind::Timestamp => json!({"type": "string", "maxLength": 32, "format": "date-time"}),
+        Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+        Kind::Boolean => json!({"type": "boolean"}),
+        Kind::Enum(values) => json!({"type": "string", "enum": values}),
+        Kind::StringList => json!({"type": "array", "items": {"type": "string"}, "maxItems": 1024}),
+        Kind::Object(fields) => object_schema(fields),
+    }
+}
+
+fn object_schema(fields: &[Field]) -> Value {
+    let properties: Map<String, Value> = fields
+        .iter()
+        .map(|f| {
+            let mut schema = kind_schema(&f.kind);
+            schema["title"] = Value::String(f.description.to_owned());
+            if f.create_only {
+                schema["createOnly"] = Value::Bool(true);
+            }
+            (f.name.to_owned(), schema)
+        })
+        .collect();
+    json!({"type": "object", "additionalProperties": false, "properties": properties})
+}
+
+/// The JSON Schema published as `user_config_schema`.
+pub fn json_schema(service_type: &ServiceType) -> Value {
+    object_schema(&fields(service_type))
+}
+
+/// Checks a `user_config` object; the error names the offending key path
+/// and says what is allowed.
+pub fn validate(service_type: &ServiceType, config: &Map<String, Value>) -> Result<(), String> {
+    validate_object(&fields(service_type), config, "user_config", service_type)
+}
+
+fn validate_object(
+    fields: &[Field],
+    config: &Map<String, Value>,
+    path: &str,
+    service_type: &ServiceType,
+) -> Result<(), String> {
+    for (key, value) in config {
+        let key_path = format!("{path}.{key}");
+        let Some(field) = fields.iter().find(|f| f.name == key) else {
+            if key == RECOVERY_TARGET_TIME {
+                return Err(format!(
+                    "{key_path}: service type {} does not support point-in-time recovery; types that do: {}",
+                    service_type.name,
+                    crate::catalog::point_in_time_types()
+                ));
+            }
+            let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
+            return Err(format!(
+                "{key_path}: unknown key; allowed keys are {}",
+                known.join(", ")
+            ));
+        };
+        if value.is_null() {
+            continue;
+        }
+        validate_value(&field.kind, value, &key_path, service_type)?;
+    }
+    Ok(())
+}
+
+fn validate_value(
+    kind: &Kind,
+    value: &Value,
+    path: &str,
+    service_type: &ServiceType,
+) -> Result<(), String> {
+    match (kind, value) {
+        (Kind::String, Value::String(_)) => Ok(()),
+        (Kind::Timestamp, Value::String(text)) => crate::timestamp::parse(text)
+            .map(|_| ())
+            .map_err(|err| format!("{path}: {err}")),
+        (Kind::Integer { min, max }, Value::Number(number)) => match number.as_i64() {
+            Some(n) if (*min..=*max).contains(&n) => Ok(()),
+            _ => Err(format!(
+                "{path}: {number} is out of range; allowed {min} to {max}"
+            )),
+        },
+        (Kind::Boolean, Value::Bool(_)) => Ok(()),
+        (Kind::Enum(allowed), Value::String(text)) if allowed.contains(&text.as_str()) => Ok(()),
+        (Kind::Enum(allowed), _) => Err(format!(
+            "{path}: {value} is not allowed; use one of {}",
+            allowed.join(", ")
+        )),
+        (Kind::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+        (Kind::Object(fields), Value::Object(inner)) => {
+            validate_object(fields, inner, path, service_type)
+        }
+        (kind, value) => Err(format!("{path}: expected {}, got {value}", describe(kind))),
+    }
+}
+
+fn describe(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::String | Kind::Enum(_) => "a string",
+        Kind::Timestamp => "a time string",
+        Kind::Integer { .. } => "an integer",
+        Kind::Boolean => "a boolean",
+        Kind::StringList => "a list of strings",
+        Kind::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::service_type;
+
+    fn config(json: Value) -> Map<String, Value> {
+        json.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn errors_name_the_key_and_what_is_allowed() {
+        let pg = service_type("pg").unwrap();
+        let err = validate(pg, &config(json!({"pg": {"max_connections": 5}}))).unwrap_err();
+        assert_eq!(
+            err,
+            "user_config.pg.max_connections: 5 is out of range; allowed 25 to 10000"
+        );
+        let err = validate(pg, &config(json!({"bogus": 1}))).unwrap_err();
+        assert!(err.starts_with("user_config.bogus: unknown key"), "{err}");
+        let err = validate(pg, &config(json!({"recovery_target_time": "soon"}))).unwrap_err();
+        assert!(err.contains("RFC 3339"), "{err}");
+    }
+
+    #[test]
+    fn recovery_target_time_only_where_there_is_pitr() {
+        let valkey = service_type("valkey").unwrap();
+        let err = validate(
+            valkey,
+            &config(json!({"recovery_target_time": "2025-01-01 00:00:00"})),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("does not support point-in-time recovery"),
+            "{err}"
+        );
+        assert!(err.contains("pg, mysql"), "{err}");
+        assert!(validate(valkey, &config(json!({"recovery_basebackup_name": "b1"}))).is_ok());
+    }
+
+    #[test]
+    fn json_schema_marks_create_only_keys() {
+        let schema = json_schema(service_type("pg").unwrap());
+        assert_eq!(
+            schema["properties"]["service_to_fork_from"]["createOnly"],
+            true
+        );
+        assert_eq!(
+            schema["properties"]["pg"]["properties"]["work_mem"]["maximum"],
+            1024
+        );
+    }
+}
