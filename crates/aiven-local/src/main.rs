@@ -1,1 +1,222 @@
-fn main() {}
+//! aiven-local: an Aiven-API-compatible control plane for laptops and CI.
+//! pg services are real PostgreSQL clusters, forked by point-in-time
+//! recovery; the other service types keep the hosted lifecycle without an
+//! engine.
+
+mod api;
+mod catalog;
+mod postgres;
+mod services;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::catalog::Catalog;
+use crate::postgres::Postgres;
+use crate::services::Services;
+
+#[derive(Parser)]
+#[command(
+    name = "aiven-local",
+    version,
+    about = "An Aiven-API-compatible control plane running real PostgreSQL"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API until SIGTERM or Ctrl-C, then stop every cluster.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    listen: SocketAddr,
+    /// Permit listening on a non-loopback address (the API then reaches
+    /// your network; the token is the only protection).
+    #[arg(long)]
+    allow_remote: bool,
+    /// Where the catalog, clusters, WAL archives and backups live. Reusing
+    /// it brings every service back.
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// API token clients must send as `Authorization: aivenv1 TOKEN`.
+    /// Without one, a token is generated, printed once and stored in
+    /// DATA_DIR/token (mode 0600).
+    #[arg(long, env = "AIVEN_LOCAL_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// How often every running service is backed up, e.g. 30s, 15m, 1h.
+    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    backup_interval: Duration,
+    /// How long services without an engine stay REBUILDING.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    provision_delay: Duration,
+    /// Directory holding the PostgreSQL server binaries.
+    #[arg(long, default_value = "/usr/lib/postgresql/15/bin")]
+    pg_bin: PathBuf,
+    /// OS user that runs clusters when aiven-local runs as root.
+    #[arg(long, default_value = "postgres")]
+    pg_user: String,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30s, 15m or 1h"))?;
+    let seconds = match unit {
+        "ms" => return Ok(Duration::from_millis(number)),
+        "" | "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?}; use ms, s, m or h"
+            ));
+        }
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AIVEN_LOCAL_LOG")
+                .unwrap_or_else(|_| "aiven_local=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let Command::Serve(args) = cli.command;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("aiven-local: cannot start the async runtime: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("aiven-local: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Reads or creates the API token.
+fn resolve_token(data_dir: &Path, given: Option<String>) -> Result<String, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(token) = given.filter(|t| !t.trim().is_empty()) {
+        return Ok(token.trim().to_owned());
+    }
+    let path = data_dir.join("token");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(existing.trim().to_owned());
+    }
+    let token: String = (0..40).map(|_| fastrand::alphanumeric()).collect();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|err| format!("cannot store the token in {}: {err}", path.display()))?;
+    std::io::Write::write_all(&mut file, token.as_bytes()).map_err(|err| err.to_string())?;
+    println!(
+        "Generated API token (stored in {}): {token}",
+        path.display()
+    );
+    Ok(token)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    if !args.listen.ip().is_loopback() && !args.allow_remote {
+        return Err(format!(
+            "refusing to listen on {} without --allow-remote",
+            args.listen
+        ));
+    }
+    std::fs::create_dir_all(args.data_dir.join("services"))
+        .map_err(|err| format!("cannot create data dir {}: {err}", args.data_dir.display()))?;
+    let data_dir = args
+        .data_dir
+        .canonicalize()
+        .map_err(|err| err.to_string())?;
+    let token = resolve_token(&data_dir, args.token)?;
+    // SAFETY-free check for root: the effective uid of /proc/self.
+    let running_as_root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    let run_as = if running_as_root {
+        let user = postgres::lookup_user(&args.pg_user).ok_or_else(|| {
+            format!(
+                "PostgreSQL refuses to run as root and user {:?} does not exist",
+                args.pg_user
+            )
+        })?;
+        // The server account must be able to reach its directories.
+        std::fs::set_permissions(
+            &data_dir,
+            std::os::unix::fs::PermissionsExt::from_mode(0o711),
+        )
+        .map_err(|err| err.to_string())?;
+        Some(user)
+    } else {
+        None
+    };
+    let pg = Postgres {
+        bin: args.pg_bin,
+        run_as,
+    };
+    pg.give_to_server_user(&data_dir.join("services"))?;
+    let catalog =
+        Catalog::open(&data_dir.join("catalog.sqlite3")).map_err(|err| err.to_string())?;
+    let services = Arc::new(Services::new(
+        catalog,
+        data_dir.clone(),
+        pg,
+        args.backup_interval,
+        args.provision_delay,
+    ));
+    services.reconcile().await;
+    services.spawn_backup_schedule();
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;
+    let local = listener.local_addr().map_err(|err| err.to_string())?;
+    tracing::info!(address = %local, data_dir = %data_dir.display(), "aiven-local serving");
+    println!("aiven-local listening on http://{local}");
+    let app = api::router(Arc::clone(&services), token);
+    let shutdown = async {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+        }
+        tracing::info!("shutting down: stopping every cluster");
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|err| err.to_string())?;
+    services.stop_all().await;
+    Ok(())
+}

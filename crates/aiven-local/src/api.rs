@@ -1,0 +1,411 @@
+//! The HTTP API: Aiven's paths and JSON envelopes over [`Services`].
+//! Bodies are parsed by hand (not axum's `Json` extractor) so that every
+//! malformed or mistyped body gets a 400 in the API's error shape naming
+//! the field.
+
+use std::sync::Arc;
+
+use aiven_api::catalog::{self, SERVICE_TYPES};
+use aiven_api::types::{
+    CreateDatabase, CreatePool, CreateProject, CreateService, CreateUser, DatabaseEntry,
+    DatabasesResponse, Project, ServiceEnvelope, ServicesEnvelope, UpdateService, UserEnvelope,
+};
+use aiven_api::user_config;
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::services::{Failure, Services};
+
+#[derive(Clone)]
+struct AppState {
+    services: Arc<Services>,
+    token: Arc<str>,
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.to_api())).into_response()
+    }
+}
+
+type Reply = Result<Response, Failure>;
+
+fn ok(body: Value) -> Reply {
+    Ok(Json(body).into_response())
+}
+
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Failure> {
+    serde_json::from_slice(body).map_err(|err| {
+        let message = err.to_string();
+        Failure::bad_request(if err.is_data() {
+            format!("Invalid request body: {message}")
+        } else {
+            format!("Request body is not valid JSON: {message}")
+        })
+    })
+}
+
+fn project_name(project: &str) -> Result<(), Failure> {
+    aiven_api::names::check_project_name(project).map_err(Failure::bad_request)
+}
+
+/// Builds the router. `token` is compared against `Authorization:
+/// aivenv1 TOKEN` (the official clients' scheme; `Bearer` is accepted too).
+pub fn router(services: Arc<Services>, token: String) -> Router {
+    let state = AppState {
+        services,
+        token: token.into(),
+    };
+    let service = "/v1/project/{project}/service/{service}";
+    Router::new()
+        .route("/v1/project", get(list_projects).post(create_project))
+        .route("/v1/project/{project}", get(get_project))
+        .route(
+            "/v1/project/{project}/service",
+            get(list_services).post(create_service),
+        )
+        .route(
+            service,
+            get(get_service).put(update_service).delete(delete_service),
+        )
+        .route(&format!("{service}/backups"), get(list_backups))
+        .route(
+            &format!("{service}/user"),
+            get(list_users).post(create_user),
+        )
+        .route(
+            &format!("{service}/user/{{username}}"),
+            get(get_user).delete(delete_user),
+        )
+        .route(
+            &format!("{service}/db"),
+            get(list_databases).post(create_database),
+        )
+        .route(
+            &format!("{service}/db/{{database}}"),
+            delete(delete_database),
+        )
+        .route(
+            &format!("{service}/connection_pool"),
+            get(list_pools).post(create_pool),
+        )
+        .route(
+            &format!("{service}/connection_pool/{{pool}}"),
+            delete(delete_pool),
+        )
+        .route("/v1/service_types", get(service_types))
+        .route(
+            "/v1/project/{project}/service_types",
+            get(project_service_types),
+        )
+        .route(
+            "/v1/project/{project}/service-types/{service_type}",
+            get(one_service_type),
+        )
+        .route("/v1/service_versions", get(service_versions))
+        .fallback(|| async { Failure::new(404, "Not found: no such API endpoint") })
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .with_state(state)
+}
+
+async fn authenticate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let header = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let presented = header
+        .strip_prefix("aivenv1 ")
+        .or_else(|| header.strip_prefix("Bearer "));
+    match presented {
+        None => Failure::new(
+            401,
+            "Authentication failed: send 'Authorization: aivenv1 <token>'",
+        )
+        .into_response(),
+        Some(token) if token.trim() != &*state.token => {
+            Failure::new(403, "Invalid authentication token").into_response()
+        }
+        Some(_) => next.run(request).await,
+    }
+}
+
+async fn list_projects(State(state): State<AppState>) -> Reply {
+    let projects: Vec<Project> = state
+        .services
+        .catalog
+        .projects()?
+        .into_iter()
+        .map(|name| Project {
+            project_name: name,
+            default_cloud: "google-europe-west1".into(),
+        })
+        .collect();
+    ok(json!({ "projects": projects }))
+}
+
+async fn create_project(State(state): State<AppState>, body: Bytes) -> Reply {
+    let request: CreateProject = parse(&body)?;
+    project_name(&request.project)?;
+    if state
+        .services
+        .catalog
+        .projects()?
+        .contains(&request.project)
+    {
+        return Err(Failure::new(
+            409,
+            format!("Project {} already exists", request.project),
+        ));
+    }
+    state.services.catalog.ensure_project(&request.project)?;
+    let cloud = request
+        .cloud
+        .unwrap_or_else(|| "google-europe-west1".into());
+    ok(json!({ "project": Project { project_name: request.project, default_cloud: cloud } }))
+}
+
+async fn get_project(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+    project_name(&project)?;
+    state.services.catalog.ensure_project(&project)?;
+    ok(
+        json!({ "project": Project { project_name: project, default_cloud: "google-europe-west1".into() } }),
+    )
+}
+
+async fn list_services(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+    project_name(&project)?;
+    let services = state
+        .services
+        .catalog
+        .services(Some(&project))?
+        .iter()
+        .map(|r| state.services.to_api(r))
+        .collect();
+    ok(serde_json::to_value(ServicesEnvelope { services }).unwrap_or_default())
+}
+
+async fn create_service(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    body: Bytes,
+) -> Reply {
+    let request: CreateService = parse(&body)?;
+    let record = state.services.create(&project, request).await?;
+    ok(serde_json::to_value(ServiceEnvelope {
+        service: state.services.to_api(&record),
+    })
+    .unwrap_or_default())
+}
+
+async fn get_service(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+) -> Reply {
+    let record = state.services.get(&project, &service)?;
+    ok(serde_json::to_value(ServiceEnvelope {
+        service: state.services.to_api(&record),
+    })
+    .unwrap_or_default())
+}
+
+async fn update_service(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: UpdateService = parse(&body)?;
+    let record = state.services.update(&project, &service, request).await?;
+    ok(serde_json::to_value(ServiceEnvelope {
+        service: state.services.to_api(&record),
+    })
+    .unwrap_or_default())
+}
+
+async fn delete_service(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+) -> Reply {
+    state.services.delete(&project, &service).await?;
+    ok(json!({ "message": "deleted" }))
+}
+
+async fn list_backups(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+) -> Reply {
+    ok(serde_json::to_value(state.services.backups(&project, &service)?).unwrap_or_default())
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+) -> Reply {
+    ok(json!({ "users": state.services.get(&project, &service)?.users }))
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: CreateUser = parse(&body)?;
+    let user = state
+        .services
+        .create_user(&project, &service, &request.username)
+        .await?;
+    ok(serde_json::to_value(UserEnvelope { user }).unwrap_or_default())
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    Path((project, service, username)): Path<(String, String, String)>,
+) -> Reply {
+    let record = state.services.get(&project, &service)?;
+    let user = record
+        .users
+        .into_iter()
+        .find(|u| u.username == username)
+        .ok_or_else(|| Failure::new(404, format!("Service user {username} does not exist")))?;
+    ok(serde_json::to_value(UserEnvelope { user }).unwrap_or_default())
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    Path((project, service, username)): Path<(String, String, String)>,
+) -> Reply {
+    state
+        .services
+        .delete_user(&project, &service, &username)
+        .await?;
+    ok(json!({ "message": "deleted" }))
+}
+
+async fn list_databases(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+) -> Reply {
+    let databases = state
+        .services
+        .get(&project, &service)?
+        .databases
+        .into_iter()
+        .map(|database_name| DatabaseEntry { database_name })
+        .collect();
+    ok(serde_json::to_value(DatabasesResponse { databases }).unwrap_or_default())
+}
+
+async fn create_database(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: CreateDatabase = parse(&body)?;
+    state
+        .services
+        .create_database(&project, &service, &request.database)
+        .await?;
+    ok(json!({ "message": "created" }))
+}
+
+async fn delete_database(
+    State(state): State<AppState>,
+    Path((project, service, database)): Path<(String, String, String)>,
+) -> Reply {
+    state
+        .services
+        .delete_database(&project, &service, &database)
+        .await?;
+    ok(json!({ "message": "deleted" }))
+}
+
+async fn list_pools(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+) -> Reply {
+    let record = state.services.get(&project, &service)?;
+    ok(json!({ "connection_pools": state.services.to_api(&record).connection_pools }))
+}
+
+async fn create_pool(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: CreatePool = parse(&body)?;
+    state.services.create_pool(&project, &service, request)?;
+    ok(json!({ "message": "created" }))
+}
+
+async fn delete_pool(
+    State(state): State<AppState>,
+    Path((project, service, pool)): Path<(String, String, String)>,
+) -> Reply {
+    state.services.delete_pool(&project, &service, &pool)?;
+    ok(json!({ "message": "deleted" }))
+}
+
+fn service_type_json(service_type: &catalog::ServiceType) -> Value {
+    let plans: Vec<Value> = catalog::plans(service_type)
+        .into_iter()
+        .map(|plan| {
+            json!({
+                "service_plan": plan.name,
+                "service_type": service_type.name,
+                "node_count": plan.node_count,
+                "max_memory_percent": null,
+                "regions": {
+                    "google-europe-west1": { "disk_space_mb": plan.disk_space_mb, "node_memory_mb": plan.disk_space_mb / 20, "price_usd": "0.000" }
+                },
+                "backup_config": { "interval": 24, "max_count": 2, "recovery_mode": if service_type.point_in_time_recovery { "pitr" } else { "basic" } },
+            })
+        })
+        .collect();
+    json!({
+        "description": service_type.description,
+        "service_plans": plans,
+        "user_config_schema": user_config::json_schema(service_type),
+        "latest_available_version": null,
+        "default_version": null,
+    })
+}
+
+fn all_service_types() -> Value {
+    let map: serde_json::Map<String, Value> = SERVICE_TYPES
+        .iter()
+        .map(|t| (t.name.to_owned(), service_type_json(t)))
+        .collect();
+    json!({ "service_types": map })
+}
+
+async fn service_types() -> Reply {
+    ok(all_service_types())
+}
+
+async fn project_service_types(Path(project): Path<String>) -> Reply {
+    project_name(&project)?;
+    ok(all_service_types())
+}
+
+async fn one_service_type(Path((project, service_type)): Path<(String, String)>) -> Reply {
+    project_name(&project)?;
+    let found = catalog::service_type(&service_type)
+        .ok_or_else(|| Failure::new(404, format!("Service type {service_type} does not exist")))?;
+    ok(json!({ "service_type": service_type_json(found) }))
+}
+
+async fn service_versions() -> Reply {
+    let versions: Vec<Value> = ["13", "14", "15", "16", "17"]
+        .iter()
+        .map(|v| json!({ "service_type": "pg", "major_version": v, "state": "available" }))
+        .collect();
+    ok(json!({ "service_versions": versions }))
+}

@@ -1,0 +1,307 @@
+//! The catalog: projects, services and backups in SQLite. Every change is
+//! one transaction, so a crash at any point leaves either the old or the
+//! new record, never half of one; on start the engine reconciles records
+//! with the processes and directories on disk.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use aiven_api::types::{ConnectionPool, Maintenance, ServiceNotification, ServiceUser, TechEmail};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Where a fork restores from; kept after the fork completes so a restart
+/// mid-restore can start over.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ForkSource {
+    pub project: String,
+    pub service: String,
+    /// RFC 3339; `None` restores to the latest transaction.
+    pub target_time: Option<String>,
+    /// The backup to restore from, chosen when the fork was accepted.
+    pub backup_name: String,
+}
+
+/// Everything aiven-local knows about a service.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServiceRecord {
+    pub project: String,
+    pub name: String,
+    pub service_type: String,
+    pub plan: String,
+    pub cloud: String,
+    pub state: String,
+    pub create_time: String,
+    pub update_time: String,
+    pub node_count: i64,
+    pub user_config: Map<String, Value>,
+    pub termination_protection: bool,
+    pub disk_space_mb: i64,
+    pub maintenance: Maintenance,
+    pub tags: BTreeMap<String, String>,
+    pub tech_emails: Vec<TechEmail>,
+    pub project_vpc_id: Option<String>,
+    pub powered: bool,
+    /// The local port an engine listens on, kept across restarts.
+    pub port: Option<u16>,
+    pub users: Vec<ServiceUser>,
+    pub databases: Vec<String>,
+    pub pools: Vec<ConnectionPool>,
+    pub notifications: Vec<ServiceNotification>,
+    pub fork: Option<ForkSource>,
+}
+
+impl ServiceRecord {
+    /// The primary user's password (`avnadmin`).
+    pub fn admin_password(&self) -> &str {
+        self.users
+            .iter()
+            .find(|u| u.kind == "primary")
+            .map_or("", |u| u.password.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BackupRecord {
+    pub name: String,
+    /// RFC 3339: when the backup became consistent (its end).
+    pub time: String,
+    pub size: i64,
+}
+
+#[derive(Debug)]
+pub enum CatalogError {
+    /// The name is taken.
+    Conflict,
+    /// The record does not exist.
+    Missing,
+    Storage(String),
+}
+
+impl From<rusqlite::Error> for CatalogError {
+    fn from(err: rusqlite::Error) -> CatalogError {
+        CatalogError::Storage(err.to_string())
+    }
+}
+
+impl From<serde_json::Error> for CatalogError {
+    fn from(err: serde_json::Error) -> CatalogError {
+        CatalogError::Storage(err.to_string())
+    }
+}
+
+impl std::fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CatalogError::Conflict => write!(f, "already exists"),
+            CatalogError::Missing => write!(f, "not found"),
+            CatalogError::Storage(message) => write!(f, "catalog storage error: {message}"),
+        }
+    }
+}
+
+pub struct Catalog {
+    connection: Mutex<Connection>,
+}
+
+impl Catalog {
+    pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
+        let connection = Connection::open(path)?;
+        connection.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA busy_timeout = 5000;
+             CREATE TABLE IF NOT EXISTS projects (
+                 name TEXT PRIMARY KEY,
+                 default_cloud TEXT NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS services (
+                 project TEXT NOT NULL,
+                 name TEXT NOT NULL,
+                 record TEXT NOT NULL,
+                 PRIMARY KEY (project, name)
+             );
+             CREATE TABLE IF NOT EXISTS backups (
+                 project TEXT NOT NULL,
+                 service TEXT NOT NULL,
+                 name TEXT NOT NULL,
+                 time TEXT NOT NULL,
+                 size INTEGER NOT NULL,
+                 PRIMARY KEY (project, service, name)
+             );",
+        )?;
+        Ok(Catalog {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, CatalogError>,
+    ) -> Result<T, CatalogError> {
+        // A panic while holding the lock cannot leave SQLite half-written
+        // (transactions roll back on drop), so a poisoned lock is safe to reuse.
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&mut connection)
+    }
+
+    /// Creates the project if it does not exist (projects exist on first use).
+    pub fn ensure_project(&self, name: &str) -> Result<(), CatalogError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO projects (name, default_cloud) VALUES (?1, 'local-laptop')",
+                [name],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn projects(&self) -> Result<Vec<String>, CatalogError> {
+        self.with(|c| {
+            let mut statement = c.prepare("SELECT name FROM projects ORDER BY name")?;
+            let names = statement
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(names)
+        })
+    }
+
+    pub fn insert_service(&self, record: &ServiceRecord) -> Result<(), CatalogError> {
+        let json = serde_json::to_string(record)?;
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT OR IGNORE INTO projects (name, default_cloud) VALUES (?1, 'local-laptop')",
+                [&record.project],
+            )?;
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO services (project, name, record) VALUES (?1, ?2, ?3)",
+                params![record.project, record.name, json],
+            )?;
+            if inserted == 0 {
+                return Err(CatalogError::Conflict);
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    pub fn service(
+        &self,
+        project: &str,
+        name: &str,
+    ) -> Result<Option<ServiceRecord>, CatalogError> {
+        self.with(|c| {
+            let json: Option<String> = c
+                .query_row(
+                    "SELECT record FROM services WHERE project = ?1 AND name = ?2",
+                    [project, name],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            Ok(json.map(|json| serde_json::from_str(&json)).transpose()?)
+        })
+    }
+
+    /// Services of one project, or of all projects with `None`.
+    pub fn services(&self, project: Option<&str>) -> Result<Vec<ServiceRecord>, CatalogError> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT record FROM services WHERE ?1 IS NULL OR project = ?1 ORDER BY project, name",
+            )?;
+            let rows = statement.query_map([project], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            Ok(rows.iter().map(|json| serde_json::from_str(json)).collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Reads, changes and writes one record in a single transaction. The
+    /// change may refuse by returning an error, which writes nothing.
+    pub fn update_service<T>(
+        &self,
+        project: &str,
+        name: &str,
+        change: impl FnOnce(&mut ServiceRecord) -> Result<T, CatalogError>,
+    ) -> Result<(T, ServiceRecord), CatalogError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let json: Option<String> = tx
+                .query_row(
+                    "SELECT record FROM services WHERE project = ?1 AND name = ?2",
+                    [project, name],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let mut record: ServiceRecord =
+                serde_json::from_str(&json.ok_or(CatalogError::Missing)?)?;
+            let outcome = change(&mut record)?;
+            tx.execute(
+                "UPDATE services SET record = ?3 WHERE project = ?1 AND name = ?2",
+                params![project, name, serde_json::to_string(&record)?],
+            )?;
+            tx.commit()?;
+            Ok((outcome, record))
+        })
+    }
+
+    /// Removes a service and its backups.
+    pub fn delete_service(&self, project: &str, name: &str) -> Result<(), CatalogError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let removed = tx.execute(
+                "DELETE FROM services WHERE project = ?1 AND name = ?2",
+                [project, name],
+            )?;
+            tx.execute(
+                "DELETE FROM backups WHERE project = ?1 AND service = ?2",
+                [project, name],
+            )?;
+            tx.commit()?;
+            if removed == 0 {
+                Err(CatalogError::Missing)
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    pub fn add_backup(
+        &self,
+        project: &str,
+        service: &str,
+        backup: &BackupRecord,
+    ) -> Result<(), CatalogError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO backups (project, service, name, time, size) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![project, service, backup.name, backup.time, backup.size],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Backups oldest first.
+    pub fn backups(&self, project: &str, service: &str) -> Result<Vec<BackupRecord>, CatalogError> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare("SELECT name, time, size FROM backups WHERE project = ?1 AND service = ?2 ORDER BY time, name")?;
+            let rows = statement
+                .query_map([project, service], |row| Ok(BackupRecord { name: row.get(0)?, time: row.get(1)?, size: row.get(2)? }))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Ports held by any service, so a new one never collides.
+    pub fn used_ports(&self) -> Result<Vec<u16>, CatalogError> {
+        Ok(self
+            .services(None)?
+            .into_iter()
+            .filter_map(|s| s.port)
+            .collect())
+    }
+}

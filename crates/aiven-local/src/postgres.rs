@@ -1,0 +1,495 @@
+//! Real PostgreSQL clusters: one per pg service, with continuous WAL
+//! archiving, compressed base backups, and forks made by archive recovery
+//! from a base backup plus archived WAL, never from the live source.
+//!
+//! Each service owns a directory:
+//! `pgdata/` (the cluster), `archive/` (its WAL archive), `backups/NAME/`
+//! (`base.tar.gz` and `pg_wal.tar.gz` from `pg_basebackup`) and
+//! `postgres.log`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+/// The OS account clusters run as. PostgreSQL refuses to run as root.
+#[derive(Debug, Clone, Copy)]
+pub struct RunAs {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// Finds `user` in /etc/passwd.
+pub fn lookup_user(user: &str) -> Option<RunAs> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.first() == Some(&user) && fields.len() > 3)
+            .then(|| {
+                Some(RunAs {
+                    uid: fields[2].parse().ok()?,
+                    gid: fields[3].parse().ok()?,
+                })
+            })
+            .flatten()
+    })
+}
+
+pub const ADMIN_USER: &str = "avnadmin";
+pub const DEFAULT_DATABASE: &str = "defaultdb";
+const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
+const SERVER_CONF: &str = "aiven_local.conf";
+
+/// Runs the PostgreSQL binaries.
+#[derive(Debug, Clone)]
+pub struct Postgres {
+    pub bin: PathBuf,
+    pub run_as: Option<RunAs>,
+}
+
+/// Paths of one service's cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterPaths {
+    pub root: PathBuf,
+}
+
+impl ClusterPaths {
+    pub fn data(&self) -> PathBuf {
+        self.root.join("pgdata")
+    }
+
+    pub fn archive(&self) -> PathBuf {
+        self.root.join("archive")
+    }
+
+    pub fn backup(&self, name: &str) -> PathBuf {
+        self.root.join("backups").join(name)
+    }
+
+    pub fn log(&self) -> PathBuf {
+        self.root.join("postgres.log")
+    }
+}
+
+/// Rewrites an RFC 3339 time into the form the server's
+/// `recovery_target_time` check accepts (it refuses `T` and `Z`).
+fn server_time(rfc3339: &str) -> Result<String, String> {
+    let parsed = aiven_api::timestamp::parse(rfc3339)?.to_offset(time::UtcOffset::UTC);
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]+00"
+    );
+    parsed.format(&format).map_err(|err| err.to_string())
+}
+
+/// Quotes a value for postgresql.conf.
+fn conf_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+impl Postgres {
+    fn command(&self, program: &str, as_server_user: bool) -> Command {
+        let mut command = Command::new(self.bin.join(program));
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        command
+            .env_remove("PGPASSWORD")
+            .env_remove("PGDATA")
+            .env("LC_ALL", "C.UTF-8");
+        if as_server_user && let Some(run_as) = self.run_as {
+            command.uid(run_as.uid).gid(run_as.gid);
+        }
+        command
+    }
+
+    async fn run(mut command: Command, what: &str) -> Result<String, String> {
+        let output = command
+            .output()
+            .await
+            .map_err(|err| format!("{what}: cannot run: {err}"))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            Err(format!("{what} failed: {}", stderr.trim()))
+        }
+    }
+
+    /// Makes `path` (and its contents) belong to the server account.
+    pub fn give_to_server_user(&self, path: &Path) -> Result<(), String> {
+        let Some(run_as) = self.run_as else {
+            return Ok(());
+        };
+        let walk = |path: &Path| std::os::unix::fs::chown(path, Some(run_as.uid), Some(run_as.gid));
+        fn visit(path: &Path, walk: &dyn Fn(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
+            walk(path)?;
+            if path.is_dir() {
+                for entry in std::fs::read_dir(path)? {
+                    visit(&entry?.path(), walk)?;
+                }
+            }
+            Ok(())
+        }
+        visit(path, &walk)
+            .map_err(|err| format!("cannot hand {} to the server user: {err}", path.display()))
+    }
+
+    fn make_dirs(&self, paths: &ClusterPaths) -> Result<(), String> {
+        for dir in [
+            paths.root.clone(),
+            paths.archive(),
+            paths.root.join("backups"),
+        ] {
+            std::fs::create_dir_all(&dir)
+                .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        }
+        self.give_to_server_user(&paths.root)
+    }
+
+    /// Writes the settings aiven-local owns: where to listen and where to
+    /// archive. Called on create and on every restore, since a restored
+    /// backup carries its source's copy.
+    fn write_server_conf(
+        &self,
+        paths: &ClusterPaths,
+        port: u16,
+        max_connections: i64,
+    ) -> Result<(), String> {
+        let archive = paths.archive().display().to_string();
+        let archive_command = format!("test ! -f {archive}/%f && cp %p {archive}/%f");
+        let conf = format!(
+            "# Managed by aiven-local; rewritten on every start.\n\
+             listen_addresses = '127.0.0.1'\n\
+             port = {port}\n\
+             unix_socket_directories = ''\n\
+             wal_level = replica\n\
+             archive_mode = on\n\
+             archive_command = {}\n\
+             max_wal_senders = 4\n\
+             max_connections = {max_connections}\n\
+             shared_buffers = 16MB\n\
+             password_encryption = 'scram-sha-256'\n",
+            conf_quote(&archive_command)
+        );
+        let data = paths.data();
+        std::fs::write(data.join(SERVER_CONF), conf)
+            .map_err(|err| format!("cannot write server settings: {err}"))?;
+        let hba = "host all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n";
+        std::fs::write(data.join("pg_hba.conf"), hba)
+            .map_err(|err| format!("cannot write pg_hba.conf: {err}"))?;
+        let main_conf = data.join("postgresql.conf");
+        let current = std::fs::read_to_string(&main_conf).unwrap_or_default();
+        if !current.contains(SERVER_CONF) {
+            let includes = format!(
+                "\ninclude_if_exists = '{SERVER_CONF}'\ninclude_if_exists = '{RECOVERY_CONF}'\n"
+            );
+            std::fs::write(&main_conf, current + &includes)
+                .map_err(|err| format!("cannot write postgresql.conf: {err}"))?;
+        }
+        self.give_to_server_user(&data)
+    }
+
+    /// Creates a new cluster with the admin user and the default database.
+    pub async fn init(
+        &self,
+        paths: &ClusterPaths,
+        port: u16,
+        password: &str,
+        max_connections: i64,
+    ) -> Result<(), String> {
+        self.make_dirs(paths)?;
+        let data = paths.data();
+        if data.exists() {
+            // A crash during an earlier attempt: start over.
+            std::fs::remove_dir_all(&data)
+                .map_err(|err| format!("cannot clear {}: {err}", data.display()))?;
+        }
+        let password_file = paths.root.join("initdb.pw");
+        std::fs::write(&password_file, password)
+            .map_err(|err| format!("cannot write password file: {err}"))?;
+        self.give_to_server_user(&password_file)?;
+        let mut command = self.command("initdb", true);
+        command.arg("-D").arg(&data).args([
+            "-U",
+            ADMIN_USER,
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        ]);
+        command.arg(format!("--pwfile={}", password_file.display()));
+        let result = Self::run(command, "initdb").await;
+        let _ = std::fs::remove_file(&password_file);
+        result?;
+        self.write_server_conf(paths, port, max_connections)?;
+        self.start(paths).await?;
+        self.sql(
+            port,
+            password,
+            "postgres",
+            &format!("CREATE DATABASE {DEFAULT_DATABASE}"),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn start(&self, paths: &ClusterPaths) -> Result<(), String> {
+        let mut command = self.command("pg_ctl", true);
+        command
+            .arg("-D")
+            .arg(paths.data())
+            .arg("-l")
+            .arg(paths.log())
+            .args(["-w", "-t", "120", "start"]);
+        Self::run(command, "pg_ctl start")
+            .await
+            .map(|_| ())
+            .map_err(|err| self.with_log_tail(paths, err))
+    }
+
+    /// Stops the cluster; `fast` rolls back open transactions, `immediate`
+    /// skips the checkpoint (for a cluster about to be deleted).
+    pub async fn stop(&self, paths: &ClusterPaths, mode: &str) -> Result<(), String> {
+        if !self.is_running(paths).await {
+            return Ok(());
+        }
+        let mut command = self.command("pg_ctl", true);
+        command
+            .arg("-D")
+            .arg(paths.data())
+            .args(["-m", mode, "-w", "-t", "60", "stop"]);
+        Self::run(command, "pg_ctl stop").await.map(|_| ())
+    }
+
+    pub async fn is_running(&self, paths: &ClusterPaths) -> bool {
+        if !paths.data().join("PG_VERSION").exists() {
+            return false;
+        }
+        let mut command = self.command("pg_ctl", true);
+        command.arg("-D").arg(paths.data()).arg("status");
+        Self::run(command, "pg_ctl status").await.is_ok()
+    }
+
+    /// Runs SQL as the admin user and returns unaligned, tuples-only output.
+    pub async fn sql(
+        &self,
+        port: u16,
+        password: &str,
+        database: &str,
+        sql: &str,
+    ) -> Result<String, String> {
+        let mut command = self.command("psql", false);
+        command
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                ADMIN_USER,
+            ])
+            .arg("-p")
+            .arg(port.to_string())
+            .arg("-d")
+            .arg(database)
+            .arg("-c")
+            .arg(sql)
+            .env("PGPASSWORD", password)
+            .env("PGCONNECT_TIMEOUT", "10");
+        Self::run(command, "psql")
+            .await
+            .map(|out| out.trim().to_owned())
+    }
+
+    /// Takes a compressed base backup into `backups/NAME` and returns its
+    /// size in bytes.
+    pub async fn base_backup(
+        &self,
+        paths: &ClusterPaths,
+        port: u16,
+        password: &str,
+        name: &str,
+    ) -> Result<i64, String> {
+        let target = paths.backup(name);
+        if target.exists() {
+            let _ = std::fs::remove_dir_all(&target);
+        }
+        let mut command = self.command("pg_basebackup", true);
+        command
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                ADMIN_USER,
+                "-Ft",
+                "-z",
+                "-c",
+                "fast",
+                "-D",
+            ])
+            .arg(&target)
+            .arg("-p")
+            .arg(port.to_string())
+            .env("PGPASSWORD", password);
+        Self::run(command, "pg_basebackup").await?;
+        let size = std::fs::read_dir(&target)
+            .map_err(|err| format!("cannot read backup {name}: {err}"))?
+            .filter_map(|entry| entry.ok()?.metadata().ok())
+            .map(|metadata| metadata.len() as i64)
+            .sum();
+        Ok(size)
+    }
+
+    /// Makes everything the source committed so far reach its archive: a
+    /// fresh commit record (so recovery to any time up to now finds a
+    /// record past its target) and a WAL segment switch, then waits until
+    /// the archiver copied that segment.
+    pub async fn flush_to_archive(
+        &self,
+        paths: &ClusterPaths,
+        port: u16,
+        password: &str,
+    ) -> Result<(), String> {
+        self.sql(port, password, DEFAULT_DATABASE, "SELECT txid_current()")
+            .await?;
+        let segment = self
+            .sql(
+                port,
+                password,
+                DEFAULT_DATABASE,
+                "SELECT pg_walfile_name(pg_switch_wal())",
+            )
+            .await?;
+        let archived = paths.archive().join(&segment);
+        for _ in 0..600 {
+            if archived.exists() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(format!(
+            "WAL segment {segment} was not archived within 30 s"
+        ))
+    }
+
+    /// Restores `backup` of the source at `source` into a new cluster at
+    /// `paths`, replays the source's archived WAL up to `target_time` (or
+    /// to the end: the latest transaction) and promotes it.
+    pub async fn restore(
+        &self,
+        source: &ClusterPaths,
+        backup: &str,
+        paths: &ClusterPaths,
+        port: u16,
+        target_time: Option<&str>,
+        max_connections: i64,
+    ) -> Result<(), String> {
+        self.make_dirs(paths)?;
+        let data = paths.data();
+        if data.exists() {
+            std::fs::remove_dir_all(&data)
+                .map_err(|err| format!("cannot clear {}: {err}", data.display()))?;
+        }
+        std::fs::create_dir_all(data.join("pg_wal"))
+            .map_err(|err| format!("cannot create data dir: {err}"))?;
+        std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(|err| format!("cannot set data dir mode: {err}"))?;
+        self.give_to_server_user(&data)?;
+        let backup_dir = source.backup(backup);
+        for (archive, into) in [
+            ("base.tar.gz", data.clone()),
+            ("pg_wal.tar.gz", data.join("pg_wal")),
+        ] {
+            let mut tar = Command::new("tar");
+            tar.arg("-xzf")
+                .arg(backup_dir.join(archive))
+                .arg("-C")
+                .arg(&into)
+                .stdin(Stdio::null())
+                .stderr(Stdio::piped());
+            if let Some(run_as) = self.run_as {
+                tar.uid(run_as.uid).gid(run_as.gid);
+            }
+            Self::run(tar, &format!("unpacking {archive} of backup {backup}")).await?;
+        }
+        self.write_server_conf(paths, port, max_connections)?;
+        let mut recovery = format!(
+            "restore_command = {}\nrecovery_target_action = 'promote'\n",
+            conf_quote(&format!("cp {}/%f %p", source.archive().display()))
+        );
+        if let Some(target) = target_time {
+            recovery.push_str(&format!(
+                "recovery_target_time = {}\n",
+                conf_quote(&server_time(target)?)
+            ));
+        }
+        std::fs::write(data.join(RECOVERY_CONF), recovery)
+            .map_err(|err| format!("cannot write recovery settings: {err}"))?;
+        std::fs::write(data.join("recovery.signal"), "")
+            .map_err(|err| format!("cannot write recovery.signal: {err}"))?;
+        self.give_to_server_user(&data)?;
+        self.start(paths).await?;
+        self.wait_promoted(paths, port).await?;
+        // Promotion removed recovery.signal; drop the settings too so the
+        // fork never reads its source's archive again.
+        std::fs::write(data.join(RECOVERY_CONF), "")
+            .map_err(|err| format!("cannot clear recovery settings: {err}"))?;
+        Ok(())
+    }
+
+    async fn wait_promoted(&self, paths: &ClusterPaths, port: u16) -> Result<(), String> {
+        // Connecting needs a password we may not know yet (the source's
+        // admin password arrives with the data), so watch the control file.
+        for _ in 0..2400 {
+            let mut command = self.command("pg_controldata", true);
+            command.arg("-D").arg(paths.data());
+            if let Ok(output) = Self::run(command, "pg_controldata").await
+                && output.lines().any(|line| {
+                    line.starts_with("Database cluster state:") && line.ends_with("in production")
+                })
+            {
+                return self.wait_accepting(port).await;
+            }
+            if !self.is_running(paths).await {
+                return Err(self.with_log_tail(paths, "recovery stopped".to_owned()));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(self.with_log_tail(paths, "recovery did not finish within 2 minutes".to_owned()))
+    }
+
+    async fn wait_accepting(&self, port: u16) -> Result<(), String> {
+        for _ in 0..200 {
+            let mut command = self.command("pg_isready", false);
+            command
+                .args(["-h", "127.0.0.1", "-p"])
+                .arg(port.to_string());
+            if Self::run(command, "pg_isready").await.is_ok() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err("server did not accept connections after recovery".to_owned())
+    }
+
+    /// Appends the last lines of the server log to an error, which is
+    /// where PostgreSQL says why it would not start or recover.
+    fn with_log_tail(&self, paths: &ClusterPaths, error: String) -> String {
+        let log = std::fs::read_to_string(paths.log()).unwrap_or_default();
+        let tail: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("FATAL") || l.contains("ERROR"))
+            .collect();
+        match tail.last() {
+            Some(line) => format!("{error}: {line}"),
+            None => error,
+        }
+    }
+}

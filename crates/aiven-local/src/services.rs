@@ -1,0 +1,1039 @@
+//! Service lifecycle: validating requests, resolving forks, provisioning
+//! in the background (REBUILDING → RUNNING), backups on a schedule, and
+//! bringing everything back after a restart. pg services run a real
+//! cluster; the other types keep the same lifecycle and bookkeeping
+//! without an engine.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aiven_api::catalog::{self, ServiceType};
+use aiven_api::types::{
+    self as api, ApiError, Backup, BackupsResponse, Component, CreateService, Maintenance,
+    NodeState, Pitr, PitrRange, ServiceNotification, ServiceUser, UpdateService,
+};
+use aiven_api::user_config::{
+    self, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
+    SERVICE_TO_FORK_FROM,
+};
+use aiven_api::{names, timestamp};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::catalog::{BackupRecord, Catalog, CatalogError, ForkSource, ServiceRecord};
+use crate::postgres::{ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Postgres};
+
+/// An API failure: HTTP status and a message naming what was wrong.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(status: u16, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Failure {
+        Failure::new(400, message)
+    }
+
+    pub fn to_api(&self) -> ApiError {
+        ApiError::new(self.status, &self.message)
+    }
+}
+
+impl From<CatalogError> for Failure {
+    fn from(err: CatalogError) -> Failure {
+        match err {
+            CatalogError::Conflict => Failure::new(409, "already exists"),
+            CatalogError::Missing => Failure::new(404, "not found"),
+            CatalogError::Storage(message) => Failure::new(500, message),
+        }
+    }
+}
+
+fn service_missing(project: &str, name: &str) -> Failure {
+    Failure::new(
+        404,
+        format!("Service {name} does not exist in project {project}"),
+    )
+}
+
+/// Shared state of a running aiven-local.
+pub struct Services {
+    pub catalog: Catalog,
+    pub data_dir: PathBuf,
+    pub postgres: Postgres,
+    pub backup_interval: Duration,
+    pub provision_delay: Duration,
+    pub shutdown: CancellationToken,
+    pub tasks: TaskTracker,
+    ports: tokio::sync::Mutex<()>,
+}
+
+fn now() -> String {
+    timestamp::format(OffsetDateTime::now_utc())
+}
+
+/// A password of letters and digits: safe inside SQL literals and URIs.
+fn random_password() -> String {
+    (0..24).map(|_| fastrand::alphanumeric()).collect()
+}
+
+fn is_pg(record: &ServiceRecord) -> bool {
+    record.service_type == "pg"
+}
+
+fn max_connections(config: &Map<String, Value>) -> i64 {
+    config
+        .get("pg")
+        .and_then(|pg| pg.get("max_connections"))
+        .and_then(Value::as_i64)
+        .unwrap_or(100)
+}
+
+impl Services {
+    pub fn new(
+        catalog: Catalog,
+        data_dir: PathBuf,
+        postgres: Postgres,
+        backup_interval: Duration,
+        provision_delay: Duration,
+    ) -> Services {
+        Services {
+            catalog,
+            data_dir,
+            postgres,
+            backup_interval,
+            provision_delay,
+            shutdown: CancellationToken::new(),
+            tasks: TaskTracker::new(),
+            ports: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn paths(&self, project: &str, service: &str) -> ClusterPaths {
+        ClusterPaths {
+            root: self.data_dir.join("services").join(project).join(service),
+        }
+    }
+
+    fn service_type(name: &str) -> Result<&'static ServiceType, Failure> {
+        catalog::service_type(name).ok_or_else(|| {
+            Failure::bad_request(format!(
+                "service_type {name:?} is not supported; use one of {}",
+                catalog::service_type_names()
+            ))
+        })
+    }
+
+    async fn allocate_port(&self) -> Result<u16, Failure> {
+        let used = self.catalog.used_ports()?;
+        for _ in 0..200 {
+            let candidate = 20000 + fastrand::u16(0..20000);
+            if used.contains(&candidate) {
+                continue;
+            }
+            if std::net::TcpListener::bind(("127.0.0.1", candidate)).is_ok() {
+                return Ok(candidate);
+            }
+        }
+        Err(Failure::new(503, "no free local port for a new service"))
+    }
+
+    /// Validates and records a new service, then provisions it in the
+    /// background. Forks are resolved here, so every error a fork can
+    /// meet is reported before anything is created.
+    pub async fn create(
+        self: &Arc<Self>,
+        project: &str,
+        request: CreateService,
+    ) -> Result<ServiceRecord, Failure> {
+        names::check_project_name(project).map_err(Failure::bad_request)?;
+        names::check_service_name(&request.service_name).map_err(Failure::bad_request)?;
+        let service_type = Self::service_type(&request.service_type)?;
+        let plan = catalog::plan(service_type, &request.plan).ok_or_else(|| {
+            Failure::bad_request(catalog::unknown_plan_message(service_type, &request.plan))
+        })?;
+        let cloud = request
+            .cloud
+            .clone()
+            .unwrap_or_else(|| "google-europe-west1".to_owned());
+        names::check_cloud_name(&cloud).map_err(Failure::bad_request)?;
+        let mut user_config = request.user_config.clone().unwrap_or_default();
+        user_config::validate(service_type, &user_config).map_err(Failure::bad_request)?;
+        if let Some(disk) = request.disk_space_mb
+            && disk < plan.disk_space_mb
+        {
+            return Err(Failure::bad_request(format!(
+                "disk_space_mb {disk} is below the {} MB that plan {} includes",
+                plan.disk_space_mb, plan.name
+            )));
+        }
+
+        let fork = self.resolve_fork(project, service_type, &plan, &user_config)?;
+        let mut users = vec![ServiceUser {
+            username: ADMIN_USER.into(),
+            password: random_password(),
+            kind: "primary".into(),
+        }];
+        let mut databases = vec![DEFAULT_DATABASE.to_owned()];
+        let mut pools = Vec::new();
+        let mut notifications = Vec::new();
+        if let Some((source, _)) = &fork {
+            // The data carries roles and databases; the catalog follows it.
+            users = source.users.clone();
+            databases = source.databases.clone();
+            pools = source.pools.clone();
+            let mut inherited = source.user_config.clone();
+            for key in [
+                SERVICE_TO_FORK_FROM,
+                PROJECT_TO_FORK_FROM,
+                RECOVERY_TARGET_TIME,
+                RECOVERY_BASEBACKUP_NAME,
+            ] {
+                inherited.remove(key);
+            }
+            inherited.extend(user_config);
+            user_config = inherited;
+            if service_type.name == "opensearch" {
+                notifications.push(ServiceNotification {
+                    level: "warning".into(),
+                    message: "Single sign-on (SSO) settings were not copied from the source service, because they are \
+                              linked to its URLs. Configure SSO for this fork, or users may lose access."
+                        .into(),
+                    kind: "fork_sso_not_copied".into(),
+                });
+            }
+        }
+        let port = if service_type.name == "pg" {
+            let _guard = self.ports.lock().await;
+            Some(self.allocate_port().await?)
+        } else {
+            None
+        };
+        let created = now();
+        let record = ServiceRecord {
+            project: project.to_owned(),
+            name: request.service_name.clone(),
+            service_type: service_type.name.to_owned(),
+            plan: plan.name.clone(),
+            cloud,
+            state: "REBUILDING".into(),
+            create_time: created.clone(),
+            update_time: created,
+            node_count: plan.node_count,
+            user_config,
+            termination_protection: request.termination_protection.unwrap_or(false),
+            disk_space_mb: request.disk_space_mb.unwrap_or(plan.disk_space_mb),
+            maintenance: request.maintenance.clone().unwrap_or(Maintenance {
+                dow: "sunday".into(),
+                time: "02:00:00".into(),
+            }),
+            tags: request.tags.clone().unwrap_or_default(),
+            tech_emails: request.tech_emails.clone().unwrap_or_default(),
+            project_vpc_id: request.project_vpc_id.clone(),
+            powered: true,
+            port,
+            users,
+            databases,
+            pools,
+            notifications,
+            fork: fork.map(|(_, source)| source),
+        };
+        self.catalog
+            .insert_service(&record)
+            .map_err(|err| match err {
+                CatalogError::Conflict => Failure::new(
+                    409,
+                    format!(
+                        "Service name {} is already in use in project {project}",
+                        record.name
+                    ),
+                ),
+                other => other.into(),
+            })?;
+        self.spawn_provision(record.clone());
+        Ok(record)
+    }
+
+    fn resolve_fork(
+        &self,
+        project: &str,
+        service_type: &ServiceType,
+        plan: &catalog::Plan,
+        config: &Map<String, Value>,
+    ) -> Result<Option<(ServiceRecord, ForkSource)>, Failure> {
+        let text = |key: &str| config.get(key).and_then(Value::as_str).map(str::to_owned);
+        let target = text(RECOVERY_TARGET_TIME);
+        let named_backup = text(RECOVERY_BASEBACKUP_NAME);
+        let Some(source_name) = text(SERVICE_TO_FORK_FROM) else {
+            if target.is_some() || named_backup.is_some() {
+                return Err(Failure::bad_request(format!(
+                    "user_config.{}: only valid together with user_config.{SERVICE_TO_FORK_FROM}",
+                    if target.is_some() {
+                        RECOVERY_TARGET_TIME
+                    } else {
+                        RECOVERY_BASEBACKUP_NAME
+                    }
+                )));
+            }
+            return Ok(None);
+        };
+        let source_project = text(PROJECT_TO_FORK_FROM).unwrap_or_else(|| project.to_owned());
+        let source = self
+            .catalog
+            .service(&source_project, &source_name)?
+            .ok_or_else(|| service_missing(&source_project, &source_name))?;
+        if source.service_type != service_type.name {
+            return Err(Failure::bad_request(format!(
+                "user_config.{SERVICE_TO_FORK_FROM}: {source_name} is a {} service and cannot be forked into a {} service",
+                source.service_type, service_type.name
+            )));
+        }
+        if service_type.forks_keep_node_count && plan.node_count < source.node_count {
+            return Err(Failure::bad_request(format!(
+                "plan {} has {} nodes, but {source_name} has {}: {} services cannot be forked to fewer nodes",
+                plan.name, plan.node_count, source.node_count, service_type.name
+            )));
+        }
+        let backups = self.catalog.backups(&source_project, &source_name)?;
+        let Some(newest) = backups.last() else {
+            return Err(Failure::bad_request(format!(
+                "Service {source_name} has no backup yet, so it cannot be forked. A first backup is taken right after \
+                 the service starts running; try again shortly."
+            )));
+        };
+        let backup_name = match (&target, &named_backup) {
+            (Some(target), _) => {
+                let target_time = timestamp::parse(target).map_err(|err| {
+                    Failure::bad_request(format!("user_config.{RECOVERY_TARGET_TIME}: {err}"))
+                })?;
+                let window_start =
+                    timestamp::parse(&backups[0].time).map_err(Failure::bad_request)?;
+                let window_end = OffsetDateTime::now_utc();
+                if target_time < window_start || target_time > window_end {
+                    return Err(Failure::bad_request(format!(
+                        "user_config.{RECOVERY_TARGET_TIME}: {target} is outside the recovery window of {source_name}, \
+                         which is {} to {}",
+                        timestamp::format(window_start),
+                        timestamp::format(window_end)
+                    )));
+                }
+                backups
+                    .iter()
+                    .rev()
+                    .find(|b| timestamp::parse(&b.time).is_ok_and(|t| t <= target_time))
+                    .map(|b| b.name.clone())
+                    .unwrap_or_else(|| backups[0].name.clone())
+            }
+            (None, Some(name)) => {
+                if !backups.iter().any(|b| &b.name == name) {
+                    let available: Vec<&str> = backups.iter().map(|b| b.name.as_str()).collect();
+                    return Err(Failure::bad_request(format!(
+                        "user_config.{RECOVERY_BASEBACKUP_NAME}: {source_name} has no backup {name:?}; available: {}",
+                        available.join(", ")
+                    )));
+                }
+                name.clone()
+            }
+            (None, None) => newest.name.clone(),
+        };
+        let target_time = target
+            .map(|t| timestamp::parse(&t).map(timestamp::format))
+            .transpose()
+            .map_err(Failure::bad_request)?;
+        let fork = ForkSource {
+            project: source_project,
+            service: source_name,
+            target_time,
+            backup_name,
+        };
+        Ok(Some((source, fork)))
+    }
+
+    fn spawn_provision(self: &Arc<Self>, record: ServiceRecord) {
+        let services = Arc::clone(self);
+        self.tasks.spawn(async move {
+            let result = tokio::select! {
+                result = services.provision(&record) => result,
+                _ = services.shutdown.cancelled() => return,
+            };
+            match result {
+                Ok(()) => {
+                    let _ = services.set_state(&record.project, &record.name, "RUNNING");
+                    if let Err(err) = services.take_backup(&record.project, &record.name).await {
+                        tracing::warn!(service = %record.name, error = %err, "first backup failed");
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(service = %record.name, error = %err, "provisioning failed");
+                    let _ = services
+                        .catalog
+                        .update_service(&record.project, &record.name, |r| {
+                            r.notifications.push(ServiceNotification {
+                                level: "error".into(),
+                                message: format!("Provisioning failed: {err}"),
+                                kind: "provisioning_failed".into(),
+                            });
+                            Ok(())
+                        });
+                }
+            }
+        });
+    }
+
+    async fn provision(&self, record: &ServiceRecord) -> Result<(), String> {
+        if !is_pg(record) {
+            tokio::time::sleep(self.provision_delay).await;
+            return Ok(());
+        }
+        let paths = self.paths(&record.project, &record.name);
+        let port = record.port.ok_or("pg service without a port")?;
+        let connections = max_connections(&record.user_config);
+        match &record.fork {
+            None => {
+                self.postgres
+                    .init(&paths, port, record.admin_password(), connections)
+                    .await
+            }
+            Some(fork) => {
+                let source_paths = self.paths(&fork.project, &fork.service);
+                if let Some(source) = self
+                    .catalog
+                    .service(&fork.project, &fork.service)
+                    .map_err(|e| e.to_string())?
+                    && let Some(source_port) = source.port
+                    && self.postgres.is_running(&source_paths).await
+                {
+                    self.postgres
+                        .flush_to_archive(&source_paths, source_port, source.admin_password())
+                        .await?;
+                }
+                self.postgres
+                    .restore(
+                        &source_paths,
+                        &fork.backup_name,
+                        &paths,
+                        port,
+                        fork.target_time.as_deref(),
+                        connections,
+                    )
+                    .await
+            }
+        }
+    }
+
+    fn set_state(&self, project: &str, name: &str, state: &str) -> Result<(), CatalogError> {
+        self.catalog.update_service(project, name, |r| {
+            r.state = state.to_owned();
+            r.update_time = now();
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Takes a backup now: a real base backup for pg, a catalog entry for
+    /// types without an engine.
+    pub async fn take_backup(&self, project: &str, name: &str) -> Result<BackupRecord, String> {
+        let record = self
+            .catalog
+            .service(project, name)
+            .map_err(|e| e.to_string())?
+            .ok_or("service is gone")?;
+        let started = OffsetDateTime::now_utc();
+        let backup_name = format!(
+            "backup-{}-{:04}",
+            started
+                .format(time::macros::format_description!(
+                    "[year][month][day]T[hour][minute][second]"
+                ))
+                .unwrap_or_default(),
+            fastrand::u16(0..10000)
+        );
+        let size = if is_pg(&record) {
+            let port = record.port.ok_or("pg service without a port")?;
+            let paths = self.paths(project, name);
+            self.postgres
+                .base_backup(&paths, port, record.admin_password(), &backup_name)
+                .await?
+        } else {
+            0
+        };
+        let backup = BackupRecord {
+            name: backup_name,
+            time: now(),
+            size,
+        };
+        self.catalog
+            .add_backup(project, name, &backup)
+            .map_err(|e| e.to_string())?;
+        Ok(backup)
+    }
+
+    /// Backs up every running service once per interval.
+    pub fn spawn_backup_schedule(self: &Arc<Self>) {
+        let services = Arc::clone(self);
+        self.tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(services.backup_interval) => {}
+                    _ = services.shutdown.cancelled() => return,
+                }
+                let Ok(all) = services.catalog.services(None) else { continue };
+                for record in all.into_iter().filter(|r| r.state == "RUNNING") {
+                    if let Err(err) = services.take_backup(&record.project, &record.name).await {
+                        tracing::warn!(service = %record.name, error = %err, "scheduled backup failed");
+                    }
+                }
+            }
+        });
+    }
+
+    /// Brings the catalog and the disk back in line after a start: running
+    /// services get their clusters started, interrupted provisioning
+    /// starts over from a clean directory.
+    pub async fn reconcile(self: &Arc<Self>) {
+        let Ok(all) = self.catalog.services(None) else {
+            return;
+        };
+        for record in all {
+            match record.state.as_str() {
+                "REBUILDING" => {
+                    tracing::info!(service = %record.name, "resuming interrupted provisioning");
+                    self.spawn_provision(record);
+                }
+                "RUNNING" if is_pg(&record) => {
+                    let paths = self.paths(&record.project, &record.name);
+                    if !self.postgres.is_running(&paths).await
+                        && let Err(err) = self.postgres.start(&paths).await
+                    {
+                        tracing::error!(service = %record.name, error = %err, "cannot start cluster");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Stops every cluster cleanly; called on SIGTERM/SIGINT.
+    pub async fn stop_all(&self) {
+        self.shutdown.cancel();
+        self.tasks.close();
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.tasks.wait()).await;
+        let Ok(all) = self.catalog.services(None) else {
+            return;
+        };
+        for record in all.into_iter().filter(is_pg) {
+            let paths = self.paths(&record.project, &record.name);
+            if let Err(err) = self.postgres.stop(&paths, "fast").await {
+                tracing::warn!(service = %record.name, error = %err, "stop failed");
+            }
+        }
+    }
+
+    pub fn get(&self, project: &str, name: &str) -> Result<ServiceRecord, Failure> {
+        self.catalog
+            .service(project, name)?
+            .ok_or_else(|| service_missing(project, name))
+    }
+
+    pub async fn update(
+        &self,
+        project: &str,
+        name: &str,
+        request: UpdateService,
+    ) -> Result<ServiceRecord, Failure> {
+        let current = self.get(project, name)?;
+        let service_type = Self::service_type(&current.service_type)?;
+        let plan = match &request.plan {
+            Some(plan_name) => Some(catalog::plan(service_type, plan_name).ok_or_else(|| {
+                Failure::bad_request(catalog::unknown_plan_message(service_type, plan_name))
+            })?),
+            None => None,
+        };
+        if let Some(cloud) = &request.cloud {
+            names::check_cloud_name(cloud).map_err(Failure::bad_request)?;
+        }
+        let mut config_update = request.user_config.clone().unwrap_or_default();
+        // Fork and recovery keys are create-only: ignored on update.
+        for key in [
+            SERVICE_TO_FORK_FROM,
+            PROJECT_TO_FORK_FROM,
+            RECOVERY_TARGET_TIME,
+            RECOVERY_BASEBACKUP_NAME,
+        ] {
+            config_update.remove(key);
+        }
+        user_config::validate(service_type, &config_update).map_err(Failure::bad_request)?;
+        let powered_change = request.powered.filter(|p| *p != current.powered);
+        let (_, record) = self.catalog.update_service(project, name, |r| {
+            if let Some(plan) = &plan {
+                r.plan = plan.name.clone();
+                r.node_count = plan.node_count;
+                r.disk_space_mb = r.disk_space_mb.max(plan.disk_space_mb);
+            }
+            if let Some(cloud) = &request.cloud {
+                r.cloud = cloud.clone();
+            }
+            if let Some(maintenance) = &request.maintenance {
+                r.maintenance = maintenance.clone();
+            }
+            if let Some(protection) = request.termination_protection {
+                r.termination_protection = protection;
+            }
+            if let Some(disk) = request.disk_space_mb {
+                r.disk_space_mb = disk;
+            }
+            if let Some(tags) = &request.tags {
+                r.tags = tags.clone();
+            }
+            if let Some(emails) = &request.tech_emails {
+                r.tech_emails = emails.clone();
+            }
+            if request.project_vpc_id.is_some() {
+                r.project_vpc_id = request.project_vpc_id.clone();
+            }
+            for (key, value) in &config_update {
+                if value.is_null() {
+                    r.user_config.remove(key);
+                } else {
+                    r.user_config.insert(key.clone(), value.clone());
+                }
+            }
+            if let Some(powered) = powered_change {
+                r.powered = powered;
+                r.state = if powered {
+                    "RUNNING".into()
+                } else {
+                    "POWEROFF".into()
+                };
+            }
+            r.update_time = now();
+            Ok(())
+        })?;
+        if let Some(powered) = powered_change
+            && is_pg(&record)
+        {
+            let paths = self.paths(project, name);
+            let result = if powered {
+                self.postgres.start(&paths).await
+            } else {
+                self.postgres.stop(&paths, "fast").await
+            };
+            result.map_err(|err| Failure::new(500, err))?;
+        }
+        Ok(record)
+    }
+
+    pub async fn delete(&self, project: &str, name: &str) -> Result<(), Failure> {
+        let record = self.get(project, name)?;
+        if record.termination_protection {
+            return Err(Failure::new(
+                403,
+                format!(
+                    "Service {name} has termination protection enabled; disable it before deleting the service"
+                ),
+            ));
+        }
+        self.catalog.delete_service(project, name)?;
+        if is_pg(&record) {
+            let paths = self.paths(project, name);
+            let _ = self.postgres.stop(&paths, "immediate").await;
+        }
+        let root = self.paths(project, name).root;
+        if root.exists() {
+            std::fs::remove_dir_all(&root)
+                .map_err(|err| Failure::new(500, format!("cannot remove service data: {err}")))?;
+        }
+        Ok(())
+    }
+
+    pub fn backups(&self, project: &str, name: &str) -> Result<BackupsResponse, Failure> {
+        let record = self.get(project, name)?;
+        let backups: Vec<Backup> = self
+            .catalog
+            .backups(project, name)?
+            .into_iter()
+            .map(|b| Backup {
+                backup_name: b.name,
+                backup_time: b.time,
+                data_size: b.size,
+            })
+            .collect();
+        let pitr = catalog::service_type(&record.service_type)
+            .filter(|t| t.point_in_time_recovery)
+            .and(backups.first())
+            .map(|first| Pitr {
+                primary_region: PitrRange {
+                    pitr_range_start: first.backup_time.clone(),
+                    pitr_range_end: now(),
+                },
+            });
+        Ok(BackupsResponse { backups, pitr })
+    }
+
+    async fn running_pg(
+        &self,
+        project: &str,
+        name: &str,
+    ) -> Result<Option<(ServiceRecord, u16)>, Failure> {
+        let record = self.get(project, name)?;
+        if !is_pg(&record) {
+            return Ok(None);
+        }
+        if record.state != "RUNNING" {
+            return Err(Failure::new(
+                409,
+                format!(
+                    "Service {name} is {}, not RUNNING; try again when it runs",
+                    record.state
+                ),
+            ));
+        }
+        let port = record
+            .port
+            .ok_or_else(|| Failure::new(500, "pg service without a port"))?;
+        Ok(Some((record, port)))
+    }
+
+    pub async fn create_user(
+        &self,
+        project: &str,
+        name: &str,
+        username: &str,
+    ) -> Result<ServiceUser, Failure> {
+        names::check_identifier("username", username).map_err(Failure::bad_request)?;
+        if self
+            .get(project, name)?
+            .users
+            .iter()
+            .any(|u| u.username == username)
+        {
+            return Err(Failure::new(
+                409,
+                format!("Service user {username} already exists"),
+            ));
+        }
+        let user = ServiceUser {
+            username: username.to_owned(),
+            password: random_password(),
+            kind: "normal".into(),
+        };
+        if let Some((record, port)) = self.running_pg(project, name).await? {
+            let sql = format!(
+                "CREATE ROLE \"{username}\" LOGIN PASSWORD '{}'",
+                user.password
+            );
+            self.postgres
+                .sql(port, record.admin_password(), DEFAULT_DATABASE, &sql)
+                .await
+                .map_err(|e| Failure::new(500, e))?;
+        }
+        self.catalog.update_service(project, name, |r| {
+            r.users.push(user.clone());
+            Ok(())
+        })?;
+        Ok(user)
+    }
+
+    pub async fn delete_user(
+        &self,
+        project: &str,
+        name: &str,
+        username: &str,
+    ) -> Result<(), Failure> {
+        let record = self.get(project, name)?;
+        let user = record
+            .users
+            .iter()
+            .find(|u| u.username == username)
+            .ok_or_else(|| Failure::new(404, format!("Service user {username} does not exist")))?;
+        if user.kind == "primary" {
+            return Err(Failure::bad_request(format!(
+                "{username} is the primary user and cannot be deleted"
+            )));
+        }
+        if let Some((record, port)) = self.running_pg(project, name).await? {
+            let sql = format!("DROP ROLE \"{username}\"");
+            self.postgres
+                .sql(port, record.admin_password(), DEFAULT_DATABASE, &sql)
+                .await
+                .map_err(|e| Failure::new(500, e))?;
+        }
+        self.catalog.update_service(project, name, |r| {
+            r.users.retain(|u| u.username != username);
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    pub async fn create_database(
+        &self,
+        project: &str,
+        name: &str,
+        database: &str,
+    ) -> Result<(), Failure> {
+        names::check_identifier("database", database).map_err(Failure::bad_request)?;
+        if self
+            .get(project, name)?
+            .databases
+            .iter()
+            .any(|d| d == database)
+        {
+            return Err(Failure::new(
+                409,
+                format!("Database {database} already exists"),
+            ));
+        }
+        if let Some((record, port)) = self.running_pg(project, name).await? {
+            let sql = format!("CREATE DATABASE \"{database}\"");
+            self.postgres
+                .sql(port, record.admin_password(), DEFAULT_DATABASE, &sql)
+                .await
+                .map_err(|e| Failure::new(500, e))?;
+        }
+        self.catalog.update_service(project, name, |r| {
+            r.databases.push(database.to_owned());
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    pub async fn delete_database(
+        &self,
+        project: &str,
+        name: &str,
+        database: &str,
+    ) -> Result<(), Failure> {
+        if !self
+            .get(project, name)?
+            .databases
+            .iter()
+            .any(|d| d == database)
+        {
+            return Err(Failure::new(
+                404,
+                format!("Database {database} does not exist"),
+            ));
+        }
+        if let Some((record, port)) = self.running_pg(project, name).await? {
+            let sql = format!("DROP DATABASE \"{database}\" WITH (FORCE)");
+            self.postgres
+                .sql(port, record.admin_password(), DEFAULT_DATABASE, &sql)
+                .await
+                .map_err(|e| Failure::new(500, e))?;
+        }
+        self.catalog.update_service(project, name, |r| {
+            r.databases.retain(|d| d != database);
+            r.pools.retain(|p| p.database != database);
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    pub fn create_pool(
+        &self,
+        project: &str,
+        name: &str,
+        request: api::CreatePool,
+    ) -> Result<(), Failure> {
+        names::check_identifier("pool_name", &request.pool_name).map_err(Failure::bad_request)?;
+        if !["session", "transaction", "statement"].contains(&request.pool_mode.as_str()) {
+            return Err(Failure::bad_request(format!(
+                "pool_mode {:?} is invalid; use session, transaction or statement",
+                request.pool_mode
+            )));
+        }
+        if !(1..=10000).contains(&request.pool_size) {
+            return Err(Failure::bad_request(format!(
+                "pool_size {} is out of range; allowed 1 to 10000",
+                request.pool_size
+            )));
+        }
+        self.catalog
+            .update_service(project, name, |r| {
+                if r.pools.iter().any(|p| p.pool_name == request.pool_name) {
+                    return Err(CatalogError::Conflict);
+                }
+                if !r.databases.contains(&request.database) {
+                    return Err(CatalogError::Missing);
+                }
+                r.pools.push(api::ConnectionPool {
+                    pool_name: request.pool_name.clone(),
+                    database: request.database.clone(),
+                    username: request.username.clone(),
+                    pool_mode: request.pool_mode.clone(),
+                    pool_size: request.pool_size,
+                    connection_uri: String::new(),
+                });
+                Ok(())
+            })
+            .map_err(|err| match err {
+                CatalogError::Conflict => Failure::new(
+                    409,
+                    format!("Connection pool {} already exists", request.pool_name),
+                ),
+                CatalogError::Missing => Failure::bad_request(format!(
+                    "database {:?} does not exist in service {name}",
+                    request.database
+                )),
+                other => other.into(),
+            })?;
+        Ok(())
+    }
+
+    pub fn delete_pool(&self, project: &str, name: &str, pool: &str) -> Result<(), Failure> {
+        self.catalog
+            .update_service(project, name, |r| {
+                let before = r.pools.len();
+                r.pools.retain(|p| p.pool_name != pool);
+                if r.pools.len() == before {
+                    Err(CatalogError::Missing)
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|err| match err {
+                CatalogError::Missing => {
+                    Failure::new(404, format!("Connection pool {pool} does not exist"))
+                }
+                other => other.into(),
+            })?;
+        Ok(())
+    }
+
+    /// The API's view of a record.
+    pub fn to_api(&self, record: &ServiceRecord) -> api::Service {
+        let service_type = catalog::service_type(&record.service_type);
+        let admin = record.users.iter().find(|u| u.kind == "primary");
+        let (host, port) = match record.port {
+            Some(port) => ("127.0.0.1".to_owned(), port),
+            // No engine runs for this type, so its address must not resolve.
+            None => (
+                format!("{}-{}.aiven-local.invalid", record.name, record.project),
+                service_type.map_or(443, |t| t.default_port),
+            ),
+        };
+        let user = admin.map_or("", |u| u.username.as_str());
+        let password = admin.map_or("", |u| u.password.as_str());
+        let (service_uri, params) = if is_pg(record) {
+            let uri = format!(
+                "postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=disable"
+            );
+            let params: BTreeMap<String, String> = [
+                ("host", host.clone()),
+                ("port", port.to_string()),
+                ("user", user.to_owned()),
+                ("password", password.to_owned()),
+                ("dbname", DEFAULT_DATABASE.to_owned()),
+                ("sslmode", "disable".to_owned()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            (uri, params)
+        } else {
+            let scheme = record.service_type.clone();
+            let params = [
+                ("host", host.clone()),
+                ("port", port.to_string()),
+                ("user", user.to_owned()),
+                ("password", password.to_owned()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            (
+                format!("{scheme}://{user}:{password}@{host}:{port}"),
+                params,
+            )
+        };
+        let running = record.state == "RUNNING";
+        let node_states = (1..=record.node_count)
+            .map(|n| NodeState {
+                name: format!("{}-{n}", record.name),
+                state: if running {
+                    "running".into()
+                } else {
+                    "setting_up_vm".into()
+                },
+                role: if n == 1 {
+                    "master".into()
+                } else {
+                    "standby".into()
+                },
+            })
+            .collect();
+        let backups = self
+            .catalog
+            .backups(&record.project, &record.name)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|b| Backup {
+                backup_name: b.name,
+                backup_time: b.time,
+                data_size: b.size,
+            })
+            .collect();
+        let pools = record
+            .pools
+            .iter()
+            .map(|p| api::ConnectionPool {
+                connection_uri: format!(
+                    "postgres://{}:{}@{host}:{port}/{}?sslmode=disable",
+                    p.username.as_deref().unwrap_or(user),
+                    record
+                        .users
+                        .iter()
+                        .find(|u| Some(u.username.as_str()) == p.username.as_deref())
+                        .map_or(password, |u| u.password.as_str()),
+                    p.database
+                ),
+                ..p.clone()
+            })
+            .collect();
+        api::Service {
+            service_name: record.name.clone(),
+            service_type: record.service_type.clone(),
+            plan: record.plan.clone(),
+            cloud_name: record.cloud.clone(),
+            state: record.state.clone(),
+            create_time: record.create_time.clone(),
+            update_time: record.update_time.clone(),
+            node_count: record.node_count,
+            node_states,
+            service_uri,
+            service_uri_params: params,
+            components: vec![Component {
+                component: record.service_type.clone(),
+                host,
+                port,
+                route: "dynamic".into(),
+                usage: "primary".into(),
+            }],
+            user_config: record.user_config.clone(),
+            users: record.users.clone(),
+            databases: record.databases.clone(),
+            connection_pools: pools,
+            backups,
+            termination_protection: record.termination_protection,
+            service_integrations: Vec::new(),
+            tags: record.tags.clone(),
+            disk_space_mb: record.disk_space_mb,
+            project_vpc_id: record.project_vpc_id.clone(),
+            maintenance: Some(record.maintenance.clone()),
+            tech_emails: record.tech_emails.clone(),
+            service_notifications: record.notifications.clone(),
+        }
+    }
+}
