@@ -43,14 +43,20 @@ fn ok(body: Value) -> Reply {
 }
 
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Failure> {
-    serde_json::from_slice(body).map_err(|err| {
-        let message = err.to_string();
-        Failure::bad_request(if err.is_data() {
-            format!("Invalid request body: {message}")
-        } else {
-            format!("Request body is not valid JSON: {message}")
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        Failure::bad_request(match (inner.is_data(), path.as_str()) {
+            (true, "." | "") => format!("Invalid request body: {inner}"),
+            (true, field) => format!("Invalid request body: field {field}: {inner}"),
+            (false, _) => format!("Request body is not valid JSON: {inner}"),
         })
-    })
+    })?;
+    deserializer
+        .end()
+        .map_err(|err| Failure::bad_request(format!("Request body is not valid JSON: {err}")))?;
+    Ok(value)
 }
 
 fn project_name(project: &str) -> Result<(), Failure> {

@@ -1,0 +1,144 @@
+//! Forks restore real backups and replay real WAL.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::{Local, psql, uri};
+
+#[tokio::test]
+async fn forks_hold_exactly_the_transactions_up_to_their_target_and_are_independent() {
+    let local = Local::start();
+    let source = local.create_pg("source", json!({})).await;
+    let source_uri = uri(&source);
+    psql(
+        &source_uri,
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+    );
+    let (status, user) = local
+        .call(
+            reqwest::Method::POST,
+            "/v1/project/test/service/source/user",
+            Some(json!({"username": "app"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{user}");
+    let app_password = user["user"]["password"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The CLI's format, in UTC, at whole seconds: after row 1, before row 2.
+    let target = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    psql(&source_uri, "INSERT INTO t VALUES (2)");
+
+    let latest = local
+        .create_pg("latest", json!({"service_to_fork_from": "source"}))
+        .await;
+    let point = local
+        .create_pg(
+            "point",
+            json!({"service_to_fork_from": "source", "recovery_target_time": target}),
+        )
+        .await;
+    assert_eq!(
+        psql(
+            &uri(&latest),
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
+        ),
+        "1,2",
+        "latest transaction"
+    );
+    assert_eq!(
+        psql(
+            &uri(&point),
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
+        ),
+        "1",
+        "point in time"
+    );
+
+    // Users come along with their passwords, as do databases.
+    let app_uri = uri(&latest).replacen("avnadmin", "app", 1).replacen(
+        source["service_uri_params"]["password"].as_str().unwrap(),
+        &app_password,
+        1,
+    );
+    assert_eq!(psql(&app_uri, "SELECT current_user"), "app");
+    assert!(
+        latest["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "app" && u["password"] == app_password.as_str())
+    );
+    assert_eq!(
+        latest["user_config"],
+        json!({"service_to_fork_from": "source"}),
+        "the fork records its own source"
+    );
+
+    // Independent: writes to a fork never reach the source, and vice versa.
+    psql(&uri(&latest), "INSERT INTO t VALUES (99)");
+    psql(&source_uri, "INSERT INTO t VALUES (3)");
+    assert_eq!(
+        psql(
+            &source_uri,
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
+        ),
+        "1,2,3"
+    );
+    assert_eq!(
+        psql(
+            &uri(&latest),
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
+        ),
+        "1,2,99"
+    );
+    assert_ne!(
+        latest["service_uri_params"]["port"],
+        source["service_uri_params"]["port"]
+    );
+
+    // A fork of a fork works from the fork's own archive and backups.
+    let grandchild = local
+        .create_pg("grandchild", json!({"service_to_fork_from": "latest"}))
+        .await;
+    assert_eq!(
+        psql(
+            &uri(&grandchild),
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
+        ),
+        "1,2,99"
+    );
+    assert_eq!(
+        grandchild["user_config"],
+        json!({"service_to_fork_from": "latest"}),
+        "a source's fork keys are not inherited"
+    );
+}
+
+#[tokio::test]
+async fn the_backups_endpoint_reports_real_backups_and_the_recovery_window() {
+    let local = Local::start();
+    local.create_pg("db", json!({})).await;
+    let (status, backups) = local
+        .call(
+            reqwest::Method::GET,
+            "/v1/project/test/service/db/backups",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let first = &backups["backups"][0];
+    assert!(
+        first["data_size"].as_i64().unwrap() > 1_000_000,
+        "a real compressed base backup: {first}"
+    );
+    let window = &backups["pitr"]["primary_region"];
+    assert_eq!(window["pitr_range_start"], first["backup_time"]);
+    assert!(window["pitr_range_end"].as_str().unwrap() >= first["backup_time"].as_str().unwrap());
+}

@@ -1,0 +1,325 @@
+//! Restarts, crashes, concurrency and the API's errors.
+
+mod support;
+
+use serde_json::json;
+use support::{Local, psql, uri};
+
+#[tokio::test]
+async fn restart_and_kill_9_lose_nothing() {
+    let mut local = Local::start();
+    let service = local.create_pg("keep", json!({})).await;
+    psql(
+        &uri(&service),
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+    );
+    let (status, _) = local
+        .create(json!({"service_name": "cache", "service_type": "valkey", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200);
+    local.wait_ready("cache").await;
+
+    let dir = local.data_dir.clone();
+    local.stop();
+    let mut restarted = Local::start_in(&dir, false, &[]);
+    let service = restarted.wait_ready("keep").await;
+    assert_eq!(psql(&uri(&service), "SELECT count(*) FROM t"), "1");
+    psql(&uri(&service), "INSERT INTO t VALUES (2)");
+    assert_eq!(restarted.service("cache").await["state"], "RUNNING");
+
+    restarted.kill9();
+    let mut again = Local::start_in(&dir, true, &[]);
+    let service = again.wait_ready("keep").await;
+    assert_eq!(
+        psql(
+            &uri(&service),
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
+        ),
+        "1,2"
+    );
+    // A fork after the crash still replays everything.
+    let fork = again
+        .create_pg("after-crash", json!({"service_to_fork_from": "keep"}))
+        .await;
+    assert_eq!(psql(&uri(&fork), "SELECT count(*) FROM t"), "2");
+    again.stop();
+    assert!(
+        std::process::Command::new("pgrep")
+            .args(["-f", &dir.display().to_string()])
+            .output()
+            .unwrap()
+            .stdout
+            .is_empty(),
+        "SIGTERM stopped every cluster"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_creates_get_distinct_services_and_one_name_wins() {
+    let local = Local::start();
+    let mut creates = Vec::new();
+    for i in 0..8 {
+        let service_type = if i < 2 { "pg" } else { "grafana" };
+        creates.push(local.create(json!({"service_name": format!("svc-{i}"), "service_type": service_type, "plan": "startup-4"})));
+    }
+    for _ in 0..4 {
+        creates.push(local.create(
+            json!({"service_name": "same", "service_type": "thanos", "plan": "startup-4"}),
+        ));
+    }
+    let results = futures_util::future::join_all(creates).await;
+    assert!(
+        results[..8].iter().all(|(status, _)| *status == 200),
+        "{results:?}"
+    );
+    let conflicts: Vec<_> = results[8..]
+        .iter()
+        .filter(|(status, _)| *status == 409)
+        .collect();
+    assert_eq!(
+        conflicts.len(),
+        3,
+        "exactly one create of `same` wins: {results:?}"
+    );
+    let ports: std::collections::HashSet<_> = results[..2]
+        .iter()
+        .map(|(_, body)| body["service"]["service_uri_params"]["port"].clone())
+        .collect();
+    assert_eq!(ports.len(), 2, "pg services get distinct ports");
+    for i in 0..8 {
+        local.wait_ready(&format!("svc-{i}")).await;
+    }
+}
+
+async fn expect_error(local: &Local, body: serde_json::Value, status: u16, fragment: &str) {
+    let (got, response) = local.create(body).await;
+    assert_eq!(got, status, "{response}");
+    let message = response["message"].as_str().unwrap();
+    assert!(message.contains(fragment), "{message:?} lacks {fragment:?}");
+    assert_eq!(response["errors"][0]["status"], status);
+}
+
+#[tokio::test]
+async fn every_error_names_what_was_wrong() {
+    let local = Local::start();
+    // Authentication.
+    let response = local
+        .http
+        .get(format!("{}/v1/project/test/service", local.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let response = local
+        .http
+        .get(format!("{}/v1/project/test/service", local.base))
+        .header("Authorization", "aivenv1 wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    let (status, body) = local.call(reqwest::Method::GET, "/v1/nowhere", None).await;
+    assert_eq!(
+        (status, body["errors"][0]["status"].as_u64()),
+        (404, Some(404))
+    );
+
+    // The seed page's own curl body has a trailing comma.
+    let response = local
+        .http
+        .post(format!("{}/v1/project/test/service", local.base))
+        .header("Authorization", "aivenv1 test-token")
+        .body(r#"{"service_name":"pg-fork","service_type":"pg","plan":"startup-4","user_config":{"service_to_fork_from":"x",}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(response.text().await.unwrap().contains("trailing comma"));
+
+    let base = |extra: serde_json::Value| {
+        let mut body =
+            json!({"service_name": "ok-name", "service_type": "pg", "plan": "startup-4"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    expect_error(
+        &local,
+        base(json!({"plan": 4})),
+        400,
+        "field plan: invalid type",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"colour": "blue"})),
+        400,
+        "unknown field `colour`",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"service_name": "Bad_Name"})),
+        400,
+        "service_name \"Bad_Name\" is invalid",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"plan": "gigantic-9"})),
+        400,
+        "business-4",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"cloud": "mars-north1"})),
+        400,
+        "cloud \"mars-north1\" is invalid",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"service_type": "oracle"})),
+        400,
+        "service_type \"oracle\"",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"user_config": {"pg": {"max_connections": 1}}})),
+        400,
+        "user_config.pg.max_connections",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"user_config": {"nonsense": true}})),
+        400,
+        "user_config.nonsense: unknown key",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"user_config": {"recovery_target_time": "2025-01-01 00:00:00"}})),
+        400,
+        "only valid together with",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"user_config": {"service_to_fork_from": "ghost"}})),
+        404,
+        "Service ghost does not exist",
+    )
+    .await;
+
+    // A source still being built has no backup yet.
+    let (status, _) = local
+        .create(json!({"service_name": "young", "service_type": "pg", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200);
+    expect_error(
+        &local,
+        base(json!({"user_config": {"service_to_fork_from": "young"}})),
+        400,
+        "has no backup yet",
+    )
+    .await;
+    local.wait_ready("young").await;
+    expect_error(
+        &local,
+        base(json!({"service_name": "young"})),
+        409,
+        "already in use",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"user_config": {"service_to_fork_from": "young", "recovery_target_time": "2001-01-01T00:00:00Z"}})),
+        400,
+        "outside the recovery window of young, which is",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"user_config": {"service_to_fork_from": "young", "recovery_target_time": "tomorrow"}})),
+        400,
+        "RFC 3339",
+    )
+    .await;
+
+    // Type-specific rules.
+    let (status, _) = local
+        .create(json!({"service_name": "cache", "service_type": "valkey", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200);
+    expect_error(
+        &local,
+        json!({"service_name": "cache2", "service_type": "valkey", "plan": "startup-4", "user_config": {"service_to_fork_from": "cache", "recovery_target_time": "2025-01-01 00:00:00"}}),
+        400,
+        "does not support point-in-time recovery",
+    )
+    .await;
+    let (status, _) = local
+        .create(json!({"service_name": "ch", "service_type": "clickhouse", "plan": "business-8"}))
+        .await;
+    assert_eq!(status, 200);
+    local.wait_ready("ch").await;
+    expect_error(
+        &local,
+        json!({"service_name": "ch-small", "service_type": "clickhouse", "plan": "startup-8", "user_config": {"service_to_fork_from": "ch"}}),
+        400,
+        "cannot be forked to fewer nodes",
+    )
+    .await;
+    let (status, _) = local
+        .create(
+            json!({"service_name": "search", "service_type": "opensearch", "plan": "startup-4"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    local.wait_ready("search").await;
+    let (status, fork) = local
+        .create(json!({"service_name": "search-fork", "service_type": "opensearch", "plan": "startup-4", "user_config": {"service_to_fork_from": "search"}}))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        fork["service"]["service_notifications"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SSO")
+    );
+    assert!(
+        fork["service"]["service_uri"]
+            .as_str()
+            .unwrap()
+            .contains(".invalid"),
+        "engine-less URIs must not resolve"
+    );
+
+    // Termination protection.
+    let (status, _) = local
+        .call(
+            reqwest::Method::PUT,
+            "/v1/project/test/service/young",
+            Some(json!({"termination_protection": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = local
+        .call(
+            reqwest::Method::DELETE,
+            "/v1/project/test/service/young",
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("termination protection")
+    );
+}
