@@ -1,1 +1,16 @@
-fn main() {}
+//! terraform-provider-aiven: started by Terraform, never by hand (except
+//! with `--debug`).
+
+mod client;
+mod provider;
+mod service;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    tfplugin::host::serve(
+        provider::AivenProvider,
+        provider::ADDRESS,
+        "terraform-provider-aiven",
+    )
+}

@@ -1,0 +1,103 @@
+//! The provider block: where the API is and how to authenticate, and the
+//! resource and data source types on offer.
+
+use std::sync::Arc;
+
+use tfplugin::diag::{AttributePath, Diagnostics};
+use tfplugin::resource::{DataSource, Provider, Resource};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Type, Value};
+
+use crate::client::{Client, Token};
+use crate::service::data_source::{BackupsDataSource, ServiceDataSource};
+use crate::service::kind::{GENERIC, PG};
+use crate::service::resource::ServiceResource;
+
+pub const ADDRESS: &str = "registry.terraform.io/aiven-rs/aiven";
+const DEFAULT_URL: &str = "https://api.aiven.io";
+
+pub struct AivenProvider;
+
+fn setting(config: &Value, attribute: &str, env: &str) -> Option<String> {
+    config
+        .get(attribute)
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| std::env::var(env).ok())
+        .filter(|value| !value.trim().is_empty())
+}
+
+#[tfplugin::async_trait]
+impl Provider for AivenProvider {
+    type Data = Client;
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new("Aiven-compatible managed data services, with forks from backups.")
+                .attribute(
+                    Attribute::new("api_token", Type::String)
+                        .optional()
+                        .sensitive()
+                        .description("API token. Falls back to the `AIVEN_TOKEN` environment variable."),
+                )
+                .attribute(Attribute::new("api_url", Type::String).optional().description(
+                    "API base URL. Falls back to `AIVEN_WEB_URL`, then `https://api.aiven.io`. Point it at aiven-local to run without a cloud account.",
+                )),
+        )
+    }
+
+    async fn configure(
+        &self,
+        config: &Value,
+        _terraform_version: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Client> {
+        if config.get("api_token").is_unknown() || config.get("api_url").is_unknown() {
+            // Known after apply: resources that need the API say so.
+            return None;
+        }
+        let Some(token) = setting(config, "api_token", "AIVEN_TOKEN") else {
+            diags.error_at(
+                AttributePath::attr("api_token"),
+                "Missing API token",
+                "Set api_token in the provider block or the AIVEN_TOKEN environment variable. For aiven-local, use the token it printed or was started with.",
+            );
+            return None;
+        };
+        let url =
+            setting(config, "api_url", "AIVEN_WEB_URL").unwrap_or_else(|| DEFAULT_URL.to_owned());
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            diags.error_at(
+                AttributePath::attr("api_url"),
+                "Invalid API URL",
+                format!("api_url {url:?} must start with https:// or http://"),
+            );
+            return None;
+        }
+        match Client::new(&url, Token::new(token)) {
+            Ok(client) => Some(client),
+            Err(message) => {
+                diags.error_at(
+                    AttributePath::attr("api_url"),
+                    "Cannot set up the API client",
+                    message,
+                );
+                None
+            }
+        }
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<Client>>> {
+        vec![
+            Arc::new(ServiceResource { kind: PG }),
+            Arc::new(ServiceResource { kind: GENERIC }),
+        ]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Client>>> {
+        vec![
+            Arc::new(ServiceDataSource { kind: PG }),
+            Arc::new(BackupsDataSource),
+        ]
+    }
+}

@@ -1,0 +1,225 @@
+//! Data sources over services: one service by name (`aiven_pg`, ...) and
+//! a service's backups with its point-in-time recovery window
+//! (`aiven_service_backups`), so a configuration can pick a
+//! `recovery_target_time` from real data.
+
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::resource::{Context, DataSource};
+use tfplugin::schema::{Attribute, Block, BlockNesting, Schema};
+use tfplugin::value::{Type, Value};
+
+use super::kind::ServiceKind;
+use super::schema::{TIMEOUTS, resource_schema};
+use super::state;
+use crate::client::Client;
+
+/// The resource schema as read-only output: every attribute computed
+/// except the lookup keys, blocks turned into computed attributes.
+fn read_only(block: &Block, keys: &[&str]) -> Block {
+    let mut out = Block::new(block.description.clone());
+    for attribute in &block.attributes {
+        let mut copy = Attribute {
+            required: false,
+            optional: false,
+            computed: true,
+            default: None,
+            requires_replace: false,
+            ..attribute.clone()
+        };
+        if keys.contains(&attribute.name.as_str()) {
+            copy.required = true;
+            copy.computed = false;
+        }
+        out.attributes.push(copy);
+    }
+    for nested in block.blocks.iter().filter(|b| b.type_name != TIMEOUTS) {
+        let inner = nested.block.value_type();
+        let ty = match nested.nesting {
+            BlockNesting::Single => inner,
+            BlockNesting::List => Type::list(inner),
+            BlockNesting::Set => Type::set(inner),
+        };
+        out.attributes.push(
+            Attribute::new(nested.type_name.clone(), ty)
+                .computed()
+                .description(nested.block.description.clone()),
+        );
+    }
+    out
+}
+
+pub struct ServiceDataSource {
+    pub kind: ServiceKind,
+}
+
+fn lookup(config: &Value) -> Option<(String, String)> {
+    Some((
+        config.get("project").as_str()?.to_owned(),
+        config.get("service_name").as_str()?.to_owned(),
+    ))
+}
+
+#[tfplugin::async_trait]
+impl DataSource<Client> for ServiceDataSource {
+    fn type_name(&self) -> &'static str {
+        self.kind.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        let resource = resource_schema(&self.kind).block;
+        let mut block = read_only(&resource, &["project", "service_name"]);
+        block.description = format!("Reads an existing service. {}", resource.description);
+        Schema::new(block)
+    }
+
+    async fn read(&self, ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) -> Value {
+        let (Ok(client), Some((project, name))) = (ctx.data(), lookup(config)) else {
+            diags.push(Diagnostic::error(
+                "Cannot read the service",
+                "project and service_name must be known and the provider configured.",
+            ));
+            return Value::Null;
+        };
+        match client.get_service(&project, &name, &ctx.cancel).await {
+            Ok(service) => {
+                if let Some(expected) = self.kind.service_type
+                    && aiven_api::catalog::service_type(expected).map(|t| t.name)
+                        != Some(service.service_type.as_str())
+                {
+                    diags.error_at(
+                        AttributePath::attr("service_name"),
+                        "Wrong service type",
+                        format!("{name} is a {} service, not {expected}; use the data source for its type.", service.service_type),
+                    );
+                    return Value::Null;
+                }
+                let mut value =
+                    state::from_service(&self.kind, &project, &service, &Value::Null, true);
+                if let Value::Object(entries) = &mut value {
+                    entries.remove(TIMEOUTS);
+                }
+                value
+            }
+            Err(err) => {
+                diags.error_at(
+                    AttributePath::attr("service_name"),
+                    "Cannot read the service",
+                    format!("The Aiven API answered: {err}"),
+                );
+                Value::Null
+            }
+        }
+    }
+}
+
+pub struct BackupsDataSource;
+
+fn backup_type() -> Type {
+    Type::object([
+        ("backup_name", Type::String),
+        ("backup_time", Type::String),
+        ("data_size", Type::Number),
+    ])
+}
+
+#[tfplugin::async_trait]
+impl DataSource<Client> for BackupsDataSource {
+    fn type_name(&self) -> &'static str {
+        "aiven_service_backups"
+    }
+
+    fn schema(&self) -> Schema {
+        let string = |name: &str| Attribute::new(name, Type::String);
+        Schema::new(
+            Block::new("A service's backups, oldest first, and the window a point-in-time fork (`recovery_target_time`) may target.")
+                .attribute(string("project").required().description("The project."))
+                .attribute(string("service_name").required().description("The service."))
+                .attribute(string("id").computed().description("`project/service_name`."))
+                .attribute(Attribute::new("backups", Type::list(backup_type())).computed().description("Backups: name, time (RFC 3339) and size in bytes."))
+                .attribute(string("latest_backup_time").computed().description("Time of the newest backup; null when there is none."))
+                .attribute(string("pitr_range_start").computed().description("Earliest time a point-in-time fork may target; null for types without point-in-time recovery."))
+                .attribute(string("pitr_range_end").computed().description("Latest time a point-in-time fork may target (now, when read).")),
+        )
+    }
+
+    async fn read(&self, ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) -> Value {
+        let (Ok(client), Some((project, name))) = (ctx.data(), lookup(config)) else {
+            diags.push(Diagnostic::error(
+                "Cannot read backups",
+                "project and service_name must be known and the provider configured.",
+            ));
+            return Value::Null;
+        };
+        match client.backups(&project, &name, &ctx.cancel).await {
+            Ok(response) => {
+                let range = response.pitr.as_ref().map(|p| &p.primary_region);
+                Value::object([
+                    ("project", Value::string(&project)),
+                    ("service_name", Value::string(&name)),
+                    ("id", Value::string(state::service_id(&project, &name))),
+                    (
+                        "latest_backup_time",
+                        Value::opt_string(response.backups.last().map(|b| b.backup_time.clone())),
+                    ),
+                    (
+                        "pitr_range_start",
+                        Value::opt_string(range.map(|r| r.pitr_range_start.clone())),
+                    ),
+                    (
+                        "pitr_range_end",
+                        Value::opt_string(range.map(|r| r.pitr_range_end.clone())),
+                    ),
+                    (
+                        "backups",
+                        Value::List(
+                            response
+                                .backups
+                                .iter()
+                                .map(|b| {
+                                    Value::object([
+                                        ("backup_name", Value::string(&b.backup_name)),
+                                        ("backup_time", Value::string(&b.backup_time)),
+                                        ("data_size", Value::number(b.data_size)),
+                                    ])
+                                })
+                                .collect(),
+                        ),
+                    ),
+                ])
+            }
+            Err(err) => {
+                diags.error_at(
+                    AttributePath::attr("service_name"),
+                    "Cannot read backups",
+                    format!("The Aiven API answered: {err}"),
+                );
+                Value::Null
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::kind::PG;
+    use tfplugin::schema::AttributeKind;
+
+    #[test]
+    fn the_data_source_schema_has_no_blocks_and_only_lookup_keys_required() {
+        let schema = ServiceDataSource { kind: PG }.schema();
+        assert!(schema.block.blocks.is_empty());
+        let required: Vec<_> = schema
+            .block
+            .attributes
+            .iter()
+            .filter(|a| a.required)
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(required, vec!["project", "service_name"]);
+        assert!(matches!(
+            schema.block.attribute_named("pg_user_config").unwrap().kind,
+            AttributeKind::Plain(Type::List(_))
+        ));
+    }
+}

@@ -1,0 +1,819 @@
+//! Create, read, update, delete and import for every service resource, and
+//! the plan-time checks that catch mistakes before anything is created.
+
+use std::time::Duration;
+
+use aiven_api::types::{CreateService, Maintenance, Service, TechEmail, UpdateService};
+use aiven_api::user_config::{
+    Field, Kind, PROJECT_TO_FORK_FROM, RECOVERY_TARGET_TIME, SERVICE_TO_FORK_FROM,
+};
+use aiven_api::{catalog, names, timestamp};
+use serde_json::{Map, Value as Json};
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics, PathStep};
+use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
+
+use super::kind::{EXTRA_JSON, ServiceKind};
+use super::schema::{TIMEOUTS, resource_schema};
+use super::state::{self, parse_disk, plan_disk, service_id};
+use super::user_config;
+use super::wait::{self, WaitError};
+use crate::client::{CallError, Client};
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+const WEEKDAYS: [&str; 8] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "never",
+];
+
+pub struct ServiceResource {
+    pub kind: ServiceKind,
+}
+
+fn user_config_path(kind: &ServiceKind, field: &str) -> AttributePath {
+    AttributePath::attr(kind.user_config_block)
+        .index(0)
+        .then(field)
+}
+
+/// Turns a validator message `user_config.a.b: ...` into the attribute
+/// path of the field it names, so Terraform points at the right line.
+fn path_of_message(kind: &ServiceKind, fields: &[Field], message: &str) -> AttributePath {
+    let mut path = AttributePath::attr(kind.user_config_block).index(0);
+    let Some(keys) = message
+        .split(':')
+        .next()
+        .and_then(|p| p.strip_prefix("user_config."))
+    else {
+        return path;
+    };
+    let mut level: &[Field] = fields;
+    for key in keys.split('.') {
+        path.push(PathStep::Attribute(key.to_owned()));
+        match level.iter().find(|f| f.name == key).map(|f| f.kind) {
+            Some(Kind::Object(inner)) => {
+                path.push(PathStep::Index(0));
+                level = inner;
+            }
+            _ => break,
+        }
+    }
+    path
+}
+
+fn api_diagnostic(summary: &str, err: &CallError) -> Diagnostic {
+    Diagnostic::error(summary, format!("The Aiven API answered: {err}"))
+}
+
+fn timeout_of(value: &Value, which: &str) -> Duration {
+    value
+        .get(TIMEOUTS)
+        .get(which)
+        .as_str()
+        .and_then(wait::parse_duration)
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+impl ServiceResource {
+    fn service_type<'v>(&self, value: &'v Value) -> Option<&'v str>
+    where
+        'static: 'v,
+    {
+        self.kind
+            .service_type
+            .or_else(|| value.get("service_type_name").as_str())
+    }
+
+    /// The complete `user_config` JSON of a configuration or plan.
+    fn user_config_json(
+        &self,
+        value: &Value,
+        include_create_only: bool,
+    ) -> Result<Map<String, Json>, Diagnostic> {
+        let block = value.get(self.kind.user_config_block).first();
+        let mut json = user_config::to_api(&self.kind.fields(), block, include_create_only);
+        if self.kind.service_type.is_none()
+            && let Some(extra) = block.get(EXTRA_JSON).as_str()
+        {
+            let path = user_config_path(&self.kind, EXTRA_JSON);
+            let parsed: Json = serde_json::from_str(extra).map_err(|err| {
+                Diagnostic::error(
+                    "Invalid extra_json",
+                    format!("extra_json must be a JSON object (use jsonencode): {err}"),
+                )
+                .at(path.clone())
+            })?;
+            let Json::Object(extra) = parsed else {
+                return Err(Diagnostic::error(
+                    "Invalid extra_json",
+                    "extra_json must be a JSON object, e.g. jsonencode({ pg_version = \"16\" }).",
+                )
+                .at(path));
+            };
+            for (key, value) in extra {
+                if json.contains_key(&key) {
+                    return Err(Diagnostic::error(
+                        "Duplicate user_config key",
+                        format!(
+                            "{key} is set both as an attribute and in extra_json; set it once."
+                        ),
+                    )
+                    .at(path));
+                }
+                json.insert(key, value);
+            }
+        }
+        Ok(json)
+    }
+
+    fn check_static(&self, config: &Value, diags: &mut Diagnostics) {
+        let text = |name: &str| config.get(name).as_str().map(str::to_owned);
+        if let Some(project) = text("project")
+            && let Err(message) = names::check_project_name(&project)
+        {
+            diags.error_at(
+                AttributePath::attr("project"),
+                "Invalid project name",
+                message,
+            );
+        }
+        if let Some(name) = text("service_name")
+            && let Err(message) = names::check_service_name(&name)
+        {
+            diags.error_at(
+                AttributePath::attr("service_name"),
+                "Invalid service name",
+                message,
+            );
+        }
+        if let Some(cloud) = text("cloud_name")
+            && let Err(message) = names::check_cloud_name(&cloud)
+        {
+            diags.error_at(
+                AttributePath::attr("cloud_name"),
+                "Invalid cloud name",
+                message,
+            );
+        }
+        if let Some(dow) = text("maintenance_window_dow")
+            && !WEEKDAYS.contains(&dow.as_str())
+        {
+            diags.error_at(
+                AttributePath::attr("maintenance_window_dow"),
+                "Invalid maintenance day",
+                format!(
+                    "maintenance_window_dow {dow:?} is invalid; use one of {}",
+                    WEEKDAYS.join(", ")
+                ),
+            );
+        }
+        if let Some(time) = text("maintenance_window_time")
+            && !is_clock_time(&time)
+        {
+            diags.error_at(
+                AttributePath::attr("maintenance_window_time"),
+                "Invalid maintenance time",
+                format!("maintenance_window_time {time:?} is invalid; use HH:MM:SS in UTC, e.g. 02:30:00"),
+            );
+        }
+        for attribute in ["disk_space", "additional_disk_space"] {
+            if let Some(size) = text(attribute)
+                && parse_disk(&size).is_none()
+            {
+                diags.error_at(
+                    AttributePath::attr(attribute),
+                    "Invalid disk size",
+                    format!(
+                        "{attribute} {size:?} is invalid; use whole gibibytes such as \"10GiB\""
+                    ),
+                );
+            }
+        }
+        for which in ["create", "update", "delete", "read"] {
+            if let Some(duration) = config.get(TIMEOUTS).get(which).as_str()
+                && wait::parse_duration(duration).is_none()
+            {
+                diags.error_at(
+                    AttributePath::attr(TIMEOUTS).then(which),
+                    "Invalid timeout",
+                    format!("{duration:?} is not a duration; use forms like 90s, 20m or 1h30m"),
+                );
+            }
+        }
+        let Some(type_name) = self.service_type(config) else {
+            return;
+        };
+        let Some(service_type) = catalog::service_type(type_name) else {
+            diags.error_at(
+                AttributePath::attr("service_type_name"),
+                "Unknown service type",
+                format!(
+                    "service_type_name {type_name:?} is not supported; use one of {}",
+                    catalog::service_type_names()
+                ),
+            );
+            return;
+        };
+        if let Some(plan) = text("plan")
+            && catalog::plan(service_type, &plan).is_none()
+        {
+            diags.error_at(
+                AttributePath::attr("plan"),
+                "Unknown plan",
+                catalog::unknown_plan_message(service_type, &plan),
+            );
+        }
+        let block = config.get(self.kind.user_config_block).first();
+        let target = block.get(RECOVERY_TARGET_TIME);
+        if !target.is_null() && block.get(SERVICE_TO_FORK_FROM).is_null() {
+            diags.error_at(
+                user_config_path(&self.kind, RECOVERY_TARGET_TIME),
+                "recovery_target_time needs a fork source",
+                format!("recovery_target_time only applies to a fork: set {SERVICE_TO_FORK_FROM} to the service to restore from."),
+            );
+        }
+        match self.user_config_json(config, true) {
+            Ok(json) => {
+                if let Err(message) = aiven_api::user_config::validate(service_type, &json) {
+                    let path = path_of_message(&self.kind, &self.kind.fields(), &message);
+                    diags.error_at(path, "Invalid user_config", message);
+                }
+            }
+            Err(diagnostic) => diags.push(diagnostic),
+        }
+    }
+
+    /// Checks a fork against its source when the source already exists:
+    /// the recovery window, and a source that can never produce a backup.
+    /// A source that does not exist yet may be created in this same apply,
+    /// so its absence is not an error here.
+    async fn check_fork_source(
+        &self,
+        client: &Client,
+        ctx_cancel: &tfplugin::CancellationToken,
+        planned: &Value,
+        diags: &mut Diagnostics,
+    ) {
+        let block = planned.get(self.kind.user_config_block).first();
+        let Some(source) = block.get(SERVICE_TO_FORK_FROM).as_str() else {
+            return;
+        };
+        let Some(project) = block
+            .get(PROJECT_TO_FORK_FROM)
+            .as_str()
+            .or(planned.get("project").as_str())
+        else {
+            return;
+        };
+        let service = match client.get_service(project, source, ctx_cancel).await {
+            Ok(service) => service,
+            Err(err) if err.is_not_found() => return,
+            Err(err) => {
+                diags.push(
+                    api_diagnostic("Cannot check the fork source", &err)
+                        .at(user_config_path(&self.kind, SERVICE_TO_FORK_FROM)),
+                );
+                return;
+            }
+        };
+        if let Some(expected) = self.service_type(planned)
+            && catalog::service_type(expected).map(|t| t.name)
+                != Some(service.service_type.as_str())
+        {
+            diags.error_at(
+                user_config_path(&self.kind, SERVICE_TO_FORK_FROM),
+                "Fork source has another type",
+                format!("{source} is a {} service; a {expected} service can only be forked from a {expected} service.", service.service_type),
+            );
+            return;
+        }
+        if service.state == "POWEROFF" && service.backups.is_empty() {
+            diags.error_at(
+                user_config_path(&self.kind, SERVICE_TO_FORK_FROM),
+                "Fork source has no backup",
+                format!("{source} is powered off and has no backup, so it cannot be forked. Power it on so a backup is taken."),
+            );
+            return;
+        }
+        let Some(target) = block.get(RECOVERY_TARGET_TIME).as_str() else {
+            return;
+        };
+        let Ok(target_time) = timestamp::parse(target) else {
+            return;
+        };
+        let backups = match client.backups(project, source, ctx_cancel).await {
+            Ok(backups) => backups,
+            Err(err) => {
+                diags.push(
+                    api_diagnostic("Cannot read the fork source's backups", &err)
+                        .at(user_config_path(&self.kind, RECOVERY_TARGET_TIME)),
+                );
+                return;
+            }
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let window_start = backups
+            .pitr
+            .as_ref()
+            .map(|p| p.primary_region.pitr_range_start.clone())
+            .or_else(|| backups.backups.first().map(|b| b.backup_time.clone()))
+            .and_then(|t| timestamp::parse(&t).ok());
+        let out_of_window = match window_start {
+            Some(start) => target_time < start || target_time > now,
+            None => target_time > now,
+        };
+        if out_of_window {
+            let window = match window_start {
+                Some(start) => format!("from {} to now ({})", timestamp::format_seconds(start), timestamp::format_seconds(now)),
+                None => "empty: the source has no backup yet, so only times after its first backup will be valid".to_owned(),
+            };
+            diags.error_at(
+                user_config_path(&self.kind, RECOVERY_TARGET_TIME),
+                "recovery_target_time outside the recovery window",
+                format!("{target} is outside the recovery window of {source}, which is {window}."),
+            );
+        }
+    }
+
+    fn create_request(&self, planned: &Value) -> Result<CreateService, Diagnostic> {
+        let text = |name: &str| planned.get(name).as_str().map(str::to_owned);
+        let service_type = self.service_type(planned).unwrap_or_default().to_owned();
+        let plan = text("plan").unwrap_or_default();
+        Ok(CreateService {
+            service_name: text("service_name").unwrap_or_default(),
+            disk_space_mb: disk_request(planned, &service_type, &plan),
+            service_type,
+            plan,
+            cloud: text("cloud_name"),
+            user_config: Some(self.user_config_json(planned, true)?),
+            termination_protection: planned.get("termination_protection").as_bool(),
+            project_vpc_id: text("project_vpc_id"),
+            static_ips: strings(planned.get("static_ips")),
+            tags: Some(tags(planned)),
+            tech_emails: Some(tech_emails(planned)),
+            maintenance: maintenance(planned),
+            ..CreateService::default()
+        })
+    }
+
+    fn failed_create(
+        &self,
+        project: &str,
+        service: Option<Service>,
+        planned: &Value,
+        summary: &str,
+        err: &WaitError,
+    ) -> Applied {
+        let name = planned.get("service_name").as_str().unwrap_or_default();
+        let detail = format!(
+            "The API accepted the service {name}, but {err}. It has been saved to state and marked tainted, so it is not lost: \
+             the next apply replaces it, or run `terraform untaint` if it finished on its own."
+        );
+        let state = match service {
+            Some(service) => state::from_service(&self.kind, project, &service, planned, false),
+            None => planned_with_id(planned, project, name),
+        };
+        Applied::failed(state, Diagnostic::error(summary, detail))
+    }
+}
+
+/// The planned state with its unknowns filled as far as known, for a
+/// service that exists but could not be read back.
+fn planned_with_id(planned: &Value, project: &str, name: &str) -> Value {
+    let mut state = planned.clone();
+    if let Value::Object(entries) = &mut state {
+        for value in entries.values_mut() {
+            if value.is_unknown() {
+                *value = Value::Null;
+            }
+        }
+    }
+    state.set("id", Value::string(service_id(project, name)));
+    state
+}
+
+fn is_clock_time(text: &str) -> bool {
+    let parts: Vec<&str> = text.split(':').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_digit()))
+        && parts[0] < "24"
+        && parts[1] < "60"
+        && parts[2] < "60"
+}
+
+fn strings(value: &Value) -> Option<Vec<String>> {
+    (!value.is_null()).then(|| {
+        value
+            .elements()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    })
+}
+
+fn tags(value: &Value) -> std::collections::BTreeMap<String, String> {
+    value
+        .get("tag")
+        .elements()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.get("key").as_str()?.to_owned(),
+                t.get("value").as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+fn tech_emails(value: &Value) -> Vec<TechEmail> {
+    value
+        .get("tech_emails")
+        .elements()
+        .iter()
+        .filter_map(|e| {
+            Some(TechEmail {
+                email: e.get("email").as_str()?.to_owned(),
+            })
+        })
+        .collect()
+}
+
+fn maintenance(value: &Value) -> Option<Maintenance> {
+    let dow = value.get("maintenance_window_dow").as_str();
+    let time = value.get("maintenance_window_time").as_str();
+    (dow.is_some() || time.is_some()).then(|| Maintenance {
+        dow: dow.unwrap_or("sunday").to_owned(),
+        time: time.unwrap_or("02:00:00").to_owned(),
+    })
+}
+
+/// The disk to request: the plan's plus `additional_disk_space`, or the
+/// deprecated total `disk_space`; `None` leaves the plan's default.
+fn disk_request(value: &Value, service_type: &str, plan: &str) -> Option<i64> {
+    if let Some(additional) = value
+        .get("additional_disk_space")
+        .as_str()
+        .and_then(parse_disk)
+    {
+        return plan_disk(service_type, plan).map(|base| base + additional);
+    }
+    value.get("disk_space").as_str().and_then(parse_disk)
+}
+
+#[tfplugin::async_trait]
+impl Resource<Client> for ServiceResource {
+    fn type_name(&self) -> &'static str {
+        self.kind.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        resource_schema(&self.kind)
+    }
+
+    async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
+        self.check_static(config, diags);
+    }
+
+    async fn modify_plan(&self, ctx: &Context<Client>, plan: &mut Plan, diags: &mut Diagnostics) {
+        let protected = plan.prior.get("termination_protection").as_bool() == Some(true);
+        let name = plan
+            .prior
+            .get("service_name")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if plan.is_destroy() {
+            if protected {
+                diags.error_at(
+                    AttributePath::attr("termination_protection"),
+                    "Service is protected from deletion",
+                    format!("{name} has termination_protection = true, so this plan would fail when applied. Set termination_protection = false and apply that first."),
+                );
+            }
+            return;
+        }
+        if !plan.is_create() {
+            // The same instant written another way is not a change.
+            let path = user_config_path(&self.kind, RECOVERY_TARGET_TIME);
+            let prior_time = plan
+                .prior
+                .get(self.kind.user_config_block)
+                .first()
+                .get(RECOVERY_TARGET_TIME)
+                .as_str()
+                .map(timestamp::parse);
+            let planned_time = plan
+                .planned
+                .get(self.kind.user_config_block)
+                .first()
+                .get(RECOVERY_TARGET_TIME)
+                .as_str()
+                .map(timestamp::parse);
+            if let (Some(Ok(before)), Some(Ok(after))) = (prior_time, planned_time)
+                && before == after
+            {
+                plan.requires_replace.retain(|p| *p != path);
+            }
+            if protected && !plan.requires_replace.is_empty() {
+                let causes: Vec<String> = plan
+                    .requires_replace
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                diags.error_at(
+                    AttributePath::attr("termination_protection"),
+                    "Service is protected from replacement",
+                    format!(
+                        "Changing {} replaces {name}, which deletes it, but it has termination_protection = true. Disable termination protection first, or revert the change.",
+                        causes.join(", ")
+                    ),
+                );
+            }
+            return;
+        }
+        if let Some(client) = ctx.configured() {
+            self.check_fork_source(client, &ctx.cancel, &plan.planned, diags)
+                .await;
+        }
+    }
+
+    async fn create(&self, ctx: &Context<Client>, change: &Change) -> Applied {
+        let client = match ctx.data() {
+            Ok(client) => client,
+            Err(diag) => return Applied::failed(Value::Null, diag),
+        };
+        let planned = &change.planned;
+        let project = planned
+            .get("project")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let timeout = timeout_of(&change.config, "create");
+        let started = std::time::Instant::now();
+        let request = match self.create_request(planned) {
+            Ok(request) => request,
+            Err(diag) => return Applied::failed(Value::Null, diag),
+        };
+        if let Some(source) = request
+            .user_config
+            .as_ref()
+            .and_then(|c| c.get(SERVICE_TO_FORK_FROM))
+            .and_then(Json::as_str)
+        {
+            let source_project = request
+                .user_config
+                .as_ref()
+                .and_then(|c| c.get(PROJECT_TO_FORK_FROM))
+                .and_then(Json::as_str)
+                .unwrap_or(&project)
+                .to_owned();
+            if let Err(err) =
+                wait::until_forkable(client, &source_project, source, timeout, &ctx.cancel).await
+            {
+                let detail = match &err {
+                    WaitError::Call(call) if call.is_not_found() => format!(
+                        "The fork source {source} does not exist in project {source_project}."
+                    ),
+                    other => format!(
+                        "The fork source {source} is not ready to be forked: {other}. Nothing was created."
+                    ),
+                };
+                return Applied::failed(
+                    Value::Null,
+                    Diagnostic::error("Cannot fork", detail)
+                        .at(user_config_path(&self.kind, SERVICE_TO_FORK_FROM)),
+                );
+            }
+        }
+        let created = match client.create_service(&project, &request, &ctx.cancel).await {
+            Ok(service) => service,
+            Err(err) => {
+                return Applied::failed(
+                    Value::Null,
+                    api_diagnostic("Cannot create the service", &err),
+                );
+            }
+        };
+        tracing::info!(service = %created.service_name, "created; waiting until RUNNING");
+        let remaining = timeout.saturating_sub(started.elapsed());
+        match wait::until_running(
+            client,
+            &project,
+            &created.service_name,
+            remaining,
+            &ctx.cancel,
+        )
+        .await
+        {
+            Ok(service) => Applied::ok(state::from_service(
+                &self.kind, &project, &service, planned, false,
+            )),
+            Err((err, last)) => self.failed_create(
+                &project,
+                last.or(Some(created)),
+                planned,
+                "Service created but not running",
+                &err,
+            ),
+        }
+    }
+
+    async fn read(
+        &self,
+        ctx: &Context<Client>,
+        prior: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
+        let project = prior.get("project").as_str()?.to_owned();
+        let name = prior.get("service_name").as_str()?.to_owned();
+        match client.get_service(&project, &name, &ctx.cancel).await {
+            Ok(service) => {
+                let importing = prior.get("plan").is_null();
+                Some(state::from_service(
+                    &self.kind, &project, &service, prior, importing,
+                ))
+            }
+            Err(err) if err.is_not_found() => {
+                tracing::info!(service = %name, "service no longer exists; removing it from state");
+                None
+            }
+            Err(err) => {
+                diags.push(api_diagnostic("Cannot read the service", &err));
+                None
+            }
+        }
+    }
+
+    async fn update(&self, ctx: &Context<Client>, change: &Change) -> Applied {
+        let client = match ctx.data() {
+            Ok(client) => client,
+            Err(diag) => return Applied::failed(change.prior.clone(), diag),
+        };
+        let planned = &change.planned;
+        let prior = &change.prior;
+        let project = planned
+            .get("project")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let name = planned
+            .get("service_name")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let changed = |attribute: &str| {
+            planned.get(attribute) != prior.get(attribute) && !planned.get(attribute).is_unknown()
+        };
+        let text = |attribute: &str| planned.get(attribute).as_str().map(str::to_owned);
+        let service_type = self.service_type(planned).unwrap_or_default().to_owned();
+        let user_config = match self.user_config_json(planned, false) {
+            Ok(json) => json,
+            Err(diag) => return Applied::failed(prior.clone(), diag),
+        };
+        let request = UpdateService {
+            plan: changed("plan").then(|| text("plan")).flatten(),
+            cloud: changed("cloud_name").then(|| text("cloud_name")).flatten(),
+            maintenance: (changed("maintenance_window_dow") || changed("maintenance_window_time"))
+                .then(|| maintenance(planned))
+                .flatten(),
+            termination_protection: planned.get("termination_protection").as_bool(),
+            disk_space_mb: (changed("additional_disk_space")
+                || changed("disk_space")
+                || changed("plan"))
+            .then(|| disk_request(planned, &service_type, &text("plan").unwrap_or_default()))
+            .flatten(),
+            user_config: Some(user_config),
+            project_vpc_id: changed("project_vpc_id")
+                .then(|| text("project_vpc_id"))
+                .flatten(),
+            tags: Some(tags(planned)),
+            tech_emails: Some(tech_emails(planned)),
+            ..UpdateService::default()
+        };
+        if let Err(err) = client
+            .update_service(&project, &name, &request, &ctx.cancel)
+            .await
+        {
+            return Applied::failed(
+                prior.clone(),
+                api_diagnostic("Cannot update the service", &err),
+            );
+        }
+        match wait::until_running(
+            client,
+            &project,
+            &name,
+            timeout_of(&change.config, "update"),
+            &ctx.cancel,
+        )
+        .await
+        {
+            Ok(service) => Applied::ok(state::from_service(
+                &self.kind, &project, &service, planned, false,
+            )),
+            Err((err, last)) => {
+                let state = last.map_or_else(
+                    || prior.clone(),
+                    |s| state::from_service(&self.kind, &project, &s, planned, false),
+                );
+                Applied::failed(
+                    state,
+                    Diagnostic::error(
+                        "Service updated but not running",
+                        format!("{name} was updated, but {err}."),
+                    ),
+                )
+            }
+        }
+    }
+
+    async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
+        let client = match ctx.data() {
+            Ok(client) => client,
+            Err(diag) => return diags.push(diag),
+        };
+        let project = prior.get("project").as_str().unwrap_or_default();
+        let name = prior.get("service_name").as_str().unwrap_or_default();
+        if let Err(err) = client.delete_service(project, name, &ctx.cancel).await {
+            return diags.push(api_diagnostic("Cannot delete the service", &err));
+        }
+        if let Err(err) = wait::until_deleted(
+            client,
+            project,
+            name,
+            timeout_of(prior, "delete"),
+            &ctx.cancel,
+        )
+        .await
+        {
+            diags.push(Diagnostic::error(
+                "Service deletion not finished",
+                format!("{name} was asked to delete, but {err}."),
+            ));
+        }
+    }
+
+    async fn import(
+        &self,
+        _ctx: &Context<Client>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let Some((project, name)) = id
+            .split_once('/')
+            .filter(|(p, n)| !p.is_empty() && !n.is_empty() && !n.contains('/'))
+        else {
+            diags.push(Diagnostic::error(
+                "Invalid import ID",
+                format!(
+                    "{id:?} is not an import ID; use PROJECT/SERVICE_NAME, e.g. my-project/pg-main."
+                ),
+            ));
+            return None;
+        };
+        Some(Value::object([
+            ("id", Value::string(id)),
+            ("project", Value::string(project)),
+            ("service_name", Value::string(name)),
+            (self.kind.user_config_block, Value::List(Vec::new())),
+            ("tag", Value::Set(Vec::new())),
+            ("tech_emails", Value::Set(Vec::new())),
+        ]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::kind::PG;
+
+    #[test]
+    fn validator_messages_map_to_attribute_paths_through_nested_blocks() {
+        let fields = PG.fields();
+        let path = path_of_message(
+            &PG,
+            &fields,
+            "user_config.pg.max_connections: 5 is out of range",
+        );
+        assert_eq!(path.to_string(), "pg_user_config[0].pg[0].max_connections");
+        let path = path_of_message(&PG, &fields, "user_config.recovery_target_time: bad");
+        assert_eq!(path.to_string(), "pg_user_config[0].recovery_target_time");
+    }
+
+    #[test]
+    fn clock_times_are_checked() {
+        assert!(is_clock_time("02:30:00"));
+        assert!(!is_clock_time("2:30"));
+        assert!(!is_clock_time("25:00:00"));
+    }
+}

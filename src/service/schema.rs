@@ -1,0 +1,181 @@
+//! The Terraform schema of a service resource: the attributes every type
+//! shares, its `<type>_user_config` block generated from the definitions
+//! in `aiven_api::user_config`, a connection block, and `timeouts`.
+
+use aiven_api::user_config::{Field, Kind};
+use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
+use tfplugin::value::{Type, Value};
+
+use super::kind::ServiceKind;
+
+pub const TIMEOUTS: &str = "timeouts";
+
+fn string(name: &str) -> Attribute {
+    Attribute::new(name, Type::String)
+}
+
+fn components_type() -> Type {
+    Type::list(Type::object([
+        ("component", Type::String),
+        ("host", Type::String),
+        ("port", Type::Number),
+        ("route", Type::String),
+        ("usage", Type::String),
+    ]))
+}
+
+/// The connection details block (`pg`, `mysql`, ...): host, port and
+/// credentials as the API reports them.
+pub fn connection_type() -> Type {
+    Type::list(Type::object([
+        ("host", Type::String),
+        ("port", Type::Number),
+        ("user", Type::String),
+        ("password", Type::String),
+        ("dbname", Type::String),
+        ("sslmode", Type::String),
+        ("uri", Type::String),
+    ]))
+}
+
+/// Attributes every service resource and data source has.
+fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
+    let mut attributes = vec![
+        string("id").computed().use_state_for_unknown().description("`project/service_name`, the import ID."),
+        string("project").required().requires_replace().description("The project the service belongs to. Changing it forces a new service."),
+        string("service_name")
+            .required()
+            .requires_replace()
+            .description("The service name: lowercase letters, digits and hyphens. Changing it forces a new service (fork the old one to keep its data)."),
+        string("plan").required().description("The subscription plan, e.g. `startup-4` or `business-8`: node count, memory and default disk."),
+        string("cloud_name").optional().computed().description("Cloud and region, e.g. `google-europe-west1`. Can be changed in place (the service migrates)."),
+        string("maintenance_window_dow").optional().computed().description("Day of week for maintenance, e.g. `sunday`."),
+        string("maintenance_window_time").optional().computed().description("Time of day (UTC) for maintenance, `HH:MM:SS`."),
+        Attribute::new("termination_protection", Type::Bool)
+            .default(Value::Bool(false))
+            .description("Refuse to delete the service. A plan that would destroy or replace it fails while this is `true`."),
+        string("disk_space").optional().computed().deprecated().description("Total disk space, e.g. `90GiB`. Deprecated: use `additional_disk_space`."),
+        string("additional_disk_space").optional().computed().description("Disk space on top of the plan's, e.g. `10GiB`."),
+        string("project_vpc_id").optional().description("The VPC the service runs in."),
+        Attribute::new("static_ips", Type::set(Type::String)).optional().description("Static IP addresses to associate with the service."),
+        string("service_type").computed().use_state_for_unknown().description("The service type, e.g. `pg`."),
+        string("state").computed().description("`REBUILDING`, `RUNNING`, `REBALANCING` or `POWEROFF`."),
+        string("service_uri").computed().sensitive().use_state_for_unknown().description("URI for connecting to the service."),
+        string("service_host").computed().use_state_for_unknown().description("The service's host name."),
+        Attribute::new("service_port", Type::Number).computed().use_state_for_unknown().description("The service's port."),
+        string("service_username").computed().use_state_for_unknown().description("The admin user's name."),
+        string("service_password").computed().sensitive().use_state_for_unknown().description("The admin user's password."),
+        Attribute::new("components", components_type()).computed().use_state_for_unknown().description("Endpoints of the service's components."),
+    ];
+    if kind.service_type.is_none() {
+        attributes.push(
+            string("service_type_name")
+                .required()
+                .requires_replace()
+                .description("The service type: pg, mysql, valkey, clickhouse, cassandra, opensearch, grafana or thanos."),
+        );
+    }
+    if let Some(connection) = kind.connection_attribute {
+        attributes.push(
+            Attribute::new(connection, connection_type())
+                .computed()
+                .sensitive()
+                .use_state_for_unknown()
+                .description(
+                    "Connection details: host, port, user, password, database, SSL mode and URI.",
+                ),
+        );
+    }
+    attributes
+}
+
+/// The value type Terraform uses for a `user_config` field.
+pub fn field_type(kind: &Kind) -> Option<Type> {
+    match kind {
+        Kind::String | Kind::Timestamp | Kind::Enum(_) => Some(Type::String),
+        Kind::Integer { .. } => Some(Type::Number),
+        Kind::Boolean => Some(Type::Bool),
+        Kind::StringList => Some(Type::set(Type::String)),
+        Kind::Object(_) => None,
+    }
+}
+
+fn field_description(field: &Field) -> String {
+    let mut text = field.description.to_owned();
+    match field.kind {
+        Kind::Integer { min, max } => text.push_str(&format!(" Allowed: {min} to {max}.")),
+        Kind::Enum(values) => text.push_str(&format!(" One of: {}.", values.join(", "))),
+        _ => {}
+    }
+    if field.create_only {
+        text.push_str(" Only used when the service is created: changing it forces a new service.");
+    }
+    text
+}
+
+/// A block for a list of `user_config` fields: scalars become optional
+/// attributes, objects become nested blocks written at most once.
+pub fn fields_block(description: &str, fields: &[Field]) -> Block {
+    let mut block = Block::new(description);
+    for field in fields {
+        match (field_type(&field.kind), field.kind) {
+            (Some(ty), _) => {
+                let mut attribute = Attribute::new(field.name, ty)
+                    .optional()
+                    .description(field_description(field));
+                if field.create_only {
+                    attribute = attribute.requires_replace();
+                }
+                block = block.attribute(attribute);
+            }
+            (None, Kind::Object(inner)) => {
+                block = block.block(NestedBlock::list_max_one(
+                    field.name,
+                    fields_block(field.description, inner),
+                ));
+            }
+            (None, _) => {}
+        }
+    }
+    block
+}
+
+fn timeouts_block() -> NestedBlock {
+    let duration = |name: &str, what: &str| {
+        string(name).optional().description(format!(
+            "How long {what} may take, e.g. `30m` or `1h` (default 20 minutes)."
+        ))
+    };
+    NestedBlock::single(
+        TIMEOUTS,
+        Block::new("Limits for waiting on the API.")
+            .attribute(duration(
+                "create",
+                "creating the service (including a fork's restore)",
+            ))
+            .attribute(duration("update", "an update"))
+            .attribute(duration("delete", "deleting the service"))
+            .attribute(duration("read", "a refresh")),
+    )
+}
+
+/// The resource schema.
+pub fn resource_schema(kind: &ServiceKind) -> Schema {
+    let mut block = Block::new(kind.description()).attributes(common_attributes(kind));
+    block = block.block(NestedBlock::list_max_one(
+        kind.user_config_block,
+        kind.user_config_schema_block(),
+    ));
+    block = block.block(NestedBlock::set(
+        "tag",
+        Block::new("Tags: labels for the service.")
+            .attribute(string("key").required().description("Tag key."))
+            .attribute(string("value").required().description("Tag value.")),
+    ));
+    block = block.block(NestedBlock::set(
+        "tech_emails",
+        Block::new("People to notify about technical issues with the service.")
+            .attribute(string("email").required().description("An email address.")),
+    ));
+    Schema::new(block.block(timeouts_block()))
+}

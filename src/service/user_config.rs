@@ -1,0 +1,185 @@
+//! Converting `user_config` between Terraform values and API JSON, driven
+//! by the same field definitions that built the schema.
+
+use aiven_api::user_config::{Field, Kind};
+use serde_json::{Map, Value as Json};
+use tfplugin::value::{Number, Value};
+
+/// The API JSON for a user config block element. Create-only fields are
+/// left out unless `include_create_only` (they only mean something on
+/// create, and the API ignores them later).
+pub fn to_api(fields: &[Field], block: &Value, include_create_only: bool) -> Map<String, Json> {
+    let mut out = Map::new();
+    for field in fields {
+        if field.create_only && !include_create_only {
+            continue;
+        }
+        let value = block.get(field.name);
+        let json = match field.kind {
+            Kind::Object(inner) => {
+                let element = value.first();
+                if element.is_null() {
+                    continue;
+                }
+                Json::Object(to_api(inner, element, include_create_only))
+            }
+            Kind::StringList => {
+                if value.is_null() {
+                    continue;
+                }
+                Json::Array(
+                    value
+                        .elements()
+                        .iter()
+                        .filter_map(|v| v.as_str())
+                        .map(|s| Json::String(s.to_owned()))
+                        .collect(),
+                )
+            }
+            Kind::Integer { .. } => match value {
+                Value::Number(number) => {
+                    serde_json::from_str(number.as_str()).unwrap_or(Json::Null)
+                }
+                _ => continue,
+            },
+            Kind::Boolean => match value.as_bool() {
+                Some(flag) => Json::Bool(flag),
+                None => continue,
+            },
+            Kind::String | Kind::Timestamp | Kind::Enum(_) => match value.as_str() {
+                Some(text) => Json::String(text.to_owned()),
+                None => continue,
+            },
+        };
+        out.insert(field.name.to_owned(), json);
+    }
+    out
+}
+
+/// The Terraform value of one field from API JSON.
+fn field_from_api(field: &Field, json: &Json, prior: &Value, everything: bool) -> Value {
+    match (field.kind, json) {
+        (_, Json::Null) => Value::Null,
+        (Kind::Object(inner), Json::Object(map)) => {
+            Value::List(vec![from_api(inner, map, prior.first(), everything)])
+        }
+        (Kind::StringList, Json::Array(items)) => Value::Set(
+            items
+                .iter()
+                .filter_map(Json::as_str)
+                .map(Value::string)
+                .collect(),
+        ),
+        (Kind::Integer { .. }, Json::Number(n)) => {
+            Number::parse(&n.to_string()).map_or(Value::Null, Value::Number)
+        }
+        (Kind::Boolean, Json::Bool(flag)) => Value::Bool(*flag),
+        (Kind::String | Kind::Timestamp | Kind::Enum(_), Json::String(text)) => Value::string(text),
+        (Kind::String | Kind::Enum(_), other) => Value::string(other.to_string()),
+        _ => Value::Null,
+    }
+}
+
+/// A user config block element from API JSON. Only the fields the prior
+/// state manages are refreshed (a key the configuration leaves unset is
+/// the API's business, not a diff), unless `everything`, as on import.
+/// Create-only fields always keep their prior value: the API may drop or
+/// normalise them after create, and they cannot change anyway.
+pub fn from_api(
+    fields: &[Field],
+    api: &Map<String, Json>,
+    prior: &Value,
+    everything: bool,
+) -> Value {
+    let mut element = Value::object([]);
+    for field in fields {
+        let prior_value = prior.get(field.name);
+        let value = if field.create_only && !everything {
+            prior_value.clone()
+        } else if everything
+            || !prior_value.is_null()
+                && !(matches!(prior_value, Value::List(items) if items.is_empty()))
+        {
+            api.get(field.name).map_or(Value::Null, |json| {
+                field_from_api(field, json, prior_value, everything)
+            })
+        } else {
+            Value::Null
+        };
+        let value = match (field.kind, value) {
+            (Kind::Object(_), Value::Null) => Value::List(Vec::new()),
+            (_, value) => value,
+        };
+        element.set(field.name, value);
+    }
+    element
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aiven_api::catalog::service_type;
+    use serde_json::json;
+
+    fn pg_fields() -> Vec<Field> {
+        aiven_api::user_config::fields(service_type("pg").unwrap())
+    }
+
+    #[test]
+    fn round_trips_scalars_lists_and_nested_objects() {
+        let fields = pg_fields();
+        let api = json!({"pg_version": "15", "ip_filter": ["10.0.0.0/8"], "pg": {"max_connections": 200}, "service_to_fork_from": "src"});
+        let block = from_api(&fields, api.as_object().unwrap(), &Value::Null, true);
+        assert_eq!(block.get("pg_version"), &Value::string("15"));
+        assert_eq!(
+            block.get("pg").first().get("max_connections"),
+            &Value::number(200)
+        );
+        let back = to_api(&fields, &block, true);
+        assert_eq!(Json::Object(back), api);
+    }
+
+    #[test]
+    fn create_only_fields_are_not_sent_on_update_and_keep_their_prior_value() {
+        let fields = pg_fields();
+        let prior = from_api(
+            &fields,
+            json!({"service_to_fork_from": "src", "recovery_target_time": "2025-07-01 15:16:22"})
+                .as_object()
+                .unwrap(),
+            &Value::Null,
+            true,
+        );
+        assert!(!to_api(&fields, &prior, false).contains_key("service_to_fork_from"));
+        let api =
+            json!({"service_to_fork_from": "src", "recovery_target_time": "2025-07-01T15:16:22Z"});
+        let refreshed = from_api(&fields, api.as_object().unwrap(), &prior, false);
+        assert_eq!(
+            refreshed.get("recovery_target_time"),
+            &Value::string("2025-07-01 15:16:22"),
+            "no perpetual diff from normalisation"
+        );
+    }
+
+    #[test]
+    fn keys_the_configuration_leaves_unset_are_not_refreshed() {
+        let fields = pg_fields();
+        let prior = from_api(
+            &fields,
+            json!({"pg_version": "15"}).as_object().unwrap(),
+            &Value::Null,
+            true,
+        );
+        let api = json!({"pg_version": "16", "ip_filter": ["0.0.0.0/0"]});
+        let refreshed = from_api(&fields, api.as_object().unwrap(), &prior, false);
+        assert_eq!(
+            refreshed.get("pg_version"),
+            &Value::string("16"),
+            "drift in a managed key shows"
+        );
+        assert!(
+            refreshed.get("ip_filter").is_null(),
+            "an unmanaged default does not"
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! Waiting for the API: adaptive polling that answers within a fraction
+//! of a second of the service being ready, backs off to a few seconds for
+//! long waits, and stops at once on a deadline or Ctrl-C.
+
+use std::time::{Duration, Instant};
+
+use aiven_api::types::Service;
+use tfplugin::CancellationToken;
+
+use crate::client::{CallError, Client};
+
+const FIRST_POLL: Duration = Duration::from_millis(200);
+const MAX_POLL: Duration = Duration::from_secs(5);
+
+/// Why a wait ended without success.
+#[derive(Debug)]
+pub enum WaitError {
+    TimedOut {
+        waited: Duration,
+        last_state: String,
+    },
+    Failed(String),
+    Call(CallError),
+}
+
+impl std::fmt::Display for WaitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaitError::TimedOut { waited, last_state } => {
+                write!(
+                    f,
+                    "still {last_state} after {} s (the timeout)",
+                    waited.as_secs()
+                )
+            }
+            WaitError::Failed(message) => write!(f, "{message}"),
+            WaitError::Call(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+/// A poll schedule: 200 ms, then 1.5 times longer each time, up to 5 s.
+struct Schedule {
+    next: Duration,
+    deadline: Instant,
+    started: Instant,
+}
+
+impl Schedule {
+    fn new(timeout: Duration) -> Schedule {
+        let started = Instant::now();
+        Schedule {
+            next: FIRST_POLL,
+            deadline: started + timeout,
+            started,
+        }
+    }
+
+    /// Sleeps until the next poll; `false` when the deadline has passed.
+    async fn tick(&mut self, cancel: &CancellationToken) -> Result<bool, WaitError> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Ok(false);
+        }
+        let pause = self.next.min(self.deadline - now);
+        self.next = (self.next * 3 / 2).min(MAX_POLL);
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => Ok(true),
+            _ = cancel.cancelled() => Err(WaitError::Call(CallError::Cancelled)),
+        }
+    }
+}
+
+fn failure(service: &Service) -> Option<String> {
+    service
+        .service_notifications
+        .iter()
+        .find(|n| n.level == "error")
+        .map(|n| n.message.clone())
+}
+
+/// Polls until the service is RUNNING. Returns the last service seen on
+/// failure too, so the caller can save what exists.
+pub async fn until_running(
+    client: &Client,
+    project: &str,
+    name: &str,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<Service, (WaitError, Option<Service>)> {
+    let mut schedule = Schedule::new(timeout);
+    let mut last: Option<Service> = None;
+    loop {
+        match client.get_service(project, name, cancel).await {
+            Ok(service) if service.state == "RUNNING" => return Ok(service),
+            Ok(service) => {
+                if let Some(message) = failure(&service) {
+                    return Err((WaitError::Failed(message), Some(service)));
+                }
+                last = Some(service);
+            }
+            Err(err) => return Err((WaitError::Call(err), last)),
+        }
+        match schedule.tick(cancel).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let last_state = last
+                    .as_ref()
+                    .map_or_else(|| "unknown".to_owned(), |s| s.state.clone());
+                return Err((
+                    WaitError::TimedOut {
+                        waited: schedule.started.elapsed(),
+                        last_state,
+                    },
+                    last,
+                ));
+            }
+            Err(err) => return Err((err, last)),
+        }
+    }
+}
+
+/// Waits until a fork source can be forked: it runs and has a backup. A
+/// source created in the same apply gets its first backup right after it
+/// starts running.
+pub async fn until_forkable(
+    client: &Client,
+    project: &str,
+    name: &str,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<(), WaitError> {
+    let mut schedule = Schedule::new(timeout);
+    loop {
+        let service = client
+            .get_service(project, name, cancel)
+            .await
+            .map_err(WaitError::Call)?;
+        if service.state == "RUNNING" && !service.backups.is_empty() {
+            return Ok(());
+        }
+        if service.state == "POWEROFF" && service.backups.is_empty() {
+            return Err(WaitError::Failed(format!(
+                "fork source {name} is powered off and has no backup"
+            )));
+        }
+        if !schedule.tick(cancel).await? {
+            return Err(WaitError::TimedOut {
+                waited: schedule.started.elapsed(),
+                last_state: format!("{} without a backup", service.state),
+            });
+        }
+    }
+}
+
+/// Polls until the service is gone.
+pub async fn until_deleted(
+    client: &Client,
+    project: &str,
+    name: &str,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<(), WaitError> {
+    let mut schedule = Schedule::new(timeout);
+    loop {
+        match client.get_service(project, name, cancel).await {
+            Err(err) if err.is_not_found() => return Ok(()),
+            Err(err) => return Err(WaitError::Call(err)),
+            Ok(service) => {
+                if !schedule.tick(cancel).await? {
+                    return Err(WaitError::TimedOut {
+                        waited: schedule.started.elapsed(),
+                        last_state: service.state,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Parses Terraform-style durations: `90s`, `20m`, `1h30m`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let mut total = 0u64;
+    let mut number = String::new();
+    let mut seen_unit = false;
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let value: u64 = number.parse().ok()?;
+        number.clear();
+        total += value
+            * match c {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                _ => return None,
+            };
+        seen_unit = true;
+    }
+    (number.is_empty() && seen_unit).then(|| Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_like_terraform() {
+        assert_eq!(parse_duration("20m"), Some(Duration::from_secs(1200)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("45s"), Some(Duration::from_secs(45)));
+        assert_eq!(parse_duration("20"), None);
+        assert_eq!(parse_duration("soon"), None);
+    }
+
+    #[test]
+    fn polling_starts_fast_and_backs_off_to_a_ceiling() {
+        let mut schedule = Schedule::new(Duration::from_secs(3600));
+        let mut pauses = Vec::new();
+        for _ in 0..12 {
+            pauses.push(schedule.next);
+            schedule.next = (schedule.next * 3 / 2).min(MAX_POLL);
+        }
+        assert_eq!(pauses[0], Duration::from_millis(200));
+        assert!(pauses.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(*pauses.last().unwrap(), MAX_POLL);
+    }
+}
