@@ -19,16 +19,16 @@ async fn restart_and_kill_9_lose_nothing() {
     assert_eq!(status, 200);
     local.wait_ready("cache").await;
 
-    let dir = local.data_dir.clone();
-    local.stop();
-    let mut restarted = Local::start_in(&dir, false, &[]);
+    let dir = local.server.data_dir.clone();
+    local.server.stop();
+    let mut restarted = Local::restart_in(&dir, false);
     let service = restarted.wait_ready("keep").await;
     assert_eq!(psql(&uri(&service), "SELECT count(*) FROM t"), "1");
     psql(&uri(&service), "INSERT INTO t VALUES (2)");
     assert_eq!(restarted.service("cache").await["state"], "RUNNING");
 
-    restarted.kill9();
-    let mut again = Local::start_in(&dir, true, &[]);
+    restarted.server.kill9();
+    let mut again = Local::restart_in(&dir, true);
     let service = again.wait_ready("keep").await;
     assert_eq!(
         psql(
@@ -42,7 +42,7 @@ async fn restart_and_kill_9_lose_nothing() {
         .create_pg("after-crash", json!({"service_to_fork_from": "keep"}))
         .await;
     assert_eq!(psql(&uri(&fork), "SELECT count(*) FROM t"), "2");
-    again.stop();
+    again.server.stop();
     assert!(
         std::process::Command::new("pgrep")
             .args(["-f", &dir.display().to_string()])
@@ -105,14 +105,14 @@ async fn every_error_names_what_was_wrong() {
     // Authentication.
     let response = local
         .http
-        .get(format!("{}/v1/project/test/service", local.base))
+        .get(format!("{}/v1/project/test/service", local.base()))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
     let response = local
         .http
-        .get(format!("{}/v1/project/test/service", local.base))
+        .get(format!("{}/v1/project/test/service", local.base()))
         .header("Authorization", "aivenv1 wrong")
         .send()
         .await
@@ -127,7 +127,7 @@ async fn every_error_names_what_was_wrong() {
     // The seed page's own curl body has a trailing comma.
     let response = local
         .http
-        .post(format!("{}/v1/project/test/service", local.base))
+        .post(format!("{}/v1/project/test/service", local.base()))
         .header("Authorization", "aivenv1 test-token")
         .body(r#"{"service_name":"pg-fork","service_type":"pg","plan":"startup-4","user_config":{"service_to_fork_from":"x",}}"#)
         .send()

@@ -1,103 +1,50 @@
-//! Starts the real aiven-local binary on a fresh data directory and talks
-//! to it over HTTP; checks data with the real psql.
+//! HTTP helpers over a real aiven-local started by `testkit`.
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+pub use testkit::psql;
+use testkit::{LocalServer, TOKEN};
 
-pub const TOKEN: &str = "test-token";
 pub const PROJECT: &str = "test";
 
 pub struct Local {
-    child: Option<Child>,
-    pub data_dir: PathBuf,
-    pub base: String,
+    pub server: LocalServer,
     pub http: reqwest::Client,
-    owns_dir: bool,
-}
-
-pub fn temp_dir() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("aiven-local-test-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 impl Local {
     pub fn start() -> Local {
-        Local::start_in(&temp_dir(), true, &[])
+        Local::wrap(LocalServer::start(
+            Path::new(env!("CARGO_BIN_EXE_aiven-local")),
+            &[],
+        ))
     }
 
-    pub fn start_with(args: &[&str]) -> Local {
-        Local::start_in(&temp_dir(), true, args)
+    /// Starts again on `data_dir`, as after a stop or a crash; `owns`
+    /// removes the directory when this server is dropped.
+    pub fn restart_in(data_dir: &Path, owns: bool) -> Local {
+        let server =
+            LocalServer::start_in(Path::new(env!("CARGO_BIN_EXE_aiven-local")), data_dir, &[]);
+        Local::wrap(if owns {
+            server.owning_data_dir()
+        } else {
+            server
+        })
     }
 
-    /// Starts on an existing data directory (a restart).
-    pub fn start_in(data_dir: &Path, owns_dir: bool, args: &[&str]) -> Local {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aiven-local"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--token",
-                TOKEN,
-                "--provision-delay",
-                "200ms",
-                "--data-dir",
-            ])
-            .arg(data_dir)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start aiven-local");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("aiven-local printed its address")
-                .unwrap();
-            if let Some(address) = line.strip_prefix("aiven-local listening on ") {
-                break address.to_owned();
-            }
-        };
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+    fn wrap(server: LocalServer) -> Local {
         Local {
-            child: Some(child),
-            data_dir: data_dir.to_owned(),
-            base,
+            server,
             http: reqwest::Client::new(),
-            owns_dir,
         }
     }
 
-    /// SIGTERM and wait: every cluster is stopped cleanly.
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(child.id().to_string())
-                .status();
-            let _ = child.wait();
-        }
-    }
-
-    /// SIGKILL: clusters keep running, the catalog is left as it was.
-    pub fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+    pub fn base(&self) -> &str {
+        &self.server.url
     }
 
     pub async fn call(
@@ -108,7 +55,7 @@ impl Local {
     ) -> (u16, Value) {
         let mut request = self
             .http
-            .request(method, format!("{}{path}", self.base))
+            .request(method, format!("{}{path}", self.base()))
             .header("Authorization", format!("aivenv1 {TOKEN}"));
         if let Some(body) = body {
             request = request.json(&body);
@@ -167,29 +114,6 @@ impl Local {
         assert_eq!(status, 200, "{body}");
         self.wait_ready(name).await
     }
-}
-
-impl Drop for Local {
-    fn drop(&mut self) {
-        self.stop();
-        if self.owns_dir {
-            let _ = std::fs::remove_dir_all(&self.data_dir);
-        }
-    }
-}
-
-/// Runs SQL through psql against a service URI; returns trimmed output.
-pub fn psql(uri: &str, sql: &str) -> String {
-    let output = Command::new("psql")
-        .args([uri, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
-        .output()
-        .expect("run psql");
-    assert!(
-        output.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 pub fn uri(service: &Value) -> String {

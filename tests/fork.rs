@@ -1,0 +1,169 @@
+//! The mission: terraform apply forks a service to its latest transaction
+//! and to a point in time, with real backups and real WAL replay.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{env, ids, psql};
+
+const SOURCE: &str = r#"
+resource "aiven_pg" "source" {
+  project      = "acme"
+  service_name = "orders"
+  plan         = "startup-4"
+  cloud_name   = "google-europe-west1"
+  pg_user_config {
+    pg_version = "15"
+    pg {
+      max_connections = 150
+    }
+  }
+}
+"#;
+
+#[test]
+fn forks_hold_the_latest_transaction_or_exactly_the_point_in_time() {
+    let e = env();
+    e.configure(SOURCE);
+    e.tf.apply().assert_ok();
+    let source_uri = e.uri("aiven_pg.source");
+    psql(
+        &source_uri,
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    // Written as the CLI writes it: UTC, no zone, whole seconds.
+    let target = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    psql(&source_uri, "INSERT INTO t VALUES (2)");
+
+    e.configure(&format!(
+        r#"{SOURCE}
+data "aiven_service_backups" "source" {{
+  project      = aiven_pg.source.project
+  service_name = aiven_pg.source.service_name
+}}
+
+resource "aiven_pg" "latest" {{
+  project      = "acme"
+  service_name = "orders-latest"
+  plan         = "startup-4"
+  cloud_name   = "aws-eu-central-1"
+  pg_user_config {{
+    service_to_fork_from = aiven_pg.source.service_name
+  }}
+}}
+
+resource "aiven_pg" "point" {{
+  project      = "acme"
+  service_name = "orders-point"
+  plan         = "business-4"
+  pg_user_config {{
+    service_to_fork_from = aiven_pg.source.service_name
+    recovery_target_time = "{target}"
+  }}
+}}
+
+output "window_start" {{
+  value = data.aiven_service_backups.source.pitr_range_start
+}}
+"#
+    ));
+    e.tf.apply().assert_ok();
+    assert_eq!(
+        ids(&e.uri("aiven_pg.latest")),
+        "1,2",
+        "latest transaction, not just the latest backup"
+    );
+    assert_eq!(
+        ids(&e.uri("aiven_pg.point")),
+        "1",
+        "exactly the transactions up to recovery_target_time"
+    );
+    assert_eq!(
+        e.attribute("aiven_pg.point", "plan"),
+        "business-4",
+        "a fork can move to a bigger plan"
+    );
+    assert_eq!(
+        e.attribute("aiven_pg.latest", "cloud_name"),
+        "aws-eu-central-1",
+        "and to another cloud"
+    );
+    assert_eq!(e.attribute("aiven_pg.latest", "state"), "RUNNING");
+    assert!(
+        !e.tf
+            .run(&["output", "-raw", "window_start"])
+            .stdout
+            .is_empty()
+    );
+
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
+
+    // The same instant written in RFC 3339 never replaces the fork: it is
+    // recorded in place, once (Terraform keeps configured text verbatim).
+    let main = std::fs::read_to_string(e.tf.work_dir().join("main.tf")).unwrap();
+    let rfc3339 = format!("{}Z", target.replace(' ', "T"));
+    e.tf.write("main.tf", &main.replace(&target, &rfc3339));
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 2);
+    assert!(
+        !plan.stdout.contains("must be replaced"),
+        "reformatting must not replace the fork:\n{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    e.tf.apply().assert_ok();
+    assert_eq!(
+        ids(&e.uri("aiven_pg.point")),
+        "1",
+        "the fork was kept, not rebuilt"
+    );
+    assert_eq!(e.tf.plan().code, 0);
+
+    // Another instant is a new fork.
+    e.tf.write("main.tf", &main.replace(&target, "2001-01-01 00:00:00"));
+    let plan = e.tf.plan().assert_failed();
+    assert!(
+        plan.contains("must be replaced") || plan.contains("outside the recovery window"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("outside the recovery window of orders"),
+        "a different time is a new fork, checked against the window: {plan}"
+    );
+}
+
+#[test]
+fn a_fork_in_the_same_apply_as_its_source_waits_for_the_first_backup() {
+    let e = env();
+    e.configure(&format!(
+        r#"{SOURCE}
+resource "aiven_pg" "copy" {{
+  project      = "acme"
+  service_name = "orders-copy"
+  plan         = "startup-4"
+  pg_user_config {{
+    service_to_fork_from = aiven_pg.source.service_name
+  }}
+}}
+"#
+    ));
+    e.tf.apply().assert_ok();
+    assert_eq!(e.attribute("aiven_pg.copy", "state"), "RUNNING");
+    assert_eq!(
+        psql(&e.uri("aiven_pg.copy"), "SELECT current_database()"),
+        "defaultdb"
+    );
+    assert_eq!(e.tf.plan().code, 0);
+}

@@ -1,0 +1,106 @@
+//! Acceptance-test setup: a real aiven-local per test and the real
+//! terraform driving the real provider binary against it.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use testkit::{LocalServer, TOKEN, workspace_binary};
+use tfplugin::harness::Terraform;
+
+pub use testkit::psql;
+
+pub const ADDRESS: &str = "registry.terraform.io/aiven-rs/aiven";
+
+pub struct Env {
+    pub local: LocalServer,
+    pub tf: Terraform,
+}
+
+/// A fresh aiven-local (with extra `serve` flags) and a terraform working
+/// directory whose provider points at it through the environment.
+pub fn env_with(args: &[&str]) -> Env {
+    let local = LocalServer::start(&workspace_binary("aiven-local"), args);
+    let tf = Terraform::new(
+        ADDRESS,
+        Path::new(env!("CARGO_BIN_EXE_terraform-provider-aiven")),
+    )
+    .expect("terraform work dir")
+    .with_env("AIVEN_TOKEN", TOKEN)
+    .with_env("AIVEN_WEB_URL", &local.url);
+    Env { local, tf }
+}
+
+pub fn env() -> Env {
+    env_with(&[])
+}
+
+impl Env {
+    /// Writes main.tf: the provider requirement plus `body`.
+    pub fn configure(&self, body: &str) {
+        self.tf.write(
+            "main.tf",
+            &format!("terraform {{\n  required_providers {{\n    aiven = {{ source = \"aiven-rs/aiven\" }}\n  }}\n}}\n\n{body}\n"),
+        );
+    }
+
+    /// A resource attribute from state.
+    pub fn attribute(&self, address: &str, name: &str) -> serde_json::Value {
+        self.tf
+            .resource(address)
+            .unwrap_or_else(|| panic!("{address} not in state"))[name]
+            .clone()
+    }
+
+    pub fn uri(&self, address: &str) -> String {
+        self.attribute(address, "service_uri")
+            .as_str()
+            .expect("service_uri")
+            .to_owned()
+    }
+
+    /// Asks aiven-local directly (bypassing terraform) whether a service exists.
+    pub fn exists(&self, project: &str, service: &str) -> bool {
+        let output = std::process::Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-H",
+                &format!("Authorization: aivenv1 {TOKEN}"),
+            ])
+            .arg(format!(
+                "{}/v1/project/{project}/service/{service}",
+                self.local.url
+            ))
+            .output()
+            .expect("curl");
+        String::from_utf8_lossy(&output.stdout) == "200"
+    }
+
+    /// Deletes a service behind terraform's back.
+    pub fn delete_directly(&self, project: &str, service: &str) {
+        let status = std::process::Command::new("curl")
+            .args([
+                "-sf",
+                "-X",
+                "DELETE",
+                "-H",
+                &format!("Authorization: aivenv1 {TOKEN}"),
+            ])
+            .arg(format!(
+                "{}/v1/project/{project}/service/{service}",
+                self.local.url
+            ))
+            .status()
+            .expect("curl");
+        assert!(status.success());
+    }
+}
+
+/// `count(*)`-style query helper: the ids in table t, comma-separated.
+pub fn ids(uri: &str) -> String {
+    psql(uri, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t")
+}
