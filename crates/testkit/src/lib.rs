@@ -62,19 +62,23 @@ impl LocalServer {
     /// Starts on an existing data directory (a restart); the directory is
     /// left in place on drop.
     pub fn start_in(binary: &Path, data_dir: &Path, args: &[&str]) -> LocalServer {
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args([
                 "serve",
                 "--listen",
                 "127.0.0.1:0",
                 "--token",
                 TOKEN,
-                "--provision-delay",
-                "200ms",
                 "--data-dir",
             ])
             .arg(data_dir)
-            .args(args)
+            .args(args);
+        if !args.contains(&"--provision-delay") {
+            // Engine-less services need not keep tests waiting.
+            command.args(["--provision-delay", "200ms"]);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

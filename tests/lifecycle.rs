@@ -1,0 +1,152 @@
+//! Import, drift, updates, timeouts and deletes through real terraform.
+
+mod support;
+
+use support::{env, env_with, psql};
+
+fn pg(name: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "aiven_pg" "db" {{
+  project      = "acme"
+  service_name = "{name}"
+  plan         = "startup-4"
+  {extra}
+}}
+"#
+    )
+}
+
+#[test]
+fn import_round_trips_and_a_service_deleted_behind_terraforms_back_is_recreated() {
+    let e = env();
+    e.configure(&pg("billing", "pg_user_config {\n    pg_version = \"15\"\n  }\n  tag {\n    key = \"team\"\n    value = \"core\"\n  }"));
+    e.tf.apply().assert_ok();
+    let before = e.tf.resource("aiven_pg.db").unwrap();
+
+    e.tf.run(&["state", "rm", "aiven_pg.db"]).assert_ok();
+    e.tf.import("aiven_pg.db", "acme/billing").assert_ok();
+    let imported = e.tf.resource("aiven_pg.db").unwrap();
+    for attribute in [
+        "id",
+        "plan",
+        "service_uri",
+        "pg_user_config",
+        "tag",
+        "cloud_name",
+        "service_password",
+    ] {
+        assert_eq!(
+            imported[attribute], before[attribute],
+            "{attribute} after import"
+        );
+    }
+    let plan = e.tf.plan();
+    assert_eq!(
+        plan.code, 0,
+        "plan after import must be empty:\n{}",
+        plan.stdout
+    );
+
+    let output = e.tf.import("aiven_pg.db", "billing").assert_failed();
+    assert!(output.contains("PROJECT/SERVICE_NAME"), "{output}");
+
+    e.delete_directly("acme", "billing");
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 2);
+    assert!(
+        plan.stdout.contains("aiven_pg.db will be created"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn updates_apply_in_place_and_keep_the_data() {
+    let e = env();
+    e.configure(&pg("inventory", ""));
+    e.tf.apply().assert_ok();
+    let uri = e.uri("aiven_pg.db");
+    psql(&uri, "CREATE TABLE t (id int); INSERT INTO t VALUES (7)");
+
+    e.configure(
+        &pg(
+            "inventory",
+            r#"maintenance_window_dow  = "monday"
+  maintenance_window_time = "03:00:00"
+  additional_disk_space   = "20GiB"
+  pg_user_config {
+    pg {
+      work_mem = 8
+    }
+  }"#,
+        )
+        .replace("startup-4", "business-8"),
+    );
+    let plan = e.tf.plan();
+    assert!(
+        plan.stdout.contains("updated in-place") && !plan.stdout.contains("replaced"),
+        "{}",
+        plan.stdout
+    );
+    e.tf.apply().assert_ok();
+    let state = e.tf.resource("aiven_pg.db").unwrap();
+    assert_eq!(state["plan"], "business-8");
+    assert_eq!(state["maintenance_window_dow"], "monday");
+    assert_eq!(state["additional_disk_space"], "20GiB");
+    assert_eq!(state["disk_space"], "180GiB");
+    assert_eq!(state["pg_user_config"][0]["pg"][0]["work_mem"], 8);
+    assert_eq!(
+        psql(&uri, "SELECT id FROM t"),
+        "7",
+        "same cluster, data kept"
+    );
+    assert_eq!(e.tf.plan().code, 0);
+
+    e.tf.destroy().assert_ok();
+    assert!(
+        !e.exists("acme", "inventory"),
+        "destroy waits until the service is gone"
+    );
+}
+
+#[test]
+fn a_create_that_outlives_its_timeout_is_kept_in_state_as_tainted() {
+    let e = env_with(&["--provision-delay", "60s"]);
+    e.configure(
+        r#"
+resource "aiven_service" "slow" {
+  project           = "acme"
+  service_name      = "slow-cache"
+  service_type_name = "valkey"
+  plan              = "startup-4"
+  timeouts {
+    create = "2s"
+  }
+}
+"#,
+    );
+    let output = e.tf.apply().assert_failed();
+    assert!(
+        output.contains("Service created but not running"),
+        "{output}"
+    );
+    assert!(
+        output.contains("saved to state and marked tainted"),
+        "{output}"
+    );
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(e.tf.work_dir().join("terraform.tfstate")).unwrap(),
+    )
+    .unwrap();
+    let instance = &state["resources"][0]["instances"][0];
+    assert_eq!(instance["status"], "tainted", "{instance}");
+    assert_eq!(instance["attributes"]["id"], "acme/slow-cache");
+    assert_eq!(instance["attributes"]["state"], "REBUILDING");
+    let plan = e.tf.plan();
+    assert!(
+        plan.stdout.contains("is tainted, so must be replaced"),
+        "{}",
+        plan.stdout
+    );
+}

@@ -1,0 +1,186 @@
+//! Mistakes fail the plan, name the attribute, and create nothing.
+
+mod support;
+
+use support::{Env, env};
+
+fn flat(output: &str) -> String {
+    output.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn pg(body: &str) -> String {
+    format!("resource \"aiven_pg\" \"db\" {{\n  project = \"acme\"\n{body}\n}}\n")
+}
+
+/// Runs `terraform apply` (which plans first) and checks it failed with
+/// every fragment in its output and without creating `service`.
+fn assert_refused(e: &Env, service: &str, fragments: &[&str]) {
+    let output = e.tf.apply().assert_failed();
+    // Terraform wraps diagnostics at ~78 columns; compare word by word.
+    let flattened = flat(&output);
+    for fragment in fragments {
+        assert!(
+            flattened.contains(fragment),
+            "{fragment:?} missing from:\n{output}"
+        );
+    }
+    assert!(
+        !output.contains("Creating..."),
+        "failed only at apply:\n{output}"
+    );
+    assert!(!e.exists("acme", service), "{service} was created");
+}
+
+#[test]
+fn static_mistakes_are_caught_before_anything_is_created() {
+    let e = env();
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "Bad_Name",
+            "  service_name = \"Bad_Name\"\n  plan = \"startup-4\"",
+            &[
+                "Invalid service name",
+                "lowercase letters",
+                "service_name = \"Bad_Name\"",
+            ],
+        ),
+        (
+            "pg1",
+            "  service_name = \"pg1\"\n  plan = \"startup-3\"",
+            &["Unknown plan", "available: hobbyist, startup-4"],
+        ),
+        (
+            "pg2",
+            "  service_name = \"pg2\"\n  plan = \"startup-4\"\n  cloud_name = \"mars-north1\"",
+            &["Invalid cloud name", "PROVIDER-REGION"],
+        ),
+        (
+            "pg3",
+            "  service_name = \"pg3\"\n  plan = \"startup-4\"\n  pg_user_config {\n    pg {\n      max_connections = 5\n    }\n  }",
+            &[
+                "user_config.pg.max_connections: 5 is out of range; allowed 25 to 10000",
+                "max_connections = 5",
+            ],
+        ),
+        (
+            "pg4",
+            "  service_name = \"pg4\"\n  plan = \"startup-4\"\n  pg_user_config {\n    service_to_fork_from = \"src\"\n    recovery_target_time = \"last tuesday\"\n  }",
+            &[
+                "is not a valid time",
+                "RFC 3339",
+                "recovery_target_time = \"last tuesday\"",
+            ],
+        ),
+        (
+            "pg5",
+            "  service_name = \"pg5\"\n  plan = \"startup-4\"\n  pg_user_config {\n    recovery_target_time = \"2025-07-01 15:16:22\"\n  }",
+            &[
+                "recovery_target_time needs a fork source",
+                "set service_to_fork_from",
+            ],
+        ),
+        (
+            "pg6",
+            "  service_name = \"pg6\"\n  plan = \"startup-4\"\n  maintenance_window_time = \"3am\"",
+            &["Invalid maintenance time", "HH:MM:SS"],
+        ),
+        (
+            "pg7",
+            "  service_name = \"pg7\"\n  plan = \"startup-4\"\n  timeouts {\n    create = \"forever\"\n  }",
+            &["Invalid timeout", "90s, 20m or 1h30m"],
+        ),
+    ];
+    for (service, body, fragments) in cases {
+        e.configure(&pg(body));
+        assert_refused(&e, service, fragments);
+    }
+}
+
+#[test]
+fn generic_services_are_validated_against_their_type() {
+    let e = env();
+    let service = |body: &str| {
+        format!(
+            "resource \"aiven_service\" \"s\" {{\n  project = \"acme\"\n  service_name = \"cache\"\n  service_type_name = \"valkey\"\n  plan = \"startup-4\"\n{body}\n}}\n"
+        )
+    };
+    e.configure(&service("  user_config {\n    service_to_fork_from = \"other\"\n    recovery_target_time = \"2025-07-01 15:16:22\"\n  }"));
+    assert_refused(
+        &e,
+        "cache",
+        &["does not support point-in-time recovery", "pg, mysql"],
+    );
+    e.configure(&service("  user_config {\n    extra_json = jsonencode({ valkey_maxmemory_policy = \"sometimes\" })\n  }"));
+    assert_refused(
+        &e,
+        "cache",
+        &["user_config.valkey_maxmemory_policy", "allkeys-lru"],
+    );
+    e.configure(&service(
+        "  user_config {\n    extra_json = \"[1, 2]\"\n  }",
+    ));
+    assert_refused(&e, "cache", &["extra_json must be a JSON object"]);
+    e.configure(&service(
+        "  user_config {\n    extra_json = jsonencode({ valkey_persistence = \"rdb\" })\n  }",
+    ));
+    e.tf.apply().assert_ok();
+    assert_eq!(e.tf.plan().code, 0);
+}
+
+#[test]
+fn termination_protection_fails_destroy_and_replacement_at_plan_time() {
+    let e = env();
+    let body =
+        "  service_name = \"guarded\"\n  plan = \"startup-4\"\n  termination_protection = true";
+    e.configure(&pg(body));
+    e.tf.apply().assert_ok();
+    let output = flat(&e.tf.run(&["plan", "-destroy", "-no-color"]).assert_failed());
+    assert!(
+        output.contains("Service is protected from deletion"),
+        "{output}"
+    );
+    assert!(
+        output.contains("termination_protection = false"),
+        "{output}"
+    );
+    e.configure(&pg(&body.replace(
+        "guarded\"",
+        "guarded\"\n  pg_user_config {\n    service_to_fork_from = \"elsewhere\"\n  }",
+    )));
+    let output = flat(&e.tf.plan().assert_failed());
+    assert!(
+        output.contains("Service is protected from replacement"),
+        "{output}"
+    );
+    assert!(e.exists("acme", "guarded"));
+    // Lifting protection first makes the destroy go through.
+    e.configure(&pg(&body.replace("true", "false")));
+    e.tf.apply().assert_ok();
+    e.tf.destroy().assert_ok();
+    assert!(!e.exists("acme", "guarded"));
+}
+
+#[test]
+fn a_missing_token_is_a_plan_error_not_a_crash() {
+    let e = env();
+    e.configure(&pg("  service_name = \"x\"\n  plan = \"startup-4\""));
+    let output = e.tf.run(&["plan", "-no-color"]);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let no_token = tfplugin::harness::Terraform::new(
+        support::ADDRESS,
+        std::path::Path::new(env!("CARGO_BIN_EXE_terraform-provider-aiven")),
+    )
+    .unwrap()
+    .with_env("AIVEN_TOKEN", "")
+    .with_env("AIVEN_WEB_URL", &e.local.url);
+    no_token.write(
+        "main.tf",
+        &std::fs::read_to_string(e.tf.work_dir().join("main.tf")).unwrap(),
+    );
+    let output = flat(&no_token.plan().assert_failed());
+    assert!(output.contains("Missing API token"), "{output}");
+    assert!(output.contains("AIVEN_TOKEN"), "{output}");
+    for leak in ["panicked", "backtrace", "RUST_BACKTRACE"] {
+        assert!(!output.contains(leak), "{output}");
+    }
+}
