@@ -167,3 +167,26 @@ resource "aiven_pg" "copy" {{
     );
     assert_eq!(e.tf.plan().code, 0);
 }
+
+#[test]
+fn the_fork_example_applies_as_shipped_and_replans_empty() {
+    let e = env();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/fork/main.tf"
+    ))
+    .unwrap();
+    e.tf.write("main.tf", &example);
+    e.tf.apply().assert_ok();
+    let point = e.tf.resource("aiven_pg.point_in_time").unwrap();
+    assert!(
+        point["pg_user_config"][0]["recovery_target_time"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z'),
+        "{point}"
+    );
+    assert_eq!(e.attribute("aiven_pg.latest", "state"), "RUNNING");
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+}
