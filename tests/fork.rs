@@ -27,6 +27,9 @@ fn forks_hold_the_latest_transaction_or_exactly_the_point_in_time() {
     let e = env();
     e.configure(SOURCE);
     e.tf.apply().assert_ok();
+    // The recovery window opens with the first backup, taken just after
+    // the service starts running.
+    e.wait_for_backup("acme", "orders");
     let source_uri = e.uri("aiven_pg.source");
     psql(
         &source_uri,

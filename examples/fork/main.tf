@@ -39,6 +39,8 @@ resource "aiven_pg" "source" {
 data "aiven_service_backups" "source" {
   project      = aiven_pg.source.project
   service_name = aiven_pg.source.service_name
+  # The source is new: wait for its first backup before reading.
+  wait_for_backup = true
 }
 
 # A complete copy as of the source's latest committed transaction, in

@@ -3,6 +3,8 @@
 //! (`aiven_service_backups`), so a configuration can pick a
 //! `recovery_target_time` from real data.
 
+use std::time::Duration;
+
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::{Context, DataSource};
 use tfplugin::schema::{Attribute, Block, BlockNesting, Schema};
@@ -11,6 +13,7 @@ use tfplugin::value::{Type, Value};
 use super::kind::ServiceKind;
 use super::schema::{TIMEOUTS, resource_schema};
 use super::state;
+use super::wait;
 use crate::client::Client;
 
 /// The resource schema as read-only output: every attribute computed
@@ -134,6 +137,9 @@ impl DataSource<Client> for BackupsDataSource {
             Block::new("A service's backups, oldest first, and the window a point-in-time fork (`recovery_target_time`) may target.")
                 .attribute(string("project").required().description("The project."))
                 .attribute(string("service_name").required().description("The service."))
+                .attribute(Attribute::new("wait_for_backup", Type::Bool).optional().description(
+                    "Wait (up to 20 minutes) until the service runs and has a backup, for a service created in the same apply.",
+                ))
                 .attribute(string("id").computed().description("`project/service_name`."))
                 .attribute(Attribute::new("backups", Type::list(backup_type())).computed().description("Backups: name, time (RFC 3339) and size in bytes."))
                 .attribute(string("latest_backup_time").computed().description("Time of the newest backup; null when there is none."))
@@ -150,12 +156,30 @@ impl DataSource<Client> for BackupsDataSource {
             ));
             return Value::Null;
         };
+        if config.get("wait_for_backup").as_bool() == Some(true)
+            && let Err(err) = wait::until_backed_up(
+                client,
+                &project,
+                &name,
+                Duration::from_secs(20 * 60),
+                &ctx.cancel,
+            )
+            .await
+        {
+            diags.error_at(
+                AttributePath::attr("service_name"),
+                "No backup to read",
+                format!("Waited for a backup of {name}, but {err}."),
+            );
+            return Value::Null;
+        }
         match client.backups(&project, &name, &ctx.cancel).await {
             Ok(response) => {
                 let range = response.pitr.as_ref().map(|p| &p.primary_region);
                 Value::object([
                     ("project", Value::string(&project)),
                     ("service_name", Value::string(&name)),
+                    ("wait_for_backup", config.get("wait_for_backup").clone()),
                     ("id", Value::string(state::service_id(&project, &name))),
                     (
                         "latest_backup_time",

@@ -331,7 +331,7 @@ impl ServiceResource {
         };
         if out_of_window {
             let window = match window_start {
-                Some(start) => format!("from {} to now ({})", timestamp::format_seconds(start), timestamp::format_seconds(now)),
+                Some(start) => format!("from {} (its first backup) to now ({})", timestamp::format(start), timestamp::format_seconds(now)),
                 None => "empty: the source has no backup yet, so only times after its first backup will be valid".to_owned(),
             };
             diags.error_at(
@@ -577,7 +577,7 @@ impl Resource<Client> for ServiceResource {
                 .unwrap_or(&project)
                 .to_owned();
             if let Err(err) =
-                wait::until_forkable(client, &source_project, source, timeout, &ctx.cancel).await
+                wait::until_backed_up(client, &source_project, source, timeout, &ctx.cancel).await
             {
                 let detail = match &err {
                     WaitError::Call(call) if call.is_not_found() => format!(

@@ -120,10 +120,10 @@ pub async fn until_running(
     }
 }
 
-/// Waits until a fork source can be forked: it runs and has a backup. A
-/// source created in the same apply gets its first backup right after it
-/// starts running.
-pub async fn until_forkable(
+/// Waits until a service runs and has a backup, which is when it can be
+/// forked. A service created in the same apply gets its first backup right
+/// after it starts running.
+pub async fn until_backed_up(
     client: &Client,
     project: &str,
     name: &str,

@@ -80,6 +80,28 @@ impl Env {
         String::from_utf8_lossy(&output.stdout) == "200"
     }
 
+    /// Waits until aiven-local lists a backup of the service: the start of
+    /// its recovery window.
+    pub fn wait_for_backup(&self, project: &str, service: &str) {
+        for _ in 0..600 {
+            let output = std::process::Command::new("curl")
+                .args(["-sf", "-H", &format!("Authorization: aivenv1 {TOKEN}")])
+                .arg(format!(
+                    "{}/v1/project/{project}/service/{service}/backups",
+                    self.local.url
+                ))
+                .output()
+                .expect("curl");
+            let body: serde_json::Value =
+                serde_json::from_slice(&output.stdout).unwrap_or_default();
+            if body["backups"].as_array().is_some_and(|b| !b.is_empty()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{service} has no backup after 60 s");
+    }
+
     /// Deletes a service behind terraform's back.
     pub fn delete_directly(&self, project: &str, service: &str) {
         let status = std::process::Command::new("curl")

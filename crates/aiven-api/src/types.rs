@@ -76,6 +76,9 @@ pub struct CreateService {
     /// Sent by the official CLI; accepted and ignored.
     #[serde(default, skip_serializing)]
     pub group_name: Option<String>,
+    /// Customer-managed key, sent by the official CLI; accepted and ignored.
+    #[serde(default, skip_serializing)]
+    pub cmk_id: Option<String>,
 }
 
 /// `PUT /v1/project/{project}/service/{service}`.
@@ -102,9 +105,16 @@ pub struct UpdateService {
     pub tags: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tech_emails: Option<Vec<TechEmail>>,
-    /// Sent by the official CLI; accepted and ignored.
+    /// Sent by the official CLI for other service types; accepted and
+    /// ignored.
     #[serde(default, skip_serializing)]
     pub karapace: Option<Value>,
+    #[serde(default, skip_serializing)]
+    pub schema_registry_authz: Option<Value>,
+    #[serde(default, skip_serializing)]
+    pub disaster_recovery_role: Option<Value>,
+    #[serde(default, skip_serializing)]
+    pub cmk_id: Option<Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -149,6 +159,9 @@ pub struct Backup {
     /// RFC 3339, UTC.
     pub backup_time: String,
     pub data_size: i64,
+    /// Where the backup is kept, e.g. a bucket URL.
+    #[serde(default)]
+    pub storage_location: String,
 }
 
 /// A message the service wants its owner to see, such as settings a fork

@@ -74,6 +74,7 @@ pub fn router(services: Arc<Services>, token: String) -> Router {
     Router::new()
         .route("/v1/project", get(list_projects).post(create_project))
         .route("/v1/project/{project}", get(get_project))
+        .route("/v1/project/{project}/vpcs", get(list_vpcs))
         .route(
             "/v1/project/{project}/service",
             get(list_services).post(create_service),
@@ -185,6 +186,12 @@ async fn get_project(State(state): State<AppState>, Path(project): Path<String>)
     ok(
         json!({ "project": Project { project_name: project, default_cloud: "google-europe-west1".into() } }),
     )
+}
+
+/// aiven-local has no VPCs; the official CLI lists them before a create.
+async fn list_vpcs(Path(project): Path<String>) -> Reply {
+    project_name(&project)?;
+    ok(json!({ "vpcs": [] }))
 }
 
 async fn list_services(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
@@ -359,6 +366,17 @@ async fn delete_pool(
     ok(json!({ "message": "deleted" }))
 }
 
+/// Clouds every plan is listed in (any `provider-region` name is accepted
+/// on create; `avn service plans --cloud` filters by these).
+const PLAN_CLOUDS: [&str; 6] = [
+    "google-europe-west1",
+    "google-us-central1",
+    "aws-eu-central-1",
+    "aws-us-east-1",
+    "azure-westeurope",
+    "do-ams",
+];
+
 fn service_type_json(service_type: &catalog::ServiceType) -> Value {
     let plans: Vec<Value> = catalog::plans(service_type)
         .into_iter()
@@ -368,9 +386,10 @@ fn service_type_json(service_type: &catalog::ServiceType) -> Value {
                 "service_type": service_type.name,
                 "node_count": plan.node_count,
                 "max_memory_percent": null,
-                "regions": {
-                    "google-europe-west1": { "disk_space_mb": plan.disk_space_mb, "node_memory_mb": plan.disk_space_mb / 20, "price_usd": "0.000" }
-                },
+                "regions": PLAN_CLOUDS
+                    .iter()
+                    .map(|cloud| (cloud.to_string(), json!({ "disk_space_mb": plan.disk_space_mb, "node_memory_mb": plan.disk_space_mb / 20, "node_cpu_count": (plan.disk_space_mb / 20 / 4096).max(1), "price_usd": "0.000" })))
+                    .collect::<serde_json::Map<String, Value>>(),
                 "backup_config": { "interval": 24, "max_count": 2, "recovery_mode": if service_type.point_in_time_recovery { "pitr" } else { "basic" } },
             })
         })
@@ -405,7 +424,8 @@ async fn one_service_type(Path((project, service_type)): Path<(String, String)>)
     project_name(&project)?;
     let found = catalog::service_type(&service_type)
         .ok_or_else(|| Failure::new(404, format!("Service type {service_type} does not exist")))?;
-    ok(json!({ "service_type": service_type_json(found) }))
+    // The official CLI reads `user_config_schema` from the top level here.
+    ok(service_type_json(found))
 }
 
 async fn service_versions() -> Reply {

@@ -658,18 +658,29 @@ impl Services {
         Ok(())
     }
 
-    pub fn backups(&self, project: &str, name: &str) -> Result<BackupsResponse, Failure> {
-        let record = self.get(project, name)?;
-        let backups: Vec<Backup> = self
+    /// A service's backups as the API lists them, oldest first.
+    fn api_backups(&self, record: &ServiceRecord) -> Result<Vec<Backup>, Failure> {
+        let root = self.paths(&record.project, &record.name).root;
+        Ok(self
             .catalog
-            .backups(project, name)?
+            .backups(&record.project, &record.name)?
             .into_iter()
             .map(|b| Backup {
+                storage_location: if is_pg(record) {
+                    format!("file://{}", root.join("backups").join(&b.name).display())
+                } else {
+                    "aiven-local catalog (no engine)".to_owned()
+                },
                 backup_name: b.name,
                 backup_time: b.time,
                 data_size: b.size,
             })
-            .collect();
+            .collect())
+    }
+
+    pub fn backups(&self, project: &str, name: &str) -> Result<BackupsResponse, Failure> {
+        let record = self.get(project, name)?;
+        let backups = self.api_backups(&record)?;
         let pitr = catalog::service_type(&record.service_type)
             .filter(|t| t.point_in_time_recovery)
             .and(backups.first())
@@ -974,17 +985,7 @@ impl Services {
                 },
             })
             .collect();
-        let backups = self
-            .catalog
-            .backups(&record.project, &record.name)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|b| Backup {
-                backup_name: b.name,
-                backup_time: b.time,
-                data_size: b.size,
-            })
-            .collect();
+        let backups = self.api_backups(record).unwrap_or_default();
         let pools = record
             .pools
             .iter()

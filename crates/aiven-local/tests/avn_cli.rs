@@ -1,0 +1,220 @@
+//! The official Aiven CLI (`avn`, PyPI package aiven-client) works against
+//! aiven-local, including forks. `.ci/run` installs it.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+use testkit::{LocalServer, TOKEN, psql};
+
+struct Avn<'a> {
+    server: &'a LocalServer,
+    home: std::path::PathBuf,
+}
+
+impl Avn<'_> {
+    fn run(&self, args: &[String]) -> String {
+        let output = Command::new("avn")
+            .args(args)
+            .env("AIVEN_WEB_URL", &self.server.url)
+            .env("AIVEN_AUTH_TOKEN", TOKEN)
+            // Keep the user's own avn configuration out of it.
+            .env("HOME", &self.home)
+            .output()
+            .expect("avn is not installed: pip install aiven-client");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "avn {args:?} failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
+
+    fn json(&self, args: &[String]) -> Value {
+        let mut with_json = args.to_vec();
+        with_json.push("--json".to_owned());
+        serde_json::from_str(&self.run(&with_json)).expect("avn --json prints JSON")
+    }
+}
+
+#[test]
+fn the_official_cli_creates_manages_and_forks_services() {
+    let server = LocalServer::start(Path::new(env!("CARGO_BIN_EXE_aiven-local")), &[]);
+    let avn = Avn {
+        server: &server,
+        home: testkit::temp_dir("avn-home"),
+    };
+    let with = |args: &[&str]| -> Vec<String> {
+        args.iter()
+            .chain(&["--project", "cli"])
+            .map(|a| a.to_string())
+            .collect()
+    };
+
+    let types = avn.json(&with(&["service", "types"]));
+    assert!(types["pg"]["user_config_schema"]["properties"]["service_to_fork_from"].is_object());
+    assert!(
+        avn.run(&with(&[
+            "service",
+            "plans",
+            "--service-type",
+            "pg",
+            "--cloud",
+            "google-europe-west1"
+        ]))
+        .contains("pg:business-4")
+    );
+
+    avn.run(&with(&[
+        "service",
+        "create",
+        "src",
+        "-t",
+        "pg",
+        "--plan",
+        "startup-4",
+        "--cloud",
+        "google-europe-west1",
+        "-c",
+        "pg.max_connections=200",
+    ]));
+    avn.run(&with(&["service", "wait", "src"]));
+    let service = avn.json(&with(&["service", "get", "src"]));
+    assert_eq!(service["state"], "RUNNING");
+    assert_eq!(service["user_config"]["pg"]["max_connections"], 200);
+    let uri = service["service_uri"].as_str().unwrap().to_owned();
+
+    avn.run(&with(&[
+        "service",
+        "user-create",
+        "src",
+        "--username",
+        "app",
+    ]));
+    assert!(
+        avn.run(&with(&["service", "user-list", "src"]))
+            .contains("app")
+    );
+    avn.run(&with(&[
+        "service",
+        "database-create",
+        "src",
+        "--dbname",
+        "appdb",
+    ]));
+    assert!(
+        avn.run(&with(&["service", "database-list", "src"]))
+            .contains("appdb")
+    );
+    assert_eq!(
+        psql(
+            &uri,
+            "SELECT count(*) FROM pg_database WHERE datname = 'appdb'"
+        ),
+        "1",
+        "a real database"
+    );
+    avn.run(&with(&[
+        "service",
+        "connection-pool-create",
+        "src",
+        "--pool-name",
+        "pool1",
+        "--dbname",
+        "appdb",
+        "--username",
+        "app",
+    ]));
+    assert!(
+        avn.run(&with(&["service", "connection-pool-list", "src"]))
+            .contains("pool1")
+    );
+
+    psql(&uri, "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
+    let mut backups = Value::Null;
+    for _ in 0..100 {
+        backups = avn.json(&with(&["service", "backup-list", "src"]));
+        if backups.as_array().is_some_and(|b| !b.is_empty()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(backups[0]["data_size"].as_i64().unwrap() > 0, "{backups}");
+    std::thread::sleep(Duration::from_millis(1100));
+    let target = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]+00:00"
+        ))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    psql(&uri, "INSERT INTO t VALUES (2)");
+
+    avn.run(&with(&[
+        "service",
+        "create",
+        "copy",
+        "-t",
+        "pg",
+        "--plan",
+        "startup-4",
+        "--service-to-fork-from",
+        "src",
+    ]));
+    avn.run(&with(&[
+        "service",
+        "create",
+        "past",
+        "-t",
+        "pg",
+        "--plan",
+        "startup-4",
+        "--service-to-fork-from",
+        "src",
+        "--recovery-target-time",
+        &target,
+    ]));
+    avn.run(&with(&["service", "wait", "copy", "past"]));
+    let copy = avn.json(&with(&["service", "get", "copy"]));
+    let past = avn.json(&with(&["service", "get", "past"]));
+    assert_eq!(
+        psql(
+            copy["service_uri"].as_str().unwrap(),
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
+        ),
+        "1,2"
+    );
+    assert_eq!(
+        psql(
+            past["service_uri"].as_str().unwrap(),
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
+        ),
+        "1"
+    );
+    assert!(
+        copy["connection_pools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["pool_name"] == "pool1"),
+        "pools come along"
+    );
+
+    avn.run(&with(&["service", "update", "src", "--plan", "business-4"]));
+    assert_eq!(
+        avn.json(&with(&["service", "get", "src"]))["plan"],
+        "business-4"
+    );
+    let listed = avn.json(&with(&["service", "list"]));
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+    avn.run(&with(&["service", "terminate", "--force", "copy"]));
+    assert_eq!(
+        avn.json(&with(&["service", "list"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let _ = std::fs::remove_dir_all(&avn.home);
+}
