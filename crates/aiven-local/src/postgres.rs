@@ -137,7 +137,9 @@ impl Postgres {
             .map_err(|err| format!("cannot hand {} to the server user: {err}", path.display()))
     }
 
-    fn make_dirs(&self, paths: &ClusterPaths) -> Result<(), String> {
+    /// Creates the service's directories and returns its data directory,
+    /// emptied: whatever is there is from an attempt a crash interrupted.
+    fn prepare_dirs(&self, paths: &ClusterPaths) -> Result<PathBuf, String> {
         for dir in [
             paths.root.clone(),
             paths.archive(),
@@ -146,7 +148,13 @@ impl Postgres {
             std::fs::create_dir_all(&dir)
                 .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
         }
-        self.give_to_server_user(&paths.root)
+        self.give_to_server_user(&paths.root)?;
+        let data = paths.data();
+        if data.exists() {
+            std::fs::remove_dir_all(&data)
+                .map_err(|err| format!("cannot clear {}: {err}", data.display()))?;
+        }
+        Ok(data)
     }
 
     /// Writes the settings aiven-local owns: where to listen and where to
@@ -200,13 +208,7 @@ impl Postgres {
         password: &str,
         max_connections: i64,
     ) -> Result<(), String> {
-        self.make_dirs(paths)?;
-        let data = paths.data();
-        if data.exists() {
-            // A crash during an earlier attempt: start over.
-            std::fs::remove_dir_all(&data)
-                .map_err(|err| format!("cannot clear {}: {err}", data.display()))?;
-        }
+        let data = self.prepare_dirs(paths)?;
         let password_file = paths.root.join("initdb.pw");
         std::fs::write(&password_file, password)
             .map_err(|err| format!("cannot write password file: {err}"))?;
@@ -391,12 +393,7 @@ impl Postgres {
         target_time: Option<&str>,
         max_connections: i64,
     ) -> Result<(), String> {
-        self.make_dirs(paths)?;
-        let data = paths.data();
-        if data.exists() {
-            std::fs::remove_dir_all(&data)
-                .map_err(|err| format!("cannot clear {}: {err}", data.display()))?;
-        }
+        let data = self.prepare_dirs(paths)?;
         std::fs::create_dir_all(data.join("pg_wal"))
             .map_err(|err| format!("cannot create data dir: {err}"))?;
         std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))

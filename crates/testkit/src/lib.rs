@@ -10,18 +10,7 @@ pub const TOKEN: &str = "test-token";
 
 /// A new empty directory under the system temp dir.
 pub fn temp_dir(prefix: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let dir = std::env::temp_dir().join(format!(
-        "{prefix}-{}-{nanos}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
+    tfplugin::harness::unique_temp_dir(prefix).expect("create temp dir")
 }
 
 /// The workspace's build of `name` (e.g. `aiven-local`), next to the
