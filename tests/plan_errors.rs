@@ -166,17 +166,7 @@ fn a_missing_token_is_a_plan_error_not_a_crash() {
     e.configure(&pg("  service_name = \"x\"\n  plan = \"startup-4\""));
     let output = e.tf.run(&["plan", "-no-color"]);
     assert_eq!(output.code, 0, "{}", output.stderr);
-    let no_token = tfplugin::harness::Terraform::new(
-        support::ADDRESS,
-        std::path::Path::new(env!("CARGO_BIN_EXE_terraform-provider-aiven")),
-    )
-    .unwrap()
-    .with_env("AIVEN_TOKEN", "")
-    .with_env("AIVEN_WEB_URL", &e.local.url);
-    no_token.write(
-        "main.tf",
-        &std::fs::read_to_string(e.tf.work_dir().join("main.tf")).unwrap(),
-    );
+    let no_token = e.terraform_with(&[("AIVEN_TOKEN", "")]);
     let output = flat(&no_token.plan().assert_failed());
     assert!(output.contains("Missing API token"), "{output}");
     assert!(output.contains("AIVEN_TOKEN"), "{output}");

@@ -44,6 +44,26 @@ impl Env {
         );
     }
 
+    /// Another terraform working directory on the same aiven-local, with
+    /// the current main.tf and extra environment (logging, credentials).
+    pub fn terraform_with(&self, env: &[(&str, &str)]) -> Terraform {
+        let mut tf = Terraform::new(
+            ADDRESS,
+            Path::new(env!("CARGO_BIN_EXE_terraform-provider-aiven")),
+        )
+        .expect("terraform work dir")
+        .with_env("AIVEN_TOKEN", TOKEN)
+        .with_env("AIVEN_WEB_URL", &self.local.url);
+        for (key, value) in env {
+            tf = tf.with_env(key, value);
+        }
+        tf.write(
+            "main.tf",
+            &std::fs::read_to_string(self.tf.work_dir().join("main.tf")).expect("main.tf"),
+        );
+        tf
+    }
+
     /// A resource attribute from state.
     pub fn attribute(&self, address: &str, name: &str) -> serde_json::Value {
         self.tf

@@ -95,6 +95,7 @@ impl<P: Provider> ProviderService<P> {
     }
 
     fn resource(&self, type_name: &str) -> Result<&Typed<dyn Resource<P::Data>>, Diagnostics> {
+        tracing::debug!(resource = type_name, "resource call");
         self.resources.get(type_name).ok_or_else(|| {
             Diagnostic::error(
                 "Unknown resource type",
@@ -105,6 +106,7 @@ impl<P: Provider> ProviderService<P> {
     }
 
     fn data_source(&self, type_name: &str) -> Result<&Typed<dyn DataSource<P::Data>>, Diagnostics> {
+        tracing::debug!(data_source = type_name, "data source call");
         self.data_sources.get(type_name).ok_or_else(|| {
             Diagnostic::error(
                 "Unknown data source",

@@ -300,3 +300,103 @@ fn run_by_hand_it_explains_itself_and_exits_non_zero() {
     assert!(stderr.contains("is a Terraform plugin"), "{stderr}");
     assert!(stderr.contains("--debug"), "{stderr}");
 }
+
+/// Starts the fixture as Terraform would (magic cookie, no client
+/// certificate) with extra environment, and returns it with the address
+/// from its handshake line.
+fn start_managed(env: &[(&str, &str)]) -> (Child, String) {
+    let mut child = Command::new(fixture::provider_binary())
+        .env(
+            "TF_PLUGIN_MAGIC_COOKIE",
+            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        )
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let fields: Vec<&str> = line.trim().split('|').collect();
+    assert_eq!(&fields[..3], &["1", "6", "tcp"], "{line}");
+    assert_eq!(fields[4], "grpc");
+    (child, fields[3].to_owned())
+}
+
+#[test]
+fn the_port_range_terraform_offers_is_honoured() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let port = free.to_string();
+    let (mut child, address) =
+        start_managed(&[("PLUGIN_MIN_PORT", &port), ("PLUGIN_MAX_PORT", &port)]);
+    assert_eq!(address, format!("127.0.0.1:{port}"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let (mut child, _) = start_managed(&[("PLUGIN_PROTOCOL_VERSIONS", "5,6")]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let output = Command::new(fixture::provider_binary())
+        .env(
+            "TF_PLUGIN_MAGIC_COOKIE",
+            "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+        )
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("speaks only 6"));
+}
+
+#[tokio::test]
+async fn controller_shutdown_ends_the_plugin_cleanly_with_stdio_open() {
+    use tfplugin::proto::goplugin;
+    let (mut child, address) = start_managed(&[]);
+    let channel = tonic::transport::Channel::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut stdio = goplugin::grpc_stdio_client::GrpcStdioClient::new(channel.clone());
+    let mut stream = stdio
+        .stream_stdio(goplugin::Empty {})
+        .await
+        .unwrap()
+        .into_inner();
+    let mut health = tfplugin::proto::health::health_client::HealthClient::new(channel.clone());
+    let status = health
+        .check(tfplugin::proto::health::HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        status.into_inner().status,
+        tfplugin::proto::health::health_check_response::ServingStatus::Serving as i32
+    );
+    let mut controller = goplugin::grpc_controller_client::GrpcControllerClient::new(channel);
+    controller.shutdown(goplugin::Empty {}).await.unwrap();
+    // The stdio stream ends instead of holding the shutdown up.
+    let ended = tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .expect("stdio stream ends at shutdown");
+    assert!(matches!(ended, Ok(None) | Err(_)));
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "plugin did not exit after Shutdown"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

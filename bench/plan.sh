@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Benchmark: `terraform plan` (with refresh) of N services on aiven-local
+# against N terraform_data resources, and the wall time a fork apply adds
+# on top of aiven-local's own fork time.
+# Usage: bench/plan.sh [N, default 500]
+set -euo pipefail
+count=${1:-500}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+cargo build --quiet --release --workspace --bins
+work=$(mktemp -d /tmp/bench-plan.XXXXXX)
+chmod 711 "$work"
+token=bench
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+target/release/aiven-local serve --listen "127.0.0.1:$port" --data-dir "$work/data" --token "$token" --provision-delay 0ms >"$work/log" 2>&1 &
+pid=$!
+sleep 1
+
+mkdir -p "$work/plugins" "$work/services" "$work/baseline" "$work/fork"
+ln -s "$repo/target/release/terraform-provider-aiven" "$work/plugins/terraform-provider-aiven"
+printf 'provider_installation {\n  dev_overrides { "registry.terraform.io/aiven-rs/aiven" = "%s" }\n  direct {}\n}\n' "$work/plugins" >"$work/cli.tfrc"
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
+export AIVEN_WEB_URL="http://127.0.0.1:$port" AIVEN_TOKEN="$token"
+
+cat >"$work/services/main.tf" <<TF
+terraform {
+  required_providers {
+    aiven = { source = "aiven-rs/aiven" }
+  }
+}
+resource "aiven_service" "s" {
+  count             = $count
+  project           = "bench"
+  service_name      = "svc-\${count.index}"
+  service_type_name = "grafana"
+  plan              = "startup-4"
+}
+TF
+cat >"$work/baseline/main.tf" <<TF
+resource "terraform_data" "d" {
+  count = $count
+  input = "svc-\${count.index}"
+}
+TF
+
+now() { date +%s.%N; }
+elapsed() { python3 -c "print(f'{$(now) - $1:.3f}')"; }
+median_plan() {
+  local dir=$1 runs=()
+  for _ in 1 2 3 4 5; do
+    local t; t=$(now)
+    terraform -chdir="$dir" plan -refresh=true -detailed-exitcode -no-color >/dev/null
+    runs+=("$(elapsed "$t")")
+  done
+  printf '%s\n' "${runs[@]}" | sort -n | sed -n 3p
+}
+
+t=$(now)
+terraform -chdir="$work/services" apply -auto-approve -parallelism=20 -no-color >/dev/null
+echo "apply of $count services: $(elapsed "$t") s"
+terraform -chdir="$work/baseline" apply -auto-approve -no-color >/dev/null
+services=$(median_plan "$work/services")
+baseline=$(median_plan "$work/baseline")
+echo "plan with refresh, $count aiven_service:   $services s (median of 5)"
+echo "plan with refresh, $count terraform_data: $baseline s (median of 5)"
+python3 -c "print(f'ratio: {$services / $baseline:.2f} (target <= 1.5)')"
+
+# Fork overhead: aiven-local's own fork (POST, then poll every 20 ms)
+# against terraform apply of the same fork.
+call() { curl -sf -H "Authorization: aivenv1 $token" "$@"; }
+api="http://127.0.0.1:$port/v1/project/bench"
+call -X POST "$api/service" -d '{"service_name":"src","service_type":"pg","plan":"startup-4"}' >/dev/null
+until call "$api/service/src/backups" | python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)['backups'] else 1)"; do sleep 0.1; done
+runs_api=(); runs_tf=()
+for i in 1 2 3; do
+  t=$(now)
+  call -X POST "$api/service" -d "{\"service_name\":\"api-fork-$i\",\"service_type\":\"pg\",\"plan\":\"startup-4\",\"user_config\":{\"service_to_fork_from\":\"src\"}}" >/dev/null
+  until [ "$(call "$api/service/api-fork-$i" | python3 -c "import json,sys; print(json.load(sys.stdin)['service']['state'])")" = RUNNING ]; do sleep 0.02; done
+  runs_api+=("$(elapsed "$t")")
+  cat >"$work/fork/main.tf" <<TF
+terraform {
+  required_providers {
+    aiven = { source = "aiven-rs/aiven" }
+  }
+}
+resource "aiven_pg" "fork" {
+  project      = "bench"
+  service_name = "tf-fork-$i"
+  plan         = "startup-4"
+  pg_user_config {
+    service_to_fork_from = "src"
+  }
+}
+TF
+  rm -f "$work/fork/terraform.tfstate"
+  t=$(now)
+  terraform -chdir="$work/fork" apply -auto-approve -no-color >/dev/null
+  runs_tf+=("$(elapsed "$t")")
+done
+api_median=$(printf '%s\n' "${runs_api[@]}" | sort -n | sed -n 2p)
+tf_median=$(printf '%s\n' "${runs_tf[@]}" | sort -n | sed -n 2p)
+echo "fork via the API (POST until RUNNING):   $api_median s (median of 3)"
+echo "fork via terraform apply (whole command): $tf_median s (median of 3)"
+python3 -c "print(f'terraform adds {$tf_median - $api_median:.2f} s on top (target < 1 s), including terraform start-up, plan and state writes')"
