@@ -53,10 +53,13 @@ fork_uri=$(call "$api/service/big-fork" | field "['service']['service_uri']")
 rows=$(psql -X -At "$fork_uri" -c "select count(*) from pgbench_accounts")
 last=$(psql -X -At "$fork_uri" -c "select delta from pgbench_history order by mtime desc limit 1")
 echo "fork (latest transaction): ${fork_s} s, $rows accounts, last delta $last"
+grep "restored and promoted" "$work/log" | tail -1 | sed 's/.*unpack_ms=/    phases: unpack_ms=/'
 
 # Floor: copy the live data directory as it is and let crash recovery
 # replay its WAL; no backup, no archive, no promotion.
 src_dir="$work/data/services/bench/big/pgdata"
+# Quiesce WAL recycling so the copy sees a stable directory.
+psql -X -q "$uri" -c "CHECKPOINT"
 t=$(now)
 cp -a "$src_dir" "$work/floor"
 rm -f "$work/floor/postmaster.pid"

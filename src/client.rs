@@ -126,7 +126,10 @@ impl Client {
             let outcome = match sent {
                 Ok(response) => Self::decode(response).await,
                 Err(err) => {
-                    let reached = !(err.is_connect() || (err.is_request() && !err.is_timeout()));
+                    // Only a failed connect proves the request never left;
+                    // a request error may mean the connection closed after
+                    // the API had acted on it.
+                    let reached = !err.is_connect();
                     if reached && retry == Retry::OnlyIfNotSent {
                         return Err(CallError::Transport(format!(
                             "{method} {path}: outcome unknown: {err}"

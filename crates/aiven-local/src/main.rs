@@ -99,6 +99,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "aiven_local=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let Command::Serve(args) = cli.command;
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -400,6 +400,7 @@ impl Postgres {
             .map_err(|err| format!("cannot set data dir mode: {err}"))?;
         self.give_to_server_user(&data)?;
         let backup_dir = source.backup(backup);
+        let started = std::time::Instant::now();
         for (archive, into) in [
             ("base.tar.gz", data.clone()),
             ("pg_wal.tar.gz", data.join("pg_wal")),
@@ -432,8 +433,15 @@ impl Postgres {
         std::fs::write(data.join("recovery.signal"), "")
             .map_err(|err| format!("cannot write recovery.signal: {err}"))?;
         self.give_to_server_user(&data)?;
+        let unpacked = started.elapsed();
         self.start(paths).await?;
         self.wait_promoted(paths, port).await?;
+        tracing::info!(
+            backup,
+            unpack_ms = unpacked.as_millis() as u64,
+            recover_ms = (started.elapsed() - unpacked).as_millis() as u64,
+            "restored and promoted"
+        );
         // Promotion removed recovery.signal; drop the settings too so the
         // fork never reads its source's archive again.
         std::fs::write(data.join(RECOVERY_CONF), "")

@@ -506,14 +506,19 @@ impl Services {
         let Ok(all) = self.catalog.services(None) else {
             return;
         };
+        self.remove_orphans(&all).await;
         for record in all {
+            let paths = self.paths(&record.project, &record.name);
             match record.state.as_str() {
                 "REBUILDING" => {
                     tracing::info!(service = %record.name, "resuming interrupted provisioning");
+                    if is_pg(&record) {
+                        // A half-made cluster may still run from before the crash.
+                        let _ = self.postgres.stop(&paths, "immediate").await;
+                    }
                     self.spawn_provision(record);
                 }
                 "RUNNING" if is_pg(&record) => {
-                    let paths = self.paths(&record.project, &record.name);
                     if !self.postgres.is_running(&paths).await
                         && let Err(err) = self.postgres.start(&paths).await
                     {
@@ -521,6 +526,36 @@ impl Services {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// Removes service directories the catalog no longer knows, left by a
+    /// crash between deleting a record and deleting its data.
+    async fn remove_orphans(&self, known: &[ServiceRecord]) {
+        let services = self.data_dir.join("services");
+        let Ok(projects) = std::fs::read_dir(&services) else {
+            return;
+        };
+        for project in projects.flatten() {
+            let Ok(entries) = std::fs::read_dir(project.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let project_name = project.file_name().to_string_lossy().into_owned();
+                let service_name = entry.file_name().to_string_lossy().into_owned();
+                if known
+                    .iter()
+                    .any(|r| r.project == project_name && r.name == service_name)
+                {
+                    continue;
+                }
+                tracing::warn!(project = %project_name, service = %service_name, "removing data of a deleted service");
+                let paths = self.paths(&project_name, &service_name);
+                let _ = self.postgres.stop(&paths, "immediate").await;
+                if let Err(err) = std::fs::remove_dir_all(&paths.root) {
+                    tracing::error!(error = %err, "cannot remove orphaned service data");
+                }
             }
         }
     }

@@ -28,7 +28,17 @@ async fn restart_and_kill_9_lose_nothing() {
     assert_eq!(restarted.service("cache").await["state"], "RUNNING");
 
     restarted.server.kill9();
+    // As if a crash struck between deleting a record and deleting its data.
+    let orphan = dir
+        .join("services")
+        .join("test")
+        .join("deleted-before-crash");
+    std::fs::create_dir_all(orphan.join("pgdata")).unwrap();
     let mut again = Local::restart_in(&dir, true);
+    assert!(
+        !orphan.exists(),
+        "data of services the catalog does not know is removed on start"
+    );
     let service = again.wait_ready("keep").await;
     assert_eq!(
         psql(

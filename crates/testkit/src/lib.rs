@@ -140,3 +140,145 @@ pub fn psql(uri: &str, sql: &str) -> String {
     );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
+
+/// A fault to inject in place of, or after, forwarding a request.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// Answer with this status (and `Retry-After` seconds, if given)
+    /// without forwarding.
+    Status(u16, Option<u64>),
+    /// Forward the request, then close the connection without answering:
+    /// the request took effect but the client cannot know.
+    DropAfterForwarding,
+}
+
+/// Injects `fault` into the next `times` requests whose request line
+/// starts with `method` and contains `path`.
+#[derive(Debug, Clone)]
+pub struct FaultRule {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub fault: Fault,
+    pub times: usize,
+}
+
+/// A fake, used only to inject faults the real aiven-local cannot produce
+/// on demand: an HTTP/1.1 proxy in front of it that follows a script of
+/// [`FaultRule`]s and records every request line it saw.
+pub struct FaultProxy {
+    pub url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FaultProxy {
+    pub fn start(upstream_url: &str, rules: Vec<FaultRule>) -> FaultProxy {
+        use std::sync::{Arc, Mutex};
+        let upstream = upstream_url.trim_start_matches("http://").to_owned();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fault proxy");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let rules = Arc::new(Mutex::new(rules));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (upstream, rules, log) =
+                    (upstream.clone(), Arc::clone(&rules), Arc::clone(&log));
+                std::thread::spawn(move || serve_connection(client, &upstream, &rules, &log));
+            }
+        });
+        FaultProxy { url, seen }
+    }
+
+    /// Request lines seen so far, e.g. `POST /v1/project/p/service`.
+    pub fn requests(&self) -> Vec<String> {
+        self.seen
+            .lock()
+            .map(|seen| seen.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads one HTTP/1.1 message (headers and a Content-Length body).
+fn read_message(reader: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut message = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().ok()?;
+        }
+        message.extend_from_slice(line.as_bytes());
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0; length];
+    std::io::Read::read_exact(reader, &mut body).ok()?;
+    message.extend_from_slice(&body);
+    Some(message)
+}
+
+fn serve_connection(
+    client: std::net::TcpStream,
+    upstream: &str,
+    rules: &std::sync::Mutex<Vec<FaultRule>>,
+    seen: &std::sync::Mutex<Vec<String>>,
+) {
+    use std::io::Write;
+    let mut reader = BufReader::new(client.try_clone().expect("clone stream"));
+    let mut client = client;
+    while let Some(request) = read_message(&mut reader) {
+        let request_line = String::from_utf8_lossy(&request)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let line = request_line
+            .rsplit_once(' ')
+            .map_or(request_line.as_str(), |(line, _)| line)
+            .to_owned();
+        if let Ok(mut seen) = seen.lock() {
+            seen.push(line.clone());
+        }
+        let fault = rules.lock().ok().and_then(|mut rules| {
+            let rule = rules
+                .iter_mut()
+                .find(|r| r.times > 0 && line.starts_with(r.method) && line.contains(r.path))?;
+            rule.times -= 1;
+            Some(rule.fault)
+        });
+        if let Some(Fault::Status(status, retry_after)) = fault {
+            let body = format!(
+                r#"{{"message":"injected fault","errors":[{{"message":"injected fault","status":{status}}}]}}"#
+            );
+            let retry = retry_after
+                .map(|s| format!("Retry-After: {s}\r\n"))
+                .unwrap_or_default();
+            let _ = write!(
+                client,
+                "HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\n{retry}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            return;
+        }
+        let Ok(mut upstream_stream) = std::net::TcpStream::connect(upstream) else {
+            return;
+        };
+        if upstream_stream.write_all(&request).is_err() {
+            return;
+        }
+        let Some(response) = read_message(&mut BufReader::new(&upstream_stream)) else {
+            return;
+        };
+        if matches!(fault, Some(Fault::DropAfterForwarding)) {
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        if client.write_all(&response).is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The client's behaviour when the network or the API misbehaves, through
+//! a fault-injecting proxy in front of the real aiven-local.
+
+mod support;
+
+use support::env;
+use testkit::{Fault, FaultProxy, FaultRule};
+
+const SERVICE: &str = r#"
+resource "aiven_service" "cache" {
+  project           = "acme"
+  service_name      = "cache"
+  service_type_name = "valkey"
+  plan              = "startup-4"
+}
+"#;
+
+#[test]
+fn retries_and_an_unknown_create_outcome_never_create_twice() {
+    let e = env();
+    let proxy = FaultProxy::start(
+        &e.local.url,
+        vec![
+            FaultRule {
+                method: "POST",
+                path: "/service",
+                fault: Fault::DropAfterForwarding,
+                times: 1,
+            },
+            FaultRule {
+                method: "GET",
+                path: "/service/cache",
+                fault: Fault::Status(503, None),
+                times: 2,
+            },
+            FaultRule {
+                method: "GET",
+                path: "/service/cache",
+                fault: Fault::Status(429, Some(1)),
+                times: 1,
+            },
+        ],
+    );
+    e.configure(SERVICE);
+    let tf = e.terraform_with(&[("AIVEN_WEB_URL", &proxy.url)]);
+    let started = std::time::Instant::now();
+    tf.apply().assert_ok();
+    let requests = proxy.requests();
+    let posts = requests.iter().filter(|r| r.starts_with("POST")).count();
+    assert_eq!(
+        posts, 1,
+        "the create reached the API once; its lost answer was resolved by a lookup: {requests:?}"
+    );
+    let gets = requests
+        .iter()
+        .filter(|r| r.starts_with("GET /v1/project/acme/service/cache"))
+        .count();
+    assert!(gets >= 4, "503, 503 and 429 were retried: {requests:?}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+    assert_eq!(
+        tf.resource("aiven_service.cache").unwrap()["state"],
+        "RUNNING"
+    );
+    assert_eq!(tf.plan().code, 0);
+}
+
+#[test]
+fn api_errors_surface_with_message_and_status_and_are_not_retried() {
+    let e = env();
+    e.configure(SERVICE);
+    e.tf.apply().assert_ok();
+    let proxy = FaultProxy::start(&e.local.url, vec![]);
+    let other = e.terraform_with(&[("AIVEN_WEB_URL", &proxy.url)]);
+    let output = other.apply().assert_failed();
+    let flat = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Service name cache is already in use in project acme (HTTP 409)"),
+        "{output}"
+    );
+    assert_eq!(
+        proxy
+            .requests()
+            .iter()
+            .filter(|r| r.starts_with("POST"))
+            .count(),
+        1,
+        "a 409 is final"
+    );
+}
