@@ -66,7 +66,7 @@ cp -a "$src_dir" "$work/floor" 2>/dev/null || true
 rm -f "$work/floor/postmaster.pid"
 chown -R postgres:postgres "$work/floor"
 floor_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-runuser -u postgres -- "$bin/pg_ctl" -D "$work/floor" -l "$work/floor.log" -o "-p $floor_port -c archive_mode=off" -w start >/dev/null
+runuser -u postgres -- "$bin/pg_ctl" -D "$work/floor" -l "$work/floor/floor.log" -o "-p $floor_port -c archive_mode=off" -w start >/dev/null
 echo "floor (cp -a + WAL replay): $(elapsed "$t") s"
 
 pss() {

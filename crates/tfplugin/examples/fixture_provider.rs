@@ -11,7 +11,7 @@ use std::time::Duration;
 use tfplugin::async_trait;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::{Applied, Change, Context, DataSource, Plan, Provider, Resource};
-use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
+use tfplugin::schema::{Attribute, Block, NestedBlock, ObjectNesting, Schema};
 use tfplugin::value::{Type, Value};
 
 struct Fixture;
@@ -112,6 +112,17 @@ fn thing_block() -> Block {
         )
         .attribute(Attribute::new("delay_ms", Type::Number).optional())
         .attribute(Attribute::new("panic", Type::Bool).optional())
+        .attribute(
+            Attribute::nested(
+                "limits",
+                ObjectNesting::Single,
+                vec![
+                    Attribute::new("cpu", Type::Number).required(),
+                    Attribute::new("note", Type::String).optional().sensitive(),
+                ],
+            )
+            .optional(),
+        )
         .block(NestedBlock::list_max_one(
             "settings",
             Block::new("Settings.")

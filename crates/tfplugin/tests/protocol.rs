@@ -72,10 +72,10 @@ async fn start() -> Debugged {
 fn schema_type(block: &pb::schema::Block) -> Type {
     let mut rebuilt = Block::default();
     for attribute in &block.attributes {
-        let ty = Type::from_json(&serde_json::from_slice(&attribute.r#type).unwrap()).unwrap();
-        rebuilt
-            .attributes
-            .push(Attribute::new(attribute.name.clone(), ty));
+        rebuilt.attributes.push(Attribute::new(
+            attribute.name.clone(),
+            attribute_type(attribute),
+        ));
     }
     let Type::Object(mut attributes) = rebuilt.value_type() else {
         unreachable!()
@@ -87,6 +87,20 @@ fn schema_type(block: &pb::schema::Block) -> Type {
         );
     }
     Type::Object(attributes)
+}
+
+fn attribute_type(attribute: &pb::schema::Attribute) -> Type {
+    match &attribute.nested_type {
+        // Only single nesting is used by the fixture.
+        Some(object) => Type::Object(
+            object
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), attribute_type(a)))
+                .collect(),
+        ),
+        None => Type::from_json(&serde_json::from_slice(&attribute.r#type).unwrap()).unwrap(),
+    }
 }
 
 fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {

@@ -49,6 +49,7 @@ fn lifecycle_create_replan_update_replace_import_and_recreate() {
 size = 3
 token = "write-only"
 payload = { list = [1, 2], text = "x" }
+limits = { cpu = 2.5, note = "quiet" }
 settings { origin = "a" }"#,
     );
     s.tf.apply().assert_ok();
@@ -233,4 +234,7 @@ fn schema_loads_with_flags_intact() {
     assert_eq!(attributes["secret"]["sensitive"], true);
     assert_eq!(attributes["name"]["required"], true);
     assert_eq!(thing["block"]["block_types"]["settings"]["max_items"], 1);
+    let limits = &attributes["limits"]["nested_type"];
+    assert_eq!(limits["nesting_mode"], "single");
+    assert_eq!(limits["attributes"]["note"]["sensitive"], true);
 }
