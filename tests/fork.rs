@@ -193,3 +193,73 @@ fn the_fork_example_applies_as_shipped_and_replans_empty() {
     let plan = e.tf.plan();
     assert_eq!(plan.code, 0, "{}", plan.stdout);
 }
+
+/// HCL in the shape the official provider documents for forking, with
+/// only the provider source changed.
+#[test]
+fn hcl_written_for_the_official_provider_runs_unchanged() {
+    let e = env();
+    e.configure(
+        r#"
+resource "aiven_pg" "pg" {
+  project                 = "acme"
+  cloud_name              = "google-europe-west1"
+  plan                    = "startup-4"
+  service_name            = "my-pg1"
+  maintenance_window_dow  = "monday"
+  maintenance_window_time = "10:00:00"
+  termination_protection  = false
+
+  pg_user_config {
+    pg_version = 15
+    ip_filter  = ["0.0.0.0/0"]
+
+    public_access {
+      pg         = true
+      prometheus = false
+    }
+
+    pg {
+      idle_in_transaction_session_timeout = 900
+      log_min_duration_statement          = -1
+    }
+  }
+
+  tag {
+    key   = "env"
+    value = "prod"
+  }
+
+  timeouts {
+    create = "20m"
+    update = "15m"
+  }
+}
+
+resource "aiven_pg" "pg_fork" {
+  project      = "acme"
+  cloud_name   = "aws-eu-central-1"
+  plan         = "startup-4"
+  service_name = "my-pg1-fork"
+
+  pg_user_config {
+    service_to_fork_from = aiven_pg.pg.service_name
+  }
+}
+"#,
+    );
+    e.tf.apply().assert_ok();
+    let source = e.tf.resource("aiven_pg.pg").unwrap();
+    assert_eq!(source["pg_user_config"][0]["pg_version"], "15");
+    assert_eq!(source["pg_user_config"][0]["public_access"][0]["pg"], true);
+    assert_eq!(source["tag"][0]["value"], "prod");
+    assert_eq!(e.attribute("aiven_pg.pg_fork", "state"), "RUNNING");
+    assert_eq!(psql(&e.uri("aiven_pg.pg_fork"), "SELECT 1"), "1");
+    assert_eq!(
+        e.attribute("aiven_pg.pg_fork", "pg_user_config")[0]["service_to_fork_from"],
+        "my-pg1",
+        "the fork's own settings are only what it configured"
+    );
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+}
