@@ -1,0 +1,142 @@
+//! The `serve` command's own promises: tokens, addresses, schedules.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_aiven-local");
+
+#[test]
+fn without_a_token_one_is_generated_printed_once_and_stored_privately() {
+    let dir = testkit::temp_dir("serve-token");
+    let start = || {
+        let mut child = Command::new(BINARY)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&dir)
+            .env_remove("AIVEN_LOCAL_TOKEN")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = Vec::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            let done = line.starts_with("aiven-local listening on ");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        (child, lines)
+    };
+    let (mut child, lines) = start();
+    let printed = lines
+        .iter()
+        .find_map(|l| l.split("): ").nth(1))
+        .expect("token printed")
+        .to_owned();
+    let url = lines
+        .last()
+        .unwrap()
+        .trim_start_matches("aiven-local listening on ")
+        .to_owned();
+    let stored = dir.join("token");
+    assert_eq!(std::fs::read_to_string(&stored).unwrap(), printed);
+    assert_eq!(
+        std::fs::metadata(&stored).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let status = |token: &str| {
+        let output = Command::new("curl")
+            .args([
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-H",
+                &format!("Authorization: aivenv1 {token}"),
+            ])
+            .arg(format!("{url}/v1/project"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert_eq!(status(&printed), "200");
+    assert_eq!(status("guess"), "403");
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+
+    let (mut child, lines) = start();
+    assert!(
+        !lines.iter().any(|l| l.contains(&printed)),
+        "printed only once: {lines:?}"
+    );
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn other_addresses_than_loopback_need_an_explicit_flag() {
+    let dir = testkit::temp_dir("serve-remote");
+    let output = Command::new(BINARY)
+        .args([
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--token",
+            "t",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("without --allow-remote"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn running_services_are_backed_up_on_the_schedule() {
+    let server =
+        testkit::LocalServer::start(std::path::Path::new(BINARY), &["--backup-interval", "1s"]);
+    let call = |method: &str, path: &str, body: Option<&str>| -> serde_json::Value {
+        let mut command = Command::new("curl");
+        command
+            .args([
+                "-s",
+                "-X",
+                method,
+                "-H",
+                &format!("Authorization: aivenv1 {}", testkit::TOKEN),
+            ])
+            .arg(format!("{}{path}", server.url));
+        if let Some(body) = body {
+            command.args(["-d", body]);
+        }
+        serde_json::from_slice(&command.output().unwrap().stdout).unwrap_or_default()
+    };
+    call(
+        "POST",
+        "/v1/project/p/service",
+        Some(r#"{"service_name":"g","service_type":"grafana","plan":"startup-4"}"#),
+    );
+    let started = Instant::now();
+    loop {
+        let backups = call("GET", "/v1/project/p/service/g/backups", None);
+        if backups["backups"].as_array().is_some_and(|b| b.len() >= 3) {
+            assert!(
+                backups.get("pitr").is_none(),
+                "grafana has no point-in-time recovery window"
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no scheduled backups: {backups}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
