@@ -13,9 +13,8 @@ use tokio_rustls::rustls;
 use tokio_rustls::rustls::client::danger::{
     HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
 };
-use tokio_rustls::rustls::pki_types::{
-    CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime,
-};
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-aiven");
 const COOKIE: (&str, &str) = (
@@ -135,12 +134,41 @@ fn peak_rss_kib(pid: u32) -> u64 {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    // Terraform's client identity: a self-signed P-521 CA certificate.
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let cert = params.self_signed(&key).unwrap();
-    let pem = cert.pem();
+    // Terraform's client identity: a self-signed P-521 CA certificate,
+    // made by openssl so that no crate feature of this bench changes how
+    // the provider binary under test is built.
+    let dir = testkit::temp_dir("bench-cert");
+    let status = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-521",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+    let pem = std::fs::read_to_string(dir.join("cert.pem")).unwrap();
+    let cert = CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("key.pem")).unwrap();
     let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
 
     let plain: Vec<Duration> = (0..RUNS).map(|_| start(None).elapsed).collect();
@@ -148,9 +176,9 @@ async fn main() {
 
     let mut line_only = Vec::new();
     let mut with_tls = Vec::new();
-    for _ in 0..RUNS {
+    // The first run warms this process's own crypto library; not counted.
+    for run in 0..=RUNS {
         let started = start(Some(&pem));
-        line_only.push(started.elapsed);
         let began = Instant::now();
         let config = rustls::ClientConfig::builder_with_provider(crypto.clone())
             .with_safe_default_protocol_versions()
@@ -160,10 +188,7 @@ async fn main() {
                 started.server_cert.clone(),
                 crypto.signature_verification_algorithms,
             )))
-            .with_client_auth_cert(
-                vec![cert.der().clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-            )
+            .with_client_auth_cert(vec![cert.clone()], key.clone_key())
             .unwrap();
         let mut config = config;
         config.alpn_protocols = vec![b"h2".to_vec()];
@@ -175,7 +200,10 @@ async fn main() {
             .await
             .expect("mTLS handshake with the pinned client certificate");
         drop(tls);
-        with_tls.push(started.elapsed + began.elapsed());
+        if run > 0 {
+            line_only.push(started.elapsed);
+            with_tls.push(started.elapsed + began.elapsed());
+        }
     }
     summary("handshake line, mTLS (cert generation)", line_only);
     summary("handshake line + TLS handshake, mTLS", with_tls);

@@ -233,14 +233,20 @@ impl ClientCertVerifier for PinnedClientCert {
     }
 }
 
+/// The TLS setup. ring handles the session; aws-lc-rs supplies only the
+/// signature checks for Terraform's P-521 client key. Verifying needs no
+/// randomness, so aws-lc's random generator, whose first use costs ~50 ms
+/// of entropy gathering, is never started.
 fn tls_config(
     identity: ServerIdentity,
     client_cert: CertificateDer<'static>,
 ) -> Result<rustls::ServerConfig, String> {
-    let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let crypto = Arc::new(rustls::crypto::ring::default_provider());
+    let algorithms =
+        rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
     let verifier = Arc::new(PinnedClientCert {
         expected: client_cert,
-        algorithms: crypto.signature_verification_algorithms,
+        algorithms,
     });
     let mut config = rustls::ServerConfig::builder_with_provider(crypto)
         .with_safe_default_protocol_versions()
