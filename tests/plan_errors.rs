@@ -120,11 +120,15 @@ fn generic_services_are_validated_against_their_type() {
         "  user_config {\n    extra_json = \"[1, 2]\"\n  }",
     ));
     assert_refused(&e, "cache", &["extra_json must be a JSON object"]);
-    e.configure(&service(
-        "  user_config {\n    extra_json = jsonencode({ valkey_persistence = \"rdb\" })\n  }",
-    ));
+    e.configure(
+        &service(
+            "  user_config {\n    extra_json = jsonencode({ valkey_persistence = \"rdb\" })\n  }",
+        )
+        .replace("\"valkey\"", "\"redis\""),
+    );
     e.tf.apply().assert_ok();
-    assert_eq!(e.tf.plan().code, 0);
+    assert_eq!(e.tf.plan().code, 0, "the redis alias reads back as written");
+    assert_eq!(e.attribute("aiven_service.s", "service_type"), "valkey");
 }
 
 #[test]

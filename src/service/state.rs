@@ -142,7 +142,16 @@ pub fn from_service(
         (TIMEOUTS, prior.get(TIMEOUTS).clone()),
     ]);
     if kind.service_type.is_none() {
-        state.set("service_type_name", Value::string(&service.service_type));
+        // Keep an alias as written (`redis` for `valkey`): same type, no diff.
+        let written = prior.get("service_type_name").as_str();
+        let same_type = written.and_then(catalog::service_type).map(|t| t.name)
+            == Some(service.service_type.as_str());
+        let name = if same_type {
+            written.unwrap_or_default()
+        } else {
+            &service.service_type
+        };
+        state.set("service_type_name", Value::string(name));
     }
     if let Some(connection) = kind.connection_attribute {
         state.set(
