@@ -10,7 +10,7 @@ use tfplugin::value::{Type, Value};
 
 use crate::client::{Client, Token};
 use crate::service::data_source::{BackupsDataSource, ServiceDataSource};
-use crate::service::kind::{GENERIC, PG};
+use crate::service::kind::{GENERIC, TYPED};
 use crate::service::resource::ServiceResource;
 
 pub const ADDRESS: &str = "registry.terraform.io/aiven-rs/aiven";
@@ -88,16 +88,20 @@ impl Provider for AivenProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<Client>>> {
-        vec![
-            Arc::new(ServiceResource { kind: PG }),
-            Arc::new(ServiceResource { kind: GENERIC }),
-        ]
+        let typed = TYPED
+            .into_iter()
+            .map(|kind| Arc::new(ServiceResource { kind }) as Arc<dyn Resource<Client>>);
+        typed
+            .chain([Arc::new(ServiceResource { kind: GENERIC }) as Arc<dyn Resource<Client>>])
+            .collect()
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Client>>> {
-        vec![
-            Arc::new(ServiceDataSource { kind: PG }),
-            Arc::new(BackupsDataSource),
-        ]
+        let typed = TYPED
+            .into_iter()
+            .map(|kind| Arc::new(ServiceDataSource { kind }) as Arc<dyn DataSource<Client>>);
+        typed
+            .chain([Arc::new(BackupsDataSource) as Arc<dyn DataSource<Client>>])
+            .collect()
     }
 }

@@ -35,6 +35,35 @@ pub const PG: ServiceKind = ServiceKind {
     connection_attribute: Some("pg"),
 };
 
+/// Declares a typed service resource whose blocks are named after its type.
+const fn typed(
+    type_name: &'static str,
+    service_type: &'static str,
+    user_config_block: &'static str,
+) -> ServiceKind {
+    ServiceKind {
+        type_name,
+        service_type: Some(service_type),
+        user_config_block,
+        connection_attribute: Some(service_type),
+    }
+}
+
+pub const MYSQL: ServiceKind = typed("aiven_mysql", "mysql", "mysql_user_config");
+pub const VALKEY: ServiceKind = typed("aiven_valkey", "valkey", "valkey_user_config");
+pub const CLICKHOUSE: ServiceKind =
+    typed("aiven_clickhouse", "clickhouse", "clickhouse_user_config");
+pub const CASSANDRA: ServiceKind = typed("aiven_cassandra", "cassandra", "cassandra_user_config");
+pub const OPENSEARCH: ServiceKind =
+    typed("aiven_opensearch", "opensearch", "opensearch_user_config");
+pub const GRAFANA: ServiceKind = typed("aiven_grafana", "grafana", "grafana_user_config");
+pub const THANOS: ServiceKind = typed("aiven_thanos", "thanos", "thanos_user_config");
+
+/// Every typed resource, in the product page's order.
+pub const TYPED: [ServiceKind; 8] = [
+    PG, MYSQL, VALKEY, CLICKHOUSE, CASSANDRA, OPENSEARCH, GRAFANA, THANOS,
+];
+
 pub const GENERIC: ServiceKind = ServiceKind {
     type_name: "aiven_service",
     service_type: None,
@@ -55,10 +84,29 @@ impl ServiceKind {
         }
     }
 
-    /// The typed `user_config` fields this resource exposes.
+    /// The typed `user_config` fields this resource exposes. Every typed
+    /// block has `recovery_target_time`, so that setting it on a type
+    /// without point-in-time recovery fails validation with a message
+    /// naming the types that have it, not Terraform's bare "unsupported
+    /// argument".
     pub fn fields(&self) -> Vec<Field> {
         match self.service_type.and_then(catalog::service_type) {
-            Some(t) => user_config::fields(t),
+            Some(t) => {
+                let mut fields = user_config::fields(t);
+                if !t.point_in_time_recovery
+                    && let Some(pg) = catalog::service_type("pg")
+                    && let Some(recovery) = user_config::fields(pg)
+                        .into_iter()
+                        .find(|f| f.name == RECOVERY_TARGET_TIME)
+                {
+                    let position = fields
+                        .iter()
+                        .position(|f| f.name == PROJECT_TO_FORK_FROM)
+                        .map_or(0, |p| p + 1);
+                    fields.insert(position, Field { description: "Point-in-time recovery is only available for pg and mysql services; setting this fails the plan.", ..recovery });
+                }
+                fields
+            }
             None => {
                 let every_type: Vec<Field> = catalog::SERVICE_TYPES
                     .iter()

@@ -294,6 +294,22 @@ impl ServiceResource {
             );
             return;
         }
+        let service_type = catalog::service_type(&service.service_type);
+        if let (Some(t), Some(plan_name)) = (service_type, planned.get("plan").as_str())
+            && t.forks_keep_node_count
+            && let Some(plan) = catalog::plan(t, plan_name)
+            && plan.node_count < service.node_count
+        {
+            diags.error_at(
+                AttributePath::attr("plan"),
+                "Fork to fewer nodes",
+                format!(
+                    "Plan {plan_name} has {} nodes, but {source} has {}: {} services cannot be forked to a plan with fewer nodes. Choose a plan with at least {} nodes.",
+                    plan.node_count, service.node_count, t.name, service.node_count
+                ),
+            );
+            return;
+        }
         if service.state == "POWEROFF" && service.backups.is_empty() {
             diags.error_at(
                 user_config_path(&self.kind, SERVICE_TO_FORK_FROM),
@@ -539,6 +555,27 @@ impl Resource<Client> for ServiceResource {
                 );
             }
             return;
+        }
+        let forking = !plan
+            .planned
+            .get(self.kind.user_config_block)
+            .first()
+            .get(SERVICE_TO_FORK_FROM)
+            .is_null();
+        if forking
+            && self
+                .service_type(&plan.planned)
+                .and_then(catalog::service_type)
+                .map(|t| t.name)
+                == Some("opensearch")
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "Single sign-on settings are not copied to a fork",
+                    "OpenSearch SSO methods are tied to the source's URLs and endpoints, which change in a fork. Configure SSO for the fork, or its users may lose access.",
+                )
+                .at(user_config_path(&self.kind, SERVICE_TO_FORK_FROM)),
+            );
         }
         if let Some(client) = ctx.configured() {
             self.check_fork_source(client, &ctx.cancel, &plan.planned, diags)
