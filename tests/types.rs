@@ -20,8 +20,7 @@ const TYPES: [(&str, &str, &str); 8] = [
 
 fn service(resource: &str, kind: &str, name: &str, plan: &str, user_config: &str) -> String {
     format!(
-        "resource \"{resource}\" \"{name}\" {{\n  project      = \"acme\"\n  service_name = \"{}\"\n  plan         = \"{plan}\"\n  {kind}_user_config {{\n{user_config}\n  }}\n}}\n",
-        format!("{kind}-{name}")
+        "resource \"{resource}\" \"{name}\" {{\n  project      = \"acme\"\n  service_name = \"{kind}-{name}\"\n  plan         = \"{plan}\"\n  {kind}_user_config {{\n{user_config}\n  }}\n}}\n"
     )
 }
 
