@@ -1,0 +1,35 @@
+terraform {
+  required_providers {
+    aiven = {
+      source = "aiven-rs/aiven"
+    }
+  }
+}
+
+# Endpoint and token come from AIVEN_WEB_URL and AIVEN_TOKEN.
+provider "aiven" {}
+
+variable "project" {
+  type    = string
+  default = "examples"
+}
+
+# Service names cannot change in place (changing service_name replaces the
+# service, and its data with it). To rename, fork under the new name,
+# move clients to it, then delete the old service.
+
+resource "aiven_pg" "old_name" {
+  project      = var.project
+  service_name = "legacy-db"
+  plan         = "startup-4"
+}
+
+resource "aiven_pg" "new_name" {
+  project      = var.project
+  service_name = "customers-db"
+  plan         = "startup-4"
+
+  pg_user_config {
+    service_to_fork_from = aiven_pg.old_name.service_name
+  }
+}
