@@ -1,0 +1,266 @@
+//! The registry documentation under docs/ is generated from the schema
+//! Terraform loads from the provider binary, plus the examples. This test
+//! fails when docs/ is stale; regenerate with `scripts/generate-docs.sh`
+//! (which runs it with `UPDATE_DOCS=1`).
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::{ADDRESS, env};
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Attributes of a block grouped as the registry shows them.
+#[derive(Default)]
+struct Groups {
+    required: Vec<String>,
+    optional: Vec<String>,
+    read_only: Vec<String>,
+}
+
+fn type_name(ty: &Value) -> String {
+    match ty {
+        Value::String(name) => name.clone(),
+        Value::Array(parts) if parts.len() >= 2 => match parts[0].as_str() {
+            Some("object") => "Object".to_owned(),
+            Some(kind) => format!("{} of {}", capitalise(kind), type_name(&parts[1])),
+            None => "Unknown".to_owned(),
+        },
+        _ => "Unknown".to_owned(),
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+fn line(name: &str, kind: &str, attribute: &Value, nested: bool) -> String {
+    let mut flags = vec![kind.to_owned()];
+    if attribute["sensitive"] == true {
+        flags.push("Sensitive".to_owned());
+    }
+    if attribute["deprecated"] == true {
+        flags.push("Deprecated".to_owned());
+    }
+    let description = attribute["description"].as_str().unwrap_or_default();
+    let link = if nested {
+        format!(" (see [below for nested schema](#nested-schema-for-{name}))")
+    } else {
+        String::new()
+    };
+    format!("- `{name}` ({}){link} {description}", flags.join(", "))
+}
+
+fn render_block(
+    block: &Value,
+    path: &str,
+    out: &mut String,
+    nested_out: &mut Vec<(String, Value)>,
+) {
+    let mut groups = Groups::default();
+    let attributes: BTreeMap<String, Value> = block["attributes"]
+        .as_object()
+        .map(|m| m.clone().into_iter().collect())
+        .unwrap_or_default();
+    for (name, attribute) in &attributes {
+        let kind = type_name(&attribute["type"]);
+        let entry = line(name, &kind, attribute, false);
+        if attribute["required"] == true {
+            groups.required.push(entry);
+        } else if attribute["optional"] == true {
+            groups.optional.push(entry);
+        } else {
+            groups.read_only.push(entry);
+        }
+    }
+    let blocks: BTreeMap<String, Value> = block["block_types"]
+        .as_object()
+        .map(|m| m.clone().into_iter().collect())
+        .unwrap_or_default();
+    for (name, nested) in &blocks {
+        let max = nested["max_items"]
+            .as_u64()
+            .map(|m| format!(", Max: {m}"))
+            .unwrap_or_default();
+        let kind = format!(
+            "Block {}{max}",
+            capitalise(nested["nesting_mode"].as_str().unwrap_or("list"))
+        );
+        let full = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}.{name}")
+        };
+        let entry = line(&full, &kind, &nested["block"], true).replacen(
+            &format!("`{full}`"),
+            &format!("`{name}`"),
+            1,
+        );
+        if nested["min_items"].as_u64().unwrap_or(0) > 0 {
+            groups.required.push(entry)
+        } else {
+            groups.optional.push(entry)
+        }
+        nested_out.push((full, nested["block"].clone()));
+    }
+    for (title, entries) in [
+        ("Required", groups.required),
+        ("Optional", groups.optional),
+        ("Read-Only", groups.read_only),
+    ] {
+        if !entries.is_empty() {
+            let _ = writeln!(out, "\n### {title}\n");
+            for entry in entries {
+                let _ = writeln!(out, "{entry}");
+            }
+        }
+    }
+}
+
+fn render_schema(block: &Value, out: &mut String) {
+    let mut pending = Vec::new();
+    out.push_str("\n## Schema\n");
+    render_block(block, "", out, &mut pending);
+    while !pending.is_empty() {
+        let (path, nested) = pending.remove(0);
+        let _ = writeln!(
+            out,
+            "\n<a id=\"nested-schema-for-{path}\"></a>\n### Nested Schema for `{path}`"
+        );
+        let mut more = Vec::new();
+        render_block(&nested, &path, out, &mut more);
+        pending.extend(more);
+    }
+}
+
+fn example(kind: &str, name: &str) -> Option<String> {
+    std::fs::read_to_string(
+        Path::new(REPO)
+            .join("examples")
+            .join(kind)
+            .join(name)
+            .join("main.tf"),
+    )
+    .ok()
+}
+
+fn page(kind: &str, name: &str, schema: &Value) -> String {
+    let block = &schema["block"];
+    let description = block["description"].as_str().unwrap_or_default();
+    let first_sentence = description
+        .split(". ")
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.');
+    let label = if kind == "resources" {
+        "Resource"
+    } else {
+        "Data Source"
+    };
+    let mut out = format!(
+        "---\npage_title: \"{name} {label} - aiven-rs\"\nsubcategory: \"\"\ndescription: |-\n  {first_sentence}.\n---\n\n# {name} ({label})\n\n{description}\n"
+    );
+    if let Some(example) = example(kind, name) {
+        let _ = write!(
+            out,
+            "\n## Example Usage\n\n```terraform\n{}```\n",
+            example.trim_start_matches(|c| c == '\n')
+        );
+    }
+    render_schema(block, &mut out);
+    if kind == "resources" {
+        let _ = write!(
+            out,
+            "\n## Import\n\nImport an existing service by `PROJECT/SERVICE_NAME`:\n\n```shell\nterraform import {name}.example my-project/my-service\n```\n"
+        );
+    }
+    if kind == "resources" && name != "aiven_service" {
+        out.push_str("\nService integrations are never copied to a fork; recreate them for the new service.\n");
+    }
+    out
+}
+
+fn index(provider: &Value) -> String {
+    let mut out = String::from(
+        "---\npage_title: \"aiven-rs Provider\"\ndescription: |-\n  Aiven-compatible managed data services, with forks from backups.\n---\n\n# aiven-rs Provider\n\n\
+         Manages services that speak the Aiven API, on the hosted API or on aiven-local. Its headline capability is forking: \
+         a complete, independent copy of a service restored from its backups, to the latest transaction or to a point in time. \
+         See the [forking guide](guides/forking.md).\n\n## Example Usage\n\n```terraform\nterraform {\n  required_providers {\n    aiven = {\n      source = \"aiven-rs/aiven\"\n    }\n  }\n}\n\nprovider \"aiven\" {\n  # api_token = var.aiven_token   # or AIVEN_TOKEN\n  # api_url   = \"https://api.aiven.io\"   # or AIVEN_WEB_URL\n}\n```\n",
+    );
+    render_schema(&provider["block"], &mut out);
+    out
+}
+
+/// Every generated file, by path under docs/.
+fn generate(schema: &Value) -> BTreeMap<PathBuf, String> {
+    let provider = &schema["provider_schemas"][ADDRESS];
+    let mut files = BTreeMap::new();
+    files.insert(PathBuf::from("index.md"), index(&provider["provider"]));
+    for (kind, key) in [
+        ("resources", "resource_schemas"),
+        ("data-sources", "data_source_schemas"),
+    ] {
+        for (name, entry) in provider[key].as_object().expect("schemas") {
+            files.insert(
+                Path::new(kind).join(format!("{name}.md")),
+                page(kind, name, entry),
+            );
+        }
+    }
+    files
+}
+
+#[test]
+fn docs_match_the_schema() {
+    let e = env();
+    e.configure("");
+    let files = generate(&e.tf.providers_schema());
+    let docs = Path::new(REPO).join("docs");
+    let update = std::env::var_os("UPDATE_DOCS").is_some();
+    let mut stale = Vec::new();
+    for (path, contents) in &files {
+        let target = docs.join(path);
+        if std::fs::read_to_string(&target).ok().as_deref() != Some(contents.as_str()) {
+            if update {
+                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                std::fs::write(&target, contents).unwrap();
+            }
+            stale.push(path.display().to_string());
+        }
+    }
+    for kind in ["resources", "data-sources"] {
+        for entry in std::fs::read_dir(docs.join(kind))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let relative = Path::new(kind).join(entry.file_name());
+            if !files.contains_key(&relative) {
+                if update {
+                    std::fs::remove_file(entry.path()).unwrap();
+                }
+                stale.push(format!("{} (no longer in the schema)", relative.display()));
+            }
+        }
+    }
+    assert!(
+        update || stale.is_empty(),
+        "docs/ is stale: {}. Regenerate with scripts/generate-docs.sh",
+        stale.join(", ")
+    );
+    assert!(files.len() >= 19, "index, 9 resources and 9 data sources");
+    let pg = &files[Path::new("resources/aiven_pg.md")];
+    assert!(
+        pg.contains("forces a new service"),
+        "descriptions say what forces replacement"
+    );
+    assert!(pg.contains("### Nested Schema for `pg_user_config`"));
+}
