@@ -172,7 +172,7 @@ fn page(kind: &str, name: &str, schema: &Value) -> String {
         let _ = write!(
             out,
             "\n## Example Usage\n\n```terraform\n{}```\n",
-            example.trim_start_matches(|c| c == '\n')
+            example.trim_start_matches('\n')
         );
     }
     render_schema(block, &mut out);
