@@ -152,6 +152,34 @@ fn type_specific_fork_rules_fail_the_plan() {
         output.contains("does not support point-in-time recovery; types that do: pg, mysql"),
         "{output}"
     );
+    // A named backup, chosen from the backups data source.
+    e.configure(&format!(
+        "{}data \"aiven_service_backups\" \"valkey\" {{\n  project = \"acme\"\n  service_name = aiven_valkey.src.service_name\n}}\n",
+        fork("aiven_valkey", "valkey", "startup-4", "    recovery_basebackup_name = data.aiven_service_backups.valkey.backups[0].backup_name")
+    ));
+    e.tf.apply().assert_ok();
+    let copy = e.tf.resource("aiven_valkey.copy").unwrap();
+    assert!(
+        copy["valkey_user_config"][0]["recovery_basebackup_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("backup-")
+    );
+    e.configure(&fork(
+        "aiven_valkey",
+        "valkey",
+        "startup-4",
+        "    recovery_basebackup_name = \"backup-that-never-was\"",
+    ));
+    let output = flat(e.tf.plan().assert_failed());
+    assert!(
+        output.contains("No such backup"),
+        "caught at plan time: {output}"
+    );
+    assert!(
+        output.contains("has no backup \"backup-that-never-was\"; available: backup-"),
+        "{output}"
+    );
     // A bigger plan is fine.
     e.configure(&fork("aiven_clickhouse", "clickhouse", "premium-8", ""));
     e.tf.apply().assert_ok();

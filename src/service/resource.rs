@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use aiven_api::types::{CreateService, Maintenance, Service, TechEmail, UpdateService};
 use aiven_api::user_config::{
-    Field, Kind, PROJECT_TO_FORK_FROM, RECOVERY_TARGET_TIME, SERVICE_TO_FORK_FROM,
+    Field, Kind, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
+    SERVICE_TO_FORK_FROM,
 };
 use aiven_api::{catalog, names, timestamp};
 use serde_json::{Map, Value as Json};
@@ -316,6 +317,31 @@ impl ServiceResource {
                 "Fork source has no backup",
                 format!("{source} is powered off and has no backup, so it cannot be forked. Power it on so a backup is taken."),
             );
+            return;
+        }
+        if let Some(name) = block.get(RECOVERY_BASEBACKUP_NAME).as_str() {
+            match client.backups(project, source, ctx_cancel).await {
+                Ok(backups) if !backups.backups.iter().any(|b| b.backup_name == name) => {
+                    let available: Vec<&str> = backups
+                        .backups
+                        .iter()
+                        .map(|b| b.backup_name.as_str())
+                        .collect();
+                    diags.error_at(
+                        user_config_path(&self.kind, RECOVERY_BASEBACKUP_NAME),
+                        "No such backup",
+                        format!(
+                            "{source} has no backup {name:?}; available: {}.",
+                            available.join(", ")
+                        ),
+                    );
+                }
+                Ok(_) => {}
+                Err(err) => diags.push(api_diagnostic(
+                    "Cannot read the fork source's backups",
+                    &err,
+                )),
+            }
             return;
         }
         let Some(target) = block.get(RECOVERY_TARGET_TIME).as_str() else {
