@@ -103,6 +103,32 @@ fn updates_apply_in_place_and_keep_the_data() {
     );
     assert_eq!(e.tf.plan().code, 0);
 
+    // Removing a setting from the configuration unsets it.
+    e.configure(&pg("inventory", "").replace("startup-4", "business-8"));
+    e.tf.apply().assert_ok();
+    assert!(
+        e.tf.resource("aiven_pg.db").unwrap()["pg_user_config"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let api = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-H",
+            &format!("Authorization: aivenv1 {}", testkit::TOKEN),
+        ])
+        .arg(format!("{}/v1/project/acme/service/inventory", e.local.url))
+        .output()
+        .unwrap();
+    let service: serde_json::Value = serde_json::from_slice(&api.stdout).unwrap();
+    assert_eq!(
+        service["service"]["user_config"],
+        serde_json::json!({}),
+        "pg.work_mem was unset"
+    );
+    assert_eq!(e.tf.plan().code, 0);
+
     e.tf.destroy().assert_ok();
     assert!(
         !e.exists("acme", "inventory"),

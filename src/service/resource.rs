@@ -739,10 +739,16 @@ impl Resource<Client> for ServiceResource {
         };
         let text = |attribute: &str| planned.get(attribute).as_str().map(str::to_owned);
         let service_type = self.service_type(planned).unwrap_or_default().to_owned();
-        let user_config = match self.user_config_json(planned, false) {
+        let mut user_config = match self.user_config_json(planned, false) {
             Ok(json) => json,
             Err(diag) => return Applied::failed(prior.clone(), diag),
         };
+        // Keys the configuration no longer sets are unset, not left as they were.
+        if let Ok(before) = self.user_config_json(prior, false) {
+            for key in before.keys() {
+                user_config.entry(key.clone()).or_insert(Json::Null);
+            }
+        }
         let request = UpdateService {
             plan: changed("plan").then(|| text("plan")).flatten(),
             cloud: changed("cloud_name").then(|| text("cloud_name")).flatten(),
