@@ -284,6 +284,21 @@ impl Catalog {
         })
     }
 
+    pub fn delete_backup(
+        &self,
+        project: &str,
+        service: &str,
+        name: &str,
+    ) -> Result<(), CatalogError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM backups WHERE project = ?1 AND service = ?2 AND name = ?3",
+                [project, service, name],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Backups oldest first.
     pub fn backups(&self, project: &str, service: &str) -> Result<Vec<BackupRecord>, CatalogError> {
         self.with(|c| {

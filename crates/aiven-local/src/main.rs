@@ -58,6 +58,10 @@ struct ServeArgs {
     /// How often every running service is backed up, e.g. 30s, 15m, 1h.
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
     backup_interval: Duration,
+    /// How many backups to keep per service; older backups, and the WAL
+    /// only they needed, are deleted (the recovery window shrinks to match).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
+    backup_retention: u32,
     /// How long services without an engine stay REBUILDING.
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     provision_delay: Duration,
@@ -193,6 +197,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         data_dir.clone(),
         pg,
         args.backup_interval,
+        args.backup_retention as usize,
         args.provision_delay,
     ));
     services.reconcile().await;

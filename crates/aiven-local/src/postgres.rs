@@ -351,6 +351,31 @@ impl Postgres {
         Ok(size)
     }
 
+    /// The first WAL segment a backup needs, from its manifest's
+    /// `WAL-Ranges` (16 MiB segments: timeline, then the LSN's high word,
+    /// then its low word divided by the segment size).
+    pub fn backup_start_segment(&self, paths: &ClusterPaths, name: &str) -> Option<String> {
+        let manifest = std::fs::read(paths.backup(name).join("backup_manifest")).ok()?;
+        let manifest: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
+        let range = manifest["WAL-Ranges"].get(0)?;
+        let timeline = range["Timeline"].as_u64()?;
+        let (high, low) = range["Start-LSN"].as_str()?.split_once('/')?;
+        let high = u64::from_str_radix(high, 16).ok()?;
+        let low = u64::from_str_radix(low, 16).ok()?;
+        Some(format!("{timeline:08X}{high:08X}{:08X}", low >> 24))
+    }
+
+    /// Deletes archived WAL segments older than `first_needed`.
+    pub async fn prune_archive(
+        &self,
+        paths: &ClusterPaths,
+        first_needed: &str,
+    ) -> Result<(), String> {
+        let mut command = self.command("pg_archivecleanup", true);
+        command.arg(paths.archive()).arg(first_needed);
+        Self::run(command, "pg_archivecleanup").await.map(|_| ())
+    }
+
     /// Makes everything the source committed so far reach its archive: a
     /// fresh commit record (so recovery to any time up to now finds a
     /// record past its target) and a WAL segment switch, then waits until

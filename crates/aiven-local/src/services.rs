@@ -74,6 +74,9 @@ pub struct Services {
     pub data_dir: PathBuf,
     pub postgres: Postgres,
     pub backup_interval: Duration,
+    /// Backups kept per service; older ones, and the WAL only they
+    /// needed, are deleted.
+    pub backup_retention: usize,
     pub provision_delay: Duration,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
@@ -107,6 +110,7 @@ impl Services {
         data_dir: PathBuf,
         postgres: Postgres,
         backup_interval: Duration,
+        backup_retention: usize,
         provision_delay: Duration,
     ) -> Services {
         Services {
@@ -114,6 +118,7 @@ impl Services {
             data_dir,
             postgres,
             backup_interval,
+            backup_retention: backup_retention.max(1),
             provision_delay,
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
@@ -477,7 +482,44 @@ impl Services {
         self.catalog
             .add_backup(project, name, &backup)
             .map_err(|e| e.to_string())?;
+        self.apply_retention(&record).await?;
         Ok(backup)
+    }
+
+    /// Keeps the newest `backup_retention` backups of a service. For pg the
+    /// archived WAL older than the oldest kept backup goes too, so the
+    /// recovery window starts at that backup, as the API reports.
+    async fn apply_retention(&self, record: &ServiceRecord) -> Result<(), String> {
+        let backups = self
+            .catalog
+            .backups(&record.project, &record.name)
+            .map_err(|e| e.to_string())?;
+        let Some(excess) = backups
+            .len()
+            .checked_sub(self.backup_retention)
+            .filter(|n| *n > 0)
+        else {
+            return Ok(());
+        };
+        let paths = self.paths(&record.project, &record.name);
+        for old in &backups[..excess] {
+            self.catalog
+                .delete_backup(&record.project, &record.name, &old.name)
+                .map_err(|e| e.to_string())?;
+            let dir = paths.backup(&old.name);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|err| format!("cannot remove backup {}: {err}", old.name))?;
+            }
+        }
+        if is_pg(record)
+            && let Some(first_needed) = self
+                .postgres
+                .backup_start_segment(&paths, &backups[excess].name)
+        {
+            self.postgres.prune_archive(&paths, &first_needed).await?;
+        }
+        Ok(())
     }
 
     /// Backs up every running service once per interval.

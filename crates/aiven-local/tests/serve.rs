@@ -140,3 +140,121 @@ fn running_services_are_backed_up_on_the_schedule() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn retention_prunes_old_backups_and_their_wal_and_forks_still_work() {
+    let server = testkit::LocalServer::start(
+        std::path::Path::new(BINARY),
+        &["--backup-interval", "1s", "--backup-retention", "2"],
+    );
+    let call = |method: &str, path: &str, body: Option<&str>| -> serde_json::Value {
+        let mut command = Command::new("curl");
+        command
+            .args([
+                "-s",
+                "-X",
+                method,
+                "-H",
+                &format!("Authorization: aivenv1 {}", testkit::TOKEN),
+            ])
+            .arg(format!("{}{path}", server.url));
+        if let Some(body) = body {
+            command.args(["-d", body]);
+        }
+        serde_json::from_slice(&command.output().unwrap().stdout).unwrap_or_default()
+    };
+    let wait_running = |name: &str| {
+        let started = Instant::now();
+        loop {
+            let service = call("GET", &format!("/v1/project/p/service/{name}"), None);
+            if service["service"]["state"] == "RUNNING"
+                && !service["service"]["backups"].as_array().unwrap().is_empty()
+            {
+                return service["service"].clone();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{name}: {service}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    call(
+        "POST",
+        "/v1/project/p/service",
+        Some(r#"{"service_name":"db","service_type":"pg","plan":"startup-4"}"#),
+    );
+    let service = wait_running("db");
+    let uri = service["service_uri"].as_str().unwrap().to_owned();
+    testkit::psql(&uri, "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
+    let archive = server.data_dir.join("services/p/db/archive");
+    let segments = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&archive)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.len() == 24)
+            .collect();
+        names.sort();
+        names
+    };
+    let first_segment = segments()[0].clone();
+    let first_backup = service["backups"][0]["backup_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let started = Instant::now();
+    let kept = loop {
+        let backups = call("GET", "/v1/project/p/service/db/backups", None);
+        let names: Vec<String> = backups["backups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["backup_name"].as_str().unwrap().to_owned())
+            .collect();
+        if !names.contains(&first_backup) && names.len() == 2 {
+            assert_eq!(
+                backups["pitr"]["primary_region"]["pitr_range_start"],
+                backups["backups"][0]["backup_time"],
+                "window starts at the oldest kept backup"
+            );
+            break names;
+        }
+        assert!(names.len() <= 2, "never more than the retention: {names:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "old backups never pruned: {names:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let dirs: Vec<String> = std::fs::read_dir(server.data_dir.join("services/p/db/backups"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        kept.iter().all(|k| dirs.contains(k)) && dirs.len() <= 3,
+        "backup directories follow the catalog: {dirs:?}"
+    );
+    assert!(
+        !segments().contains(&first_segment),
+        "WAL older than the oldest kept backup is gone"
+    );
+
+    call(
+        "POST",
+        "/v1/project/p/service",
+        Some(
+            r#"{"service_name":"copy","service_type":"pg","plan":"startup-4","user_config":{"service_to_fork_from":"db"}}"#,
+        ),
+    );
+    let copy = wait_running("copy");
+    assert_eq!(
+        testkit::psql(
+            copy["service_uri"].as_str().unwrap(),
+            "SELECT count(*) FROM t"
+        ),
+        "1"
+    );
+}
