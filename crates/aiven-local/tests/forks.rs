@@ -142,3 +142,32 @@ async fn the_backups_endpoint_reports_real_backups_and_the_recovery_window() {
     assert_eq!(window["pitr_range_start"], first["backup_time"]);
     assert!(window["pitr_range_end"].as_str().unwrap() >= first["backup_time"].as_str().unwrap());
 }
+
+/// PostgreSQL archives the last partial WAL segment when it shuts down
+/// cleanly with archiving on; powering off relies on that.
+#[tokio::test]
+async fn a_powered_off_source_forks_to_its_last_transaction() {
+    let local = Local::start();
+    let source = local.create_pg("sleepy", json!({})).await;
+    psql(
+        &uri(&source),
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+    );
+    let (status, body) = local
+        .call(
+            reqwest::Method::PUT,
+            "/v1/project/test/service/sleepy",
+            Some(json!({"powered": false})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(local.service("sleepy").await["state"], "POWEROFF");
+    let fork = local
+        .create_pg("awake", json!({"service_to_fork_from": "sleepy"}))
+        .await;
+    assert_eq!(
+        psql(&uri(&fork), "SELECT count(*) FROM t"),
+        "1",
+        "the row written just before power-off"
+    );
+}
