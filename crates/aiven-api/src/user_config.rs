@@ -119,9 +119,9 @@ const PG_SETTINGS: [Field; 6] = [
         "idle_in_transaction_session_timeout",
         Kind::Integer {
             min: 0,
-            max: 604800,
+            max: 604_800_000,
         },
-        "Seconds before an idle transaction's session ends.",
+        "Milliseconds before a session idle in a transaction is ended; 0 disables.",
     ),
     field(
         "log_min_duration_statement",

@@ -84,6 +84,26 @@ fn server_time(rfc3339: &str) -> Result<String, String> {
     parsed.format(&format).map_err(|err| err.to_string())
 }
 
+/// The `user_config.pg` keys applied with a reload, by server setting name.
+const RELOADABLE_SETTINGS: [&str; 5] = [
+    "work_mem",
+    "idle_in_transaction_session_timeout",
+    "log_min_duration_statement",
+    "timezone",
+    "jit",
+];
+
+/// A `user_config.pg` value in the server's terms (work_mem is in MB).
+fn server_value(name: &str, value: &serde_json::Value) -> Option<String> {
+    match (name, value) {
+        ("work_mem", serde_json::Value::Number(n)) => Some(format!("{n}MB")),
+        ("jit", serde_json::Value::Bool(on)) => Some(if *on { "on" } else { "off" }.to_owned()),
+        (_, serde_json::Value::Number(n)) => Some(n.to_string()),
+        (_, serde_json::Value::String(text)) => Some(text.clone()),
+        _ => None,
+    }
+}
+
 /// Quotes a value for postgresql.conf.
 fn conf_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
@@ -310,6 +330,72 @@ impl Postgres {
         Self::run(command, "psql")
             .await
             .map(|out| out.trim().to_owned())
+    }
+
+    /// Applies the reloadable `user_config.pg` settings with ALTER SYSTEM
+    /// (unset keys go back to their defaults) and reloads. The settings
+    /// live in the data directory, so forks and restarts keep them.
+    pub async fn apply_settings(
+        &self,
+        port: u16,
+        password: &str,
+        pg: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) -> Result<(), String> {
+        let mut statements: Vec<String> = RELOADABLE_SETTINGS
+            .iter()
+            .map(|name| {
+                match pg
+                    .and_then(|settings| settings.get(*name))
+                    .and_then(|value| server_value(name, value))
+                {
+                    Some(value) => format!("ALTER SYSTEM SET {name} = {}", conf_quote(&value)),
+                    None => format!("ALTER SYSTEM RESET {name}"),
+                }
+            })
+            .collect();
+        statements.push("SELECT pg_reload_conf()".to_owned());
+        let mut command = self.command("psql", false);
+        command
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                ADMIN_USER,
+                "-d",
+                DEFAULT_DATABASE,
+            ])
+            .arg("-p")
+            .arg(port.to_string())
+            .env("PGPASSWORD", password);
+        // One -c per statement: ALTER SYSTEM refuses to run in a transaction.
+        for statement in &statements {
+            command.arg("-c").arg(statement);
+        }
+        Self::run(command, "applying pg settings").await.map(|_| ())
+    }
+
+    /// Changes `max_connections`, which only a restart applies.
+    pub async fn set_max_connections(
+        &self,
+        paths: &ClusterPaths,
+        port: u16,
+        max_connections: i64,
+    ) -> Result<(), String> {
+        self.write_server_conf(paths, port, max_connections)?;
+        let mut command = self.command("pg_ctl", true);
+        command
+            .arg("-D")
+            .arg(paths.data())
+            .args(["-m", "fast", "-w", "-t", "120", "restart"])
+            .arg("-l")
+            .arg(paths.log());
+        Self::run(command, "pg_ctl restart").await.map(|_| ())
     }
 
     /// Takes a compressed base backup into `backups/NAME` and returns its

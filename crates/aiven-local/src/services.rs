@@ -409,7 +409,7 @@ impl Services {
             None => {
                 self.postgres
                     .init(&paths, port, record.admin_password(), connections)
-                    .await
+                    .await?
             }
             Some(fork) => {
                 let source_paths = self.paths(&fork.project, &fork.service);
@@ -433,9 +433,13 @@ impl Services {
                         fork.target_time.as_deref(),
                         connections,
                     )
-                    .await
+                    .await?
             }
         }
+        let settings = record.user_config.get("pg").and_then(Value::as_object);
+        self.postgres
+            .apply_settings(port, record.admin_password(), settings)
+            .await
     }
 
     fn set_state(&self, project: &str, name: &str, state: &str) -> Result<(), CatalogError> {
@@ -698,6 +702,25 @@ impl Services {
             r.update_time = now();
             Ok(())
         })?;
+        if is_pg(&record)
+            && record.state == "RUNNING"
+            && record.user_config.get("pg") != current.user_config.get("pg")
+            && let Some(port) = record.port
+        {
+            let paths = self.paths(project, name);
+            let connections = max_connections(&record.user_config);
+            if connections != max_connections(&current.user_config) {
+                self.postgres
+                    .set_max_connections(&paths, port, connections)
+                    .await
+                    .map_err(|err| Failure::new(500, err))?;
+            }
+            let settings = record.user_config.get("pg").and_then(Value::as_object);
+            self.postgres
+                .apply_settings(port, record.admin_password(), settings)
+                .await
+                .map_err(|err| Failure::new(500, err))?;
+        }
         if let Some(powered) = powered_change
             && is_pg(&record)
         {

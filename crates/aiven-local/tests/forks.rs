@@ -171,3 +171,46 @@ async fn a_powered_off_source_forks_to_its_last_transaction() {
         "the row written just before power-off"
     );
 }
+
+#[tokio::test]
+async fn pg_settings_are_real_and_forks_keep_them() {
+    let local = Local::start();
+    let settings = json!({"pg": {"work_mem": 8, "timezone": "Europe/Helsinki", "max_connections": 50, "jit": false}});
+    let source = local.create_pg("tuned", settings).await;
+    let show = |uri: &str, setting: &str| psql(uri, &format!("SHOW {setting}"));
+    assert_eq!(show(&uri(&source), "work_mem"), "8MB");
+    assert_eq!(show(&uri(&source), "timezone"), "Europe/Helsinki");
+    assert_eq!(show(&uri(&source), "max_connections"), "50");
+    assert_eq!(show(&uri(&source), "jit"), "off");
+
+    let fork = local
+        .create_pg("tuned-copy", json!({"service_to_fork_from": "tuned"}))
+        .await;
+    assert_eq!(
+        fork["user_config"]["pg"]["work_mem"], 8,
+        "configuration comes along"
+    );
+    assert_eq!(show(&uri(&fork), "work_mem"), "8MB");
+    assert_eq!(show(&uri(&fork), "max_connections"), "50");
+
+    let (status, body) = local
+        .call(
+            reqwest::Method::PUT,
+            "/v1/project/test/service/tuned",
+            Some(json!({"user_config": {"pg": {"work_mem": 16}}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(show(&uri(&source), "work_mem"), "16MB");
+    assert_eq!(
+        show(&uri(&source), "max_connections"),
+        "100",
+        "unset settings return to their defaults"
+    );
+    assert_ne!(show(&uri(&source), "timezone"), "Europe/Helsinki");
+    assert_eq!(
+        show(&uri(&fork), "work_mem"),
+        "8MB",
+        "the fork is independent"
+    );
+}

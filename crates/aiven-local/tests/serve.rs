@@ -205,7 +205,7 @@ fn retention_prunes_old_backups_and_their_wal_and_forks_still_work() {
         .to_owned();
 
     let started = Instant::now();
-    let kept = loop {
+    loop {
         let backups = call("GET", "/v1/project/p/service/db/backups", None);
         let names: Vec<String> = backups["backups"]
             .as_array()
@@ -219,7 +219,7 @@ fn retention_prunes_old_backups_and_their_wal_and_forks_still_work() {
                 backups["backups"][0]["backup_time"],
                 "window starts at the oldest kept backup"
             );
-            break names;
+            break;
         }
         assert!(names.len() <= 2, "never more than the retention: {names:?}");
         assert!(
@@ -227,20 +227,23 @@ fn retention_prunes_old_backups_and_their_wal_and_forks_still_work() {
             "old backups never pruned: {names:?}"
         );
         std::thread::sleep(Duration::from_millis(200));
-    };
-    let dirs: Vec<String> = std::fs::read_dir(server.data_dir.join("services/p/db/backups"))
+    }
+    // Catalog rows go first (no new fork may choose those backups), then
+    // the files and the WAL they alone needed.
+    let pruning = Instant::now();
+    while segments().contains(&first_segment) {
+        assert!(
+            pruning.elapsed() < Duration::from_secs(10),
+            "WAL older than the oldest kept backup is never removed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Backups run every second, so the kept set moves on; what must hold
+    // is that directories do not pile up (two kept, one being taken).
+    let dirs = std::fs::read_dir(server.data_dir.join("services/p/db/backups"))
         .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(
-        kept.iter().all(|k| dirs.contains(k)) && dirs.len() <= 3,
-        "backup directories follow the catalog: {dirs:?}"
-    );
-    assert!(
-        !segments().contains(&first_segment),
-        "WAL older than the oldest kept backup is gone"
-    );
+        .count();
+    assert!(dirs <= 3, "backup directories follow the retention: {dirs}");
 
     call(
         "POST",
