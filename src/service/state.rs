@@ -208,7 +208,7 @@ fn user_config_state(
         };
         element.set(EXTRA_JSON, extra);
     }
-    if import && element.elements().is_empty() && is_empty_object(&element) {
+    if import && is_empty_object(&element) {
         return Value::List(Vec::new());
     }
     Value::List(vec![element])

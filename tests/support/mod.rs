@@ -80,39 +80,25 @@ impl Env {
 
     /// Asks aiven-local directly (bypassing terraform) whether a service exists.
     pub fn exists(&self, project: &str, service: &str) -> bool {
-        let output = std::process::Command::new("curl")
-            .args([
-                "-s",
-                "-o",
-                "/dev/null",
-                "-w",
-                "%{http_code}",
-                "-H",
-                &format!("Authorization: aivenv1 {TOKEN}"),
-            ])
-            .arg(format!(
-                "{}/v1/project/{project}/service/{service}",
-                self.local.url
-            ))
-            .output()
-            .expect("curl");
-        String::from_utf8_lossy(&output.stdout) == "200"
+        self.local
+            .call(
+                "GET",
+                &format!("/v1/project/{project}/service/{service}"),
+                None,
+            )
+            .0
+            == 200
     }
 
     /// Waits until aiven-local lists a backup of the service: the start of
     /// its recovery window.
     pub fn wait_for_backup(&self, project: &str, service: &str) {
         for _ in 0..600 {
-            let output = std::process::Command::new("curl")
-                .args(["-sf", "-H", &format!("Authorization: aivenv1 {TOKEN}")])
-                .arg(format!(
-                    "{}/v1/project/{project}/service/{service}/backups",
-                    self.local.url
-                ))
-                .output()
-                .expect("curl");
-            let body: serde_json::Value =
-                serde_json::from_slice(&output.stdout).unwrap_or_default();
+            let (_, body) = self.local.call(
+                "GET",
+                &format!("/v1/project/{project}/service/{service}/backups"),
+                None,
+            );
             if body["backups"].as_array().is_some_and(|b| !b.is_empty()) {
                 return;
             }
@@ -123,21 +109,12 @@ impl Env {
 
     /// Deletes a service behind terraform's back.
     pub fn delete_directly(&self, project: &str, service: &str) {
-        let status = std::process::Command::new("curl")
-            .args([
-                "-sf",
-                "-X",
-                "DELETE",
-                "-H",
-                &format!("Authorization: aivenv1 {TOKEN}"),
-            ])
-            .arg(format!(
-                "{}/v1/project/{project}/service/{service}",
-                self.local.url
-            ))
-            .status()
-            .expect("curl");
-        assert!(status.success());
+        let (status, body) = self.local.call(
+            "DELETE",
+            &format!("/v1/project/{project}/service/{service}"),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
     }
 }
 

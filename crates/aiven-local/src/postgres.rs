@@ -297,14 +297,9 @@ impl Postgres {
         Self::run(command, "pg_ctl status").await.is_ok()
     }
 
-    /// Runs SQL as the admin user and returns unaligned, tuples-only output.
-    pub async fn sql(
-        &self,
-        port: u16,
-        password: &str,
-        database: &str,
-        sql: &str,
-    ) -> Result<String, String> {
+    /// psql as the admin user on `port`, unaligned and tuples-only,
+    /// stopping at the first error; each statement runs as its own `-c`.
+    fn psql(&self, port: u16, password: &str, database: &str, statements: &[&str]) -> Command {
         let mut command = self.command("psql", false);
         command
             .args([
@@ -323,11 +318,23 @@ impl Postgres {
             .arg(port.to_string())
             .arg("-d")
             .arg(database)
-            .arg("-c")
-            .arg(sql)
             .env("PGPASSWORD", password)
             .env("PGCONNECT_TIMEOUT", "10");
-        Self::run(command, "psql")
+        for statement in statements {
+            command.arg("-c").arg(statement);
+        }
+        command
+    }
+
+    /// Runs SQL as the admin user and returns unaligned, tuples-only output.
+    pub async fn sql(
+        &self,
+        port: u16,
+        password: &str,
+        database: &str,
+        sql: &str,
+    ) -> Result<String, String> {
+        Self::run(self.psql(port, password, database, &[sql]), "psql")
             .await
             .map(|out| out.trim().to_owned())
     }
@@ -354,29 +361,9 @@ impl Postgres {
             })
             .collect();
         statements.push("SELECT pg_reload_conf()".to_owned());
-        let mut command = self.command("psql", false);
-        command
-            .args([
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                ADMIN_USER,
-                "-d",
-                DEFAULT_DATABASE,
-            ])
-            .arg("-p")
-            .arg(port.to_string())
-            .env("PGPASSWORD", password);
         // One -c per statement: ALTER SYSTEM refuses to run in a transaction.
-        for statement in &statements {
-            command.arg("-c").arg(statement);
-        }
+        let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
+        let command = self.psql(port, password, DEFAULT_DATABASE, &statements);
         Self::run(command, "applying pg settings").await.map(|_| ())
     }
 

@@ -102,22 +102,7 @@ fn other_addresses_than_loopback_need_an_explicit_flag() {
 fn running_services_are_backed_up_on_the_schedule() {
     let server =
         testkit::LocalServer::start(std::path::Path::new(BINARY), &["--backup-interval", "1s"]);
-    let call = |method: &str, path: &str, body: Option<&str>| -> serde_json::Value {
-        let mut command = Command::new("curl");
-        command
-            .args([
-                "-s",
-                "-X",
-                method,
-                "-H",
-                &format!("Authorization: aivenv1 {}", testkit::TOKEN),
-            ])
-            .arg(format!("{}{path}", server.url));
-        if let Some(body) = body {
-            command.args(["-d", body]);
-        }
-        serde_json::from_slice(&command.output().unwrap().stdout).unwrap_or_default()
-    };
+    let call = |method: &str, path: &str, body: Option<&str>| server.call(method, path, body).1;
     call(
         "POST",
         "/v1/project/p/service",
@@ -147,22 +132,7 @@ fn retention_prunes_old_backups_and_their_wal_and_forks_still_work() {
         std::path::Path::new(BINARY),
         &["--backup-interval", "1s", "--backup-retention", "2"],
     );
-    let call = |method: &str, path: &str, body: Option<&str>| -> serde_json::Value {
-        let mut command = Command::new("curl");
-        command
-            .args([
-                "-s",
-                "-X",
-                method,
-                "-H",
-                &format!("Authorization: aivenv1 {}", testkit::TOKEN),
-            ])
-            .arg(format!("{}{path}", server.url));
-        if let Some(body) = body {
-            command.args(["-d", body]);
-        }
-        serde_json::from_slice(&command.output().unwrap().stdout).unwrap_or_default()
-    };
+    let call = |method: &str, path: &str, body: Option<&str>| server.call(method, path, body).1;
     let wait_running = |name: &str| {
         let started = Instant::now();
         loop {

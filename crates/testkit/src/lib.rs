@@ -98,6 +98,34 @@ impl LocalServer {
         self
     }
 
+    /// Calls the API (blocking, through curl, so plain `#[test]`s can use
+    /// it) with the test token; returns the HTTP status and the JSON body
+    /// (null when the body is not JSON).
+    pub fn call(&self, method: &str, path: &str, body: Option<&str>) -> (u16, serde_json::Value) {
+        let mut command = Command::new("curl");
+        command
+            .args([
+                "-s",
+                "-w",
+                "\n%{http_code}",
+                "-X",
+                method,
+                "-H",
+                &format!("Authorization: aivenv1 {TOKEN}"),
+            ])
+            .arg(format!("{}{path}", self.url));
+        if let Some(body) = body {
+            command.args(["-d", body]);
+        }
+        let output = command.output().expect("run curl");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let (json, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+        (
+            status.trim().parse().unwrap_or(0),
+            serde_json::from_str(json).unwrap_or_default(),
+        )
+    }
+
     /// SIGTERM and wait: every cluster is stopped cleanly.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
