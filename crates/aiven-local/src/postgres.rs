@@ -6,8 +6,8 @@
 //! `pgdata/` (the cluster), `archive/` (its WAL archive), `backups/NAME/`
 //! (`base.tar.lz4` and `pg_wal.tar` from `pg_basebackup`; LZ4 because
 //! a fork's restore waits on decompression, and LZ4 unpacks several times
-//! faster than gzip) and
-//! `postgres.log`.
+//! faster than gzip), `postgres.log`, and while a fork restores,
+//! `restore-source/` (hard links to its source's backup and WAL).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -71,6 +71,57 @@ impl ClusterPaths {
 
     pub fn log(&self) -> PathBuf {
         self.root.join("postgres.log")
+    }
+
+    /// A fork's inputs: `backup/` (the chosen base backup) and `wal/` (its
+    /// source's archived WAL), hard-linked rather than read in place so
+    /// that the source's backup retention, or the source's deletion,
+    /// cannot pull them away mid-restore.
+    pub fn restore_source(&self) -> PathBuf {
+        self.root.join("restore-source")
+    }
+}
+
+/// Hard-links every file of `from` into `into` that `into` lacks yet.
+fn link_missing(from: &Path, into: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(into)
+        .map_err(|err| format!("cannot create {}: {err}", into.display()))?;
+    let entries =
+        std::fs::read_dir(from).map_err(|err| format!("cannot read {}: {err}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|err| format!("cannot read {}: {err}", from.display()))?;
+        let target = into.join(entry.file_name());
+        match std::fs::hard_link(entry.path(), &target) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            // The archiver or retention may add or remove a file between
+            // listing and linking; a vanished file is simply not needed.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(format!("cannot link {}: {err}", target.display())),
+        }
+    }
+    Ok(())
+}
+
+/// Links `backup` of `source` and the WAL archived so far into `fork`'s
+/// restore source. Call it again to add WAL archived since; once the links
+/// exist, the source itself is no longer needed.
+pub fn link_restore_source(
+    source: &ClusterPaths,
+    backup: &str,
+    fork: &ClusterPaths,
+) -> Result<(), String> {
+    let linked_backup = fork.restore_source().join("backup");
+    if !linked_backup.join("base.tar.lz4").exists() {
+        let _ = std::fs::remove_dir_all(&linked_backup);
+        link_missing(&source.backup(backup), &linked_backup)
+            .map_err(|err| format!("backup {backup} of the fork source: {err}"))?;
+    }
+    let archive = source.archive();
+    match link_missing(&archive, &fork.restore_source().join("wal")) {
+        // The source is gone; the WAL linked before is what there is.
+        Err(_) if !archive.exists() => Ok(()),
+        linked => linked,
     }
 }
 
@@ -474,6 +525,9 @@ impl Postgres {
             if archived.exists() {
                 return Ok(());
             }
+            if !paths.data().exists() {
+                return Err("the service was deleted before its WAL was archived".into());
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Err(format!(
@@ -481,13 +535,12 @@ impl Postgres {
         ))
     }
 
-    /// Restores `backup` of the source at `source` into a new cluster at
-    /// `paths`, replays the source's archived WAL up to `target_time` (or
-    /// to the end: the latest transaction) and promotes it.
+    /// Restores the backup linked into `paths`' restore source (see
+    /// [`link_restore_source`]) into a new cluster, replays the linked WAL
+    /// up to `target_time` (or to the end: the latest transaction) and
+    /// promotes it; the links go once the fork stands on its own.
     pub async fn restore(
         &self,
-        source: &ClusterPaths,
-        backup: &str,
         paths: &ClusterPaths,
         port: u16,
         target_time: Option<&str>,
@@ -499,7 +552,7 @@ impl Postgres {
         std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .map_err(|err| format!("cannot set data dir mode: {err}"))?;
         self.give_to_server_user(&data)?;
-        let backup_dir = source.backup(backup);
+        let backup_dir = paths.restore_source().join("backup");
         let started = std::time::Instant::now();
         // pg_basebackup compresses the data archive on the client side and
         // leaves the WAL archive uncompressed.
@@ -518,12 +571,15 @@ impl Postgres {
             if let Some(run_as) = self.run_as {
                 tar.uid(run_as.uid).gid(run_as.gid);
             }
-            Self::run(tar, &format!("unpacking {archive} of backup {backup}")).await?;
+            Self::run(tar, &format!("unpacking {archive} of the fork's backup")).await?;
         }
         self.write_server_conf(paths, port, max_connections)?;
         let mut recovery = format!(
             "restore_command = {}\nrecovery_target_action = 'promote'\n",
-            conf_quote(&format!("cp {}/%f %p", source.archive().display()))
+            conf_quote(&format!(
+                "cp {}/%f %p",
+                paths.restore_source().join("wal").display()
+            ))
         );
         if let Some(target) = target_time {
             recovery.push_str(&format!(
@@ -540,16 +596,16 @@ impl Postgres {
         self.start(paths).await?;
         self.wait_promoted(paths, port).await?;
         tracing::info!(
-            backup,
             unpack_ms = unpacked.as_millis() as u64,
             recover_ms = (started.elapsed() - unpacked).as_millis() as u64,
             "restored and promoted"
         );
         // Promotion removed recovery.signal; drop the settings too so the
-        // fork never reads its source's archive again.
+        // fork never reads its restore source again, then the source.
         std::fs::write(data.join(RECOVERY_CONF), "")
             .map_err(|err| format!("cannot clear recovery settings: {err}"))?;
-        Ok(())
+        std::fs::remove_dir_all(paths.restore_source())
+            .map_err(|err| format!("cannot remove the restore source: {err}"))
     }
 
     async fn wait_promoted(&self, paths: &ClusterPaths, port: u16) -> Result<(), String> {

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::catalog::{BackupRecord, Catalog, CatalogError, ForkSource, ServiceRecord};
-use crate::postgres::{ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Postgres};
+use crate::postgres::{self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Postgres};
 
 /// An API failure: HTTP status and a message naming what was wrong.
 #[derive(Debug)]
@@ -267,6 +267,23 @@ impl Services {
                 ),
                 other => other.into(),
             })?;
+        if let Some(fork) = record.fork.as_ref().filter(|_| is_pg(&record)) {
+            let linked = postgres::link_restore_source(
+                &self.paths(&fork.project, &fork.service),
+                &fork.backup_name,
+                &self.paths(project, &record.name),
+            );
+            if let Err(err) = linked {
+                // Retention removed the chosen backup in the instant since
+                // it was chosen: nothing was started, so take the record back.
+                self.catalog.delete_service(project, &record.name)?;
+                let _ = std::fs::remove_dir_all(self.paths(project, &record.name).root);
+                return Err(Failure::new(
+                    409,
+                    format!("{err}; the source's backups changed meanwhile, try again"),
+                ));
+            }
+        }
         self.spawn_provision(record.clone());
         Ok(record)
     }
@@ -397,6 +414,10 @@ impl Services {
         });
     }
 
+    fn source_deleted(&self, fork: &ForkSource) -> bool {
+        matches!(self.catalog.service(&fork.project, &fork.service), Ok(None))
+    }
+
     async fn provision(&self, record: &ServiceRecord) -> Result<(), String> {
         if !is_pg(record) {
             tokio::time::sleep(self.provision_delay).await;
@@ -413,6 +434,9 @@ impl Services {
             }
             Some(fork) => {
                 let source_paths = self.paths(&fork.project, &fork.service);
+                // Linked at create already; again here for a fork whose
+                // provisioning resumes after a restart.
+                postgres::link_restore_source(&source_paths, &fork.backup_name, &paths)?;
                 if let Some(source) = self
                     .catalog
                     .service(&fork.project, &fork.service)
@@ -420,19 +444,23 @@ impl Services {
                     && let Some(source_port) = source.port
                     && self.postgres.is_running(&source_paths).await
                 {
-                    self.postgres
+                    let flushed = self
+                        .postgres
                         .flush_to_archive(&source_paths, source_port, source.admin_password())
-                        .await?;
+                        .await;
+                    match flushed {
+                        Ok(()) => {
+                            postgres::link_restore_source(&source_paths, &fork.backup_name, &paths)?
+                        }
+                        Err(err) if self.source_deleted(fork) => {
+                            tracing::warn!(service = %record.name, error = %err,
+                                "the fork source was deleted mid-fork; restoring the WAL it had archived");
+                        }
+                        Err(err) => return Err(err),
+                    }
                 }
                 self.postgres
-                    .restore(
-                        &source_paths,
-                        &fork.backup_name,
-                        &paths,
-                        port,
-                        fork.target_time.as_deref(),
-                        connections,
-                    )
+                    .restore(&paths, port, fork.target_time.as_deref(), connections)
                     .await?
             }
         }

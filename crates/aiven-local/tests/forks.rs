@@ -214,3 +214,56 @@ async fn pg_settings_are_real_and_forks_keep_them() {
         "the fork is independent"
     );
 }
+
+/// A fork restores from hard links to its source's backup and WAL, so
+/// deleting the source (or its backup retention) mid-fork loses nothing.
+#[tokio::test]
+async fn a_fork_completes_when_its_source_is_deleted_mid_fork() {
+    let local = Local::start();
+    let source = local.create_pg("doomed", json!({})).await;
+    let source_uri = uri(&source);
+    psql(
+        &source_uri,
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2)",
+    );
+    let segment = psql(&source_uri, "SELECT pg_walfile_name(pg_switch_wal())");
+    let started = std::time::Instant::now();
+    while psql(
+        &source_uri,
+        "SELECT last_archived_wal FROM pg_stat_archiver",
+    ) != segment
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{segment} never archived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let (status, body) = local
+        .create(
+            json!({"service_name": "survivor", "service_type": "pg", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "doomed"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = local
+        .call(
+            reqwest::Method::DELETE,
+            "/v1/project/test/service/doomed",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let fork = local.wait_ready("survivor").await;
+    assert_eq!(psql(&uri(&fork), "SELECT count(*) FROM t"), "2");
+    let (status, _) = local
+        .call(
+            reqwest::Method::GET,
+            "/v1/project/test/service/doomed",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "the source stays deleted");
+}
