@@ -9,7 +9,7 @@ use tfplugin::CancellationToken;
 
 use crate::client::{CallError, Client};
 
-const FIRST_POLL: Duration = Duration::from_millis(200);
+const FIRST_POLL: Duration = Duration::from_millis(100);
 const MAX_POLL: Duration = Duration::from_secs(5);
 
 /// Why a wait ended without success.
@@ -39,7 +39,9 @@ impl std::fmt::Display for WaitError {
     }
 }
 
-/// A poll schedule: 200 ms, then 1.5 times longer each time, up to 5 s.
+/// A poll schedule: 100 ms, then a quarter longer each time, up to 5 s, so
+/// a wait ends at most a quarter of its length after the service is ready,
+/// and a long wait costs one GET per 5 s.
 struct Schedule {
     next: Duration,
     deadline: Instant,
@@ -63,7 +65,7 @@ impl Schedule {
             return Ok(false);
         }
         let pause = self.next.min(self.deadline - now);
-        self.next = (self.next * 3 / 2).min(MAX_POLL);
+        self.next = (self.next * 5 / 4).min(MAX_POLL);
         tokio::select! {
             _ = tokio::time::sleep(pause) => Ok(true),
             _ = cancel.cancelled() => Err(WaitError::Call(CallError::Cancelled)),
