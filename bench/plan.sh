@@ -51,11 +51,11 @@ terraform {
   }
 }
 resource "aiven_service" "s" {
-  count             = $count
-  project           = "bench"
-  service_name      = "svc-\${count.index}"
-  service_type_name = "grafana"
-  plan              = "startup-4"
+  count        = $count
+  project      = "bench"
+  service_name = "svc-\${count.index}"
+  service_type = "grafana"
+  plan         = "startup-4"
 }
 TF
 cat >"$work/baseline/main.tf" <<TF

@@ -8,10 +8,10 @@ use testkit::{Fault, FaultProxy, FaultRule};
 
 const SERVICE: &str = r#"
 resource "aiven_service" "cache" {
-  project           = "acme"
-  service_name      = "cache"
-  service_type_name = "valkey"
-  plan              = "startup-4"
+  project      = "acme"
+  service_name = "cache"
+  service_type = "valkey"
+  plan         = "startup-4"
 }
 "#;
 

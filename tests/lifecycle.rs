@@ -142,10 +142,10 @@ fn a_create_that_outlives_its_timeout_is_kept_in_state_as_tainted() {
     e.configure(
         r#"
 resource "aiven_service" "slow" {
-  project           = "acme"
-  service_name      = "slow-cache"
-  service_type_name = "valkey"
-  plan              = "startup-4"
+  project      = "acme"
+  service_name = "slow-cache"
+  service_type = "valkey"
+  plan         = "startup-4"
   timeouts {
     create = "2s"
   }

@@ -101,7 +101,7 @@ fn generic_services_are_validated_against_their_type() {
     let e = env();
     let service = |body: &str| {
         format!(
-            "resource \"aiven_service\" \"s\" {{\n  project = \"acme\"\n  service_name = \"cache\"\n  service_type_name = \"valkey\"\n  plan = \"startup-4\"\n{body}\n}}\n"
+            "resource \"aiven_service\" \"s\" {{\n  project = \"acme\"\n  service_name = \"cache\"\n  service_type = \"valkey\"\n  plan = \"startup-4\"\n{body}\n}}\n"
         )
     };
     e.configure(&service("  user_config {\n    service_to_fork_from = \"other\"\n    recovery_target_time = \"2025-07-01 15:16:22\"\n  }"));
@@ -128,7 +128,12 @@ fn generic_services_are_validated_against_their_type() {
     );
     e.tf.apply().assert_ok();
     assert_eq!(e.tf.plan().code, 0, "the redis alias reads back as written");
-    assert_eq!(e.attribute("aiven_service.s", "service_type"), "valkey");
+    assert_eq!(e.attribute("aiven_service.s", "service_type"), "redis");
+    assert_eq!(
+        e.attribute("aiven_service.s", "components")[0]["component"],
+        "valkey",
+        "the API made a valkey service"
+    );
 }
 
 #[test]

@@ -89,7 +89,7 @@ impl ServiceResource {
     {
         self.kind
             .service_type
-            .or_else(|| value.get("service_type_name").as_str())
+            .or_else(|| value.get("service_type").as_str())
     }
 
     /// The complete `user_config` JSON of a configuration or plan.
@@ -213,10 +213,10 @@ impl ServiceResource {
         };
         let Some(service_type) = catalog::service_type(type_name) else {
             diags.error_at(
-                AttributePath::attr("service_type_name"),
+                AttributePath::attr("service_type"),
                 "Unknown service type",
                 format!(
-                    "service_type_name {type_name:?} is not supported; use one of {}",
+                    "service_type {type_name:?} is not supported; use one of {}",
                     catalog::service_type_names()
                 ),
             );

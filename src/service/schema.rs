@@ -58,7 +58,6 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
         string("additional_disk_space").optional().computed().description("Disk space on top of the plan's, e.g. `10GiB`."),
         string("project_vpc_id").optional().description("The VPC the service runs in."),
         Attribute::new("static_ips", Type::set(Type::String)).optional().description("Static IP addresses to associate with the service."),
-        string("service_type").computed().use_state_for_unknown().description("The service type, e.g. `pg`."),
         string("state").computed().description("`REBUILDING`, `RUNNING`, `REBALANCING` or `POWEROFF`."),
         string("service_uri").computed().sensitive().use_state_for_unknown().description("URI for connecting to the service."),
         string("service_host").computed().use_state_for_unknown().description("The service's host name."),
@@ -67,14 +66,16 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
         string("service_password").computed().sensitive().use_state_for_unknown().description("The admin user's password."),
         Attribute::new("components", components_type()).computed().use_state_for_unknown().description("Endpoints of the service's components."),
     ];
-    if kind.service_type.is_none() {
-        attributes.push(
-            string("service_type_name")
-                .required()
-                .requires_replace()
-                .description("The service type: pg, mysql, valkey, clickhouse, cassandra, opensearch, grafana or thanos."),
-        );
-    }
+    attributes.push(match kind.service_type {
+        Some(_) => string("service_type")
+            .computed()
+            .use_state_for_unknown()
+            .description("The service type, e.g. `pg`."),
+        None => string("service_type")
+            .required()
+            .requires_replace()
+            .description("The service type: pg, mysql, valkey, clickhouse, cassandra, opensearch, grafana or thanos."),
+    });
     if let Some(connection) = kind.connection_attribute {
         attributes.push(
             Attribute::new(connection, connection_type())

@@ -89,7 +89,6 @@ pub fn from_service(
             Value::opt_string(service.project_vpc_id.clone()),
         ),
         ("static_ips", prior.get("static_ips").clone()),
-        ("service_type", Value::string(&service.service_type)),
         ("state", Value::string(&service.state)),
         ("service_uri", Value::string(&service.service_uri)),
         ("service_host", param("host")),
@@ -141,18 +140,15 @@ pub fn from_service(
         ),
         (TIMEOUTS, prior.get(TIMEOUTS).clone()),
     ]);
-    if kind.service_type.is_none() {
-        // Keep an alias as written (`redis` for `valkey`): same type, no diff.
-        let written = prior.get("service_type_name").as_str();
-        let same_type = written.and_then(catalog::service_type).map(|t| t.name)
-            == Some(service.service_type.as_str());
-        let name = if same_type {
-            written.unwrap_or_default()
-        } else {
-            &service.service_type
-        };
-        state.set("service_type_name", Value::string(name));
-    }
+    // Keep an alias as written (`redis` for `valkey`): same type, no diff.
+    let written = prior.get("service_type").as_str();
+    let same_type = written.and_then(catalog::service_type).map(|t| t.name)
+        == Some(service.service_type.as_str());
+    let service_type = match written {
+        Some(written) if same_type => written,
+        _ => &service.service_type,
+    };
+    state.set("service_type", Value::string(service_type));
     if let Some(connection) = kind.connection_attribute {
         state.set(
             connection,

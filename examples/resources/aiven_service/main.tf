@@ -16,10 +16,10 @@ variable "project" {
 
 # Any service type, for settings the typed resources do not cover.
 resource "aiven_service" "example" {
-  project           = var.project
-  service_name      = "example-service"
-  service_type_name = "grafana"
-  plan              = "startup-4"
+  project      = var.project
+  service_name = "example-service"
+  service_type = "grafana"
+  plan         = "startup-4"
 
   user_config {
     extra_json = jsonencode({
@@ -29,10 +29,10 @@ resource "aiven_service" "example" {
 }
 
 resource "aiven_service" "fork" {
-  project           = var.project
-  service_name      = "example-service-fork"
-  service_type_name = "grafana"
-  plan              = "startup-4"
+  project      = var.project
+  service_name = "example-service-fork"
+  service_type = "grafana"
+  plan         = "startup-4"
 
   user_config {
     service_to_fork_from = aiven_service.example.service_name
