@@ -160,6 +160,26 @@ fn conf_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// Quotes a path for the shell PostgreSQL runs archive and restore
+/// commands in.
+fn shell_quote(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+/// The archive command: copy under a temporary name, fsync, then rename,
+/// so a crash never leaves a partial segment under its real name. A
+/// segment already archived with the same contents counts as done (the
+/// server retries one whose success it did not record before a crash);
+/// one with other contents is never overwritten.
+fn archive_command(archive: &Path) -> String {
+    let archive = shell_quote(archive);
+    format!(
+        "if test -f {archive}/%f; then cmp -s %p {archive}/%f; \
+         else cp %p {archive}/%f.part && sync {archive}/%f.part \
+         && mv {archive}/%f.part {archive}/%f && sync {archive}; fi"
+    )
+}
+
 impl Postgres {
     fn command(&self, program: &str, as_server_user: bool) -> Command {
         let mut command = Command::new(self.bin.join(program));
@@ -239,8 +259,6 @@ impl Postgres {
         port: u16,
         max_connections: i64,
     ) -> Result<(), String> {
-        let archive = paths.archive().display().to_string();
-        let archive_command = format!("test ! -f {archive}/%f && cp %p {archive}/%f");
         let conf = format!(
             "# Managed by aiven-local; rewritten on every start.\n\
              listen_addresses = '127.0.0.1'\n\
@@ -253,7 +271,7 @@ impl Postgres {
              max_connections = {max_connections}\n\
              shared_buffers = 16MB\n\
              password_encryption = 'scram-sha-256'\n",
-            conf_quote(&archive_command)
+            conf_quote(&archive_command(&paths.archive()))
         );
         let data = paths.data();
         std::fs::write(data.join(SERVER_CONF), conf)
@@ -578,7 +596,7 @@ impl Postgres {
             "restore_command = {}\nrecovery_target_action = 'promote'\n",
             conf_quote(&format!(
                 "cp {}/%f %p",
-                paths.restore_source().join("wal").display()
+                shell_quote(&paths.restore_source().join("wal"))
             ))
         );
         if let Some(target) = target_time {
@@ -655,5 +673,62 @@ impl Postgres {
             Some(line) => format!("{error}: {line}"),
             None => error,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the archive command as the server would for `segment`.
+    fn archive(archive_dir: &Path, wal_dir: &Path, segment: &str) -> bool {
+        let command = archive_command(archive_dir)
+            .replace("%p", &shell_quote(&wal_dir.join(segment)))
+            .replace("%f", segment);
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .status()
+            .expect("sh")
+            .success()
+    }
+
+    #[test]
+    fn archiving_is_atomic_idempotent_and_never_overwrites() {
+        let root = std::env::temp_dir().join(format!(
+            "aiven-local-archive-{}-{}",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        let archive_dir = root.join("it's archived");
+        let wal_dir = root.join("wal");
+        std::fs::create_dir_all(&archive_dir).unwrap();
+        std::fs::create_dir_all(&wal_dir).unwrap();
+        let segment = "000000010000000000000003";
+        std::fs::write(wal_dir.join(segment), "wal bytes").unwrap();
+        // What a crash mid-copy leaves behind must not get in the way.
+        std::fs::write(archive_dir.join(format!("{segment}.part")), "wal").unwrap();
+
+        assert!(archive(&archive_dir, &wal_dir, segment), "first archive");
+        assert_eq!(
+            std::fs::read_to_string(archive_dir.join(segment)).unwrap(),
+            "wal bytes"
+        );
+        assert!(!archive_dir.join(format!("{segment}.part")).exists());
+        assert!(
+            archive(&archive_dir, &wal_dir, segment),
+            "a retry of an archived segment succeeds"
+        );
+
+        std::fs::write(wal_dir.join(segment), "other bytes").unwrap();
+        assert!(
+            !archive(&archive_dir, &wal_dir, segment),
+            "a different segment under the same name is refused"
+        );
+        assert_eq!(
+            std::fs::read_to_string(archive_dir.join(segment)).unwrap(),
+            "wal bytes"
+        );
+        std::fs::remove_dir_all(root).unwrap();
     }
 }
