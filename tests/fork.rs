@@ -145,6 +145,31 @@ output "window_start" {{
         plan.contains("outside the recovery window of orders"),
         "a different time is a new fork, checked against the window: {plan}"
     );
+
+    // Dropping the origin from the configuration, once the fork is made,
+    // forgets it in state and keeps the fork.
+    let forgotten = main.replace(&target, &rfc3339).replace(
+        "  pg_user_config {\n    service_to_fork_from = aiven_pg.source.service_name\n  }\n}\n\nresource \"aiven_pg\" \"point\"",
+        "}\n\nresource \"aiven_pg\" \"point\"",
+    );
+    assert_eq!(
+        forgotten.matches("service_to_fork_from").count(),
+        1,
+        "one origin dropped"
+    );
+    e.tf.write("main.tf", &forgotten);
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 2);
+    assert!(
+        !plan.stdout.contains("must be replaced")
+            && plan.stdout.contains("0 to add, 1 to change, 0 to destroy"),
+        "forgetting the origin must not replace the fork:\n{}",
+        plan.stdout
+    );
+    e.tf.apply().assert_ok();
+    assert_eq!(ids(&e.uri("aiven_pg.latest")), "1,2", "the fork was kept");
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "and stays settled:\n{}", plan.stdout);
 }
 
 #[test]

@@ -83,6 +83,21 @@ fn timeout_of(value: &Value, which: &str) -> Duration {
 }
 
 impl ServiceResource {
+    /// A fork's origin fields record how it was made. Removing one from the
+    /// configuration (say, after the source is gone) forgets that record in
+    /// state; only a different value asks for a different fork.
+    fn keep_fork_on_forgotten_origin(&self, plan: &mut Plan) {
+        let block = self.kind.user_config_block;
+        for field in self.kind.fields().iter().filter(|f| f.create_only) {
+            let before = plan.prior.get(block).first().get(field.name);
+            let after = plan.planned.get(block).first().get(field.name);
+            if !before.is_null() && after.is_null() {
+                let path = user_config_path(&self.kind, field.name);
+                plan.requires_replace.retain(|p| *p != path);
+            }
+        }
+    }
+
     fn service_type<'v>(&self, value: &'v Value) -> Option<&'v str>
     where
         'static: 'v,
@@ -511,6 +526,28 @@ fn disk_request(value: &Value, service_type: &str, plan: &str) -> Option<i64> {
     value.get("disk_space").as_str().and_then(parse_disk)
 }
 
+/// Disk sizes the configuration leaves to the API stay as they are unless
+/// the change moves them: the total follows the plan and the additional
+/// size, the additional size follows a configured total.
+fn keep_unaffected_disk_sizes(plan: &mut Plan) {
+    let unchanged =
+        |plan: &Plan, attribute: &str| plan.planned.get(attribute) == plan.prior.get(attribute);
+    let same_plan = unchanged(plan, "plan");
+    if plan.config.get("additional_disk_space").is_null()
+        && (plan.config.get("disk_space").is_null() || (same_plan && unchanged(plan, "disk_space")))
+    {
+        let prior = plan.prior.get("additional_disk_space").clone();
+        plan.planned.set("additional_disk_space", prior);
+    }
+    if plan.config.get("disk_space").is_null()
+        && same_plan
+        && unchanged(plan, "additional_disk_space")
+    {
+        let prior = plan.prior.get("disk_space").clone();
+        plan.planned.set("disk_space", prior);
+    }
+}
+
 #[tfplugin::async_trait]
 impl Resource<Client> for ServiceResource {
     fn type_name(&self) -> &'static str {
@@ -544,6 +581,8 @@ impl Resource<Client> for ServiceResource {
             return;
         }
         if !plan.is_create() {
+            self.keep_fork_on_forgotten_origin(plan);
+            keep_unaffected_disk_sizes(plan);
             // The same instant written another way is not a change.
             let path = user_config_path(&self.kind, RECOVERY_TARGET_TIME);
             let prior_time = plan

@@ -48,9 +48,9 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
             .requires_replace()
             .description("The service name: lowercase letters, digits and hyphens. Changing it forces a new service (fork the old one to keep its data)."),
         string("plan").required().description("The subscription plan, e.g. `startup-4` or `business-8`: node count, memory and default disk."),
-        string("cloud_name").optional().computed().description("Cloud and region, e.g. `google-europe-west1`. Can be changed in place (the service migrates)."),
-        string("maintenance_window_dow").optional().computed().description("Day of week for maintenance, e.g. `sunday`."),
-        string("maintenance_window_time").optional().computed().description("Time of day (UTC) for maintenance, `HH:MM:SS`."),
+        string("cloud_name").optional().computed().use_state_for_unknown().description("Cloud and region, e.g. `google-europe-west1`. Can be changed in place (the service migrates)."),
+        string("maintenance_window_dow").optional().computed().use_state_for_unknown().description("Day of week for maintenance, e.g. `sunday`."),
+        string("maintenance_window_time").optional().computed().use_state_for_unknown().description("Time of day (UTC) for maintenance, `HH:MM:SS`."),
         Attribute::new("termination_protection", Type::Bool)
             .default(Value::Bool(false))
             .description("Refuse to delete the service. A plan that would destroy or replace it fails while this is `true`."),
@@ -109,7 +109,7 @@ fn field_description(field: &Field) -> String {
         _ => {}
     }
     if field.create_only {
-        text.push_str(" Only used when the service is created: changing it forces a new service.");
+        text.push_str(" Only used when the service is created: changing it forces a new service; removing it keeps the service.");
     }
     text
 }
