@@ -583,6 +583,10 @@ impl Resource<Client> for ServiceResource {
         if !plan.is_create() {
             self.keep_fork_on_forgotten_origin(plan);
             keep_unaffected_disk_sizes(plan);
+            // An update ends when the service runs again.
+            if plan.prior.get("state").as_str() == Some("RUNNING") {
+                plan.planned.set("state", Value::string("RUNNING"));
+            }
             // The same instant written another way is not a change.
             let path = user_config_path(&self.kind, RECOVERY_TARGET_TIME);
             let prior_time = plan

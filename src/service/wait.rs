@@ -58,14 +58,20 @@ impl Schedule {
         }
     }
 
+    /// The pause before the next poll, lengthening the one after it.
+    fn advance(&mut self) -> Duration {
+        let pause = self.next;
+        self.next = (self.next * 5 / 4).min(MAX_POLL);
+        pause
+    }
+
     /// Sleeps until the next poll; `false` when the deadline has passed.
     async fn tick(&mut self, cancel: &CancellationToken) -> Result<bool, WaitError> {
         let now = Instant::now();
         if now >= self.deadline {
             return Ok(false);
         }
-        let pause = self.next.min(self.deadline - now);
-        self.next = (self.next * 5 / 4).min(MAX_POLL);
+        let pause = self.advance().min(self.deadline - now);
         tokio::select! {
             _ = tokio::time::sleep(pause) => Ok(true),
             _ = cancel.cancelled() => Err(WaitError::Call(CallError::Cancelled)),
@@ -220,13 +226,26 @@ mod tests {
     #[test]
     fn polling_starts_fast_and_backs_off_to_a_ceiling() {
         let mut schedule = Schedule::new(Duration::from_secs(3600));
-        let mut pauses = Vec::new();
-        for _ in 0..12 {
-            pauses.push(schedule.next);
-            schedule.next = (schedule.next * 3 / 2).min(MAX_POLL);
-        }
-        assert_eq!(pauses[0], Duration::from_millis(200));
-        assert!(pauses.windows(2).all(|w| w[0] <= w[1]));
+        let pauses: Vec<Duration> = (0..30).map(|_| schedule.advance()).collect();
+        assert_eq!(pauses[0], Duration::from_millis(100));
+        assert!(
+            pauses
+                .windows(2)
+                .all(|w| w[1] <= w[0] * 5 / 4 && (w[0] < w[1] || w[1] == MAX_POLL)),
+            "each pause at most a quarter longer than the last: {pauses:?}"
+        );
         assert_eq!(*pauses.last().unwrap(), MAX_POLL);
+        let first_second = pauses
+            .iter()
+            .scan(Duration::ZERO, |total, pause| {
+                *total += *pause;
+                Some(*total)
+            })
+            .take_while(|total| *total <= Duration::from_secs(1))
+            .count();
+        assert!(
+            first_second >= 5,
+            "a fast service is seen quickly: {pauses:?}"
+        );
     }
 }
