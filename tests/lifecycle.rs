@@ -183,3 +183,38 @@ resource "aiven_service" "slow" {
         plan.stdout
     );
 }
+
+/// Warnings the API attaches to a new service reach the apply output. On
+/// aiven-local one comes from a `pg_version` its binaries do not run.
+#[test]
+fn api_warnings_reach_the_apply_output() {
+    let e = env();
+    e.configure(&pg(
+        "legacy",
+        "pg_user_config {\n    pg_version = \"13\"\n  }",
+    ));
+    let apply = e.tf.apply();
+    apply.assert_ok();
+    assert!(
+        apply.stdout.contains("Notice from the API about legacy")
+            && apply.stdout.contains("pg_version 13 is recorded"),
+        "{}",
+        apply.stdout
+    );
+    assert_eq!(e.tf.plan().code, 0);
+
+    let running = psql(&e.uri("aiven_pg.db"), "SHOW server_version_num");
+    let major = (running.parse::<u32>().unwrap() / 10000).to_string();
+    e.configure(&pg(
+        "legacy",
+        &format!("pg_user_config {{\n    pg_version = \"{major}\"\n  }}"),
+    ));
+    e.tf.apply().assert_ok();
+    let (_, body) = e.local.call("GET", "/v1/project/acme/service/legacy", None);
+    assert_eq!(
+        body["service"]["service_notifications"],
+        serde_json::json!([]),
+        "the version it runs clears the warning"
+    );
+    assert_eq!(e.tf.plan().code, 0);
+}

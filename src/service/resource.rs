@@ -720,9 +720,22 @@ impl Resource<Client> for ServiceResource {
         )
         .await
         {
-            Ok(service) => Applied::ok(state::from_service(
-                &self.kind, &project, &service, planned, false,
-            )),
+            Ok(service) => {
+                let mut applied = Applied::ok(state::from_service(
+                    &self.kind, &project, &service, planned, false,
+                ));
+                for notice in service
+                    .service_notifications
+                    .iter()
+                    .filter(|n| n.level == "warning")
+                {
+                    applied.diagnostics.push(Diagnostic::warning(
+                        format!("Notice from the API about {}", service.service_name),
+                        notice.message.clone(),
+                    ));
+                }
+                applied
+            }
             Err((err, last)) => self.failed_create(
                 &project,
                 last.or(Some(created)),

@@ -186,6 +186,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         None
     };
     let pg = Postgres {
+        major_version: postgres::major_version(&args.pg_bin),
         bin: args.pg_bin,
         run_as,
     };

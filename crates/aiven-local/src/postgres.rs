@@ -48,6 +48,20 @@ const SERVER_CONF: &str = "aiven_local.conf";
 pub struct Postgres {
     pub bin: PathBuf,
     pub run_as: Option<RunAs>,
+    /// The major version those binaries run (`15`), when they answer.
+    pub major_version: Option<String>,
+}
+
+/// Asks `postgres -V` in `bin` for its major version: every cluster runs
+/// it, whatever `pg_version` a service asks for.
+pub fn major_version(bin: &Path) -> Option<String> {
+    let output = std::process::Command::new(bin.join("postgres"))
+        .arg("-V")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let version = text.split_whitespace().nth(2)?;
+    Some(version.split('.').next()?.to_owned())
 }
 
 /// Paths of one service's cluster.

@@ -61,6 +61,9 @@ impl From<CatalogError> for Failure {
     }
 }
 
+/// The notification kind for a `pg_version` the local binaries do not run.
+const VERSION_NOT_RUN: &str = "pg_version_not_run";
+
 fn service_missing(project: &str, name: &str) -> Failure {
     Failure::new(
         404,
@@ -220,6 +223,7 @@ impl Services {
                 });
             }
         }
+        notifications.extend(self.version_notice(service_type, &user_config));
         let port = if service_type.name == "pg" {
             let _guard = self.ports.lock().await;
             Some(self.allocate_port().await?)
@@ -412,6 +416,26 @@ impl Services {
                 }
             }
         });
+    }
+
+    /// A warning when `pg_version` asks for a major version other than the
+    /// one the local binaries run: the value is kept, as the hosted API
+    /// would, but the cluster cannot honour it.
+    fn version_notice(
+        &self,
+        service_type: &ServiceType,
+        config: &Map<String, Value>,
+    ) -> Option<ServiceNotification> {
+        let asked = config.get("pg_version")?.as_str()?;
+        let runs = self.postgres.major_version.as_deref()?;
+        (service_type.name == "pg" && asked != runs).then(|| ServiceNotification {
+            level: "warning".into(),
+            message: format!(
+                "pg_version {asked} is recorded, but aiven-local runs PostgreSQL {runs} (the server in --pg-bin), \
+                 so this cluster is PostgreSQL {runs}."
+            ),
+            kind: VERSION_NOT_RUN.into(),
+        })
     }
 
     fn source_deleted(&self, fork: &ForkSource) -> bool {
@@ -719,6 +743,9 @@ impl Services {
                     r.user_config.insert(key.clone(), value.clone());
                 }
             }
+            r.notifications.retain(|n| n.kind != VERSION_NOT_RUN);
+            r.notifications
+                .extend(self.version_notice(service_type, &r.user_config));
             if let Some(powered) = powered_change {
                 r.powered = powered;
                 r.state = if powered {
