@@ -174,25 +174,16 @@ fn conf_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
-/// Quotes a path for the shell PostgreSQL runs archive and restore
-/// commands in.
-fn shell_quote(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
-}
-
 /// The archive command: copy under a temporary name, fsync, then rename,
 /// so a crash never leaves a partial segment under its real name. A
 /// segment already archived with the same contents counts as done (the
 /// server retries one whose success it did not record before a crash);
-/// one with other contents is never overwritten.
-fn archive_command(archive: &Path) -> String {
-    let archive = shell_quote(archive);
-    format!(
-        "if test -f {archive}/%f; then cmp -s %p {archive}/%f; \
-         else cp %p {archive}/%f.part && sync {archive}/%f.part \
-         && mv {archive}/%f.part {archive}/%f && sync {archive}; fi"
-    )
-}
+/// one with other contents is never overwritten. Paths are relative to
+/// the data directory the server runs in, because the server cuts the
+/// command off at 1024 bytes once `%p` and `%f` are filled in.
+const ARCHIVE_COMMAND: &str = "if test -f ../archive/%f; then cmp -s %p ../archive/%f; \
+     else cp %p ../archive/%f.part && sync ../archive/%f.part \
+     && mv ../archive/%f.part ../archive/%f && sync ../archive; fi";
 
 impl Postgres {
     fn command(&self, program: &str, as_server_user: bool) -> Command {
@@ -285,7 +276,7 @@ impl Postgres {
              max_connections = {max_connections}\n\
              shared_buffers = 16MB\n\
              password_encryption = 'scram-sha-256'\n",
-            conf_quote(&archive_command(&paths.archive()))
+            conf_quote(ARCHIVE_COMMAND)
         );
         let data = paths.data();
         std::fs::write(data.join(SERVER_CONF), conf)
@@ -608,10 +599,7 @@ impl Postgres {
         self.write_server_conf(paths, port, max_connections)?;
         let mut recovery = format!(
             "restore_command = {}\nrecovery_target_action = 'promote'\n",
-            conf_quote(&format!(
-                "cp {}/%f %p",
-                shell_quote(&paths.restore_source().join("wal"))
-            ))
+            conf_quote("cp ../restore-source/wal/%f %p")
         );
         if let Some(target) = target_time {
             recovery.push_str(&format!(
@@ -694,14 +682,16 @@ impl Postgres {
 mod tests {
     use super::*;
 
-    /// Runs the archive command as the server would for `segment`.
-    fn archive(archive_dir: &Path, wal_dir: &Path, segment: &str) -> bool {
-        let command = archive_command(archive_dir)
-            .replace("%p", &shell_quote(&wal_dir.join(segment)))
+    /// Runs the archive command as the server would for `segment`: in the
+    /// data directory, next to the archive.
+    fn archive(root: &Path, segment: &str) -> bool {
+        let command = ARCHIVE_COMMAND
+            .replace("%p", &format!("pg_wal/{segment}"))
             .replace("%f", segment);
         std::process::Command::new("sh")
             .arg("-c")
             .arg(command)
+            .current_dir(root.join("pgdata"))
             .status()
             .expect("sh")
             .success()
@@ -714,35 +704,31 @@ mod tests {
             std::process::id(),
             fastrand::u32(..)
         ));
-        let archive_dir = root.join("it's archived");
-        let wal_dir = root.join("wal");
-        std::fs::create_dir_all(&archive_dir).unwrap();
-        std::fs::create_dir_all(&wal_dir).unwrap();
+        let paths = ClusterPaths { root: root.clone() };
+        let wal = paths.data().join("pg_wal");
+        std::fs::create_dir_all(&wal).unwrap();
+        std::fs::create_dir_all(paths.archive()).unwrap();
         let segment = "000000010000000000000003";
-        std::fs::write(wal_dir.join(segment), "wal bytes").unwrap();
+        std::fs::write(wal.join(segment), "wal bytes").unwrap();
         // What a crash mid-copy leaves behind must not get in the way.
-        std::fs::write(archive_dir.join(format!("{segment}.part")), "wal").unwrap();
+        let part = paths.archive().join(format!("{segment}.part"));
+        std::fs::write(&part, "wal").unwrap();
 
-        assert!(archive(&archive_dir, &wal_dir, segment), "first archive");
-        assert_eq!(
-            std::fs::read_to_string(archive_dir.join(segment)).unwrap(),
-            "wal bytes"
-        );
-        assert!(!archive_dir.join(format!("{segment}.part")).exists());
+        assert!(archive(&root, segment), "first archive");
+        let archived = paths.archive().join(segment);
+        assert_eq!(std::fs::read_to_string(&archived).unwrap(), "wal bytes");
+        assert!(!part.exists());
         assert!(
-            archive(&archive_dir, &wal_dir, segment),
+            archive(&root, segment),
             "a retry of an archived segment succeeds"
         );
 
-        std::fs::write(wal_dir.join(segment), "other bytes").unwrap();
+        std::fs::write(wal.join(segment), "other bytes").unwrap();
         assert!(
-            !archive(&archive_dir, &wal_dir, segment),
+            !archive(&root, segment),
             "a different segment under the same name is refused"
         );
-        assert_eq!(
-            std::fs::read_to_string(archive_dir.join(segment)).unwrap(),
-            "wal bytes"
-        );
+        assert_eq!(std::fs::read_to_string(&archived).unwrap(), "wal bytes");
         std::fs::remove_dir_all(root).unwrap();
     }
 }

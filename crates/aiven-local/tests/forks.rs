@@ -217,10 +217,13 @@ async fn pg_settings_are_real_and_forks_keep_them() {
 
 /// A fork restores from hard links to its source's backup and WAL, so
 /// deleting the source (or its backup retention) mid-fork loses nothing.
+/// The source's name is as long as names go: the server cuts its archive
+/// command off at 1024 bytes, so long paths must not reach it.
 #[tokio::test]
 async fn a_fork_completes_when_its_source_is_deleted_mid_fork() {
     let local = Local::start();
-    let source = local.create_pg("doomed", json!({})).await;
+    let doomed = format!("doomed{}", "-source".repeat(8));
+    let source = local.create_pg(&doomed, json!({})).await;
     let source_uri = uri(&source);
     psql(
         &source_uri,
@@ -243,14 +246,14 @@ async fn a_fork_completes_when_its_source_is_deleted_mid_fork() {
     let (status, body) = local
         .create(
             json!({"service_name": "survivor", "service_type": "pg", "plan": "startup-4",
-                       "user_config": {"service_to_fork_from": "doomed"}}),
+                       "user_config": {"service_to_fork_from": doomed}}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = local
         .call(
             reqwest::Method::DELETE,
-            "/v1/project/test/service/doomed",
+            &format!("/v1/project/test/service/{doomed}"),
             None,
         )
         .await;
@@ -261,7 +264,7 @@ async fn a_fork_completes_when_its_source_is_deleted_mid_fork() {
     let (status, _) = local
         .call(
             reqwest::Method::GET,
-            "/v1/project/test/service/doomed",
+            &format!("/v1/project/test/service/{doomed}"),
             None,
         )
         .await;
