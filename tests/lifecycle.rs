@@ -136,6 +136,15 @@ fn updates_apply_in_place_and_keep_the_data() {
     );
     assert_eq!(e.tf.plan().code, 0);
 
+    // A smaller plan keeps the extra disk the service has.
+    e.configure(&pg("inventory", ""));
+    e.tf.apply().assert_ok();
+    let state = e.tf.resource("aiven_pg.db").unwrap();
+    assert_eq!(state["plan"], "startup-4");
+    assert_eq!(state["additional_disk_space"], "20GiB");
+    assert_eq!(state["disk_space"], "100GiB");
+    assert_eq!(e.tf.plan().code, 0);
+
     e.tf.destroy().assert_ok();
     assert!(
         !e.exists("acme", "inventory"),

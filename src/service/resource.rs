@@ -536,15 +536,22 @@ fn keep_unaffected_disk_sizes(plan: &mut Plan) {
     if plan.config.get("additional_disk_space").is_null()
         && (plan.config.get("disk_space").is_null() || (same_plan && unchanged(plan, "disk_space")))
     {
-        let prior = plan.prior.get("additional_disk_space").clone();
-        plan.planned.set("additional_disk_space", prior);
+        keep_prior(plan, "additional_disk_space");
     }
     if plan.config.get("disk_space").is_null()
         && same_plan
         && unchanged(plan, "additional_disk_space")
     {
-        let prior = plan.prior.get("disk_space").clone();
-        plan.planned.set("disk_space", prior);
+        keep_prior(plan, "disk_space");
+    }
+}
+
+/// Plans an attribute as it is in state, when state knows it.
+fn keep_prior(plan: &mut Plan, attribute: &str) {
+    let prior = plan.prior.get(attribute);
+    if !prior.is_unknown() && !prior.is_null() {
+        let prior = prior.clone();
+        plan.planned.set(attribute, prior);
     }
 }
 
@@ -585,7 +592,7 @@ impl Resource<Client> for ServiceResource {
             keep_unaffected_disk_sizes(plan);
             // An update ends when the service runs again.
             if plan.prior.get("state").as_str() == Some("RUNNING") {
-                plan.planned.set("state", Value::string("RUNNING"));
+                keep_prior(plan, "state");
             }
             // The same instant written another way is not a change.
             let path = user_config_path(&self.kind, RECOVERY_TARGET_TIME);
