@@ -98,6 +98,24 @@ impl ServiceResource {
         }
     }
 
+    /// The same instant written another way is not a different fork.
+    fn keep_fork_on_reformatted_time(&self, plan: &mut Plan) {
+        let time = |value: &Value| {
+            value
+                .get(self.kind.user_config_block)
+                .first()
+                .get(RECOVERY_TARGET_TIME)
+                .as_str()
+                .map(timestamp::parse)
+        };
+        if let (Some(Ok(before)), Some(Ok(after))) = (time(&plan.prior), time(&plan.planned))
+            && before == after
+        {
+            let path = user_config_path(&self.kind, RECOVERY_TARGET_TIME);
+            plan.requires_replace.retain(|p| *p != path);
+        }
+    }
+
     fn service_type<'v>(&self, value: &'v Value) -> Option<&'v str>
     where
         'static: 'v,
@@ -594,27 +612,7 @@ impl Resource<Client> for ServiceResource {
             if plan.prior.get("state").as_str() == Some("RUNNING") {
                 keep_prior(plan, "state");
             }
-            // The same instant written another way is not a change.
-            let path = user_config_path(&self.kind, RECOVERY_TARGET_TIME);
-            let prior_time = plan
-                .prior
-                .get(self.kind.user_config_block)
-                .first()
-                .get(RECOVERY_TARGET_TIME)
-                .as_str()
-                .map(timestamp::parse);
-            let planned_time = plan
-                .planned
-                .get(self.kind.user_config_block)
-                .first()
-                .get(RECOVERY_TARGET_TIME)
-                .as_str()
-                .map(timestamp::parse);
-            if let (Some(Ok(before)), Some(Ok(after))) = (prior_time, planned_time)
-                && before == after
-            {
-                plan.requires_replace.retain(|p| *p != path);
-            }
+            self.keep_fork_on_reformatted_time(plan);
             if protected && !plan.requires_replace.is_empty() {
                 let causes: Vec<String> = plan
                     .requires_replace
