@@ -238,6 +238,7 @@ resource "aiven_pg" "pg" {
   pg_user_config {
     pg_version = 15
     ip_filter  = ["0.0.0.0/0"]
+    static_ips = false
 
     public_access {
       pg         = true
@@ -247,6 +248,12 @@ resource "aiven_pg" "pg" {
     pg {
       idle_in_transaction_session_timeout = 900
       log_min_duration_statement          = -1
+      autovacuum_vacuum_scale_factor      = 0.05
+      max_locks_per_transaction           = 128
+    }
+
+    pgbouncer {
+      autodb_pool_mode = "transaction"
     }
   }
 
@@ -256,8 +263,9 @@ resource "aiven_pg" "pg" {
   }
 
   timeouts {
-    create = "20m"
-    update = "15m"
+    create  = "20m"
+    update  = "15m"
+    default = "30m"
   }
 }
 
@@ -278,6 +286,12 @@ resource "aiven_pg" "pg_fork" {
     assert_eq!(source["pg_user_config"][0]["pg_version"], "15");
     assert_eq!(source["pg_user_config"][0]["public_access"][0]["pg"], true);
     assert_eq!(source["tag"][0]["value"], "prod");
+    let source_uri = e.uri("aiven_pg.pg");
+    assert_eq!(
+        psql(&source_uri, "SHOW autovacuum_vacuum_scale_factor"),
+        "0.05"
+    );
+    assert_eq!(psql(&source_uri, "SHOW max_locks_per_transaction"), "128");
     assert_eq!(e.attribute("aiven_pg.pg_fork", "state"), "RUNNING");
     assert_eq!(psql(&e.uri("aiven_pg.pg_fork"), "SELECT 1"), "1");
     assert_eq!(

@@ -63,6 +63,14 @@ fn static_mistakes_are_caught_before_anything_is_created() {
             ],
         ),
         (
+            "pg3b",
+            "  service_name = \"pg3b\"\n  plan = \"startup-4\"\n  pg_user_config {\n    pg {\n      autovacuum_vacuum_scale_factor = 1.5\n    }\n  }",
+            &[
+                "user_config.pg.autovacuum_vacuum_scale_factor: 1.5 is out of range; allowed 0 to 1",
+                "autovacuum_vacuum_scale_factor = 1.5",
+            ],
+        ),
+        (
             "pg4",
             "  service_name = \"pg4\"\n  plan = \"startup-4\"\n  pg_user_config {\n    service_to_fork_from = \"src\"\n    recovery_target_time = \"last tuesday\"\n  }",
             &[

@@ -74,11 +74,10 @@ fn api_diagnostic(summary: &str, err: &CallError) -> Diagnostic {
 }
 
 fn timeout_of(value: &Value, which: &str) -> Duration {
-    value
-        .get(TIMEOUTS)
-        .get(which)
-        .as_str()
-        .and_then(wait::parse_duration)
+    let timeouts = value.get(TIMEOUTS);
+    [which, "default"]
+        .into_iter()
+        .find_map(|name| timeouts.get(name).as_str().and_then(wait::parse_duration))
         .unwrap_or(DEFAULT_TIMEOUT)
 }
 
@@ -230,7 +229,7 @@ impl ServiceResource {
                 );
             }
         }
-        for which in ["create", "update", "delete", "read"] {
+        for which in ["create", "update", "delete", "read", "default"] {
             if let Some(duration) = config.get(TIMEOUTS).get(which).as_str()
                 && wait::parse_duration(duration).is_none()
             {

@@ -94,7 +94,7 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
 pub fn field_type(kind: &Kind) -> Option<Type> {
     match kind {
         Kind::String | Kind::Timestamp | Kind::Enum(_) => Some(Type::String),
-        Kind::Integer { .. } => Some(Type::Number),
+        Kind::Integer { .. } | Kind::Number { .. } => Some(Type::Number),
         Kind::Boolean => Some(Type::Bool),
         Kind::StringList => Some(Type::set(Type::String)),
         Kind::Object(_) => None,
@@ -105,6 +105,7 @@ fn field_description(field: &Field) -> String {
     let mut text = field.description.to_owned();
     match field.kind {
         Kind::Integer { min, max } => text.push_str(&format!(" Allowed: {min} to {max}.")),
+        Kind::Number { min, max } => text.push_str(&format!(" Allowed: {min} to {max}.")),
         Kind::Enum(values) => text.push_str(&format!(" One of: {}.", values.join(", "))),
         _ => {}
     }
@@ -156,7 +157,12 @@ fn timeouts_block() -> NestedBlock {
             ))
             .attribute(duration("update", "an update"))
             .attribute(duration("delete", "deleting the service"))
-            .attribute(duration("read", "a refresh")),
+            .attribute(duration("read", "a refresh"))
+            .attribute(
+                string("default")
+                    .optional()
+                    .description("The limit for any of the above not set itself, e.g. `45m`."),
+            ),
     )
 }
 

@@ -36,7 +36,7 @@ pub fn to_api(fields: &[Field], block: &Value, include_create_only: bool) -> Map
                         .collect(),
                 )
             }
-            Kind::Integer { .. } => match value {
+            Kind::Integer { .. } | Kind::Number { .. } => match value {
                 Value::Number(number) => {
                     serde_json::from_str(number.as_str()).unwrap_or(Json::Null)
                 }
@@ -70,7 +70,7 @@ fn field_from_api(field: &Field, json: &Json, prior: &Value, everything: bool) -
                 .map(Value::string)
                 .collect(),
         ),
-        (Kind::Integer { .. }, Json::Number(n)) => {
+        (Kind::Integer { .. } | Kind::Number { .. }, Json::Number(n)) => {
             Number::parse(&n.to_string()).map_or(Value::Null, Value::Number)
         }
         (Kind::Boolean, Json::Bool(flag)) => Value::Bool(*flag),

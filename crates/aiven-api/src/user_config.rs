@@ -7,6 +7,8 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::ServiceType;
 
+mod pg;
+
 /// A key's value type and the values it allows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kind {
@@ -16,6 +18,11 @@ pub enum Kind {
     Integer {
         min: i64,
         max: i64,
+    },
+    /// A decimal number, such as a scale factor.
+    Number {
+        min: f64,
+        max: f64,
     },
     Boolean,
     Enum(&'static [&'static str]),
@@ -101,84 +108,6 @@ const BACKUP_TIME: [Field; 2] = [
     ),
 ];
 
-const PG_SETTINGS: [Field; 6] = [
-    field(
-        "max_connections",
-        Kind::Integer {
-            min: 25,
-            max: 10000,
-        },
-        "Maximum concurrent connections.",
-    ),
-    field(
-        "work_mem",
-        Kind::Integer { min: 1, max: 1024 },
-        "Memory (MB) for each sort or hash operation.",
-    ),
-    field(
-        "idle_in_transaction_session_timeout",
-        Kind::Integer {
-            min: 0,
-            max: 604_800_000,
-        },
-        "Milliseconds before a session idle in a transaction is ended; 0 disables.",
-    ),
-    field(
-        "log_min_duration_statement",
-        Kind::Integer {
-            min: -1,
-            max: 86_400_000,
-        },
-        "Log statements taking longer than this many milliseconds; -1 disables.",
-    ),
-    field(
-        "timezone",
-        Kind::String,
-        "Time zone for displaying and interpreting time stamps.",
-    ),
-    field(
-        "jit",
-        Kind::Boolean,
-        "Allow just-in-time compilation of queries.",
-    ),
-];
-
-const PG_PUBLIC_ACCESS: [Field; 2] = [
-    field(
-        "pg",
-        Kind::Boolean,
-        "Allow access to PostgreSQL from the public internet.",
-    ),
-    field(
-        "prometheus",
-        Kind::Boolean,
-        "Allow access to Prometheus metrics from the public internet.",
-    ),
-];
-
-const PG: [Field; 4] = [
-    field(
-        "pg_version",
-        Kind::Enum(&["13", "14", "15", "16", "17"]),
-        "PostgreSQL major version.",
-    ),
-    field(
-        "pg",
-        Kind::Object(&PG_SETTINGS),
-        "PostgreSQL server settings.",
-    ),
-    field(
-        "public_access",
-        Kind::Object(&PG_PUBLIC_ACCESS),
-        "Public internet access.",
-    ),
-    field(
-        "pg_read_replica",
-        Kind::Boolean,
-        "Deprecated: use a read replica integration.",
-    ),
-];
-
 const MYSQL_SETTINGS: [Field; 2] = [
     field(
         "max_connections",
@@ -255,7 +184,7 @@ pub fn fields(service_type: &ServiceType) -> Vec<Field> {
     }
     fields.extend(COMMON);
     let specific: &[Field] = match service_type.name {
-        "pg" => &PG,
+        "pg" => &pg::PG,
         "mysql" => &MYSQL,
         "valkey" => &VALKEY,
         "clickhouse" => &CLICKHOUSE,
@@ -276,6 +205,7 @@ fn kind_schema(kind: &Kind) -> Value {
         Kind::String => json!({"type": "string", "maxLength": 1024}),
         Kind::Timestamp => json!({"type": "string", "maxLength": 32, "format": "date-time"}),
         Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+        Kind::Number { min, max } => json!({"type": "number", "minimum": min, "maximum": max}),
         Kind::Boolean => json!({"type": "boolean"}),
         Kind::Enum(values) => json!({"type": "string", "enum": values}),
         Kind::StringList => json!({"type": "array", "items": {"type": "string"}, "maxItems": 1024}),
@@ -356,6 +286,12 @@ fn validate_value(
                 "{path}: {number} is out of range; allowed {min} to {max}"
             )),
         },
+        (Kind::Number { min, max }, Value::Number(number)) => match number.as_f64() {
+            Some(n) if (*min..=*max).contains(&n) => Ok(()),
+            _ => Err(format!(
+                "{path}: {number} is out of range; allowed {min} to {max}"
+            )),
+        },
         (Kind::Boolean, Value::Bool(_)) => Ok(()),
         (Kind::Enum(allowed), Value::String(text)) if allowed.contains(&text.as_str()) => Ok(()),
         (Kind::Enum(allowed), _) => Err(format!(
@@ -375,6 +311,7 @@ fn describe(kind: &Kind) -> &'static str {
         Kind::String | Kind::Enum(_) => "a string",
         Kind::Timestamp => "a time string",
         Kind::Integer { .. } => "an integer",
+        Kind::Number { .. } => "a number",
         Kind::Boolean => "a boolean",
         Kind::StringList => "a list of strings",
         Kind::Object(_) => "an object",

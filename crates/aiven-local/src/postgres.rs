@@ -149,22 +149,37 @@ fn server_time(rfc3339: &str) -> Result<String, String> {
     parsed.format(&format).map_err(|err| err.to_string())
 }
 
-/// The `user_config.pg` keys applied with a reload, by server setting name.
-const RELOADABLE_SETTINGS: [&str; 5] = [
-    "work_mem",
-    "idle_in_transaction_session_timeout",
-    "log_min_duration_statement",
-    "timezone",
-    "jit",
-];
+/// Every `user_config.pg` key is the server setting of the same name.
+/// `max_connections` is left out: aiven-local's own settings file carries
+/// it, because a fork must start recovery with at least its source's.
+fn setting_names() -> Vec<&'static str> {
+    let pg = aiven_api::catalog::service_type("pg").expect("pg is in the catalog");
+    aiven_api::user_config::fields(pg)
+        .into_iter()
+        .find_map(|field| match (field.name, field.kind) {
+            ("pg", aiven_api::user_config::Kind::Object(settings)) => Some(settings),
+            _ => None,
+        })
+        .unwrap_or_default()
+        .iter()
+        .map(|field| field.name)
+        .filter(|name| *name != "max_connections")
+        .collect()
+}
 
-/// A `user_config.pg` value in the server's terms (work_mem is in MB).
+/// A `user_config.pg` value in the server's terms: the API's unit where it
+/// differs from the setting's own, `on`/`off` for booleans.
 fn server_value(name: &str, value: &serde_json::Value) -> Option<String> {
-    match (name, value) {
-        ("work_mem", serde_json::Value::Number(n)) => Some(format!("{n}MB")),
-        ("jit", serde_json::Value::Bool(on)) => Some(if *on { "on" } else { "off" }.to_owned()),
-        (_, serde_json::Value::Number(n)) => Some(n.to_string()),
-        (_, serde_json::Value::String(text)) => Some(text.clone()),
+    let unit = match name {
+        "work_mem" => "MB",
+        "bgwriter_flush_after" => "kB",
+        "max_stack_depth" => "B",
+        _ => "",
+    };
+    match value {
+        serde_json::Value::Number(n) => Some(format!("{n}{unit}")),
+        serde_json::Value::Bool(on) => Some(if *on { "on" } else { "off" }.to_owned()),
+        serde_json::Value::String(text) => Some(text.clone()),
         _ => None,
     }
 }
@@ -413,32 +428,53 @@ impl Postgres {
             .map(|out| out.trim().to_owned())
     }
 
-    /// Applies the reloadable `user_config.pg` settings with ALTER SYSTEM
-    /// (unset keys go back to their defaults) and reloads. The settings
-    /// live in the data directory, so forks and restarts keep them.
+    /// Applies `user_config.pg` with ALTER SYSTEM (unset keys are reset)
+    /// and a reload, then restarts the server if a setting that only a
+    /// restart applies still differs from what it runs with.
     pub async fn apply_settings(
         &self,
+        paths: &ClusterPaths,
         port: u16,
         password: &str,
         pg: Option<&serde_json::Map<String, serde_json::Value>>,
     ) -> Result<(), String> {
-        let mut statements: Vec<String> = RELOADABLE_SETTINGS
+        let wanted = |name: &str| {
+            pg.and_then(|settings| settings.get(name))
+                .and_then(|value| server_value(name, value))
+        };
+        let names = setting_names();
+        let mut statements: Vec<String> = names
             .iter()
-            .map(|name| {
-                match pg
-                    .and_then(|settings| settings.get(*name))
-                    .and_then(|value| server_value(name, value))
-                {
-                    Some(value) => format!("ALTER SYSTEM SET {name} = {}", conf_quote(&value)),
-                    None => format!("ALTER SYSTEM RESET {name}"),
-                }
+            .map(|name| match wanted(name) {
+                Some(value) => format!("ALTER SYSTEM SET {name} = {}", conf_quote(&value)),
+                None => format!("ALTER SYSTEM RESET {name}"),
             })
             .collect();
         statements.push("SELECT pg_reload_conf()".to_owned());
         // One -c per statement: ALTER SYSTEM refuses to run in a transaction.
         let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
         let command = self.psql(port, password, DEFAULT_DATABASE, &statements);
-        Self::run(command, "applying pg settings").await.map(|_| ())
+        Self::run(command, "applying pg settings").await?;
+
+        // Settings of the postmaster context wait for a restart. Both
+        // views read the files when asked, so the reload cannot race this:
+        // a value set but not applied, or one reset whose old value from
+        // ALTER SYSTEM still runs.
+        let pending = self
+            .sql(
+                port,
+                password,
+                DEFAULT_DATABASE,
+                "SELECT (SELECT count(*) FROM pg_file_settings WHERE NOT applied AND error IS NOT NULL) \
+                 + (SELECT count(*) FROM pg_settings s WHERE s.context = 'postmaster' \
+                    AND s.sourcefile LIKE '%postgresql.auto.conf' AND NOT EXISTS \
+                    (SELECT 1 FROM pg_file_settings f WHERE f.name = s.name AND f.sourcefile = s.sourcefile))",
+            )
+            .await?;
+        if pending != "0" {
+            self.restart(paths).await?;
+        }
+        Ok(())
     }
 
     /// Changes `max_connections`, which only a restart applies.
@@ -449,6 +485,10 @@ impl Postgres {
         max_connections: i64,
     ) -> Result<(), String> {
         self.write_server_conf(paths, port, max_connections)?;
+        self.restart(paths).await
+    }
+
+    async fn restart(&self, paths: &ClusterPaths) -> Result<(), String> {
         let mut command = self.command("pg_ctl", true);
         command
             .arg("-D")

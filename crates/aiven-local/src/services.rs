@@ -490,7 +490,7 @@ impl Services {
         }
         let settings = record.user_config.get("pg").and_then(Value::as_object);
         self.postgres
-            .apply_settings(port, record.admin_password(), settings)
+            .apply_settings(&paths, port, record.admin_password(), settings)
             .await
     }
 
@@ -772,7 +772,7 @@ impl Services {
             }
             let settings = record.user_config.get("pg").and_then(Value::as_object);
             self.postgres
-                .apply_settings(port, record.admin_password(), settings)
+                .apply_settings(&paths, port, record.admin_password(), settings)
                 .await
                 .map_err(|err| Failure::new(500, err))?;
         }

@@ -175,13 +175,32 @@ async fn a_powered_off_source_forks_to_its_last_transaction() {
 #[tokio::test]
 async fn pg_settings_are_real_and_forks_keep_them() {
     let local = Local::start();
-    let settings = json!({"pg": {"work_mem": 8, "timezone": "Europe/Helsinki", "max_connections": 50, "jit": false}});
+    let settings = json!({"pg": {
+        "work_mem": 8, "timezone": "Europe/Helsinki", "max_connections": 50, "jit": false,
+        "autovacuum_vacuum_scale_factor": 0.05, "bgwriter_flush_after": 256,
+        "max_locks_per_transaction": 128, "track_commit_timestamp": "on",
+    }});
     let source = local.create_pg("tuned", settings).await;
     let show = |uri: &str, setting: &str| psql(uri, &format!("SHOW {setting}"));
     assert_eq!(show(&uri(&source), "work_mem"), "8MB");
     assert_eq!(show(&uri(&source), "timezone"), "Europe/Helsinki");
     assert_eq!(show(&uri(&source), "max_connections"), "50");
     assert_eq!(show(&uri(&source), "jit"), "off");
+    assert_eq!(
+        show(&uri(&source), "autovacuum_vacuum_scale_factor"),
+        "0.05"
+    );
+    assert_eq!(
+        show(&uri(&source), "bgwriter_flush_after"),
+        "256kB",
+        "kilobytes, as the API means"
+    );
+    assert_eq!(
+        show(&uri(&source), "max_locks_per_transaction"),
+        "128",
+        "settings that need a restart get one"
+    );
+    assert_eq!(show(&uri(&source), "track_commit_timestamp"), "on");
 
     let fork = local
         .create_pg("tuned-copy", json!({"service_to_fork_from": "tuned"}))
@@ -207,6 +226,12 @@ async fn pg_settings_are_real_and_forks_keep_them() {
         "100",
         "unset settings return to their defaults"
     );
+    assert_eq!(
+        show(&uri(&source), "max_locks_per_transaction"),
+        "64",
+        "also those that need a restart"
+    );
+    assert_eq!(show(&uri(&fork), "max_locks_per_transaction"), "128");
     assert_ne!(show(&uri(&source), "timezone"), "Europe/Helsinki");
     assert_eq!(
         show(&uri(&fork), "work_mem"),
