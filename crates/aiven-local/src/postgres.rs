@@ -602,13 +602,17 @@ impl Postgres {
     /// [`link_restore_source`]) into a new cluster, replays the linked WAL
     /// up to `target_time` (or to the end: the latest transaction) and
     /// promotes it; the links go once the fork stands on its own.
+    ///
+    /// Recovery refuses to run with fewer connections than the source had,
+    /// so it runs with at least `max_connections` and at least what the
+    /// backup's copy of our settings file says; returns what it ran with.
     pub async fn restore(
         &self,
         paths: &ClusterPaths,
         port: u16,
         target_time: Option<&str>,
         max_connections: i64,
-    ) -> Result<(), String> {
+    ) -> Result<i64, String> {
         let data = self.prepare_dirs(paths)?;
         std::fs::create_dir_all(data.join("pg_wal"))
             .map_err(|err| format!("cannot create data dir: {err}"))?;
@@ -636,7 +640,16 @@ impl Postgres {
             }
             Self::run(tar, &format!("unpacking {archive} of the fork's backup")).await?;
         }
-        self.write_server_conf(paths, port, max_connections)?;
+        let in_backup = std::fs::read_to_string(data.join(SERVER_CONF))
+            .ok()
+            .and_then(|conf| {
+                conf.lines().find_map(|line| {
+                    let (name, value) = line.split_once('=')?;
+                    (name.trim() == "max_connections").then(|| value.trim().parse::<i64>().ok())?
+                })
+            });
+        let recovery_connections = in_backup.map_or(max_connections, |n| n.max(max_connections));
+        self.write_server_conf(paths, port, recovery_connections)?;
         let mut recovery = format!(
             "restore_command = {}\nrecovery_target_action = 'promote'\n",
             conf_quote("cp ../restore-source/wal/%f %p")
@@ -665,7 +678,8 @@ impl Postgres {
         std::fs::write(data.join(RECOVERY_CONF), "")
             .map_err(|err| format!("cannot clear recovery settings: {err}"))?;
         std::fs::remove_dir_all(paths.restore_source())
-            .map_err(|err| format!("cannot remove the restore source: {err}"))
+            .map_err(|err| format!("cannot remove the restore source: {err}"))?;
+        Ok(recovery_connections)
     }
 
     async fn wait_promoted(&self, paths: &ClusterPaths, port: u16) -> Result<(), String> {

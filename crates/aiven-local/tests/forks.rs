@@ -212,6 +212,16 @@ async fn pg_settings_are_real_and_forks_keep_them() {
     assert_eq!(show(&uri(&fork), "work_mem"), "8MB");
     assert_eq!(show(&uri(&fork), "max_connections"), "50");
 
+    // Recovery needs the source's connection count; the fork gets its own
+    // smaller one once it stands alone.
+    let smaller = local
+        .create_pg(
+            "tuned-smaller",
+            json!({"service_to_fork_from": "tuned", "pg": {"max_connections": 30}}),
+        )
+        .await;
+    assert_eq!(show(&uri(&smaller), "max_connections"), "30");
+
     let (status, body) = local
         .call(
             reqwest::Method::PUT,
