@@ -602,17 +602,13 @@ impl Postgres {
     /// [`link_restore_source`]) into a new cluster, replays the linked WAL
     /// up to `target_time` (or to the end: the latest transaction) and
     /// promotes it; the links go once the fork stands on its own.
-    ///
-    /// Recovery refuses to run with fewer connections than the source had,
-    /// so it runs with at least `max_connections` and at least what the
-    /// backup's copy of our settings file says; returns what it ran with.
     pub async fn restore(
         &self,
         paths: &ClusterPaths,
         port: u16,
         target_time: Option<&str>,
         max_connections: i64,
-    ) -> Result<i64, String> {
+    ) -> Result<(), String> {
         let data = self.prepare_dirs(paths)?;
         std::fs::create_dir_all(data.join("pg_wal"))
             .map_err(|err| format!("cannot create data dir: {err}"))?;
@@ -640,18 +636,9 @@ impl Postgres {
             }
             Self::run(tar, &format!("unpacking {archive} of the fork's backup")).await?;
         }
-        let in_backup = std::fs::read_to_string(data.join(SERVER_CONF))
-            .ok()
-            .and_then(|conf| {
-                conf.lines().find_map(|line| {
-                    let (name, value) = line.split_once('=')?;
-                    (name.trim() == "max_connections").then(|| value.trim().parse::<i64>().ok())?
-                })
-            });
-        let recovery_connections = in_backup.map_or(max_connections, |n| n.max(max_connections));
-        self.write_server_conf(paths, port, recovery_connections)?;
+        self.write_server_conf(paths, port, max_connections)?;
         let mut recovery = format!(
-            "restore_command = {}\nrecovery_target_action = 'promote'\n",
+            "restore_command = {}\nrecovery_target_action = 'promote'\nhot_standby = off\n",
             conf_quote("cp ../restore-source/wal/%f %p")
         );
         if let Some(target) = target_time {
@@ -660,6 +647,9 @@ impl Postgres {
                 conf_quote(&server_time(target)?)
             ));
         }
+        // Nothing queries the fork before promotion, and without hot
+        // standby recovery does not demand the source's max_connections
+        // and other limits, so a fork may ask for smaller ones.
         std::fs::write(data.join(RECOVERY_CONF), recovery)
             .map_err(|err| format!("cannot write recovery settings: {err}"))?;
         std::fs::write(data.join("recovery.signal"), "")
@@ -678,8 +668,7 @@ impl Postgres {
         std::fs::write(data.join(RECOVERY_CONF), "")
             .map_err(|err| format!("cannot clear recovery settings: {err}"))?;
         std::fs::remove_dir_all(paths.restore_source())
-            .map_err(|err| format!("cannot remove the restore source: {err}"))?;
-        Ok(recovery_connections)
+            .map_err(|err| format!("cannot remove the restore source: {err}"))
     }
 
     async fn wait_promoted(&self, paths: &ClusterPaths, port: u16) -> Result<(), String> {

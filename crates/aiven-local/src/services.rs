@@ -483,26 +483,9 @@ impl Services {
                         Err(err) => return Err(err),
                     }
                 }
-                let source_connections = self
-                    .catalog
-                    .service(&fork.project, &fork.service)
-                    .ok()
-                    .flatten()
-                    .map_or(0, |source| max_connections(&source.user_config));
-                let ran_with = self
-                    .postgres
-                    .restore(
-                        &paths,
-                        port,
-                        fork.target_time.as_deref(),
-                        connections.max(source_connections),
-                    )
-                    .await?;
-                if ran_with != connections {
-                    self.postgres
-                        .set_max_connections(&paths, port, connections)
-                        .await?;
-                }
+                self.postgres
+                    .restore(&paths, port, fork.target_time.as_deref(), connections)
+                    .await?
             }
         }
         let settings = record.user_config.get("pg").and_then(Value::as_object);
