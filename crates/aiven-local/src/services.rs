@@ -95,6 +95,19 @@ fn random_password() -> String {
     (0..24).map(|_| fastrand::alphanumeric()).collect()
 }
 
+/// Lays `changes` over `base` key by key, into nested objects too: a fork
+/// that sets one `pg` setting keeps the others it copied from its source.
+fn overlay(base: &mut Map<String, Value>, changes: Map<String, Value>) {
+    for (key, value) in changes {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Object(inner)), Value::Object(more)) => overlay(inner, more),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
 fn is_pg(record: &ServiceRecord) -> bool {
     record.service_type == "pg"
 }
@@ -211,7 +224,7 @@ impl Services {
             ] {
                 inherited.remove(key);
             }
-            inherited.extend(user_config);
+            overlay(&mut inherited, user_config);
             user_config = inherited;
             if service_type.name == "opensearch" {
                 notifications.push(ServiceNotification {

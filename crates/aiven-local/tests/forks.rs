@@ -221,6 +221,11 @@ async fn pg_settings_are_real_and_forks_keep_them() {
         )
         .await;
     assert_eq!(show(&uri(&smaller), "max_connections"), "30");
+    assert_eq!(
+        show(&uri(&smaller), "work_mem"),
+        "8MB",
+        "the source's other settings come along"
+    );
 
     let (status, body) = local
         .call(
