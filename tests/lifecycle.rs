@@ -227,3 +227,50 @@ fn api_warnings_reach_the_apply_output() {
     );
     assert_eq!(e.tf.plan().code, 0);
 }
+
+/// A custom admin user, as the official provider's `admin_username` and
+/// `admin_password` set it; the password stays out of every output.
+#[test]
+fn a_custom_admin_user_is_created_and_its_password_stays_hidden() {
+    let e = env();
+    let password = "Owl-and-pussycat_42";
+    e.configure(&pg(
+        "custom-admin",
+        &format!("pg_user_config {{\n    admin_username = \"boss\"\n    admin_password = \"{password}\"\n  }}"),
+    ));
+    let apply = e.tf.apply();
+    apply.assert_ok();
+    assert!(
+        !apply.stdout.contains(password) && !apply.stderr.contains(password),
+        "{}",
+        apply.stdout
+    );
+    let uri = e.uri("aiven_pg.db");
+    assert_eq!(psql(&uri, "SELECT current_user"), "boss");
+    assert!(uri.contains(password), "the service URI carries it");
+    let show = e.tf.run(&["show", "-no-color"]);
+    assert!(!show.stdout.contains(password), "{}", show.stdout);
+    assert_eq!(e.tf.plan().code, 0);
+
+    // A bad password fails the plan, and the message does not repeat it.
+    let bad = "short'pw";
+    e.configure(&pg(
+        "other-admin",
+        &format!("pg_user_config {{\n    admin_password = \"{bad}\"\n  }}"),
+    ));
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 1);
+    assert!(
+        plan.stderr
+            .contains("user_config.admin_password: use 8 to 256 characters"),
+        "{}",
+        plan.stderr
+    );
+    // Terraform quotes the configuration line itself; our message must not.
+    let message: Vec<&str> = plan
+        .stderr
+        .lines()
+        .filter(|line| !line.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert!(!message.join("\n").contains(bad), "{}", plan.stderr);
+}

@@ -42,13 +42,25 @@ fn read_only(block: &Block, keys: &[&str]) -> Block {
             BlockNesting::List => Type::list(inner),
             BlockNesting::Set => Type::set(inner),
         };
-        out.attributes.push(
-            Attribute::new(nested.type_name.clone(), ty)
-                .computed()
-                .description(nested.block.description.clone()),
-        );
+        let mut attribute = Attribute::new(nested.type_name.clone(), ty)
+            .computed()
+            .description(nested.block.description.clone());
+        // One attribute cannot be partly sensitive: a block holding a
+        // secret (`admin_password`) is hidden whole.
+        if holds_secret(&nested.block) {
+            attribute = attribute.sensitive();
+        }
+        out.attributes.push(attribute);
     }
     out
+}
+
+fn holds_secret(block: &Block) -> bool {
+    block.attributes.iter().any(|a| a.sensitive)
+        || block
+            .blocks
+            .iter()
+            .any(|nested| holds_secret(&nested.block))
 }
 
 pub struct ServiceDataSource {

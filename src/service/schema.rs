@@ -93,7 +93,7 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
 /// The value type Terraform uses for a `user_config` field.
 pub fn field_type(kind: &Kind) -> Option<Type> {
     match kind {
-        Kind::String | Kind::Timestamp | Kind::Enum(_) => Some(Type::String),
+        Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. } => Some(Type::String),
         Kind::Integer { .. } | Kind::Number { .. } => Some(Type::Number),
         Kind::Boolean => Some(Type::Bool),
         Kind::StringList => Some(Type::set(Type::String)),
@@ -107,6 +107,9 @@ fn field_description(field: &Field) -> String {
         Kind::Integer { min, max } => text.push_str(&format!(" Allowed: {min} to {max}.")),
         Kind::Number { min, max } => text.push_str(&format!(" Allowed: {min} to {max}.")),
         Kind::Enum(values) => text.push_str(&format!(" One of: {}.", values.join(", "))),
+        Kind::Token { min, max, also } => text.push_str(&format!(
+            " {min} to {max} letters, digits or any of `{also}`."
+        )),
         _ => {}
     }
     if field.create_only {
@@ -125,6 +128,9 @@ pub fn fields_block(description: &str, fields: &[Field]) -> Block {
                 let mut attribute = Attribute::new(field.name, ty)
                     .optional()
                     .description(field_description(field));
+                if field.sensitive {
+                    attribute = attribute.sensitive();
+                }
                 if field.create_only {
                     attribute = attribute.requires_replace();
                 }

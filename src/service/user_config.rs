@@ -46,10 +46,12 @@ pub fn to_api(fields: &[Field], block: &Value, include_create_only: bool) -> Map
                 Some(flag) => Json::Bool(flag),
                 None => continue,
             },
-            Kind::String | Kind::Timestamp | Kind::Enum(_) => match value.as_str() {
-                Some(text) => Json::String(text.to_owned()),
-                None => continue,
-            },
+            Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. } => {
+                match value.as_str() {
+                    Some(text) => Json::String(text.to_owned()),
+                    None => continue,
+                }
+            }
         };
         out.insert(field.name.to_owned(), json);
     }
@@ -74,7 +76,10 @@ fn field_from_api(field: &Field, json: &Json, prior: &Value, everything: bool) -
             Number::parse(&n.to_string()).map_or(Value::Null, Value::Number)
         }
         (Kind::Boolean, Json::Bool(flag)) => Value::Bool(*flag),
-        (Kind::String | Kind::Timestamp | Kind::Enum(_), Json::String(text)) => Value::string(text),
+        (
+            Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. },
+            Json::String(text),
+        ) => Value::string(text),
         (Kind::String | Kind::Enum(_), other) => Value::string(other.to_string()),
         _ => Value::Null,
     }

@@ -25,6 +25,13 @@ pub enum Kind {
         max: f64,
     },
     Boolean,
+    /// ASCII letters, digits and the characters in `also`, `min` to `max`
+    /// long. Errors never repeat the value: passwords are of this kind.
+    Token {
+        min: usize,
+        max: usize,
+        also: &'static str,
+    },
     Enum(&'static [&'static str]),
     StringList,
     Object(&'static [Field]),
@@ -39,6 +46,8 @@ pub struct Field {
     /// Only honoured when the service is created (fork and recovery keys);
     /// changing it later means a new service.
     pub create_only: bool,
+    /// A secret: Terraform hides it in plans and output.
+    pub sensitive: bool,
 }
 
 const fn field(name: &'static str, kind: Kind, description: &'static str) -> Field {
@@ -47,15 +56,21 @@ const fn field(name: &'static str, kind: Kind, description: &'static str) -> Fie
         kind,
         description,
         create_only: false,
+        sensitive: false,
     }
 }
 
 const fn create_only(name: &'static str, kind: Kind, description: &'static str) -> Field {
     Field {
-        name,
-        kind,
-        description,
         create_only: true,
+        ..field(name, kind, description)
+    }
+}
+
+const fn create_only_secret(name: &'static str, kind: Kind, description: &'static str) -> Field {
+    Field {
+        sensitive: true,
+        ..create_only(name, kind, description)
     }
 }
 
@@ -208,6 +223,12 @@ fn kind_schema(kind: &Kind) -> Value {
         Kind::Number { min, max } => json!({"type": "number", "minimum": min, "maximum": max}),
         Kind::Boolean => json!({"type": "boolean"}),
         Kind::Enum(values) => json!({"type": "string", "enum": values}),
+        Kind::Token { min, max, also } => json!({
+            "type": "string",
+            "minLength": min,
+            "maxLength": max,
+            "pattern": format!("^[A-Za-z0-9{}]+$", also.replace('-', "\\-")),
+        }),
         Kind::StringList => json!({"type": "array", "items": {"type": "string"}, "maxItems": 1024}),
         Kind::Object(fields) => object_schema(fields),
     }
@@ -293,6 +314,17 @@ fn validate_value(
             )),
         },
         (Kind::Boolean, Value::Bool(_)) => Ok(()),
+        (Kind::Token { min, max, also }, Value::String(text)) => {
+            let allowed = |c: char| c.is_ascii_alphanumeric() || also.contains(c);
+            if (*min..=*max).contains(&text.len()) && text.chars().all(allowed) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{path}: use {min} to {max} characters: letters, digits or {}",
+                    also.chars().map(String::from).collect::<Vec<_>>().join(" ")
+                ))
+            }
+        }
         (Kind::Enum(allowed), Value::String(text)) if allowed.contains(&text.as_str()) => Ok(()),
         (Kind::Enum(allowed), _) => Err(format!(
             "{path}: {value} is not allowed; use one of {}",
@@ -308,7 +340,7 @@ fn validate_value(
 
 fn describe(kind: &Kind) -> &'static str {
     match kind {
-        Kind::String | Kind::Enum(_) => "a string",
+        Kind::String | Kind::Enum(_) | Kind::Token { .. } => "a string",
         Kind::Timestamp => "a time string",
         Kind::Integer { .. } => "an integer",
         Kind::Number { .. } => "a number",

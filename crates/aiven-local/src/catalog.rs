@@ -53,16 +53,6 @@ pub struct ServiceRecord {
     pub fork: Option<ForkSource>,
 }
 
-impl ServiceRecord {
-    /// The primary user's password (`avnadmin`).
-    pub fn admin_password(&self) -> &str {
-        self.users
-            .iter()
-            .find(|u| u.kind == "primary")
-            .map_or("", |u| u.password.as_str())
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BackupRecord {
     pub name: String,

@@ -39,6 +39,13 @@ pub fn lookup_user(user: &str) -> Option<RunAs> {
 }
 
 pub const ADMIN_USER: &str = "avnadmin";
+
+/// The account aiven-local connects to a cluster as: its primary user.
+#[derive(Debug, Clone, Copy)]
+pub struct Login<'a> {
+    pub user: &'a str,
+    pub password: &'a str,
+}
 pub const DEFAULT_DATABASE: &str = "defaultdb";
 const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
 const SERVER_CONF: &str = "aiven_local.conf";
@@ -316,18 +323,18 @@ impl Postgres {
         &self,
         paths: &ClusterPaths,
         port: u16,
-        password: &str,
+        login: Login<'_>,
         max_connections: i64,
     ) -> Result<(), String> {
         let data = self.prepare_dirs(paths)?;
         let password_file = paths.root.join("initdb.pw");
-        std::fs::write(&password_file, password)
+        std::fs::write(&password_file, login.password)
             .map_err(|err| format!("cannot write password file: {err}"))?;
         self.give_to_server_user(&password_file)?;
         let mut command = self.command("initdb", true);
         command.arg("-D").arg(&data).args([
             "-U",
-            ADMIN_USER,
+            login.user,
             "--auth=scram-sha-256",
             "-E",
             "UTF8",
@@ -341,7 +348,7 @@ impl Postgres {
         self.start(paths).await?;
         self.sql(
             port,
-            password,
+            login,
             "postgres",
             &format!("CREATE DATABASE {DEFAULT_DATABASE}"),
         )
@@ -388,7 +395,7 @@ impl Postgres {
 
     /// psql as the admin user on `port`, unaligned and tuples-only,
     /// stopping at the first error; each statement runs as its own `-c`.
-    fn psql(&self, port: u16, password: &str, database: &str, statements: &[&str]) -> Command {
+    fn psql(&self, port: u16, login: Login<'_>, database: &str, statements: &[&str]) -> Command {
         let mut command = self.command("psql", false);
         command
             .args([
@@ -401,13 +408,13 @@ impl Postgres {
                 "-h",
                 "127.0.0.1",
                 "-U",
-                ADMIN_USER,
+                login.user,
             ])
             .arg("-p")
             .arg(port.to_string())
             .arg("-d")
             .arg(database)
-            .env("PGPASSWORD", password)
+            .env("PGPASSWORD", login.password)
             .env("PGCONNECT_TIMEOUT", "10");
         for statement in statements {
             command.arg("-c").arg(statement);
@@ -419,11 +426,11 @@ impl Postgres {
     pub async fn sql(
         &self,
         port: u16,
-        password: &str,
+        login: Login<'_>,
         database: &str,
         sql: &str,
     ) -> Result<String, String> {
-        Self::run(self.psql(port, password, database, &[sql]), "psql")
+        Self::run(self.psql(port, login, database, &[sql]), "psql")
             .await
             .map(|out| out.trim().to_owned())
     }
@@ -435,7 +442,7 @@ impl Postgres {
         &self,
         paths: &ClusterPaths,
         port: u16,
-        password: &str,
+        login: Login<'_>,
         pg: Option<&serde_json::Map<String, serde_json::Value>>,
     ) -> Result<(), String> {
         let wanted = |name: &str| {
@@ -453,7 +460,7 @@ impl Postgres {
         statements.push("SELECT pg_reload_conf()".to_owned());
         // One -c per statement: ALTER SYSTEM refuses to run in a transaction.
         let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
-        let command = self.psql(port, password, DEFAULT_DATABASE, &statements);
+        let command = self.psql(port, login, DEFAULT_DATABASE, &statements);
         Self::run(command, "applying pg settings").await?;
 
         // Settings of the postmaster context wait for a restart. Both
@@ -463,7 +470,7 @@ impl Postgres {
         let pending = self
             .sql(
                 port,
-                password,
+                login,
                 DEFAULT_DATABASE,
                 "SELECT (SELECT count(*) FROM pg_file_settings WHERE NOT applied AND error IS NOT NULL) \
                  + (SELECT count(*) FROM pg_settings s WHERE s.context = 'postmaster' \
@@ -505,7 +512,7 @@ impl Postgres {
         &self,
         paths: &ClusterPaths,
         port: u16,
-        password: &str,
+        login: Login<'_>,
         name: &str,
     ) -> Result<i64, String> {
         let target = paths.backup(name);
@@ -518,7 +525,7 @@ impl Postgres {
                 "-h",
                 "127.0.0.1",
                 "-U",
-                ADMIN_USER,
+                login.user,
                 "-Ft",
                 "--compress=client-lz4",
                 "-c",
@@ -528,7 +535,7 @@ impl Postgres {
             .arg(&target)
             .arg("-p")
             .arg(port.to_string())
-            .env("PGPASSWORD", password);
+            .env("PGPASSWORD", login.password);
         Self::run(command, "pg_basebackup").await?;
         let size = std::fs::read_dir(&target)
             .map_err(|err| format!("cannot read backup {name}: {err}"))?
@@ -571,14 +578,14 @@ impl Postgres {
         &self,
         paths: &ClusterPaths,
         port: u16,
-        password: &str,
+        login: Login<'_>,
     ) -> Result<(), String> {
-        self.sql(port, password, DEFAULT_DATABASE, "SELECT txid_current()")
+        self.sql(port, login, DEFAULT_DATABASE, "SELECT txid_current()")
             .await?;
         let segment = self
             .sql(
                 port,
-                password,
+                login,
                 DEFAULT_DATABASE,
                 "SELECT pg_walfile_name(pg_switch_wal())",
             )

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::catalog::{BackupRecord, Catalog, CatalogError, ForkSource, ServiceRecord};
-use crate::postgres::{self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Postgres};
+use crate::postgres::{self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Login, Postgres};
 
 /// An API failure: HTTP status and a message naming what was wrong.
 #[derive(Debug)]
@@ -105,6 +105,15 @@ fn overlay(base: &mut Map<String, Value>, changes: Map<String, Value>) {
                 base.insert(key, value);
             }
         }
+    }
+}
+
+/// How aiven-local connects to a service's cluster: as its primary user.
+fn login(record: &ServiceRecord) -> Login<'_> {
+    let primary = record.users.iter().find(|u| u.kind == "primary");
+    Login {
+        user: primary.map_or(ADMIN_USER, |u| u.username.as_str()),
+        password: primary.map_or("", |u| u.password.as_str()),
     }
 }
 
@@ -202,9 +211,15 @@ impl Services {
         }
 
         let fork = self.resolve_fork(project, service_type, &plan, &user_config)?;
+        let chosen = |key: &str| {
+            user_config
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         let mut users = vec![ServiceUser {
-            username: ADMIN_USER.into(),
-            password: random_password(),
+            username: chosen("admin_username").unwrap_or_else(|| ADMIN_USER.into()),
+            password: chosen("admin_password").unwrap_or_else(random_password),
             kind: "primary".into(),
         }];
         let mut databases = vec![DEFAULT_DATABASE.to_owned()];
@@ -466,7 +481,7 @@ impl Services {
         match &record.fork {
             None => {
                 self.postgres
-                    .init(&paths, port, record.admin_password(), connections)
+                    .init(&paths, port, login(record), connections)
                     .await?
             }
             Some(fork) => {
@@ -483,7 +498,7 @@ impl Services {
                 {
                     let flushed = self
                         .postgres
-                        .flush_to_archive(&source_paths, source_port, source.admin_password())
+                        .flush_to_archive(&source_paths, source_port, login(&source))
                         .await;
                     match flushed {
                         Ok(()) => {
@@ -503,7 +518,7 @@ impl Services {
         }
         let settings = record.user_config.get("pg").and_then(Value::as_object);
         self.postgres
-            .apply_settings(&paths, port, record.admin_password(), settings)
+            .apply_settings(&paths, port, login(record), settings)
             .await
     }
 
@@ -538,7 +553,7 @@ impl Services {
             let port = record.port.ok_or("pg service without a port")?;
             let paths = self.paths(project, name);
             self.postgres
-                .base_backup(&paths, port, record.admin_password(), &backup_name)
+                .base_backup(&paths, port, login(&record), &backup_name)
                 .await?
         } else {
             0
@@ -785,7 +800,7 @@ impl Services {
             }
             let settings = record.user_config.get("pg").and_then(Value::as_object);
             self.postgres
-                .apply_settings(&paths, port, record.admin_password(), settings)
+                .apply_settings(&paths, port, login(&record), settings)
                 .await
                 .map_err(|err| Failure::new(500, err))?;
         }
@@ -914,7 +929,7 @@ impl Services {
                 user.password
             );
             self.postgres
-                .sql(port, record.admin_password(), DEFAULT_DATABASE, &sql)
+                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
                 .await
                 .map_err(|e| Failure::new(500, e))?;
         }
@@ -945,7 +960,7 @@ impl Services {
         if let Some((record, port)) = self.running_pg(project, name).await? {
             let sql = format!("DROP ROLE \"{username}\"");
             self.postgres
-                .sql(port, record.admin_password(), DEFAULT_DATABASE, &sql)
+                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
                 .await
                 .map_err(|e| Failure::new(500, e))?;
         }
@@ -977,7 +992,7 @@ impl Services {
         if let Some((record, port)) = self.running_pg(project, name).await? {
             let sql = format!("CREATE DATABASE \"{database}\"");
             self.postgres
-                .sql(port, record.admin_password(), DEFAULT_DATABASE, &sql)
+                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
                 .await
                 .map_err(|e| Failure::new(500, e))?;
         }
@@ -1008,7 +1023,7 @@ impl Services {
         if let Some((record, port)) = self.running_pg(project, name).await? {
             let sql = format!("DROP DATABASE \"{database}\" WITH (FORCE)");
             self.postgres
-                .sql(port, record.admin_password(), DEFAULT_DATABASE, &sql)
+                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
                 .await
                 .map_err(|e| Failure::new(500, e))?;
         }

@@ -1,7 +1,7 @@
 //! PostgreSQL's `user_config` keys: the service-level options and the
 //! `pg` block of server settings, with the ranges the API accepts.
 
-use super::{Field, Kind, field};
+use super::{Field, Kind, create_only, create_only_secret, field};
 
 const fn int(min: i64, max: i64) -> Kind {
     Kind::Integer { min, max }
@@ -316,7 +316,25 @@ const TIMESCALEDB: [Field; 1] = [field(
     "Background workers for TimescaleDB.",
 )];
 
-pub(super) const PG: [Field; 16] = [
+pub(super) const PG: [Field; 18] = [
+    create_only(
+        "admin_username",
+        Kind::Token {
+            min: 1,
+            max: 63,
+            also: "_-.",
+        },
+        "Name of the admin user instead of `avnadmin`. Only used when the service is created.",
+    ),
+    create_only_secret(
+        "admin_password",
+        Kind::Token {
+            min: 8,
+            max: 256,
+            also: "_-",
+        },
+        "Password of the admin user instead of a generated one. Only used when the service is created.",
+    ),
     field(
         "pg_version",
         Kind::Enum(&["13", "14", "15", "16", "17"]),
