@@ -302,3 +302,44 @@ resource "aiven_pg" "pg_fork" {
     let plan = e.tf.plan();
     assert_eq!(plan.code, 0, "{}", plan.stdout);
 }
+
+/// The rename-by-fork example, both steps: fork under the new name, then
+/// drop the old service and the fork's origin. The fork keeps its data.
+#[test]
+fn renaming_by_fork_deletes_the_old_service_and_keeps_the_fork() {
+    let e = env();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/rename-by-fork/main.tf"
+    ))
+    .unwrap();
+    let start = example.find("resource \"aiven_pg\" \"old_name\"").unwrap();
+    let end = example.find("resource \"aiven_pg\" \"new_name\"").unwrap();
+    // The old service alone first, with rows to carry over.
+    e.tf.write("main.tf", &example[..end]);
+    e.tf.apply().assert_ok();
+    psql(
+        &e.uri("aiven_pg.old_name"),
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2)",
+    );
+    e.tf.write("main.tf", &example);
+    e.tf.apply().assert_ok();
+    assert_eq!(ids(&e.uri("aiven_pg.new_name")), "1,2");
+
+    let renamed = format!("{}{}", &example[..start], &example[end..]).replace(
+        "\n  pg_user_config {\n    service_to_fork_from = aiven_pg.old_name.service_name\n  }\n",
+        "\n",
+    );
+    assert!(!renamed.contains("aiven_pg.old_name"), "{renamed}");
+    e.tf.write("main.tf", &renamed);
+    let plan = e.tf.plan();
+    assert!(
+        plan.stdout.contains("0 to add, 1 to change, 1 to destroy"),
+        "{}",
+        plan.stdout
+    );
+    e.tf.apply().assert_ok();
+    assert!(!e.exists("examples", "legacy-db"));
+    assert_eq!(ids(&e.uri("aiven_pg.new_name")), "1,2", "the fork was kept");
+    assert_eq!(e.tf.plan().code, 0);
+}

@@ -16,7 +16,8 @@ variable "project" {
 
 # Service names cannot change in place (changing service_name replaces the
 # service, and its data with it). To rename, fork under the new name,
-# move clients to it, then delete the old service.
+# move clients to it, then remove old_name and new_name's pg_user_config
+# block: the old service is deleted and the fork stays.
 
 resource "aiven_pg" "old_name" {
   project      = var.project
