@@ -3,12 +3,14 @@
 //! mapping are shared:
 //!
 //! - [`schema`]: the Terraform schema a kind implies;
-//! - [`resource`]: validation, plan checks, create/read/update/delete/import;
+//! - [`resource`]: plan rules, create/read/update/delete/import;
+//! - [`checks`]: plan-time checks, down to a fork's source and its window;
 //! - [`state`]: API service object → Terraform state;
 //! - [`user_config`]: `user_config` between Terraform values and JSON;
 //! - [`wait`]: polling until RUNNING, forkable or gone;
 //! - [`data_source`]: read-only views.
 
+mod checks;
 pub mod data_source;
 pub mod kind;
 pub mod resource;

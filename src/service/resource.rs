@@ -1,16 +1,14 @@
 //! Create, read, update, delete and import for every service resource, and
-//! the plan-time checks that catch mistakes before anything is created.
+//! the plan rules that keep plans right; the plan-time checks are in
+//! [`super::checks`].
 
 use std::time::Duration;
 
 use aiven_api::types::{CreateService, Maintenance, Service, TechEmail, UpdateService};
-use aiven_api::user_config::{
-    Field, Kind, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
-    SERVICE_TO_FORK_FROM,
-};
-use aiven_api::{catalog, names, timestamp};
+use aiven_api::user_config::{PROJECT_TO_FORK_FROM, RECOVERY_TARGET_TIME, SERVICE_TO_FORK_FROM};
+use aiven_api::{catalog, timestamp};
 use serde_json::{Map, Value as Json};
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics, PathStep};
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
@@ -23,53 +21,18 @@ use super::wait::{self, WaitError};
 use crate::client::{CallError, Client};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-const WEEKDAYS: [&str; 8] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "never",
-];
 
 pub struct ServiceResource {
     pub kind: ServiceKind,
 }
 
-fn user_config_path(kind: &ServiceKind, field: &str) -> AttributePath {
+pub(super) fn user_config_path(kind: &ServiceKind, field: &str) -> AttributePath {
     AttributePath::attr(kind.user_config_block)
         .index(0)
         .then(field)
 }
 
-/// Turns a validator message `user_config.a.b: ...` into the attribute
-/// path of the field it names, so Terraform points at the right line.
-fn path_of_message(kind: &ServiceKind, fields: &[Field], message: &str) -> AttributePath {
-    let mut path = AttributePath::attr(kind.user_config_block).index(0);
-    let Some(keys) = message
-        .split(':')
-        .next()
-        .and_then(|p| p.strip_prefix("user_config."))
-    else {
-        return path;
-    };
-    let mut level: &[Field] = fields;
-    for key in keys.split('.') {
-        path.push(PathStep::Attribute(key.to_owned()));
-        match level.iter().find(|f| f.name == key).map(|f| f.kind) {
-            Some(Kind::Object(inner)) => {
-                path.push(PathStep::Index(0));
-                level = inner;
-            }
-            _ => break,
-        }
-    }
-    path
-}
-
-fn api_diagnostic(summary: &str, err: &CallError) -> Diagnostic {
+pub(super) fn api_diagnostic(summary: &str, err: &CallError) -> Diagnostic {
     Diagnostic::error(summary, format!("The Aiven API answered: {err}"))
 }
 
@@ -115,7 +78,7 @@ impl ServiceResource {
         }
     }
 
-    fn service_type<'v>(&self, value: &'v Value) -> Option<&'v str>
+    pub(super) fn service_type<'v>(&self, value: &'v Value) -> Option<&'v str>
     where
         'static: 'v,
     {
@@ -125,7 +88,7 @@ impl ServiceResource {
     }
 
     /// The complete `user_config` JSON of a configuration or plan.
-    fn user_config_json(
+    pub(super) fn user_config_json(
         &self,
         value: &Value,
         include_create_only: bool,
@@ -164,256 +127,6 @@ impl ServiceResource {
             }
         }
         Ok(json)
-    }
-
-    fn check_static(&self, config: &Value, diags: &mut Diagnostics) {
-        let text = |name: &str| config.get(name).as_str().map(str::to_owned);
-        if let Some(project) = text("project")
-            && let Err(message) = names::check_project_name(&project)
-        {
-            diags.error_at(
-                AttributePath::attr("project"),
-                "Invalid project name",
-                message,
-            );
-        }
-        if let Some(name) = text("service_name")
-            && let Err(message) = names::check_service_name(&name)
-        {
-            diags.error_at(
-                AttributePath::attr("service_name"),
-                "Invalid service name",
-                message,
-            );
-        }
-        if let Some(cloud) = text("cloud_name")
-            && let Err(message) = names::check_cloud_name(&cloud)
-        {
-            diags.error_at(
-                AttributePath::attr("cloud_name"),
-                "Invalid cloud name",
-                message,
-            );
-        }
-        if let Some(dow) = text("maintenance_window_dow")
-            && !WEEKDAYS.contains(&dow.as_str())
-        {
-            diags.error_at(
-                AttributePath::attr("maintenance_window_dow"),
-                "Invalid maintenance day",
-                format!(
-                    "maintenance_window_dow {dow:?} is invalid; use one of {}",
-                    WEEKDAYS.join(", ")
-                ),
-            );
-        }
-        if let Some(time) = text("maintenance_window_time")
-            && !is_clock_time(&time)
-        {
-            diags.error_at(
-                AttributePath::attr("maintenance_window_time"),
-                "Invalid maintenance time",
-                format!("maintenance_window_time {time:?} is invalid; use HH:MM:SS in UTC, e.g. 02:30:00"),
-            );
-        }
-        for attribute in ["disk_space", "additional_disk_space"] {
-            if let Some(size) = text(attribute)
-                && parse_disk(&size).is_none()
-            {
-                diags.error_at(
-                    AttributePath::attr(attribute),
-                    "Invalid disk size",
-                    format!(
-                        "{attribute} {size:?} is invalid; use whole gibibytes such as \"10GiB\""
-                    ),
-                );
-            }
-        }
-        for which in ["create", "update", "delete", "read", "default"] {
-            if let Some(duration) = config.get(TIMEOUTS).get(which).as_str()
-                && wait::parse_duration(duration).is_none()
-            {
-                diags.error_at(
-                    AttributePath::attr(TIMEOUTS).then(which),
-                    "Invalid timeout",
-                    format!("{duration:?} is not a duration; use forms like 90s, 20m or 1h30m"),
-                );
-            }
-        }
-        let Some(type_name) = self.service_type(config) else {
-            return;
-        };
-        let Some(service_type) = catalog::service_type(type_name) else {
-            diags.error_at(
-                AttributePath::attr("service_type"),
-                "Unknown service type",
-                format!(
-                    "service_type {type_name:?} is not supported; use one of {}",
-                    catalog::service_type_names()
-                ),
-            );
-            return;
-        };
-        if let Some(plan) = text("plan")
-            && catalog::plan(service_type, &plan).is_none()
-        {
-            diags.error_at(
-                AttributePath::attr("plan"),
-                "Unknown plan",
-                catalog::unknown_plan_message(service_type, &plan),
-            );
-        }
-        let block = config.get(self.kind.user_config_block).first();
-        let target = block.get(RECOVERY_TARGET_TIME);
-        if !target.is_null() && block.get(SERVICE_TO_FORK_FROM).is_null() {
-            diags.error_at(
-                user_config_path(&self.kind, RECOVERY_TARGET_TIME),
-                "recovery_target_time needs a fork source",
-                format!("recovery_target_time only applies to a fork: set {SERVICE_TO_FORK_FROM} to the service to restore from."),
-            );
-        }
-        match self.user_config_json(config, true) {
-            Ok(json) => {
-                if let Err(message) = aiven_api::user_config::validate(service_type, &json) {
-                    let path = path_of_message(&self.kind, &self.kind.fields(), &message);
-                    diags.error_at(path, "Invalid user_config", message);
-                }
-            }
-            Err(diagnostic) => diags.push(diagnostic),
-        }
-    }
-
-    /// Checks a fork against its source when the source already exists:
-    /// the recovery window, and a source that can never produce a backup.
-    /// A source that does not exist yet may be created in this same apply,
-    /// so its absence is not an error here.
-    async fn check_fork_source(
-        &self,
-        client: &Client,
-        ctx_cancel: &tfplugin::CancellationToken,
-        planned: &Value,
-        diags: &mut Diagnostics,
-    ) {
-        let block = planned.get(self.kind.user_config_block).first();
-        let Some(source) = block.get(SERVICE_TO_FORK_FROM).as_str() else {
-            return;
-        };
-        let Some(project) = block
-            .get(PROJECT_TO_FORK_FROM)
-            .as_str()
-            .or(planned.get("project").as_str())
-        else {
-            return;
-        };
-        let service = match client.get_service(project, source, ctx_cancel).await {
-            Ok(service) => service,
-            Err(err) if err.is_not_found() => return,
-            Err(err) => {
-                diags.push(
-                    api_diagnostic("Cannot check the fork source", &err)
-                        .at(user_config_path(&self.kind, SERVICE_TO_FORK_FROM)),
-                );
-                return;
-            }
-        };
-        if let Some(expected) = self.service_type(planned)
-            && catalog::service_type(expected).map(|t| t.name)
-                != Some(service.service_type.as_str())
-        {
-            diags.error_at(
-                user_config_path(&self.kind, SERVICE_TO_FORK_FROM),
-                "Fork source has another type",
-                format!("{source} is a {} service; a {expected} service can only be forked from a {expected} service.", service.service_type),
-            );
-            return;
-        }
-        let service_type = catalog::service_type(&service.service_type);
-        if let (Some(t), Some(plan_name)) = (service_type, planned.get("plan").as_str())
-            && t.forks_keep_node_count
-            && let Some(plan) = catalog::plan(t, plan_name)
-            && plan.node_count < service.node_count
-        {
-            diags.error_at(
-                AttributePath::attr("plan"),
-                "Fork to fewer nodes",
-                format!(
-                    "Plan {plan_name} has {} nodes, but {source} has {}: {} services cannot be forked to a plan with fewer nodes. Choose a plan with at least {} nodes.",
-                    plan.node_count, service.node_count, t.name, service.node_count
-                ),
-            );
-            return;
-        }
-        if service.state == "POWEROFF" && service.backups.is_empty() {
-            diags.error_at(
-                user_config_path(&self.kind, SERVICE_TO_FORK_FROM),
-                "Fork source has no backup",
-                format!("{source} is powered off and has no backup, so it cannot be forked. Power it on so a backup is taken."),
-            );
-            return;
-        }
-        if let Some(name) = block.get(RECOVERY_BASEBACKUP_NAME).as_str() {
-            match client.backups(project, source, ctx_cancel).await {
-                Ok(backups) if !backups.backups.iter().any(|b| b.backup_name == name) => {
-                    let available: Vec<&str> = backups
-                        .backups
-                        .iter()
-                        .map(|b| b.backup_name.as_str())
-                        .collect();
-                    diags.error_at(
-                        user_config_path(&self.kind, RECOVERY_BASEBACKUP_NAME),
-                        "No such backup",
-                        format!(
-                            "{source} has no backup {name:?}; available: {}.",
-                            available.join(", ")
-                        ),
-                    );
-                }
-                Ok(_) => {}
-                Err(err) => diags.push(api_diagnostic(
-                    "Cannot read the fork source's backups",
-                    &err,
-                )),
-            }
-            return;
-        }
-        let Some(target) = block.get(RECOVERY_TARGET_TIME).as_str() else {
-            return;
-        };
-        let Ok(target_time) = timestamp::parse(target) else {
-            return;
-        };
-        let backups = match client.backups(project, source, ctx_cancel).await {
-            Ok(backups) => backups,
-            Err(err) => {
-                diags.push(
-                    api_diagnostic("Cannot read the fork source's backups", &err)
-                        .at(user_config_path(&self.kind, RECOVERY_TARGET_TIME)),
-                );
-                return;
-            }
-        };
-        let now = time::OffsetDateTime::now_utc();
-        let window_start = backups
-            .pitr
-            .as_ref()
-            .map(|p| p.primary_region.pitr_range_start.clone())
-            .or_else(|| backups.backups.first().map(|b| b.backup_time.clone()))
-            .and_then(|t| timestamp::parse(&t).ok());
-        let out_of_window = match window_start {
-            Some(start) => target_time < start || target_time > now,
-            None => target_time > now,
-        };
-        if out_of_window {
-            let window = match window_start {
-                Some(start) => format!("from {} (its first backup) to now ({})", timestamp::format(start), timestamp::format_seconds(now)),
-                None => "empty: the source has no backup yet, so only times after its first backup will be valid".to_owned(),
-            };
-            diags.error_at(
-                user_config_path(&self.kind, RECOVERY_TARGET_TIME),
-                "recovery_target_time outside the recovery window",
-                format!("{target} is outside the recovery window of {source}, which is {window}."),
-            );
-        }
     }
 
     fn create_request(&self, planned: &Value) -> Result<CreateService, Diagnostic> {
@@ -471,17 +184,6 @@ fn planned_with_id(planned: &Value, project: &str, name: &str) -> Value {
     }
     state.set("id", Value::string(service_id(project, name)));
     state
-}
-
-fn is_clock_time(text: &str) -> bool {
-    let parts: Vec<&str> = text.split(':').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_digit()))
-        && parts[0] < "24"
-        && parts[1] < "60"
-        && parts[2] < "60"
 }
 
 fn strings(value: &Value) -> Option<Vec<String>> {
@@ -918,31 +620,5 @@ impl Resource<Client> for ServiceResource {
             ("tag", Value::Set(Vec::new())),
             ("tech_emails", Value::Set(Vec::new())),
         ]))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::service::kind::PG;
-
-    #[test]
-    fn validator_messages_map_to_attribute_paths_through_nested_blocks() {
-        let fields = PG.fields();
-        let path = path_of_message(
-            &PG,
-            &fields,
-            "user_config.pg.max_connections: 5 is out of range",
-        );
-        assert_eq!(path.to_string(), "pg_user_config[0].pg[0].max_connections");
-        let path = path_of_message(&PG, &fields, "user_config.recovery_target_time: bad");
-        assert_eq!(path.to_string(), "pg_user_config[0].recovery_target_time");
-    }
-
-    #[test]
-    fn clock_times_are_checked() {
-        assert!(is_clock_time("02:30:00"));
-        assert!(!is_clock_time("2:30"));
-        assert!(!is_clock_time("25:00:00"));
     }
 }
