@@ -237,8 +237,15 @@ resource "aiven_pg" "pg" {
 
   pg_user_config {
     pg_version = 15
-    ip_filter  = ["0.0.0.0/0"]
     static_ips = false
+
+    ip_filter_object {
+      network     = "10.20.0.0/16"
+      description = "office"
+    }
+    ip_filter_object {
+      network = "0.0.0.0/0"
+    }
 
     public_access {
       pg         = true
@@ -286,6 +293,10 @@ resource "aiven_pg" "pg_fork" {
     assert_eq!(source["pg_user_config"][0]["pg_version"], "15");
     assert_eq!(source["pg_user_config"][0]["public_access"][0]["pg"], true);
     assert_eq!(source["tag"][0]["value"], "prod");
+    assert_eq!(
+        source["pg_user_config"][0]["ip_filter_object"][0]["description"],
+        "office"
+    );
     let source_uri = e.uri("aiven_pg.pg");
     assert_eq!(
         psql(&source_uri, "SHOW autovacuum_vacuum_scale_factor"),

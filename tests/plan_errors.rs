@@ -71,6 +71,14 @@ fn static_mistakes_are_caught_before_anything_is_created() {
             ],
         ),
         (
+            "pg3c",
+            "  service_name = \"pg3c\"\n  plan = \"startup-4\"\n  pg_user_config {\n    ip_filter = [\"10.0.0.0/8\"]\n    ip_filter_string = [\"10.0.0.0/8\"]\n  }",
+            &[
+                "Conflicting IP filters",
+                "ip_filter and ip_filter_string all set the service's one IP filter",
+            ],
+        ),
+        (
             "pg4",
             "  service_name = \"pg4\"\n  plan = \"startup-4\"\n  pg_user_config {\n    service_to_fork_from = \"src\"\n    recovery_target_time = \"last tuesday\"\n  }",
             &[

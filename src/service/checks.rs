@@ -12,8 +12,9 @@ use tfplugin::value::Value;
 
 use super::kind::ServiceKind;
 use super::resource::{ServiceResource, api_diagnostic, user_config_path};
-use super::schema::TIMEOUTS;
+use super::schema::{IP_FILTER, IP_FILTER_OBJECT, IP_FILTER_STRING, TIMEOUTS};
 use super::state::parse_disk;
+use super::user_config;
 use super::wait;
 use crate::client::Client;
 
@@ -169,6 +170,21 @@ impl ServiceResource {
                 user_config_path(&self.kind, RECOVERY_TARGET_TIME),
                 "recovery_target_time needs a fork source",
                 format!("recovery_target_time only applies to a fork: set {SERVICE_TO_FORK_FROM} to the service to restore from."),
+            );
+        }
+        let block = config.get(self.kind.user_config_block).first();
+        let written: Vec<&str> = [IP_FILTER, IP_FILTER_STRING, IP_FILTER_OBJECT]
+            .into_iter()
+            .filter(|name| user_config::ip_filter_written(block, name))
+            .collect();
+        if written.len() > 1 {
+            diags.error_at(
+                user_config_path(&self.kind, written[1]),
+                "Conflicting IP filters",
+                format!(
+                    "{} all set the service's one IP filter: keep one of them.",
+                    written.join(" and ")
+                ),
             );
         }
         match self.user_config_json(config, true) {

@@ -10,6 +10,13 @@ use super::kind::ServiceKind;
 
 pub const TIMEOUTS: &str = "timeouts";
 
+/// The three ways to write the API's one `ip_filter` key: plain strings,
+/// strings under the official provider's newer name, or objects with a
+/// description.
+pub const IP_FILTER: &str = "ip_filter";
+pub const IP_FILTER_STRING: &str = "ip_filter_string";
+pub const IP_FILTER_OBJECT: &str = "ip_filter_object";
+
 fn string(name: &str) -> Attribute {
     Attribute::new(name, Type::String)
 }
@@ -97,7 +104,7 @@ pub fn field_type(kind: &Kind) -> Option<Type> {
         Kind::Integer { .. } | Kind::Number { .. } => Some(Type::Number),
         Kind::Boolean => Some(Type::Bool),
         Kind::StringList => Some(Type::set(Type::String)),
-        Kind::Object(_) => None,
+        Kind::Object(_) | Kind::IpFilter => None,
     }
 }
 
@@ -141,6 +148,39 @@ pub fn fields_block(description: &str, fields: &[Field]) -> Block {
                     field.name,
                     fields_block(field.description, inner),
                 ));
+            }
+            (None, Kind::IpFilter) => {
+                let cidrs = |name: &str, more: &str| {
+                    Attribute::new(name, Type::set(Type::String))
+                        .optional()
+                        .description(format!("{} {more}", field.description))
+                };
+                block = block
+                    .attribute(cidrs(
+                        IP_FILTER,
+                        "Use one of `ip_filter`, `ip_filter_string` and `ip_filter_object`.",
+                    ))
+                    .attribute(cidrs(
+                        IP_FILTER_STRING,
+                        "The same as `ip_filter`, by the name the official provider now uses.",
+                    ))
+                    .block(NestedBlock::list(
+                        IP_FILTER_OBJECT,
+                        Block::new(format!(
+                            "{} One block per range, with a description.",
+                            field.description
+                        ))
+                        .attribute(
+                            string("network")
+                                .required()
+                                .description("CIDR range, e.g. `10.20.0.0/16`."),
+                        )
+                        .attribute(
+                            string("description")
+                                .optional()
+                                .description("What the range is."),
+                        ),
+                    ));
             }
             (None, _) => {}
         }

@@ -5,6 +5,8 @@ use aiven_api::user_config::{Field, Kind};
 use serde_json::{Map, Value as Json};
 use tfplugin::value::{Number, Value};
 
+use super::schema::{IP_FILTER, IP_FILTER_OBJECT, IP_FILTER_STRING};
+
 /// The API JSON for a user config block element. Create-only fields are
 /// left out unless `include_create_only` (they only mean something on
 /// create, and the API ignores them later).
@@ -36,6 +38,10 @@ pub fn to_api(fields: &[Field], block: &Value, include_create_only: bool) -> Map
                         .collect(),
                 )
             }
+            Kind::IpFilter => match ip_filter_to_api(block) {
+                Some(json) => json,
+                None => continue,
+            },
             Kind::Integer { .. } | Kind::Number { .. } => match value {
                 Value::Number(number) => {
                     serde_json::from_str(number.as_str()).unwrap_or(Json::Null)
@@ -56,6 +62,118 @@ pub fn to_api(fields: &[Field], block: &Value, include_create_only: bool) -> Map
         out.insert(field.name.to_owned(), json);
     }
     out
+}
+
+/// The API's `ip_filter` from whichever of its three attributes is set.
+fn ip_filter_to_api(block: &Value) -> Option<Json> {
+    let objects = block.get(IP_FILTER_OBJECT);
+    if !objects.elements().is_empty() {
+        let entries = objects.elements().iter().map(|entry| {
+            let mut object = Map::new();
+            for key in ["network", "description"] {
+                if let Some(text) = entry.get(key).as_str() {
+                    object.insert(key.to_owned(), Json::String(text.to_owned()));
+                }
+            }
+            Json::Object(object)
+        });
+        return Some(Json::Array(entries.collect()));
+    }
+    [IP_FILTER_STRING, IP_FILTER]
+        .into_iter()
+        .map(|name| block.get(name))
+        .find(|value| !value.is_null() && !value.is_unknown())
+        .map(|value| {
+            Json::Array(
+                value
+                    .elements()
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .map(|s| Json::String(s.to_owned()))
+                    .collect(),
+            )
+        })
+}
+
+/// Whether `block` sets the `ip_filter` attribute `name` (an empty
+/// `ip_filter_object` list is how Terraform writes "no blocks").
+pub fn ip_filter_written(block: &Value, name: &str) -> bool {
+    let value = block.get(name);
+    !(value.is_null() || name == IP_FILTER_OBJECT && value.elements().is_empty())
+}
+
+/// Sets the three `ip_filter` attributes from the API's list, in the
+/// shape the prior state used (objects on import if any has a description).
+fn ip_filter_from_api(element: &mut Value, api: Option<&Json>, prior: &Value, everything: bool) {
+    let entries: Vec<(String, Option<String>)> = api
+        .and_then(Json::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| match item {
+                    Json::String(network) => Some((network.clone(), None)),
+                    Json::Object(object) => Some((
+                        object.get("network")?.as_str()?.to_owned(),
+                        object
+                            .get("description")
+                            .and_then(Json::as_str)
+                            .map(str::to_owned),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let used = |name: &str| ip_filter_written(prior, name);
+    let shape = if used(IP_FILTER_OBJECT) {
+        Some(IP_FILTER_OBJECT)
+    } else if used(IP_FILTER_STRING) {
+        Some(IP_FILTER_STRING)
+    } else if used(IP_FILTER) {
+        Some(IP_FILTER)
+    } else if everything && api.is_some() {
+        Some(if entries.iter().any(|(_, d)| d.is_some()) {
+            IP_FILTER_OBJECT
+        } else {
+            IP_FILTER
+        })
+    } else {
+        None
+    };
+    let strings = || Value::Set(entries.iter().map(|(n, _)| Value::string(n)).collect());
+    element.set(
+        IP_FILTER,
+        if shape == Some(IP_FILTER) {
+            strings()
+        } else {
+            Value::Null
+        },
+    );
+    element.set(
+        IP_FILTER_STRING,
+        if shape == Some(IP_FILTER_STRING) {
+            strings()
+        } else {
+            Value::Null
+        },
+    );
+    let objects = if shape == Some(IP_FILTER_OBJECT) {
+        entries
+            .iter()
+            .map(|(network, description)| {
+                Value::object([
+                    ("network", Value::string(network)),
+                    (
+                        "description",
+                        description.as_deref().map_or(Value::Null, Value::string),
+                    ),
+                ])
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    element.set(IP_FILTER_OBJECT, Value::List(objects));
 }
 
 /// The Terraform value of one field from API JSON.
@@ -98,6 +216,10 @@ pub fn from_api(
 ) -> Value {
     let mut element = Value::object([]);
     for field in fields {
+        if field.kind == Kind::IpFilter {
+            ip_filter_from_api(&mut element, api.get(field.name), prior, everything);
+            continue;
+        }
         let prior_value = prior.get(field.name);
         let value = if field.create_only && !everything {
             prior_value.clone()
@@ -128,6 +250,44 @@ mod tests {
 
     fn pg_fields() -> Vec<Field> {
         aiven_api::user_config::fields(service_type("pg").unwrap())
+    }
+
+    #[test]
+    fn ip_filters_keep_the_shape_they_were_written_in() {
+        let fields = pg_fields();
+        let office = Value::object([
+            ("network", Value::string("10.20.0.0/16")),
+            ("description", Value::string("office")),
+        ]);
+        let mut block = Value::object([]);
+        block.set(IP_FILTER_OBJECT, Value::List(vec![office.clone()]));
+        let json = to_api(&fields, &block, false);
+        assert_eq!(
+            json["ip_filter"],
+            json!([{"network": "10.20.0.0/16", "description": "office"}])
+        );
+        let back = from_api(&fields, &json, &block, false);
+        assert_eq!(back.get(IP_FILTER_OBJECT), &Value::List(vec![office]));
+        assert!(back.get(IP_FILTER).is_null() && back.get(IP_FILTER_STRING).is_null());
+
+        // Strings written as ip_filter_string come back there, even when the
+        // API answers with objects.
+        let mut block = Value::object([]);
+        block.set(
+            IP_FILTER_STRING,
+            Value::Set(vec![Value::string("10.0.0.0/8")]),
+        );
+        assert_eq!(
+            to_api(&fields, &block, false)["ip_filter"],
+            json!(["10.0.0.0/8"])
+        );
+        let api = json!({"ip_filter": [{"network": "10.0.0.0/8"}]});
+        let back = from_api(&fields, api.as_object().unwrap(), &block, false);
+        assert_eq!(
+            back.get(IP_FILTER_STRING),
+            &Value::Set(vec![Value::string("10.0.0.0/8")])
+        );
+        assert!(back.get(IP_FILTER_OBJECT).elements().is_empty());
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub enum Kind {
     },
     Enum(&'static [&'static str]),
     StringList,
+    /// `ip_filter`: CIDR ranges, each a string or an object with `network`
+    /// and an optional `description`.
+    IpFilter,
     Object(&'static [Field]),
 }
 
@@ -106,7 +109,7 @@ const BASEBACKUP_NAME: Field = create_only(
 
 const COMMON: [Field; 1] = [field(
     "ip_filter",
-    Kind::StringList,
+    Kind::IpFilter,
     "Allow incoming connections from these CIDR ranges.",
 )];
 
@@ -230,6 +233,22 @@ fn kind_schema(kind: &Kind) -> Value {
             "pattern": format!("^[A-Za-z0-9{}]+$", also.replace('-', "\\-")),
         }),
         Kind::StringList => json!({"type": "array", "items": {"type": "string"}, "maxItems": 1024}),
+        Kind::IpFilter => json!({
+            "type": "array",
+            "maxItems": 1024,
+            "items": {"oneOf": [
+                {"type": "string", "maxLength": 43},
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["network"],
+                    "properties": {
+                        "network": {"type": "string", "maxLength": 43},
+                        "description": {"type": "string", "maxLength": 1024},
+                    },
+                },
+            ]},
+        }),
         Kind::Object(fields) => object_schema(fields),
     }
 }
@@ -331,6 +350,31 @@ fn validate_value(
             allowed.join(", ")
         )),
         (Kind::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+        (Kind::IpFilter, Value::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                let entry = match item {
+                    Value::String(_) => Ok(()),
+                    Value::Object(object) => {
+                        let text = |key: &str| object.get(key).is_none_or(Value::is_string);
+                        if object.get("network").is_some_and(Value::is_string)
+                            && text("description")
+                            && object.keys().all(|k| k == "network" || k == "description")
+                        {
+                            Ok(())
+                        } else {
+                            Err(())
+                        }
+                    }
+                    _ => Err(()),
+                };
+                entry.map_err(|()| {
+                    format!(
+                        "{path}[{index}]: expected a CIDR string or {{\"network\": ..., \"description\": ...}}, got {item}"
+                    )
+                })?;
+            }
+            Ok(())
+        }
         (Kind::Object(fields), Value::Object(inner)) => {
             validate_object(fields, inner, path, service_type)
         }
@@ -345,7 +389,7 @@ fn describe(kind: &Kind) -> &'static str {
         Kind::Integer { .. } => "an integer",
         Kind::Number { .. } => "a number",
         Kind::Boolean => "a boolean",
-        Kind::StringList => "a list of strings",
+        Kind::StringList | Kind::IpFilter => "a list of strings",
         Kind::Object(_) => "an object",
     }
 }

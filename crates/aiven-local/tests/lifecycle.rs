@@ -170,6 +170,13 @@ async fn every_error_names_what_was_wrong() {
     .await;
     expect_error(
         &local,
+        base(json!({"user_config": {"ip_filter": ["10.0.0.0/8", {"net": "10.1.0.0/16"}]}})),
+        400,
+        "user_config.ip_filter[1]: expected a CIDR string or",
+    )
+    .await;
+    expect_error(
+        &local,
         base(json!({"service_name": "Bad_Name"})),
         400,
         "service_name \"Bad_Name\" is invalid",
