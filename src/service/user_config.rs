@@ -29,14 +29,7 @@ pub fn to_api(fields: &[Field], block: &Value, include_create_only: bool) -> Map
                 if value.is_null() {
                     continue;
                 }
-                Json::Array(
-                    value
-                        .elements()
-                        .iter()
-                        .filter_map(|v| v.as_str())
-                        .map(|s| Json::String(s.to_owned()))
-                        .collect(),
-                )
+                json_strings(value)
             }
             Kind::IpFilter => match ip_filter_to_api(block) {
                 Some(json) => json,
@@ -83,16 +76,19 @@ fn ip_filter_to_api(block: &Value) -> Option<Json> {
         .into_iter()
         .map(|name| block.get(name))
         .find(|value| !value.is_null() && !value.is_unknown())
-        .map(|value| {
-            Json::Array(
-                value
-                    .elements()
-                    .iter()
-                    .filter_map(|v| v.as_str())
-                    .map(|s| Json::String(s.to_owned()))
-                    .collect(),
-            )
-        })
+        .map(json_strings)
+}
+
+/// A JSON array of a collection's strings.
+fn json_strings(value: &Value) -> Json {
+    Json::Array(
+        value
+            .elements()
+            .iter()
+            .filter_map(|v| v.as_str())
+            .map(|s| Json::String(s.to_owned()))
+            .collect(),
+    )
 }
 
 /// Whether `block` sets the `ip_filter` attribute `name` (an empty
