@@ -2,7 +2,9 @@
 //! in the background (REBUILDING → RUNNING), backups on a schedule, and
 //! bringing everything back after a restart. pg services run a real
 //! cluster; the other types keep the same lifecycle and bookkeeping
-//! without an engine.
+//! without an engine. Fork requests are resolved in [`fork`], backups and
+//! retention live in [`backups`], users, databases and pools in
+//! [`accounts`].
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,8 +13,8 @@ use std::time::Duration;
 
 use aiven_api::catalog::{self, ServiceType};
 use aiven_api::types::{
-    self as api, ApiError, Backup, BackupsResponse, Component, CreateService, Maintenance,
-    NodeState, Pitr, PitrRange, ServiceNotification, ServiceUser, UpdateService,
+    self as api, ApiError, Component, CreateService, Maintenance, NodeState, ServiceNotification,
+    ServiceUser, UpdateService,
 };
 use aiven_api::user_config::{
     self, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
@@ -24,8 +26,12 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::catalog::{BackupRecord, Catalog, CatalogError, ForkSource, ServiceRecord};
+use crate::catalog::{Catalog, CatalogError, ServiceRecord};
 use crate::postgres::{self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Login, Postgres};
+
+mod accounts;
+mod backups;
+mod fork;
 
 /// An API failure: HTTP status and a message naming what was wrong.
 #[derive(Debug)]
@@ -320,101 +326,6 @@ impl Services {
         Ok(record)
     }
 
-    fn resolve_fork(
-        &self,
-        project: &str,
-        service_type: &ServiceType,
-        plan: &catalog::Plan,
-        config: &Map<String, Value>,
-    ) -> Result<Option<(ServiceRecord, ForkSource)>, Failure> {
-        let text = |key: &str| config.get(key).and_then(Value::as_str).map(str::to_owned);
-        let target = text(RECOVERY_TARGET_TIME);
-        let named_backup = text(RECOVERY_BASEBACKUP_NAME);
-        let Some(source_name) = text(SERVICE_TO_FORK_FROM) else {
-            if target.is_some() || named_backup.is_some() {
-                return Err(Failure::bad_request(format!(
-                    "user_config.{}: only valid together with user_config.{SERVICE_TO_FORK_FROM}",
-                    if target.is_some() {
-                        RECOVERY_TARGET_TIME
-                    } else {
-                        RECOVERY_BASEBACKUP_NAME
-                    }
-                )));
-            }
-            return Ok(None);
-        };
-        let source_project = text(PROJECT_TO_FORK_FROM).unwrap_or_else(|| project.to_owned());
-        let source = self
-            .catalog
-            .service(&source_project, &source_name)?
-            .ok_or_else(|| service_missing(&source_project, &source_name))?;
-        if source.service_type != service_type.name {
-            return Err(Failure::bad_request(format!(
-                "user_config.{SERVICE_TO_FORK_FROM}: {source_name} is a {} service and cannot be forked into a {} service",
-                source.service_type, service_type.name
-            )));
-        }
-        if service_type.forks_keep_node_count && plan.node_count < source.node_count {
-            return Err(Failure::bad_request(format!(
-                "plan {} has {} nodes, but {source_name} has {}: {} services cannot be forked to fewer nodes",
-                plan.name, plan.node_count, source.node_count, service_type.name
-            )));
-        }
-        let backups = self.catalog.backups(&source_project, &source_name)?;
-        let Some(newest) = backups.last() else {
-            return Err(Failure::bad_request(format!(
-                "Service {source_name} has no backup yet, so it cannot be forked. A first backup is taken right after \
-                 the service starts running; try again shortly."
-            )));
-        };
-        let backup_name = match (&target, &named_backup) {
-            (Some(target), _) => {
-                let target_time = timestamp::parse(target).map_err(|err| {
-                    Failure::bad_request(format!("user_config.{RECOVERY_TARGET_TIME}: {err}"))
-                })?;
-                let window_start =
-                    timestamp::parse(&backups[0].time).map_err(Failure::bad_request)?;
-                let window_end = OffsetDateTime::now_utc();
-                if target_time < window_start || target_time > window_end {
-                    return Err(Failure::bad_request(format!(
-                        "user_config.{RECOVERY_TARGET_TIME}: {target} is outside the recovery window of {source_name}, \
-                         which is {} to {}",
-                        timestamp::format(window_start),
-                        timestamp::format(window_end)
-                    )));
-                }
-                backups
-                    .iter()
-                    .rev()
-                    .find(|b| timestamp::parse(&b.time).is_ok_and(|t| t <= target_time))
-                    .map(|b| b.name.clone())
-                    .unwrap_or_else(|| backups[0].name.clone())
-            }
-            (None, Some(name)) => {
-                if !backups.iter().any(|b| &b.name == name) {
-                    let available: Vec<&str> = backups.iter().map(|b| b.name.as_str()).collect();
-                    return Err(Failure::bad_request(format!(
-                        "user_config.{RECOVERY_BASEBACKUP_NAME}: {source_name} has no backup {name:?}; available: {}",
-                        available.join(", ")
-                    )));
-                }
-                name.clone()
-            }
-            (None, None) => newest.name.clone(),
-        };
-        let target_time = target
-            .map(|t| timestamp::parse(&t).map(timestamp::format))
-            .transpose()
-            .map_err(Failure::bad_request)?;
-        let fork = ForkSource {
-            project: source_project,
-            service: source_name,
-            target_time,
-            backup_name,
-        };
-        Ok(Some((source, fork)))
-    }
-
     fn spawn_provision(self: &Arc<Self>, record: ServiceRecord) {
         let services = Arc::clone(self);
         self.tasks.spawn(async move {
@@ -464,10 +375,6 @@ impl Services {
             ),
             kind: VERSION_NOT_RUN.into(),
         })
-    }
-
-    fn source_deleted(&self, fork: &ForkSource) -> bool {
-        matches!(self.catalog.service(&fork.project, &fork.service), Ok(None))
     }
 
     async fn provision(&self, record: &ServiceRecord) -> Result<(), String> {
@@ -529,100 +436,6 @@ impl Services {
             Ok(())
         })?;
         Ok(())
-    }
-
-    /// Takes a backup now: a real base backup for pg, a catalog entry for
-    /// types without an engine.
-    pub async fn take_backup(&self, project: &str, name: &str) -> Result<BackupRecord, String> {
-        let record = self
-            .catalog
-            .service(project, name)
-            .map_err(|e| e.to_string())?
-            .ok_or("service is gone")?;
-        let started = OffsetDateTime::now_utc();
-        let backup_name = format!(
-            "backup-{}-{:04}",
-            started
-                .format(time::macros::format_description!(
-                    "[year][month][day]T[hour][minute][second]"
-                ))
-                .unwrap_or_default(),
-            fastrand::u16(0..10000)
-        );
-        let size = if is_pg(&record) {
-            let port = record.port.ok_or("pg service without a port")?;
-            let paths = self.paths(project, name);
-            self.postgres
-                .base_backup(&paths, port, login(&record), &backup_name)
-                .await?
-        } else {
-            0
-        };
-        let backup = BackupRecord {
-            name: backup_name,
-            time: now(),
-            size,
-        };
-        self.catalog
-            .add_backup(project, name, &backup)
-            .map_err(|e| e.to_string())?;
-        self.apply_retention(&record).await?;
-        Ok(backup)
-    }
-
-    /// Keeps the newest `backup_retention` backups of a service. For pg the
-    /// archived WAL older than the oldest kept backup goes too, so the
-    /// recovery window starts at that backup, as the API reports.
-    async fn apply_retention(&self, record: &ServiceRecord) -> Result<(), String> {
-        let backups = self
-            .catalog
-            .backups(&record.project, &record.name)
-            .map_err(|e| e.to_string())?;
-        let Some(excess) = backups
-            .len()
-            .checked_sub(self.backup_retention)
-            .filter(|n| *n > 0)
-        else {
-            return Ok(());
-        };
-        let paths = self.paths(&record.project, &record.name);
-        for old in &backups[..excess] {
-            self.catalog
-                .delete_backup(&record.project, &record.name, &old.name)
-                .map_err(|e| e.to_string())?;
-            let dir = paths.backup(&old.name);
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir)
-                    .map_err(|err| format!("cannot remove backup {}: {err}", old.name))?;
-            }
-        }
-        if is_pg(record)
-            && let Some(first_needed) = self
-                .postgres
-                .backup_start_segment(&paths, &backups[excess].name)
-        {
-            self.postgres.prune_archive(&paths, &first_needed).await?;
-        }
-        Ok(())
-    }
-
-    /// Backs up every running service once per interval.
-    pub fn spawn_backup_schedule(self: &Arc<Self>) {
-        let services = Arc::clone(self);
-        self.tasks.spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = tokio::time::sleep(services.backup_interval) => {}
-                    _ = services.shutdown.cancelled() => return,
-                }
-                let Ok(all) = services.catalog.services(None) else { continue };
-                for record in all.into_iter().filter(|r| r.state == "RUNNING") {
-                    if let Err(err) = services.take_backup(&record.project, &record.name).await {
-                        tracing::warn!(service = %record.name, error = %err, "scheduled backup failed");
-                    }
-                }
-            }
-        });
     }
 
     /// Brings the catalog and the disk back in line after a start: running
@@ -838,271 +651,6 @@ impl Services {
             std::fs::remove_dir_all(&root)
                 .map_err(|err| Failure::new(500, format!("cannot remove service data: {err}")))?;
         }
-        Ok(())
-    }
-
-    /// A service's backups as the API lists them, oldest first.
-    fn api_backups(&self, record: &ServiceRecord) -> Result<Vec<Backup>, Failure> {
-        let root = self.paths(&record.project, &record.name).root;
-        Ok(self
-            .catalog
-            .backups(&record.project, &record.name)?
-            .into_iter()
-            .map(|b| Backup {
-                storage_location: if is_pg(record) {
-                    format!("file://{}", root.join("backups").join(&b.name).display())
-                } else {
-                    "aiven-local catalog (no engine)".to_owned()
-                },
-                backup_name: b.name,
-                backup_time: b.time,
-                data_size: b.size,
-            })
-            .collect())
-    }
-
-    pub fn backups(&self, project: &str, name: &str) -> Result<BackupsResponse, Failure> {
-        let record = self.get(project, name)?;
-        let backups = self.api_backups(&record)?;
-        let pitr = catalog::service_type(&record.service_type)
-            .filter(|t| t.point_in_time_recovery)
-            .and(backups.first())
-            .map(|first| Pitr {
-                primary_region: PitrRange {
-                    pitr_range_start: first.backup_time.clone(),
-                    pitr_range_end: now(),
-                },
-            });
-        Ok(BackupsResponse { backups, pitr })
-    }
-
-    async fn running_pg(
-        &self,
-        project: &str,
-        name: &str,
-    ) -> Result<Option<(ServiceRecord, u16)>, Failure> {
-        let record = self.get(project, name)?;
-        if !is_pg(&record) {
-            return Ok(None);
-        }
-        if record.state != "RUNNING" {
-            return Err(Failure::new(
-                409,
-                format!(
-                    "Service {name} is {}, not RUNNING; try again when it runs",
-                    record.state
-                ),
-            ));
-        }
-        let port = record
-            .port
-            .ok_or_else(|| Failure::new(500, "pg service without a port"))?;
-        Ok(Some((record, port)))
-    }
-
-    pub async fn create_user(
-        &self,
-        project: &str,
-        name: &str,
-        username: &str,
-    ) -> Result<ServiceUser, Failure> {
-        names::check_identifier("username", username).map_err(Failure::bad_request)?;
-        if self
-            .get(project, name)?
-            .users
-            .iter()
-            .any(|u| u.username == username)
-        {
-            return Err(Failure::new(
-                409,
-                format!("Service user {username} already exists"),
-            ));
-        }
-        let user = ServiceUser {
-            username: username.to_owned(),
-            password: random_password(),
-            kind: "normal".into(),
-        };
-        if let Some((record, port)) = self.running_pg(project, name).await? {
-            let sql = format!(
-                "CREATE ROLE \"{username}\" LOGIN PASSWORD '{}'",
-                user.password
-            );
-            self.postgres
-                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
-                .await
-                .map_err(|e| Failure::new(500, e))?;
-        }
-        self.catalog.update_service(project, name, |r| {
-            r.users.push(user.clone());
-            Ok(())
-        })?;
-        Ok(user)
-    }
-
-    pub async fn delete_user(
-        &self,
-        project: &str,
-        name: &str,
-        username: &str,
-    ) -> Result<(), Failure> {
-        let record = self.get(project, name)?;
-        let user = record
-            .users
-            .iter()
-            .find(|u| u.username == username)
-            .ok_or_else(|| Failure::new(404, format!("Service user {username} does not exist")))?;
-        if user.kind == "primary" {
-            return Err(Failure::bad_request(format!(
-                "{username} is the primary user and cannot be deleted"
-            )));
-        }
-        if let Some((record, port)) = self.running_pg(project, name).await? {
-            let sql = format!("DROP ROLE \"{username}\"");
-            self.postgres
-                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
-                .await
-                .map_err(|e| Failure::new(500, e))?;
-        }
-        self.catalog.update_service(project, name, |r| {
-            r.users.retain(|u| u.username != username);
-            Ok(())
-        })?;
-        Ok(())
-    }
-
-    pub async fn create_database(
-        &self,
-        project: &str,
-        name: &str,
-        database: &str,
-    ) -> Result<(), Failure> {
-        names::check_identifier("database", database).map_err(Failure::bad_request)?;
-        if self
-            .get(project, name)?
-            .databases
-            .iter()
-            .any(|d| d == database)
-        {
-            return Err(Failure::new(
-                409,
-                format!("Database {database} already exists"),
-            ));
-        }
-        if let Some((record, port)) = self.running_pg(project, name).await? {
-            let sql = format!("CREATE DATABASE \"{database}\"");
-            self.postgres
-                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
-                .await
-                .map_err(|e| Failure::new(500, e))?;
-        }
-        self.catalog.update_service(project, name, |r| {
-            r.databases.push(database.to_owned());
-            Ok(())
-        })?;
-        Ok(())
-    }
-
-    pub async fn delete_database(
-        &self,
-        project: &str,
-        name: &str,
-        database: &str,
-    ) -> Result<(), Failure> {
-        if !self
-            .get(project, name)?
-            .databases
-            .iter()
-            .any(|d| d == database)
-        {
-            return Err(Failure::new(
-                404,
-                format!("Database {database} does not exist"),
-            ));
-        }
-        if let Some((record, port)) = self.running_pg(project, name).await? {
-            let sql = format!("DROP DATABASE \"{database}\" WITH (FORCE)");
-            self.postgres
-                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
-                .await
-                .map_err(|e| Failure::new(500, e))?;
-        }
-        self.catalog.update_service(project, name, |r| {
-            r.databases.retain(|d| d != database);
-            r.pools.retain(|p| p.database != database);
-            Ok(())
-        })?;
-        Ok(())
-    }
-
-    pub fn create_pool(
-        &self,
-        project: &str,
-        name: &str,
-        request: api::CreatePool,
-    ) -> Result<(), Failure> {
-        names::check_identifier("pool_name", &request.pool_name).map_err(Failure::bad_request)?;
-        if !["session", "transaction", "statement"].contains(&request.pool_mode.as_str()) {
-            return Err(Failure::bad_request(format!(
-                "pool_mode {:?} is invalid; use session, transaction or statement",
-                request.pool_mode
-            )));
-        }
-        if !(1..=10000).contains(&request.pool_size) {
-            return Err(Failure::bad_request(format!(
-                "pool_size {} is out of range; allowed 1 to 10000",
-                request.pool_size
-            )));
-        }
-        self.catalog
-            .update_service(project, name, |r| {
-                if r.pools.iter().any(|p| p.pool_name == request.pool_name) {
-                    return Err(CatalogError::Conflict);
-                }
-                if !r.databases.contains(&request.database) {
-                    return Err(CatalogError::Missing);
-                }
-                r.pools.push(api::ConnectionPool {
-                    pool_name: request.pool_name.clone(),
-                    database: request.database.clone(),
-                    username: request.username.clone(),
-                    pool_mode: request.pool_mode.clone(),
-                    pool_size: request.pool_size,
-                    connection_uri: String::new(),
-                });
-                Ok(())
-            })
-            .map_err(|err| match err {
-                CatalogError::Conflict => Failure::new(
-                    409,
-                    format!("Connection pool {} already exists", request.pool_name),
-                ),
-                CatalogError::Missing => Failure::bad_request(format!(
-                    "database {:?} does not exist in service {name}",
-                    request.database
-                )),
-                other => other.into(),
-            })?;
-        Ok(())
-    }
-
-    pub fn delete_pool(&self, project: &str, name: &str, pool: &str) -> Result<(), Failure> {
-        self.catalog
-            .update_service(project, name, |r| {
-                let before = r.pools.len();
-                r.pools.retain(|p| p.pool_name != pool);
-                if r.pools.len() == before {
-                    Err(CatalogError::Missing)
-                } else {
-                    Ok(())
-                }
-            })
-            .map_err(|err| match err {
-                CatalogError::Missing => {
-                    Failure::new(404, format!("Connection pool {pool} does not exist"))
-                }
-                other => other.into(),
-            })?;
         Ok(())
     }
 

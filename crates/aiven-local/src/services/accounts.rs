@@ -1,0 +1,241 @@
+//! Service users, databases and connection pools: real roles and
+//! databases on pg clusters, catalog records everywhere.
+
+use aiven_api::names;
+use aiven_api::types::{self as api, ServiceUser};
+
+use super::{Failure, Services, is_pg, login, random_password};
+use crate::catalog::{CatalogError, ServiceRecord};
+use crate::postgres::DEFAULT_DATABASE;
+
+impl Services {
+    async fn running_pg(
+        &self,
+        project: &str,
+        name: &str,
+    ) -> Result<Option<(ServiceRecord, u16)>, Failure> {
+        let record = self.get(project, name)?;
+        if !is_pg(&record) {
+            return Ok(None);
+        }
+        if record.state != "RUNNING" {
+            return Err(Failure::new(
+                409,
+                format!(
+                    "Service {name} is {}, not RUNNING; try again when it runs",
+                    record.state
+                ),
+            ));
+        }
+        let port = record
+            .port
+            .ok_or_else(|| Failure::new(500, "pg service without a port"))?;
+        Ok(Some((record, port)))
+    }
+
+    pub async fn create_user(
+        &self,
+        project: &str,
+        name: &str,
+        username: &str,
+    ) -> Result<ServiceUser, Failure> {
+        names::check_identifier("username", username).map_err(Failure::bad_request)?;
+        if self
+            .get(project, name)?
+            .users
+            .iter()
+            .any(|u| u.username == username)
+        {
+            return Err(Failure::new(
+                409,
+                format!("Service user {username} already exists"),
+            ));
+        }
+        let user = ServiceUser {
+            username: username.to_owned(),
+            password: random_password(),
+            kind: "normal".into(),
+        };
+        if let Some((record, port)) = self.running_pg(project, name).await? {
+            let sql = format!(
+                "CREATE ROLE \"{username}\" LOGIN PASSWORD '{}'",
+                user.password
+            );
+            self.postgres
+                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
+                .await
+                .map_err(|e| Failure::new(500, e))?;
+        }
+        self.catalog.update_service(project, name, |r| {
+            r.users.push(user.clone());
+            Ok(())
+        })?;
+        Ok(user)
+    }
+
+    pub async fn delete_user(
+        &self,
+        project: &str,
+        name: &str,
+        username: &str,
+    ) -> Result<(), Failure> {
+        let record = self.get(project, name)?;
+        let user = record
+            .users
+            .iter()
+            .find(|u| u.username == username)
+            .ok_or_else(|| Failure::new(404, format!("Service user {username} does not exist")))?;
+        if user.kind == "primary" {
+            return Err(Failure::bad_request(format!(
+                "{username} is the primary user and cannot be deleted"
+            )));
+        }
+        if let Some((record, port)) = self.running_pg(project, name).await? {
+            let sql = format!("DROP ROLE \"{username}\"");
+            self.postgres
+                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
+                .await
+                .map_err(|e| Failure::new(500, e))?;
+        }
+        self.catalog.update_service(project, name, |r| {
+            r.users.retain(|u| u.username != username);
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    pub async fn create_database(
+        &self,
+        project: &str,
+        name: &str,
+        database: &str,
+    ) -> Result<(), Failure> {
+        names::check_identifier("database", database).map_err(Failure::bad_request)?;
+        if self
+            .get(project, name)?
+            .databases
+            .iter()
+            .any(|d| d == database)
+        {
+            return Err(Failure::new(
+                409,
+                format!("Database {database} already exists"),
+            ));
+        }
+        if let Some((record, port)) = self.running_pg(project, name).await? {
+            let sql = format!("CREATE DATABASE \"{database}\"");
+            self.postgres
+                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
+                .await
+                .map_err(|e| Failure::new(500, e))?;
+        }
+        self.catalog.update_service(project, name, |r| {
+            r.databases.push(database.to_owned());
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    pub async fn delete_database(
+        &self,
+        project: &str,
+        name: &str,
+        database: &str,
+    ) -> Result<(), Failure> {
+        if !self
+            .get(project, name)?
+            .databases
+            .iter()
+            .any(|d| d == database)
+        {
+            return Err(Failure::new(
+                404,
+                format!("Database {database} does not exist"),
+            ));
+        }
+        if let Some((record, port)) = self.running_pg(project, name).await? {
+            let sql = format!("DROP DATABASE \"{database}\" WITH (FORCE)");
+            self.postgres
+                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
+                .await
+                .map_err(|e| Failure::new(500, e))?;
+        }
+        self.catalog.update_service(project, name, |r| {
+            r.databases.retain(|d| d != database);
+            r.pools.retain(|p| p.database != database);
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    pub fn create_pool(
+        &self,
+        project: &str,
+        name: &str,
+        request: api::CreatePool,
+    ) -> Result<(), Failure> {
+        names::check_identifier("pool_name", &request.pool_name).map_err(Failure::bad_request)?;
+        if !["session", "transaction", "statement"].contains(&request.pool_mode.as_str()) {
+            return Err(Failure::bad_request(format!(
+                "pool_mode {:?} is invalid; use session, transaction or statement",
+                request.pool_mode
+            )));
+        }
+        if !(1..=10000).contains(&request.pool_size) {
+            return Err(Failure::bad_request(format!(
+                "pool_size {} is out of range; allowed 1 to 10000",
+                request.pool_size
+            )));
+        }
+        self.catalog
+            .update_service(project, name, |r| {
+                if r.pools.iter().any(|p| p.pool_name == request.pool_name) {
+                    return Err(CatalogError::Conflict);
+                }
+                if !r.databases.contains(&request.database) {
+                    return Err(CatalogError::Missing);
+                }
+                r.pools.push(api::ConnectionPool {
+                    pool_name: request.pool_name.clone(),
+                    database: request.database.clone(),
+                    username: request.username.clone(),
+                    pool_mode: request.pool_mode.clone(),
+                    pool_size: request.pool_size,
+                    connection_uri: String::new(),
+                });
+                Ok(())
+            })
+            .map_err(|err| match err {
+                CatalogError::Conflict => Failure::new(
+                    409,
+                    format!("Connection pool {} already exists", request.pool_name),
+                ),
+                CatalogError::Missing => Failure::bad_request(format!(
+                    "database {:?} does not exist in service {name}",
+                    request.database
+                )),
+                other => other.into(),
+            })?;
+        Ok(())
+    }
+
+    pub fn delete_pool(&self, project: &str, name: &str, pool: &str) -> Result<(), Failure> {
+        self.catalog
+            .update_service(project, name, |r| {
+                let before = r.pools.len();
+                r.pools.retain(|p| p.pool_name != pool);
+                if r.pools.len() == before {
+                    Err(CatalogError::Missing)
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|err| match err {
+                CatalogError::Missing => {
+                    Failure::new(404, format!("Connection pool {pool} does not exist"))
+                }
+                other => other.into(),
+            })?;
+        Ok(())
+    }
+}
