@@ -65,6 +65,14 @@ impl Schedule {
         pause
     }
 
+    /// The error for a wait that ran out, with the state last seen.
+    fn timed_out(&self, last_state: String) -> WaitError {
+        WaitError::TimedOut {
+            waited: self.started.elapsed(),
+            last_state,
+        }
+    }
+
     /// Sleeps until the next poll; `false` when the deadline has passed.
     async fn tick(&mut self, cancel: &CancellationToken) -> Result<bool, WaitError> {
         let now = Instant::now();
@@ -115,13 +123,7 @@ pub async fn until_running(
                 let last_state = last
                     .as_ref()
                     .map_or_else(|| "unknown".to_owned(), |s| s.state.clone());
-                return Err((
-                    WaitError::TimedOut {
-                        waited: schedule.started.elapsed(),
-                        last_state,
-                    },
-                    last,
-                ));
+                return Err((schedule.timed_out(last_state), last));
             }
             Err(err) => return Err((err, last)),
         }
@@ -153,10 +155,7 @@ pub async fn until_backed_up(
             )));
         }
         if !schedule.tick(cancel).await? {
-            return Err(WaitError::TimedOut {
-                waited: schedule.started.elapsed(),
-                last_state: format!("{} without a backup", service.state),
-            });
+            return Err(schedule.timed_out(format!("{} without a backup", service.state)));
         }
     }
 }
@@ -176,10 +175,7 @@ pub async fn until_deleted(
             Err(err) => return Err(WaitError::Call(err)),
             Ok(service) => {
                 if !schedule.tick(cancel).await? {
-                    return Err(WaitError::TimedOut {
-                        waited: schedule.started.elapsed(),
-                        last_state: service.state,
-                    });
+                    return Err(schedule.timed_out(service.state));
                 }
             }
         }
