@@ -12,7 +12,7 @@ use tfplugin::value::Value;
 
 use super::kind::ServiceKind;
 use super::resource::{ServiceResource, api_diagnostic, user_config_path};
-use super::schema::{IP_FILTER, IP_FILTER_OBJECT, IP_FILTER_STRING, TIMEOUTS};
+use super::schema::{IP_FILTER_FORMS, TIMEOUTS};
 use super::state::parse_disk;
 use super::user_config;
 use super::wait;
@@ -163,7 +163,7 @@ impl ServiceResource {
                 catalog::unknown_plan_message(service_type, &plan),
             );
         }
-        let block = config.get(self.kind.user_config_block).first();
+        let block = self.kind.user_config(config);
         let target = block.get(RECOVERY_TARGET_TIME);
         if !target.is_null() && block.get(SERVICE_TO_FORK_FROM).is_null() {
             diags.error_at(
@@ -172,8 +172,7 @@ impl ServiceResource {
                 format!("recovery_target_time only applies to a fork: set {SERVICE_TO_FORK_FROM} to the service to restore from."),
             );
         }
-        let block = config.get(self.kind.user_config_block).first();
-        let written: Vec<&str> = [IP_FILTER, IP_FILTER_STRING, IP_FILTER_OBJECT]
+        let written: Vec<&str> = IP_FILTER_FORMS
             .into_iter()
             .filter(|name| user_config::ip_filter_written(block, name))
             .collect();
@@ -209,7 +208,7 @@ impl ServiceResource {
         planned: &Value,
         diags: &mut Diagnostics,
     ) {
-        let block = planned.get(self.kind.user_config_block).first();
+        let block = self.kind.user_config(planned);
         let Some(source) = block.get(SERVICE_TO_FORK_FROM).as_str() else {
             return;
         };

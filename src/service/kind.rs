@@ -8,7 +8,7 @@ use aiven_api::user_config::{
     SERVICE_TO_FORK_FROM,
 };
 use tfplugin::schema::{Attribute, Block};
-use tfplugin::value::Type;
+use tfplugin::value::{Type, Value};
 
 use super::schema::fields_block;
 
@@ -72,6 +72,12 @@ pub const GENERIC: ServiceKind = ServiceKind {
 };
 
 impl ServiceKind {
+    /// The `user_config` block's one element in a configuration, plan or
+    /// state (null when the block is absent).
+    pub fn user_config<'v>(&self, value: &'v Value) -> &'v Value {
+        value.get(self.user_config_block).first()
+    }
+
     pub fn description(&self) -> String {
         match self.service_type.and_then(catalog::service_type) {
             Some(t) => format!(

@@ -49,13 +49,11 @@ impl ServiceResource {
     /// configuration (say, after the source is gone) forgets that record in
     /// state; only a different value asks for a different fork.
     fn keep_fork_on_forgotten_origin(&self, plan: &mut Plan) {
-        let block = self.kind.user_config_block;
         for field in self.kind.fields().iter().filter(|f| f.create_only) {
-            let before = plan.prior.get(block).first().get(field.name);
-            let after = plan.planned.get(block).first().get(field.name);
+            let before = self.kind.user_config(&plan.prior).get(field.name);
+            let after = self.kind.user_config(&plan.planned).get(field.name);
             if !before.is_null() && after.is_null() {
-                let path = user_config_path(&self.kind, field.name);
-                plan.requires_replace.retain(|p| *p != path);
+                self.no_replacement_for(plan, field.name);
             }
         }
     }
@@ -63,9 +61,8 @@ impl ServiceResource {
     /// The same instant written another way is not a different fork.
     fn keep_fork_on_reformatted_time(&self, plan: &mut Plan) {
         let time = |value: &Value| {
-            value
-                .get(self.kind.user_config_block)
-                .first()
+            self.kind
+                .user_config(value)
                 .get(RECOVERY_TARGET_TIME)
                 .as_str()
                 .map(timestamp::parse)
@@ -73,9 +70,15 @@ impl ServiceResource {
         if let (Some(Ok(before)), Some(Ok(after))) = (time(&plan.prior), time(&plan.planned))
             && before == after
         {
-            let path = user_config_path(&self.kind, RECOVERY_TARGET_TIME);
-            plan.requires_replace.retain(|p| *p != path);
+            self.no_replacement_for(plan, RECOVERY_TARGET_TIME);
         }
+    }
+
+    /// Drops the replacement a change of the `user_config` field `name`
+    /// would otherwise cause.
+    fn no_replacement_for(&self, plan: &mut Plan, name: &str) {
+        let path = user_config_path(&self.kind, name);
+        plan.requires_replace.retain(|p| *p != path);
     }
 
     pub(super) fn service_type<'v>(&self, value: &'v Value) -> Option<&'v str>
@@ -93,7 +96,7 @@ impl ServiceResource {
         value: &Value,
         include_create_only: bool,
     ) -> Result<Map<String, Json>, Diagnostic> {
-        let block = value.get(self.kind.user_config_block).first();
+        let block = self.kind.user_config(value);
         let mut json = user_config::to_api(&self.kind.fields(), block, include_create_only);
         if self.kind.service_type.is_none()
             && let Some(extra) = block.get(EXTRA_JSON).as_str()
@@ -331,10 +334,9 @@ impl Resource<Client> for ServiceResource {
             }
             return;
         }
-        let forking = !plan
-            .planned
-            .get(self.kind.user_config_block)
-            .first()
+        let forking = !self
+            .kind
+            .user_config(&plan.planned)
             .get(SERVICE_TO_FORK_FROM)
             .is_null();
         if forking

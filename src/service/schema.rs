@@ -16,6 +16,7 @@ pub const TIMEOUTS: &str = "timeouts";
 pub const IP_FILTER: &str = "ip_filter";
 pub const IP_FILTER_STRING: &str = "ip_filter_string";
 pub const IP_FILTER_OBJECT: &str = "ip_filter_object";
+pub const IP_FILTER_FORMS: [&str; 3] = [IP_FILTER, IP_FILTER_STRING, IP_FILTER_OBJECT];
 
 fn string(name: &str) -> Attribute {
     Attribute::new(name, Type::String)

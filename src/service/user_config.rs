@@ -5,7 +5,7 @@ use aiven_api::user_config::{Field, Kind};
 use serde_json::{Map, Value as Json};
 use tfplugin::value::{Number, Value};
 
-use super::schema::{IP_FILTER, IP_FILTER_OBJECT, IP_FILTER_STRING};
+use super::schema::{IP_FILTER, IP_FILTER_FORMS, IP_FILTER_OBJECT};
 
 /// The API JSON for a user config block element. Create-only fields are
 /// left out unless `include_create_only` (they only mean something on
@@ -59,24 +59,21 @@ pub fn to_api(fields: &[Field], block: &Value, include_create_only: bool) -> Map
 
 /// The API's `ip_filter` from whichever of its three attributes is set.
 fn ip_filter_to_api(block: &Value) -> Option<Json> {
-    let objects = block.get(IP_FILTER_OBJECT);
-    if !objects.elements().is_empty() {
-        let entries = objects.elements().iter().map(|entry| {
-            let mut object = Map::new();
-            for key in ["network", "description"] {
-                if let Some(text) = entry.get(key).as_str() {
-                    object.insert(key.to_owned(), Json::String(text.to_owned()));
-                }
-            }
-            Json::Object(object)
-        });
-        return Some(Json::Array(entries.collect()));
+    let form = ip_filter_form(block)?;
+    let value = block.get(form);
+    if form != IP_FILTER_OBJECT {
+        return Some(json_strings(value));
     }
-    [IP_FILTER_STRING, IP_FILTER]
-        .into_iter()
-        .map(|name| block.get(name))
-        .find(|value| !value.is_null() && !value.is_unknown())
-        .map(json_strings)
+    let entries = value.elements().iter().map(|entry| {
+        let mut object = Map::new();
+        for key in ["network", "description"] {
+            if let Some(text) = entry.get(key).as_str() {
+                object.insert(key.to_owned(), Json::String(text.to_owned()));
+            }
+        }
+        Json::Object(object)
+    });
+    Some(Json::Array(entries.collect()))
 }
 
 /// A JSON array of a collection's strings.
@@ -96,6 +93,13 @@ fn json_strings(value: &Value) -> Json {
 pub fn ip_filter_written(block: &Value, name: &str) -> bool {
     let value = block.get(name);
     !(value.is_null() || name == IP_FILTER_OBJECT && value.elements().is_empty())
+}
+
+/// The attribute `block` writes its IP filter in, if it sets one it knows.
+fn ip_filter_form(block: &Value) -> Option<&'static str> {
+    IP_FILTER_FORMS
+        .into_iter()
+        .find(|name| ip_filter_written(block, name) && !block.get(name).is_unknown())
 }
 
 /// Sets the three `ip_filter` attributes from the API's list, in the
@@ -120,56 +124,37 @@ fn ip_filter_from_api(element: &mut Value, api: Option<&Json>, prior: &Value, ev
                 .collect()
         })
         .unwrap_or_default();
-    let used = |name: &str| ip_filter_written(prior, name);
-    let shape = if used(IP_FILTER_OBJECT) {
-        Some(IP_FILTER_OBJECT)
-    } else if used(IP_FILTER_STRING) {
-        Some(IP_FILTER_STRING)
-    } else if used(IP_FILTER) {
-        Some(IP_FILTER)
-    } else if everything && api.is_some() {
-        Some(if entries.iter().any(|(_, d)| d.is_some()) {
+    let imported = || {
+        let described = entries.iter().any(|(_, d)| d.is_some());
+        if described {
             IP_FILTER_OBJECT
         } else {
             IP_FILTER
-        })
-    } else {
-        None
+        }
     };
+    let shape = ip_filter_form(prior).or_else(|| (everything && api.is_some()).then(imported));
     let strings = || Value::Set(entries.iter().map(|(n, _)| Value::string(n)).collect());
-    element.set(
-        IP_FILTER,
-        if shape == Some(IP_FILTER) {
-            strings()
-        } else {
-            Value::Null
-        },
-    );
-    element.set(
-        IP_FILTER_STRING,
-        if shape == Some(IP_FILTER_STRING) {
-            strings()
-        } else {
-            Value::Null
-        },
-    );
-    let objects = if shape == Some(IP_FILTER_OBJECT) {
-        entries
-            .iter()
-            .map(|(network, description)| {
-                Value::object([
-                    ("network", Value::string(network)),
-                    (
-                        "description",
-                        description.as_deref().map_or(Value::Null, Value::string),
-                    ),
-                ])
-            })
-            .collect()
-    } else {
-        Vec::new()
+    let objects = || {
+        let object = |(network, description): &(String, Option<String>)| {
+            let description = description.as_deref().map_or(Value::Null, Value::string);
+            Value::object([
+                ("network", Value::string(network)),
+                ("description", description),
+            ])
+        };
+        entries.iter().map(object).collect()
     };
-    element.set(IP_FILTER_OBJECT, Value::List(objects));
+    for form in IP_FILTER_FORMS {
+        let chosen = shape == Some(form);
+        let value = if form == IP_FILTER_OBJECT {
+            Value::List(if chosen { objects() } else { Vec::new() })
+        } else if chosen {
+            strings()
+        } else {
+            Value::Null
+        };
+        element.set(form, value);
+    }
 }
 
 /// The Terraform value of one field from API JSON.
@@ -241,6 +226,7 @@ pub fn from_api(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::schema::IP_FILTER_STRING;
     use aiven_api::catalog::service_type;
     use serde_json::json;
 
