@@ -39,6 +39,9 @@ pub fn lookup_user(user: &str) -> Option<RunAs> {
 }
 
 pub const ADMIN_USER: &str = "avnadmin";
+pub const DEFAULT_DATABASE: &str = "defaultdb";
+const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
+const SERVER_CONF: &str = "aiven_local.conf";
 
 /// The account aiven-local connects to a cluster as: its primary user.
 #[derive(Debug, Clone, Copy)]
@@ -46,9 +49,6 @@ pub struct Login<'a> {
     pub user: &'a str,
     pub password: &'a str,
 }
-pub const DEFAULT_DATABASE: &str = "defaultdb";
-const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
-const SERVER_CONF: &str = "aiven_local.conf";
 
 /// Runs the PostgreSQL binaries.
 #[derive(Debug, Clone)]
@@ -156,9 +156,17 @@ fn server_time(rfc3339: &str) -> Result<String, String> {
     parsed.format(&format).map_err(|err| err.to_string())
 }
 
-/// Every `user_config.pg` key is the server setting of the same name.
-/// `max_connections` is left out: aiven-local's own settings file carries
-/// it, because a fork must start recovery with at least its source's.
+/// `user_config.pg.max_connections`, or the server's default. Our own
+/// settings file carries it rather than ALTER SYSTEM, so that a new cluster
+/// or a restored fork starts with it instead of restarting for it.
+pub fn max_connections(pg: Option<&serde_json::Map<String, serde_json::Value>>) -> i64 {
+    pg.and_then(|settings| settings.get("max_connections"))
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(100)
+}
+
+/// Every `user_config.pg` key is the server setting of the same name;
+/// [`max_connections`] is the one left to our settings file.
 fn setting_names() -> Vec<&'static str> {
     let pg = aiven_api::catalog::service_type("pg").expect("pg is in the catalog");
     aiven_api::user_config::fields(pg)
@@ -277,9 +285,10 @@ impl Postgres {
         Ok(data)
     }
 
-    /// Writes the settings aiven-local owns: where to listen and where to
-    /// archive. Called on create and on every restore, since a restored
-    /// backup carries its source's copy.
+    /// Writes the settings aiven-local owns: where to listen, where to
+    /// archive and how many connections. Called on create, on every
+    /// restore (a restored backup carries its source's copy) and whenever
+    /// settings are applied.
     fn write_server_conf(
         &self,
         paths: &ClusterPaths,
@@ -315,7 +324,10 @@ impl Postgres {
             std::fs::write(&main_conf, current + &includes)
                 .map_err(|err| format!("cannot write postgresql.conf: {err}"))?;
         }
-        self.give_to_server_user(&data)
+        for written in [SERVER_CONF, "pg_hba.conf", "postgresql.conf"] {
+            self.give_to_server_user(&data.join(written))?;
+        }
+        Ok(())
     }
 
     /// Creates a new cluster with the admin user and the default database.
@@ -435,9 +447,10 @@ impl Postgres {
             .map(|out| out.trim().to_owned())
     }
 
-    /// Applies `user_config.pg` with ALTER SYSTEM (unset keys are reset)
-    /// and a reload, then restarts the server if a setting that only a
-    /// restart applies still differs from what it runs with.
+    /// Applies `user_config.pg`: `max_connections` to our settings file,
+    /// the rest with ALTER SYSTEM (unset keys are reset), then a reload,
+    /// and one restart if any setting that only a restart applies still
+    /// differs from what the server runs with.
     pub async fn apply_settings(
         &self,
         paths: &ClusterPaths,
@@ -445,6 +458,7 @@ impl Postgres {
         login: Login<'_>,
         pg: Option<&serde_json::Map<String, serde_json::Value>>,
     ) -> Result<(), String> {
+        self.write_server_conf(paths, port, max_connections(pg))?;
         let wanted = |name: &str| {
             pg.and_then(|settings| settings.get(name))
                 .and_then(|value| server_value(name, value))
@@ -482,17 +496,6 @@ impl Postgres {
             self.restart(paths).await?;
         }
         Ok(())
-    }
-
-    /// Changes `max_connections`, which only a restart applies.
-    pub async fn set_max_connections(
-        &self,
-        paths: &ClusterPaths,
-        port: u16,
-        max_connections: i64,
-    ) -> Result<(), String> {
-        self.write_server_conf(paths, port, max_connections)?;
-        self.restart(paths).await
     }
 
     async fn restart(&self, paths: &ClusterPaths) -> Result<(), String> {
@@ -749,11 +752,7 @@ mod tests {
 
     #[test]
     fn archiving_is_atomic_idempotent_and_never_overwrites() {
-        let root = std::env::temp_dir().join(format!(
-            "aiven-local-archive-{}-{}",
-            std::process::id(),
-            fastrand::u32(..)
-        ));
+        let root = testkit::temp_dir("aiven-local-archive");
         let paths = ClusterPaths { root: root.clone() };
         let wal = paths.data().join("pg_wal");
         std::fs::create_dir_all(&wal).unwrap();

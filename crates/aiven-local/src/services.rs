@@ -127,14 +127,6 @@ fn is_pg(record: &ServiceRecord) -> bool {
     record.service_type == "pg"
 }
 
-fn max_connections(config: &Map<String, Value>) -> i64 {
-    config
-        .get("pg")
-        .and_then(|pg| pg.get("max_connections"))
-        .and_then(Value::as_i64)
-        .unwrap_or(100)
-}
-
 impl Services {
     pub fn new(
         catalog: Catalog,
@@ -384,7 +376,8 @@ impl Services {
         }
         let paths = self.paths(&record.project, &record.name);
         let port = record.port.ok_or("pg service without a port")?;
-        let connections = max_connections(&record.user_config);
+        let settings = record.user_config.get("pg").and_then(Value::as_object);
+        let connections = postgres::max_connections(settings);
         match &record.fork {
             None => {
                 self.postgres
@@ -423,7 +416,6 @@ impl Services {
                     .await?
             }
         }
-        let settings = record.user_config.get("pg").and_then(Value::as_object);
         self.postgres
             .apply_settings(&paths, port, login(record), settings)
             .await
@@ -604,13 +596,6 @@ impl Services {
             && let Some(port) = record.port
         {
             let paths = self.paths(project, name);
-            let connections = max_connections(&record.user_config);
-            if connections != max_connections(&current.user_config) {
-                self.postgres
-                    .set_max_connections(&paths, port, connections)
-                    .await
-                    .map_err(|err| Failure::new(500, err))?;
-            }
             let settings = record.user_config.get("pg").and_then(Value::as_object);
             self.postgres
                 .apply_settings(&paths, port, login(&record), settings)
