@@ -352,26 +352,20 @@ fn validate_value(
         (Kind::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
         (Kind::IpFilter, Value::Array(items)) => {
             for (index, item) in items.iter().enumerate() {
-                let entry = match item {
-                    Value::String(_) => Ok(()),
+                let valid = match item {
+                    Value::String(_) => true,
                     Value::Object(object) => {
-                        let text = |key: &str| object.get(key).is_none_or(Value::is_string);
-                        if object.get("network").is_some_and(Value::is_string)
-                            && text("description")
+                        object.get("network").is_some_and(Value::is_string)
+                            && object.get("description").is_none_or(Value::is_string)
                             && object.keys().all(|k| k == "network" || k == "description")
-                        {
-                            Ok(())
-                        } else {
-                            Err(())
-                        }
                     }
-                    _ => Err(()),
+                    _ => false,
                 };
-                entry.map_err(|()| {
-                    format!(
+                if !valid {
+                    return Err(format!(
                         "{path}[{index}]: expected a CIDR string or {{\"network\": ..., \"description\": ...}}, got {item}"
-                    )
-                })?;
+                    ));
+                }
             }
             Ok(())
         }
