@@ -5,11 +5,14 @@
 //! - [`types`]: request and response bodies;
 //! - [`names`]: what the API accepts as project, service and user names;
 //! - [`catalog`]: service types, plans, and which types can do what;
+//! - [`contract`]: the real API's endpoints, fields and enums, as facts
+//!   to check requests and replies against;
 //! - [`user_config`]: each type's `user_config` keys, defined once and
 //!   turned into a JSON Schema, a validator and the provider's schema;
 //! - [`timestamp`]: the time formats the API and its CLI accept.
 
 pub mod catalog;
+pub mod contract;
 pub mod names;
 pub mod timestamp;
 pub mod types;
