@@ -1,18 +1,25 @@
-//! The Aiven REST client the resources use. Requests that fail in ways
-//! worth retrying (429, 5xx, dropped connections) are retried with jittered
-//! backoff; everything else surfaces with the API's own message and status.
+//! The Aiven REST client the resources use, following the API's own rules
+//! for retries: 408, 429 and 500–504 are retried with jittered backoff, or
+//! after the `Retry-After` the API names; a DELETE answered 417 too. A
+//! create is never sent again while it may have been acted on: its
+//! outcome is settled by looking the service up ([`Client::create_service`]).
+//! Everything else surfaces with the API's own message and status.
 
 use std::time::Duration;
 
 use aiven_api::types::{
-    ApiError, BackupsResponse, CreateService, Service, ServiceEnvelope, UpdateService,
+    ApiError, BackupsResponse, CreateService, Service, ServiceEnvelope, TagsBody, TagsReply,
+    UpdateService,
 };
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-const USER_AGENT: &str = concat!("terraform-provider-aiven-rs/", env!("CARGO_PKG_VERSION"));
+/// Names the provider and its version to the API.
+pub const USER_AGENT: &str = concat!("terraform-provider-aiven-rs/", env!("CARGO_PKG_VERSION"));
 const MAX_ATTEMPTS: u32 = 6;
+/// The longest `Retry-After` honoured; a longer one waits this long.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// An API token that never shows up in logs or debug output.
 #[derive(Clone)]
@@ -35,7 +42,15 @@ impl std::fmt::Debug for Token {
 pub enum CallError {
     /// The API answered with an error status.
     Api { status: u16, message: String },
-    /// No usable answer: connection refused or reset, timeout, bad body.
+    /// The API answered success, but the body is not what the contract
+    /// allows: `field` names where it went wrong (`service.state`, or
+    /// `(body)` when it is not JSON at all).
+    Unreadable {
+        status: u16,
+        field: String,
+        reason: String,
+    },
+    /// No usable answer: connection refused or reset, timeout.
     Transport(String),
     /// Terraform asked the provider to stop.
     Cancelled,
@@ -58,8 +73,34 @@ impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CallError::Api { status, message } => write!(f, "{message} (HTTP {status})"),
+            CallError::Unreadable {
+                status,
+                field,
+                reason,
+            } => write!(
+                f,
+                "the reply (HTTP {status}) could not be read at {field}: {reason}"
+            ),
             CallError::Transport(message) => write!(f, "{message}"),
             CallError::Cancelled => write!(f, "cancelled by Terraform"),
+        }
+    }
+}
+
+/// How a create ended.
+#[derive(Debug)]
+pub enum Created {
+    /// The API answered with the new service.
+    Answered(Service),
+    /// The answer was lost or unreadable, and looking the service up found
+    /// it: this is the service the request created.
+    FoundAfterwards(Service),
+}
+
+impl Created {
+    pub fn service(self) -> Service {
+        match self {
+            Created::Answered(service) | Created::FoundAfterwards(service) => service,
         }
     }
 }
@@ -71,18 +112,111 @@ pub struct Client {
     token: Token,
 }
 
-/// Whether a request may be sent again after an ambiguous failure. A
-/// create is not: its retry goes through [`Client::create_service`], which
-/// looks the service up first.
+/// Whether a request may be sent again after it may have been acted on.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Retry {
-    Safe,
-    OnlyIfNotSent,
+enum Resend {
+    /// Idempotent: GET, PUT, DELETE.
+    Freely,
+    /// A create: only when the API cannot have acted on it (the connection
+    /// failed, or the API refused it with 429).
+    OnlyIfNotActedOn,
+}
+
+/// One exchange's outcome before decoding.
+enum Attempt {
+    Reply {
+        status: StatusCode,
+        body: Vec<u8>,
+        content_type: String,
+        retry_after: Option<Duration>,
+    },
+    /// The request never left: nothing was acted on.
+    NotSent(String),
+    /// The request may have reached the API; no answer came back.
+    NoAnswer(String),
 }
 
 fn backoff(attempt: u32) -> Duration {
     let base = 250u64 << attempt.min(5);
     Duration::from_millis(base / 2 + fastrand::u64(0..=base / 2))
+}
+
+/// The statuses the API's own client retries.
+fn retryable(method: &Method, status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500..=504)
+        || (*method == Method::DELETE && status == StatusCode::EXPECTATION_FAILED)
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let at =
+                time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822)
+                    .ok()?;
+            let left = at - time::OffsetDateTime::now_utc();
+            Duration::try_from(left).unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// A readable account of an error reply whose body is not the API's JSON
+/// error, such as a proxy's HTML page or nothing at all.
+fn describe_foreign_error(status: StatusCode, content_type: &str, body: &[u8]) -> String {
+    let reason = status.canonical_reason().unwrap_or("error");
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return format!("{reason}, with an empty reply");
+    }
+    let kind = if content_type.is_empty() {
+        "a non-JSON reply".to_owned()
+    } else {
+        format!("a non-JSON reply ({content_type})")
+    };
+    let title = text
+        .split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(title, _)| title.trim().to_owned());
+    let gist = title.unwrap_or_else(|| {
+        let mut plain = String::new();
+        let mut in_tag = false;
+        for c in text.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    plain.push(' ');
+                }
+                c if !in_tag => plain.push(c),
+                _ => {}
+            }
+        }
+        plain.split_whitespace().collect::<Vec<_>>().join(" ")
+    });
+    let gist: String = gist.chars().take(200).collect();
+    format!("{reason}, with {kind}: {gist:?}")
+}
+
+/// Decodes a success body, naming the field where it departs from `T`.
+fn decode_success<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, CallError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let field = err.path().to_string();
+        let inner = err.into_inner();
+        CallError::Unreadable {
+            status: status.as_u16(),
+            field: if field.is_empty() || field == "." {
+                "(body)".to_owned()
+            } else {
+                field
+            },
+            reason: inner.to_string(),
+        }
+    })
 }
 
 impl Client {
@@ -101,56 +235,100 @@ impl Client {
         })
     }
 
+    async fn attempt(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&(impl Serialize + Sync)>,
+    ) -> Attempt {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .header("Authorization", format!("aivenv1 {}", self.token.0));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            // Only a failed connect proves the request never left.
+            Err(err) if err.is_connect() => return Attempt::NotSent(err.to_string()),
+            Err(err) => return Attempt::NoAnswer(err.to_string()),
+        };
+        let status = response.status();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
+        let content_type = header("content-type").unwrap_or_default();
+        match response.bytes().await {
+            Ok(body) => Attempt::Reply {
+                status,
+                body: body.to_vec(),
+                content_type,
+                retry_after,
+            },
+            Err(err) => Attempt::NoAnswer(format!("reading the reply: {err}")),
+        }
+    }
+
+    /// Sends a request, retrying what the API's rules allow. A create that
+    /// may have been acted on comes back as `Err(Transport)` (no answer)
+    /// or `Err(Api)` with a retryable status, for the caller to settle.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: Option<&(impl Serialize + Sync)>,
-        retry: Retry,
+        resend: Resend,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<T, CallError> {
-        let url = format!("{}{path}", self.base);
         let mut attempt = 0;
         loop {
-            let mut request = self
-                .http
-                .request(method.clone(), &url)
-                .header("Authorization", format!("aivenv1 {}", self.token.0));
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let sent = tokio::select! {
-                sent = request.send() => sent,
+            let outcome = tokio::select! {
+                outcome = self.attempt(&method, path, body) => outcome,
                 _ = cancel.cancelled() => return Err(CallError::Cancelled),
             };
-            let outcome = match sent {
-                Ok(response) => Self::decode(response).await,
-                Err(err) => {
-                    // Only a failed connect proves the request never left;
-                    // a request error may mean the connection closed after
-                    // the API had acted on it.
-                    let reached = !err.is_connect();
-                    if reached && retry == Retry::OnlyIfNotSent {
-                        return Err(CallError::Transport(format!(
-                            "{method} {path}: outcome unknown: {err}"
-                        )));
+            let (error, retry_after, acted_on) = match outcome {
+                Attempt::Reply { status, body, .. } if status.is_success() => {
+                    return decode_success(status, &body);
+                }
+                Attempt::Reply {
+                    status,
+                    body,
+                    content_type,
+                    retry_after,
+                } => {
+                    let message = match serde_json::from_slice::<ApiError>(&body) {
+                        Ok(error) => error.message,
+                        Err(_) => describe_foreign_error(status, &content_type, &body),
+                    };
+                    let error = CallError::Api {
+                        status: status.as_u16(),
+                        message,
+                    };
+                    if !retryable(&method, status) {
+                        return Err(error);
                     }
-                    Err((
-                        CallError::Transport(format!("{method} {path}: {err}")),
-                        None,
-                    ))
+                    (error, retry_after, status != StatusCode::TOO_MANY_REQUESTS)
                 }
+                Attempt::NotSent(reason) => (
+                    CallError::Transport(format!("{method} {path}: {reason}")),
+                    None,
+                    false,
+                ),
+                Attempt::NoAnswer(reason) => (
+                    CallError::Transport(format!("{method} {path}: no answer: {reason}")),
+                    None,
+                    true,
+                ),
             };
-            let (error, retry_after) = match outcome {
-                Ok(value) => return Ok(value),
-                Err((error @ CallError::Api { status, .. }, retry_after))
-                    if status == 429 || status >= 500 =>
-                {
-                    (error, retry_after)
-                }
-                Err((error @ CallError::Transport(_), retry_after)) => (error, retry_after),
-                Err((error, _)) => return Err(error),
-            };
+            if acted_on && resend == Resend::OnlyIfNotActedOn {
+                return Err(error);
+            }
             attempt += 1;
             if attempt >= MAX_ATTEMPTS {
                 return Err(error);
@@ -164,105 +342,88 @@ impl Client {
         }
     }
 
-    async fn decode<T: DeserializeOwned>(
-        response: reqwest::Response,
-    ) -> Result<T, (CallError, Option<Duration>)> {
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(|seconds| Duration::from_secs(seconds.min(60)));
-        let bytes = response.bytes().await.map_err(|err| {
-            (
-                CallError::Transport(format!("reading the response: {err}")),
-                None,
-            )
-        })?;
-        if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|err| {
-                (
-                    CallError::Transport(format!("unexpected response from the API: {err}")),
-                    None,
-                )
-            });
-        }
-        let message = serde_json::from_slice::<ApiError>(&bytes)
-            .map(|e| e.message)
-            .unwrap_or_else(|_| {
-                let text = String::from_utf8_lossy(&bytes);
-                if text.trim().is_empty() {
-                    status.canonical_reason().unwrap_or("error").to_owned()
-                } else {
-                    text.chars().take(500).collect()
-                }
-            });
-        Err((
-            CallError::Api {
-                status: status.as_u16(),
-                message,
-            },
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                retry_after
-            } else {
-                None
-            },
-        ))
-    }
-
     fn service_path(project: &str, service: &str) -> String {
         format!("/v1/project/{project}/service/{service}")
     }
 
+    /// Reads a service with its secrets (`include_secrets=true`). Tags the
+    /// reply leaves out are read from their own endpoint.
     pub async fn get_service(
         &self,
         project: &str,
         service: &str,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<Service, CallError> {
-        let envelope: ServiceEnvelope = self
-            .call(
-                Method::GET,
-                &Self::service_path(project, service),
-                None::<&()>,
-                Retry::Safe,
-                cancel,
-            )
-            .await?;
-        Ok(envelope.service)
+        let path = format!(
+            "{}?include_secrets=true",
+            Self::service_path(project, service)
+        );
+        let mut found = self
+            .call::<ServiceEnvelope>(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+            .await?
+            .service;
+        if found.tags.is_none() {
+            found.tags = Some(self.tags(project, service, cancel).await?.tags);
+        }
+        Ok(found)
     }
 
-    /// Creates a service. When the request may have reached the API but no
-    /// answer came back, the service is looked up instead of created twice.
+    /// Creates a service, never sending the request again while it may
+    /// have been acted on: a lost or unreadable answer is settled by
+    /// looking the service up. The caller has made sure the name was free.
     pub async fn create_service(
         &self,
         project: &str,
         request: &CreateService,
         cancel: &tokio_util::sync::CancellationToken,
-    ) -> Result<Service, CallError> {
+    ) -> Result<Created, CallError> {
         let path = format!("/v1/project/{project}/service");
-        match self
-            .call::<ServiceEnvelope>(
-                Method::POST,
-                &path,
-                Some(request),
-                Retry::OnlyIfNotSent,
-                cancel,
-            )
-            .await
-        {
-            Ok(envelope) => Ok(envelope.service),
-            Err(CallError::Transport(reason)) => {
-                tracing::warn!(reason = %reason, "create outcome unknown; looking the service up");
-                self.get_service(project, &request.service_name, cancel)
-                    .await
-                    .map_err(|lookup| match lookup {
-                        CallError::Api { status: 404, .. } => CallError::Transport(reason),
-                        other => other,
-                    })
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let error = match self
+                .call::<ServiceEnvelope>(
+                    Method::POST,
+                    &path,
+                    Some(request),
+                    Resend::OnlyIfNotActedOn,
+                    cancel,
+                )
+                .await
+            {
+                Ok(envelope) => return Ok(Created::Answered(envelope.service)),
+                Err(error @ (CallError::Transport(_) | CallError::Unreadable { .. })) => error,
+                Err(error @ CallError::Api { status, .. })
+                    if retryable(
+                        &Method::POST,
+                        StatusCode::from_u16(status).unwrap_or_default(),
+                    ) =>
+                {
+                    error
+                }
+                Err(other) => return Err(other),
+            };
+            tracing::warn!(error = %error, "create outcome unknown; looking the service up");
+            match self
+                .get_service(project, &request.service_name, cancel)
+                .await
+            {
+                Ok(service) => return Ok(Created::FoundAfterwards(service)),
+                // Not created: sending it again is safe, unless the reply
+                // was unreadable (then the API is not speaking our
+                // language and another try would not help).
+                Err(lookup) if lookup.is_not_found() => {
+                    if matches!(error, CallError::Unreadable { .. }) || attempts >= MAX_ATTEMPTS {
+                        return Err(error);
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff(attempts)) => {}
+                        _ = cancel.cancelled() => return Err(CallError::Cancelled),
+                    }
+                }
+                // The lookup failed too: the original error says most.
+                Err(_) => return Err(error),
             }
-            Err(other) => Err(other),
         }
     }
 
@@ -278,11 +439,37 @@ impl Client {
                 Method::PUT,
                 &Self::service_path(project, service),
                 Some(request),
-                Retry::Safe,
+                Resend::Freely,
                 cancel,
             )
             .await?;
         Ok(envelope.service)
+    }
+
+    /// A service's tags, from their own endpoint.
+    pub async fn tags(
+        &self,
+        project: &str,
+        service: &str,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<TagsReply, CallError> {
+        let path = format!("{}/tags", Self::service_path(project, service));
+        self.call(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+            .await
+    }
+
+    /// Replaces a service's tags (`ProjectServiceTagsReplace`).
+    pub async fn replace_tags(
+        &self,
+        project: &str,
+        service: &str,
+        tags: &TagsBody,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<(), CallError> {
+        let path = format!("{}/tags", Self::service_path(project, service));
+        self.call::<serde::de::IgnoredAny>(Method::PUT, &path, Some(tags), Resend::Freely, cancel)
+            .await
+            .map(drop)
     }
 
     /// Deletes a service; one already gone counts as deleted.
@@ -293,11 +480,11 @@ impl Client {
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<(), CallError> {
         match self
-            .call::<serde_json::Value>(
+            .call::<serde::de::IgnoredAny>(
                 Method::DELETE,
                 &Self::service_path(project, service),
                 None::<&()>,
-                Retry::Safe,
+                Resend::Freely,
                 cancel,
             )
             .await
@@ -315,7 +502,7 @@ impl Client {
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<BackupsResponse, CallError> {
         let path = format!("{}/backups", Self::service_path(project, service));
-        self.call(Method::GET, &path, None::<&()>, Retry::Safe, cancel)
+        self.call(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
             .await
     }
 }
@@ -340,5 +527,76 @@ mod tests {
                 "attempt {attempt}: {delay}"
             );
         }
+    }
+
+    #[test]
+    fn the_api_clients_retry_statuses_are_retried_and_no_others() {
+        let retried: Vec<u16> = (400..=599)
+            .filter(|s| retryable(&Method::GET, StatusCode::from_u16(*s).unwrap()))
+            .collect();
+        assert_eq!(retried, vec![408, 429, 500, 501, 502, 503, 504]);
+        assert!(retryable(&Method::DELETE, StatusCode::EXPECTATION_FAILED));
+        assert!(!retryable(&Method::PUT, StatusCode::EXPECTATION_FAILED));
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_a_date_and_capped() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("86400"), Some(MAX_RETRY_AFTER));
+        let soon = time::OffsetDateTime::now_utc() + time::Duration::seconds(10);
+        let date = soon
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap()
+            .replace("+0000", "GMT");
+        let wait = parse_retry_after(&date).expect("an HTTP date");
+        assert!(
+            wait > Duration::from_secs(7) && wait <= Duration::from_secs(10),
+            "{wait:?}"
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn an_error_page_that_is_not_json_reads_as_its_status_and_title() {
+        let html =
+            b"<html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1></body></html>";
+        assert_eq!(
+            describe_foreign_error(StatusCode::BAD_GATEWAY, "text/html", html),
+            "Bad Gateway, with a non-JSON reply (text/html): \"502 Bad Gateway\""
+        );
+        assert_eq!(
+            describe_foreign_error(StatusCode::FORBIDDEN, "", b"  "),
+            "Forbidden, with an empty reply"
+        );
+        assert_eq!(
+            describe_foreign_error(
+                StatusCode::FORBIDDEN,
+                "text/plain",
+                b"<p>denied by policy</p>"
+            ),
+            "Forbidden, with a non-JSON reply (text/plain): \"denied by policy\""
+        );
+    }
+
+    #[test]
+    fn an_unreadable_success_names_the_field() {
+        let err = decode_success::<ServiceEnvelope>(
+            StatusCode::OK,
+            br#"{"service": {"service_name": "a", "service_type": "pg", "plan": "p", "cloud_name": "c", "state": 5}}"#,
+        )
+        .unwrap_err();
+        match err {
+            CallError::Unreadable { field, .. } => assert_eq!(field, "service.state"),
+            other => panic!("{other:?}"),
+        }
+        let err = decode_success::<ServiceEnvelope>(StatusCode::OK, b"<html>").unwrap_err();
+        assert!(
+            matches!(err, CallError::Unreadable { ref field, .. } if field == "(body)"),
+            "{err:?}"
+        );
     }
 }

@@ -70,16 +70,20 @@ fn retries_and_an_unknown_create_outcome_never_create_twice() {
 #[test]
 fn api_errors_surface_with_message_and_status_and_are_not_retried() {
     let e = env();
-    e.configure(SERVICE);
-    e.tf.apply().assert_ok();
-    let proxy = FaultProxy::start(&e.local.url, vec![]);
-    let other = e.terraform_with(&[("AIVEN_WEB_URL", &proxy.url)]);
-    let output = other.apply().assert_failed();
-    let flat = output.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        flat.contains("Service name cache is already in use in project acme (HTTP 409)"),
-        "{output}"
+    let proxy = FaultProxy::start(
+        &e.local.url,
+        vec![FaultRule {
+            method: "POST",
+            path: "/service",
+            fault: Fault::Status(400, None),
+            times: 1,
+        }],
     );
+    e.configure(SERVICE);
+    let tf = e.terraform_with(&[("AIVEN_WEB_URL", &proxy.url)]);
+    let output = tf.apply().assert_failed();
+    let flat = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("injected fault (HTTP 400)"), "{output}");
     assert_eq!(
         proxy
             .requests()
@@ -87,6 +91,45 @@ fn api_errors_surface_with_message_and_status_and_are_not_retried() {
             .filter(|r| r.starts_with("POST"))
             .count(),
         1,
-        "a 409 is final"
+        "a 400 is final"
     );
+    assert!(!e.exists("acme", "cache"));
+}
+
+#[test]
+fn a_delete_answered_417_and_a_read_answered_408_are_retried() {
+    let e = env();
+    e.configure(SERVICE);
+    e.tf.apply().assert_ok();
+    let proxy = FaultProxy::start(
+        &e.local.url,
+        vec![
+            FaultRule {
+                method: "GET",
+                path: "/service/cache",
+                fault: Fault::Status(408, None),
+                times: 1,
+            },
+            FaultRule {
+                method: "DELETE",
+                path: "/service/cache",
+                fault: Fault::Status(417, None),
+                times: 2,
+            },
+        ],
+    );
+    let tf = e.terraform_via(&proxy.url);
+    tf.destroy().assert_ok();
+    let deletes = proxy
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("DELETE"))
+        .count();
+    assert_eq!(
+        deletes,
+        3,
+        "two 417s, then the delete: {:?}",
+        proxy.requests()
+    );
+    assert!(!e.exists("acme", "cache"));
 }

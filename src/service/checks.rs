@@ -2,6 +2,7 @@
 //! is created, from names and formats to a fork's source and its recovery
 //! window. Each error names the attribute it is about.
 
+use aiven_api::types::ServiceState;
 use aiven_api::user_config::{
     Field, Kind, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
     SERVICE_TO_FORK_FROM,
@@ -17,17 +18,6 @@ use super::state::parse_disk;
 use super::user_config;
 use super::wait;
 use crate::client::Client;
-
-const WEEKDAYS: [&str; 8] = [
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "never",
-];
 
 /// Turns a validator message `user_config.a.b: ...` into the attribute
 /// path of the field it names, so Terraform points at the right line.
@@ -52,17 +42,6 @@ fn path_of_message(kind: &ServiceKind, fields: &[Field], message: &str) -> Attri
         }
     }
     path
-}
-
-fn is_clock_time(text: &str) -> bool {
-    let parts: Vec<&str> = text.split(':').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_digit()))
-        && parts[0] < "24"
-        && parts[1] < "60"
-        && parts[2] < "60"
 }
 
 impl ServiceResource {
@@ -95,25 +74,22 @@ impl ServiceResource {
                 message,
             );
         }
-        if let Some(dow) = text("maintenance_window_dow")
-            && !WEEKDAYS.contains(&dow.as_str())
+        if let Some(Err(message)) =
+            text("maintenance_window_dow").map(|dow| names::check_maintenance_day(&dow))
         {
             diags.error_at(
                 AttributePath::attr("maintenance_window_dow"),
                 "Invalid maintenance day",
-                format!(
-                    "maintenance_window_dow {dow:?} is invalid; use one of {}",
-                    WEEKDAYS.join(", ")
-                ),
+                format!("maintenance_window_dow: {message}"),
             );
         }
-        if let Some(time) = text("maintenance_window_time")
-            && !is_clock_time(&time)
+        if let Some(Err(message)) =
+            text("maintenance_window_time").map(|time| names::check_maintenance_time(&time))
         {
             diags.error_at(
                 AttributePath::attr("maintenance_window_time"),
                 "Invalid maintenance time",
-                format!("maintenance_window_time {time:?} is invalid; use HH:MM:SS in UTC, e.g. 02:30:00"),
+                format!("maintenance_window_time: {message}"),
             );
         }
         for attribute in ["disk_space", "additional_disk_space"] {
@@ -242,22 +218,38 @@ impl ServiceResource {
             return;
         }
         let service_type = catalog::service_type(&service.service_type);
-        if let (Some(t), Some(plan_name)) = (service_type, planned.get("plan").as_str())
+        // The reply may leave node_count out; the nodes it lists, or else
+        // its plan, say the same.
+        let source_nodes = service
+            .node_count
+            .or_else(|| service.node_states.as_ref().map(|n| n.len() as i64))
+            .or_else(|| {
+                service_type
+                    .and_then(|t| catalog::plan(t, &service.plan))
+                    .map(|p| p.node_count)
+            });
+        if let (Some(t), Some(plan_name), Some(source_nodes)) =
+            (service_type, planned.get("plan").as_str(), source_nodes)
             && t.forks_keep_node_count
             && let Some(plan) = catalog::plan(t, plan_name)
-            && plan.node_count < service.node_count
+            && plan.node_count < source_nodes
         {
             diags.error_at(
                 AttributePath::attr("plan"),
                 "Fork to fewer nodes",
                 format!(
                     "Plan {plan_name} has {} nodes, but {source} has {}: {} services cannot be forked to a plan with fewer nodes. Choose a plan with at least {} nodes.",
-                    plan.node_count, service.node_count, t.name, service.node_count
+                    plan.node_count, source_nodes, t.name, source_nodes
                 ),
             );
             return;
         }
-        if service.state == "POWEROFF" && service.backups.is_empty() {
+        if service.state == ServiceState::Poweroff
+            && client
+                .backups(project, source, ctx_cancel)
+                .await
+                .is_ok_and(|b| b.backups.is_empty())
+        {
             diags.error_at(
                 user_config_path(&self.kind, SERVICE_TO_FORK_FROM),
                 "Fork source has no backup",
@@ -307,20 +299,21 @@ impl ServiceResource {
             }
         };
         let now = time::OffsetDateTime::now_utc();
-        let window_start = backups
-            .pitr
-            .as_ref()
-            .map(|p| p.primary_region.pitr_range_start.clone())
-            .or_else(|| backups.backups.first().map(|b| b.backup_time.clone()))
-            .and_then(|t| timestamp::parse(&t).ok());
+        let window = match &backups.pitr {
+            // The API reports the window; a null start means no backup
+            // allows point-in-time recovery yet.
+            Some(pitr) => pitr.primary_region.pitr_range_start.clone(),
+            None => backups.backups.first().map(|b| b.backup_time.clone()),
+        };
+        let window_start = window.as_deref().and_then(|t| timestamp::parse(t).ok());
         let out_of_window = match window_start {
             Some(start) => target_time < start || target_time > now,
-            None => target_time > now,
+            None => true,
         };
         if out_of_window {
             let window = match window_start {
                 Some(start) => format!("from {} (its first backup) to now ({})", timestamp::format(start), timestamp::format_seconds(now)),
-                None => "empty: the source has no backup yet, so only times after its first backup will be valid".to_owned(),
+                None => "empty: no backup of it allows point-in-time recovery yet, so no time can be targeted until its first backup completes".to_owned(),
             };
             diags.error_at(
                 user_config_path(&self.kind, RECOVERY_TARGET_TIME),
@@ -351,8 +344,18 @@ mod tests {
 
     #[test]
     fn clock_times_are_checked() {
-        assert!(is_clock_time("02:30:00"));
-        assert!(!is_clock_time("2:30"));
-        assert!(!is_clock_time("25:00:00"));
+        assert!(names::check_maintenance_time("02:30:00").is_ok());
+        assert!(names::check_maintenance_time("2:30").is_err());
+        assert!(names::check_maintenance_time("25:00:00").is_err());
+    }
+
+    #[test]
+    fn never_is_no_maintenance_day_a_request_may_set() {
+        let err = names::check_maintenance_day("never").unwrap_err();
+        assert!(
+            err.contains("cannot") || err.contains("not requested"),
+            "{err}"
+        );
+        assert!(names::check_maintenance_day("sunday").is_ok());
     }
 }

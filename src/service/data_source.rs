@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use aiven_api::timestamp;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::{Context, DataSource};
 use tfplugin::schema::{Attribute, Block, BlockNesting, Schema};
@@ -155,7 +156,7 @@ impl DataSource<Client> for BackupsDataSource {
                 .attribute(string("id").computed().description("`project/service_name`."))
                 .attribute(Attribute::new("backups", Type::list(backup_type())).computed().description("Backups: name, time (RFC 3339) and size in bytes."))
                 .attribute(string("latest_backup_time").computed().description("Time of the newest backup; null when there is none."))
-                .attribute(string("pitr_range_start").computed().description("Earliest time a point-in-time fork may target; null for types without point-in-time recovery."))
+                .attribute(string("pitr_range_start").computed().description("Earliest time a point-in-time fork may target; null for types without point-in-time recovery, and until a backup allows it."))
                 .attribute(string("pitr_range_end").computed().description("Latest time a point-in-time fork may target (now, when read).")),
         )
     }
@@ -199,11 +200,16 @@ impl DataSource<Client> for BackupsDataSource {
                     ),
                     (
                         "pitr_range_start",
-                        Value::opt_string(range.map(|r| r.pitr_range_start.clone())),
+                        Value::opt_string(range.and_then(|r| r.pitr_range_start.clone())),
                     ),
                     (
                         "pitr_range_end",
-                        Value::opt_string(range.map(|r| r.pitr_range_end.clone())),
+                        // Null from the API means the window runs to now.
+                        Value::opt_string(range.map(|r| {
+                            r.pitr_range_end.clone().unwrap_or_else(|| {
+                                timestamp::format_seconds(time::OffsetDateTime::now_utc())
+                            })
+                        })),
                     ),
                     (
                         "backups",

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use aiven_api::types::{CreateService, Maintenance, Service, TechEmail, UpdateService};
+use aiven_api::types::{CreateService, MaintenanceIn, Service, TagsBody, TechEmail, UpdateService};
 use aiven_api::user_config::{PROJECT_TO_FORK_FROM, RECOVERY_TARGET_TIME, SERVICE_TO_FORK_FROM};
 use aiven_api::{catalog, timestamp};
 use serde_json::{Map, Value as Json};
@@ -15,10 +15,10 @@ use tfplugin::value::Value;
 
 use super::kind::{EXTRA_JSON, ServiceKind};
 use super::schema::{TIMEOUTS, resource_schema};
-use super::state::{self, parse_disk, plan_disk, service_id};
+use super::state::{self, disk_request, service_id};
 use super::user_config;
-use super::wait::{self, WaitError};
-use crate::client::{CallError, Client};
+use super::wait::{self, Expected, WaitError};
+use crate::client::{CallError, Client, Created};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
@@ -98,6 +98,13 @@ impl ServiceResource {
     ) -> Result<Map<String, Json>, Diagnostic> {
         let block = self.kind.user_config(value);
         let mut json = user_config::to_api(&self.kind.fields(), block, include_create_only);
+        // Sent in the one form the API takes (at most 32 characters); the
+        // same instant written any accepted way.
+        if let Some(Json::String(time)) = json.get_mut(RECOVERY_TARGET_TIME)
+            && let Ok(normal) = timestamp::normalize(time)
+        {
+            *time = normal;
+        }
         if self.kind.service_type.is_none()
             && let Some(extra) = block.get(EXTRA_JSON).as_str()
         {
@@ -151,6 +158,70 @@ impl ServiceResource {
             maintenance: maintenance(planned),
             ..CreateService::default()
         })
+    }
+
+    /// Refuses a create whose name is taken, with the `import` block that
+    /// adopts the existing service. Checking first also means that a
+    /// service found after a lost answer is the one this create made.
+    async fn check_name_free(
+        &self,
+        client: &Client,
+        project: &str,
+        name: &str,
+        ctx: &Context<Client>,
+    ) -> Result<(), Diagnostic> {
+        match client.get_service(project, name, &ctx.cancel).await {
+            Err(err) if err.is_not_found() => Ok(()),
+            Err(err) => Err(api_diagnostic("Cannot create the service", &err)),
+            Ok(existing) => Err(Diagnostic::error(
+                "Service already exists",
+                format!(
+                    "Project {project} already has a {} service named {name}. To manage it with this resource, adopt it:\n\n{}\n\nor choose another service_name.",
+                    existing.service_type,
+                    self.import_block(project, name)
+                ),
+            )
+            .at(AttributePath::attr("service_name"))),
+        }
+    }
+
+    /// An `import` block that adopts `project/name` into this resource.
+    fn import_block(&self, project: &str, name: &str) -> String {
+        format!(
+            "import {{\n  to = {}.<this resource's name>\n  id = \"{}\"\n}}",
+            self.kind.type_name,
+            service_id(project, name)
+        )
+    }
+
+    /// The error for a create that did not come back with a service. When
+    /// the API may have acted on it, it says so and how to adopt the
+    /// service, so that nothing is orphaned unknowingly.
+    fn create_failed(&self, project: &str, name: &str, err: &CallError) -> Diagnostic {
+        let maybe_created = match err {
+            CallError::Unreadable { .. } | CallError::Transport(_) => true,
+            CallError::Api { status, .. } => *status >= 500 || *status == 408,
+            CallError::Cancelled => true,
+        };
+        if !maybe_created {
+            return api_diagnostic("Cannot create the service", err);
+        }
+        let what = match err {
+            CallError::Unreadable { field, .. } => {
+                format!(
+                    "the API accepted the request, but its answer could not be read at {field} ({err})"
+                )
+            }
+            _ => format!("no usable answer came back ({err})"),
+        };
+        Diagnostic::error(
+            "Service may have been created",
+            format!(
+                "Creating {name}: {what}, and looking the service up did not settle it. The service may exist in project {project}. \
+                 If it does, adopt it rather than creating it again:\n\n{}",
+                self.import_block(project, name)
+            ),
+        )
     }
 
     fn failed_create(
@@ -226,26 +297,13 @@ fn tech_emails(value: &Value) -> Vec<TechEmail> {
         .collect()
 }
 
-fn maintenance(value: &Value) -> Option<Maintenance> {
+fn maintenance(value: &Value) -> Option<MaintenanceIn> {
     let dow = value.get("maintenance_window_dow").as_str();
     let time = value.get("maintenance_window_time").as_str();
-    (dow.is_some() || time.is_some()).then(|| Maintenance {
-        dow: dow.unwrap_or("sunday").to_owned(),
-        time: time.unwrap_or("02:00:00").to_owned(),
+    (dow.is_some() || time.is_some()).then(|| MaintenanceIn {
+        dow: dow.map(str::to_owned),
+        time: time.map(str::to_owned),
     })
-}
-
-/// The disk to request: the plan's plus `additional_disk_space`, or the
-/// deprecated total `disk_space`; `None` leaves the plan's default.
-fn disk_request(value: &Value, service_type: &str, plan: &str) -> Option<i64> {
-    if let Some(additional) = value
-        .get("additional_disk_space")
-        .as_str()
-        .and_then(parse_disk)
-    {
-        return plan_disk(service_type, plan).map(|base| base + additional);
-    }
-    value.get("disk_space").as_str().and_then(parse_disk)
 }
 
 /// Disk sizes the configuration leaves to the API stay as they are unless
@@ -408,21 +466,32 @@ impl Resource<Client> for ServiceResource {
                 );
             }
         }
+        if let Err(diag) = self
+            .check_name_free(client, &project, &request.service_name, ctx)
+            .await
+        {
+            return Applied::failed(Value::Null, diag);
+        }
         let created = match client.create_service(&project, &request, &ctx.cancel).await {
-            Ok(service) => service,
+            Ok(created) => created,
             Err(err) => {
                 return Applied::failed(
                     Value::Null,
-                    api_diagnostic("Cannot create the service", &err),
+                    self.create_failed(&project, &request.service_name, &err),
                 );
             }
         };
+        if let Created::FoundAfterwards(_) = created {
+            tracing::warn!(service = %request.service_name, "the create's answer was lost; the service was found and is kept");
+        }
+        let created = created.service();
         tracing::info!(service = %created.service_name, "created; waiting until RUNNING");
         let remaining = timeout.saturating_sub(started.elapsed());
         match wait::until_running(
             client,
             &project,
             &created.service_name,
+            Expected::default(),
             remaining,
             &ctx.cancel,
         )
@@ -433,7 +502,7 @@ impl Resource<Client> for ServiceResource {
                     &self.kind, &project, &service, planned, false,
                 ));
                 for notice in service
-                    .service_notifications
+                    .notifications()
                     .iter()
                     .filter(|n| n.level == "warning")
                 {
@@ -526,26 +595,48 @@ impl Resource<Client> for ServiceResource {
             .then(|| disk_request(planned, &service_type, &text("plan").unwrap_or_default()))
             .flatten(),
             user_config: Some(user_config),
-            project_vpc_id: changed("project_vpc_id")
-                .then(|| text("project_vpc_id"))
-                .flatten(),
-            tags: Some(tags(planned)),
+            // Unset, it is sent as null: out of the VPC, onto the public
+            // network.
+            project_vpc_id: changed("project_vpc_id").then(|| text("project_vpc_id")),
             tech_emails: Some(tech_emails(planned)),
             ..UpdateService::default()
         };
-        if let Err(err) = client
+        let answer = match client
             .update_service(&project, &name, &request, &ctx.cancel)
             .await
         {
-            return Applied::failed(
-                prior.clone(),
-                api_diagnostic("Cannot update the service", &err),
-            );
+            Ok(answer) => answer,
+            Err(err) => {
+                return Applied::failed(
+                    prior.clone(),
+                    api_diagnostic("Cannot update the service", &err),
+                );
+            }
+        };
+        // Tags have their own endpoint; the service update takes none.
+        if changed("tag") {
+            let body = TagsBody {
+                tags: tags(planned),
+            };
+            if let Err(err) = client
+                .replace_tags(&project, &name, &body, &ctx.cancel)
+                .await
+            {
+                return Applied::failed(
+                    prior.clone(),
+                    api_diagnostic("The service was updated, but its tags could not be", &err),
+                );
+            }
         }
+        let expected = Expected {
+            update: Some(&request),
+            updated_at: Some(&answer.update_time),
+        };
         match wait::until_running(
             client,
             &project,
             &name,
+            expected,
             timeout_of(&change.config, "update"),
             &ctx.cancel,
         )

@@ -4,7 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use aiven_api::types::Service;
+use aiven_api::timestamp;
+use aiven_api::types::{Service, ServiceState, UpdateService};
+use serde_json::{Map, Value as Json};
 use tfplugin::CancellationToken;
 
 use crate::client::{CallError, Client};
@@ -87,20 +89,103 @@ impl Schedule {
     }
 }
 
+/// aiven-local's own sign that provisioning failed for good; the hosted
+/// API has no such notification, so there this never matches.
+const PROVISIONING_FAILED: &str = "provisioning_failed";
+
 fn failure(service: &Service) -> Option<String> {
     service
-        .service_notifications
+        .notifications()
         .iter()
-        .find(|n| n.level == "error")
+        .find(|n| n.kind == PROVISIONING_FAILED)
         .map(|n| n.message.clone())
 }
 
-/// Polls until the service is RUNNING. Returns the last service seen on
-/// failure too, so the caller can save what exists.
+/// What a change asked for, which a read must show before the change
+/// counts as applied.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Expected<'a> {
+    /// The update request sent.
+    pub update: Option<&'a UpdateService>,
+    /// The `update_time` of the API's answer to it: an older read is from
+    /// before the update.
+    pub updated_at: Option<&'a str>,
+}
+
+/// Whether `service` has settled: RUNNING, every node it lists running,
+/// and whatever `expected` asks for visible.
+///
+/// One RUNNING read is not enough on the hosted platform. Right after an
+/// update a read can still come from before it, RUNNING as it was; and a
+/// fork may answer RUNNING while a node is still syncing. So the nodes
+/// must agree (when listed: the reply may leave them out), and after an
+/// update the read must be no older than the update's answer and show the
+/// values sent. This costs nothing when the service is ready: the first
+/// read that passes ends the wait.
+pub fn settled(service: &Service, expected: Expected<'_>) -> bool {
+    service.state == ServiceState::Running
+        && service
+            .node_states
+            .iter()
+            .flatten()
+            .all(|node| node.state == "running")
+        && expected
+            .updated_at
+            .is_none_or(|at| !older(&service.update_time, at))
+        && expected.update.is_none_or(|update| shows(service, update))
+}
+
+/// `time` is before `than`; unreadable times are not compared.
+fn older(time: &str, than: &str) -> bool {
+    match (timestamp::parse(time), timestamp::parse(than)) {
+        (Ok(time), Ok(than)) => time < than,
+        _ => false,
+    }
+}
+
+/// The service shows what `update` set, as far as the reply reports it.
+fn shows(service: &Service, update: &UpdateService) -> bool {
+    let same = |sent: &Option<String>, now: &str| sent.as_deref().is_none_or(|s| s == now);
+    same(&update.plan, &service.plan)
+        && same(&update.cloud, &service.cloud_name)
+        && update
+            .termination_protection
+            .is_none_or(|p| p == service.termination_protection)
+        && (update.disk_space_mb.zip(service.disk_space_mb)).is_none_or(|(a, b)| a == b)
+        && (update
+            .maintenance
+            .as_ref()
+            .zip(service.maintenance.as_ref()))
+        .is_none_or(|(a, b)| {
+            a.dow.as_ref().is_none_or(|d| *d == b.dow)
+                && a.time.as_ref().is_none_or(|t| *t == b.time)
+        })
+        && update
+            .user_config
+            .as_ref()
+            .is_none_or(|sent| scalars_shown(sent, &service.user_config))
+}
+
+/// Every scalar `sent` sets (into nested objects) has that value in `now`,
+/// and every key it unsets is gone. Lists are not compared: the API may
+/// rewrite their entries' form.
+fn scalars_shown(sent: &Map<String, Json>, now: &Map<String, Json>) -> bool {
+    sent.iter().all(|(key, value)| match (value, now.get(key)) {
+        (Json::Null, shown) => shown.is_none_or(Json::is_null),
+        (Json::Object(inner), Some(Json::Object(shown))) => scalars_shown(inner, shown),
+        (Json::Object(_) | Json::Array(_), _) => true,
+        (Json::Number(a), Some(Json::Number(b))) => a.as_f64() == b.as_f64(),
+        (scalar, shown) => shown == Some(scalar),
+    })
+}
+
+/// Polls until the service has settled (see [`settled`]). Returns the
+/// last service seen on failure too, so the caller can save what exists.
 pub async fn until_running(
     client: &Client,
     project: &str,
     name: &str,
+    expected: Expected<'_>,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<Service, (WaitError, Option<Service>)> {
@@ -108,7 +193,7 @@ pub async fn until_running(
     let mut last: Option<Service> = None;
     loop {
         match client.get_service(project, name, cancel).await {
-            Ok(service) if service.state == "RUNNING" => return Ok(service),
+            Ok(service) if settled(&service, expected) => return Ok(service),
             Ok(service) => {
                 if let Some(message) = failure(&service) {
                     return Err((WaitError::Failed(message), Some(service)));
@@ -122,7 +207,7 @@ pub async fn until_running(
             Ok(false) => {
                 let last_state = last
                     .as_ref()
-                    .map_or_else(|| "unknown".to_owned(), |s| s.state.clone());
+                    .map_or_else(|| "unknown".to_owned(), |s| s.state.to_string());
                 return Err((schedule.timed_out(last_state), last));
             }
             Err(err) => return Err((err, last)),
@@ -132,7 +217,8 @@ pub async fn until_running(
 
 /// Waits until a service runs and has a backup, which is when it can be
 /// forked. A service created in the same apply gets its first backup right
-/// after it starts running.
+/// after it starts running. Backups are read from their own endpoint: the
+/// service object may leave its `backups` out.
 pub async fn until_backed_up(
     client: &Client,
     project: &str,
@@ -146,10 +232,21 @@ pub async fn until_backed_up(
             .get_service(project, name, cancel)
             .await
             .map_err(WaitError::Call)?;
-        if service.state == "RUNNING" && !service.backups.is_empty() {
+        let usable = matches!(
+            service.state,
+            ServiceState::Running | ServiceState::Poweroff
+        );
+        let backed_up = usable
+            && !client
+                .backups(project, name, cancel)
+                .await
+                .map_err(WaitError::Call)?
+                .backups
+                .is_empty();
+        if backed_up {
             return Ok(());
         }
-        if service.state == "POWEROFF" && service.backups.is_empty() {
+        if service.state == ServiceState::Poweroff {
             return Err(WaitError::Failed(format!(
                 "fork source {name} is powered off and has no backup"
             )));
@@ -175,7 +272,7 @@ pub async fn until_deleted(
             Err(err) => return Err(WaitError::Call(err)),
             Ok(service) => {
                 if !schedule.tick(cancel).await? {
-                    return Err(schedule.timed_out(service.state));
+                    return Err(schedule.timed_out(service.state.to_string()));
                 }
             }
         }

@@ -63,6 +63,17 @@ impl Env {
         tf
     }
 
+    /// Another terraform working directory on the same configuration and
+    /// state, talking to the API at `url` (say, through a fault proxy).
+    pub fn terraform_via(&self, url: &str) -> Terraform {
+        let tf = self.terraform_with(&[("AIVEN_WEB_URL", url)]);
+        let state = self.tf.work_dir().join("terraform.tfstate");
+        if state.exists() {
+            std::fs::copy(state, tf.work_dir().join("terraform.tfstate")).expect("copy state");
+        }
+        tf
+    }
+
     /// A resource attribute from state.
     pub fn attribute(&self, address: &str, name: &str) -> serde_json::Value {
         self.tf

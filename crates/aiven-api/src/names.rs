@@ -65,6 +65,53 @@ pub fn check_cloud_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// The days a maintenance window may be set to (the request's `DowType`).
+/// Replies may also say `never`, which no request can ask for.
+pub const MAINTENANCE_DAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// A maintenance day a request may set.
+pub fn check_maintenance_day(dow: &str) -> Result<(), NameError> {
+    if MAINTENANCE_DAYS.contains(&dow) {
+        return Ok(());
+    }
+    let never = if dow == "never" {
+        " (\"never\" can be reported by the API but not requested)"
+    } else {
+        ""
+    };
+    Err(format!(
+        "maintenance day {dow:?} is invalid{never}; use one of {}",
+        MAINTENANCE_DAYS.join(", ")
+    ))
+}
+
+/// A maintenance time: `HH:MM:SS` in UTC.
+pub fn check_maintenance_time(time: &str) -> Result<(), NameError> {
+    let parts: Vec<&str> = time.split(':').collect();
+    let clock = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_digit()))
+        && parts[0] < "24"
+        && parts[1] < "60"
+        && parts[2] < "60";
+    if clock {
+        Ok(())
+    } else {
+        Err(format!(
+            "maintenance time {time:?} is invalid; use HH:MM:SS in UTC, e.g. 02:30:00"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

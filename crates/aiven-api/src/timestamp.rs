@@ -25,6 +25,16 @@ pub fn parse(text: &str) -> Result<OffsetDateTime, String> {
         .map_err(|_| format!("{text:?} is not a valid time: use {ACCEPTED_FORMATS}"))
 }
 
+/// The longest time string the API takes in `recovery_target_time`.
+pub const MAX_LENGTH: usize = 32;
+
+/// A user's time in the form the API takes: RFC 3339 in UTC with `Z`, at
+/// most 30 characters (nanoseconds included), so never over
+/// [`MAX_LENGTH`].
+pub fn normalize(text: &str) -> Result<String, String> {
+    parse(text).map(format)
+}
+
 /// Formats as the API does: RFC 3339, UTC, `Z`.
 pub fn format(time: OffsetDateTime) -> String {
     time.to_offset(UtcOffset::UTC)
@@ -49,6 +59,19 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a, c);
         assert_eq!(format(a), "2025-07-01T15:16:22Z");
+    }
+
+    #[test]
+    fn any_accepted_time_normalizes_to_what_the_api_takes() {
+        let long = "2025-07-01T17:16:22.123456789+02:00";
+        assert!(long.len() > MAX_LENGTH);
+        let normal = normalize(long).unwrap();
+        assert_eq!(normal, "2025-07-01T15:16:22.123456789Z");
+        assert!(normal.len() <= MAX_LENGTH);
+        assert_eq!(
+            normalize("2025-07-01 15:16:22").unwrap(),
+            "2025-07-01T15:16:22Z"
+        );
     }
 
     #[test]

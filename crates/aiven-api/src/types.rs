@@ -33,10 +33,84 @@ impl ApiError {
     }
 }
 
+/// The maintenance window a request sets (`MaintenanceIn`): the day has
+/// no `never` here, unlike in replies.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceIn {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dow: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+}
+
+/// The maintenance window a reply reports (`MaintenanceOut`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
 pub struct Maintenance {
     pub dow: String,
     pub time: String,
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub updates: Vec<Value>,
+}
+
+/// What the API writes in place of a secret unless the read asks for
+/// secrets (`include_secrets=true`): never a value to keep.
+pub const REDACTED: &str = "<redacted>";
+
+/// A secret as a reply gives it: `None` when absent, null or redacted.
+pub fn secret(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| *v != REDACTED)
+}
+
+/// A service's state. The API may add states; an unknown one is kept as
+/// written rather than refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ServiceState {
+    #[default]
+    Rebuilding,
+    Running,
+    Rebalancing,
+    Poweroff,
+    Other(String),
+}
+
+impl ServiceState {
+    pub fn as_str(&self) -> &str {
+        match self {
+            ServiceState::Rebuilding => "REBUILDING",
+            ServiceState::Running => "RUNNING",
+            ServiceState::Rebalancing => "REBALANCING",
+            ServiceState::Poweroff => "POWEROFF",
+            ServiceState::Other(other) => other,
+        }
+    }
+}
+
+impl From<String> for ServiceState {
+    fn from(text: String) -> ServiceState {
+        match text.as_str() {
+            "REBUILDING" => ServiceState::Rebuilding,
+            "RUNNING" => ServiceState::Running,
+            "REBALANCING" => ServiceState::Rebalancing,
+            "POWEROFF" => ServiceState::Poweroff,
+            _ => ServiceState::Other(text),
+        }
+    }
+}
+
+impl From<ServiceState> for String {
+    fn from(state: ServiceState) -> String {
+        state.as_str().to_owned()
+    }
+}
+
+impl std::fmt::Display for ServiceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -59,7 +133,9 @@ pub struct CreateService {
     pub termination_protection: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disk_space_mb: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Sent even when null: left out, the API puts the service into the
+    /// project's VPC if it has one; null means the public network.
+    #[serde(default)]
     pub project_vpc_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_integrations: Option<Vec<Value>>,
@@ -70,7 +146,7 @@ pub struct CreateService {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tech_emails: Option<Vec<TechEmail>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maintenance: Option<Maintenance>,
+    pub maintenance: Option<MaintenanceIn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_tags: Option<bool>,
     /// Sent by the official CLI; accepted and ignored.
@@ -81,7 +157,8 @@ pub struct CreateService {
     pub cmk_id: Option<String>,
 }
 
-/// `PUT /v1/project/{project}/service/{service}`.
+/// `PUT /v1/project/{project}/service/{service}` (`ServiceUpdateIn`): no
+/// tags here, they have their own endpoint ([`TagsBody`]).
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateService {
@@ -92,43 +169,80 @@ pub struct UpdateService {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub powered: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub maintenance: Option<Maintenance>,
+    pub maintenance: Option<MaintenanceIn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub termination_protection: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disk_space_mb: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_config: Option<Map<String, Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project_vpc_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<BTreeMap<String, String>>,
+    /// `Some(None)` is sent as null: out of the VPC, onto the public
+    /// network. `None` leaves it as it is.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub project_vpc_id: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tech_emails: Option<Vec<TechEmail>>,
-    /// Sent by the official CLI for other service types; accepted and
-    /// ignored.
+    /// Fields of the structure this project does not use; accepted (the
+    /// official CLI sends some) and ignored.
     #[serde(default, skip_serializing)]
     pub karapace: Option<Value>,
     #[serde(default, skip_serializing)]
     pub schema_registry_authz: Option<Value>,
     #[serde(default, skip_serializing)]
-    pub disaster_recovery_role: Option<Value>,
+    pub group_name: Option<Value>,
     #[serde(default, skip_serializing)]
     pub cmk_id: Option<Value>,
 }
 
+/// Deserializes a field that is present, null included, as `Some`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// `PUT /v1/project/{project}/service/{service}/tags`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TagsBody {
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The reply of `GET /v1/project/{project}/service/{service}/tags`; like
+/// every reply, it may carry fields this project does not know.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct TagsReply {
+    pub tags: BTreeMap<String, String>,
+}
+
+// Replies. Every field the contract marks optional is an `Option` (absent
+// and null both read as `None`), so that a reply the API may send always
+// parses and a missing value is never mistaken for a real one; fields
+// this project does not read are not declared, and unknown fields are
+// ignored.
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NodeState {
     pub name: String,
+    /// `running`, `setting_up_vm`, ...; kept as text, new states included.
     pub state: String,
-    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub availability_zone: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Component {
     pub component: String,
     pub host: String,
-    pub port: u16,
+    pub port: i64,
     pub route: String,
     pub usage: String,
 }
@@ -136,7 +250,10 @@ pub struct Component {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ServiceUser {
     pub username: String,
-    pub password: String,
+    /// Null for users whose password the API does not show, and
+    /// [`REDACTED`] unless secrets were asked for.
+    #[serde(default)]
+    pub password: Option<String>,
     #[serde(rename = "type")]
     pub kind: String,
 }
@@ -159,19 +276,25 @@ pub struct Backup {
     /// RFC 3339, UTC.
     pub backup_time: String,
     pub data_size: i64,
-    /// Where the backup is kept, e.g. a bucket URL.
+    /// The cloud the backup is kept in.
     #[serde(default)]
-    pub storage_location: String,
+    pub cloud: String,
+    /// Where the backup is kept, e.g. a bucket URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_location: Option<String>,
 }
 
 /// A message the service wants its owner to see, such as settings a fork
 /// could not copy.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ServiceNotification {
+    /// `notice` or `warning`; kept as text.
     pub level: String,
     pub message: String,
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
 }
 
 /// The service object of `GET /v1/project/{project}/service/{service}`.
@@ -181,43 +304,69 @@ pub struct Service {
     pub service_type: String,
     pub plan: String,
     pub cloud_name: String,
-    pub state: String,
+    pub state: ServiceState,
     pub create_time: String,
     pub update_time: String,
-    pub node_count: i64,
     #[serde(default)]
-    pub node_states: Vec<NodeState>,
-    pub service_uri: String,
+    pub group_list: Vec<String>,
     #[serde(default)]
-    pub service_uri_params: BTreeMap<String, String>,
+    pub node_count: Option<i64>,
     #[serde(default)]
-    pub components: Vec<Component>,
+    pub node_states: Option<Vec<NodeState>>,
+    /// Documented as possibly null.
+    #[serde(default)]
+    pub service_uri: Option<String>,
+    /// Strings in practice, but the contract allows any JSON value.
+    #[serde(default)]
+    pub service_uri_params: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub components: Option<Vec<Component>>,
     #[serde(default)]
     pub user_config: Map<String, Value>,
     #[serde(default)]
-    pub users: Vec<ServiceUser>,
+    pub users: Option<Vec<ServiceUser>>,
     #[serde(default)]
-    pub databases: Vec<String>,
+    pub databases: Option<Vec<String>>,
     #[serde(default)]
-    pub connection_pools: Vec<ConnectionPool>,
+    pub connection_pools: Option<Vec<ConnectionPool>>,
     #[serde(default)]
-    pub backups: Vec<Backup>,
+    pub backups: Option<Vec<Backup>>,
     #[serde(default)]
     pub termination_protection: bool,
     #[serde(default)]
     pub service_integrations: Vec<Value>,
     #[serde(default)]
-    pub tags: BTreeMap<String, String>,
+    pub tags: Option<BTreeMap<String, String>>,
     #[serde(default)]
-    pub disk_space_mb: i64,
+    pub disk_space_mb: Option<i64>,
+    /// Null on the public network.
     #[serde(default)]
     pub project_vpc_id: Option<String>,
     #[serde(default)]
     pub maintenance: Option<Maintenance>,
     #[serde(default)]
-    pub tech_emails: Vec<TechEmail>,
+    pub tech_emails: Option<Vec<TechEmail>>,
     #[serde(default)]
-    pub service_notifications: Vec<ServiceNotification>,
+    pub service_notifications: Option<Vec<ServiceNotification>>,
+}
+
+impl Service {
+    /// A `service_uri_params` entry as text (a number given as a number
+    /// too); `None` when absent, null or redacted.
+    pub fn uri_param(&self, key: &str) -> Option<String> {
+        let value = self.service_uri_params.as_ref()?.get(key)?;
+        let text = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            _ => return None,
+        };
+        secret(Some(&text)).map(str::to_owned)
+    }
+
+    /// The notifications, none when the reply leaves them out.
+    pub fn notifications(&self) -> &[ServiceNotification] {
+        self.service_notifications.as_deref().unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -230,16 +379,22 @@ pub struct ServicesEnvelope {
     pub services: Vec<Service>,
 }
 
-/// The window a point-in-time recovery may target.
+/// The window a point-in-time recovery may target (`PrimaryRegionOut`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PitrRange {
-    pub pitr_range_start: String,
-    pub pitr_range_end: String,
+    /// Null: no backup allows point-in-time recovery yet.
+    #[serde(default)]
+    pub pitr_range_start: Option<String>,
+    /// Null: the window runs to now.
+    #[serde(default)]
+    pub pitr_range_end: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Pitr {
     pub primary_region: PitrRange,
+    #[serde(default)]
+    pub additional_regions: Vec<Value>,
 }
 
 /// `GET /v1/project/{project}/service/{service}/backups`.

@@ -317,6 +317,14 @@ fn validate_value(
 ) -> Result<(), String> {
     match (kind, value) {
         (Kind::String, Value::String(_)) => Ok(()),
+        (Kind::Timestamp, Value::String(text)) if text.len() > crate::timestamp::MAX_LENGTH => {
+            Err(format!(
+                "{path}: {} characters is too long; the API takes at most {}, e.g. {}",
+                text.len(),
+                crate::timestamp::MAX_LENGTH,
+                crate::timestamp::normalize(text).unwrap_or_else(|_| "2025-07-01T15:16:22Z".into())
+            ))
+        }
         (Kind::Timestamp, Value::String(text)) => crate::timestamp::parse(text)
             .map(|_| ())
             .map_err(|err| format!("{path}: {err}")),

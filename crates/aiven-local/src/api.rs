@@ -8,11 +8,12 @@ use std::sync::Arc;
 use aiven_api::catalog::{self, SERVICE_TYPES};
 use aiven_api::types::{
     CreateDatabase, CreatePool, CreateProject, CreateService, CreateUser, DatabaseEntry,
-    DatabasesResponse, Project, ServiceEnvelope, ServicesEnvelope, UpdateService, UserEnvelope,
+    DatabasesResponse, Project, ServiceEnvelope, ServicesEnvelope, TagsBody, UpdateService,
+    UserEnvelope,
 };
 use aiven_api::user_config;
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -65,7 +66,11 @@ fn project_name(project: &str) -> Result<(), Failure> {
 
 /// Builds the router. `token` is compared against `Authorization:
 /// aivenv1 TOKEN` (the official clients' scheme; `Bearer` is accepted too).
-pub fn router(services: Arc<Services>, token: String) -> Router {
+pub fn router(
+    services: Arc<Services>,
+    token: String,
+    conformance: Arc<crate::conformance::Conformance>,
+) -> Router {
     let state = AppState {
         services,
         token: token.into(),
@@ -84,6 +89,7 @@ pub fn router(services: Arc<Services>, token: String) -> Router {
             get(get_service).put(update_service).delete(delete_service),
         )
         .route(&format!("{service}/backups"), get(list_backups))
+        .route(&format!("{service}/tags"), get(get_tags).put(replace_tags))
         .route(
             &format!("{service}/user"),
             get(list_users).post(create_user),
@@ -120,6 +126,10 @@ pub fn router(services: Arc<Services>, token: String) -> Router {
         .route("/v1/service_versions", get(service_versions))
         .fallback(|| async { Failure::new(404, "Not found: no such API endpoint") })
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(
+            conformance,
+            crate::conformance::conform,
+        ))
         .with_state(state)
 }
 
@@ -201,7 +211,7 @@ async fn list_services(State(state): State<AppState>, Path(project): Path<String
         .catalog
         .services(Some(&project))?
         .iter()
-        .map(|r| state.services.to_api(r))
+        .map(|r| state.services.to_api(r, false))
         .collect();
     ok(serde_json::to_value(ServicesEnvelope { services }).unwrap_or_default())
 }
@@ -214,18 +224,35 @@ async fn create_service(
     let request: CreateService = parse(&body)?;
     let record = state.services.create(&project, request).await?;
     ok(serde_json::to_value(ServiceEnvelope {
-        service: state.services.to_api(&record),
+        service: state.services.to_api(&record, false),
     })
     .unwrap_or_default())
+}
+
+/// `?include_secrets=true` asks for passwords; without it they read
+/// `<redacted>`, as on the hosted API.
+#[derive(serde::Deserialize)]
+struct SecretsQuery {
+    #[serde(default)]
+    include_secrets: Option<String>,
+}
+
+impl SecretsQuery {
+    fn wanted(&self) -> bool {
+        self.include_secrets
+            .as_deref()
+            .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+    }
 }
 
 async fn get_service(
     State(state): State<AppState>,
     Path((project, service)): Path<(String, String)>,
+    Query(query): Query<SecretsQuery>,
 ) -> Reply {
     let record = state.services.get(&project, &service)?;
     ok(serde_json::to_value(ServiceEnvelope {
-        service: state.services.to_api(&record),
+        service: state.services.to_api(&record, query.wanted()),
     })
     .unwrap_or_default())
 }
@@ -238,7 +265,7 @@ async fn update_service(
     let request: UpdateService = parse(&body)?;
     let record = state.services.update(&project, &service, request).await?;
     ok(serde_json::to_value(ServiceEnvelope {
-        service: state.services.to_api(&record),
+        service: state.services.to_api(&record, false),
     })
     .unwrap_or_default())
 }
@@ -249,6 +276,26 @@ async fn delete_service(
 ) -> Reply {
     state.services.delete(&project, &service).await?;
     ok(json!({ "message": "deleted" }))
+}
+
+async fn get_tags(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+) -> Reply {
+    let tags = state.services.get(&project, &service)?.tags;
+    ok(serde_json::to_value(TagsBody { tags }).unwrap_or_default())
+}
+
+async fn replace_tags(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: TagsBody = parse(&body)?;
+    state
+        .services
+        .replace_tags(&project, &service, request.tags)?;
+    ok(json!({ "message": "tags updated" }))
 }
 
 async fn list_backups(
@@ -345,7 +392,7 @@ async fn list_pools(
     Path((project, service)): Path<(String, String)>,
 ) -> Reply {
     let record = state.services.get(&project, &service)?;
-    ok(json!({ "connection_pools": state.services.to_api(&record).connection_pools }))
+    ok(json!({ "connection_pools": state.services.to_api(&record, true).connection_pools }))
 }
 
 async fn create_pool(

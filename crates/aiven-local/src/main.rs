@@ -5,6 +5,7 @@
 
 mod api;
 mod catalog;
+mod conformance;
 mod postgres;
 mod services;
 
@@ -71,6 +72,15 @@ struct ServeArgs {
     /// OS user that runs clusters when aiven-local runs as root.
     #[arg(long, default_value = "postgres")]
     pg_user: String,
+    /// Append every request or reply that departs from the real API's
+    /// contract to FILE, one JSON line each (the test suite sets it).
+    #[arg(long, value_name = "FILE")]
+    contract_log: Option<PathBuf>,
+    /// Answer as loosely as the real API may: `on`, or comma-separated
+    /// seed=N, drop=P, unknown=P, stale=P, faults=P, lost=P, slow=P
+    /// (see the README's "Contract variations").
+    #[arg(long, env = "AIVEN_LOCAL_VARY", value_name = "SPEC")]
+    vary: Option<conformance::Variations>,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -210,7 +220,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let local = listener.local_addr().map_err(|err| err.to_string())?;
     tracing::info!(address = %local, data_dir = %data_dir.display(), "aiven-local serving");
     println!("aiven-local listening on http://{local}");
-    let app = api::router(Arc::clone(&services), token);
+    let variations = args.vary;
+    if let Some(variations) = &variations {
+        tracing::info!(?variations, "answering with contract variations");
+    }
+    let conformance = Arc::new(conformance::Conformance::new(
+        args.contract_log,
+        variations,
+    )?);
+    let app = api::router(Arc::clone(&services), token, conformance);
     let shutdown = async {
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

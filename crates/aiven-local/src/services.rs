@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use aiven_api::catalog::{self, ServiceType};
 use aiven_api::types::{
-    self as api, ApiError, Component, CreateService, Maintenance, NodeState, ServiceNotification,
-    ServiceUser, UpdateService,
+    self as api, ApiError, Component, CreateService, Maintenance, MaintenanceIn, NodeState,
+    REDACTED, ServiceNotification, ServiceUser, UpdateService,
 };
 use aiven_api::user_config::{
     self, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
@@ -70,6 +70,20 @@ impl From<CatalogError> for Failure {
 /// The notification kind for a `pg_version` the local binaries do not run.
 const VERSION_NOT_RUN: &str = "pg_version_not_run";
 
+/// aiven-local's own notification kind for a service whose provisioning
+/// failed; the hosted API has no such kind, so clients treat it as one
+/// more warning.
+pub const PROVISIONING_FAILED: &str = "provisioning_failed";
+
+/// Every notification kind aiven-local adds that the hosted API does not
+/// have.
+pub const LOCAL_NOTIFICATION_KINDS: [&str; 3] =
+    [PROVISIONING_FAILED, VERSION_NOT_RUN, FORK_SSO_NOT_COPIED];
+
+/// The notification kind for a fork of OpenSearch, whose SSO settings are
+/// not copied.
+const FORK_SSO_NOT_COPIED: &str = "fork_sso_not_copied";
+
 fn service_missing(project: &str, name: &str) -> Failure {
     Failure::new(
         404,
@@ -119,8 +133,24 @@ fn login(record: &ServiceRecord) -> Login<'_> {
     let primary = record.users.iter().find(|u| u.kind == "primary");
     Login {
         user: primary.map_or(ADMIN_USER, |u| u.username.as_str()),
-        password: primary.map_or("", |u| u.password.as_str()),
+        password: primary.map_or("", |u| u.password.as_deref().unwrap_or_default()),
     }
+}
+
+/// The maintenance window a request asks for, by the API's rules.
+fn check_maintenance(maintenance: Option<&MaintenanceIn>) -> Result<(), Failure> {
+    let Some(maintenance) = maintenance else {
+        return Ok(());
+    };
+    if let Some(dow) = &maintenance.dow {
+        names::check_maintenance_day(dow)
+            .map_err(|m| Failure::bad_request(format!("maintenance.dow: {m}")))?;
+    }
+    if let Some(time) = &maintenance.time {
+        names::check_maintenance_time(time)
+            .map_err(|m| Failure::bad_request(format!("maintenance.time: {m}")))?;
+    }
+    Ok(())
 }
 
 fn is_pg(record: &ServiceRecord) -> bool {
@@ -199,6 +229,7 @@ impl Services {
         names::check_cloud_name(&cloud).map_err(Failure::bad_request)?;
         let mut user_config = request.user_config.clone().unwrap_or_default();
         user_config::validate(service_type, &user_config).map_err(Failure::bad_request)?;
+        check_maintenance(request.maintenance.as_ref())?;
         if let Some(disk) = request.disk_space_mb
             && disk < plan.disk_space_mb
         {
@@ -217,7 +248,7 @@ impl Services {
         };
         let mut users = vec![ServiceUser {
             username: chosen("admin_username").unwrap_or_else(|| ADMIN_USER.into()),
-            password: chosen("admin_password").unwrap_or_else(random_password),
+            password: Some(chosen("admin_password").unwrap_or_else(random_password)),
             kind: "primary".into(),
         }];
         let mut databases = vec![DEFAULT_DATABASE.to_owned()];
@@ -245,7 +276,8 @@ impl Services {
                     message: "Single sign-on (SSO) settings were not copied from the source service, because they are \
                               linked to its URLs. Configure SSO for this fork, or users may lose access."
                         .into(),
-                    kind: "fork_sso_not_copied".into(),
+                    kind: FORK_SSO_NOT_COPIED.into(),
+                    metadata: Map::new(),
                 });
             }
         }
@@ -257,6 +289,7 @@ impl Services {
             None
         };
         let created = now();
+        let maintenance_in = request.maintenance.as_ref();
         let record = ServiceRecord {
             project: project.to_owned(),
             name: request.service_name.clone(),
@@ -270,10 +303,16 @@ impl Services {
             user_config,
             termination_protection: request.termination_protection.unwrap_or(false),
             disk_space_mb: request.disk_space_mb.unwrap_or(plan.disk_space_mb),
-            maintenance: request.maintenance.clone().unwrap_or(Maintenance {
-                dow: "sunday".into(),
-                time: "02:00:00".into(),
-            }),
+            maintenance: Maintenance {
+                dow: maintenance_in
+                    .and_then(|m| m.dow.clone())
+                    .unwrap_or_else(|| "sunday".into()),
+                time: maintenance_in
+                    .and_then(|m| m.time.clone())
+                    .unwrap_or_else(|| "02:00:00".into()),
+                enabled: true,
+                updates: Vec::new(),
+            },
             tags: request.tags.clone().unwrap_or_default(),
             tech_emails: request.tech_emails.clone().unwrap_or_default(),
             project_vpc_id: request.project_vpc_id.clone(),
@@ -338,9 +377,10 @@ impl Services {
                         .catalog
                         .update_service(&record.project, &record.name, |r| {
                             r.notifications.push(ServiceNotification {
-                                level: "error".into(),
+                                level: "warning".into(),
                                 message: format!("Provisioning failed: {err}"),
-                                kind: "provisioning_failed".into(),
+                                kind: PROVISIONING_FAILED.into(),
+                                metadata: Map::new(),
                             });
                             Ok(())
                         });
@@ -366,6 +406,7 @@ impl Services {
                  so this cluster is PostgreSQL {runs}."
             ),
             kind: VERSION_NOT_RUN.into(),
+            metadata: Map::new(),
         })
     }
 
@@ -541,6 +582,7 @@ impl Services {
             config_update.remove(key);
         }
         user_config::validate(service_type, &config_update).map_err(Failure::bad_request)?;
+        check_maintenance(request.maintenance.as_ref())?;
         let powered_change = request.powered.filter(|p| *p != current.powered);
         let (_, record) = self.catalog.update_service(project, name, |r| {
             if let Some(plan) = &plan {
@@ -552,7 +594,12 @@ impl Services {
                 r.cloud = cloud.clone();
             }
             if let Some(maintenance) = &request.maintenance {
-                r.maintenance = maintenance.clone();
+                if let Some(dow) = &maintenance.dow {
+                    r.maintenance.dow = dow.clone();
+                }
+                if let Some(time) = &maintenance.time {
+                    r.maintenance.time = time.clone();
+                }
             }
             if let Some(protection) = request.termination_protection {
                 r.termination_protection = protection;
@@ -560,14 +607,11 @@ impl Services {
             if let Some(disk) = request.disk_space_mb {
                 r.disk_space_mb = disk;
             }
-            if let Some(tags) = &request.tags {
-                r.tags = tags.clone();
-            }
             if let Some(emails) = &request.tech_emails {
                 r.tech_emails = emails.clone();
             }
-            if request.project_vpc_id.is_some() {
-                r.project_vpc_id = request.project_vpc_id.clone();
+            if let Some(vpc) = &request.project_vpc_id {
+                r.project_vpc_id = vpc.clone();
             }
             for (key, value) in &config_update {
                 if value.is_null() {
@@ -640,7 +684,30 @@ impl Services {
     }
 
     /// The API's view of a record.
-    pub fn to_api(&self, record: &ServiceRecord) -> api::Service {
+    /// Replaces a service's tags (their own endpoint, as on the API).
+    pub fn replace_tags(
+        &self,
+        project: &str,
+        name: &str,
+        tags: BTreeMap<String, String>,
+    ) -> Result<(), Failure> {
+        self.catalog
+            .update_service(project, name, |r| {
+                r.tags = tags;
+                r.update_time = now();
+                Ok(())
+            })
+            .map_err(|err| match err {
+                CatalogError::Missing => service_missing(project, name),
+                other => other.into(),
+            })?;
+        Ok(())
+    }
+
+    /// The API's view of a service. Without `secrets` (the API's
+    /// `include_secrets`), passwords read [`REDACTED`], as the hosted API
+    /// answers; the URI keeps its password, as the official CLI expects.
+    pub fn to_api(&self, record: &ServiceRecord, secrets: bool) -> api::Service {
         let service_type = catalog::service_type(&record.service_type);
         let admin = record.users.iter().find(|u| u.kind == "primary");
         let (host, port) = match record.port {
@@ -652,56 +719,39 @@ impl Services {
             ),
         };
         let user = admin.map_or("", |u| u.username.as_str());
-        let password = admin.map_or("", |u| u.password.as_str());
-        let (service_uri, params) = if is_pg(record) {
-            let uri = format!(
-                "postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=disable"
-            );
-            let params: BTreeMap<String, String> = [
-                ("host", host.clone()),
-                ("port", port.to_string()),
-                ("user", user.to_owned()),
-                ("password", password.to_owned()),
-                ("dbname", DEFAULT_DATABASE.to_owned()),
-                ("sslmode", "disable".to_owned()),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-            (uri, params)
+        let password = admin.map_or("", |u| u.password.as_deref().unwrap_or_default());
+        let shown = |password: &str| {
+            if secrets {
+                password.to_owned()
+            } else {
+                REDACTED.to_owned()
+            }
+        };
+        let mut params = Map::new();
+        for (key, value) in [
+            ("host", host.clone()),
+            ("port", port.to_string()),
+            ("user", user.to_owned()),
+            ("password", shown(password)),
+        ] {
+            params.insert(key.to_owned(), Value::String(value));
+        }
+        let service_uri = if is_pg(record) {
+            params.insert("dbname".into(), DEFAULT_DATABASE.into());
+            params.insert("sslmode".into(), "disable".into());
+            format!("postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=disable")
         } else {
-            let scheme = record.service_type.clone();
-            let params = [
-                ("host", host.clone()),
-                ("port", port.to_string()),
-                ("user", user.to_owned()),
-                ("password", password.to_owned()),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-            (
-                format!("{scheme}://{user}:{password}@{host}:{port}"),
-                params,
-            )
+            format!("{}://{user}:{password}@{host}:{port}", record.service_type)
         };
         let running = record.state == "RUNNING";
         let node_states = (1..=record.node_count)
             .map(|n| NodeState {
                 name: format!("{}-{n}", record.name),
-                state: if running {
-                    "running".into()
-                } else {
-                    "setting_up_vm".into()
-                },
-                role: if n == 1 {
-                    "master".into()
-                } else {
-                    "standby".into()
-                },
+                state: if running { "running" } else { "setting_up_vm" }.into(),
+                role: Some(if n == 1 { "master" } else { "standby" }.into()),
+                availability_zone: "local".into(),
             })
             .collect();
-        let backups = self.api_backups(record).unwrap_or_default();
         let pools = record
             .pools
             .iter()
@@ -713,10 +763,18 @@ impl Services {
                         .users
                         .iter()
                         .find(|u| Some(u.username.as_str()) == p.username.as_deref())
-                        .map_or(password, |u| u.password.as_str()),
+                        .map_or(password, |u| u.password.as_deref().unwrap_or_default()),
                     p.database
                 ),
                 ..p.clone()
+            })
+            .collect();
+        let users = record
+            .users
+            .iter()
+            .map(|u| api::ServiceUser {
+                password: u.password.as_deref().map(shown),
+                ..u.clone()
             })
             .collect();
         api::Service {
@@ -724,33 +782,34 @@ impl Services {
             service_type: record.service_type.clone(),
             plan: record.plan.clone(),
             cloud_name: record.cloud.clone(),
-            state: record.state.clone(),
+            state: record.state.clone().into(),
             create_time: record.create_time.clone(),
             update_time: record.update_time.clone(),
-            node_count: record.node_count,
-            node_states,
-            service_uri,
-            service_uri_params: params,
-            components: vec![Component {
+            group_list: vec!["default".into()],
+            node_count: Some(record.node_count),
+            node_states: Some(node_states),
+            service_uri: Some(service_uri),
+            service_uri_params: Some(params),
+            components: Some(vec![Component {
                 component: record.service_type.clone(),
                 host,
-                port,
+                port: i64::from(port),
                 route: "dynamic".into(),
                 usage: "primary".into(),
-            }],
+            }]),
             user_config: record.user_config.clone(),
-            users: record.users.clone(),
-            databases: record.databases.clone(),
-            connection_pools: pools,
-            backups,
+            users: Some(users),
+            databases: Some(record.databases.clone()),
+            connection_pools: Some(pools),
+            backups: Some(self.api_backups(record).unwrap_or_default()),
             termination_protection: record.termination_protection,
             service_integrations: Vec::new(),
-            tags: record.tags.clone(),
-            disk_space_mb: record.disk_space_mb,
+            tags: Some(record.tags.clone()),
+            disk_space_mb: Some(record.disk_space_mb),
             project_vpc_id: record.project_vpc_id.clone(),
             maintenance: Some(record.maintenance.clone()),
-            tech_emails: record.tech_emails.clone(),
-            service_notifications: record.notifications.clone(),
+            tech_emails: Some(record.tech_emails.clone()),
+            service_notifications: Some(record.notifications.clone()),
         }
     }
 }

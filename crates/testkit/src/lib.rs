@@ -8,6 +8,13 @@ use std::process::{Child, Command, Stdio};
 /// The API token every test server uses.
 pub const TOKEN: &str = "test-token";
 
+/// The header with which a test looks at aiven-local's truth, exempt from
+/// its contract variations (`AIVEN_LOCAL_VARY`).
+pub const EXACT_HEADER: &str = "X-Aiven-Local-Exact";
+
+/// Where each test server logs departures from the API contract.
+const CONTRACT_LOG: &str = "contract-violations.jsonl";
+
 /// A new empty directory under the system temp dir.
 pub fn temp_dir(prefix: &str) -> PathBuf {
     tfplugin::harness::unique_temp_dir(prefix).expect("create temp dir")
@@ -49,7 +56,9 @@ impl LocalServer {
     }
 
     /// Starts on an existing data directory (a restart); the directory is
-    /// left in place on drop.
+    /// left in place on drop. Every request and reply is checked against
+    /// the API contract, and the server answers with contract variations
+    /// when `AIVEN_LOCAL_VARY` is set (it reads that itself).
     pub fn start_in(binary: &Path, data_dir: &Path, args: &[&str]) -> LocalServer {
         let mut command = Command::new(binary);
         command
@@ -62,6 +71,8 @@ impl LocalServer {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .arg("--contract-log")
+            .arg(contract_log(data_dir))
             .args(args);
         if !args.contains(&"--provision-delay") {
             // Engine-less services need not keep tests waiting.
@@ -112,6 +123,8 @@ impl LocalServer {
                 method,
                 "-H",
                 &format!("Authorization: aivenv1 {TOKEN}"),
+                "-H",
+                &format!("{EXACT_HEADER}: 1"),
             ])
             .arg(format!("{}{path}", self.url));
         if let Some(body) = body {
@@ -146,9 +159,37 @@ impl LocalServer {
     }
 }
 
+/// The contract log of the server on `data_dir`.
+fn contract_log(data_dir: &Path) -> PathBuf {
+    data_dir.join(CONTRACT_LOG)
+}
+
+impl LocalServer {
+    /// Every departure from the API contract this server logged so far,
+    /// one line each.
+    pub fn contract_violations(&self) -> Vec<String> {
+        std::fs::read_to_string(contract_log(&self.data_dir))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 impl Drop for LocalServer {
     fn drop(&mut self) {
         self.stop();
+        let violations = self.contract_violations();
+        if !violations.is_empty() && !std::thread::panicking() {
+            if self.owns_dir {
+                let _ = std::fs::remove_dir_all(&self.data_dir);
+            }
+            panic!(
+                "aiven-local saw {} request(s) or reply(ies) outside the API contract:\n{}",
+                violations.len(),
+                violations.join("\n")
+            );
+        }
         if self.owns_dir {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
@@ -178,6 +219,12 @@ pub enum Fault {
     /// Forward the request, then close the connection without answering:
     /// the request took effect but the client cannot know.
     DropAfterForwarding,
+    /// Forward the request, then answer 200 with a body that is JSON but
+    /// not the API's: the request took effect, the answer cannot be read.
+    GarbledAfterForwarding,
+    /// Answer with this status and an HTML page, as a proxy in the way
+    /// would, without forwarding.
+    Page(u16),
 }
 
 /// Injects `fault` into the next `times` requests whose request line
@@ -196,6 +243,7 @@ pub struct FaultRule {
 pub struct FaultProxy {
     pub url: String,
     seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    messages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl FaultProxy {
@@ -205,16 +253,36 @@ impl FaultProxy {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fault proxy");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let messages = Arc::new(Mutex::new(Vec::new()));
         let rules = Arc::new(Mutex::new(rules));
-        let log = Arc::clone(&seen);
+        let (log, full) = (Arc::clone(&seen), Arc::clone(&messages));
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (upstream, rules, log) =
-                    (upstream.clone(), Arc::clone(&rules), Arc::clone(&log));
-                std::thread::spawn(move || serve_connection(client, &upstream, &rules, &log));
+                let (upstream, rules, log, full) = (
+                    upstream.clone(),
+                    Arc::clone(&rules),
+                    Arc::clone(&log),
+                    Arc::clone(&full),
+                );
+                std::thread::spawn(move || {
+                    serve_connection(client, &upstream, &rules, &Seen { log, full });
+                });
             }
         });
-        FaultProxy { url, seen }
+        FaultProxy {
+            url,
+            seen,
+            messages,
+        }
+    }
+
+    /// Whole requests seen so far (request line, headers and body), for
+    /// checking what a client sent.
+    pub fn messages(&self) -> Vec<String> {
+        self.messages
+            .lock()
+            .map(|seen| seen.clone())
+            .unwrap_or_default()
     }
 
     /// Request lines seen so far, e.g. `POST /v1/project/p/service`.
@@ -249,11 +317,17 @@ fn read_message(reader: &mut impl BufRead) -> Option<Vec<u8>> {
     Some(message)
 }
 
+/// What the proxy records: request lines, and whole requests.
+struct Seen {
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    full: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
 fn serve_connection(
     client: std::net::TcpStream,
     upstream: &str,
     rules: &std::sync::Mutex<Vec<FaultRule>>,
-    seen: &std::sync::Mutex<Vec<String>>,
+    seen: &Seen,
 ) {
     use std::io::Write;
     let mut reader = BufReader::new(client.try_clone().expect("clone stream"));
@@ -268,8 +342,11 @@ fn serve_connection(
             .rsplit_once(' ')
             .map_or(request_line.as_str(), |(line, _)| line)
             .to_owned();
-        if let Ok(mut seen) = seen.lock() {
-            seen.push(line.clone());
+        if let Ok(mut log) = seen.log.lock() {
+            log.push(line.clone());
+        }
+        if let Ok(mut full) = seen.full.lock() {
+            full.push(String::from_utf8_lossy(&request).into_owned());
         }
         let fault = rules.lock().ok().and_then(|mut rules| {
             let rule = rules
@@ -278,6 +355,17 @@ fn serve_connection(
             rule.times -= 1;
             Some(rule.fault)
         });
+        if let Some(Fault::Page(status)) = fault {
+            let body = format!(
+                "<html><head><title>{status} Denied by proxy</title></head><body><h1>Denied</h1></body></html>"
+            );
+            let _ = write!(
+                client,
+                "HTTP/1.1 {status} Denied\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            return;
+        }
         if let Some(Fault::Status(status, retry_after)) = fault {
             let body = format!(
                 r#"{{"message":"injected fault","errors":[{{"message":"injected fault","status":{status}}}]}}"#
@@ -304,6 +392,15 @@ fn serve_connection(
         if matches!(fault, Some(Fault::DropAfterForwarding)) {
             let _ = client.shutdown(std::net::Shutdown::Both);
             return;
+        }
+        if matches!(fault, Some(Fault::GarbledAfterForwarding)) {
+            let body = r#"{"service": {"service_name": 42}}"#;
+            let _ = write!(
+                client,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            continue;
         }
         if client.write_all(&response).is_err() {
             return;

@@ -53,13 +53,13 @@ impl Services {
         }
         let user = ServiceUser {
             username: username.to_owned(),
-            password: random_password(),
+            password: Some(random_password()),
             kind: "normal".into(),
         };
         if let Some((record, port)) = self.running_pg(project, name).await? {
             let sql = format!(
                 "CREATE ROLE \"{username}\" LOGIN PASSWORD '{}'",
-                user.password
+                user.password.as_deref().unwrap_or_default()
             );
             self.postgres
                 .sql(port, login(&record), DEFAULT_DATABASE, &sql)

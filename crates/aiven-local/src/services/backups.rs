@@ -114,11 +114,12 @@ impl Services {
             .backups(&record.project, &record.name)?
             .into_iter()
             .map(|b| Backup {
-                storage_location: if is_pg(record) {
+                storage_location: Some(if is_pg(record) {
                     format!("file://{}", root.join("backups").join(&b.name).display())
                 } else {
                     "aiven-local catalog (no engine)".to_owned()
-                },
+                }),
+                cloud: record.cloud.clone(),
                 backup_name: b.name,
                 backup_time: b.time,
                 data_size: b.size,
@@ -129,14 +130,16 @@ impl Services {
     pub fn backups(&self, project: &str, name: &str) -> Result<BackupsResponse, Failure> {
         let record = self.get(project, name)?;
         let backups = self.api_backups(&record)?;
+        // A type with point-in-time recovery always reports its window; the
+        // start is null until a backup allows recovery.
         let pitr = catalog::service_type(&record.service_type)
             .filter(|t| t.point_in_time_recovery)
-            .and(backups.first())
-            .map(|first| Pitr {
+            .map(|_| Pitr {
                 primary_region: PitrRange {
-                    pitr_range_start: first.backup_time.clone(),
-                    pitr_range_end: now(),
+                    pitr_range_start: backups.first().map(|b| b.backup_time.clone()),
+                    pitr_range_end: Some(now()),
                 },
+                additional_regions: Vec::new(),
             });
         Ok(BackupsResponse { backups, pitr })
     }

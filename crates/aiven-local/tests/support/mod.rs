@@ -56,7 +56,9 @@ impl Local {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base()))
-            .header("Authorization", format!("aivenv1 {TOKEN}"));
+            .header("Authorization", format!("aivenv1 {TOKEN}"))
+            // These tests check aiven-local itself: no contract variations.
+            .header(testkit::EXACT_HEADER, "1");
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -78,7 +80,7 @@ impl Local {
         let (status, body) = self
             .call(
                 reqwest::Method::GET,
-                &format!("/v1/project/{PROJECT}/service/{name}"),
+                &format!("/v1/project/{PROJECT}/service/{name}?include_secrets=true"),
                 None,
             )
             .await;
@@ -93,7 +95,7 @@ impl Local {
             let service = self.service(name).await;
             if let Some(error) = service["service_notifications"]
                 .as_array()
-                .and_then(|n| n.iter().find(|n| n["level"] == "error"))
+                .and_then(|n| n.iter().find(|n| n["type"] == "provisioning_failed"))
             {
                 panic!("{name} failed: {error}");
             }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test suite, twice: once against aiven-local as it answers by default,
+# and once with its contract variations on (AIVEN_LOCAL_VARY: replies as
+# loose as the real API's contract allows, stale reads after updates,
+# refused and lost answers, slow ones). Every test server also checks each
+# request and reply against the contract and fails the test on a breach.
+# Set AIVEN_LOCAL_VARY_SEED to replay a varied run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --workspace -- --test-threads=2
+
+seed="${AIVEN_LOCAL_VARY_SEED:-20261126}"
+echo "== again with contract variations: AIVEN_LOCAL_VARY=seed=$seed"
+AIVEN_LOCAL_VARY="seed=$seed" cargo test --workspace -- --test-threads=2
