@@ -249,6 +249,49 @@ fn an_error_page_that_is_not_json_reads_as_its_status_not_a_parse_error() {
     );
 }
 
+#[test]
+fn a_null_window_start_fails_a_point_in_time_fork_at_plan_saying_no_backup_allows_it_yet() {
+    let e = env();
+    e.configure(PG);
+    e.tf.apply().assert_ok();
+    // What the API answers before any backup allows point-in-time recovery.
+    let proxy = FaultProxy::start(
+        &e.local.url,
+        vec![FaultRule {
+            method: "GET",
+            path: "/service/db/backups",
+            fault: Fault::Json(
+                r#"{"backups": [], "pitr": {"primary_region": {"pitr_range_start": null, "pitr_range_end": null}, "additional_regions": []}}"#,
+            ),
+            times: 100,
+        }],
+    );
+    e.configure(&format!(
+        r#"{PG}
+resource "aiven_pg" "fork" {{
+  project      = "acme"
+  service_name = "db-fork"
+  plan         = "startup-4"
+  pg_user_config {{
+    service_to_fork_from = aiven_pg.db.service_name
+    recovery_target_time = "2025-07-01T15:16:22Z"
+  }}
+}}
+"#
+    ));
+    let tf = e.terraform_via(&proxy.url);
+    let output = tf.plan();
+    let flat = format!("{} {}", output.stdout, output.stderr)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(output.code, 1, "{flat}");
+    assert!(
+        flat.contains("no backup of it allows point-in-time recovery yet"),
+        "{flat}"
+    );
+}
+
 /// The fork workflow through every variation, faults included.
 #[test]
 fn the_fork_workflow_passes_through_the_contract_variations_with_nothing_orphaned() {

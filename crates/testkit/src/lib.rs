@@ -225,6 +225,9 @@ pub enum Fault {
     /// Answer with this status and an HTML page, as a proxy in the way
     /// would, without forwarding.
     Page(u16),
+    /// Answer 200 with this JSON body without forwarding: a reply the real
+    /// API may give that aiven-local does not produce on demand.
+    Json(&'static str),
 }
 
 /// Injects `fault` into the next `times` requests whose request line
@@ -355,6 +358,14 @@ fn serve_connection(
             rule.times -= 1;
             Some(rule.fault)
         });
+        if let Some(Fault::Json(body)) = fault {
+            let _ = write!(
+                client,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            continue;
+        }
         if let Some(Fault::Page(status)) = fault {
             let body = format!(
                 "<html><head><title>{status} Denied by proxy</title></head><body><h1>Denied</h1></body></html>"
