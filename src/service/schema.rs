@@ -101,7 +101,9 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
 /// The value type Terraform uses for a `user_config` field.
 pub fn field_type(kind: &Kind) -> Option<Type> {
     match kind {
-        Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. } => Some(Type::String),
+        Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. } | Kind::RoleName => {
+            Some(Type::String)
+        }
         Kind::Integer { .. } | Kind::Number { .. } => Some(Type::Number),
         Kind::Boolean => Some(Type::Bool),
         Kind::StringList => Some(Type::set(Type::String)),
@@ -118,6 +120,9 @@ fn field_description(field: &Field) -> String {
         Kind::Token { min, max, also } => text.push_str(&format!(
             " {min} to {max} letters, digits or any of `{also}`."
         )),
+        Kind::RoleName => text.push_str(
+            " 1 to 63 letters, digits or any of `_-.`; not `public`, `none` or a name starting with `pg_`.",
+        ),
         _ => {}
     }
     if field.create_only {

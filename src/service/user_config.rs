@@ -45,12 +45,14 @@ pub fn to_api(fields: &[Field], block: &Value, include_create_only: bool) -> Map
                 Some(flag) => Json::Bool(flag),
                 None => continue,
             },
-            Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. } => {
-                match value.as_str() {
-                    Some(text) => Json::String(text.to_owned()),
-                    None => continue,
-                }
-            }
+            Kind::String
+            | Kind::Timestamp
+            | Kind::Enum(_)
+            | Kind::Token { .. }
+            | Kind::RoleName => match value.as_str() {
+                Some(text) => Json::String(text.to_owned()),
+                None => continue,
+            },
         };
         out.insert(field.name.to_owned(), json);
     }
@@ -176,7 +178,7 @@ fn field_from_api(field: &Field, json: &Json, prior: &Value, everything: bool) -
         }
         (Kind::Boolean, Json::Bool(flag)) => Value::Bool(*flag),
         (
-            Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. },
+            Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. } | Kind::RoleName,
             Json::String(text),
         ) => Value::string(text),
         (Kind::String | Kind::Enum(_), other) => Value::string(other.to_string()),

@@ -46,6 +46,32 @@ pub fn check_identifier(kind: &str, name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// A role a service may create: an identifier that PostgreSQL does not
+/// reserve (`pg_*`, `public`, `none`; the API refuses them for every
+/// type), up to 63 letters, digits, `_`, `-` or `.`. Errors repeat the name:
+/// a name is not a secret.
+pub fn check_role_name(name: &str) -> Result<(), NameError> {
+    let chars_ok = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if name.is_empty() || name.len() > 63 || !chars_ok {
+        return Err(format!(
+            "{name:?} is invalid: use 1 to 63 letters, digits, '_', '-' or '.'"
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("pg_") || lower == "public" || lower == "none" {
+        return Err(format!(
+            "{name:?} is reserved by PostgreSQL (names starting with pg_, public and none); choose another"
+        ));
+    }
+    Ok(())
+}
+
+/// Databases a service keeps for itself: none may be created or dropped
+/// through the API.
+pub const RESERVED_DATABASES: [&str; 3] = ["postgres", "template0", "template1"];
+
 /// Cloud names are `provider-region`, e.g. `google-europe-west1`.
 pub fn check_cloud_name(name: &str) -> Result<(), NameError> {
     const PROVIDERS: [&str; 6] = ["aws", "azure", "do", "google", "upcloud", "local"];

@@ -33,6 +33,9 @@ pub enum Kind {
         also: &'static str,
     },
     Enum(&'static [&'static str]),
+    /// A database role name the service may create: up to 63 letters,
+    /// digits, `_`, `-` or `.`, and not one PostgreSQL reserves.
+    RoleName,
     StringList,
     /// `ip_filter`: CIDR ranges, each a string or an object with `network`
     /// and an optional `description`.
@@ -232,6 +235,13 @@ fn kind_schema(kind: &Kind) -> Value {
             "maxLength": max,
             "pattern": format!("^[A-Za-z0-9{}]+$", also.replace('-', "\\-")),
         }),
+        Kind::RoleName => json!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 63,
+            "pattern": "^[A-Za-z0-9_.\\-]+$",
+            "not": {"pattern": "^(pg_.*|public|none)$"},
+        }),
         Kind::StringList => json!({"type": "array", "items": {"type": "string"}, "maxItems": 1024}),
         Kind::IpFilter => json!({
             "type": "array",
@@ -335,12 +345,20 @@ fn validate_value(
             )),
         },
         (Kind::Number { min, max }, Value::Number(number)) => match number.as_f64() {
-            Some(n) if (*min..=*max).contains(&n) => Ok(()),
+            // A value too small for a float (1e-99999) reads as 0 here but
+            // not in the engine: refuse it rather than store it.
+            Some(n) if n == 0.0 && !is_zero(&number.to_string()) => Err(format!(
+                "{path}: {number} is too small to represent; use 0 or a value from {min} to {max}"
+            )),
+            Some(n) if n.is_finite() && (*min..=*max).contains(&n) => Ok(()),
             _ => Err(format!(
                 "{path}: {number} is out of range; allowed {min} to {max}"
             )),
         },
         (Kind::Boolean, Value::Bool(_)) => Ok(()),
+        (Kind::RoleName, Value::String(text)) => {
+            crate::names::check_role_name(text).map_err(|err| format!("{path}: {err}"))
+        }
         (Kind::Token { min, max, also }, Value::String(text)) => {
             let allowed = |c: char| c.is_ascii_alphanumeric() || also.contains(c);
             if (*min..=*max).contains(&text.len()) && text.chars().all(allowed) {
@@ -384,9 +402,18 @@ fn validate_value(
     }
 }
 
+/// Whether a JSON number's text is zero (its digits before any exponent).
+fn is_zero(text: &str) -> bool {
+    text.split(['e', 'E'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .all(|c| matches!(c, '0' | '.' | '-' | '+'))
+}
+
 fn describe(kind: &Kind) -> &'static str {
     match kind {
-        Kind::String | Kind::Enum(_) | Kind::Token { .. } => "a string",
+        Kind::String | Kind::Enum(_) | Kind::Token { .. } | Kind::RoleName => "a string",
         Kind::Timestamp => "a time string",
         Kind::Integer { .. } => "an integer",
         Kind::Number { .. } => "a number",

@@ -67,6 +67,8 @@ pub enum CatalogError {
     Conflict,
     /// The record does not exist.
     Missing,
+    /// A change refused because of what the record holds.
+    Invalid(String),
     Storage(String),
 }
 
@@ -87,6 +89,7 @@ impl std::fmt::Display for CatalogError {
         match self {
             CatalogError::Conflict => write!(f, "already exists"),
             CatalogError::Missing => write!(f, "not found"),
+            CatalogError::Invalid(message) => write!(f, "{message}"),
             CatalogError::Storage(message) => write!(f, "catalog storage error: {message}"),
         }
     }
@@ -96,8 +99,32 @@ pub struct Catalog {
     connection: Mutex<Connection>,
 }
 
+/// The catalog holds every service's passwords: it and its WAL files are
+/// readable by their owner alone. SQLite gives the WAL files the mode of
+/// the database file, which is created 0600 before SQLite opens it.
+fn close_to_others(path: &Path) -> Result<(), CatalogError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|err| CatalogError::Storage(format!("cannot open {}: {err}", path.display())))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        if std::path::Path::new(&file).exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(
+                |err| CatalogError::Storage(format!("cannot close {}: {err}", path.display())),
+            )?;
+        }
+    }
+    Ok(())
+}
+
 impl Catalog {
     pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
+        close_to_others(path)?;
         let connection = Connection::open(path)?;
         connection.execute_batch(
             "PRAGMA journal_mode = WAL;

@@ -7,6 +7,7 @@ mod api;
 mod catalog;
 mod conformance;
 mod postgres;
+mod privilege;
 mod services;
 
 use std::net::SocketAddr;
@@ -52,10 +53,14 @@ struct ServeArgs {
     #[arg(long)]
     data_dir: PathBuf,
     /// API token clients must send as `Authorization: aivenv1 TOKEN`.
-    /// Without one, a token is generated, printed once and stored in
-    /// DATA_DIR/token (mode 0600).
+    /// On the command line it is visible to every local user (ps); prefer
+    /// AIVEN_LOCAL_TOKEN or --token-file. Without any, a token is
+    /// generated, printed once and stored in DATA_DIR/token (mode 0600).
     #[arg(long, env = "AIVEN_LOCAL_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Read the API token from this file (its first line).
+    #[arg(long, value_name = "FILE", conflicts_with = "token")]
+    token_file: Option<PathBuf>,
     /// How often every running service is backed up, e.g. 30s, 15m, 1h.
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
     backup_interval: Duration,
@@ -69,7 +74,9 @@ struct ServeArgs {
     /// Directory holding the PostgreSQL server binaries.
     #[arg(long, default_value = "/usr/lib/postgresql/15/bin")]
     pg_bin: PathBuf,
-    /// OS user that runs clusters when aiven-local runs as root.
+    /// The unprivileged OS user aiven-local runs as when started as root
+    /// (PostgreSQL refuses to run as root): it re-executes itself as this
+    /// user, which then owns the data directory.
     #[arg(long, default_value = "postgres")]
     pg_user: String,
     /// Append every request or reply that departs from the real API's
@@ -116,6 +123,10 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let Command::Serve(args) = cli.command;
+    if let Err(message) = privilege::become_engine_user(&args.pg_user, &args.data_dir) {
+        eprintln!("aiven-local: {message}");
+        return ExitCode::from(1);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -173,34 +184,22 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .data_dir
         .canonicalize()
         .map_err(|err| err.to_string())?;
-    let token = resolve_token(&data_dir, args.token)?;
-    // SAFETY-free check for root: the effective uid of /proc/self.
-    let running_as_root = std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false);
-    let run_as = if running_as_root {
-        let user = postgres::lookup_user(&args.pg_user).ok_or_else(|| {
-            format!(
-                "PostgreSQL refuses to run as root and user {:?} does not exist",
-                args.pg_user
-            )
-        })?;
-        // The server account must be able to reach its directories.
-        std::fs::set_permissions(
-            &data_dir,
-            std::os::unix::fs::PermissionsExt::from_mode(0o711),
-        )
-        .map_err(|err| err.to_string())?;
-        Some(user)
-    } else {
-        None
+    let given = match &args.token_file {
+        Some(file) => Some(
+            std::fs::read_to_string(file)
+                .map_err(|err| format!("cannot read --token-file {}: {err}", file.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        None => args.token,
     };
+    let token = resolve_token(&data_dir, given)?;
     let pg = Postgres {
         major_version: postgres::major_version(&args.pg_bin),
         bin: args.pg_bin,
-        run_as,
     };
-    pg.give_to_server_user(&data_dir.join("services"))?;
     let catalog =
         Catalog::open(&data_dir.join("catalog.sqlite3")).map_err(|err| err.to_string())?;
     let services = Arc::new(Services::new(

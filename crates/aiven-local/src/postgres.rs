@@ -15,29 +15,6 @@ use std::time::Duration;
 
 use tokio::process::Command;
 
-/// The OS account clusters run as. PostgreSQL refuses to run as root.
-#[derive(Debug, Clone, Copy)]
-pub struct RunAs {
-    pub uid: u32,
-    pub gid: u32,
-}
-
-/// Finds `user` in /etc/passwd.
-pub fn lookup_user(user: &str) -> Option<RunAs> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let fields: Vec<&str> = line.split(':').collect();
-        (fields.first() == Some(&user) && fields.len() > 3)
-            .then(|| {
-                Some(RunAs {
-                    uid: fields[2].parse().ok()?,
-                    gid: fields[3].parse().ok()?,
-                })
-            })
-            .flatten()
-    })
-}
-
 pub const ADMIN_USER: &str = "avnadmin";
 pub const DEFAULT_DATABASE: &str = "defaultdb";
 const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
@@ -54,7 +31,6 @@ pub struct Login<'a> {
 #[derive(Debug, Clone)]
 pub struct Postgres {
     pub bin: PathBuf,
-    pub run_as: Option<RunAs>,
     /// The major version those binaries run (`15`), when they answer.
     pub major_version: Option<String>,
 }
@@ -215,8 +191,23 @@ const ARCHIVE_COMMAND: &str = "if test -f ../archive/%f; then cmp -s %p ../archi
      else cp %p ../archive/%f.part && sync ../archive/%f.part \
      && mv ../archive/%f.part ../archive/%f && sync ../archive; fi";
 
+/// Writes a file only its owner can read, created afresh (a leftover is
+/// replaced, never written through).
+fn write_secret(path: &Path, secret: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(path);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut file| file.write_all(secret.as_bytes()))
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))
+}
+
 impl Postgres {
-    fn command(&self, program: &str, as_server_user: bool) -> Command {
+    fn command(&self, program: &str) -> Command {
         let mut command = Command::new(self.bin.join(program));
         command
             .stdin(Stdio::null())
@@ -227,42 +218,43 @@ impl Postgres {
             .env_remove("PGPASSWORD")
             .env_remove("PGDATA")
             .env("LC_ALL", "C.UTF-8");
-        if as_server_user && let Some(run_as) = self.run_as {
-            command.uid(run_as.uid).gid(run_as.gid);
-        }
         command
     }
 
-    async fn run(mut command: Command, what: &str) -> Result<String, String> {
-        let output = command
-            .output()
-            .await
+    async fn run(command: Command, what: &str) -> Result<String, String> {
+        Self::run_with_input(command, None, what).await
+    }
+
+    /// Runs `command`, writing `input` to its standard input if given (the
+    /// way to hand it a secret: a command line is visible to every user).
+    async fn run_with_input(
+        mut command: Command,
+        input: Option<&[u8]>,
+        what: &str,
+    ) -> Result<String, String> {
+        use tokio::io::AsyncWriteExt;
+        if input.is_some() {
+            command.stdin(Stdio::piped());
+        }
+        let mut child = command
+            .spawn()
             .map_err(|err| format!("{what}: cannot run: {err}"))?;
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            stdin
+                .write_all(input)
+                .await
+                .map_err(|err| format!("{what}: cannot write its input: {err}"))?;
+        }
+        let output = child
+            .wait_with_output()
+            .await
+            .map_err(|err| format!("{what}: {err}"))?;
         if output.status.success() {
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
         } else {
             let stderr = String::from_utf8_lossy(&output.stderr);
             Err(format!("{what} failed: {}", stderr.trim()))
         }
-    }
-
-    /// Makes `path` (and its contents) belong to the server account.
-    pub fn give_to_server_user(&self, path: &Path) -> Result<(), String> {
-        let Some(run_as) = self.run_as else {
-            return Ok(());
-        };
-        let walk = |path: &Path| std::os::unix::fs::chown(path, Some(run_as.uid), Some(run_as.gid));
-        fn visit(path: &Path, walk: &dyn Fn(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
-            walk(path)?;
-            if path.is_dir() {
-                for entry in std::fs::read_dir(path)? {
-                    visit(&entry?.path(), walk)?;
-                }
-            }
-            Ok(())
-        }
-        visit(path, &walk)
-            .map_err(|err| format!("cannot hand {} to the server user: {err}", path.display()))
     }
 
     /// Creates the service's directories and returns its data directory,
@@ -276,7 +268,6 @@ impl Postgres {
             std::fs::create_dir_all(&dir)
                 .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
         }
-        self.give_to_server_user(&paths.root)?;
         let data = paths.data();
         if data.exists() {
             std::fs::remove_dir_all(&data)
@@ -324,9 +315,6 @@ impl Postgres {
             std::fs::write(&main_conf, current + &includes)
                 .map_err(|err| format!("cannot write postgresql.conf: {err}"))?;
         }
-        for written in [SERVER_CONF, "pg_hba.conf", "postgresql.conf"] {
-            self.give_to_server_user(&data.join(written))?;
-        }
         Ok(())
     }
 
@@ -340,10 +328,8 @@ impl Postgres {
     ) -> Result<(), String> {
         let data = self.prepare_dirs(paths)?;
         let password_file = paths.root.join("initdb.pw");
-        std::fs::write(&password_file, login.password)
-            .map_err(|err| format!("cannot write password file: {err}"))?;
-        self.give_to_server_user(&password_file)?;
-        let mut command = self.command("initdb", true);
+        write_secret(&password_file, login.password)?;
+        let mut command = self.command("initdb");
         command.arg("-D").arg(&data).args([
             "-U",
             login.user,
@@ -369,7 +355,7 @@ impl Postgres {
     }
 
     pub async fn start(&self, paths: &ClusterPaths) -> Result<(), String> {
-        let mut command = self.command("pg_ctl", true);
+        let mut command = self.command("pg_ctl");
         command
             .arg("-D")
             .arg(paths.data())
@@ -388,7 +374,7 @@ impl Postgres {
         if !self.is_running(paths).await {
             return Ok(());
         }
-        let mut command = self.command("pg_ctl", true);
+        let mut command = self.command("pg_ctl");
         command
             .arg("-D")
             .arg(paths.data())
@@ -400,15 +386,25 @@ impl Postgres {
         if !paths.data().join("PG_VERSION").exists() {
             return false;
         }
-        let mut command = self.command("pg_ctl", true);
+        let mut command = self.command("pg_ctl");
         command.arg("-D").arg(paths.data()).arg("status");
         Self::run(command, "pg_ctl status").await.is_ok()
     }
 
     /// psql as the admin user on `port`, unaligned and tuples-only,
-    /// stopping at the first error; each statement runs as its own `-c`.
-    fn psql(&self, port: u16, login: Login<'_>, database: &str, statements: &[&str]) -> Command {
-        let mut command = self.command("psql", false);
+    /// stopping at the first error, reading `statements` from its standard
+    /// input: SQL can carry passwords, and a command line is visible to
+    /// every local user. Each statement commits on its own (ALTER SYSTEM
+    /// refuses to run in a transaction).
+    async fn psql(
+        &self,
+        port: u16,
+        login: Login<'_>,
+        database: &str,
+        statements: &[&str],
+        what: &str,
+    ) -> Result<String, String> {
+        let mut command = self.command("psql");
         command
             .args([
                 "-X",
@@ -428,10 +424,8 @@ impl Postgres {
             .arg(database)
             .env("PGPASSWORD", login.password)
             .env("PGCONNECT_TIMEOUT", "10");
-        for statement in statements {
-            command.arg("-c").arg(statement);
-        }
-        command
+        let script: String = statements.iter().map(|s| format!("{s};\n")).collect();
+        Self::run_with_input(command, Some(script.as_bytes()), what).await
     }
 
     /// Runs SQL as the admin user and returns unaligned, tuples-only output.
@@ -442,7 +436,7 @@ impl Postgres {
         database: &str,
         sql: &str,
     ) -> Result<String, String> {
-        Self::run(self.psql(port, login, database, &[sql]), "psql")
+        self.psql(port, login, database, &[sql], "psql")
             .await
             .map(|out| out.trim().to_owned())
     }
@@ -472,10 +466,15 @@ impl Postgres {
             })
             .collect();
         statements.push("SELECT pg_reload_conf()".to_owned());
-        // One -c per statement: ALTER SYSTEM refuses to run in a transaction.
         let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
-        let command = self.psql(port, login, DEFAULT_DATABASE, &statements);
-        Self::run(command, "applying pg settings").await?;
+        self.psql(
+            port,
+            login,
+            DEFAULT_DATABASE,
+            &statements,
+            "applying pg settings",
+        )
+        .await?;
 
         // Settings of the postmaster context wait for a restart. Both
         // views read the files when asked, so the reload cannot race this:
@@ -499,7 +498,7 @@ impl Postgres {
     }
 
     async fn restart(&self, paths: &ClusterPaths) -> Result<(), String> {
-        let mut command = self.command("pg_ctl", true);
+        let mut command = self.command("pg_ctl");
         command
             .arg("-D")
             .arg(paths.data())
@@ -522,7 +521,7 @@ impl Postgres {
         if target.exists() {
             let _ = std::fs::remove_dir_all(&target);
         }
-        let mut command = self.command("pg_basebackup", true);
+        let mut command = self.command("pg_basebackup");
         command
             .args([
                 "-h",
@@ -568,7 +567,7 @@ impl Postgres {
         paths: &ClusterPaths,
         first_needed: &str,
     ) -> Result<(), String> {
-        let mut command = self.command("pg_archivecleanup", true);
+        let mut command = self.command("pg_archivecleanup");
         command.arg(paths.archive()).arg(first_needed);
         Self::run(command, "pg_archivecleanup").await.map(|_| ())
     }
@@ -624,7 +623,6 @@ impl Postgres {
             .map_err(|err| format!("cannot create data dir: {err}"))?;
         std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .map_err(|err| format!("cannot set data dir mode: {err}"))?;
-        self.give_to_server_user(&data)?;
         let backup_dir = paths.restore_source().join("backup");
         let started = std::time::Instant::now();
         // pg_basebackup compresses the data archive on the client side and
@@ -641,9 +639,6 @@ impl Postgres {
                 .arg(&into)
                 .stdin(Stdio::null())
                 .stderr(Stdio::piped());
-            if let Some(run_as) = self.run_as {
-                tar.uid(run_as.uid).gid(run_as.gid);
-            }
             Self::run(tar, &format!("unpacking {archive} of the fork's backup")).await?;
         }
         self.write_server_conf(paths, port, max_connections)?;
@@ -664,7 +659,6 @@ impl Postgres {
             .map_err(|err| format!("cannot write recovery settings: {err}"))?;
         std::fs::write(data.join("recovery.signal"), "")
             .map_err(|err| format!("cannot write recovery.signal: {err}"))?;
-        self.give_to_server_user(&data)?;
         let unpacked = started.elapsed();
         self.start(paths).await?;
         self.wait_promoted(paths, port).await?;
@@ -685,7 +679,7 @@ impl Postgres {
         // Connecting needs a password we may not know yet (the source's
         // admin password arrives with the data), so watch the control file.
         for _ in 0..2400 {
-            let mut command = self.command("pg_controldata", true);
+            let mut command = self.command("pg_controldata");
             command.arg("-D").arg(paths.data());
             if let Ok(output) = Self::run(command, "pg_controldata").await
                 && output.lines().any(|line| {
@@ -704,7 +698,7 @@ impl Postgres {
 
     async fn wait_accepting(&self, port: u16) -> Result<(), String> {
         for _ in 0..200 {
-            let mut command = self.command("pg_isready", false);
+            let mut command = self.command("pg_isready");
             command
                 .args(["-h", "127.0.0.1", "-p"])
                 .arg(port.to_string());

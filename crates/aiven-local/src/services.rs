@@ -6,7 +6,7 @@
 //! retention live in [`backups`], users, databases and pools in
 //! [`accounts`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +26,7 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::catalog::{Catalog, CatalogError, ServiceRecord};
+use crate::catalog::{Catalog, CatalogError, ForkSource, ServiceRecord};
 use crate::postgres::{self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Login, Postgres};
 
 mod accounts;
@@ -62,6 +62,7 @@ impl From<CatalogError> for Failure {
         match err {
             CatalogError::Conflict => Failure::new(409, "already exists"),
             CatalogError::Missing => Failure::new(404, "not found"),
+            CatalogError::Invalid(message) => Failure::bad_request(message),
             CatalogError::Storage(message) => Failure::new(500, message),
         }
     }
@@ -104,6 +105,9 @@ pub struct Services {
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
     ports: tokio::sync::Mutex<()>,
+    /// Provisioning in flight, by project and service name, so that a
+    /// delete ends it before a service of the same name can be created.
+    provisioning: std::sync::Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>,
 }
 
 fn now() -> String {
@@ -153,6 +157,14 @@ fn check_maintenance(maintenance: Option<&MaintenanceIn>) -> Result<(), Failure>
     Ok(())
 }
 
+/// Whether the service's provisioning failed for good.
+fn has_failed(record: &ServiceRecord) -> bool {
+    record
+        .notifications
+        .iter()
+        .any(|n| n.kind == PROVISIONING_FAILED)
+}
+
 fn is_pg(record: &ServiceRecord) -> bool {
     record.service_type == "pg"
 }
@@ -176,6 +188,7 @@ impl Services {
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             ports: tokio::sync::Mutex::new(()),
+            provisioning: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -336,30 +349,64 @@ impl Services {
                 ),
                 other => other.into(),
             })?;
-        if let Some(fork) = record.fork.as_ref().filter(|_| is_pg(&record)) {
-            let linked = postgres::link_restore_source(
-                &self.paths(&fork.project, &fork.service),
-                &fork.backup_name,
-                &self.paths(project, &record.name),
-            );
-            if let Err(err) = linked {
-                // Retention removed the chosen backup in the instant since
-                // it was chosen: nothing was started, so take the record back.
-                self.catalog.delete_service(project, &record.name)?;
-                let _ = std::fs::remove_dir_all(self.paths(project, &record.name).root);
-                return Err(Failure::new(
-                    409,
-                    format!("{err}; the source's backups changed meanwhile, try again"),
-                ));
-            }
+        if let Some(fork) = record.fork.as_ref().filter(|_| is_pg(&record))
+            && let Err(err) = self.pin_fork_source(fork, project, &record.name).await
+        {
+            // Nothing was started: take the record back.
+            self.catalog.delete_service(project, &record.name)?;
+            let _ = std::fs::remove_dir_all(self.paths(project, &record.name).root);
+            return Err(Failure::new(
+                409,
+                format!("{err}; nothing was created, try again"),
+            ));
         }
         self.spawn_provision(record.clone());
         Ok(record)
     }
 
+    /// Makes a pg fork independent of its source before the request is
+    /// answered: the source's latest transaction is archived, and the
+    /// chosen base backup and every WAL segment up to it are hard-linked
+    /// into the fork's own directory. Deleting the source, or retention
+    /// pruning its backups, a moment later then loses nothing the fork was
+    /// promised.
+    async fn pin_fork_source(
+        &self,
+        fork: &ForkSource,
+        project: &str,
+        name: &str,
+    ) -> Result<(), String> {
+        let source_paths = self.paths(&fork.project, &fork.service);
+        let paths = self.paths(project, name);
+        if let Some(source) = self
+            .catalog
+            .service(&fork.project, &fork.service)
+            .map_err(|e| e.to_string())?
+            && let Some(source_port) = source.port
+            && self.postgres.is_running(&source_paths).await
+        {
+            self.postgres
+                .flush_to_archive(&source_paths, source_port, login(&source))
+                .await
+                .map_err(|err| {
+                    format!("the source could not archive its latest transaction: {err}")
+                })?;
+        }
+        postgres::link_restore_source(&source_paths, &fork.backup_name, &paths)
+            .map_err(|err| format!("{err}; the source's backups changed meanwhile"))
+    }
+
     fn spawn_provision(self: &Arc<Self>, record: ServiceRecord) {
         let services = Arc::clone(self);
-        self.tasks.spawn(async move {
+        let key = (record.project.clone(), record.name.clone());
+        // Held until the handle is stored, so the task cannot finish and
+        // remove its entry before it is there.
+        let mut in_flight = self
+            .provisioning
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let task_key = key.clone();
+        let handle = self.tasks.spawn(async move {
             let result = tokio::select! {
                 result = services.provision(&record) => result,
                 _ = services.shutdown.cancelled() => return,
@@ -371,22 +418,50 @@ impl Services {
                         tracing::warn!(service = %record.name, error = %err, "first backup failed");
                     }
                 }
-                Err(err) => {
-                    tracing::error!(service = %record.name, error = %err, "provisioning failed");
-                    let _ = services
-                        .catalog
-                        .update_service(&record.project, &record.name, |r| {
-                            r.notifications.push(ServiceNotification {
-                                level: "warning".into(),
-                                message: format!("Provisioning failed: {err}"),
-                                kind: PROVISIONING_FAILED.into(),
-                                metadata: Map::new(),
-                            });
-                            Ok(())
-                        });
-                }
+                Err(err) => services.provisioning_failed(&record, &err).await,
+            }
+            if let Ok(mut in_flight) = services.provisioning.lock() {
+                in_flight.remove(&task_key);
             }
         });
+        in_flight.insert(key, handle);
+    }
+
+    /// Records why provisioning failed, once: the service says so in its
+    /// notifications and is not provisioned again at the next start.
+    async fn provisioning_failed(&self, record: &ServiceRecord, err: &str) {
+        tracing::error!(service = %record.name, error = %err, "provisioning failed");
+        if is_pg(record) {
+            let _ = self
+                .postgres
+                .stop(&self.paths(&record.project, &record.name), "immediate")
+                .await;
+        }
+        let _ = self
+            .catalog
+            .update_service(&record.project, &record.name, |r| {
+                r.notifications.push(ServiceNotification {
+                    level: "warning".into(),
+                    message: format!("Provisioning failed: {err}"),
+                    kind: PROVISIONING_FAILED.into(),
+                    metadata: Map::new(),
+                });
+                Ok(())
+            });
+    }
+
+    /// Ends a service's provisioning, if any is in flight, and waits until
+    /// it has stopped.
+    async fn end_provisioning(&self, project: &str, name: &str) {
+        let handle = self
+            .provisioning
+            .lock()
+            .ok()
+            .and_then(|mut in_flight| in_flight.remove(&(project.to_owned(), name.to_owned())));
+        if let Some(handle) = handle {
+            handle.abort();
+            let _ = handle.await;
+        }
     }
 
     /// A warning when `pg_version` asks for a major version other than the
@@ -426,37 +501,24 @@ impl Services {
                     .await?
             }
             Some(fork) => {
+                // Pinned when the fork was asked for (see pin_fork_source);
+                // linking again is a no-op then, and recovers links a
+                // crash interrupted.
                 let source_paths = self.paths(&fork.project, &fork.service);
-                // Linked at create already; again here for a fork whose
-                // provisioning resumes after a restart.
                 postgres::link_restore_source(&source_paths, &fork.backup_name, &paths)?;
-                if let Some(source) = self
-                    .catalog
-                    .service(&fork.project, &fork.service)
-                    .map_err(|e| e.to_string())?
-                    && let Some(source_port) = source.port
-                    && self.postgres.is_running(&source_paths).await
-                {
-                    let flushed = self
-                        .postgres
-                        .flush_to_archive(&source_paths, source_port, login(&source))
-                        .await;
-                    match flushed {
-                        Ok(()) => {
-                            postgres::link_restore_source(&source_paths, &fork.backup_name, &paths)?
-                        }
-                        Err(err) if self.source_deleted(fork) => {
-                            tracing::warn!(service = %record.name, error = %err,
-                                "the fork source was deleted mid-fork; restoring the WAL it had archived");
-                        }
-                        Err(err) => return Err(err),
-                    }
-                }
                 self.postgres
                     .restore(&paths, port, fork.target_time.as_deref(), connections)
                     .await?
             }
         }
+        // Settings changed while provisioning are applied too: the record
+        // as it is now, not as it was when provisioning started.
+        let current = self
+            .catalog
+            .service(&record.project, &record.name)
+            .map_err(|e| e.to_string())?
+            .unwrap_or_else(|| record.clone());
+        let settings = current.user_config.get("pg").and_then(Value::as_object);
         self.postgres
             .apply_settings(&paths, port, login(record), settings)
             .await
@@ -482,6 +544,9 @@ impl Services {
         for record in all {
             let paths = self.paths(&record.project, &record.name);
             match record.state.as_str() {
+                "REBUILDING" if has_failed(&record) => {
+                    tracing::info!(service = %record.name, "provisioning failed before; not retried");
+                }
                 "REBUILDING" => {
                     tracing::info!(service = %record.name, "resuming interrupted provisioning");
                     if is_pg(&record) {
@@ -571,6 +636,17 @@ impl Services {
         if let Some(cloud) = &request.cloud {
             names::check_cloud_name(cloud).map_err(Failure::bad_request)?;
         }
+        if let Some(disk) = request.disk_space_mb {
+            let included = plan.as_ref().map_or_else(
+                || catalog::plan(service_type, &current.plan).map_or(0, |p| p.disk_space_mb),
+                |p| p.disk_space_mb,
+            );
+            if disk < included {
+                return Err(Failure::bad_request(format!(
+                    "disk_space_mb {disk} is below the {included} MB that the plan includes"
+                )));
+            }
+        }
         let mut config_update = request.user_config.clone().unwrap_or_default();
         // Fork and recovery keys are create-only: ignored on update.
         for key in [
@@ -641,10 +717,13 @@ impl Services {
         {
             let paths = self.paths(project, name);
             let settings = record.user_config.get("pg").and_then(Value::as_object);
-            self.postgres
+            let applied = self
+                .postgres
                 .apply_settings(&paths, port, login(&record), settings)
-                .await
-                .map_err(|err| Failure::new(500, err))?;
+                .await;
+            if let Err(err) = applied {
+                return Err(self.refuse_settings(&current, port, err).await);
+            }
         }
         if let Some(powered) = powered_change
             && is_pg(&record)
@@ -660,6 +739,36 @@ impl Services {
         Ok(record)
     }
 
+    /// PostgreSQL refused settings the validator let through (say, a time
+    /// zone it does not know): the catalog and the cluster go back to what
+    /// they were, and the request fails naming the engine's reason.
+    async fn refuse_settings(&self, before: &ServiceRecord, port: u16, err: String) -> Failure {
+        let (project, name) = (&before.project, &before.name);
+        let old = before.user_config.get("pg").cloned();
+        let _ = self.catalog.update_service(project, name, |r| {
+            match &old {
+                Some(old) => r.user_config.insert("pg".into(), old.clone()),
+                None => r.user_config.remove("pg"),
+            };
+            Ok(())
+        });
+        let settings = old.as_ref().and_then(Value::as_object);
+        if let Err(restore) = self
+            .postgres
+            .apply_settings(&self.paths(project, name), port, login(before), settings)
+            .await
+        {
+            tracing::error!(service = %name, error = %restore, "cannot restore the previous settings");
+        }
+        let reason = err
+            .lines()
+            .find_map(|l| l.find("ERROR:").map(|at| l[at..].trim().to_owned()))
+            .unwrap_or_else(|| "PostgreSQL refused them".to_owned());
+        Failure::bad_request(format!(
+            "user_config.pg: the settings were not applied and nothing changed: {reason}"
+        ))
+    }
+
     pub async fn delete(&self, project: &str, name: &str) -> Result<(), Failure> {
         let record = self.get(project, name)?;
         if record.termination_protection {
@@ -671,6 +780,7 @@ impl Services {
             ));
         }
         self.catalog.delete_service(project, name)?;
+        self.end_provisioning(project, name).await;
         if is_pg(&record) {
             let paths = self.paths(project, name);
             let _ = self.postgres.stop(&paths, "immediate").await;
@@ -683,7 +793,6 @@ impl Services {
         Ok(())
     }
 
-    /// The API's view of a record.
     /// Replaces a service's tags (their own endpoint, as on the API).
     pub fn replace_tags(
         &self,

@@ -310,3 +310,32 @@ async fn a_fork_completes_when_its_source_is_deleted_mid_fork() {
         .await;
     assert_eq!(status, 404, "the source stays deleted");
 }
+
+#[tokio::test]
+async fn a_fork_holds_the_latest_transaction_when_its_source_is_deleted_right_after_the_request() {
+    let local = Local::start();
+    let source = local.create_pg("fleeting", json!({})).await;
+    // Written after the base backup and not yet archived: only a fork that
+    // pins the source's WAL when it is asked for can hold these rows.
+    psql(
+        &uri(&source),
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2), (3)",
+    );
+    let (status, body) = local
+        .create(
+            json!({"service_name": "keeper", "service_type": "pg", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "fleeting"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = local
+        .call(
+            reqwest::Method::DELETE,
+            "/v1/project/test/service/fleeting",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let fork = local.wait_ready("keeper").await;
+    assert_eq!(psql(&uri(&fork), "SELECT count(*) FROM t"), "3");
+}

@@ -34,6 +34,11 @@ async fn restart_and_kill_9_lose_nothing() {
         .join("test")
         .join("deleted-before-crash");
     std::fs::create_dir_all(orphan.join("pgdata")).unwrap();
+    // Left by aiven-local, so owned as its data directory is.
+    let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&dir).unwrap());
+    for made in [orphan.clone(), orphan.join("pgdata")] {
+        std::os::unix::fs::chown(made, Some(owner), None).unwrap();
+    }
     let mut again = Local::restart_in(&dir, true);
     assert!(
         !orphan.exists(),
@@ -339,4 +344,141 @@ async fn every_error_names_what_was_wrong() {
             .unwrap()
             .contains("termination protection")
     );
+}
+
+#[tokio::test]
+async fn a_service_whose_provisioning_fails_says_why_once_and_is_not_provisioned_again() {
+    let dir = testkit::temp_dir("failing");
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_aiven-local"));
+    let failed = |service: &serde_json::Value| {
+        service["service_notifications"]
+            .as_array()
+            .map(|n| {
+                n.iter()
+                    .filter(|n| n["type"] == "provisioning_failed")
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    {
+        let local = Local::wrap_server(testkit::LocalServer::start_in(
+            binary,
+            &dir,
+            &["--pg-bin", "/nonexistent/bin"],
+        ));
+        let (status, body) = local
+            .create(json!({"service_name": "broken", "service_type": "pg", "plan": "startup-4"}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let started = std::time::Instant::now();
+        while failed(&local.service("broken").await) == 0 {
+            assert!(started.elapsed() < std::time::Duration::from_secs(30));
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let service = local.service("broken").await;
+        let reason = service["service_notifications"][0]["message"].to_string();
+        assert!(reason.contains("initdb"), "says why: {reason}");
+    }
+    let local = Local::wrap_server(
+        testkit::LocalServer::start_in(binary, &dir, &["--pg-bin", "/nonexistent/bin"])
+            .owning_data_dir(),
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(
+        failed(&local.service("broken").await),
+        1,
+        "not provisioned again at the restart"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_services_provisioning_never_touches_a_new_one_of_the_same_name() {
+    let local = Local::start();
+    for round in 0..3 {
+        let (status, body) = local
+            .create(json!({"service_name": "phoenix", "service_type": "pg", "plan": "startup-4"}))
+            .await;
+        assert_eq!(status, 200, "round {round}: {body}");
+        let (status, body) = local
+            .call(
+                reqwest::Method::DELETE,
+                "/v1/project/test/service/phoenix",
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "round {round}: {body}");
+    }
+    let service = local.create_pg("phoenix", json!({})).await;
+    assert_eq!(psql(&uri(&service), "SELECT 1"), "1");
+}
+
+#[tokio::test]
+async fn values_the_engine_would_refuse_are_refused_before_anything_is_stored() {
+    let local = Local::start();
+    let service = local
+        .create_pg("strict", json!({"pg": {"timezone": "UTC"}}))
+        .await;
+    let path = "/v1/project/test/service/strict";
+    let put = |body: serde_json::Value| local.call(reqwest::Method::PUT, path, Some(body));
+    let huge = "A".repeat(1 << 20);
+    let refused = [
+        json!({"user_config": {"pg": {"timezone": "Mars/Olympus"}}}),
+        json!({"user_config": {"pg": {"timezone": "Europe/\u{0}x"}}}),
+        json!({"user_config": {"pg": {"timezone": huge}}}),
+        json!({"disk_space_mb": -100}),
+        json!({"maintenance": {"dow": "funday", "time": "99:99:99"}}),
+    ];
+    for body in refused {
+        let (status, reply) = put(body.clone()).await;
+        let shown: String = body.to_string().chars().take(80).collect();
+        assert_eq!(status, 400, "{shown}: {reply}");
+    }
+    // 1e-99999 cannot even be built as a JSON value here: send it as text.
+    let (status, reply) = local
+        .http
+        .put(format!("{}{path}", local.base()))
+        .header("Authorization", format!("aivenv1 {}", testkit::TOKEN))
+        .header(testkit::EXACT_HEADER, "1")
+        .body(r#"{"user_config": {"pg": {"autovacuum_vacuum_scale_factor": 1e-99999}}}"#)
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .map(|s| (s, ()))
+        .unwrap();
+    assert_eq!(status, 400, "{reply:?}");
+    let now = local.service("strict").await;
+    assert_eq!(
+        now["user_config"]["pg"]["timezone"], "UTC",
+        "nothing stored"
+    );
+    assert_eq!(
+        psql(&uri(&service), "SHOW timezone"),
+        "UTC",
+        "nothing applied"
+    );
+    assert_eq!(now["disk_space_mb"], service["disk_space_mb"]);
+    assert_eq!(now["maintenance"]["dow"], service["maintenance"]["dow"]);
+    // A fork of it starts: no bad value was inherited.
+    local
+        .create_pg("strict-fork", json!({"service_to_fork_from": "strict"}))
+        .await;
+}
+
+#[tokio::test]
+async fn settings_changed_while_a_service_is_built_are_applied_when_it_runs() {
+    let local = Local::start();
+    let (status, body) = local
+        .create(json!({"service_name": "early", "service_type": "pg", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = local
+        .call(
+            reqwest::Method::PUT,
+            "/v1/project/test/service/early",
+            Some(json!({"user_config": {"pg": {"work_mem": 64}}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let service = local.wait_ready("early").await;
+    assert_eq!(psql(&uri(&service), "SHOW work_mem"), "64MB");
 }

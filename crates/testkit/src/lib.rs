@@ -139,6 +139,11 @@ impl LocalServer {
         )
     }
 
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// SIGTERM and wait: every cluster is stopped cleanly.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {

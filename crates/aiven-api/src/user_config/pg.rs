@@ -206,7 +206,11 @@ const SETTINGS: [Field; 46] = [
     ),
     field(
         "timezone",
-        Kind::String,
+        Kind::Token {
+            min: 0,
+            max: 64,
+            also: "_/",
+        },
         "Time zone for displaying and interpreting time stamps.",
     ),
     field(
@@ -319,11 +323,7 @@ const TIMESCALEDB: [Field; 1] = [field(
 pub(super) const PG: [Field; 18] = [
     create_only(
         "admin_username",
-        Kind::Token {
-            min: 1,
-            max: 63,
-            also: "_-.",
-        },
+        Kind::RoleName,
         "Name of the admin user instead of `avnadmin`. Only used when the service is created.",
     ),
     create_only_secret(

@@ -8,6 +8,37 @@ use super::{Failure, Services, is_pg, login, random_password};
 use crate::catalog::{CatalogError, ServiceRecord};
 use crate::postgres::DEFAULT_DATABASE;
 
+/// A database the service keeps for itself.
+fn reserved_database(database: &str) -> Result<(), Failure> {
+    if names::RESERVED_DATABASES.contains(&database) {
+        return Err(Failure::bad_request(format!(
+            "database {database:?} is reserved ({}); choose another name",
+            names::RESERVED_DATABASES.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// An engine failure as the API reports it: PostgreSQL's own ERROR and
+/// DETAIL lines, without the statement psql quotes back, which can hold a
+/// password.
+fn engine_failure(error: String) -> Failure {
+    let kept: Vec<&str> = error
+        .lines()
+        .filter_map(|line| {
+            let at = line.find("ERROR:").or_else(|| line.find("DETAIL:"))?;
+            Some(line[at..].trim())
+        })
+        .collect();
+    let message = if kept.is_empty() {
+        "the database engine refused the request".to_owned()
+    } else {
+        kept.join(" ")
+    };
+    tracing::warn!(%message, "engine failure");
+    Failure::new(500, message)
+}
+
 impl Services {
     async fn running_pg(
         &self,
@@ -40,6 +71,8 @@ impl Services {
         username: &str,
     ) -> Result<ServiceUser, Failure> {
         names::check_identifier("username", username).map_err(Failure::bad_request)?;
+        names::check_role_name(username)
+            .map_err(|err| Failure::bad_request(format!("username {err}")))?;
         if self
             .get(project, name)?
             .users
@@ -64,7 +97,7 @@ impl Services {
             self.postgres
                 .sql(port, login(&record), DEFAULT_DATABASE, &sql)
                 .await
-                .map_err(|e| Failure::new(500, e))?;
+                .map_err(engine_failure)?;
         }
         self.catalog.update_service(project, name, |r| {
             r.users.push(user.clone());
@@ -95,7 +128,7 @@ impl Services {
             self.postgres
                 .sql(port, login(&record), DEFAULT_DATABASE, &sql)
                 .await
-                .map_err(|e| Failure::new(500, e))?;
+                .map_err(engine_failure)?;
         }
         self.catalog.update_service(project, name, |r| {
             r.users.retain(|u| u.username != username);
@@ -111,6 +144,7 @@ impl Services {
         database: &str,
     ) -> Result<(), Failure> {
         names::check_identifier("database", database).map_err(Failure::bad_request)?;
+        reserved_database(database)?;
         if self
             .get(project, name)?
             .databases
@@ -127,7 +161,7 @@ impl Services {
             self.postgres
                 .sql(port, login(&record), DEFAULT_DATABASE, &sql)
                 .await
-                .map_err(|e| Failure::new(500, e))?;
+                .map_err(engine_failure)?;
         }
         self.catalog.update_service(project, name, |r| {
             r.databases.push(database.to_owned());
@@ -142,6 +176,12 @@ impl Services {
         name: &str,
         database: &str,
     ) -> Result<(), Failure> {
+        reserved_database(database)?;
+        if database == DEFAULT_DATABASE {
+            return Err(Failure::bad_request(format!(
+                "{DEFAULT_DATABASE} is the service's default database and cannot be deleted"
+            )));
+        }
         if !self
             .get(project, name)?
             .databases
@@ -158,7 +198,7 @@ impl Services {
             self.postgres
                 .sql(port, login(&record), DEFAULT_DATABASE, &sql)
                 .await
-                .map_err(|e| Failure::new(500, e))?;
+                .map_err(engine_failure)?;
         }
         self.catalog.update_service(project, name, |r| {
             r.databases.retain(|d| d != database);
@@ -175,6 +215,9 @@ impl Services {
         request: api::CreatePool,
     ) -> Result<(), Failure> {
         names::check_identifier("pool_name", &request.pool_name).map_err(Failure::bad_request)?;
+        if let Some(username) = &request.username {
+            names::check_identifier("username", username).map_err(Failure::bad_request)?;
+        }
         if !["session", "transaction", "statement"].contains(&request.pool_mode.as_str()) {
             return Err(Failure::bad_request(format!(
                 "pool_mode {:?} is invalid; use session, transaction or statement",
@@ -195,6 +238,13 @@ impl Services {
                 if !r.databases.contains(&request.database) {
                     return Err(CatalogError::Missing);
                 }
+                if let Some(username) = &request.username
+                    && !r.users.iter().any(|u| &u.username == username)
+                {
+                    return Err(CatalogError::Invalid(format!(
+                        "username {username:?} is not a user of service {name}"
+                    )));
+                }
                 r.pools.push(api::ConnectionPool {
                     pool_name: request.pool_name.clone(),
                     database: request.database.clone(),
@@ -214,6 +264,7 @@ impl Services {
                     "database {:?} does not exist in service {name}",
                     request.database
                 )),
+                CatalogError::Invalid(message) => Failure::bad_request(message),
                 other => other.into(),
             })?;
         Ok(())
@@ -237,5 +288,22 @@ impl Services {
                 other => other.into(),
             })?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_failures_keep_the_reason_and_drop_the_quoted_statement() {
+        let failure = engine_failure(
+            "psql failed: psql:<stdin>:1: ERROR:  syntax error at or near \"x\"\n\
+             LINE 1: CREATE ROLE \"x\" LOGIN PASSWORD 'hunter2hunter2'\n                    ^"
+                .to_owned(),
+        );
+        let text = failure.to_api().message;
+        assert!(text.contains("syntax error"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
     }
 }

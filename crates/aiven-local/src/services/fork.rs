@@ -107,8 +107,4 @@ impl Services {
         };
         Ok(Some((source, fork)))
     }
-
-    pub(super) fn source_deleted(&self, fork: &ForkSource) -> bool {
-        matches!(self.catalog.service(&fork.project, &fork.service), Ok(None))
-    }
 }

@@ -1,6 +1,6 @@
 //! HTTP helpers over a real aiven-local started by `testkit`.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -34,6 +34,10 @@ impl Local {
         } else {
             server
         })
+    }
+
+    pub fn wrap_server(server: LocalServer) -> Local {
+        Local::wrap(server)
     }
 
     fn wrap(server: LocalServer) -> Local {

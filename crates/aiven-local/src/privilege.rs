@@ -1,0 +1,166 @@
+//! aiven-local never runs as root. Started as root (as CI starts it), it
+//! hands its data directory to the engine user once, then executes itself
+//! again as that user, before anything else happens. Nothing that a
+//! cluster's files, a symlink planted in them or a superuser's `COPY ...
+//! FROM PROGRAM` can reach is then more privileged than the clusters
+//! themselves, and every file aiven-local writes belongs to that user with
+//! the data directory closed to everyone else (mode 0700).
+
+use std::ffi::OsString;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+
+/// The environment variable that carries the token across the re-execution,
+/// so that it is not on the new process's command line.
+const TOKEN_ENV: &str = "AIVEN_LOCAL_TOKEN";
+
+/// An account from /etc/passwd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Account {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// Finds `user` in /etc/passwd.
+pub fn lookup_user(user: &str) -> Option<Account> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.first() == Some(&user) && fields.len() > 3)
+            .then(|| {
+                Some(Account {
+                    uid: fields[2].parse().ok()?,
+                    gid: fields[3].parse().ok()?,
+                })
+            })
+            .flatten()
+    })
+}
+
+/// Whether this process runs as root (the owner of `/proc/self`).
+pub fn is_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// As root: makes `data_dir` the engine user's and re-executes this
+/// program as that user; returns only with the reason it could not. Not as
+/// root: closes `data_dir` to other users and returns `Ok`.
+pub fn become_engine_user(user: &str, data_dir: &Path) -> Result<(), String> {
+    if !is_root() {
+        return prepare_own_dir(data_dir);
+    }
+    let account = lookup_user(user).ok_or_else(|| {
+        format!(
+            "running as root, aiven-local runs as the engine user {user:?}, which does not exist; \
+             create it (useradd --system {user}) or name another with --pg-user"
+        )
+    })?;
+    if account.uid == 0 {
+        return Err(format!(
+            "--pg-user {user:?} is root; name an unprivileged user"
+        ));
+    }
+    hand_over(data_dir, user, account)?;
+    let (args, token) = without_token(std::env::args_os().skip(1));
+    let mut command = std::process::Command::new(
+        std::env::current_exe().map_err(|err| format!("cannot find this program: {err}"))?,
+    );
+    command.args(args).uid(account.uid).gid(account.gid);
+    if let Some(token) = token {
+        command.env(TOKEN_ENV, token);
+    }
+    // std drops root's supplementary groups when it sets the uid.
+    Err(format!("cannot run as user {user:?}: {}", command.exec()))
+}
+
+/// Creates `data_dir` for `account`, or checks that it already is theirs,
+/// and closes it (0700). An existing directory belonging to someone else is
+/// refused rather than taken over: walking a tree as root to change its
+/// owner is what a planted symlink exploits.
+fn hand_over(data_dir: &Path, user: &str, account: Account) -> Result<(), String> {
+    if !data_dir.exists() {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|err| format!("cannot create data dir {}: {err}", data_dir.display()))?;
+    }
+    let meta = std::fs::metadata(data_dir)
+        .map_err(|err| format!("cannot read data dir {}: {err}", data_dir.display()))?;
+    let empty = std::fs::read_dir(data_dir)
+        .map(|mut entries| entries.next().is_none())
+        .unwrap_or(false);
+    if meta.uid() != account.uid {
+        if meta.uid() != 0 || !empty {
+            return Err(format!(
+                "data dir {} belongs to uid {}, not to {user}, which aiven-local runs as; \
+                 run `chown -R {user}: {}` once, or choose a new or empty directory",
+                data_dir.display(),
+                meta.uid(),
+                data_dir.display()
+            ));
+        }
+        std::os::unix::fs::lchown(data_dir, Some(account.uid), Some(account.gid))
+            .map_err(|err| format!("cannot hand {} to {user}: {err}", data_dir.display()))?;
+    }
+    close(data_dir)
+}
+
+/// The data directory, as the user that runs aiven-local: reachable, and
+/// closed to everyone else.
+fn prepare_own_dir(data_dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(data_dir).map_err(|err| unreachable_dir(data_dir, &err))?;
+    std::fs::read_dir(data_dir).map_err(|err| unreachable_dir(data_dir, &err))?;
+    close(data_dir)
+}
+
+fn unreachable_dir(data_dir: &Path, err: &std::io::Error) -> String {
+    let whoami = if is_root() { "root" } else { "this user" };
+    let hint = if err.kind() == std::io::ErrorKind::PermissionDenied {
+        " (a parent directory may be closed to it: /root, for one, is mode 700); \
+         choose a data directory it can reach, e.g. under /var/tmp"
+    } else {
+        ""
+    };
+    format!(
+        "{whoami} cannot use data dir {}: {err}{hint}",
+        data_dir.display()
+    )
+}
+
+fn close(data_dir: &Path) -> Result<(), String> {
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|err| format!("cannot close data dir {}: {err}", data_dir.display()))
+}
+
+/// The arguments without `--token VALUE` or `--token=VALUE`, and the token.
+fn without_token(args: impl Iterator<Item = OsString>) -> (Vec<OsString>, Option<OsString>) {
+    let mut kept = Vec::new();
+    let mut token = None;
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        if arg == "--token" {
+            token = args.next();
+        } else if let Some(value) = arg.to_str().and_then(|a| a.strip_prefix("--token=")) {
+            token = Some(value.into());
+        } else {
+            kept.push(arg);
+        }
+    }
+    (kept, token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_leaves_the_command_line_in_either_form() {
+        let args = ["serve", "--token", "s3cret", "--data-dir", "d"].map(OsString::from);
+        let (kept, token) = without_token(args.into_iter());
+        assert_eq!(kept, ["serve", "--data-dir", "d"].map(OsString::from));
+        assert_eq!(token, Some("s3cret".into()));
+        let (kept, token) =
+            without_token(["serve", "--token=s3cret"].map(OsString::from).into_iter());
+        assert_eq!(kept, [OsString::from("serve")]);
+        assert_eq!(token, Some("s3cret".into()));
+    }
+}

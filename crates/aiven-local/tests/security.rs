@@ -1,0 +1,215 @@
+//! What a local user other than aiven-local's can see and reach: no root
+//! process, no readable catalog, no secret on a command line, and a data
+//! directory that is checked rather than taken over.
+
+mod support;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::json;
+use support::{Local, PROJECT};
+use testkit::{TOKEN, temp_dir};
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn uid_of(pid: u32) -> u32 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().next())
+        .and_then(|uid| uid.parse().ok())
+        .expect("Uid line")
+}
+
+fn running_as_root() -> bool {
+    uid_of(std::process::id()) == 0
+}
+
+/// Every command line on the machine right now.
+fn command_lines() -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+        .collect()
+}
+
+#[tokio::test]
+async fn started_as_root_it_runs_as_the_engine_user_with_its_files_closed_to_others() {
+    let local = Local::start();
+    let pid = local.server.pid().expect("running");
+    if running_as_root() {
+        assert_ne!(uid_of(pid), 0, "aiven-local gave up root");
+    }
+    let dir = &local.server.data_dir;
+    assert_eq!(mode(dir), 0o700, "data dir closed to others");
+    local.create_pg("sealed", json!({})).await;
+    for file in ["catalog.sqlite3", "catalog.sqlite3-wal"] {
+        assert_eq!(
+            mode(&dir.join(file)),
+            0o600,
+            "{file} readable by its owner only"
+        );
+    }
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&cmdline).contains(TOKEN),
+        "the token left the command line when aiven-local re-executed itself"
+    );
+}
+
+#[tokio::test]
+async fn passwords_never_appear_on_a_command_line() {
+    let local = Local::start();
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let mut samples = 0;
+            while !stop.load(Ordering::Relaxed) {
+                samples += 1;
+                seen.extend(
+                    command_lines()
+                        .into_iter()
+                        .filter(|line| line.contains("PASSWORD") || line.contains("pwfile=")),
+                );
+            }
+            (samples, seen)
+        })
+    };
+    local.create_pg("watched", json!({})).await;
+    for name in ["app1", "app2", "app3"] {
+        let (status, body) = local
+            .call(
+                reqwest::Method::POST,
+                &format!("/v1/project/{PROJECT}/service/watched/user"),
+                Some(json!({ "username": name })),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (samples, seen) = watcher.join().unwrap();
+    assert!(samples > 10, "the watcher looked: {samples} samples");
+    let with_secrets: Vec<&String> = seen.iter().filter(|l| l.contains("PASSWORD '")).collect();
+    assert!(with_secrets.is_empty(), "{with_secrets:?}");
+}
+
+fn serve(data_dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_aiven-local"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("AIVEN_LOCAL_TOKEN", TOKEN)
+        .output()
+        .expect("run aiven-local")
+}
+
+#[test]
+fn a_data_dir_it_cannot_own_or_reach_is_refused_with_what_to_do() {
+    if !running_as_root() {
+        eprintln!("skipped: the engine user's view needs root to set up");
+        return;
+    }
+    // Someone else's files: refused, not chowned through.
+    let taken = temp_dir("taken");
+    std::fs::write(taken.join("theirs"), "x").unwrap();
+    let output = serve(&taken);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("chown -R postgres:"), "{stderr}");
+    assert_eq!(std::fs::metadata(taken.join("theirs")).unwrap().uid(), 0);
+
+    // Below a directory the engine user cannot enter, as under /root.
+    let closed = temp_dir("closed");
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let output = serve(&closed.join("aiven-local-data"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("cannot use data dir") && stderr.contains("parent directory"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&taken);
+    let _ = std::fs::remove_dir_all(&closed);
+}
+
+#[tokio::test]
+async fn reserved_names_are_refused_up_front_and_no_error_repeats_a_password() {
+    let local = Local::start();
+    let service = local.create_pg("names", json!({})).await;
+    let admin_password = service["service_uri_params"]["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let base = format!("/v1/project/{PROJECT}/service/names");
+    let mut bodies = Vec::new();
+    for username in ["pg_monitor2", "public", "none", "PG_x"] {
+        let (status, body) = local
+            .call(
+                reqwest::Method::POST,
+                &format!("{base}/user"),
+                Some(json!({ "username": username })),
+            )
+            .await;
+        assert_eq!(status, 400, "{username}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("reserved"),
+            "{body}"
+        );
+        bodies.push(body);
+    }
+    for database in ["postgres", "template0", "template1"] {
+        let (status, body) = local
+            .call(
+                reqwest::Method::POST,
+                &format!("{base}/db"),
+                Some(json!({ "database": database })),
+            )
+            .await;
+        assert_eq!(status, 400, "{database}: {body}");
+        bodies.push(body);
+    }
+    let (status, body) = local
+        .call(
+            reqwest::Method::DELETE,
+            &format!("{base}/db/defaultdb"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    bodies.push(body);
+    let (status, body) = local
+        .create(
+            json!({"service_name": "reserved-admin", "service_type": "pg", "plan": "startup-4",
+                       "user_config": {"admin_username": "pg_admin"}}),
+        )
+        .await;
+    assert_eq!(status, 400, "refused before anything is created: {body}");
+    bodies.push(body);
+    // A pool's user must be one of the service's: no other host can be
+    // smuggled into its connection URI.
+    let (status, body) = local
+        .call(
+            reqwest::Method::POST,
+            &format!("{base}/connection_pool"),
+            Some(json!({"pool_name": "p1", "database": "defaultdb",
+                        "username": "u:p@evil.example:5432/defaultdb?x="})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    bodies.push(body);
+    for body in &bodies {
+        assert!(!body.to_string().contains(&admin_password), "{body}");
+    }
+}
