@@ -456,11 +456,36 @@ fn default_pool_size() -> i64 {
     10
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// A project (`ProjectOut`). The billing and ownership fields are required
+/// in replies; a control plane without billing fills them with empty
+/// values.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct Project {
     pub project_name: String,
     #[serde(default)]
     pub default_cloud: String,
+    #[serde(default)]
+    pub account_id: String,
+    #[serde(default)]
+    pub organization_id: String,
+    #[serde(default)]
+    pub billing_address: String,
+    #[serde(default)]
+    pub billing_emails: Vec<Value>,
+    #[serde(default)]
+    pub billing_group_id: String,
+    #[serde(default)]
+    pub billing_group_name: String,
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub country_code: String,
+    #[serde(default)]
+    pub estimated_balance: String,
+    #[serde(default)]
+    pub payment_method: String,
+    #[serde(default)]
+    pub vat_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -148,11 +148,39 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
             "Authentication failed: send 'Authorization: aivenv1 <token>'",
         )
         .into_response(),
-        Some(token) if token.trim() != &*state.token => {
+        Some(token) if !same_secret(token.trim().as_bytes(), state.token.as_bytes()) => {
             Failure::new(403, "Invalid authentication token").into_response()
         }
         Some(_) => next.run(request).await,
     }
+}
+
+const DEFAULT_CLOUD: &str = "google-europe-west1";
+
+/// A project as aiven-local reports it: no billing, one local account.
+fn local_project(name: String, default_cloud: String) -> Project {
+    Project {
+        account_id: "local".into(),
+        organization_id: "local".into(),
+        billing_group_id: "local".into(),
+        billing_group_name: "aiven-local".into(),
+        estimated_balance: "0.00".into(),
+        payment_method: "no_payment_expected".into(),
+        project_name: name,
+        default_cloud,
+        ..Project::default()
+    }
+}
+
+/// Compares a presented token with the real one in time that depends on
+/// the length alone, so timing does not reveal how much of it was right.
+fn same_secret(presented: &[u8], real: &[u8]) -> bool {
+    presented.len() == real.len()
+        && presented
+            .iter()
+            .zip(real)
+            .fold(0u8, |differs, (a, b)| differs | (a ^ b))
+            == 0
 }
 
 async fn list_projects(State(state): State<AppState>) -> Reply {
@@ -161,12 +189,14 @@ async fn list_projects(State(state): State<AppState>) -> Reply {
         .catalog
         .projects()?
         .into_iter()
-        .map(|name| Project {
-            project_name: name,
-            default_cloud: "google-europe-west1".into(),
-        })
+        .map(|name| local_project(name, DEFAULT_CLOUD.into()))
         .collect();
-    ok(json!({ "projects": projects }))
+    let names = projects.iter().map(|p| p.project_name.clone());
+    ok(json!({
+        "projects": projects,
+        "project_membership": names.clone().map(|n| (n, json!("admin"))).collect::<serde_json::Map<_, _>>(),
+        "project_memberships": names.map(|n| (n, json!(["admin"]))).collect::<serde_json::Map<_, _>>(),
+    }))
 }
 
 async fn create_project(State(state): State<AppState>, body: Bytes) -> Reply {
@@ -184,18 +214,20 @@ async fn create_project(State(state): State<AppState>, body: Bytes) -> Reply {
         ));
     }
     state.services.catalog.ensure_project(&request.project)?;
-    let cloud = request
-        .cloud
-        .unwrap_or_else(|| "google-europe-west1".into());
-    ok(json!({ "project": Project { project_name: request.project, default_cloud: cloud } }))
+    let cloud = request.cloud.unwrap_or_else(|| DEFAULT_CLOUD.into());
+    ok(json!({ "project": local_project(request.project, cloud) }))
 }
 
+/// Reads a project; one that does not exist is a 404, not created.
 async fn get_project(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
     project_name(&project)?;
-    state.services.catalog.ensure_project(&project)?;
-    ok(
-        json!({ "project": Project { project_name: project, default_cloud: "google-europe-west1".into() } }),
-    )
+    if !state.services.catalog.projects()?.contains(&project) {
+        return Err(Failure::new(
+            404,
+            format!("Project {project} does not exist"),
+        ));
+    }
+    ok(json!({ "project": local_project(project, DEFAULT_CLOUD.into()) }))
 }
 
 /// aiven-local has no VPCs; the official CLI lists them before a create.
@@ -481,4 +513,17 @@ async fn service_versions() -> Reply {
         .map(|v| json!({ "service_type": "pg", "major_version": v, "state": "available" }))
         .collect();
     ok(json!({ "service_versions": versions }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn tokens_compare_equal_only_when_equal() {
+        assert!(same_secret(b"s3cret", b"s3cret"));
+        assert!(!same_secret(b"s3cres", b"s3cret"));
+        assert!(!same_secret(b"s3cre", b"s3cret"));
+        assert!(!same_secret(b"", b"s3cret"));
+    }
 }

@@ -8,6 +8,7 @@ mod catalog;
 mod conformance;
 mod postgres;
 mod privilege;
+mod serve;
 mod services;
 
 use std::net::SocketAddr;
@@ -79,6 +80,15 @@ struct ServeArgs {
     /// user, which then owns the data directory.
     #[arg(long, default_value = "postgres")]
     pg_user: String,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// How long a client may take to send a request's headers.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    body_timeout: Duration,
     /// Append every request or reply that departs from the real API's
     /// contract to FILE, one JSON line each (the test suite sets it).
     #[arg(long, value_name = "FILE")]
@@ -237,10 +247,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         }
         tracing::info!("shutting down: stopping every cluster");
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|err| err.to_string())?;
+    let limits = serve::Limits {
+        max_connections: args.max_connections as usize,
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        ..serve::Limits::default()
+    };
+    serve::serve(listener, app, limits, shutdown).await;
     services.stop_all().await;
     Ok(())
 }

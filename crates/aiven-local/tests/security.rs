@@ -213,3 +213,64 @@ async fn reserved_names_are_refused_up_front_and_no_error_repeats_a_password() {
         assert!(!body.to_string().contains(&admin_password), "{body}");
     }
 }
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+#[test]
+fn half_open_connections_and_short_bodies_cost_bounded_descriptors_for_bounded_time() {
+    use std::io::{Read, Write};
+    let server = testkit::LocalServer::start(
+        Path::new(env!("CARGO_BIN_EXE_aiven-local")),
+        &[
+            "--max-connections",
+            "8",
+            "--header-timeout",
+            "1s",
+            "--body-timeout",
+            "1s",
+        ],
+    );
+    let pid = server.pid().unwrap();
+    let address = server.url.trim_start_matches("http://").to_owned();
+    // A body shorter than its Content-Length is answered 408, not waited on.
+    let mut short = std::net::TcpStream::connect(&address).unwrap();
+    short
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let request = format!(
+        "PUT /v1/project/p/service/s HTTP/1.1\r\nHost: x\r\nAuthorization: aivenv1 {TOKEN}\r\nContent-Length: 100\r\n\r\n{{\"plan\":"
+    );
+    short.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = short.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let before = open_fds(pid);
+    // 200 connections that never send a request.
+    let idle: Vec<std::net::TcpStream> = (0..200)
+        .map(|_| std::net::TcpStream::connect(&address).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let during = open_fds(pid);
+    assert!(
+        during <= before + 8 + 2,
+        "at most 8 connections held: {before} descriptors before, {during} during"
+    );
+    // Once they go, a real request is answered.
+    drop(idle);
+    let (status, _) = server.call("GET", "/v1/project", None);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn reading_a_project_does_not_create_it() {
+    let server = testkit::LocalServer::start(Path::new(env!("CARGO_BIN_EXE_aiven-local")), &[]);
+    let (status, _) = server.call("GET", "/v1/project/ghost", None);
+    assert_eq!(status, 404);
+    let (_, projects) = server.call("GET", "/v1/project", None);
+    assert!(
+        !projects.to_string().contains("ghost"),
+        "no project sprang into existence: {projects}"
+    );
+}

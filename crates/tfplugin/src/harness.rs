@@ -123,6 +123,20 @@ impl Terraform {
         }
     }
 
+    /// Starts `terraform ARGS` without waiting, its output discarded: for
+    /// interrupting it midway.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(&self.binary)
+            .args(args)
+            .current_dir(self.work_dir())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot run {}: {err}", self.binary.display()))
+    }
+
     /// `plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error.
     pub fn plan(&self) -> Outcome {
         self.run(&["plan", "-detailed-exitcode", "-no-color", "-input=false"])

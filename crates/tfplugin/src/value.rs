@@ -663,7 +663,9 @@ impl<'a> MsgpackReader<'a> {
                     M::FixArray(_) | M::Array16 | M::Array32 => self.length(marker, path)?,
                     _ => return Err(wrong(path)),
                 };
-                let mut items = Vec::with_capacity(len);
+                // Every element takes at least a byte: a length beyond what
+                // is left is a lie, and must not size an allocation.
+                let mut items = Vec::with_capacity(len.min(self.bytes.len() - self.pos));
                 for index in 0..len {
                     path.push(PathStep::Index(index as i64));
                     items.push(self.value(element, path)?);
@@ -869,6 +871,12 @@ fn encode_json(value: &Value, path: &mut AttributePath) -> Result<serde_json::Va
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_claiming_four_billion_elements_is_an_error_not_an_allocation() {
+        let bytes = [0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0];
+        assert!(Value::from_msgpack(&bytes, &Type::list(Type::String)).is_err());
+    }
 
     fn round_trip(value: &Value, ty: &Type) -> Value {
         let bytes = value.to_msgpack(ty).expect("encode");
