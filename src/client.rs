@@ -97,6 +97,16 @@ pub enum Created {
     FoundAfterwards(Service),
 }
 
+/// How a create failed.
+#[derive(Debug)]
+pub enum CreateFailed {
+    /// Nothing was created: the API refused the request, or it failed and
+    /// a look-up after each try found no service.
+    NotCreated(CallError),
+    /// The API may have created the service, and no look-up settled it.
+    Unsettled(CallError),
+}
+
 impl Created {
     pub fn service(self) -> Service {
         match self {
@@ -376,7 +386,7 @@ impl Client {
         project: &str,
         request: &CreateService,
         cancel: &tokio_util::sync::CancellationToken,
-    ) -> Result<Created, CallError> {
+    ) -> Result<Created, CreateFailed> {
         let path = format!("/v1/project/{project}/service");
         let mut attempts = 0;
         loop {
@@ -401,7 +411,10 @@ impl Client {
                 {
                     error
                 }
-                Err(other) => return Err(other),
+                Err(CallError::Cancelled) => {
+                    return Err(CreateFailed::Unsettled(CallError::Cancelled));
+                }
+                Err(other) => return Err(CreateFailed::NotCreated(other)),
             };
             tracing::warn!(error = %error, "create outcome unknown; looking the service up");
             match self
@@ -412,17 +425,26 @@ impl Client {
                 // Not created: sending it again is safe, unless the reply
                 // was unreadable (then the API is not speaking our
                 // language and another try would not help).
+                // A success that could not be read says it was created,
+                // whatever a look-up says a moment later.
+                Err(lookup)
+                    if lookup.is_not_found() && matches!(error, CallError::Unreadable { .. }) =>
+                {
+                    return Err(CreateFailed::Unsettled(error));
+                }
                 Err(lookup) if lookup.is_not_found() => {
-                    if matches!(error, CallError::Unreadable { .. }) || attempts >= MAX_ATTEMPTS {
-                        return Err(error);
+                    if attempts >= MAX_ATTEMPTS {
+                        return Err(CreateFailed::NotCreated(error));
                     }
                     tokio::select! {
                         _ = tokio::time::sleep(backoff(attempts)) => {}
-                        _ = cancel.cancelled() => return Err(CallError::Cancelled),
+                        _ = cancel.cancelled() => {
+                            return Err(CreateFailed::Unsettled(CallError::Cancelled));
+                        }
                     }
                 }
                 // The lookup failed too: the original error says most.
-                Err(_) => return Err(error),
+                Err(_) => return Err(CreateFailed::Unsettled(error)),
             }
         }
     }

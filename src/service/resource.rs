@@ -18,7 +18,7 @@ use super::schema::{TIMEOUTS, resource_schema};
 use super::state::{self, disk_request, service_id};
 use super::user_config;
 use super::wait::{self, Expected, WaitError};
-use crate::client::{CallError, Client, Created};
+use crate::client::{CallError, Client, CreateFailed, Created};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
@@ -197,15 +197,13 @@ impl ServiceResource {
     /// The error for a create that did not come back with a service. When
     /// the API may have acted on it, it says so and how to adopt the
     /// service, so that nothing is orphaned unknowingly.
-    fn create_failed(&self, project: &str, name: &str, err: &CallError) -> Diagnostic {
-        let maybe_created = match err {
-            CallError::Unreadable { .. } | CallError::Transport(_) => true,
-            CallError::Api { status, .. } => *status >= 500 || *status == 408,
-            CallError::Cancelled => true,
+    fn create_failed(&self, project: &str, name: &str, failed: &CreateFailed) -> Diagnostic {
+        let err = match failed {
+            CreateFailed::NotCreated(err) => {
+                return api_diagnostic("Cannot create the service", err);
+            }
+            CreateFailed::Unsettled(err) => err,
         };
-        if !maybe_created {
-            return api_diagnostic("Cannot create the service", err);
-        }
         let what = match err {
             CallError::Unreadable { field, .. } => {
                 format!(

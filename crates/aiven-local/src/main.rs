@@ -6,6 +6,7 @@
 mod api;
 mod catalog;
 mod conformance;
+mod disk;
 mod postgres;
 mod privilege;
 mod serve;

@@ -538,7 +538,11 @@ impl Postgres {
             .arg("-p")
             .arg(port.to_string())
             .env("PGPASSWORD", login.password);
-        Self::run(command, "pg_basebackup").await?;
+        if let Err(err) = Self::run(command, "pg_basebackup").await {
+            // A backup that failed halfway (a full disk, say) leaves nothing.
+            let _ = std::fs::remove_dir_all(&target);
+            return Err(err);
+        }
         let size = std::fs::read_dir(&target)
             .map_err(|err| format!("cannot read backup {name}: {err}"))?
             .filter_map(|entry| entry.ok()?.metadata().ok())

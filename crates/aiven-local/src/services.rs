@@ -157,6 +157,24 @@ fn check_maintenance(maintenance: Option<&MaintenanceIn>) -> Result<(), Failure>
     Ok(())
 }
 
+/// Why a fork could not be made independent of its source.
+#[derive(Debug)]
+enum PinError {
+    /// The volume cannot hold the fork.
+    NoRoom(crate::disk::NoRoom),
+    /// The source could not archive its WAL, or its backups changed.
+    Source(String),
+}
+
+impl std::fmt::Display for PinError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PinError::NoRoom(no_room) => write!(f, "cannot fork: {no_room}"),
+            PinError::Source(reason) => f.write_str(reason),
+        }
+    }
+}
+
 /// Whether the service's provisioning failed for good.
 fn has_failed(record: &ServiceRecord) -> bool {
     record
@@ -355,10 +373,11 @@ impl Services {
             // Nothing was started: take the record back.
             self.catalog.delete_service(project, &record.name)?;
             let _ = std::fs::remove_dir_all(self.paths(project, &record.name).root);
-            return Err(Failure::new(
-                409,
-                format!("{err}; nothing was created, try again"),
-            ));
+            let status = match err {
+                PinError::NoRoom(_) => 503,
+                PinError::Source(_) => 409,
+            };
+            return Err(Failure::new(status, format!("{err}; nothing was created")));
         }
         self.spawn_provision(record.clone());
         Ok(record)
@@ -375,13 +394,16 @@ impl Services {
         fork: &ForkSource,
         project: &str,
         name: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), PinError> {
         let source_paths = self.paths(&fork.project, &fork.service);
         let paths = self.paths(project, name);
+        // The fork unpacks a copy of the source's data next to it.
+        crate::disk::ensure_room(&self.data_dir, crate::disk::size_of(&source_paths.data()))
+            .map_err(PinError::NoRoom)?;
         if let Some(source) = self
             .catalog
             .service(&fork.project, &fork.service)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| PinError::Source(e.to_string()))?
             && let Some(source_port) = source.port
             && self.postgres.is_running(&source_paths).await
         {
@@ -389,11 +411,14 @@ impl Services {
                 .flush_to_archive(&source_paths, source_port, login(&source))
                 .await
                 .map_err(|err| {
-                    format!("the source could not archive its latest transaction: {err}")
+                    PinError::Source(format!(
+                        "the source could not archive its latest transaction: {err}"
+                    ))
                 })?;
         }
-        postgres::link_restore_source(&source_paths, &fork.backup_name, &paths)
-            .map_err(|err| format!("{err}; the source's backups changed meanwhile"))
+        postgres::link_restore_source(&source_paths, &fork.backup_name, &paths).map_err(|err| {
+            PinError::Source(format!("{err}; the source's backups changed meanwhile"))
+        })
     }
 
     fn spawn_provision(self: &Arc<Self>, record: ServiceRecord) {

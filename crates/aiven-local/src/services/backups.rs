@@ -33,6 +33,10 @@ impl Services {
         let size = if is_pg(&record) {
             let port = record.port.ok_or("pg service without a port")?;
             let paths = self.paths(project, name);
+            // A backup is at most the data it copies; starting one that
+            // cannot fit would also checkpoint the cluster into a full disk.
+            crate::disk::ensure_room(&paths.root, crate::disk::size_of(&paths.data()))
+                .map_err(|no_room| format!("backup skipped: {no_room}"))?;
             self.postgres
                 .base_backup(&paths, port, login(&record), &backup_name)
                 .await?

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Load on aiven-local, two ways, printing figures (no assertion):
+# 1. CLIENTS concurrent API clients for SECONDS, mixing service reads (70%),
+#    lists (10%), engine-less creates and deletes (10%) and pg forks of a
+#    source with rows, deleted again (10%): p50/p99 latency per kind, the
+#    error count and aiven-local's peak RSS.
+# 2. `terraform apply` of COUNT pg services at -parallelism=20, timed, and
+#    the memory each idle service costs (PSS of its PostgreSQL processes;
+#    the other types run no engine).
+# Usage: bench/load.sh [CLIENTS=16] [SECONDS=30] [COUNT=50]
+set -euo pipefail
+clients=${1:-16}
+seconds=${2:-30}
+count=${3:-50}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+cargo build --quiet --release --workspace --bins
+work=$(mktemp -d /tmp/bench-load.XXXXXX)
+chmod 711 "$work"
+token=bench
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+AIVEN_LOCAL_TOKEN="$token" target/release/aiven-local serve --listen "127.0.0.1:$port" \
+  --data-dir "$work/data" --provision-delay 200ms >"$work/log" 2>&1 &
+pid=$!
+sleep 1
+url="http://127.0.0.1:$port"
+
+python3 - "$url" "$token" "$clients" "$seconds" "$pid" <<'PY'
+import json, random, subprocess, sys, threading, time, urllib.request, urllib.error
+url, token, clients, seconds, pid = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+def call(method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url + path, data=data, method=method,
+                                 headers={"Authorization": f"aivenv1 {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, None
+    except Exception:
+        return 0, None
+def wait_ready(name):
+    while True:
+        s, b = call("GET", f"/v1/project/load/service/{name}")
+        if s == 200 and b["service"]["state"] == "RUNNING" and b["service"].get("backups"):
+            return b["service"]
+        time.sleep(0.2)
+call("POST", "/v1/project/load/service", {"service_name": "source", "service_type": "pg", "plan": "startup-4"})
+source = wait_ready("source")
+subprocess.run(["psql", source["service_uri"], "-qXc", "CREATE TABLE t AS SELECT generate_series(1, 10000) id"], check=True)
+latencies, errors, lock = {}, [0], threading.Lock()
+deadline = time.time() + seconds
+rss_peak = [0]
+def rss():
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+def worker(n):
+    rng = random.Random(n)
+    i = 0
+    while time.time() < deadline:
+        i += 1
+        roll = rng.random()
+        started = time.time()
+        if roll < 0.7:
+            kind, (s, _) = "read", call("GET", "/v1/project/load/service/source")
+            ok = s == 200
+        elif roll < 0.8:
+            kind, (s, _) = "list", call("GET", "/v1/project/load/service")
+            ok = s == 200
+        elif roll < 0.9:
+            kind = "create+delete"
+            name = f"kv-{n}-{i}"
+            s, _ = call("POST", "/v1/project/load/service", {"service_name": name, "service_type": "valkey", "plan": "startup-4"})
+            s2, _ = call("DELETE", f"/v1/project/load/service/{name}")
+            ok = s == 200 and s2 == 200
+        else:
+            kind = "fork+delete"
+            name = f"fork-{n}-{i}"
+            s, _ = call("POST", "/v1/project/load/service", {"service_name": name, "service_type": "pg", "plan": "startup-4",
+                                                          "user_config": {"service_to_fork_from": "source"}})
+            s2, _ = call("DELETE", f"/v1/project/load/service/{name}")
+            ok = s == 200 and s2 == 200
+        with lock:
+            latencies.setdefault(kind, []).append(time.time() - started)
+            if not ok:
+                errors[0] += 1
+            rss_peak[0] = max(rss_peak[0], rss())
+threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+for t in threads: t.start()
+for t in threads: t.join()
+total = sum(len(v) for v in latencies.values())
+print(f"load: {clients} clients for {seconds:.0f} s: {total} operations, {errors[0]} errors, aiven-local peak RSS {rss_peak[0]/1024:.1f} MiB")
+for kind, values in sorted(latencies.items()):
+    values.sort()
+    p = lambda q: values[min(len(values) - 1, int(q * len(values)))] * 1000
+    print(f"  {kind:14} {len(values):6} ops  p50 {p(0.5):8.1f} ms  p99 {p(0.99):8.1f} ms")
+PY
+
+mkdir -p "$work/tf"
+printf 'provider_installation {\n  dev_overrides { "registry.terraform.io/aiven-rs/aiven" = "%s" }\n  direct {}\n}\n' "$repo/target/release" >"$work/cli.tfrc"
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
+export AIVEN_WEB_URL="$url" AIVEN_TOKEN="$token"
+cat >"$work/tf/main.tf" <<TF
+terraform {
+  required_providers {
+    aiven = { source = "aiven-rs/aiven" }
+  }
+}
+resource "aiven_pg" "db" {
+  count        = $count
+  project      = "apply"
+  service_name = "db-\${count.index}"
+  plan         = "startup-4"
+}
+TF
+started=$(date +%s.%N)
+(cd "$work/tf" && terraform apply -auto-approve -parallelism=20 -no-color >"$work/apply.log" 2>&1) || { tail -20 "$work/apply.log"; exit 1; }
+ended=$(date +%s.%N)
+sleep 5
+# PSS of every PostgreSQL process of the apply's services, per service.
+pss_kb=0
+for proc in /proc/[0-9]*; do
+  cmd=$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null || true)
+  case "$cmd" in
+    *postgres*"$work/data/services/apply/"*|postgres:*) ;;
+    *) continue ;;
+  esac
+  # Child processes name themselves "postgres: ..."; count those under a
+  # postmaster of this run only.
+  parent=$(awk '/^PPid:/ {print $2}' "$proc/status" 2>/dev/null || echo 0)
+  pcmd=$(tr '\0' ' ' <"/proc/$parent/cmdline" 2>/dev/null || true)
+  case "$cmd$pcmd" in *"$work/data/services/apply/"*) ;; *) continue ;; esac
+  kb=$(awk '/^Pss:/ {sum += $2} END {print sum + 0}' "$proc/smaps_rollup" 2>/dev/null || echo 0)
+  pss_kb=$((pss_kb + kb))
+done
+python3 - "$started" "$ended" "$count" "$pss_kb" <<'PY'
+import sys
+started, ended, count, pss = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+print(f"apply: {count} pg services at -parallelism=20 in {ended - started:.1f} s; "
+      f"idle pg service {pss / count / 1024:.1f} MiB PSS; other types run no engine (0 MiB)")
+PY
