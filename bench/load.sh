@@ -55,6 +55,7 @@ call("POST", "/v1/project/load/service", {"service_name": "source", "service_typ
 source = wait_ready("source")
 subprocess.run(["psql", source["service_uri"], "-qXc", "CREATE TABLE t AS SELECT generate_series(1, 10000) id"], check=True)
 latencies, errors, lock = {}, [0], threading.Lock()
+error_kinds = {}
 deadline = time.time() + seconds
 rss_peak = [0]
 def rss():
@@ -82,6 +83,7 @@ def worker(n):
             s, _ = call("POST", "/v1/project/load/service", {"service_name": name, "service_type": "valkey", "plan": "startup-4"})
             s2, _ = call("DELETE", f"/v1/project/load/service/{name}")
             ok = s == 200 and s2 == 200
+            status = (s, s2)
         else:
             kind = "fork+delete"
             name = f"fork-{n}-{i}"
@@ -89,10 +91,13 @@ def worker(n):
                                                           "user_config": {"service_to_fork_from": "source"}})
             s2, _ = call("DELETE", f"/v1/project/load/service/{name}")
             ok = s == 200 and s2 == 200
+            status = (s, s2)
         with lock:
             latencies.setdefault(kind, []).append(time.time() - started)
             if not ok:
                 errors[0] += 1
+                key = f"{kind} {status if roll >= 0.8 else s}"
+                error_kinds[key] = error_kinds.get(key, 0) + 1
             rss_peak[0] = max(rss_peak[0], rss())
 threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
 for t in threads: t.start()
@@ -103,6 +108,8 @@ for kind, values in sorted(latencies.items()):
     values.sort()
     p = lambda q: values[min(len(values) - 1, int(q * len(values)))] * 1000
     print(f"  {kind:14} {len(values):6} ops  p50 {p(0.5):8.1f} ms  p99 {p(0.99):8.1f} ms")
+for key, n in sorted(error_kinds.items()):
+    print(f"  errors: {n} x {key}")
 PY
 
 mkdir -p "$work/tf"

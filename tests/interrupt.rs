@@ -64,7 +64,7 @@ fn an_apply_interrupted_at_any_moment_converges_on_the_next_with_nothing_orphane
         e.configure(PG);
         let mut apply =
             e.tf.spawn(&["apply", "-auto-approve", "-no-color", "-input=false"]);
-        std::thread::sleep(Duration::from_millis(rng.u64(200..4000)));
+        std::thread::sleep(Duration::from_millis(rng.u64(50..1500)));
         signal(apply.id(), "INT");
         let interrupted = Instant::now();
         while apply.try_wait().ok().flatten().is_none() {

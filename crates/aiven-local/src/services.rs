@@ -175,6 +175,25 @@ impl std::fmt::Display for PinError {
     }
 }
 
+/// Removes a deleted service's directory. Processes its ended provisioning
+/// started (a `tar` unpacking a fork, say) are killed but may still be
+/// writing for a moment, so a directory that is not empty yet is tried
+/// again, for up to five seconds.
+async fn remove_service_data(root: &std::path::Path) -> std::io::Result<()> {
+    let mut tries = 0;
+    loop {
+        match std::fs::remove_dir_all(root) {
+            Ok(()) => return Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(err) if tries >= 100 => return Err(err),
+            Err(_) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 /// Whether the service's provisioning failed for good.
 fn has_failed(record: &ServiceRecord) -> bool {
     record
@@ -580,15 +599,34 @@ impl Services {
                     }
                     self.spawn_provision(record);
                 }
-                "RUNNING" if is_pg(&record) => {
-                    if !self.postgres.is_running(&paths).await
+                "RUNNING" => {
+                    if is_pg(&record)
+                        && !self.postgres.is_running(&paths).await
                         && let Err(err) = self.postgres.start(&paths).await
                     {
                         tracing::error!(service = %record.name, error = %err, "cannot start cluster");
                     }
+                    self.ensure_first_backup(&record).await;
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// A crash between a service's start and its first backup leaves it
+    /// RUNNING with nothing to fork from until the next scheduled backup:
+    /// take that first backup now.
+    async fn ensure_first_backup(&self, record: &ServiceRecord) {
+        let has_backup = self
+            .catalog
+            .backups(&record.project, &record.name)
+            .is_ok_and(|b| !b.is_empty());
+        if has_backup {
+            return;
+        }
+        tracing::info!(service = %record.name, "taking the first backup a crash interrupted");
+        if let Err(err) = self.take_backup(&record.project, &record.name).await {
+            tracing::warn!(service = %record.name, error = %err, "first backup failed");
         }
     }
 
@@ -810,12 +848,9 @@ impl Services {
             let paths = self.paths(project, name);
             let _ = self.postgres.stop(&paths, "immediate").await;
         }
-        let root = self.paths(project, name).root;
-        if root.exists() {
-            std::fs::remove_dir_all(&root)
-                .map_err(|err| Failure::new(500, format!("cannot remove service data: {err}")))?;
-        }
-        Ok(())
+        remove_service_data(&self.paths(project, name).root)
+            .await
+            .map_err(|err| Failure::new(500, format!("cannot remove service data: {err}")))
     }
 
     /// Replaces a service's tags (their own endpoint, as on the API).

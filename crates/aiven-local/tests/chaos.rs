@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use testkit::{LocalServer, psql};
+use testkit::LocalServer;
 
 const PROJECT: &str = "chaos";
 
@@ -115,6 +115,17 @@ fn ids(uri: &str) -> Option<Vec<i32>> {
     })
 }
 
+/// Runs SQL; `None` when it did not commit (the cluster may be gone).
+fn sql(uri: &str, statement: &str) -> Option<()> {
+    std::process::Command::new("psql")
+        .args([uri, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", statement])
+        .output()
+        .ok()?
+        .status
+        .success()
+        .then_some(())
+}
+
 /// The workflow; stops quietly at the first request that finds no server.
 fn workflow(url: &str, progress: &Mutex<Progress>) -> Option<()> {
     let create = |name: &str, config: Value| {
@@ -128,21 +139,9 @@ fn workflow(url: &str, progress: &Mutex<Progress>) -> Option<()> {
     };
     create("source", json!({}))?;
     let source = settle(url, "source", Duration::from_secs(60))?;
-    psql(&uri(&source), "CREATE TABLE IF NOT EXISTS t (id int)");
+    sql(&uri(&source), "CREATE TABLE IF NOT EXISTS t (id int)")?;
     for id in 1..=3 {
-        if std::process::Command::new("psql")
-            .args([
-                &uri(&source),
-                "-X",
-                "-q",
-                "-c",
-                &format!("INSERT INTO t VALUES ({id})"),
-            ])
-            .output()
-            .ok()?
-            .status
-            .success()
-        {
+        if sql(&uri(&source), &format!("INSERT INTO t VALUES ({id})")).is_some() {
             progress.lock().ok()?.rows.push(id);
         }
     }
@@ -158,7 +157,7 @@ fn workflow(url: &str, progress: &Mutex<Progress>) -> Option<()> {
     let target = aiven_api::timestamp::format(time::OffsetDateTime::now_utc());
     let before_target = progress.lock().ok()?.rows.clone();
     std::thread::sleep(Duration::from_millis(1100));
-    psql(&uri(&source), "INSERT INTO t VALUES (4)");
+    sql(&uri(&source), "INSERT INTO t VALUES (4)")?;
     progress.lock().ok()?.rows.push(4);
     create(
         "point",
@@ -234,7 +233,13 @@ fn round(seed: u64) -> (Vec<String>, Duration) {
     let mut settled = Vec::new();
     for name in &names {
         match settle(&second.url, name, Duration::from_secs(90)) {
-            Some(s) if s["state"] == "RUNNING" || failed(&s).is_some() => settled.push(s),
+            Some(s) if failed(&s).is_some() => settled.push(s),
+            Some(s) if s["state"] == "RUNNING" => {
+                if s["backups"].as_array().is_none_or(Vec::is_empty) {
+                    problems.push(format!("{name} runs without a backup to fork from"));
+                }
+                settled.push(s);
+            }
             other => problems.push(format!("{name} did not settle: {other:?}")),
         }
     }

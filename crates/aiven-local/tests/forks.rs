@@ -339,3 +339,31 @@ async fn a_fork_holds_the_latest_transaction_when_its_source_is_deleted_right_af
     let fork = local.wait_ready("keeper").await;
     assert_eq!(psql(&uri(&fork), "SELECT count(*) FROM t"), "3");
 }
+
+#[tokio::test]
+async fn a_fork_deleted_while_it_unpacks_is_gone_whole() {
+    let local = Local::start();
+    local.create_pg("busy", json!({})).await;
+    for round in 0..5 {
+        let (status, body) = local
+            .create(
+                json!({"service_name": "brief", "service_type": "pg", "plan": "startup-4",
+                           "user_config": {"service_to_fork_from": "busy"}}),
+            )
+            .await;
+        assert_eq!(status, 200, "round {round}: {body}");
+        tokio::time::sleep(Duration::from_millis(round * 40)).await;
+        let (status, body) = local
+            .call(
+                reqwest::Method::DELETE,
+                "/v1/project/test/service/brief",
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "round {round}: {body}");
+        assert!(
+            !local.server.data_dir.join("services/test/brief").exists(),
+            "round {round}: its data is gone"
+        );
+    }
+}
