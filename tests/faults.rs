@@ -133,3 +133,25 @@ fn a_delete_answered_417_and_a_read_answered_408_are_retried() {
     );
     assert!(!e.exists("acme", "cache"));
 }
+
+#[test]
+fn a_service_whose_provisioning_fails_is_an_error_with_the_reason_and_kept_in_state() {
+    let e = support::env_with(&["--pg-bin", "/nonexistent/bin"]);
+    e.configure(
+        r#"
+resource "aiven_pg" "db" {
+  project      = "acme"
+  service_name = "doomed"
+  plan         = "startup-4"
+}
+"#,
+    );
+    let output = e.tf.apply().assert_failed();
+    let flat = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Provisioning failed"), "{output}");
+    assert!(flat.contains("initdb"), "says why: {output}");
+    assert!(
+        e.tf.resource("aiven_pg.db").is_some(),
+        "saved to state (tainted), not orphaned"
+    );
+}
