@@ -4,13 +4,13 @@
 //! engine.
 
 mod api;
-mod catalog;
 mod conformance;
 mod disk;
 mod postgres;
 mod privilege;
 mod serve;
 mod services;
+mod store;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::catalog::Catalog;
 use crate::postgres::Postgres;
 use crate::services::Services;
+use crate::store::Catalog;
 
 #[derive(Parser)]
 #[command(

@@ -26,8 +26,8 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::catalog::{Catalog, CatalogError, ForkSource, ServiceRecord};
 use crate::postgres::{self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Login, Postgres};
+use crate::store::{Catalog, CatalogError, ForkSource, ServiceRecord};
 
 mod accounts;
 mod backups;

@@ -5,8 +5,8 @@ use aiven_api::names;
 use aiven_api::types::{self as api, ServiceUser};
 
 use super::{Failure, Services, is_pg, login, random_password};
-use crate::catalog::{CatalogError, ServiceRecord};
 use crate::postgres::DEFAULT_DATABASE;
+use crate::store::{CatalogError, ServiceRecord};
 
 /// A database the service keeps for itself.
 fn reserved_database(database: &str) -> Result<(), Failure> {

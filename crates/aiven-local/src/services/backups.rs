@@ -9,7 +9,7 @@ use aiven_api::types::{Backup, BackupsResponse, Pitr, PitrRange};
 use time::OffsetDateTime;
 
 use super::{Failure, Services, is_pg, login, now};
-use crate::catalog::{BackupRecord, ServiceRecord};
+use crate::store::{BackupRecord, ServiceRecord};
 
 impl Services {
     /// Takes a backup now: a real base backup for pg, a catalog entry for

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::{Failure, Services, service_missing};
-use crate::catalog::{ForkSource, ServiceRecord};
+use crate::store::{ForkSource, ServiceRecord};
 
 impl Services {
     pub(super) fn resolve_fork(

@@ -1,4 +1,6 @@
-//! The catalog: projects, services and backups in SQLite. Every change is
+//! The store: aiven-local's catalog of projects, services and backups, in
+//! SQLite (named apart from `aiven_api::catalog`, the service types and
+//! plans). Every change is
 //! one transaction, so a crash at any point leaves either the old or the
 //! new record, never half of one; on start the engine reconciles records
 //! with the processes and directories on disk.
