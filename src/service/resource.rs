@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use aiven_api::types::{CreateService, MaintenanceIn, Service, TagsBody, TechEmail, UpdateService};
+use aiven_api::types::{
+    CreateService, MaintenanceIn, Service, ServiceState, TagsBody, TechEmail, UpdateService,
+};
 use aiven_api::user_config::{PROJECT_TO_FORK_FROM, RECOVERY_TARGET_TIME, SERVICE_TO_FORK_FROM};
 use aiven_api::{catalog, timestamp};
 use serde_json::{Map, Value as Json};
@@ -369,7 +371,7 @@ impl Resource<Client> for ServiceResource {
             self.keep_fork_on_forgotten_origin(plan);
             keep_unaffected_disk_sizes(plan);
             // An update ends when the service runs again.
-            if plan.prior.get("state").as_str() == Some("RUNNING") {
+            if plan.prior.get("state").as_str() == Some(ServiceState::Running.as_str()) {
                 keep_prior(plan, "state");
             }
             self.keep_fork_on_reformatted_time(plan);

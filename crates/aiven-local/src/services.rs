@@ -14,7 +14,7 @@ use std::time::Duration;
 use aiven_api::catalog::{self, ServiceType};
 use aiven_api::types::{
     self as api, ApiError, Component, CreateService, Maintenance, MaintenanceIn, NodeState,
-    REDACTED, ServiceNotification, ServiceUser, UpdateService,
+    REDACTED, ServiceNotification, ServiceState, ServiceUser, UpdateService,
 };
 use aiven_api::user_config::{
     self, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
@@ -346,7 +346,7 @@ impl Services {
             service_type: service_type.name.to_owned(),
             plan: plan.name.clone(),
             cloud,
-            state: "REBUILDING".into(),
+            state: ServiceState::Rebuilding,
             create_time: created.clone(),
             update_time: created,
             node_count: plan.node_count,
@@ -457,7 +457,8 @@ impl Services {
             };
             match result {
                 Ok(()) => {
-                    let _ = services.set_state(&record.project, &record.name, "RUNNING");
+                    let _ =
+                        services.set_state(&record.project, &record.name, ServiceState::Running);
                     if let Err(err) = services.take_backup(&record.project, &record.name).await {
                         tracing::warn!(service = %record.name, error = %err, "first backup failed");
                     }
@@ -568,9 +569,14 @@ impl Services {
             .await
     }
 
-    fn set_state(&self, project: &str, name: &str, state: &str) -> Result<(), CatalogError> {
+    fn set_state(
+        &self,
+        project: &str,
+        name: &str,
+        state: ServiceState,
+    ) -> Result<(), CatalogError> {
         self.catalog.update_service(project, name, |r| {
-            r.state = state.to_owned();
+            r.state = state;
             r.update_time = now();
             Ok(())
         })?;
@@ -587,11 +593,11 @@ impl Services {
         self.remove_orphans(&all).await;
         for record in all {
             let paths = self.paths(&record.project, &record.name);
-            match record.state.as_str() {
-                "REBUILDING" if has_failed(&record) => {
+            match record.state {
+                ServiceState::Rebuilding if has_failed(&record) => {
                     tracing::info!(service = %record.name, "provisioning failed before; not retried");
                 }
-                "REBUILDING" => {
+                ServiceState::Rebuilding => {
                     tracing::info!(service = %record.name, "resuming interrupted provisioning");
                     if is_pg(&record) {
                         // A half-made cluster may still run from before the crash.
@@ -599,7 +605,7 @@ impl Services {
                     }
                     self.spawn_provision(record);
                 }
-                "RUNNING" => {
+                ServiceState::Running => {
                     if is_pg(&record)
                         && !self.postgres.is_running(&paths).await
                         && let Err(err) = self.postgres.start(&paths).await
@@ -765,16 +771,16 @@ impl Services {
             if let Some(powered) = powered_change {
                 r.powered = powered;
                 r.state = if powered {
-                    "RUNNING".into()
+                    ServiceState::Running
                 } else {
-                    "POWEROFF".into()
+                    ServiceState::Poweroff
                 };
             }
             r.update_time = now();
             Ok(())
         })?;
         if is_pg(&record)
-            && record.state == "RUNNING"
+            && record.state == ServiceState::Running
             && record.user_config.get("pg") != current.user_config.get("pg")
             && let Some(port) = record.port
         {
@@ -912,7 +918,7 @@ impl Services {
         } else {
             format!("{}://{user}:{password}@{host}:{port}", record.service_type)
         };
-        let running = record.state == "RUNNING";
+        let running = record.state == ServiceState::Running;
         let node_states = (1..=record.node_count)
             .map(|n| NodeState {
                 name: format!("{}-{n}", record.name),
@@ -951,7 +957,7 @@ impl Services {
             service_type: record.service_type.clone(),
             plan: record.plan.clone(),
             cloud_name: record.cloud.clone(),
-            state: record.state.clone().into(),
+            state: record.state.clone(),
             create_time: record.create_time.clone(),
             update_time: record.update_time.clone(),
             group_list: vec!["default".into()],

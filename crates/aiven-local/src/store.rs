@@ -5,6 +5,7 @@
 //! new record, never half of one; on start the engine reconciles records
 //! with the processes and directories on disk.
 
+use aiven_api::types::ServiceState;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
@@ -34,7 +35,7 @@ pub struct ServiceRecord {
     pub service_type: String,
     pub plan: String,
     pub cloud: String,
-    pub state: String,
+    pub state: ServiceState,
     pub create_time: String,
     pub update_time: String,
     pub node_count: i64,

@@ -2,6 +2,7 @@
 //! databases on pg clusters, catalog records everywhere.
 
 use aiven_api::names;
+use aiven_api::types::ServiceState;
 use aiven_api::types::{self as api, ServiceUser};
 
 use super::{Failure, Services, is_pg, login, random_password};
@@ -49,7 +50,7 @@ impl Services {
         if !is_pg(&record) {
             return Ok(None);
         }
-        if record.state != "RUNNING" {
+        if record.state != ServiceState::Running {
             return Err(Failure::new(
                 409,
                 format!(

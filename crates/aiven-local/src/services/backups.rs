@@ -2,6 +2,7 @@
 //! retention count together with the WAL only they needed, and listed
 //! with the point-in-time recovery window.
 
+use aiven_api::types::ServiceState;
 use std::sync::Arc;
 
 use aiven_api::catalog;
@@ -101,7 +102,7 @@ impl Services {
                     _ = services.shutdown.cancelled() => return,
                 }
                 let Ok(all) = services.catalog.services(None) else { continue };
-                for record in all.into_iter().filter(|r| r.state == "RUNNING") {
+                for record in all.into_iter().filter(|r| r.state == ServiceState::Running) {
                     if let Err(err) = services.take_backup(&record.project, &record.name).await {
                         tracing::warn!(service = %record.name, error = %err, "scheduled backup failed");
                     }
