@@ -265,8 +265,8 @@ pub async fn conform(
     let json = serde_json::from_slice::<Value>(&bytes).ok();
     match (json, parts.status.is_success()) {
         (Some(json), true) => {
-            if let Some(vary) = vary {
-                remember_for_staleness(&conformance, vary, &method, &path, &json);
+            if let (Some(vary), Some(endpoint)) = (vary, endpoint) {
+                remember_for_staleness(&conformance, vary, endpoint, &path, &json);
             }
             finish(
                 &conformance,
@@ -287,13 +287,10 @@ pub async fn conform(
 fn remember_for_staleness(
     conformance: &Conformance,
     vary: &Variations,
-    method: &Method,
+    endpoint: &Endpoint,
     path: &str,
     json: &Value,
 ) {
-    let Some(endpoint) = contract::contract().endpoint(method.as_str(), path) else {
-        return;
-    };
     match endpoint.op.as_str() {
         "ServiceGet" if json["service"]["state"] == "RUNNING" => {
             if let Ok(mut seen) = conformance.seen.lock() {
