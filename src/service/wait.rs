@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use aiven_api::timestamp;
-use aiven_api::types::{Service, ServiceState, UpdateService};
+use aiven_api::types::{PROVISIONING_FAILED, Service, ServiceState, UpdateService};
 use serde_json::{Map, Value as Json};
 use tfplugin::CancellationToken;
 
@@ -88,10 +88,6 @@ impl Schedule {
         }
     }
 }
-
-/// aiven-local's own sign that provisioning failed for good; the hosted
-/// API has no such notification, so there this never matches.
-const PROVISIONING_FAILED: &str = "provisioning_failed";
 
 fn failure(service: &Service) -> Option<String> {
     service

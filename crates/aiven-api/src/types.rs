@@ -284,6 +284,11 @@ pub struct Backup {
     pub storage_location: Option<String>,
 }
 
+/// aiven-local's own notification kind for a service whose provisioning
+/// failed for good. The hosted API has no such kind: a client waits on it
+/// and shows its message, and against the hosted API it never matches.
+pub const PROVISIONING_FAILED: &str = "provisioning_failed";
+
 /// A message the service wants its owner to see, such as settings a fork
 /// could not copy.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

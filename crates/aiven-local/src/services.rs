@@ -14,7 +14,7 @@ use std::time::Duration;
 use aiven_api::catalog::{self, ServiceType};
 use aiven_api::types::{
     self as api, ApiError, Component, CreateService, Maintenance, MaintenanceIn, NodeState,
-    REDACTED, ServiceNotification, ServiceState, ServiceUser, UpdateService,
+    PROVISIONING_FAILED, REDACTED, ServiceNotification, ServiceState, ServiceUser, UpdateService,
 };
 use aiven_api::user_config::{
     self, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
@@ -70,11 +70,6 @@ impl From<CatalogError> for Failure {
 
 /// The notification kind for a `pg_version` the local binaries do not run.
 const VERSION_NOT_RUN: &str = "pg_version_not_run";
-
-/// aiven-local's own notification kind for a service whose provisioning
-/// failed; the hosted API has no such kind, so clients treat it as one
-/// more warning.
-pub const PROVISIONING_FAILED: &str = "provisioning_failed";
 
 /// Every notification kind aiven-local adds that the hosted API does not
 /// have.
