@@ -191,6 +191,20 @@ const ARCHIVE_COMMAND: &str = "if test -f ../archive/%f; then cmp -s %p ../archi
      else cp %p ../archive/%f.part && sync ../archive/%f.part \
      && mv ../archive/%f.part ../archive/%f && sync ../archive; fi";
 
+/// PostgreSQL's own reason in a failure from psql or another client: its
+/// ERROR and DETAIL lines, without the statement psql quotes back, which
+/// can hold a password. `None` when the failure has no such line.
+pub fn engine_reason(error: &str) -> Option<String> {
+    let kept: Vec<&str> = error
+        .lines()
+        .filter_map(|line| {
+            let at = line.find("ERROR:").or_else(|| line.find("DETAIL:"))?;
+            Some(line[at..].trim())
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(" "))
+}
+
 /// Writes a file only its owner can read, created afresh (a leftover is
 /// replaced, never written through).
 fn write_secret(path: &Path, secret: &str) -> Result<(), String> {

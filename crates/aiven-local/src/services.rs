@@ -824,10 +824,8 @@ impl Services {
         {
             tracing::error!(service = %name, error = %restore, "cannot restore the previous settings");
         }
-        let reason = err
-            .lines()
-            .find_map(|l| l.find("ERROR:").map(|at| l[at..].trim().to_owned()))
-            .unwrap_or_else(|| "PostgreSQL refused them".to_owned());
+        let reason =
+            postgres::engine_reason(&err).unwrap_or_else(|| "PostgreSQL refused them".to_owned());
         Failure::bad_request(format!(
             "user_config.pg: the settings were not applied and nothing changed: {reason}"
         ))

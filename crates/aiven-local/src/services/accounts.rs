@@ -6,7 +6,7 @@ use aiven_api::types::ServiceState;
 use aiven_api::types::{self as api, ServiceUser};
 
 use super::{Failure, Services, is_pg, login, random_password};
-use crate::postgres::DEFAULT_DATABASE;
+use crate::postgres::{DEFAULT_DATABASE, engine_reason};
 use crate::store::{CatalogError, ServiceRecord};
 
 /// A database the service keeps for itself.
@@ -20,22 +20,11 @@ fn reserved_database(database: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// An engine failure as the API reports it: PostgreSQL's own ERROR and
-/// DETAIL lines, without the statement psql quotes back, which can hold a
-/// password.
+/// An engine failure as the API reports it: PostgreSQL's own reason (see
+/// [`engine_reason`]), never the statement.
 fn engine_failure(error: String) -> Failure {
-    let kept: Vec<&str> = error
-        .lines()
-        .filter_map(|line| {
-            let at = line.find("ERROR:").or_else(|| line.find("DETAIL:"))?;
-            Some(line[at..].trim())
-        })
-        .collect();
-    let message = if kept.is_empty() {
-        "the database engine refused the request".to_owned()
-    } else {
-        kept.join(" ")
-    };
+    let message = engine_reason(&error)
+        .unwrap_or_else(|| "the database engine refused the request".to_owned());
     tracing::warn!(%message, "engine failure");
     Failure::new(500, message)
 }
