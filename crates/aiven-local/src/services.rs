@@ -607,7 +607,7 @@ impl Services {
                     {
                         tracing::error!(service = %record.name, error = %err, "cannot start cluster");
                     }
-                    self.ensure_first_backup(&record).await;
+                    self.spawn_first_backup_if_missing(record);
                 }
                 _ => {}
             }
@@ -616,8 +616,9 @@ impl Services {
 
     /// A crash between a service's start and its first backup leaves it
     /// RUNNING with nothing to fork from until the next scheduled backup:
-    /// take that first backup now.
-    async fn ensure_first_backup(&self, record: &ServiceRecord) {
+    /// take that first backup now, in the background, so that start-up
+    /// does not wait on it.
+    fn spawn_first_backup_if_missing(self: &Arc<Self>, record: ServiceRecord) {
         let has_backup = self
             .catalog
             .backups(&record.project, &record.name)
@@ -625,10 +626,17 @@ impl Services {
         if has_backup {
             return;
         }
-        tracing::info!(service = %record.name, "taking the first backup a crash interrupted");
-        if let Err(err) = self.take_backup(&record.project, &record.name).await {
-            tracing::warn!(service = %record.name, error = %err, "first backup failed");
-        }
+        let services = Arc::clone(self);
+        self.tasks.spawn(async move {
+            tracing::info!(service = %record.name, "taking the first backup a crash interrupted");
+            let backup = tokio::select! {
+                backup = services.take_backup(&record.project, &record.name) => backup,
+                _ = services.shutdown.cancelled() => return,
+            };
+            if let Err(err) = backup {
+                tracing::warn!(service = %record.name, error = %err, "first backup failed");
+            }
+        });
     }
 
     /// Removes service directories the catalog no longer knows, left by a
