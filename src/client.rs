@@ -87,16 +87,6 @@ impl std::fmt::Display for CallError {
     }
 }
 
-/// How a create ended.
-#[derive(Debug)]
-pub enum Created {
-    /// The API answered with the new service.
-    Answered(Service),
-    /// The answer was lost or unreadable, and looking the service up found
-    /// it: this is the service the request created.
-    FoundAfterwards(Service),
-}
-
 /// How a create failed.
 #[derive(Debug)]
 pub enum CreateFailed {
@@ -105,14 +95,6 @@ pub enum CreateFailed {
     NotCreated(CallError),
     /// The API may have created the service, and no look-up settled it.
     Unsettled(CallError),
-}
-
-impl Created {
-    pub fn service(self) -> Service {
-        match self {
-            Created::Answered(service) | Created::FoundAfterwards(service) => service,
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -386,7 +368,7 @@ impl Client {
         project: &str,
         request: &CreateService,
         cancel: &tokio_util::sync::CancellationToken,
-    ) -> Result<Created, CreateFailed> {
+    ) -> Result<Service, CreateFailed> {
         let path = format!("/v1/project/{project}/service");
         let mut attempts = 0;
         loop {
@@ -401,13 +383,16 @@ impl Client {
                 )
                 .await
             {
-                Ok(envelope) => return Ok(Created::Answered(envelope.service)),
+                Ok(envelope) => return Ok(envelope.service),
                 Err(error @ (CallError::Transport(_) | CallError::Unreadable { .. })) => error,
+                // A 429 was never acted on, and `call` has already retried
+                // it as often as it retries anything: it is final here.
                 Err(error @ CallError::Api { status, .. })
-                    if retryable(
-                        &Method::POST,
-                        StatusCode::from_u16(status).unwrap_or_default(),
-                    ) =>
+                    if status != 429
+                        && retryable(
+                            &Method::POST,
+                            StatusCode::from_u16(status).unwrap_or_default(),
+                        ) =>
                 {
                     error
                 }
@@ -421,7 +406,12 @@ impl Client {
                 .get_service(project, &request.service_name, cancel)
                 .await
             {
-                Ok(service) => return Ok(Created::FoundAfterwards(service)),
+                // This is the service the request created: the caller
+                // made sure the name was free before.
+                Ok(service) => {
+                    tracing::warn!(service = %service.service_name, "the create's answer was lost; the service was found and is kept");
+                    return Ok(service);
+                }
                 // Not created: sending it again is safe, unless the reply
                 // was unreadable (then the API is not speaking our
                 // language and another try would not help).

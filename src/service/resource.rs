@@ -20,7 +20,7 @@ use super::schema::{TIMEOUTS, resource_schema};
 use super::state::{self, disk_request, service_id};
 use super::user_config;
 use super::wait::{self, Expected, WaitError};
-use crate::client::{CallError, Client, CreateFailed, Created};
+use crate::client::{CallError, Client, CreateFailed};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
@@ -481,10 +481,6 @@ impl Resource<Client> for ServiceResource {
                 );
             }
         };
-        if let Created::FoundAfterwards(_) = created {
-            tracing::warn!(service = %request.service_name, "the create's answer was lost; the service was found and is kept");
-        }
-        let created = created.service();
         tracing::info!(service = %created.service_name, "created; waiting until RUNNING");
         let remaining = timeout.saturating_sub(started.elapsed());
         match wait::until_running(
