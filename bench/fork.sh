@@ -9,21 +9,12 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 cargo build --quiet --release -p aiven-local
 bin=/usr/lib/postgresql/15/bin
-work=$(mktemp -d /tmp/bench-fork.XXXXXX)
-chmod 711 "$work"
-token=bench
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-api="http://127.0.0.1:$port/v1/project/bench"
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+bench_cleanup() {
   [ -d "$work/floor" ] && runuser -u postgres -- "$bin/pg_ctl" -D "$work/floor" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$work"
 }
-trap cleanup EXIT
-target/release/aiven-local serve --listen "127.0.0.1:$port" --data-dir "$work/data" --token "$token" --backup-interval 15s >"$work/log" 2>&1 &
-pid=$!
-sleep 1
+. bench/lib.sh
+start_aiven_local fork --backup-interval 15s
+api="$url/v1/project/bench"
 call() { curl -sf -H "Authorization: aivenv1 $token" "$@"; }
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
 wait_running() {

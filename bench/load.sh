@@ -15,23 +15,10 @@ count=${3:-50}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 cargo build --quiet --release --workspace --bins
-work=$(mktemp -d /tmp/bench-load.XXXXXX)
-chmod 711 "$work"
-token=bench
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-AIVEN_LOCAL_TOKEN="$token" target/release/aiven-local serve --listen "127.0.0.1:$port" \
-  --data-dir "$work/data" --provision-delay 200ms >"$work/log" 2>&1 &
-pid=$!
-sleep 1
-url="http://127.0.0.1:$port"
+. bench/lib.sh
+start_aiven_local load --provision-delay 200ms
 
-python3 - "$url" "$token" "$clients" "$seconds" "$pid" <<'PY'
+python3 - "$url" "$token" "$clients" "$seconds" "$aiven_local_pid" <<'PY'
 import json, random, subprocess, sys, threading, time, urllib.request, urllib.error
 url, token, clients, seconds, pid = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 def call(method, path, body=None):

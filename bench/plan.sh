@@ -15,19 +15,8 @@ count=${1:-500}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 cargo build --quiet --release --workspace --bins
-work=$(mktemp -d /tmp/bench-plan.XXXXXX)
-chmod 711 "$work"
-token=bench
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-target/release/aiven-local serve --listen "127.0.0.1:$port" --data-dir "$work/data" --token "$token" --provision-delay 0ms >"$work/log" 2>&1 &
-pid=$!
-sleep 1
+. bench/lib.sh
+start_aiven_local plan --provision-delay 0ms
 
 mkdir -p "$work/plugins" "$work/services" "$work/baseline" "$work/same-values" "$work/fork"
 # A wrapper that records the provider's CPU time: the second line of bash's

@@ -1,0 +1,34 @@
+# Shared by the bench scripts (sourced, not run): a work directory and an
+# aiven-local on a free loopback port, both gone when the script exits.
+#
+#   start_aiven_local NAME [SERVE ARGS...]
+#
+# sets `work` (a temporary directory, mode 711 so the engine user that
+# aiven-local runs as can reach its data under it), `token`, `port` and
+# `url`, and starts target/release/aiven-local with its data in
+# "$work/data" and its log in "$work/log". A script with more to tidy up
+# defines `bench_cleanup` before calling it.
+
+start_aiven_local() {
+  local name=$1
+  shift
+  work=$(mktemp -d "/tmp/bench-$name.XXXXXX")
+  chmod 711 "$work"
+  token=bench
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  url="http://127.0.0.1:$port"
+  aiven_local_pid=""
+  trap stop_aiven_local EXIT
+  AIVEN_LOCAL_TOKEN="$token" target/release/aiven-local serve --listen "127.0.0.1:$port" \
+    --data-dir "$work/data" "$@" >"$work/log" 2>&1 &
+  aiven_local_pid=$!
+  sleep 1
+}
+
+stop_aiven_local() {
+  if [ -n "$aiven_local_pid" ]; then
+    kill -TERM "$aiven_local_pid" 2>/dev/null && wait "$aiven_local_pid" 2>/dev/null
+  fi
+  if declare -F bench_cleanup >/dev/null; then bench_cleanup; fi
+  rm -rf "$work"
+}
