@@ -270,7 +270,7 @@ fn components(components: &[aiven_api::types::Component]) -> Value {
 }
 
 /// Tags as the `tag` set.
-pub fn tag_set(tags: &std::collections::BTreeMap<String, String>) -> Value {
+fn tag_set(tags: &std::collections::BTreeMap<String, String>) -> Value {
     Value::Set(
         tags.iter()
             .map(|(key, value)| {
