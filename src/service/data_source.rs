@@ -8,7 +8,7 @@ use std::time::Duration;
 use aiven_api::timestamp;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::{Context, DataSource};
-use tfplugin::schema::{Attribute, Block, BlockNesting, Schema};
+use tfplugin::schema::{Attribute, Block, BlockNesting, Replacement, Schema};
 use tfplugin::value::{Type, Value};
 
 use super::kind::ServiceKind;
@@ -27,7 +27,7 @@ fn read_only(block: &Block, keys: &[&str]) -> Block {
             optional: false,
             computed: true,
             default: None,
-            requires_replace: false,
+            replace: Replacement::Never,
             ..attribute.clone()
         };
         if keys.contains(&attribute.name.as_str()) {

@@ -13,6 +13,7 @@
 mod checks;
 pub mod data_source;
 pub mod kind;
+mod replace;
 pub mod resource;
 pub mod schema;
 pub mod state;

@@ -47,42 +47,6 @@ fn timeout_of(value: &Value, which: &str) -> Duration {
 }
 
 impl ServiceResource {
-    /// A fork's origin fields record how it was made. Removing one from the
-    /// configuration (say, after the source is gone) forgets that record in
-    /// state; only a different value asks for a different fork.
-    fn keep_fork_on_forgotten_origin(&self, plan: &mut Plan) {
-        for field in self.kind.fields().iter().filter(|f| f.create_only) {
-            let before = self.kind.user_config(&plan.prior).get(field.name);
-            let after = self.kind.user_config(&plan.planned).get(field.name);
-            if !before.is_null() && after.is_null() {
-                self.no_replacement_for(plan, field.name);
-            }
-        }
-    }
-
-    /// The same instant written another way is not a different fork.
-    fn keep_fork_on_reformatted_time(&self, plan: &mut Plan) {
-        let time = |value: &Value| {
-            self.kind
-                .user_config(value)
-                .get(RECOVERY_TARGET_TIME)
-                .as_str()
-                .map(timestamp::parse)
-        };
-        if let (Some(Ok(before)), Some(Ok(after))) = (time(&plan.prior), time(&plan.planned))
-            && before == after
-        {
-            self.no_replacement_for(plan, RECOVERY_TARGET_TIME);
-        }
-    }
-
-    /// Drops the replacement a change of the `user_config` field `name`
-    /// would otherwise cause.
-    fn no_replacement_for(&self, plan: &mut Plan, name: &str) {
-        let path = user_config_path(&self.kind, name);
-        plan.requires_replace.retain(|p| *p != path);
-    }
-
     pub(super) fn service_type<'v>(&self, value: &'v Value) -> Option<&'v str>
     where
         'static: 'v,
@@ -368,13 +332,11 @@ impl Resource<Client> for ServiceResource {
             return;
         }
         if !plan.is_create() {
-            self.keep_fork_on_forgotten_origin(plan);
             keep_unaffected_disk_sizes(plan);
             // An update ends when the service runs again.
             if plan.prior.get("state").as_str() == Some(ServiceState::Running.as_str()) {
                 keep_prior(plan, "state");
             }
-            self.keep_fork_on_reformatted_time(plan);
             if protected && !plan.requires_replace.is_empty() {
                 let causes: Vec<String> = plan
                     .requires_replace

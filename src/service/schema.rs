@@ -145,7 +145,7 @@ pub fn fields_block(description: &str, fields: &[Field]) -> Block {
                     attribute = attribute.sensitive();
                 }
                 if field.create_only {
-                    attribute = attribute.requires_replace();
+                    attribute = attribute.requires_replace_if(super::replace::create_only(field));
                 }
                 block = block.attribute(attribute);
             }

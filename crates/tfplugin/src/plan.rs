@@ -6,7 +6,8 @@
 //!   when anything else changes, unless it keeps its state
 //!   ([`Attribute::use_state_for_unknown`](crate::schema::Attribute));
 //! - write-only attributes are never planned or stored;
-//! - a changed attribute marked `requires_replace` asks for replacement.
+//! - a changed attribute asks for replacement as its
+//!   [`Replacement`](crate::schema::Replacement) says.
 
 use crate::diag::{AttributePath, PathStep};
 use crate::schema::{AttributeKind, Block, ObjectNesting};
@@ -147,7 +148,9 @@ fn collect_replacements(
     out: &mut Vec<AttributePath>,
 ) {
     for attribute in &block.attributes {
-        if attribute.requires_replace && prior.get(&attribute.name) != planned.get(&attribute.name)
+        if attribute
+            .replace
+            .on(prior.get(&attribute.name), planned.get(&attribute.name))
         {
             let mut attribute_path = path.clone();
             attribute_path.push(PathStep::Attribute(attribute.name.clone()));
@@ -183,7 +186,7 @@ fn for_each_object(value: &mut Value, mut visit: impl FnMut(&mut Value)) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{Attribute, NestedBlock};
+    use crate::schema::{Attribute, NestedBlock, ReplaceIf};
     use crate::value::Type;
 
     fn block() -> Block {
@@ -211,7 +214,9 @@ mod tests {
                 Block::new("").attribute(
                     Attribute::new("fork", Type::String)
                         .optional()
-                        .requires_replace(),
+                        .requires_replace_if(ReplaceIf::new("unless removed", |_, planned| {
+                            !planned.is_null()
+                        })),
                 ),
             ))
     }
@@ -297,5 +302,20 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(paths, vec!["name", "cfg[0].fork"]);
+    }
+
+    #[test]
+    fn a_replace_if_rule_on_a_nested_attribute_decides_whether_its_change_replaces() {
+        let prior = object("a", 1, Some("src"), ("id-1", "RUNNING"));
+        let removed = object("a", 1, None, ("id-1", "RUNNING"));
+        let plan = plan_from_schema(&block(), &prior, &config("a", 1, None), &removed);
+        assert!(
+            plan.requires_replace.is_empty(),
+            "{:?}",
+            plan.requires_replace
+        );
+        let changed = object("a", 1, Some("other"), ("id-1", "RUNNING"));
+        let plan = plan_from_schema(&block(), &prior, &config("a", 1, Some("other")), &changed);
+        assert_eq!(plan.requires_replace.len(), 1);
     }
 }

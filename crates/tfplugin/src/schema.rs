@@ -3,15 +3,18 @@
 //!
 //! ```
 //! use tfplugin::schema::{Attribute, Block};
-//! use tfplugin::value::Type;
+//! use tfplugin::value::{Type, Value};
 //!
 //! let block = Block::new("A managed database.")
 //!     .attribute(Attribute::new("name", Type::String).required().requires_replace())
 //!     .attribute(Attribute::new("id", Type::String).computed().use_state_for_unknown());
-//! assert!(block.attribute_named("name").unwrap().requires_replace);
+//! let name = block.attribute_named("name").unwrap();
+//! assert!(name.replace.on(&Value::string("a"), &Value::string("b")));
 //! ```
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
 use crate::value::{Type, Value};
 
@@ -164,6 +167,74 @@ impl NestedBlock {
     }
 }
 
+/// What a change of an attribute's value means for the resource.
+#[derive(Clone, Debug, Default)]
+pub enum Replacement {
+    /// Changed in place.
+    #[default]
+    Never,
+    /// Any change replaces the resource.
+    OnChange,
+    /// A change replaces the resource when the rule holds for it.
+    If(ReplaceIf),
+}
+
+impl Replacement {
+    /// Whether going from `prior` to `planned` replaces the resource. An
+    /// unchanged value never does.
+    pub fn on(&self, prior: &Value, planned: &Value) -> bool {
+        prior != planned
+            && match self {
+                Replacement::Never => false,
+                Replacement::OnChange => true,
+                Replacement::If(rule) => (rule.predicate)(prior, planned),
+            }
+    }
+}
+
+/// A condition under which a changed value replaces the resource, given the
+/// attribute's prior and planned values. It sits on the attribute, so the
+/// rule is declared and tested where the attribute is, without Terraform.
+///
+/// ```
+/// use tfplugin::schema::{Replacement, ReplaceIf};
+/// use tfplugin::value::Value;
+///
+/// let rule = ReplaceIf::new("removing the value keeps the resource", |_, planned| {
+///     !planned.is_null()
+/// });
+/// let replace = Replacement::If(rule);
+/// assert!(replace.on(&Value::string("a"), &Value::string("b")));
+/// assert!(!replace.on(&Value::string("a"), &Value::Null));
+/// ```
+#[derive(Clone)]
+pub struct ReplaceIf {
+    /// When the rule holds, in words, for documentation and debugging.
+    pub description: &'static str,
+    predicate: Arc<Predicate>,
+}
+
+/// Called with the attribute's prior and planned values.
+type Predicate = dyn Fn(&Value, &Value) -> bool + Send + Sync;
+
+impl ReplaceIf {
+    pub fn new(
+        description: &'static str,
+        predicate: impl Fn(&Value, &Value) -> bool + Send + Sync + 'static,
+    ) -> ReplaceIf {
+        ReplaceIf {
+            description,
+            predicate: Arc::new(predicate),
+        }
+    }
+}
+
+impl fmt::Debug for ReplaceIf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ReplaceIf({:?})", self.description)
+    }
+}
+
 /// How the objects of a nested attribute are collected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ObjectNesting {
@@ -196,8 +267,9 @@ pub struct Attribute {
     pub sensitive: bool,
     pub write_only: bool,
     pub deprecated: bool,
-    /// A change to this attribute destroys and recreates the resource.
-    pub requires_replace: bool,
+    /// Whether a change to this attribute destroys and recreates the
+    /// resource.
+    pub replace: Replacement,
     /// While unconfigured, keep the value from state instead of planning it
     /// as unknown (for values that never change after create, such as ids).
     pub use_state_for_unknown: bool,
@@ -238,7 +310,7 @@ impl Attribute {
             sensitive: false,
             write_only: false,
             deprecated: false,
-            requires_replace: false,
+            replace: Replacement::Never,
             use_state_for_unknown: false,
             default: None,
         }
@@ -274,8 +346,15 @@ impl Attribute {
         self
     }
 
+    /// Any change of the value replaces the resource.
     pub fn requires_replace(mut self) -> Attribute {
-        self.requires_replace = true;
+        self.replace = Replacement::OnChange;
+        self
+    }
+
+    /// A change replaces the resource when `rule` says so.
+    pub fn requires_replace_if(mut self, rule: ReplaceIf) -> Attribute {
+        self.replace = Replacement::If(rule);
         self
     }
 

@@ -1,0 +1,115 @@
+//! When a change to a create-only `user_config` field replaces the service.
+//!
+//! Create-only fields, the fork origin among them, only mean something when
+//! the service is made, so a different value asks for a different service.
+//! Two changes do not: removing the field (the service stays as it is; its
+//! state just forgets how it was made, say once the source is gone), and
+//! writing the same recovery instant another way.
+
+use aiven_api::timestamp;
+use aiven_api::user_config::{Field, RECOVERY_TARGET_TIME};
+use tfplugin::schema::ReplaceIf;
+use tfplugin::value::Value;
+
+/// The replacement rule for a create-only field.
+pub fn create_only(field: &Field) -> ReplaceIf {
+    if field.name == RECOVERY_TARGET_TIME {
+        ReplaceIf::new("set to a different instant", |prior, planned| {
+            !removed(planned) && !same_instant(prior, planned)
+        })
+    } else {
+        ReplaceIf::new("set to a different value", |_, planned| !removed(planned))
+    }
+}
+
+fn removed(planned: &Value) -> bool {
+    planned.is_null()
+}
+
+/// Both values are times that name the same instant. An unknown or
+/// unparseable value is not: that is for validation to report.
+fn same_instant(prior: &Value, planned: &Value) -> bool {
+    let instant = |value: &Value| value.as_str().map(timestamp::parse);
+    matches!(
+        (instant(prior), instant(planned)),
+        (Some(Ok(before)), Some(Ok(after))) if before == after
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use aiven_api::user_config::{Kind, SERVICE_TO_FORK_FROM};
+    use tfplugin::schema::Replacement;
+
+    use super::*;
+
+    fn field(name: &'static str) -> Field {
+        Field {
+            name,
+            kind: Kind::String,
+            description: "",
+            sensitive: false,
+            create_only: true,
+        }
+    }
+
+    fn replaces(name: &'static str, prior: Value, planned: Value) -> bool {
+        Replacement::If(create_only(&field(name))).on(&prior, &planned)
+    }
+
+    #[test]
+    fn a_fork_pointed_at_another_source_is_a_new_service() {
+        let (a, b) = (Value::string("src-a"), Value::string("src-b"));
+        assert!(replaces(SERVICE_TO_FORK_FROM, a, b));
+    }
+
+    #[test]
+    fn removing_the_fork_origin_keeps_the_service() {
+        let origin = Value::string("src-a");
+        assert!(!replaces(SERVICE_TO_FORK_FROM, origin, Value::Null));
+    }
+
+    #[test]
+    fn adding_a_fork_origin_to_a_running_service_replaces_it() {
+        assert!(replaces(
+            SERVICE_TO_FORK_FROM,
+            Value::Null,
+            Value::string("src")
+        ));
+    }
+
+    #[test]
+    fn an_origin_not_yet_known_replaces_unless_it_turns_out_equal() {
+        assert!(replaces(
+            SERVICE_TO_FORK_FROM,
+            Value::string("src"),
+            Value::unknown()
+        ));
+    }
+
+    #[test]
+    fn the_same_recovery_instant_written_another_way_keeps_the_fork() {
+        let utc = Value::string("2026-11-26T09:00:00Z");
+        let offset = Value::string("2026-11-26T10:00:00+01:00");
+        assert!(!replaces(RECOVERY_TARGET_TIME, utc, offset));
+    }
+
+    #[test]
+    fn a_different_recovery_instant_is_a_new_fork() {
+        let nine = Value::string("2026-11-26T09:00:00Z");
+        let ten = Value::string("2026-11-26T10:00:00Z");
+        assert!(replaces(RECOVERY_TARGET_TIME, nine, ten));
+    }
+
+    #[test]
+    fn removing_the_recovery_time_keeps_the_fork() {
+        let nine = Value::string("2026-11-26T09:00:00Z");
+        assert!(!replaces(RECOVERY_TARGET_TIME, nine, Value::Null));
+    }
+
+    #[test]
+    fn an_unparseable_recovery_time_still_counts_as_a_change() {
+        let nine = Value::string("2026-11-26T09:00:00Z");
+        assert!(replaces(RECOVERY_TARGET_TIME, nine, Value::string("soon")));
+    }
+}
