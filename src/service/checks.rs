@@ -4,7 +4,7 @@
 
 use aiven_api::types::ServiceState;
 use aiven_api::user_config::{
-    Field, Kind, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
+    ConfigError, ConfigStep, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
     SERVICE_TO_FORK_FROM,
 };
 use aiven_api::{catalog, names, timestamp};
@@ -19,26 +19,17 @@ use super::user_config;
 use super::wait;
 use crate::client::Client;
 
-/// Turns a validator message `user_config.a.b: ...` into the attribute
-/// path of the field it names, so Terraform points at the right line.
-fn path_of_message(kind: &ServiceKind, fields: &[Field], message: &str) -> AttributePath {
+/// Where a `user_config` error is in the configuration. Every object in
+/// `user_config` is a block written once, so a key followed by another key
+/// is `name[0]`. A list element is reported at its attribute: the lists
+/// here are sets in Terraform, whose elements have no index.
+fn attribute_path(kind: &ServiceKind, error: &ConfigError) -> AttributePath {
     let mut path = AttributePath::attr(kind.user_config_block).index(0);
-    let Some(keys) = message
-        .split(':')
-        .next()
-        .and_then(|p| p.strip_prefix("user_config."))
-    else {
-        return path;
-    };
-    let mut level: &[Field] = fields;
-    for key in keys.split('.') {
-        path.push(PathStep::Attribute(key.to_owned()));
-        match level.iter().find(|f| f.name == key).map(|f| f.kind) {
-            Some(Kind::Object(inner)) => {
-                path.push(PathStep::Index(0));
-                level = inner;
-            }
-            _ => break,
+    let mut steps = error.path.iter().peekable();
+    while let Some(ConfigStep::Key(key)) = steps.next() {
+        path.push(PathStep::Attribute(key.clone()));
+        if let Some(ConfigStep::Key(_)) = steps.peek() {
+            path.push(PathStep::Index(0));
         }
     }
     path
@@ -164,9 +155,9 @@ impl ServiceResource {
         }
         match self.user_config_json(config, true) {
             Ok(json) => {
-                if let Err(message) = aiven_api::user_config::validate(service_type, &json) {
-                    let path = path_of_message(&self.kind, &self.kind.fields(), &message);
-                    diags.error_at(path, "Invalid user_config", message);
+                if let Err(error) = aiven_api::user_config::validate(service_type, &json) {
+                    let path = attribute_path(&self.kind, &error);
+                    diags.error_at(path, "Invalid user_config", error.to_string());
                 }
             }
             Err(diagnostic) => diags.push(diagnostic),
@@ -330,16 +321,19 @@ mod tests {
     use crate::service::kind::PG;
 
     #[test]
-    fn validator_messages_map_to_attribute_paths_through_nested_blocks() {
-        let fields = PG.fields();
-        let path = path_of_message(
-            &PG,
-            &fields,
-            "user_config.pg.max_connections: 5 is out of range",
-        );
-        assert_eq!(path.to_string(), "pg_user_config[0].pg[0].max_connections");
-        let path = path_of_message(&PG, &fields, "user_config.recovery_target_time: bad");
-        assert_eq!(path.to_string(), "pg_user_config[0].recovery_target_time");
+    fn validation_errors_point_at_their_attribute_through_nested_blocks() {
+        let pg = catalog::service_type("pg").unwrap();
+        let path_of = |config: serde_json::Value| {
+            let config = config.as_object().unwrap().clone();
+            let error = aiven_api::user_config::validate(pg, &config).unwrap_err();
+            attribute_path(&PG, &error).to_string()
+        };
+        let deep = serde_json::json!({"pg": {"max_connections": 5}});
+        assert_eq!(path_of(deep), "pg_user_config[0].pg[0].max_connections");
+        let top = serde_json::json!({"recovery_target_time": "bad"});
+        assert_eq!(path_of(top), "pg_user_config[0].recovery_target_time");
+        let element = serde_json::json!({"ip_filter": ["10.0.0.0/8", 7]});
+        assert_eq!(path_of(element), "pg_user_config[0].ip_filter");
     }
 
     #[test]

@@ -10,8 +10,27 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 pub const ACCEPTED_FORMATS: &str = "RFC 3339 (e.g. 2025-07-01T15:16:22Z or 2025-07-01T15:16:22+00:00) \
                                     or YYYY-MM-DD HH:MM:SS in UTC";
 
+/// A time in neither accepted format. It repeats the text: a time is not a
+/// secret, and seeing it is the quickest way to spot the typo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidTime {
+    pub text: String,
+}
+
+impl std::fmt::Display for InvalidTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} is not a valid time: use {ACCEPTED_FORMATS}",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for InvalidTime {}
+
 /// Parses a user-supplied time in either accepted format.
-pub fn parse(text: &str) -> Result<OffsetDateTime, String> {
+pub fn parse(text: &str) -> Result<OffsetDateTime, InvalidTime> {
     let trimmed = text.trim();
     if let Ok(parsed) = OffsetDateTime::parse(trimmed, &Rfc3339) {
         return Ok(parsed);
@@ -22,7 +41,9 @@ pub fn parse(text: &str) -> Result<OffsetDateTime, String> {
     PrimitiveDateTime::parse(trimmed, &plain)
         .or_else(|_| PrimitiveDateTime::parse(trimmed, &plain_fraction))
         .map(PrimitiveDateTime::assume_utc)
-        .map_err(|_| format!("{text:?} is not a valid time: use {ACCEPTED_FORMATS}"))
+        .map_err(|_| InvalidTime {
+            text: text.to_owned(),
+        })
 }
 
 /// The longest time string the API takes in `recovery_target_time`.
@@ -31,7 +52,7 @@ pub const MAX_LENGTH: usize = 32;
 /// A user's time in the form the API takes: RFC 3339 in UTC with `Z`, at
 /// most 30 characters (nanoseconds included), so never over
 /// [`MAX_LENGTH`].
-pub fn normalize(text: &str) -> Result<String, String> {
+pub fn normalize(text: &str) -> Result<String, InvalidTime> {
     parse(text).map(format)
 }
 
@@ -77,7 +98,7 @@ mod tests {
     #[test]
     fn garbage_is_refused_with_the_accepted_formats() {
         let err = parse("yesterday").unwrap_err();
-        assert!(err.contains("RFC 3339"), "{err}");
+        assert!(err.to_string().contains("RFC 3339"), "{err}");
         assert!(parse("2025-13-01 00:00:00").is_err());
     }
 }

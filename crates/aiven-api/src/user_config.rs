@@ -285,36 +285,178 @@ pub fn json_schema(service_type: &ServiceType) -> Value {
 
 /// Checks a `user_config` object; the error names the offending key path
 /// and says what is allowed.
-pub fn validate(service_type: &ServiceType, config: &Map<String, Value>) -> Result<(), String> {
-    validate_object(&fields(service_type), config, "user_config", service_type)
+pub fn validate(
+    service_type: &ServiceType,
+    config: &Map<String, Value>,
+) -> Result<(), ConfigError> {
+    let mut path = Vec::new();
+    validate_object(&fields(service_type), config, &mut path, service_type)
+}
+
+/// A step into a `user_config` value: a key of an object or an element of
+/// a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigStep {
+    Key(String),
+    Index(usize),
+}
+
+/// A `user_config` value the API would refuse: where, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    /// From the top of `user_config`; never empty.
+    pub path: Vec<ConfigStep>,
+    pub problem: Problem,
+}
+
+/// Why a `user_config` value is refused. Values are repeated in messages
+/// only where they cannot be secrets: numbers, enum choices, times.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    UnknownKey {
+        allowed: Vec<&'static str>,
+    },
+    /// `recovery_target_time` on a type without point-in-time recovery.
+    NoPointInTimeRecovery {
+        service_type: &'static str,
+    },
+    OutOfRange {
+        value: String,
+        min: String,
+        max: String,
+    },
+    /// A nonzero number a float cannot hold (1e-99999): it would read as 0
+    /// here but not in the engine.
+    TooSmall {
+        value: String,
+        min: String,
+        max: String,
+    },
+    TimeTooLong {
+        length: usize,
+        example: String,
+    },
+    InvalidTime(crate::timestamp::InvalidTime),
+    InvalidRoleName(crate::names::NameError),
+    /// A token (password-like) with the wrong length or characters.
+    InvalidToken {
+        min: usize,
+        max: usize,
+        also: &'static str,
+    },
+    NotOneOf {
+        value: String,
+        allowed: &'static [&'static str],
+    },
+    InvalidIpFilterEntry {
+        value: String,
+    },
+    WrongType {
+        expected: &'static str,
+        value: String,
+    },
+}
+
+impl ConfigError {
+    fn new(path: &[ConfigStep], problem: Problem) -> ConfigError {
+        ConfigError {
+            path: path.to_vec(),
+            problem,
+        }
+    }
+
+    /// The path as the API's messages write it: `user_config.pg.work_mem`,
+    /// `user_config.ip_filter[2]`.
+    pub fn dotted_path(&self) -> String {
+        let mut text = String::from("user_config");
+        for step in &self.path {
+            match step {
+                ConfigStep::Key(key) => text.push_str(&format!(".{key}")),
+                ConfigStep::Index(index) => text.push_str(&format!("[{index}]")),
+            }
+        }
+        text
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.dotted_path(), self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::UnknownKey { allowed } => {
+                write!(f, "unknown key; allowed keys are {}", allowed.join(", "))
+            }
+            Problem::NoPointInTimeRecovery { service_type } => write!(
+                f,
+                "service type {service_type} does not support point-in-time recovery; types that do: {}",
+                crate::catalog::point_in_time_types()
+            ),
+            Problem::OutOfRange { value, min, max } => {
+                write!(f, "{value} is out of range; allowed {min} to {max}")
+            }
+            Problem::TooSmall { value, min, max } => write!(
+                f,
+                "{value} is too small to represent; use 0 or a value from {min} to {max}"
+            ),
+            Problem::TimeTooLong { length, example } => write!(
+                f,
+                "{length} characters is too long; the API takes at most {}, e.g. {example}",
+                crate::timestamp::MAX_LENGTH
+            ),
+            Problem::InvalidTime(err) => err.fmt(f),
+            Problem::InvalidRoleName(err) => err.fmt(f),
+            Problem::InvalidToken { min, max, also } => write!(
+                f,
+                "use {min} to {max} characters: letters, digits or {}",
+                also.chars().map(String::from).collect::<Vec<_>>().join(" ")
+            ),
+            Problem::NotOneOf { value, allowed } => {
+                write!(
+                    f,
+                    "{value} is not allowed; use one of {}",
+                    allowed.join(", ")
+                )
+            }
+            Problem::InvalidIpFilterEntry { value } => write!(
+                f,
+                "expected a CIDR string or {{\"network\": ..., \"description\": ...}}, got {value}"
+            ),
+            Problem::WrongType { expected, value } => write!(f, "expected {expected}, got {value}"),
+        }
+    }
 }
 
 fn validate_object(
     fields: &[Field],
     config: &Map<String, Value>,
-    path: &str,
+    path: &mut Vec<ConfigStep>,
     service_type: &ServiceType,
-) -> Result<(), String> {
+) -> Result<(), ConfigError> {
     for (key, value) in config {
-        let key_path = format!("{path}.{key}");
+        path.push(ConfigStep::Key(key.clone()));
         let Some(field) = fields.iter().find(|f| f.name == key) else {
-            if key == RECOVERY_TARGET_TIME {
-                return Err(format!(
-                    "{key_path}: service type {} does not support point-in-time recovery; types that do: {}",
-                    service_type.name,
-                    crate::catalog::point_in_time_types()
-                ));
-            }
-            let known: Vec<&str> = fields.iter().map(|f| f.name).collect();
-            return Err(format!(
-                "{key_path}: unknown key; allowed keys are {}",
-                known.join(", ")
-            ));
+            let problem = if key == RECOVERY_TARGET_TIME {
+                Problem::NoPointInTimeRecovery {
+                    service_type: service_type.name,
+                }
+            } else {
+                Problem::UnknownKey {
+                    allowed: fields.iter().map(|f| f.name).collect(),
+                }
+            };
+            return Err(ConfigError::new(path, problem));
         };
-        if value.is_null() {
-            continue;
+        if !value.is_null() {
+            validate_value(&field.kind, value, path, service_type)?;
         }
-        validate_value(&field.kind, value, &key_path, service_type)?;
+        path.pop();
     }
     Ok(())
 }
@@ -322,84 +464,105 @@ fn validate_object(
 fn validate_value(
     kind: &Kind,
     value: &Value,
-    path: &str,
+    path: &mut Vec<ConfigStep>,
     service_type: &ServiceType,
-) -> Result<(), String> {
-    match (kind, value) {
-        (Kind::String, Value::String(_)) => Ok(()),
-        (Kind::Timestamp, Value::String(text)) if text.len() > crate::timestamp::MAX_LENGTH => {
-            Err(format!(
-                "{path}: {} characters is too long; the API takes at most {}, e.g. {}",
-                text.len(),
-                crate::timestamp::MAX_LENGTH,
-                crate::timestamp::normalize(text).unwrap_or_else(|_| "2025-07-01T15:16:22Z".into())
-            ))
+) -> Result<(), ConfigError> {
+    let problem = match (kind, value) {
+        (Kind::Object(fields), Value::Object(inner)) => {
+            return validate_object(fields, inner, path, service_type);
         }
-        (Kind::Timestamp, Value::String(text)) => crate::timestamp::parse(text)
-            .map(|_| ())
-            .map_err(|err| format!("{path}: {err}")),
+        (Kind::IpFilter, Value::Array(items)) => return validate_ip_filter(items, path),
+        (Kind::String, Value::String(_)) | (Kind::Boolean, Value::Bool(_)) => None,
+        (Kind::Timestamp, Value::String(text)) => time_problem(text),
         (Kind::Integer { min, max }, Value::Number(number)) => match number.as_i64() {
-            Some(n) if (*min..=*max).contains(&n) => Ok(()),
-            _ => Err(format!(
-                "{path}: {number} is out of range; allowed {min} to {max}"
-            )),
+            Some(n) if (*min..=*max).contains(&n) => None,
+            _ => Some(out_of_range(number, min, max)),
         },
-        (Kind::Number { min, max }, Value::Number(number)) => match number.as_f64() {
-            // A value too small for a float (1e-99999) reads as 0 here but
-            // not in the engine: refuse it rather than store it.
-            Some(n) if n == 0.0 && !is_zero(&number.to_string()) => Err(format!(
-                "{path}: {number} is too small to represent; use 0 or a value from {min} to {max}"
-            )),
-            Some(n) if n.is_finite() && (*min..=*max).contains(&n) => Ok(()),
-            _ => Err(format!(
-                "{path}: {number} is out of range; allowed {min} to {max}"
-            )),
-        },
-        (Kind::Boolean, Value::Bool(_)) => Ok(()),
-        (Kind::RoleName, Value::String(text)) => {
-            crate::names::check_role_name(text).map_err(|err| format!("{path}: {err}"))
-        }
+        (Kind::Number { min, max }, Value::Number(number)) => number_problem(number, *min, *max),
+        (Kind::RoleName, Value::String(text)) => crate::names::check_role_name(text)
+            .err()
+            .map(Problem::InvalidRoleName),
         (Kind::Token { min, max, also }, Value::String(text)) => {
             let allowed = |c: char| c.is_ascii_alphanumeric() || also.contains(c);
-            if (*min..=*max).contains(&text.len()) && text.chars().all(allowed) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{path}: use {min} to {max} characters: letters, digits or {}",
-                    also.chars().map(String::from).collect::<Vec<_>>().join(" ")
-                ))
-            }
+            let fits = (*min..=*max).contains(&text.len()) && text.chars().all(allowed);
+            (!fits).then_some(Problem::InvalidToken {
+                min: *min,
+                max: *max,
+                also,
+            })
         }
-        (Kind::Enum(allowed), Value::String(text)) if allowed.contains(&text.as_str()) => Ok(()),
-        (Kind::Enum(allowed), _) => Err(format!(
-            "{path}: {value} is not allowed; use one of {}",
-            allowed.join(", ")
-        )),
-        (Kind::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
-        (Kind::IpFilter, Value::Array(items)) => {
-            for (index, item) in items.iter().enumerate() {
-                let valid = match item {
-                    Value::String(_) => true,
-                    Value::Object(object) => {
-                        object.get("network").is_some_and(Value::is_string)
-                            && object.get("description").is_none_or(Value::is_string)
-                            && object.keys().all(|k| k == "network" || k == "description")
-                    }
-                    _ => false,
-                };
-                if !valid {
-                    return Err(format!(
-                        "{path}[{index}]: expected a CIDR string or {{\"network\": ..., \"description\": ...}}, got {item}"
-                    ));
-                }
-            }
-            Ok(())
-        }
-        (Kind::Object(fields), Value::Object(inner)) => {
-            validate_object(fields, inner, path, service_type)
-        }
-        (kind, value) => Err(format!("{path}: expected {}, got {value}", describe(kind))),
+        (Kind::Enum(allowed), Value::String(text)) if allowed.contains(&text.as_str()) => None,
+        (Kind::Enum(allowed), _) => Some(Problem::NotOneOf {
+            value: value.to_string(),
+            allowed,
+        }),
+        (Kind::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => None,
+        (kind, value) => Some(Problem::WrongType {
+            expected: describe(kind),
+            value: value.to_string(),
+        }),
+    };
+    match problem {
+        Some(problem) => Err(ConfigError::new(path, problem)),
+        None => Ok(()),
     }
+}
+
+fn out_of_range(value: impl ToString, min: impl ToString, max: impl ToString) -> Problem {
+    Problem::OutOfRange {
+        value: value.to_string(),
+        min: min.to_string(),
+        max: max.to_string(),
+    }
+}
+
+fn time_problem(text: &str) -> Option<Problem> {
+    if text.len() > crate::timestamp::MAX_LENGTH {
+        let example =
+            crate::timestamp::normalize(text).unwrap_or_else(|_| "2025-07-01T15:16:22Z".into());
+        return Some(Problem::TimeTooLong {
+            length: text.len(),
+            example,
+        });
+    }
+    crate::timestamp::parse(text)
+        .err()
+        .map(Problem::InvalidTime)
+}
+
+fn number_problem(number: &serde_json::Number, min: f64, max: f64) -> Option<Problem> {
+    match number.as_f64() {
+        Some(n) if n == 0.0 && !is_zero(&number.to_string()) => Some(Problem::TooSmall {
+            value: number.to_string(),
+            min: min.to_string(),
+            max: max.to_string(),
+        }),
+        Some(n) if n.is_finite() && (min..=max).contains(&n) => None,
+        _ => Some(out_of_range(number, min, max)),
+    }
+}
+
+/// Each entry is a CIDR string or `{"network": ..., "description": ...}`.
+fn validate_ip_filter(items: &[Value], path: &mut Vec<ConfigStep>) -> Result<(), ConfigError> {
+    for (index, item) in items.iter().enumerate() {
+        let valid = match item {
+            Value::String(_) => true,
+            Value::Object(object) => {
+                object.get("network").is_some_and(Value::is_string)
+                    && object.get("description").is_none_or(Value::is_string)
+                    && object.keys().all(|k| k == "network" || k == "description")
+            }
+            _ => false,
+        };
+        if !valid {
+            path.push(ConfigStep::Index(index));
+            let problem = Problem::InvalidIpFilterEntry {
+                value: item.to_string(),
+            };
+            return Err(ConfigError::new(path, problem));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a JSON number's text is zero (its digits before any exponent).
@@ -437,13 +600,22 @@ mod tests {
         let pg = service_type("pg").unwrap();
         let err = validate(pg, &config(json!({"pg": {"max_connections": 5}}))).unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "user_config.pg.max_connections: 5 is out of range; allowed 25 to 10000"
         );
-        let err = validate(pg, &config(json!({"bogus": 1}))).unwrap_err();
+        let key = |name: &str| ConfigStep::Key(name.to_owned());
+        assert_eq!(err.path, vec![key("pg"), key("max_connections")]);
+        let err = validate(pg, &config(json!({"bogus": 1})))
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("user_config.bogus: unknown key"), "{err}");
         let err = validate(pg, &config(json!({"recovery_target_time": "soon"}))).unwrap_err();
-        assert!(err.contains("RFC 3339"), "{err}");
+        assert!(matches!(err.problem, Problem::InvalidTime(_)), "{err}");
+        assert!(err.to_string().contains("RFC 3339"), "{err}");
+        let filter = json!({"ip_filter": ["10.0.0.0/8", {"cidr": "x"}]});
+        let err = validate(pg, &config(filter)).unwrap_err();
+        assert_eq!(err.path, vec![key("ip_filter"), ConfigStep::Index(1)]);
+        assert_eq!(err.dotted_path(), "user_config.ip_filter[1]");
     }
 
     #[test]
@@ -453,7 +625,8 @@ mod tests {
             valkey,
             &config(json!({"recovery_target_time": "2025-01-01 00:00:00"})),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains("does not support point-in-time recovery"),
             "{err}"

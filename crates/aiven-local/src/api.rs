@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use aiven_api::catalog::{self, SERVICE_TYPES};
 use aiven_api::types::{
-    CreateDatabase, CreatePool, CreateProject, CreateService, CreateUser, DatabaseEntry,
+    ApiError, CreateDatabase, CreatePool, CreateProject, CreateService, CreateUser, DatabaseEntry,
     DatabasesResponse, Project, ServiceEnvelope, ServicesEnvelope, TagsBody, UpdateService,
     UserEnvelope,
 };
@@ -22,7 +22,8 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::services::{Failure, Services};
+use crate::error::Error;
+use crate::services::Services;
 
 #[derive(Clone)]
 struct AppState {
@@ -30,25 +31,40 @@ struct AppState {
     token: Arc<str>,
 }
 
-impl IntoResponse for Failure {
+/// The one place a domain error becomes HTTP: its status, and the API's
+/// error body (`message` plus `errors[]`) with the same text.
+impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.to_api())).into_response()
+        let status = match &self {
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        refusal(status, self.to_string())
     }
 }
 
-type Reply = Result<Response, Failure>;
+/// A reply in the API's error shape, for refusals made before the domain
+/// is reached too: authentication, and bodies too large or too slow.
+pub fn refusal(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(ApiError::new(status.as_u16(), message))).into_response()
+}
+
+type Reply = Result<Response, Error>;
 
 fn ok(body: Value) -> Reply {
     Ok(Json(body).into_response())
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Failure> {
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        Failure::bad_request(match (inner.is_data(), path.as_str()) {
+        Error::invalid(match (inner.is_data(), path.as_str()) {
             (true, "." | "") => format!("Invalid request body: {inner}"),
             (true, field) => format!("Invalid request body: field {field}: {inner}"),
             (false, _) => format!("Request body is not valid JSON: {inner}"),
@@ -56,12 +72,12 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Failure> {
     })?;
     deserializer
         .end()
-        .map_err(|err| Failure::bad_request(format!("Request body is not valid JSON: {err}")))?;
+        .map_err(|err| Error::invalid(format!("Request body is not valid JSON: {err}")))?;
     Ok(value)
 }
 
-fn project_name(project: &str) -> Result<(), Failure> {
-    aiven_api::names::check_project_name(project).map_err(Failure::bad_request)
+fn project_name(project: &str) -> Result<(), Error> {
+    aiven_api::names::check_project_name(project).map_err(Error::invalid)
 }
 
 /// Builds the router. `token` is compared against `Authorization:
@@ -124,7 +140,7 @@ pub fn router(
             get(one_service_type),
         )
         .route("/v1/service_versions", get(service_versions))
-        .fallback(|| async { Failure::new(404, "Not found: no such API endpoint") })
+        .fallback(|| async { Error::not_found("Not found: no such API endpoint") })
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(
             conformance,
@@ -143,13 +159,12 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
         .strip_prefix("aivenv1 ")
         .or_else(|| header.strip_prefix("Bearer "));
     match presented {
-        None => Failure::new(
-            401,
+        None => refusal(
+            StatusCode::UNAUTHORIZED,
             "Authentication failed: send 'Authorization: aivenv1 <token>'",
-        )
-        .into_response(),
+        ),
         Some(token) if !same_secret(token.trim().as_bytes(), state.token.as_bytes()) => {
-            Failure::new(403, "Invalid authentication token").into_response()
+            Error::forbidden("Invalid authentication token").into_response()
         }
         Some(_) => next.run(request).await,
     }
@@ -186,7 +201,7 @@ fn same_secret(presented: &[u8], real: &[u8]) -> bool {
 async fn list_projects(State(state): State<AppState>) -> Reply {
     let projects: Vec<Project> = state
         .services
-        .catalog
+        .store
         .projects()?
         .into_iter()
         .map(|name| local_project(name, DEFAULT_CLOUD.into()))
@@ -202,18 +217,13 @@ async fn list_projects(State(state): State<AppState>) -> Reply {
 async fn create_project(State(state): State<AppState>, body: Bytes) -> Reply {
     let request: CreateProject = parse(&body)?;
     project_name(&request.project)?;
-    if state
-        .services
-        .catalog
-        .projects()?
-        .contains(&request.project)
-    {
-        return Err(Failure::new(
-            409,
-            format!("Project {} already exists", request.project),
-        ));
+    if state.services.store.projects()?.contains(&request.project) {
+        return Err(Error::conflict(format!(
+            "Project {} already exists",
+            request.project
+        )));
     }
-    state.services.catalog.ensure_project(&request.project)?;
+    state.services.store.ensure_project(&request.project)?;
     let cloud = request.cloud.unwrap_or_else(|| DEFAULT_CLOUD.into());
     ok(json!({ "project": local_project(request.project, cloud) }))
 }
@@ -221,11 +231,10 @@ async fn create_project(State(state): State<AppState>, body: Bytes) -> Reply {
 /// Reads a project; one that does not exist is a 404, not created.
 async fn get_project(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
     project_name(&project)?;
-    if !state.services.catalog.projects()?.contains(&project) {
-        return Err(Failure::new(
-            404,
-            format!("Project {project} does not exist"),
-        ));
+    if !state.services.store.projects()?.contains(&project) {
+        return Err(Error::not_found(format!(
+            "Project {project} does not exist"
+        )));
     }
     ok(json!({ "project": local_project(project, DEFAULT_CLOUD.into()) }))
 }
@@ -240,7 +249,7 @@ async fn list_services(State(state): State<AppState>, Path(project): Path<String
     project_name(&project)?;
     let services = state
         .services
-        .catalog
+        .store
         .services(Some(&project))?
         .iter()
         .map(|r| state.services.to_api(r, false))
@@ -366,7 +375,7 @@ async fn get_user(
         .users
         .into_iter()
         .find(|u| u.username == username)
-        .ok_or_else(|| Failure::new(404, format!("Service user {username} does not exist")))?;
+        .ok_or_else(|| Error::not_found(format!("Service user {username} does not exist")))?;
     ok(serde_json::to_value(UserEnvelope { user }).unwrap_or_default())
 }
 
@@ -502,7 +511,7 @@ async fn project_service_types(Path(project): Path<String>) -> Reply {
 async fn one_service_type(Path((project, service_type)): Path<(String, String)>) -> Reply {
     project_name(&project)?;
     let found = catalog::service_type(&service_type)
-        .ok_or_else(|| Failure::new(404, format!("Service type {service_type} does not exist")))?;
+        .ok_or_else(|| Error::not_found(format!("Service type {service_type} does not exist")))?;
     // The official CLI reads `user_config_schema` from the top level here.
     ok(service_type_json(found))
 }
@@ -517,7 +526,49 @@ async fn service_versions() -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use super::same_secret;
+    use super::*;
+
+    async fn answer(error: Error) -> (StatusCode, ApiError) {
+        let response = error.into_response();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn each_domain_error_has_its_status_and_the_api_error_body() {
+        let cases = [
+            (Error::not_found("Service x does not exist"), 404),
+            (Error::conflict("Service name x is already in use"), 409),
+            (Error::invalid("maintenance.dow: bad"), 400),
+            (Error::forbidden("x has termination protection"), 403),
+            (Error::unavailable("no free local port"), 503),
+            (Error::internal("cannot remove service data"), 500),
+        ];
+        for (error, status) in cases {
+            let text = error.to_string();
+            let (got, body) = answer(error).await;
+            assert_eq!(got.as_u16(), status, "{text}");
+            assert_eq!(body, ApiError::new(status, text));
+        }
+    }
+
+    #[tokio::test]
+    async fn an_invalid_user_config_names_its_key_path_in_the_message() {
+        let pg = catalog::service_type("pg").unwrap();
+        let config = json!({"pg": {"work_mem": 0}});
+        let error = user_config::validate(pg, config.as_object().unwrap()).unwrap_err();
+        let (status, body) = answer(error.into()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            body.message
+                .starts_with("user_config.pg.work_mem: 0 is out of range"),
+            "{}",
+            body.message
+        );
+    }
 
     #[test]
     fn tokens_compare_equal_only_when_equal() {

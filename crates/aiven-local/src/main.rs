@@ -6,6 +6,7 @@
 mod api;
 mod conformance;
 mod disk;
+mod error;
 mod postgres;
 mod privilege;
 mod serve;
@@ -22,7 +23,7 @@ use clap::{Parser, Subcommand};
 
 use crate::postgres::Postgres;
 use crate::services::Services;
-use crate::store::Catalog;
+use crate::store::Store;
 
 #[derive(Parser)]
 #[command(
@@ -211,8 +212,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         major_version: postgres::major_version(&args.pg_bin),
         bin: args.pg_bin,
     };
-    let catalog =
-        Catalog::open(&data_dir.join("catalog.sqlite3")).map_err(|err| err.to_string())?;
+    let catalog = Store::open(&data_dir.join("catalog.sqlite3")).map_err(|err| err.to_string())?;
     let services = Arc::new(Services::new(
         catalog,
         data_dir.clone(),

@@ -125,7 +125,9 @@ pub fn link_restore_source(
 /// Rewrites an RFC 3339 time into the form the server's
 /// `recovery_target_time` check accepts (it refuses `T` and `Z`).
 fn server_time(rfc3339: &str) -> Result<String, String> {
-    let parsed = aiven_api::timestamp::parse(rfc3339)?.to_offset(time::UtcOffset::UTC);
+    let parsed = aiven_api::timestamp::parse(rfc3339)
+        .map_err(|err| err.to_string())?
+        .to_offset(time::UtcOffset::UTC);
     let format = time::macros::format_description!(
         "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]+00"
     );

@@ -20,7 +20,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::services::Failure;
+use crate::api::refusal;
 
 /// The limits, with defaults suited to a laptop or a CI runner.
 #[derive(Debug, Clone, Copy)]
@@ -108,8 +108,8 @@ async fn body_in_time(State(limits): State<Limits>, request: Request, next: Next
     let bytes = match tokio::time::timeout(limits.body_timeout, read).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(_)) => {
-            return Failure::new(
-                StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
+            return refusal(
+                StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
                     "Request body too large or malformed; at most {} bytes",
                     limits.max_body
@@ -118,8 +118,8 @@ async fn body_in_time(State(limits): State<Limits>, request: Request, next: Next
             .into_response();
         }
         Err(_) => {
-            return Failure::new(
-                StatusCode::REQUEST_TIMEOUT.as_u16(),
+            return refusal(
+                StatusCode::REQUEST_TIMEOUT,
                 format!(
                     "Request body not received within {} s",
                     limits.body_timeout.as_secs()

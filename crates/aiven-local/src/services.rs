@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use aiven_api::catalog::{self, ServiceType};
 use aiven_api::types::{
-    self as api, ApiError, Component, CreateService, Maintenance, MaintenanceIn, NodeState,
+    self as api, Component, CreateService, Maintenance, MaintenanceIn, NodeState,
     PROVISIONING_FAILED, REDACTED, ServiceNotification, ServiceState, ServiceUser, UpdateService,
 };
 use aiven_api::user_config::{
@@ -26,47 +26,13 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::error::Error;
 use crate::postgres::{self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Login, Postgres};
-use crate::store::{Catalog, CatalogError, ForkSource, ServiceRecord};
+use crate::store::{ForkSource, ServiceRecord, Store, StoreError};
 
 mod accounts;
 mod backups;
 mod fork;
-
-/// An API failure: HTTP status and a message naming what was wrong.
-#[derive(Debug)]
-pub struct Failure {
-    pub status: u16,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn new(status: u16, message: impl Into<String>) -> Failure {
-        Failure {
-            status,
-            message: message.into(),
-        }
-    }
-
-    pub fn bad_request(message: impl Into<String>) -> Failure {
-        Failure::new(400, message)
-    }
-
-    pub fn to_api(&self) -> ApiError {
-        ApiError::new(self.status, &self.message)
-    }
-}
-
-impl From<CatalogError> for Failure {
-    fn from(err: CatalogError) -> Failure {
-        match err {
-            CatalogError::Conflict => Failure::new(409, "already exists"),
-            CatalogError::Missing => Failure::new(404, "not found"),
-            CatalogError::Invalid(message) => Failure::bad_request(message),
-            CatalogError::Storage(message) => Failure::new(500, message),
-        }
-    }
-}
 
 /// The notification kind for a `pg_version` the local binaries do not run.
 const VERSION_NOT_RUN: &str = "pg_version_not_run";
@@ -80,16 +46,15 @@ pub const LOCAL_NOTIFICATION_KINDS: [&str; 3] =
 /// not copied.
 const FORK_SSO_NOT_COPIED: &str = "fork_sso_not_copied";
 
-fn service_missing(project: &str, name: &str) -> Failure {
-    Failure::new(
-        404,
-        format!("Service {name} does not exist in project {project}"),
-    )
+fn service_missing(project: &str, name: &str) -> Error {
+    Error::not_found(format!(
+        "Service {name} does not exist in project {project}"
+    ))
 }
 
 /// Shared state of a running aiven-local.
 pub struct Services {
-    pub catalog: Catalog,
+    pub store: Store,
     pub data_dir: PathBuf,
     pub postgres: Postgres,
     pub backup_interval: Duration,
@@ -137,17 +102,17 @@ fn login(record: &ServiceRecord) -> Login<'_> {
 }
 
 /// The maintenance window a request asks for, by the API's rules.
-fn check_maintenance(maintenance: Option<&MaintenanceIn>) -> Result<(), Failure> {
+fn check_maintenance(maintenance: Option<&MaintenanceIn>) -> Result<(), Error> {
     let Some(maintenance) = maintenance else {
         return Ok(());
     };
     if let Some(dow) = &maintenance.dow {
         names::check_maintenance_day(dow)
-            .map_err(|m| Failure::bad_request(format!("maintenance.dow: {m}")))?;
+            .map_err(|m| Error::invalid(format!("maintenance.dow: {m}")))?;
     }
     if let Some(time) = &maintenance.time {
         names::check_maintenance_time(time)
-            .map_err(|m| Failure::bad_request(format!("maintenance.time: {m}")))?;
+            .map_err(|m| Error::invalid(format!("maintenance.time: {m}")))?;
     }
     Ok(())
 }
@@ -203,7 +168,7 @@ fn is_pg(record: &ServiceRecord) -> bool {
 
 impl Services {
     pub fn new(
-        catalog: Catalog,
+        store: Store,
         data_dir: PathBuf,
         postgres: Postgres,
         backup_interval: Duration,
@@ -211,7 +176,7 @@ impl Services {
         provision_delay: Duration,
     ) -> Services {
         Services {
-            catalog,
+            store,
             data_dir,
             postgres,
             backup_interval,
@@ -230,17 +195,17 @@ impl Services {
         }
     }
 
-    fn service_type(name: &str) -> Result<&'static ServiceType, Failure> {
+    fn service_type(name: &str) -> Result<&'static ServiceType, Error> {
         catalog::service_type(name).ok_or_else(|| {
-            Failure::bad_request(format!(
+            Error::invalid(format!(
                 "service_type {name:?} is not supported; use one of {}",
                 catalog::service_type_names()
             ))
         })
     }
 
-    async fn allocate_port(&self) -> Result<u16, Failure> {
-        let used = self.catalog.used_ports()?;
+    async fn allocate_port(&self) -> Result<u16, Error> {
+        let used = self.store.used_ports()?;
         for _ in 0..200 {
             let candidate = 20000 + fastrand::u16(0..20000);
             if used.contains(&candidate) {
@@ -250,7 +215,7 @@ impl Services {
                 return Ok(candidate);
             }
         }
-        Err(Failure::new(503, "no free local port for a new service"))
+        Err(Error::unavailable("no free local port for a new service"))
     }
 
     /// Validates and records a new service, then provisions it in the
@@ -260,25 +225,25 @@ impl Services {
         self: &Arc<Self>,
         project: &str,
         request: CreateService,
-    ) -> Result<ServiceRecord, Failure> {
-        names::check_project_name(project).map_err(Failure::bad_request)?;
-        names::check_service_name(&request.service_name).map_err(Failure::bad_request)?;
+    ) -> Result<ServiceRecord, Error> {
+        names::check_project_name(project).map_err(Error::invalid)?;
+        names::check_service_name(&request.service_name).map_err(Error::invalid)?;
         let service_type = Self::service_type(&request.service_type)?;
         let plan = catalog::plan(service_type, &request.plan).ok_or_else(|| {
-            Failure::bad_request(catalog::unknown_plan_message(service_type, &request.plan))
+            Error::invalid(catalog::unknown_plan_message(service_type, &request.plan))
         })?;
         let cloud = request
             .cloud
             .clone()
             .unwrap_or_else(|| "google-europe-west1".to_owned());
-        names::check_cloud_name(&cloud).map_err(Failure::bad_request)?;
+        names::check_cloud_name(&cloud).map_err(Error::invalid)?;
         let mut user_config = request.user_config.clone().unwrap_or_default();
-        user_config::validate(service_type, &user_config).map_err(Failure::bad_request)?;
+        user_config::validate(service_type, &user_config)?;
         check_maintenance(request.maintenance.as_ref())?;
         if let Some(disk) = request.disk_space_mb
             && disk < plan.disk_space_mb
         {
-            return Err(Failure::bad_request(format!(
+            return Err(Error::invalid(format!(
                 "disk_space_mb {disk} is below the {} MB that plan {} includes",
                 plan.disk_space_mb, plan.name
             )));
@@ -300,7 +265,7 @@ impl Services {
         let mut pools = Vec::new();
         let mut notifications = Vec::new();
         if let Some((source, _)) = &fork {
-            // The data carries roles and databases; the catalog follows it.
+            // The data carries roles and databases; the store follows it.
             users = source.users.clone();
             databases = source.databases.clone();
             pools = source.pools.clone();
@@ -369,29 +334,26 @@ impl Services {
             notifications,
             fork: fork.map(|(_, source)| source),
         };
-        self.catalog
+        self.store
             .insert_service(&record)
             .map_err(|err| match err {
-                CatalogError::Conflict => Failure::new(
-                    409,
-                    format!(
-                        "Service name {} is already in use in project {project}",
-                        record.name
-                    ),
-                ),
+                StoreError::Conflict => Error::conflict(format!(
+                    "Service name {} is already in use in project {project}",
+                    record.name
+                )),
                 other => other.into(),
             })?;
         if let Some(fork) = record.fork.as_ref().filter(|_| is_pg(&record))
             && let Err(err) = self.pin_fork_source(fork, project, &record.name).await
         {
             // Nothing was started: take the record back.
-            self.catalog.delete_service(project, &record.name)?;
+            self.store.delete_service(project, &record.name)?;
             let _ = std::fs::remove_dir_all(self.paths(project, &record.name).root);
-            let status = match err {
-                PinError::NoRoom(_) => 503,
-                PinError::Source(_) => 409,
-            };
-            return Err(Failure::new(status, format!("{err}; nothing was created")));
+            let message = format!("{err}; nothing was created");
+            return Err(match err {
+                PinError::NoRoom(_) => Error::unavailable(message),
+                PinError::Source(_) => Error::conflict(message),
+            });
         }
         self.spawn_provision(record.clone());
         Ok(record)
@@ -415,7 +377,7 @@ impl Services {
         crate::disk::ensure_room(&self.data_dir, crate::disk::size_of(&source_paths.data()))
             .map_err(PinError::NoRoom)?;
         if let Some(source) = self
-            .catalog
+            .store
             .service(&fork.project, &fork.service)
             .map_err(|e| PinError::Source(e.to_string()))?
             && let Some(source_port) = source.port
@@ -478,7 +440,7 @@ impl Services {
                 .await;
         }
         let _ = self
-            .catalog
+            .store
             .update_service(&record.project, &record.name, |r| {
                 r.notifications.push(ServiceNotification {
                     level: "warning".into(),
@@ -554,7 +516,7 @@ impl Services {
         // Settings changed while provisioning are applied too: the record
         // as it is now, not as it was when provisioning started.
         let current = self
-            .catalog
+            .store
             .service(&record.project, &record.name)
             .map_err(|e| e.to_string())?
             .unwrap_or_else(|| record.clone());
@@ -564,13 +526,8 @@ impl Services {
             .await
     }
 
-    fn set_state(
-        &self,
-        project: &str,
-        name: &str,
-        state: ServiceState,
-    ) -> Result<(), CatalogError> {
-        self.catalog.update_service(project, name, |r| {
+    fn set_state(&self, project: &str, name: &str, state: ServiceState) -> Result<(), StoreError> {
+        self.store.update_service(project, name, |r| {
             r.state = state;
             r.update_time = now();
             Ok(())
@@ -578,11 +535,11 @@ impl Services {
         Ok(())
     }
 
-    /// Brings the catalog and the disk back in line after a start: running
+    /// Brings the store and the disk back in line after a start: running
     /// services get their clusters started, interrupted provisioning
     /// starts over from a clean directory.
     pub async fn reconcile(self: &Arc<Self>) {
-        let Ok(all) = self.catalog.services(None) else {
+        let Ok(all) = self.store.services(None) else {
             return;
         };
         self.remove_orphans(&all).await;
@@ -620,7 +577,7 @@ impl Services {
     /// does not wait on it.
     fn spawn_first_backup_if_missing(self: &Arc<Self>, record: ServiceRecord) {
         let has_backup = self
-            .catalog
+            .store
             .backups(&record.project, &record.name)
             .is_ok_and(|b| !b.is_empty());
         if has_backup {
@@ -639,7 +596,7 @@ impl Services {
         });
     }
 
-    /// Removes service directories the catalog no longer knows, left by a
+    /// Removes service directories the store no longer knows, left by a
     /// crash between deleting a record and deleting its data.
     async fn remove_orphans(&self, known: &[ServiceRecord]) {
         let services = self.data_dir.join("services");
@@ -674,7 +631,7 @@ impl Services {
         self.shutdown.cancel();
         self.tasks.close();
         let _ = tokio::time::timeout(Duration::from_secs(30), self.tasks.wait()).await;
-        let Ok(all) = self.catalog.services(None) else {
+        let Ok(all) = self.store.services(None) else {
             return;
         };
         for record in all.into_iter().filter(is_pg) {
@@ -685,8 +642,8 @@ impl Services {
         }
     }
 
-    pub fn get(&self, project: &str, name: &str) -> Result<ServiceRecord, Failure> {
-        self.catalog
+    pub fn get(&self, project: &str, name: &str) -> Result<ServiceRecord, Error> {
+        self.store
             .service(project, name)?
             .ok_or_else(|| service_missing(project, name))
     }
@@ -696,17 +653,17 @@ impl Services {
         project: &str,
         name: &str,
         request: UpdateService,
-    ) -> Result<ServiceRecord, Failure> {
+    ) -> Result<ServiceRecord, Error> {
         let current = self.get(project, name)?;
         let service_type = Self::service_type(&current.service_type)?;
         let plan = match &request.plan {
             Some(plan_name) => Some(catalog::plan(service_type, plan_name).ok_or_else(|| {
-                Failure::bad_request(catalog::unknown_plan_message(service_type, plan_name))
+                Error::invalid(catalog::unknown_plan_message(service_type, plan_name))
             })?),
             None => None,
         };
         if let Some(cloud) = &request.cloud {
-            names::check_cloud_name(cloud).map_err(Failure::bad_request)?;
+            names::check_cloud_name(cloud).map_err(Error::invalid)?;
         }
         if let Some(disk) = request.disk_space_mb {
             let included = plan.as_ref().map_or_else(
@@ -714,7 +671,7 @@ impl Services {
                 |p| p.disk_space_mb,
             );
             if disk < included {
-                return Err(Failure::bad_request(format!(
+                return Err(Error::invalid(format!(
                     "disk_space_mb {disk} is below the {included} MB that the plan includes"
                 )));
             }
@@ -729,10 +686,10 @@ impl Services {
         ] {
             config_update.remove(key);
         }
-        user_config::validate(service_type, &config_update).map_err(Failure::bad_request)?;
+        user_config::validate(service_type, &config_update)?;
         check_maintenance(request.maintenance.as_ref())?;
         let powered_change = request.powered.filter(|p| *p != current.powered);
-        let (_, record) = self.catalog.update_service(project, name, |r| {
+        let (_, record) = self.store.update_service(project, name, |r| {
             if let Some(plan) = &plan {
                 r.plan = plan.name.clone();
                 r.node_count = plan.node_count;
@@ -806,18 +763,18 @@ impl Services {
             } else {
                 self.postgres.stop(&paths, "fast").await
             };
-            result.map_err(|err| Failure::new(500, err))?;
+            result.map_err(Error::internal)?;
         }
         Ok(record)
     }
 
     /// PostgreSQL refused settings the validator let through (say, a time
-    /// zone it does not know): the catalog and the cluster go back to what
+    /// zone it does not know): the store and the cluster go back to what
     /// they were, and the request fails naming the engine's reason.
-    async fn refuse_settings(&self, before: &ServiceRecord, port: u16, err: String) -> Failure {
+    async fn refuse_settings(&self, before: &ServiceRecord, port: u16, err: String) -> Error {
         let (project, name) = (&before.project, &before.name);
         let old = before.user_config.get("pg").cloned();
-        let _ = self.catalog.update_service(project, name, |r| {
+        let _ = self.store.update_service(project, name, |r| {
             match &old {
                 Some(old) => r.user_config.insert("pg".into(), old.clone()),
                 None => r.user_config.remove("pg"),
@@ -834,22 +791,19 @@ impl Services {
         }
         let reason =
             postgres::engine_reason(&err).unwrap_or_else(|| "PostgreSQL refused them".to_owned());
-        Failure::bad_request(format!(
+        Error::invalid(format!(
             "user_config.pg: the settings were not applied and nothing changed: {reason}"
         ))
     }
 
-    pub async fn delete(&self, project: &str, name: &str) -> Result<(), Failure> {
+    pub async fn delete(&self, project: &str, name: &str) -> Result<(), Error> {
         let record = self.get(project, name)?;
         if record.termination_protection {
-            return Err(Failure::new(
-                403,
-                format!(
-                    "Service {name} has termination protection enabled; disable it before deleting the service"
-                ),
-            ));
+            return Err(Error::forbidden(format!(
+                "Service {name} has termination protection enabled; disable it before deleting the service"
+            )));
         }
-        self.catalog.delete_service(project, name)?;
+        self.store.delete_service(project, name)?;
         self.end_provisioning(project, name).await;
         if is_pg(&record) {
             let paths = self.paths(project, name);
@@ -857,7 +811,7 @@ impl Services {
         }
         remove_service_data(&self.paths(project, name).root)
             .await
-            .map_err(|err| Failure::new(500, format!("cannot remove service data: {err}")))
+            .map_err(|err| Error::internal(format!("cannot remove service data: {err}")))
     }
 
     /// Replaces a service's tags (their own endpoint, as on the API).
@@ -866,15 +820,15 @@ impl Services {
         project: &str,
         name: &str,
         tags: BTreeMap<String, String>,
-    ) -> Result<(), Failure> {
-        self.catalog
+    ) -> Result<(), Error> {
+        self.store
             .update_service(project, name, |r| {
                 r.tags = tags;
                 r.update_time = now();
                 Ok(())
             })
             .map_err(|err| match err {
-                CatalogError::Missing => service_missing(project, name),
+                StoreError::Missing => service_missing(project, name),
                 other => other.into(),
             })?;
         Ok(())

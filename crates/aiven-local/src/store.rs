@@ -65,7 +65,7 @@ pub struct BackupRecord {
 }
 
 #[derive(Debug)]
-pub enum CatalogError {
+pub enum StoreError {
     /// The name is taken.
     Conflict,
     /// The record does not exist.
@@ -75,58 +75,58 @@ pub enum CatalogError {
     Storage(String),
 }
 
-impl From<rusqlite::Error> for CatalogError {
-    fn from(err: rusqlite::Error) -> CatalogError {
-        CatalogError::Storage(err.to_string())
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> StoreError {
+        StoreError::Storage(err.to_string())
     }
 }
 
-impl From<serde_json::Error> for CatalogError {
-    fn from(err: serde_json::Error) -> CatalogError {
-        CatalogError::Storage(err.to_string())
+impl From<serde_json::Error> for StoreError {
+    fn from(err: serde_json::Error) -> StoreError {
+        StoreError::Storage(err.to_string())
     }
 }
 
-impl std::fmt::Display for CatalogError {
+impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CatalogError::Conflict => write!(f, "already exists"),
-            CatalogError::Missing => write!(f, "not found"),
-            CatalogError::Invalid(message) => write!(f, "{message}"),
-            CatalogError::Storage(message) => write!(f, "catalog storage error: {message}"),
+            StoreError::Conflict => write!(f, "already exists"),
+            StoreError::Missing => write!(f, "not found"),
+            StoreError::Invalid(message) => write!(f, "{message}"),
+            StoreError::Storage(message) => write!(f, "catalog storage error: {message}"),
         }
     }
 }
 
-pub struct Catalog {
+pub struct Store {
     connection: Mutex<Connection>,
 }
 
 /// The catalog holds every service's passwords: it and its WAL files are
 /// readable by their owner alone. SQLite gives the WAL files the mode of
 /// the database file, which is created 0600 before SQLite opens it.
-fn close_to_others(path: &Path) -> Result<(), CatalogError> {
+fn close_to_others(path: &Path) -> Result<(), StoreError> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o600)
         .open(path)
-        .map_err(|err| CatalogError::Storage(format!("cannot open {}: {err}", path.display())))?;
+        .map_err(|err| StoreError::Storage(format!("cannot open {}: {err}", path.display())))?;
     for suffix in ["", "-wal", "-shm"] {
         let mut file = path.as_os_str().to_owned();
         file.push(suffix);
         if std::path::Path::new(&file).exists() {
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(
-                |err| CatalogError::Storage(format!("cannot close {}: {err}", path.display())),
+                |err| StoreError::Storage(format!("cannot close {}: {err}", path.display())),
             )?;
         }
     }
     Ok(())
 }
 
-impl Catalog {
-    pub fn open(path: &Path) -> Result<Catalog, CatalogError> {
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
         close_to_others(path)?;
         let connection = Connection::open(path)?;
         connection.execute_batch(
@@ -152,15 +152,15 @@ impl Catalog {
                  PRIMARY KEY (project, service, name)
              );",
         )?;
-        Ok(Catalog {
+        Ok(Store {
             connection: Mutex::new(connection),
         })
     }
 
     fn with<T>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, CatalogError>,
-    ) -> Result<T, CatalogError> {
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         // A panic while holding the lock cannot leave SQLite half-written
         // (transactions roll back on drop), so a poisoned lock is safe to reuse.
         let mut connection = self
@@ -171,7 +171,7 @@ impl Catalog {
     }
 
     /// Creates the project if it does not exist (projects exist on first use).
-    pub fn ensure_project(&self, name: &str) -> Result<(), CatalogError> {
+    pub fn ensure_project(&self, name: &str) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
                 "INSERT OR IGNORE INTO projects (name, default_cloud) VALUES (?1, 'local-laptop')",
@@ -181,7 +181,7 @@ impl Catalog {
         })
     }
 
-    pub fn projects(&self) -> Result<Vec<String>, CatalogError> {
+    pub fn projects(&self) -> Result<Vec<String>, StoreError> {
         self.with(|c| {
             let mut statement = c.prepare("SELECT name FROM projects ORDER BY name")?;
             let names = statement
@@ -191,7 +191,7 @@ impl Catalog {
         })
     }
 
-    pub fn insert_service(&self, record: &ServiceRecord) -> Result<(), CatalogError> {
+    pub fn insert_service(&self, record: &ServiceRecord) -> Result<(), StoreError> {
         let json = serde_json::to_string(record)?;
         self.with(|c| {
             let tx = c.transaction()?;
@@ -204,18 +204,14 @@ impl Catalog {
                 params![record.project, record.name, json],
             )?;
             if inserted == 0 {
-                return Err(CatalogError::Conflict);
+                return Err(StoreError::Conflict);
             }
             tx.commit()?;
             Ok(())
         })
     }
 
-    pub fn service(
-        &self,
-        project: &str,
-        name: &str,
-    ) -> Result<Option<ServiceRecord>, CatalogError> {
+    pub fn service(&self, project: &str, name: &str) -> Result<Option<ServiceRecord>, StoreError> {
         self.with(|c| {
             let json: Option<String> = c
                 .query_row(
@@ -229,7 +225,7 @@ impl Catalog {
     }
 
     /// Services of one project, or of all projects with `None`.
-    pub fn services(&self, project: Option<&str>) -> Result<Vec<ServiceRecord>, CatalogError> {
+    pub fn services(&self, project: Option<&str>) -> Result<Vec<ServiceRecord>, StoreError> {
         self.with(|c| {
             let mut statement = c.prepare(
                 "SELECT record FROM services WHERE ?1 IS NULL OR project = ?1 ORDER BY project, name",
@@ -245,8 +241,8 @@ impl Catalog {
         &self,
         project: &str,
         name: &str,
-        change: impl FnOnce(&mut ServiceRecord) -> Result<T, CatalogError>,
-    ) -> Result<(T, ServiceRecord), CatalogError> {
+        change: impl FnOnce(&mut ServiceRecord) -> Result<T, StoreError>,
+    ) -> Result<(T, ServiceRecord), StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
             let json: Option<String> = tx
@@ -257,7 +253,7 @@ impl Catalog {
                 )
                 .optional()?;
             let mut record: ServiceRecord =
-                serde_json::from_str(&json.ok_or(CatalogError::Missing)?)?;
+                serde_json::from_str(&json.ok_or(StoreError::Missing)?)?;
             let outcome = change(&mut record)?;
             tx.execute(
                 "UPDATE services SET record = ?3 WHERE project = ?1 AND name = ?2",
@@ -269,7 +265,7 @@ impl Catalog {
     }
 
     /// Removes a service and its backups.
-    pub fn delete_service(&self, project: &str, name: &str) -> Result<(), CatalogError> {
+    pub fn delete_service(&self, project: &str, name: &str) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
             let removed = tx.execute(
@@ -282,7 +278,7 @@ impl Catalog {
             )?;
             tx.commit()?;
             if removed == 0 {
-                Err(CatalogError::Missing)
+                Err(StoreError::Missing)
             } else {
                 Ok(())
             }
@@ -294,7 +290,7 @@ impl Catalog {
         project: &str,
         service: &str,
         backup: &BackupRecord,
-    ) -> Result<(), CatalogError> {
+    ) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
                 "INSERT OR REPLACE INTO backups (project, service, name, time, size) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -309,7 +305,7 @@ impl Catalog {
         project: &str,
         service: &str,
         name: &str,
-    ) -> Result<(), CatalogError> {
+    ) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
                 "DELETE FROM backups WHERE project = ?1 AND service = ?2 AND name = ?3",
@@ -320,7 +316,7 @@ impl Catalog {
     }
 
     /// Backups oldest first.
-    pub fn backups(&self, project: &str, service: &str) -> Result<Vec<BackupRecord>, CatalogError> {
+    pub fn backups(&self, project: &str, service: &str) -> Result<Vec<BackupRecord>, StoreError> {
         self.with(|c| {
             let mut statement =
                 c.prepare("SELECT name, time, size FROM backups WHERE project = ?1 AND service = ?2 ORDER BY time, name")?;
@@ -332,7 +328,7 @@ impl Catalog {
     }
 
     /// Ports held by any service, so a new one never collides.
-    pub fn used_ports(&self) -> Result<Vec<u16>, CatalogError> {
+    pub fn used_ports(&self) -> Result<Vec<u16>, StoreError> {
         Ok(self
             .services(None)?
             .into_iter()

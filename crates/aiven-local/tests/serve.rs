@@ -198,7 +198,7 @@ fn retention_prunes_old_backups_and_their_wal_and_forks_still_work() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    // Catalog rows go first (no new fork may choose those backups), then
+    // Store rows go first (no new fork may choose those backups), then
     // the files and the WAL they alone needed.
     let pruning = Instant::now();
     while segments().contains(&first_segment) {

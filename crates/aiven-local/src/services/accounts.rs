@@ -5,14 +5,15 @@ use aiven_api::names;
 use aiven_api::types::ServiceState;
 use aiven_api::types::{self as api, ServiceUser};
 
-use super::{Failure, Services, is_pg, login, random_password};
+use super::{Services, is_pg, login, random_password};
+use crate::error::Error;
 use crate::postgres::{DEFAULT_DATABASE, engine_reason};
-use crate::store::{CatalogError, ServiceRecord};
+use crate::store::{ServiceRecord, StoreError};
 
 /// A database the service keeps for itself.
-fn reserved_database(database: &str) -> Result<(), Failure> {
+fn reserved_database(database: &str) -> Result<(), Error> {
     if names::RESERVED_DATABASES.contains(&database) {
-        return Err(Failure::bad_request(format!(
+        return Err(Error::invalid(format!(
             "database {database:?} is reserved ({}); choose another name",
             names::RESERVED_DATABASES.join(", ")
         )));
@@ -22,11 +23,11 @@ fn reserved_database(database: &str) -> Result<(), Failure> {
 
 /// An engine failure as the API reports it: PostgreSQL's own reason (see
 /// [`engine_reason`]), never the statement.
-fn engine_failure(error: String) -> Failure {
+fn engine_failure(error: String) -> Error {
     let message = engine_reason(&error)
         .unwrap_or_else(|| "the database engine refused the request".to_owned());
     tracing::warn!(%message, "engine failure");
-    Failure::new(500, message)
+    Error::internal(message)
 }
 
 impl Services {
@@ -34,23 +35,20 @@ impl Services {
         &self,
         project: &str,
         name: &str,
-    ) -> Result<Option<(ServiceRecord, u16)>, Failure> {
+    ) -> Result<Option<(ServiceRecord, u16)>, Error> {
         let record = self.get(project, name)?;
         if !is_pg(&record) {
             return Ok(None);
         }
         if record.state != ServiceState::Running {
-            return Err(Failure::new(
-                409,
-                format!(
-                    "Service {name} is {}, not RUNNING; try again when it runs",
-                    record.state
-                ),
-            ));
+            return Err(Error::conflict(format!(
+                "Service {name} is {}, not RUNNING; try again when it runs",
+                record.state
+            )));
         }
         let port = record
             .port
-            .ok_or_else(|| Failure::new(500, "pg service without a port"))?;
+            .ok_or_else(|| Error::internal("pg service without a port"))?;
         Ok(Some((record, port)))
     }
 
@@ -59,20 +57,19 @@ impl Services {
         project: &str,
         name: &str,
         username: &str,
-    ) -> Result<ServiceUser, Failure> {
-        names::check_identifier("username", username).map_err(Failure::bad_request)?;
+    ) -> Result<ServiceUser, Error> {
+        names::check_identifier("username", username).map_err(Error::invalid)?;
         names::check_role_name(username)
-            .map_err(|err| Failure::bad_request(format!("username {err}")))?;
+            .map_err(|err| Error::invalid(format!("username {err}")))?;
         if self
             .get(project, name)?
             .users
             .iter()
             .any(|u| u.username == username)
         {
-            return Err(Failure::new(
-                409,
-                format!("Service user {username} already exists"),
-            ));
+            return Err(Error::conflict(format!(
+                "Service user {username} already exists"
+            )));
         }
         let user = ServiceUser {
             username: username.to_owned(),
@@ -89,7 +86,7 @@ impl Services {
                 .await
                 .map_err(engine_failure)?;
         }
-        self.catalog.update_service(project, name, |r| {
+        self.store.update_service(project, name, |r| {
             r.users.push(user.clone());
             Ok(())
         })?;
@@ -101,15 +98,15 @@ impl Services {
         project: &str,
         name: &str,
         username: &str,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Error> {
         let record = self.get(project, name)?;
         let user = record
             .users
             .iter()
             .find(|u| u.username == username)
-            .ok_or_else(|| Failure::new(404, format!("Service user {username} does not exist")))?;
+            .ok_or_else(|| Error::not_found(format!("Service user {username} does not exist")))?;
         if user.kind == "primary" {
-            return Err(Failure::bad_request(format!(
+            return Err(Error::invalid(format!(
                 "{username} is the primary user and cannot be deleted"
             )));
         }
@@ -120,7 +117,7 @@ impl Services {
                 .await
                 .map_err(engine_failure)?;
         }
-        self.catalog.update_service(project, name, |r| {
+        self.store.update_service(project, name, |r| {
             r.users.retain(|u| u.username != username);
             Ok(())
         })?;
@@ -132,8 +129,8 @@ impl Services {
         project: &str,
         name: &str,
         database: &str,
-    ) -> Result<(), Failure> {
-        names::check_identifier("database", database).map_err(Failure::bad_request)?;
+    ) -> Result<(), Error> {
+        names::check_identifier("database", database).map_err(Error::invalid)?;
         reserved_database(database)?;
         if self
             .get(project, name)?
@@ -141,10 +138,9 @@ impl Services {
             .iter()
             .any(|d| d == database)
         {
-            return Err(Failure::new(
-                409,
-                format!("Database {database} already exists"),
-            ));
+            return Err(Error::conflict(format!(
+                "Database {database} already exists"
+            )));
         }
         if let Some((record, port)) = self.running_pg(project, name).await? {
             let sql = format!("CREATE DATABASE \"{database}\"");
@@ -153,7 +149,7 @@ impl Services {
                 .await
                 .map_err(engine_failure)?;
         }
-        self.catalog.update_service(project, name, |r| {
+        self.store.update_service(project, name, |r| {
             r.databases.push(database.to_owned());
             Ok(())
         })?;
@@ -165,10 +161,10 @@ impl Services {
         project: &str,
         name: &str,
         database: &str,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), Error> {
         reserved_database(database)?;
         if database == DEFAULT_DATABASE {
-            return Err(Failure::bad_request(format!(
+            return Err(Error::invalid(format!(
                 "{DEFAULT_DATABASE} is the service's default database and cannot be deleted"
             )));
         }
@@ -178,10 +174,9 @@ impl Services {
             .iter()
             .any(|d| d == database)
         {
-            return Err(Failure::new(
-                404,
-                format!("Database {database} does not exist"),
-            ));
+            return Err(Error::not_found(format!(
+                "Database {database} does not exist"
+            )));
         }
         if let Some((record, port)) = self.running_pg(project, name).await? {
             let sql = format!("DROP DATABASE \"{database}\" WITH (FORCE)");
@@ -190,7 +185,7 @@ impl Services {
                 .await
                 .map_err(engine_failure)?;
         }
-        self.catalog.update_service(project, name, |r| {
+        self.store.update_service(project, name, |r| {
             r.databases.retain(|d| d != database);
             r.pools.retain(|p| p.database != database);
             Ok(())
@@ -203,35 +198,35 @@ impl Services {
         project: &str,
         name: &str,
         request: api::CreatePool,
-    ) -> Result<(), Failure> {
-        names::check_identifier("pool_name", &request.pool_name).map_err(Failure::bad_request)?;
+    ) -> Result<(), Error> {
+        names::check_identifier("pool_name", &request.pool_name).map_err(Error::invalid)?;
         if let Some(username) = &request.username {
-            names::check_identifier("username", username).map_err(Failure::bad_request)?;
+            names::check_identifier("username", username).map_err(Error::invalid)?;
         }
         if !["session", "transaction", "statement"].contains(&request.pool_mode.as_str()) {
-            return Err(Failure::bad_request(format!(
+            return Err(Error::invalid(format!(
                 "pool_mode {:?} is invalid; use session, transaction or statement",
                 request.pool_mode
             )));
         }
         if !(1..=10000).contains(&request.pool_size) {
-            return Err(Failure::bad_request(format!(
+            return Err(Error::invalid(format!(
                 "pool_size {} is out of range; allowed 1 to 10000",
                 request.pool_size
             )));
         }
-        self.catalog
+        self.store
             .update_service(project, name, |r| {
                 if r.pools.iter().any(|p| p.pool_name == request.pool_name) {
-                    return Err(CatalogError::Conflict);
+                    return Err(StoreError::Conflict);
                 }
                 if !r.databases.contains(&request.database) {
-                    return Err(CatalogError::Missing);
+                    return Err(StoreError::Missing);
                 }
                 if let Some(username) = &request.username
                     && !r.users.iter().any(|u| &u.username == username)
                 {
-                    return Err(CatalogError::Invalid(format!(
+                    return Err(StoreError::Invalid(format!(
                         "username {username:?} is not a user of service {name}"
                     )));
                 }
@@ -246,34 +241,34 @@ impl Services {
                 Ok(())
             })
             .map_err(|err| match err {
-                CatalogError::Conflict => Failure::new(
-                    409,
-                    format!("Connection pool {} already exists", request.pool_name),
-                ),
-                CatalogError::Missing => Failure::bad_request(format!(
+                StoreError::Conflict => Error::conflict(format!(
+                    "Connection pool {} already exists",
+                    request.pool_name
+                )),
+                StoreError::Missing => Error::invalid(format!(
                     "database {:?} does not exist in service {name}",
                     request.database
                 )),
-                CatalogError::Invalid(message) => Failure::bad_request(message),
+                StoreError::Invalid(message) => Error::invalid(message),
                 other => other.into(),
             })?;
         Ok(())
     }
 
-    pub fn delete_pool(&self, project: &str, name: &str, pool: &str) -> Result<(), Failure> {
-        self.catalog
+    pub fn delete_pool(&self, project: &str, name: &str, pool: &str) -> Result<(), Error> {
+        self.store
             .update_service(project, name, |r| {
                 let before = r.pools.len();
                 r.pools.retain(|p| p.pool_name != pool);
                 if r.pools.len() == before {
-                    Err(CatalogError::Missing)
+                    Err(StoreError::Missing)
                 } else {
                     Ok(())
                 }
             })
             .map_err(|err| match err {
-                CatalogError::Missing => {
-                    Failure::new(404, format!("Connection pool {pool} does not exist"))
+                StoreError::Missing => {
+                    Error::not_found(format!("Connection pool {pool} does not exist"))
                 }
                 other => other.into(),
             })?;
@@ -292,7 +287,7 @@ mod tests {
              LINE 1: CREATE ROLE \"x\" LOGIN PASSWORD 'hunter2hunter2'\n                    ^"
                 .to_owned(),
         );
-        let text = failure.to_api().message;
+        let text = failure.to_string();
         assert!(text.contains("syntax error"), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
     }

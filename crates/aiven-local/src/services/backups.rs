@@ -9,7 +9,8 @@ use aiven_api::catalog;
 use aiven_api::types::{Backup, BackupsResponse, Pitr, PitrRange};
 use time::OffsetDateTime;
 
-use super::{Failure, Services, is_pg, login, now};
+use super::{Services, is_pg, login, now};
+use crate::error::Error;
 use crate::store::{BackupRecord, ServiceRecord};
 
 impl Services {
@@ -17,7 +18,7 @@ impl Services {
     /// types without an engine.
     pub async fn take_backup(&self, project: &str, name: &str) -> Result<BackupRecord, String> {
         let record = self
-            .catalog
+            .store
             .service(project, name)
             .map_err(|e| e.to_string())?
             .ok_or("service is gone")?;
@@ -49,7 +50,7 @@ impl Services {
             time: now(),
             size,
         };
-        self.catalog
+        self.store
             .add_backup(project, name, &backup)
             .map_err(|e| e.to_string())?;
         self.apply_retention(&record).await?;
@@ -61,7 +62,7 @@ impl Services {
     /// recovery window starts at that backup, as the API reports.
     async fn apply_retention(&self, record: &ServiceRecord) -> Result<(), String> {
         let backups = self
-            .catalog
+            .store
             .backups(&record.project, &record.name)
             .map_err(|e| e.to_string())?;
         let Some(excess) = backups
@@ -73,7 +74,7 @@ impl Services {
         };
         let paths = self.paths(&record.project, &record.name);
         for old in &backups[..excess] {
-            self.catalog
+            self.store
                 .delete_backup(&record.project, &record.name, &old.name)
                 .map_err(|e| e.to_string())?;
             let dir = paths.backup(&old.name);
@@ -101,7 +102,7 @@ impl Services {
                     _ = tokio::time::sleep(services.backup_interval) => {}
                     _ = services.shutdown.cancelled() => return,
                 }
-                let Ok(all) = services.catalog.services(None) else { continue };
+                let Ok(all) = services.store.services(None) else { continue };
                 for record in all.into_iter().filter(|r| r.state == ServiceState::Running) {
                     if let Err(err) = services.take_backup(&record.project, &record.name).await {
                         tracing::warn!(service = %record.name, error = %err, "scheduled backup failed");
@@ -112,10 +113,10 @@ impl Services {
     }
 
     /// A service's backups as the API lists them, oldest first.
-    pub(super) fn api_backups(&self, record: &ServiceRecord) -> Result<Vec<Backup>, Failure> {
+    pub(super) fn api_backups(&self, record: &ServiceRecord) -> Result<Vec<Backup>, Error> {
         let root = self.paths(&record.project, &record.name).root;
         Ok(self
-            .catalog
+            .store
             .backups(&record.project, &record.name)?
             .into_iter()
             .map(|b| Backup {
@@ -132,7 +133,7 @@ impl Services {
             .collect())
     }
 
-    pub fn backups(&self, project: &str, name: &str) -> Result<BackupsResponse, Failure> {
+    pub fn backups(&self, project: &str, name: &str) -> Result<BackupsResponse, Error> {
         let record = self.get(project, name)?;
         let backups = self.api_backups(&record)?;
         // A type with point-in-time recovery always reports its window; the

@@ -9,7 +9,8 @@ use aiven_api::user_config::{
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::{Failure, Services, service_missing};
+use super::{Services, service_missing};
+use crate::error::Error;
 use crate::store::{ForkSource, ServiceRecord};
 
 impl Services {
@@ -19,13 +20,13 @@ impl Services {
         service_type: &ServiceType,
         plan: &catalog::Plan,
         config: &Map<String, Value>,
-    ) -> Result<Option<(ServiceRecord, ForkSource)>, Failure> {
+    ) -> Result<Option<(ServiceRecord, ForkSource)>, Error> {
         let text = |key: &str| config.get(key).and_then(Value::as_str).map(str::to_owned);
         let target = text(RECOVERY_TARGET_TIME);
         let named_backup = text(RECOVERY_BASEBACKUP_NAME);
         let Some(source_name) = text(SERVICE_TO_FORK_FROM) else {
             if target.is_some() || named_backup.is_some() {
-                return Err(Failure::bad_request(format!(
+                return Err(Error::invalid(format!(
                     "user_config.{}: only valid together with user_config.{SERVICE_TO_FORK_FROM}",
                     if target.is_some() {
                         RECOVERY_TARGET_TIME
@@ -38,24 +39,24 @@ impl Services {
         };
         let source_project = text(PROJECT_TO_FORK_FROM).unwrap_or_else(|| project.to_owned());
         let source = self
-            .catalog
+            .store
             .service(&source_project, &source_name)?
             .ok_or_else(|| service_missing(&source_project, &source_name))?;
         if source.service_type != service_type.name {
-            return Err(Failure::bad_request(format!(
+            return Err(Error::invalid(format!(
                 "user_config.{SERVICE_TO_FORK_FROM}: {source_name} is a {} service and cannot be forked into a {} service",
                 source.service_type, service_type.name
             )));
         }
         if service_type.forks_keep_node_count && plan.node_count < source.node_count {
-            return Err(Failure::bad_request(format!(
+            return Err(Error::invalid(format!(
                 "plan {} has {} nodes, but {source_name} has {}: {} services cannot be forked to fewer nodes",
                 plan.name, plan.node_count, source.node_count, service_type.name
             )));
         }
-        let backups = self.catalog.backups(&source_project, &source_name)?;
+        let backups = self.store.backups(&source_project, &source_name)?;
         let Some(newest) = backups.last() else {
-            return Err(Failure::bad_request(format!(
+            return Err(Error::invalid(format!(
                 "Service {source_name} has no backup yet, so it cannot be forked. A first backup is taken right after \
                  the service starts running; try again shortly."
             )));
@@ -63,13 +64,13 @@ impl Services {
         let backup_name = match (&target, &named_backup) {
             (Some(target), _) => {
                 let target_time = timestamp::parse(target).map_err(|err| {
-                    Failure::bad_request(format!("user_config.{RECOVERY_TARGET_TIME}: {err}"))
+                    Error::invalid_at(format!("user_config.{RECOVERY_TARGET_TIME}"), err)
                 })?;
-                let window_start =
-                    timestamp::parse(&backups[0].time).map_err(Failure::bad_request)?;
+                let window_start = timestamp::parse(&backups[0].time)
+                    .map_err(|err| Error::internal(format!("stored backup time: {err}")))?;
                 let window_end = OffsetDateTime::now_utc();
                 if target_time < window_start || target_time > window_end {
-                    return Err(Failure::bad_request(format!(
+                    return Err(Error::invalid(format!(
                         "user_config.{RECOVERY_TARGET_TIME}: {target} is outside the recovery window of {source_name}, \
                          which is {} to {}",
                         timestamp::format(window_start),
@@ -86,7 +87,7 @@ impl Services {
             (None, Some(name)) => {
                 if !backups.iter().any(|b| &b.name == name) {
                     let available: Vec<&str> = backups.iter().map(|b| b.name.as_str()).collect();
-                    return Err(Failure::bad_request(format!(
+                    return Err(Error::invalid(format!(
                         "user_config.{RECOVERY_BASEBACKUP_NAME}: {source_name} has no backup {name:?}; available: {}",
                         available.join(", ")
                     )));
@@ -98,7 +99,7 @@ impl Services {
         let target_time = target
             .map(|t| timestamp::parse(&t).map(timestamp::format))
             .transpose()
-            .map_err(Failure::bad_request)?;
+            .map_err(|err| Error::invalid_at(format!("user_config.{RECOVERY_TARGET_TIME}"), err))?;
         let fork = ForkSource {
             project: source_project,
             service: source_name,

@@ -1,0 +1,115 @@
+//! What can go wrong in aiven-local's domain, free of HTTP.
+//!
+//! The service layer says what happened (a thing missing, a conflict, a
+//! value the API refuses); `api.rs` decides, in one place, which status and
+//! error body that is on the wire.
+
+use std::fmt;
+
+use aiven_api::timestamp::InvalidTime;
+use aiven_api::user_config::ConfigError;
+
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// A project, service, user, database, pool or endpoint that does not
+    /// exist.
+    NotFound(String),
+    /// The request clashes with what exists (a name in use) or with the
+    /// service's state (not running yet).
+    Conflict(String),
+    /// A request the API refuses as written. `field`, when known, is where
+    /// in the request the problem is, e.g. `user_config.pg.work_mem`.
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    /// Allowed in general, refused for this object: termination protection.
+    Forbidden(String),
+    /// Cannot be done right now (no port, no disk room); nothing changed.
+    Unavailable(String),
+    /// A failure inside aiven-local or its engine. The message is fit to
+    /// show: it never holds a statement or a secret.
+    Internal(String),
+}
+
+impl Error {
+    pub fn not_found(message: impl Into<String>) -> Error {
+        Error::NotFound(message.into())
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Error {
+        Error::Conflict(message.into())
+    }
+
+    /// An invalid request whose message already says where.
+    pub fn invalid(message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// An invalid value at `field`.
+    pub fn invalid_at(field: impl Into<String>, message: impl fmt::Display) -> Error {
+        Error::Invalid {
+            field: Some(field.into()),
+            message: message.to_string(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Error {
+        Error::Forbidden(message.into())
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Error {
+        Error::Unavailable(message.into())
+    }
+
+    pub fn internal(message: impl Into<String>) -> Error {
+        Error::Internal(message.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Invalid {
+                field: Some(field),
+                message,
+            } => write!(f, "{field}: {message}"),
+            Error::NotFound(message)
+            | Error::Conflict(message)
+            | Error::Invalid { message, .. }
+            | Error::Forbidden(message)
+            | Error::Unavailable(message)
+            | Error::Internal(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<StoreError> for Error {
+    fn from(err: StoreError) -> Error {
+        match err {
+            StoreError::Conflict => Error::conflict("already exists"),
+            StoreError::Missing => Error::not_found("not found"),
+            StoreError::Invalid(message) => Error::invalid(message),
+            StoreError::Storage(message) => Error::internal(message),
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(err: ConfigError) -> Error {
+        Error::invalid_at(err.dotted_path(), err.problem)
+    }
+}
+
+impl From<InvalidTime> for Error {
+    fn from(err: InvalidTime) -> Error {
+        Error::invalid(err.to_string())
+    }
+}
