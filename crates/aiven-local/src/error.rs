@@ -6,9 +6,9 @@
 
 use std::fmt;
 
-use aiven_api::timestamp::InvalidTime;
 use aiven_api::user_config::ConfigError;
 
+use crate::engine::EngineError;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,8 +108,12 @@ impl From<ConfigError> for Error {
     }
 }
 
-impl From<InvalidTime> for Error {
-    fn from(err: InvalidTime) -> Error {
-        Error::invalid(err.to_string())
+/// Only the engine's own reason, when it gives one, reaches the API: a
+/// client's full output can quote the statement it ran.
+impl From<EngineError> for Error {
+    fn from(err: EngineError) -> Error {
+        let message = err.reason().unwrap_or_else(|| err.to_string());
+        tracing::warn!(error = %err, "engine failure");
+        Error::internal(message)
     }
 }

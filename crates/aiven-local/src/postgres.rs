@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use tokio::process::Command;
 
+pub use crate::engine::EngineError;
+
 pub const ADMIN_USER: &str = "avnadmin";
 pub const DEFAULT_DATABASE: &str = "defaultdb";
 const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
@@ -80,13 +82,11 @@ impl ClusterPaths {
 }
 
 /// Hard-links every file of `from` into `into` that `into` lacks yet.
-fn link_missing(from: &Path, into: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(into)
-        .map_err(|err| format!("cannot create {}: {err}", into.display()))?;
-    let entries =
-        std::fs::read_dir(from).map_err(|err| format!("cannot read {}: {err}", from.display()))?;
+fn link_missing(from: &Path, into: &Path) -> Result<(), EngineError> {
+    std::fs::create_dir_all(into).map_err(|err| EngineError::io("create", into, err))?;
+    let entries = std::fs::read_dir(from).map_err(|err| EngineError::io("read", from, err))?;
     for entry in entries {
-        let entry = entry.map_err(|err| format!("cannot read {}: {err}", from.display()))?;
+        let entry = entry.map_err(|err| EngineError::io("read", from, err))?;
         let target = into.join(entry.file_name());
         match std::fs::hard_link(entry.path(), &target) {
             Ok(()) => {}
@@ -94,7 +94,7 @@ fn link_missing(from: &Path, into: &Path) -> Result<(), String> {
             // The archiver or retention may add or remove a file between
             // listing and linking; a vanished file is simply not needed.
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => return Err(format!("cannot link {}: {err}", target.display())),
+            Err(err) => return Err(EngineError::io("link", target, err)),
         }
     }
     Ok(())
@@ -107,12 +107,11 @@ pub fn link_restore_source(
     source: &ClusterPaths,
     backup: &str,
     fork: &ClusterPaths,
-) -> Result<(), String> {
+) -> Result<(), EngineError> {
     let linked_backup = fork.restore_source().join("backup");
     if !linked_backup.join("base.tar.lz4").exists() {
         let _ = std::fs::remove_dir_all(&linked_backup);
-        link_missing(&source.backup(backup), &linked_backup)
-            .map_err(|err| format!("backup {backup} of the fork source: {err}"))?;
+        link_missing(&source.backup(backup), &linked_backup)?;
     }
     let archive = source.archive();
     match link_missing(&archive, &fork.restore_source().join("wal")) {
@@ -124,14 +123,15 @@ pub fn link_restore_source(
 
 /// Rewrites an RFC 3339 time into the form the server's
 /// `recovery_target_time` check accepts (it refuses `T` and `Z`).
-fn server_time(rfc3339: &str) -> Result<String, String> {
+fn server_time(rfc3339: &str) -> Result<String, EngineError> {
+    let invalid = |err: &dyn std::fmt::Display| EngineError::Invalid(err.to_string());
     let parsed = aiven_api::timestamp::parse(rfc3339)
-        .map_err(|err| err.to_string())?
+        .map_err(|err| invalid(&err))?
         .to_offset(time::UtcOffset::UTC);
     let format = time::macros::format_description!(
         "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]+00"
     );
-    parsed.format(&format).map_err(|err| err.to_string())
+    parsed.format(&format).map_err(|err| invalid(&err))
 }
 
 /// `user_config.pg.max_connections`, or the server's default. Our own
@@ -193,23 +193,9 @@ const ARCHIVE_COMMAND: &str = "if test -f ../archive/%f; then cmp -s %p ../archi
      else cp %p ../archive/%f.part && sync ../archive/%f.part \
      && mv ../archive/%f.part ../archive/%f && sync ../archive; fi";
 
-/// PostgreSQL's own reason in a failure from psql or another client: its
-/// ERROR and DETAIL lines, without the statement psql quotes back, which
-/// can hold a password. `None` when the failure has no such line.
-pub fn engine_reason(error: &str) -> Option<String> {
-    let kept: Vec<&str> = error
-        .lines()
-        .filter_map(|line| {
-            let at = line.find("ERROR:").or_else(|| line.find("DETAIL:"))?;
-            Some(line[at..].trim())
-        })
-        .collect();
-    (!kept.is_empty()).then(|| kept.join(" "))
-}
-
 /// Writes a file only its owner can read, created afresh (a leftover is
 /// replaced, never written through).
-fn write_secret(path: &Path, secret: &str) -> Result<(), String> {
+fn write_secret(path: &Path, secret: &str) -> Result<(), EngineError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let _ = std::fs::remove_file(path);
@@ -219,7 +205,7 @@ fn write_secret(path: &Path, secret: &str) -> Result<(), String> {
         .mode(0o600)
         .open(path)
         .and_then(|mut file| file.write_all(secret.as_bytes()))
-        .map_err(|err| format!("cannot write {}: {err}", path.display()))
+        .map_err(|err| EngineError::io("write", path, err))
 }
 
 impl Postgres {
@@ -237,7 +223,7 @@ impl Postgres {
         command
     }
 
-    async fn run(command: Command, what: &str) -> Result<String, String> {
+    async fn run(command: Command, what: &str) -> Result<String, EngineError> {
         Self::run_with_input(command, None, what).await
     }
 
@@ -247,47 +233,43 @@ impl Postgres {
         mut command: Command,
         input: Option<&[u8]>,
         what: &str,
-    ) -> Result<String, String> {
+    ) -> Result<String, EngineError> {
         use tokio::io::AsyncWriteExt;
         if input.is_some() {
             command.stdin(Stdio::piped());
         }
-        let mut child = command
-            .spawn()
-            .map_err(|err| format!("{what}: cannot run: {err}"))?;
+        let spawn = |source| EngineError::Spawn {
+            program: what.to_owned(),
+            source,
+        };
+        let mut child = command.spawn().map_err(spawn)?;
         if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-            stdin
-                .write_all(input)
-                .await
-                .map_err(|err| format!("{what}: cannot write its input: {err}"))?;
+            stdin.write_all(input).await.map_err(spawn)?;
         }
-        let output = child
-            .wait_with_output()
-            .await
-            .map_err(|err| format!("{what}: {err}"))?;
+        let output = child.wait_with_output().await.map_err(spawn)?;
         if output.status.success() {
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
         } else {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            Err(format!("{what} failed: {}", stderr.trim()))
+            Err(EngineError::Failed {
+                program: what.to_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            })
         }
     }
 
     /// Creates the service's directories and returns its data directory,
     /// emptied: whatever is there is from an attempt a crash interrupted.
-    fn prepare_dirs(&self, paths: &ClusterPaths) -> Result<PathBuf, String> {
+    fn prepare_dirs(&self, paths: &ClusterPaths) -> Result<PathBuf, EngineError> {
         for dir in [
             paths.root.clone(),
             paths.archive(),
             paths.root.join("backups"),
         ] {
-            std::fs::create_dir_all(&dir)
-                .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+            std::fs::create_dir_all(&dir).map_err(|err| EngineError::io("create", &dir, err))?;
         }
         let data = paths.data();
         if data.exists() {
-            std::fs::remove_dir_all(&data)
-                .map_err(|err| format!("cannot clear {}: {err}", data.display()))?;
+            std::fs::remove_dir_all(&data).map_err(|err| EngineError::io("clear", &data, err))?;
         }
         Ok(data)
     }
@@ -301,7 +283,7 @@ impl Postgres {
         paths: &ClusterPaths,
         port: u16,
         max_connections: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), EngineError> {
         let conf = format!(
             "# Managed by aiven-local; rewritten on every start.\n\
              listen_addresses = '127.0.0.1'\n\
@@ -317,19 +299,20 @@ impl Postgres {
             conf_quote(ARCHIVE_COMMAND)
         );
         let data = paths.data();
-        std::fs::write(data.join(SERVER_CONF), conf)
-            .map_err(|err| format!("cannot write server settings: {err}"))?;
+        let write = |name: &str, text: &str| {
+            let path = data.join(name);
+            std::fs::write(&path, text).map_err(|err| EngineError::io("write", path, err))
+        };
+        write(SERVER_CONF, &conf)?;
         let hba = "host all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n";
-        std::fs::write(data.join("pg_hba.conf"), hba)
-            .map_err(|err| format!("cannot write pg_hba.conf: {err}"))?;
+        write("pg_hba.conf", hba)?;
         let main_conf = data.join("postgresql.conf");
         let current = std::fs::read_to_string(&main_conf).unwrap_or_default();
         if !current.contains(SERVER_CONF) {
             let includes = format!(
                 "\ninclude_if_exists = '{SERVER_CONF}'\ninclude_if_exists = '{RECOVERY_CONF}'\n"
             );
-            std::fs::write(&main_conf, current + &includes)
-                .map_err(|err| format!("cannot write postgresql.conf: {err}"))?;
+            write("postgresql.conf", &(current + &includes))?;
         }
         Ok(())
     }
@@ -341,7 +324,7 @@ impl Postgres {
         port: u16,
         login: Login<'_>,
         max_connections: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), EngineError> {
         let data = self.prepare_dirs(paths)?;
         let password_file = paths.root.join("initdb.pw");
         write_secret(&password_file, login.password)?;
@@ -370,7 +353,7 @@ impl Postgres {
         Ok(())
     }
 
-    pub async fn start(&self, paths: &ClusterPaths) -> Result<(), String> {
+    pub async fn start(&self, paths: &ClusterPaths) -> Result<(), EngineError> {
         let mut command = self.command("pg_ctl");
         command
             .arg("-D")
@@ -386,7 +369,7 @@ impl Postgres {
 
     /// Stops the cluster; `fast` rolls back open transactions, `immediate`
     /// skips the checkpoint (for a cluster about to be deleted).
-    pub async fn stop(&self, paths: &ClusterPaths, mode: &str) -> Result<(), String> {
+    pub async fn stop(&self, paths: &ClusterPaths, mode: &str) -> Result<(), EngineError> {
         if !self.is_running(paths).await {
             return Ok(());
         }
@@ -419,7 +402,7 @@ impl Postgres {
         database: &str,
         statements: &[&str],
         what: &str,
-    ) -> Result<String, String> {
+    ) -> Result<String, EngineError> {
         let mut command = self.command("psql");
         command
             .args([
@@ -451,7 +434,7 @@ impl Postgres {
         login: Login<'_>,
         database: &str,
         sql: &str,
-    ) -> Result<String, String> {
+    ) -> Result<String, EngineError> {
         self.psql(port, login, database, &[sql], "psql")
             .await
             .map(|out| out.trim().to_owned())
@@ -467,7 +450,7 @@ impl Postgres {
         port: u16,
         login: Login<'_>,
         pg: Option<&serde_json::Map<String, serde_json::Value>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), EngineError> {
         self.write_server_conf(paths, port, max_connections(pg))?;
         let wanted = |name: &str| {
             pg.and_then(|settings| settings.get(name))
@@ -513,7 +496,7 @@ impl Postgres {
         Ok(())
     }
 
-    async fn restart(&self, paths: &ClusterPaths) -> Result<(), String> {
+    async fn restart(&self, paths: &ClusterPaths) -> Result<(), EngineError> {
         let mut command = self.command("pg_ctl");
         command
             .arg("-D")
@@ -532,7 +515,7 @@ impl Postgres {
         port: u16,
         login: Login<'_>,
         name: &str,
-    ) -> Result<i64, String> {
+    ) -> Result<i64, EngineError> {
         let target = paths.backup(name);
         if target.exists() {
             let _ = std::fs::remove_dir_all(&target);
@@ -560,7 +543,7 @@ impl Postgres {
             return Err(err);
         }
         let size = std::fs::read_dir(&target)
-            .map_err(|err| format!("cannot read backup {name}: {err}"))?
+            .map_err(|err| EngineError::io("read", &target, err))?
             .filter_map(|entry| entry.ok()?.metadata().ok())
             .map(|metadata| metadata.len() as i64)
             .sum();
@@ -586,7 +569,7 @@ impl Postgres {
         &self,
         paths: &ClusterPaths,
         first_needed: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), EngineError> {
         let mut command = self.command("pg_archivecleanup");
         command.arg(paths.archive()).arg(first_needed);
         Self::run(command, "pg_archivecleanup").await.map(|_| ())
@@ -601,7 +584,7 @@ impl Postgres {
         paths: &ClusterPaths,
         port: u16,
         login: Login<'_>,
-    ) -> Result<(), String> {
+    ) -> Result<(), EngineError> {
         self.sql(port, login, DEFAULT_DATABASE, "SELECT txid_current()")
             .await?;
         let segment = self
@@ -618,13 +601,15 @@ impl Postgres {
                 return Ok(());
             }
             if !paths.data().exists() {
-                return Err("the service was deleted before its WAL was archived".into());
+                return Err(EngineError::Gone(
+                    "the service was deleted before its WAL was archived",
+                ));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Err(format!(
-            "WAL segment {segment} was not archived within 30 s"
-        ))
+        Err(EngineError::TimedOut {
+            waiting_for: format!("WAL segment {segment} to be archived (30 s)"),
+        })
     }
 
     /// Restores the backup linked into `paths`' restore source (see
@@ -637,12 +622,12 @@ impl Postgres {
         port: u16,
         target_time: Option<&str>,
         max_connections: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), EngineError> {
         let data = self.prepare_dirs(paths)?;
-        std::fs::create_dir_all(data.join("pg_wal"))
-            .map_err(|err| format!("cannot create data dir: {err}"))?;
+        let wal = data.join("pg_wal");
+        std::fs::create_dir_all(&wal).map_err(|err| EngineError::io("create", wal, err))?;
         std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .map_err(|err| format!("cannot set data dir mode: {err}"))?;
+            .map_err(|err| EngineError::io("set the mode of", &data, err))?;
         let backup_dir = paths.restore_source().join("backup");
         let started = std::time::Instant::now();
         // pg_basebackup compresses the data archive on the client side and
@@ -675,10 +660,12 @@ impl Postgres {
         // Nothing queries the fork before promotion, and without hot
         // standby recovery does not demand the source's max_connections
         // and other limits, so a fork may ask for smaller ones.
-        std::fs::write(data.join(RECOVERY_CONF), recovery)
-            .map_err(|err| format!("cannot write recovery settings: {err}"))?;
-        std::fs::write(data.join("recovery.signal"), "")
-            .map_err(|err| format!("cannot write recovery.signal: {err}"))?;
+        let write = |name: &str, text: &str| {
+            let path = data.join(name);
+            std::fs::write(&path, text).map_err(|err| EngineError::io("write", path, err))
+        };
+        write(RECOVERY_CONF, &recovery)?;
+        write("recovery.signal", "")?;
         let unpacked = started.elapsed();
         self.start(paths).await?;
         self.wait_promoted(paths, port).await?;
@@ -689,13 +676,12 @@ impl Postgres {
         );
         // Promotion removed recovery.signal; drop the settings too so the
         // fork never reads its restore source again, then the source.
-        std::fs::write(data.join(RECOVERY_CONF), "")
-            .map_err(|err| format!("cannot clear recovery settings: {err}"))?;
-        std::fs::remove_dir_all(paths.restore_source())
-            .map_err(|err| format!("cannot remove the restore source: {err}"))
+        write(RECOVERY_CONF, "")?;
+        let source = paths.restore_source();
+        std::fs::remove_dir_all(&source).map_err(|err| EngineError::io("remove", source, err))
     }
 
-    async fn wait_promoted(&self, paths: &ClusterPaths, port: u16) -> Result<(), String> {
+    async fn wait_promoted(&self, paths: &ClusterPaths, port: u16) -> Result<(), EngineError> {
         // Connecting needs a password we may not know yet (the source's
         // admin password arrives with the data), so watch the control file.
         for _ in 0..2400 {
@@ -709,14 +695,15 @@ impl Postgres {
                 return self.wait_accepting(port).await;
             }
             if !self.is_running(paths).await {
-                return Err(self.with_log_tail(paths, "recovery stopped".to_owned()));
+                return Err(self.with_log_tail(paths, EngineError::Gone("recovery stopped")));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Err(self.with_log_tail(paths, "recovery did not finish within 2 minutes".to_owned()))
+        let waiting_for = "recovery to finish (2 minutes)".to_owned();
+        Err(self.with_log_tail(paths, EngineError::TimedOut { waiting_for }))
     }
 
-    async fn wait_accepting(&self, port: u16) -> Result<(), String> {
+    async fn wait_accepting(&self, port: u16) -> Result<(), EngineError> {
         for _ in 0..200 {
             let mut command = self.command("pg_isready");
             command
@@ -727,19 +714,24 @@ impl Postgres {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Err("server did not accept connections after recovery".to_owned())
+        Err(EngineError::TimedOut {
+            waiting_for: "the server to accept connections after recovery".to_owned(),
+        })
     }
 
     /// Appends the last lines of the server log to an error, which is
     /// where PostgreSQL says why it would not start or recover.
-    fn with_log_tail(&self, paths: &ClusterPaths, error: String) -> String {
+    fn with_log_tail(&self, paths: &ClusterPaths, error: EngineError) -> EngineError {
         let log = std::fs::read_to_string(paths.log()).unwrap_or_default();
         let tail: Vec<&str> = log
             .lines()
             .filter(|l| l.contains("FATAL") || l.contains("ERROR"))
             .collect();
         match tail.last() {
-            Some(line) => format!("{error}: {line}"),
+            Some(line) => EngineError::Logged {
+                error: Box::new(error),
+                log_line: (*line).to_owned(),
+            },
             None => error,
         }
     }

@@ -27,12 +27,55 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::error::Error;
-use crate::postgres::{self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Login, Postgres};
+use crate::postgres::{
+    self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, EngineError, Login, Postgres,
+};
 use crate::store::{ForkSource, ServiceRecord, Store, StoreError};
 
 mod accounts;
 mod backups;
 mod fork;
+
+/// Why work a service does in the background (provisioning, a backup,
+/// retention) failed. It is logged, or shown in the service's
+/// notifications; no request is waiting for it.
+#[derive(Debug)]
+pub enum JobError {
+    Engine(EngineError),
+    Store(StoreError),
+    /// A backup that would not fit on the disk was not started.
+    NoRoom(crate::disk::NoRoom),
+    /// The service was deleted meanwhile.
+    Gone,
+    /// A record that cannot be right, such as a pg service without a port.
+    Inconsistent(&'static str),
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobError::Engine(err) => err.fmt(f),
+            JobError::Store(err) => err.fmt(f),
+            JobError::NoRoom(no_room) => write!(f, "skipped: {no_room}"),
+            JobError::Gone => f.write_str("the service is gone"),
+            JobError::Inconsistent(what) => f.write_str(what),
+        }
+    }
+}
+
+impl std::error::Error for JobError {}
+
+impl From<EngineError> for JobError {
+    fn from(err: EngineError) -> JobError {
+        JobError::Engine(err)
+    }
+}
+
+impl From<StoreError> for JobError {
+    fn from(err: StoreError) -> JobError {
+        JobError::Store(err)
+    }
+}
 
 /// The notification kind for a `pg_version` the local binaries do not run.
 const VERSION_NOT_RUN: &str = "pg_version_not_run";
@@ -431,7 +474,7 @@ impl Services {
 
     /// Records why provisioning failed, once: the service says so in its
     /// notifications and is not provisioned again at the next start.
-    async fn provisioning_failed(&self, record: &ServiceRecord, err: &str) {
+    async fn provisioning_failed(&self, record: &ServiceRecord, err: &JobError) {
         tracing::error!(service = %record.name, error = %err, "provisioning failed");
         if is_pg(record) {
             let _ = self
@@ -487,13 +530,15 @@ impl Services {
         })
     }
 
-    async fn provision(&self, record: &ServiceRecord) -> Result<(), String> {
+    async fn provision(&self, record: &ServiceRecord) -> Result<(), JobError> {
         if !is_pg(record) {
             tokio::time::sleep(self.provision_delay).await;
             return Ok(());
         }
         let paths = self.paths(&record.project, &record.name);
-        let port = record.port.ok_or("pg service without a port")?;
+        let port = record
+            .port
+            .ok_or(JobError::Inconsistent("pg service without a port"))?;
         let settings = record.user_config.get("pg").and_then(Value::as_object);
         let connections = postgres::max_connections(settings);
         match &record.fork {
@@ -517,13 +562,13 @@ impl Services {
         // as it is now, not as it was when provisioning started.
         let current = self
             .store
-            .service(&record.project, &record.name)
-            .map_err(|e| e.to_string())?
+            .service(&record.project, &record.name)?
             .unwrap_or_else(|| record.clone());
         let settings = current.user_config.get("pg").and_then(Value::as_object);
         self.postgres
             .apply_settings(&paths, port, login(record), settings)
-            .await
+            .await?;
+        Ok(())
     }
 
     fn set_state(&self, project: &str, name: &str, state: ServiceState) -> Result<(), StoreError> {
@@ -763,7 +808,7 @@ impl Services {
             } else {
                 self.postgres.stop(&paths, "fast").await
             };
-            result.map_err(Error::internal)?;
+            result?;
         }
         Ok(record)
     }
@@ -771,7 +816,7 @@ impl Services {
     /// PostgreSQL refused settings the validator let through (say, a time
     /// zone it does not know): the store and the cluster go back to what
     /// they were, and the request fails naming the engine's reason.
-    async fn refuse_settings(&self, before: &ServiceRecord, port: u16, err: String) -> Error {
+    async fn refuse_settings(&self, before: &ServiceRecord, port: u16, err: EngineError) -> Error {
         let (project, name) = (&before.project, &before.name);
         let old = before.user_config.get("pg").cloned();
         let _ = self.store.update_service(project, name, |r| {
@@ -789,8 +834,9 @@ impl Services {
         {
             tracing::error!(service = %name, error = %restore, "cannot restore the previous settings");
         }
-        let reason =
-            postgres::engine_reason(&err).unwrap_or_else(|| "PostgreSQL refused them".to_owned());
+        let reason = err
+            .reason()
+            .unwrap_or_else(|| "PostgreSQL refused them".to_owned());
         Error::invalid(format!(
             "user_config.pg: the settings were not applied and nothing changed: {reason}"
         ))

@@ -7,7 +7,7 @@ use aiven_api::types::{self as api, ServiceUser};
 
 use super::{Services, is_pg, login, random_password};
 use crate::error::Error;
-use crate::postgres::{DEFAULT_DATABASE, engine_reason};
+use crate::postgres::{DEFAULT_DATABASE, EngineError};
 use crate::store::{ServiceRecord, StoreError};
 
 /// A database the service keeps for itself.
@@ -22,9 +22,10 @@ fn reserved_database(database: &str) -> Result<(), Error> {
 }
 
 /// An engine failure as the API reports it: PostgreSQL's own reason (see
-/// [`engine_reason`]), never the statement.
-fn engine_failure(error: String) -> Error {
-    let message = engine_reason(&error)
+/// [`EngineError::reason`]), never the statement.
+fn engine_failure(error: EngineError) -> Error {
+    let message = error
+        .reason()
         .unwrap_or_else(|| "the database engine refused the request".to_owned());
     tracing::warn!(%message, "engine failure");
     Error::internal(message)
@@ -282,11 +283,12 @@ mod tests {
 
     #[test]
     fn engine_failures_keep_the_reason_and_drop_the_quoted_statement() {
-        let failure = engine_failure(
-            "psql failed: psql:<stdin>:1: ERROR:  syntax error at or near \"x\"\n\
-             LINE 1: CREATE ROLE \"x\" LOGIN PASSWORD 'hunter2hunter2'\n                    ^"
+        let failure = engine_failure(EngineError::Failed {
+            program: "psql".to_owned(),
+            stderr: "psql:<stdin>:1: ERROR:  syntax error at or near \"x\"\n\
+                     LINE 1: CREATE ROLE \"x\" LOGIN PASSWORD 'hunter2hunter2'\n                    ^"
                 .to_owned(),
-        );
+        });
         let text = failure.to_string();
         assert!(text.contains("syntax error"), "{text}");
         assert!(!text.contains("hunter2"), "{text}");

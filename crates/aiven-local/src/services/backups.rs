@@ -9,19 +9,16 @@ use aiven_api::catalog;
 use aiven_api::types::{Backup, BackupsResponse, Pitr, PitrRange};
 use time::OffsetDateTime;
 
-use super::{Services, is_pg, login, now};
+use super::{JobError, Services, is_pg, login, now};
 use crate::error::Error;
+use crate::postgres::EngineError;
 use crate::store::{BackupRecord, ServiceRecord};
 
 impl Services {
     /// Takes a backup now: a real base backup for pg, a catalog entry for
     /// types without an engine.
-    pub async fn take_backup(&self, project: &str, name: &str) -> Result<BackupRecord, String> {
-        let record = self
-            .store
-            .service(project, name)
-            .map_err(|e| e.to_string())?
-            .ok_or("service is gone")?;
+    pub async fn take_backup(&self, project: &str, name: &str) -> Result<BackupRecord, JobError> {
+        let record = self.store.service(project, name)?.ok_or(JobError::Gone)?;
         let started = OffsetDateTime::now_utc();
         let backup_name = format!(
             "backup-{}-{:04}",
@@ -33,12 +30,14 @@ impl Services {
             fastrand::u16(0..10000)
         );
         let size = if is_pg(&record) {
-            let port = record.port.ok_or("pg service without a port")?;
+            let port = record
+                .port
+                .ok_or(JobError::Inconsistent("pg service without a port"))?;
             let paths = self.paths(project, name);
             // A backup is at most the data it copies; starting one that
             // cannot fit would also checkpoint the cluster into a full disk.
             crate::disk::ensure_room(&paths.root, crate::disk::size_of(&paths.data()))
-                .map_err(|no_room| format!("backup skipped: {no_room}"))?;
+                .map_err(JobError::NoRoom)?;
             self.postgres
                 .base_backup(&paths, port, login(&record), &backup_name)
                 .await?
@@ -50,9 +49,7 @@ impl Services {
             time: now(),
             size,
         };
-        self.store
-            .add_backup(project, name, &backup)
-            .map_err(|e| e.to_string())?;
+        self.store.add_backup(project, name, &backup)?;
         self.apply_retention(&record).await?;
         Ok(backup)
     }
@@ -60,11 +57,8 @@ impl Services {
     /// Keeps the newest `backup_retention` backups of a service. For pg the
     /// archived WAL older than the oldest kept backup goes too, so the
     /// recovery window starts at that backup, as the API reports.
-    async fn apply_retention(&self, record: &ServiceRecord) -> Result<(), String> {
-        let backups = self
-            .store
-            .backups(&record.project, &record.name)
-            .map_err(|e| e.to_string())?;
+    async fn apply_retention(&self, record: &ServiceRecord) -> Result<(), JobError> {
+        let backups = self.store.backups(&record.project, &record.name)?;
         let Some(excess) = backups
             .len()
             .checked_sub(self.backup_retention)
@@ -75,12 +69,11 @@ impl Services {
         let paths = self.paths(&record.project, &record.name);
         for old in &backups[..excess] {
             self.store
-                .delete_backup(&record.project, &record.name, &old.name)
-                .map_err(|e| e.to_string())?;
+                .delete_backup(&record.project, &record.name, &old.name)?;
             let dir = paths.backup(&old.name);
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)
-                    .map_err(|err| format!("cannot remove backup {}: {err}", old.name))?;
+                    .map_err(|err| EngineError::io("remove backup", &dir, err))?;
             }
         }
         if is_pg(record)

@@ -1,0 +1,137 @@
+//! What can go wrong running a database engine: what was being done,
+//! where, and the underlying cause, kept as data so that callers choose
+//! what a user may see (an engine's stderr can quote a statement, and a
+//! statement can hold a password; see [`EngineError::reason`]).
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub enum EngineError {
+    /// A file or directory operation failed.
+    Io {
+        doing: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    /// A program could not be started, fed its input or waited for.
+    Spawn { program: String, source: io::Error },
+    /// A program ran and exited with a failure; `stderr` is in its words.
+    Failed { program: String, stderr: String },
+    /// Something did not happen in the time allowed.
+    TimedOut { waiting_for: String },
+    /// The engine cannot take a value, such as a time it cannot parse.
+    Invalid(String),
+    /// The service went away while its engine was still being used.
+    Gone(&'static str),
+    /// An error together with the server log's last FATAL or ERROR line,
+    /// which is where PostgreSQL says why it would not start or recover.
+    Logged {
+        error: Box<EngineError>,
+        log_line: String,
+    },
+}
+
+impl EngineError {
+    pub fn io(doing: &'static str, path: impl Into<PathBuf>, source: io::Error) -> EngineError {
+        EngineError::Io {
+            doing,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The engine's own reason, fit to show a user: its ERROR and DETAIL
+    /// lines, without the statement a client quotes back. `None` when the
+    /// failure has no such line.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            EngineError::Failed { stderr, .. } => engine_reason(stderr),
+            EngineError::Logged { error, .. } => error.reason(),
+            _ => None,
+        }
+    }
+}
+
+/// PostgreSQL's ERROR and DETAIL lines in a client's output.
+fn engine_reason(output: &str) -> Option<String> {
+    let kept: Vec<&str> = output
+        .lines()
+        .filter_map(|line| {
+            let at = line.find("ERROR:").or_else(|| line.find("DETAIL:"))?;
+            Some(line[at..].trim())
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(" "))
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::Io {
+                doing,
+                path,
+                source,
+            } => write!(f, "cannot {doing} {}: {source}", path.display()),
+            EngineError::Spawn { program, source } => write!(f, "{program}: cannot run: {source}"),
+            EngineError::Failed { program, stderr } => write!(f, "{program} failed: {stderr}"),
+            EngineError::TimedOut { waiting_for } => {
+                write!(f, "timed out waiting for {waiting_for}")
+            }
+            EngineError::Invalid(message) => f.write_str(message),
+            EngineError::Gone(message) => f.write_str(message),
+            EngineError::Logged { error, log_line } => write!(f, "{error}: {log_line}"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EngineError::Io { source, .. } | EngineError::Spawn { source, .. } => Some(source),
+            EngineError::Logged { error, .. } => Some(error.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reason_keeps_errors_and_details_and_drops_the_quoted_statement() {
+        let failed = EngineError::Failed {
+            program: "psql".into(),
+            stderr: "psql:<stdin>:1: ERROR:  syntax error at or near \"x\"\n\
+                     LINE 1: CREATE ROLE \"x\" LOGIN PASSWORD 'hunter2hunter2'\n\
+                     DETAIL:  more"
+                .into(),
+        };
+        let reason = failed.reason().unwrap();
+        assert_eq!(
+            reason,
+            "ERROR:  syntax error at or near \"x\" DETAIL:  more"
+        );
+        let logged = EngineError::Logged {
+            error: Box::new(failed),
+            log_line: "FATAL: x".into(),
+        };
+        assert_eq!(logged.reason().unwrap(), reason);
+    }
+
+    #[test]
+    fn io_errors_say_what_was_being_done_where() {
+        let err = EngineError::io(
+            "create",
+            "/srv/x/archive",
+            io::Error::from(io::ErrorKind::PermissionDenied),
+        );
+        assert_eq!(
+            err.to_string(),
+            "cannot create /srv/x/archive: permission denied"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+    }
+}
