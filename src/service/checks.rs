@@ -2,22 +2,25 @@
 //! is created, from names and formats to a fork's source and its recovery
 //! window. Each error names the attribute it is about.
 
-use aiven_api::types::ServiceState;
+use aiven_api::catalog::{self, ServiceType};
+use aiven_api::types::{BackupsResponse, Service, ServiceState};
 use aiven_api::user_config::{
     ConfigError, ConfigStep, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
     SERVICE_TO_FORK_FROM,
 };
-use aiven_api::{catalog, names, timestamp};
+use aiven_api::{names, timestamp};
+use tfplugin::CancellationToken;
 use tfplugin::diag::{AttributePath, Diagnostics, PathStep};
-use tfplugin::value::Value;
+use time::OffsetDateTime;
 
+use super::api_diagnostic;
 use super::kind::ServiceKind;
-use super::resource::{ServiceResource, api_diagnostic, user_config_path};
-use super::schema::{IP_FILTER_FORMS, TIMEOUTS};
+use super::model::{ServiceModel, name};
+use super::schema::IP_FILTER_FORMS;
 use super::state::parse_disk;
 use super::user_config;
 use super::wait;
-use crate::client::Client;
+use crate::client::{CallError, Client};
 
 /// Where a `user_config` error is in the configuration. Every object in
 /// `user_config` is a block written once, so a key followed by another key
@@ -35,284 +38,375 @@ fn attribute_path(kind: &ServiceKind, error: &ConfigError) -> AttributePath {
     path
 }
 
-impl ServiceResource {
-    pub(super) fn check_static(&self, config: &Value, diags: &mut Diagnostics) {
-        let text = |name: &str| config.get(name).as_str().map(str::to_owned);
-        if let Some(project) = text("project")
-            && let Err(message) = names::check_project_name(&project)
-        {
-            diags.error_at(
-                AttributePath::attr("project"),
-                "Invalid project name",
-                message,
-            );
-        }
-        if let Some(name) = text("service_name")
-            && let Err(message) = names::check_service_name(&name)
-        {
-            diags.error_at(
-                AttributePath::attr("service_name"),
-                "Invalid service name",
-                message,
-            );
-        }
-        if let Some(cloud) = text("cloud_name")
-            && let Err(message) = names::check_cloud_name(&cloud)
-        {
-            diags.error_at(
-                AttributePath::attr("cloud_name"),
-                "Invalid cloud name",
-                message,
-            );
-        }
-        if let Some(Err(message)) =
-            text("maintenance_window_dow").map(|dow| names::check_maintenance_day(&dow))
-        {
-            diags.error_at(
-                AttributePath::attr("maintenance_window_dow"),
-                "Invalid maintenance day",
-                format!("maintenance_window_dow: {message}"),
-            );
-        }
-        if let Some(Err(message)) =
-            text("maintenance_window_time").map(|time| names::check_maintenance_time(&time))
-        {
-            diags.error_at(
-                AttributePath::attr("maintenance_window_time"),
-                "Invalid maintenance time",
-                format!("maintenance_window_time: {message}"),
-            );
-        }
-        for attribute in ["disk_space", "additional_disk_space"] {
-            if let Some(size) = text(attribute)
-                && parse_disk(&size).is_none()
-            {
-                diags.error_at(
-                    AttributePath::attr(attribute),
-                    "Invalid disk size",
-                    format!(
-                        "{attribute} {size:?} is invalid; use whole gibibytes such as \"10GiB\""
-                    ),
-                );
-            }
-        }
-        for which in ["create", "update", "delete", "read", "default"] {
-            if let Some(duration) = config.get(TIMEOUTS).get(which).as_str()
-                && wait::parse_duration(duration).is_none()
-            {
-                diags.error_at(
-                    AttributePath::attr(TIMEOUTS).then(which),
-                    "Invalid timeout",
-                    format!("{duration:?} is not a duration; use forms like 90s, 20m or 1h30m"),
-                );
-            }
-        }
-        let Some(type_name) = self.service_type(config) else {
-            return;
-        };
-        let Some(service_type) = catalog::service_type(type_name) else {
-            diags.error_at(
-                AttributePath::attr("service_type"),
-                "Unknown service type",
-                format!(
-                    "service_type {type_name:?} is not supported; use one of {}",
-                    catalog::service_type_names()
-                ),
-            );
-            return;
-        };
-        if let Some(plan) = text("plan")
-            && catalog::plan(service_type, &plan).is_none()
-        {
-            diags.error_at(
-                AttributePath::attr("plan"),
-                "Unknown plan",
-                catalog::unknown_plan_message(service_type, &plan),
-            );
-        }
-        let block = self.kind.user_config(config);
-        let target = block.get(RECOVERY_TARGET_TIME);
-        if !target.is_null() && block.get(SERVICE_TO_FORK_FROM).is_null() {
-            diags.error_at(
-                user_config_path(&self.kind, RECOVERY_TARGET_TIME),
-                "recovery_target_time needs a fork source",
-                format!("recovery_target_time only applies to a fork: set {SERVICE_TO_FORK_FROM} to the service to restore from."),
-            );
-        }
-        let written: Vec<&str> = IP_FILTER_FORMS
-            .into_iter()
-            .filter(|name| user_config::ip_filter_written(block, name))
-            .collect();
-        if written.len() > 1 {
-            diags.error_at(
-                user_config_path(&self.kind, written[1]),
-                "Conflicting IP filters",
-                format!(
-                    "{} all set the service's one IP filter: keep one of them.",
-                    written.join(" and ")
-                ),
-            );
-        }
-        match self.user_config_json(config, true) {
-            Ok(json) => {
-                if let Err(error) = aiven_api::user_config::validate(service_type, &json) {
-                    let path = attribute_path(&self.kind, &error);
-                    diags.error_at(path, "Invalid user_config", error.to_string());
-                }
-            }
-            Err(diagnostic) => diags.push(diagnostic),
-        }
+/// Everything the configuration alone can show to be wrong.
+pub fn check_static(kind: &ServiceKind, config: &ServiceModel, diags: &mut Diagnostics) {
+    check_names(config, diags);
+    check_disk_sizes(config, diags);
+    check_timeouts(config, diags);
+    if let Some(service_type) = check_type_and_plan(kind, config, diags) {
+        check_user_config(kind, service_type, config, diags);
     }
+}
 
-    /// Checks a fork against its source when the source already exists:
-    /// the recovery window, and a source that can never produce a backup.
-    /// A source that does not exist yet may be created in this same apply,
-    /// so its absence is not an error here.
-    pub(super) async fn check_fork_source(
-        &self,
-        client: &Client,
-        ctx_cancel: &tfplugin::CancellationToken,
-        planned: &Value,
-        diags: &mut Diagnostics,
-    ) {
-        let block = self.kind.user_config(planned);
-        let Some(source) = block.get(SERVICE_TO_FORK_FROM).as_str() else {
-            return;
-        };
-        let Some(project) = block
-            .get(PROJECT_TO_FORK_FROM)
-            .as_str()
-            .or(planned.get("project").as_str())
-        else {
-            return;
-        };
-        let service = match client.get_service(project, source, ctx_cancel).await {
-            Ok(service) => service,
-            Err(err) if err.is_not_found() => return,
-            Err(err) => {
-                diags.push(
-                    api_diagnostic("Cannot check the fork source", &err)
-                        .at(user_config_path(&self.kind, SERVICE_TO_FORK_FROM)),
-                );
-                return;
-            }
-        };
-        if let Some(expected) = self.service_type(planned)
-            && catalog::service_type(expected).map(|t| t.name)
-                != Some(service.service_type.as_str())
-        {
-            diags.error_at(
-                user_config_path(&self.kind, SERVICE_TO_FORK_FROM),
-                "Fork source has another type",
-                format!("{source} is a {} service; a {expected} service can only be forked from a {expected} service.", service.service_type),
-            );
-            return;
-        }
-        let service_type = catalog::service_type(&service.service_type);
-        // The reply may leave node_count out; the nodes it lists, or else
-        // its plan, say the same.
-        let source_nodes = service
-            .node_count
-            .or_else(|| service.node_states.as_ref().map(|n| n.len() as i64))
-            .or_else(|| {
-                service_type
-                    .and_then(|t| catalog::plan(t, &service.plan))
-                    .map(|p| p.node_count)
-            });
-        if let (Some(t), Some(plan_name), Some(source_nodes)) =
-            (service_type, planned.get("plan").as_str(), source_nodes)
-            && t.forks_keep_node_count
-            && let Some(plan) = catalog::plan(t, plan_name)
-            && plan.node_count < source_nodes
-        {
-            diags.error_at(
-                AttributePath::attr("plan"),
-                "Fork to fewer nodes",
-                format!(
-                    "Plan {plan_name} has {} nodes, but {source} has {}: {} services cannot be forked to a plan with fewer nodes. Choose a plan with at least {} nodes.",
-                    plan.node_count, source_nodes, t.name, source_nodes
-                ),
-            );
-            return;
-        }
-        if service.state == ServiceState::Poweroff
-            && client
-                .backups(project, source, ctx_cancel)
-                .await
-                .is_ok_and(|b| b.backups.is_empty())
-        {
-            diags.error_at(
-                user_config_path(&self.kind, SERVICE_TO_FORK_FROM),
-                "Fork source has no backup",
-                format!("{source} is powered off and has no backup, so it cannot be forked. Power it on so a backup is taken."),
-            );
-            return;
-        }
-        if let Some(name) = block.get(RECOVERY_BASEBACKUP_NAME).as_str() {
-            match client.backups(project, source, ctx_cancel).await {
-                Ok(backups) if !backups.backups.iter().any(|b| b.backup_name == name) => {
-                    let available: Vec<&str> = backups
-                        .backups
-                        .iter()
-                        .map(|b| b.backup_name.as_str())
-                        .collect();
-                    diags.error_at(
-                        user_config_path(&self.kind, RECOVERY_BASEBACKUP_NAME),
-                        "No such backup",
-                        format!(
-                            "{source} has no backup {name:?}; available: {}.",
-                            available.join(", ")
-                        ),
-                    );
-                }
-                Ok(_) => {}
-                Err(err) => diags.push(api_diagnostic(
-                    "Cannot read the fork source's backups",
-                    &err,
-                )),
-            }
-            return;
-        }
-        let Some(target) = block.get(RECOVERY_TARGET_TIME).as_str() else {
-            return;
-        };
-        let Ok(target_time) = timestamp::parse(target) else {
-            return;
-        };
-        let backups = match client.backups(project, source, ctx_cancel).await {
-            Ok(backups) => backups,
-            Err(err) => {
-                diags.push(
-                    api_diagnostic("Cannot read the fork source's backups", &err)
-                        .at(user_config_path(&self.kind, RECOVERY_TARGET_TIME)),
-                );
-                return;
-            }
-        };
-        let now = time::OffsetDateTime::now_utc();
-        let window = match &backups.pitr {
-            // The API reports the window; a null start means no backup
-            // allows point-in-time recovery yet.
-            Some(pitr) => pitr.primary_region.pitr_range_start.clone(),
-            None => backups.backups.first().map(|b| b.backup_time.clone()),
-        };
-        let window_start = window.as_deref().and_then(|t| timestamp::parse(t).ok());
-        let out_of_window = match window_start {
-            Some(start) => target_time < start || target_time > now,
-            None => true,
-        };
-        if out_of_window {
-            let window = match window_start {
-                Some(start) => format!("from {} (its first backup) to now ({})", timestamp::format(start), timestamp::format_seconds(now)),
-                None => "empty: no backup of it allows point-in-time recovery yet, so no time can be targeted until its first backup completes".to_owned(),
+/// Project, service, cloud and maintenance window: each in the API's form.
+fn check_names(config: &ServiceModel, diags: &mut Diagnostics) {
+    type Rule = fn(&str) -> Result<(), names::NameError>;
+    let rules: [(&str, &Option<String>, &str, Rule); 5] = [
+        (
+            name::PROJECT,
+            &config.project,
+            "Invalid project name",
+            names::check_project_name,
+        ),
+        (
+            name::SERVICE_NAME,
+            &config.service_name,
+            "Invalid service name",
+            names::check_service_name,
+        ),
+        (
+            name::CLOUD_NAME,
+            &config.cloud_name,
+            "Invalid cloud name",
+            names::check_cloud_name,
+        ),
+        (
+            name::MAINTENANCE_WINDOW_DOW,
+            &config.maintenance_window_dow,
+            "Invalid maintenance day",
+            names::check_maintenance_day,
+        ),
+        (
+            name::MAINTENANCE_WINDOW_TIME,
+            &config.maintenance_window_time,
+            "Invalid maintenance time",
+            names::check_maintenance_time,
+        ),
+    ];
+    for (attribute, value, summary, rule) in rules {
+        if let Some(Err(message)) = value.as_deref().map(rule) {
+            // The maintenance rules' messages do not name the attribute.
+            let detail = if attribute.starts_with("maintenance") {
+                format!("{attribute}: {message}")
+            } else {
+                message
             };
+            diags.error_at(AttributePath::attr(attribute), summary, detail);
+        }
+    }
+}
+
+fn check_disk_sizes(config: &ServiceModel, diags: &mut Diagnostics) {
+    let sizes = [
+        (name::DISK_SPACE, &config.disk_space),
+        (name::ADDITIONAL_DISK_SPACE, &config.additional_disk_space),
+    ];
+    for (attribute, size) in sizes {
+        if let Some(size) = size
+            && parse_disk(size).is_none()
+        {
             diags.error_at(
-                user_config_path(&self.kind, RECOVERY_TARGET_TIME),
-                "recovery_target_time outside the recovery window",
-                format!("{target} is outside the recovery window of {source}, which is {window}."),
+                AttributePath::attr(attribute),
+                "Invalid disk size",
+                format!("{attribute} {size:?} is invalid; use whole gibibytes such as \"10GiB\""),
             );
         }
     }
+}
+
+fn check_timeouts(config: &ServiceModel, diags: &mut Diagnostics) {
+    for which in ["create", "update", "delete", "read", "default"] {
+        if let Some(duration) = config.timeouts.get(which).as_str()
+            && wait::parse_duration(duration).is_none()
+        {
+            diags.error_at(
+                AttributePath::attr(name::TIMEOUTS).then(which),
+                "Invalid timeout",
+                format!("{duration:?} is not a duration; use forms like 90s, 20m or 1h30m"),
+            );
+        }
+    }
+}
+
+/// The service type, when it is known and real, after checking the plan
+/// is one it has.
+fn check_type_and_plan(
+    kind: &ServiceKind,
+    config: &ServiceModel,
+    diags: &mut Diagnostics,
+) -> Option<&'static ServiceType> {
+    let type_name = config.type_name(kind)?;
+    let Some(service_type) = catalog::service_type(type_name) else {
+        diags.error_at(
+            AttributePath::attr(name::SERVICE_TYPE),
+            "Unknown service type",
+            format!(
+                "service_type {type_name:?} is not supported; use one of {}",
+                catalog::service_type_names()
+            ),
+        );
+        return None;
+    };
+    if let Some(plan) = &config.plan
+        && catalog::plan(service_type, plan).is_none()
+    {
+        diags.error_at(
+            AttributePath::attr(name::PLAN),
+            "Unknown plan",
+            catalog::unknown_plan_message(service_type, plan),
+        );
+    }
+    Some(service_type)
+}
+
+/// The `user_config` block: rules between its keys, then every value
+/// against the API's definitions.
+fn check_user_config(
+    kind: &ServiceKind,
+    service_type: &ServiceType,
+    config: &ServiceModel,
+    diags: &mut Diagnostics,
+) {
+    let block = config.user_config.first();
+    let target = block.get(RECOVERY_TARGET_TIME);
+    if !target.is_null() && block.get(SERVICE_TO_FORK_FROM).is_null() {
+        diags.error_at(
+            kind.user_config_path(RECOVERY_TARGET_TIME),
+            "recovery_target_time needs a fork source",
+            format!("recovery_target_time only applies to a fork: set {SERVICE_TO_FORK_FROM} to the service to restore from."),
+        );
+    }
+    let written: Vec<&str> = IP_FILTER_FORMS
+        .into_iter()
+        .filter(|form| user_config::ip_filter_written(block, form))
+        .collect();
+    if written.len() > 1 {
+        diags.error_at(
+            kind.user_config_path(written[1]),
+            "Conflicting IP filters",
+            format!(
+                "{} all set the service's one IP filter: keep one of them.",
+                written.join(" and ")
+            ),
+        );
+    }
+    match user_config::to_request(kind, &config.user_config, true) {
+        Ok(json) => {
+            if let Err(error) = aiven_api::user_config::validate(service_type, &json) {
+                let path = attribute_path(kind, &error);
+                diags.error_at(path, "Invalid user_config", error.to_string());
+            }
+        }
+        Err(diagnostic) => diags.push(diagnostic),
+    }
+}
+
+/// What a planned fork asks for.
+struct ForkRequest<'p> {
+    source: &'p str,
+    project: &'p str,
+    basebackup_name: Option<&'p str>,
+    target_time: Option<&'p str>,
+}
+
+impl<'p> ForkRequest<'p> {
+    fn of(planned: &'p ServiceModel) -> Option<ForkRequest<'p>> {
+        let block = planned.user_config.first();
+        Some(ForkRequest {
+            source: block.get(SERVICE_TO_FORK_FROM).as_str()?,
+            project: block
+                .get(PROJECT_TO_FORK_FROM)
+                .as_str()
+                .or(planned.project.as_deref())?,
+            basebackup_name: block.get(RECOVERY_BASEBACKUP_NAME).as_str(),
+            target_time: block.get(RECOVERY_TARGET_TIME).as_str(),
+        })
+    }
+}
+
+/// Checks a fork against its source when the source already exists: its
+/// type, its node count, a backup to fork from, and the named backup or
+/// the recovery window. A source that does not exist yet may be created in
+/// this same apply, so its absence is not an error here.
+pub async fn check_fork_source(
+    kind: &ServiceKind,
+    client: &Client,
+    cancel: &CancellationToken,
+    planned: &ServiceModel,
+    diags: &mut Diagnostics,
+) {
+    let Some(fork) = ForkRequest::of(planned) else {
+        return;
+    };
+    let at_source = kind.user_config_path(SERVICE_TO_FORK_FROM);
+    let source = match client.get_service(fork.project, fork.source, cancel).await {
+        Ok(service) => service,
+        Err(err) if err.is_not_found() => return,
+        Err(err) => {
+            diags.push(api_diagnostic("Cannot check the fork source", &err).at(at_source));
+            return;
+        }
+    };
+    if !same_type(kind, planned, &fork, &source, diags)
+        || !enough_nodes(planned, &fork, &source, diags)
+    {
+        return;
+    }
+    let needs_backups = source.state == ServiceState::Poweroff
+        || fork.basebackup_name.is_some()
+        || fork.target_time.is_some();
+    if !needs_backups {
+        return;
+    }
+    // One read of the backups serves every check below.
+    let backups = client.backups(fork.project, fork.source, cancel).await;
+    if source.state == ServiceState::Poweroff
+        && backups.as_ref().is_ok_and(|b| b.backups.is_empty())
+    {
+        diags.error_at(
+            at_source,
+            "Fork source has no backup",
+            format!("{} is powered off and has no backup, so it cannot be forked. Power it on so a backup is taken.", fork.source),
+        );
+        return;
+    }
+    if let Some(name) = fork.basebackup_name {
+        check_named_backup(kind, &fork, name, &backups, diags);
+    } else if let Some(target) = fork.target_time {
+        check_window(kind, &fork, target, &backups, diags);
+    }
+}
+
+fn same_type(
+    kind: &ServiceKind,
+    planned: &ServiceModel,
+    fork: &ForkRequest,
+    source: &Service,
+    diags: &mut Diagnostics,
+) -> bool {
+    let Some(expected) = planned.type_name(kind) else {
+        return true;
+    };
+    if catalog::service_type(expected).map(|t| t.name) == Some(source.service_type.as_str()) {
+        return true;
+    }
+    diags.error_at(
+        kind.user_config_path(SERVICE_TO_FORK_FROM),
+        "Fork source has another type",
+        format!("{} is a {} service; a {expected} service can only be forked from a {expected} service.", fork.source, source.service_type),
+    );
+    false
+}
+
+/// Types whose forks keep the node count cannot fork to fewer nodes.
+fn enough_nodes(
+    planned: &ServiceModel,
+    fork: &ForkRequest,
+    source: &Service,
+    diags: &mut Diagnostics,
+) -> bool {
+    let service_type = catalog::service_type(&source.service_type);
+    // The reply may leave node_count out; the nodes it lists, or else its
+    // plan, say the same.
+    let source_nodes = source
+        .node_count
+        .or_else(|| source.node_states.as_ref().map(|n| n.len() as i64))
+        .or_else(|| {
+            service_type
+                .and_then(|t| catalog::plan(t, &source.plan))
+                .map(|p| p.node_count)
+        });
+    let (Some(t), Some(plan_name), Some(source_nodes)) =
+        (service_type, planned.plan.as_deref(), source_nodes)
+    else {
+        return true;
+    };
+    let Some(plan) = catalog::plan(t, plan_name).filter(|_| t.forks_keep_node_count) else {
+        return true;
+    };
+    if plan.node_count >= source_nodes {
+        return true;
+    }
+    diags.error_at(
+        AttributePath::attr(name::PLAN),
+        "Fork to fewer nodes",
+        format!(
+            "Plan {plan_name} has {} nodes, but {} has {source_nodes}: {} services cannot be forked to a plan with fewer nodes. Choose a plan with at least {source_nodes} nodes.",
+            plan.node_count, fork.source, t.name
+        ),
+    );
+    false
+}
+
+fn check_named_backup(
+    kind: &ServiceKind,
+    fork: &ForkRequest,
+    name: &str,
+    backups: &Result<BackupsResponse, CallError>,
+    diags: &mut Diagnostics,
+) {
+    match backups {
+        Ok(backups) if !backups.backups.iter().any(|b| b.backup_name == name) => {
+            let available: Vec<&str> = backups
+                .backups
+                .iter()
+                .map(|b| b.backup_name.as_str())
+                .collect();
+            diags.error_at(
+                kind.user_config_path(RECOVERY_BASEBACKUP_NAME),
+                "No such backup",
+                format!(
+                    "{} has no backup {name:?}; available: {}.",
+                    fork.source,
+                    available.join(", ")
+                ),
+            );
+        }
+        Ok(_) => {}
+        Err(err) => diags.push(api_diagnostic("Cannot read the fork source's backups", err)),
+    }
+}
+
+/// `recovery_target_time` must fall between the start of the window the
+/// API reports (a null start: no backup allows it yet) and now.
+fn check_window(
+    kind: &ServiceKind,
+    fork: &ForkRequest,
+    target: &str,
+    backups: &Result<BackupsResponse, CallError>,
+    diags: &mut Diagnostics,
+) {
+    let at_target = kind.user_config_path(RECOVERY_TARGET_TIME);
+    let Ok(target_time) = timestamp::parse(target) else {
+        return;
+    };
+    let backups = match backups {
+        Ok(backups) => backups,
+        Err(err) => {
+            let diagnostic = api_diagnostic("Cannot read the fork source's backups", err);
+            diags.push(diagnostic.at(at_target));
+            return;
+        }
+    };
+    let now = OffsetDateTime::now_utc();
+    let window = match &backups.pitr {
+        Some(pitr) => pitr.primary_region.pitr_range_start.clone(),
+        None => backups.backups.first().map(|b| b.backup_time.clone()),
+    };
+    let window_start = window.as_deref().and_then(|t| timestamp::parse(t).ok());
+    let window = match window_start {
+        Some(start) if target_time >= start && target_time <= now => return,
+        Some(start) => format!("from {} (its first backup) to now ({})", timestamp::format(start), timestamp::format_seconds(now)),
+        None => "empty: no backup of it allows point-in-time recovery yet, so no time can be targeted until its first backup completes".to_owned(),
+    };
+    diags.error_at(
+        at_target,
+        "recovery_target_time outside the recovery window",
+        format!(
+            "{target} is outside the recovery window of {}, which is {window}.",
+            fork.source
+        ),
+    );
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use tfplugin::schema::{Attribute, Block, BlockNesting, Replacement, Schema};
 use tfplugin::value::{Type, Value};
 
 use super::kind::ServiceKind;
-use super::schema::{TIMEOUTS, resource_schema};
+use super::model::{ServiceModel, name};
+use super::schema::resource_schema;
 use super::state;
 use super::wait;
 use crate::client::Client;
@@ -36,7 +37,11 @@ fn read_only(block: &Block, keys: &[&str]) -> Block {
         }
         out.attributes.push(copy);
     }
-    for nested in block.blocks.iter().filter(|b| b.type_name != TIMEOUTS) {
+    for nested in block
+        .blocks
+        .iter()
+        .filter(|b| b.type_name != name::TIMEOUTS)
+    {
         let inner = nested.block.value_type();
         let ty = match nested.nesting {
             BlockNesting::Single => inner,
@@ -70,8 +75,8 @@ pub struct ServiceDataSource {
 
 fn lookup(config: &Value) -> Option<(String, String)> {
     Some((
-        config.get("project").as_str()?.to_owned(),
-        config.get("service_name").as_str()?.to_owned(),
+        config.get(name::PROJECT).as_str()?.to_owned(),
+        config.get(name::SERVICE_NAME).as_str()?.to_owned(),
     ))
 }
 
@@ -103,22 +108,24 @@ impl DataSource<Client> for ServiceDataSource {
                         != Some(service.service_type.as_str())
                 {
                     diags.error_at(
-                        AttributePath::attr("service_name"),
+                        AttributePath::attr(name::SERVICE_NAME),
                         "Wrong service type",
                         format!("{name} is a {} service, not {expected}; use the data source for its type.", service.service_type),
                     );
                     return Value::Null;
                 }
-                let mut value =
-                    state::from_service(&self.kind, &project, &service, &Value::Null, true);
+                let nothing_known = ServiceModel::default();
+                let state =
+                    state::from_service(&self.kind, &project, &service, &nothing_known, true);
+                let mut value = state.to_value(&self.kind);
                 if let Value::Object(entries) = &mut value {
-                    entries.remove(TIMEOUTS);
+                    entries.remove(name::TIMEOUTS);
                 }
                 value
             }
             Err(err) => {
                 diags.error_at(
-                    AttributePath::attr("service_name"),
+                    AttributePath::attr(name::SERVICE_NAME),
                     "Cannot read the service",
                     format!("The Aiven API answered: {err}"),
                 );
@@ -180,7 +187,7 @@ impl DataSource<Client> for BackupsDataSource {
             .await
         {
             diags.error_at(
-                AttributePath::attr("service_name"),
+                AttributePath::attr(name::SERVICE_NAME),
                 "No backup to read",
                 format!("Waited for a backup of {name}, but {err}."),
             );
@@ -231,7 +238,7 @@ impl DataSource<Client> for BackupsDataSource {
             }
             Err(err) => {
                 diags.error_at(
-                    AttributePath::attr("service_name"),
+                    AttributePath::attr(name::SERVICE_NAME),
                     "Cannot read backups",
                     format!("The Aiven API answered: {err}"),
                 );

@@ -7,10 +7,7 @@ use aiven_api::user_config::{
     self, Field, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
     SERVICE_TO_FORK_FROM,
 };
-use tfplugin::schema::{Attribute, Block};
-use tfplugin::value::{Type, Value};
-
-use super::schema::fields_block;
+use tfplugin::diag::AttributePath;
 
 /// The escape hatch of `aiven_service`'s `user_config` block.
 pub const EXTRA_JSON: &str = "extra_json";
@@ -72,10 +69,11 @@ pub const GENERIC: ServiceKind = ServiceKind {
 };
 
 impl ServiceKind {
-    /// The `user_config` block's one element in a configuration, plan or
-    /// state (null when the block is absent).
-    pub fn user_config<'v>(&self, value: &'v Value) -> &'v Value {
-        value.get(self.user_config_block).first()
+    /// The path of the `user_config` field `field` in this resource.
+    pub fn user_config_path(&self, field: &str) -> AttributePath {
+        AttributePath::attr(self.user_config_block)
+            .index(0)
+            .then(field)
     }
 
     pub fn description(&self) -> String {
@@ -129,20 +127,5 @@ impl ServiceKind {
                 .collect()
             }
         }
-    }
-
-    pub fn user_config_schema_block(&self) -> Block {
-        let block = fields_block(
-            "Service settings (the API's `user_config`).",
-            &self.fields(),
-        );
-        if self.service_type.is_some() {
-            return block;
-        }
-        block.attribute(
-            Attribute::new(EXTRA_JSON, Type::String)
-                .optional()
-                .description("Any other `user_config` keys, as a JSON object (use `jsonencode`). Validated against the service type at plan time."),
-        )
     }
 }

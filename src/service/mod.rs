@@ -2,20 +2,32 @@
 //! [`kind::ServiceKind`] declaration; schema, planning, API calls and state
 //! mapping are shared:
 //!
+//! - [`model`]: a resource's value as typed fields, and its attribute names;
 //! - [`schema`]: the Terraform schema a kind implies;
 //! - [`resource`]: plan rules, create/read/update/delete/import;
+//! - `replace`: when a change to a create-only field replaces the service;
 //! - [`checks`]: plan-time checks, down to a fork's source and its window;
 //! - [`state`]: API service object → Terraform state;
 //! - [`user_config`]: `user_config` between Terraform values and JSON;
 //! - [`wait`]: polling until RUNNING, forkable or gone;
 //! - [`data_source`]: read-only views.
 
+use tfplugin::diag::Diagnostic;
+
+use crate::client::CallError;
+
 mod checks;
 pub mod data_source;
 pub mod kind;
+pub mod model;
 mod replace;
 pub mod resource;
 pub mod schema;
 pub mod state;
 pub mod user_config;
 pub mod wait;
+
+/// An error the API answered, as a diagnostic.
+fn api_diagnostic(summary: &str, err: &CallError) -> Diagnostic {
+    Diagnostic::error(summary, format!("The Aiven API answered: {err}"))
+}

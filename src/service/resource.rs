@@ -1,22 +1,25 @@
 //! Create, read, update, delete and import for every service resource, and
 //! the plan rules that keep plans right; the plan-time checks are in
-//! [`super::checks`].
+//! [`super::checks`], the replacement rules on the attributes themselves.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use aiven_api::catalog;
 use aiven_api::types::{
     CreateService, MaintenanceIn, Service, ServiceState, TagsBody, TechEmail, UpdateService,
 };
-use aiven_api::user_config::{PROJECT_TO_FORK_FROM, RECOVERY_TARGET_TIME, SERVICE_TO_FORK_FROM};
-use aiven_api::{catalog, timestamp};
-use serde_json::{Map, Value as Json};
+use aiven_api::user_config::{PROJECT_TO_FORK_FROM, SERVICE_TO_FORK_FROM};
+use serde_json::Value as Json;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
-use super::kind::{EXTRA_JSON, ServiceKind};
-use super::schema::{TIMEOUTS, resource_schema};
+use super::api_diagnostic;
+use super::checks::{check_fork_source, check_static};
+use super::kind::ServiceKind;
+use super::model::{ServiceModel, name};
+use super::schema::resource_schema;
 use super::state::{self, disk_request, service_id};
 use super::user_config;
 use super::wait::{self, Expected, WaitError};
@@ -28,101 +31,111 @@ pub struct ServiceResource {
     pub kind: ServiceKind,
 }
 
-pub(super) fn user_config_path(kind: &ServiceKind, field: &str) -> AttributePath {
-    AttributePath::attr(kind.user_config_block)
-        .index(0)
-        .then(field)
-}
-
-pub(super) fn api_diagnostic(summary: &str, err: &CallError) -> Diagnostic {
-    Diagnostic::error(summary, format!("The Aiven API answered: {err}"))
-}
-
-fn timeout_of(value: &Value, which: &str) -> Duration {
-    let timeouts = value.get(TIMEOUTS);
+fn timeout_of(model: &ServiceModel, which: &str) -> Duration {
     [which, "default"]
         .into_iter()
-        .find_map(|name| timeouts.get(name).as_str().and_then(wait::parse_duration))
+        .find_map(|name| {
+            model
+                .timeouts
+                .get(name)
+                .as_str()
+                .and_then(wait::parse_duration)
+        })
         .unwrap_or(DEFAULT_TIMEOUT)
 }
 
+fn maintenance(model: &ServiceModel) -> Option<MaintenanceIn> {
+    let dow = model.maintenance_window_dow.clone();
+    let time = model.maintenance_window_time.clone();
+    (dow.is_some() || time.is_some()).then_some(MaintenanceIn { dow, time })
+}
+
+fn tech_emails(model: &ServiceModel) -> Vec<TechEmail> {
+    let emails = model.tech_emails.iter().flatten();
+    emails
+        .map(|email| TechEmail {
+            email: email.clone(),
+        })
+        .collect()
+}
+
+/// The identity every call about a planned or stored service needs.
+fn project_and_name(model: &ServiceModel) -> (String, String) {
+    let project = model.project.clone().unwrap_or_default();
+    (project, model.service_name.clone().unwrap_or_default())
+}
+
 impl ServiceResource {
-    pub(super) fn service_type<'v>(&self, value: &'v Value) -> Option<&'v str>
-    where
-        'static: 'v,
-    {
-        self.kind
-            .service_type
-            .or_else(|| value.get("service_type").as_str())
+    fn model(&self, value: &Value) -> ServiceModel {
+        ServiceModel::from_value(&self.kind, value)
     }
 
-    /// The complete `user_config` JSON of a configuration or plan.
-    pub(super) fn user_config_json(
-        &self,
-        value: &Value,
-        include_create_only: bool,
-    ) -> Result<Map<String, Json>, Diagnostic> {
-        let block = self.kind.user_config(value);
-        let mut json = user_config::to_api(&self.kind.fields(), block, include_create_only);
-        // Sent in the one form the API takes (at most 32 characters); the
-        // same instant written any accepted way.
-        if let Some(Json::String(time)) = json.get_mut(RECOVERY_TARGET_TIME)
-            && let Ok(normal) = timestamp::normalize(time)
-        {
-            *time = normal;
-        }
-        if self.kind.service_type.is_none()
-            && let Some(extra) = block.get(EXTRA_JSON).as_str()
-        {
-            let path = user_config_path(&self.kind, EXTRA_JSON);
-            let parsed: Json = serde_json::from_str(extra).map_err(|err| {
-                Diagnostic::error(
-                    "Invalid extra_json",
-                    format!("extra_json must be a JSON object (use jsonencode): {err}"),
-                )
-                .at(path.clone())
-            })?;
-            let Json::Object(extra) = parsed else {
-                return Err(Diagnostic::error(
-                    "Invalid extra_json",
-                    "extra_json must be a JSON object, e.g. jsonencode({ pg_version = \"16\" }).",
-                )
-                .at(path));
-            };
-            for (key, value) in extra {
-                if json.contains_key(&key) {
-                    return Err(Diagnostic::error(
-                        "Duplicate user_config key",
-                        format!(
-                            "{key} is set both as an attribute and in extra_json; set it once."
-                        ),
-                    )
-                    .at(path));
-                }
-                json.insert(key, value);
-            }
-        }
-        Ok(json)
+    fn state_of(&self, project: &str, service: &Service, prior: &ServiceModel) -> Value {
+        state::from_service(&self.kind, project, service, prior, false).to_value(&self.kind)
     }
 
-    fn create_request(&self, planned: &Value) -> Result<CreateService, Diagnostic> {
-        let text = |name: &str| planned.get(name).as_str().map(str::to_owned);
-        let service_type = self.service_type(planned).unwrap_or_default().to_owned();
-        let plan = text("plan").unwrap_or_default();
+    fn create_request(&self, planned: &ServiceModel) -> Result<CreateService, Diagnostic> {
+        let service_type = planned.type_name(&self.kind).unwrap_or_default().to_owned();
+        let plan = planned.plan.clone().unwrap_or_default();
         Ok(CreateService {
-            service_name: text("service_name").unwrap_or_default(),
+            service_name: planned.service_name.clone().unwrap_or_default(),
             disk_space_mb: disk_request(planned, &service_type, &plan),
             service_type,
             plan,
-            cloud: text("cloud_name"),
-            user_config: Some(self.user_config_json(planned, true)?),
-            termination_protection: planned.get("termination_protection").as_bool(),
-            project_vpc_id: text("project_vpc_id"),
-            static_ips: strings(planned.get("static_ips")),
-            tags: Some(tags(planned)),
+            cloud: planned.cloud_name.clone(),
+            user_config: Some(user_config::to_request(
+                &self.kind,
+                &planned.user_config,
+                true,
+            )?),
+            termination_protection: planned.termination_protection,
+            project_vpc_id: planned.project_vpc_id.clone(),
+            static_ips: planned.static_ips.clone(),
+            tags: Some(planned.tags.clone().unwrap_or_default()),
             tech_emails: Some(tech_emails(planned)),
             maintenance: maintenance(planned),
             ..CreateService::default()
+        })
+    }
+
+    /// The update from `prior` to `planned`: what changed, and the whole
+    /// `user_config`, with keys the configuration no longer sets unset
+    /// rather than left as they were.
+    fn update_request(
+        &self,
+        prior: &ServiceModel,
+        planned: &ServiceModel,
+    ) -> Result<UpdateService, Diagnostic> {
+        let mut user_config = user_config::to_request(&self.kind, &planned.user_config, false)?;
+        if let Ok(before) = user_config::to_request(&self.kind, &prior.user_config, false) {
+            for key in before.keys() {
+                user_config.entry(key.clone()).or_insert(Json::Null);
+            }
+        }
+        let service_type = planned.type_name(&self.kind).unwrap_or_default();
+        let plan = planned.plan.clone().unwrap_or_default();
+        let plan_changed = planned.plan != prior.plan;
+        let disk_changed = planned.disk_space != prior.disk_space
+            || planned.additional_disk_space != prior.additional_disk_space;
+        let maintenance_changed = planned.maintenance_window_dow != prior.maintenance_window_dow
+            || planned.maintenance_window_time != prior.maintenance_window_time;
+        Ok(UpdateService {
+            plan: plan_changed.then(|| planned.plan.clone()).flatten(),
+            cloud: (planned.cloud_name != prior.cloud_name)
+                .then(|| planned.cloud_name.clone())
+                .flatten(),
+            maintenance: maintenance_changed.then(|| maintenance(planned)).flatten(),
+            termination_protection: planned.termination_protection,
+            disk_space_mb: (disk_changed || plan_changed)
+                .then(|| disk_request(planned, service_type, &plan))
+                .flatten(),
+            user_config: Some(user_config),
+            // Unset, it is sent as null: out of the VPC, onto the public
+            // network.
+            project_vpc_id: (planned.project_vpc_id != prior.project_vpc_id)
+                .then(|| planned.project_vpc_id.clone()),
+            tech_emails: Some(tech_emails(planned)),
+            ..UpdateService::default()
         })
     }
 
@@ -147,8 +160,41 @@ impl ServiceResource {
                     self.import_block(project, name)
                 ),
             )
-            .at(AttributePath::attr("service_name"))),
+            .at(AttributePath::attr(name::SERVICE_NAME))),
         }
+    }
+
+    /// Waits until a fork's source has a backup to restore from; a source
+    /// that is missing or never gets one fails the create, with nothing
+    /// created.
+    async fn wait_for_fork_source(
+        &self,
+        client: &Client,
+        project: &str,
+        request: &CreateService,
+        timeout: Duration,
+        ctx: &Context<Client>,
+    ) -> Result<(), Diagnostic> {
+        let setting = |key: &str| {
+            let user_config = request.user_config.as_ref();
+            user_config.and_then(|c| c.get(key)).and_then(Json::as_str)
+        };
+        let Some(source) = setting(SERVICE_TO_FORK_FROM) else {
+            return Ok(());
+        };
+        let source_project = setting(PROJECT_TO_FORK_FROM).unwrap_or(project);
+        let waited = wait::until_backed_up(client, source_project, source, timeout, &ctx.cancel);
+        let detail = match waited.await {
+            Ok(()) => return Ok(()),
+            Err(WaitError::Call(call)) if call.is_not_found() => {
+                format!("The fork source {source} does not exist in project {source_project}.")
+            }
+            Err(other) => format!(
+                "The fork source {source} is not ready to be forked: {other}. Nothing was created."
+            ),
+        };
+        let at = self.kind.user_config_path(SERVICE_TO_FORK_FROM);
+        Err(Diagnostic::error("Cannot fork", detail).at(at))
     }
 
     /// An `import` block that adopts `project/name` into this resource.
@@ -188,24 +234,147 @@ impl ServiceResource {
         )
     }
 
+    /// A created service that did not come up is kept in state, tainted,
+    /// so it is neither lost nor orphaned.
     fn failed_create(
         &self,
         project: &str,
         service: Option<Service>,
-        planned: &Value,
-        summary: &str,
+        change: &Change,
         err: &WaitError,
     ) -> Applied {
-        let name = planned.get("service_name").as_str().unwrap_or_default();
+        let planned = self.model(&change.planned);
+        let name = planned.service_name.as_deref().unwrap_or_default();
         let detail = format!(
             "The API accepted the service {name}, but {err}. It has been saved to state and marked tainted, so it is not lost: \
              the next apply replaces it, or run `terraform untaint` if it finished on its own."
         );
         let state = match service {
-            Some(service) => state::from_service(&self.kind, project, &service, planned, false),
-            None => planned_with_id(planned, project, name),
+            Some(service) => self.state_of(project, &service, &planned),
+            None => planned_with_id(&change.planned, project, name),
         };
-        Applied::failed(state, Diagnostic::error(summary, detail))
+        let diagnostic = Diagnostic::error("Service created but not running", detail);
+        Applied::failed(state, diagnostic)
+    }
+
+    /// Waits for a created service to run, and passes on the warnings the
+    /// API attached to it.
+    async fn await_created(
+        &self,
+        client: &Client,
+        project: &str,
+        created: Service,
+        change: &Change,
+        timeout: Duration,
+        ctx: &Context<Client>,
+    ) -> Applied {
+        tracing::info!(service = %created.service_name, "created; waiting until RUNNING");
+        let waited = wait::until_running(
+            client,
+            project,
+            &created.service_name,
+            Expected::default(),
+            timeout,
+            &ctx.cancel,
+        );
+        let service = match waited.await {
+            Ok(service) => service,
+            Err((err, last)) => {
+                return self.failed_create(project, last.or(Some(created)), change, &err);
+            }
+        };
+        let planned = self.model(&change.planned);
+        let mut applied = Applied::ok(self.state_of(project, &service, &planned));
+        let warnings = service
+            .notifications()
+            .iter()
+            .filter(|n| n.level == "warning");
+        for notice in warnings {
+            applied.diagnostics.push(Diagnostic::warning(
+                format!("Notice from the API about {}", service.service_name),
+                notice.message.clone(),
+            ));
+        }
+        applied
+    }
+
+    /// Sends an update, then the tags through their own endpoint (the
+    /// service update takes none). Returns the update time the answer
+    /// carries, which the wait compares reads against.
+    async fn send_update(
+        &self,
+        client: &Client,
+        prior: &ServiceModel,
+        planned: &ServiceModel,
+        request: &UpdateService,
+        ctx: &Context<Client>,
+    ) -> Result<String, Diagnostic> {
+        let (project, name) = project_and_name(planned);
+        let answer = client
+            .update_service(&project, &name, request, &ctx.cancel)
+            .await
+            .map_err(|err| api_diagnostic("Cannot update the service", &err))?;
+        if planned.tags.is_some() && planned.tags != prior.tags {
+            let body = TagsBody {
+                tags: planned.tags.clone().unwrap_or_default(),
+            };
+            let replaced = client
+                .replace_tags(&project, &name, &body, &ctx.cancel)
+                .await;
+            replaced.map_err(|err| {
+                api_diagnostic("The service was updated, but its tags could not be", &err)
+            })?;
+        }
+        Ok(answer.update_time)
+    }
+
+    /// Plan rules for an update: what the API will not change stays as it
+    /// is, and a protected service is never replaced.
+    fn plan_update(&self, plan: &mut Plan, diags: &mut Diagnostics) {
+        keep_unaffected_disk_sizes(plan);
+        // An update ends when the service runs again.
+        if plan.prior.get(name::STATE).as_str() == Some(ServiceState::Running.as_str()) {
+            keep_prior(plan, name::STATE);
+        }
+        let prior = self.model(&plan.prior);
+        if prior.termination_protection == Some(true) && !plan.requires_replace.is_empty() {
+            let causes: Vec<String> = plan
+                .requires_replace
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            diags.error_at(
+                AttributePath::attr(name::TERMINATION_PROTECTION),
+                "Service is protected from replacement",
+                format!(
+                    "Changing {} replaces {}, which deletes it, but it has termination_protection = true. Disable termination protection first, or revert the change.",
+                    causes.join(", "),
+                    prior.service_name.unwrap_or_default()
+                ),
+            );
+        }
+    }
+
+    /// OpenSearch single sign-on does not survive a fork: say so before it
+    /// is made.
+    fn warn_of_uncopied_sso(&self, planned: &ServiceModel, diags: &mut Diagnostics) {
+        let forking = !planned
+            .user_config
+            .first()
+            .get(SERVICE_TO_FORK_FROM)
+            .is_null();
+        let service_type = planned
+            .type_name(&self.kind)
+            .and_then(catalog::service_type);
+        if forking && service_type.map(|t| t.name) == Some("opensearch") {
+            diags.push(
+                Diagnostic::warning(
+                    "Single sign-on settings are not copied to a fork",
+                    "OpenSearch SSO methods are tied to the source's URLs and endpoints, which change in a fork. Configure SSO for the fork, or its users may lose access.",
+                )
+                .at(self.kind.user_config_path(SERVICE_TO_FORK_FROM)),
+            );
+        }
     }
 }
 
@@ -220,73 +389,26 @@ fn planned_with_id(planned: &Value, project: &str, name: &str) -> Value {
             }
         }
     }
-    state.set("id", Value::string(service_id(project, name)));
+    state.set(name::ID, Value::string(service_id(project, name)));
     state
-}
-
-fn strings(value: &Value) -> Option<Vec<String>> {
-    (!value.is_null()).then(|| {
-        value
-            .elements()
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect()
-    })
-}
-
-fn tags(value: &Value) -> std::collections::BTreeMap<String, String> {
-    value
-        .get("tag")
-        .elements()
-        .iter()
-        .filter_map(|t| {
-            Some((
-                t.get("key").as_str()?.to_owned(),
-                t.get("value").as_str()?.to_owned(),
-            ))
-        })
-        .collect()
-}
-
-fn tech_emails(value: &Value) -> Vec<TechEmail> {
-    value
-        .get("tech_emails")
-        .elements()
-        .iter()
-        .filter_map(|e| {
-            Some(TechEmail {
-                email: e.get("email").as_str()?.to_owned(),
-            })
-        })
-        .collect()
-}
-
-fn maintenance(value: &Value) -> Option<MaintenanceIn> {
-    let dow = value.get("maintenance_window_dow").as_str();
-    let time = value.get("maintenance_window_time").as_str();
-    (dow.is_some() || time.is_some()).then(|| MaintenanceIn {
-        dow: dow.map(str::to_owned),
-        time: time.map(str::to_owned),
-    })
 }
 
 /// Disk sizes the configuration leaves to the API stay as they are unless
 /// the change moves them: the total follows the plan and the additional
 /// size, the additional size follows a configured total.
 fn keep_unaffected_disk_sizes(plan: &mut Plan) {
+    use name::{ADDITIONAL_DISK_SPACE, DISK_SPACE, PLAN};
     let unchanged =
         |plan: &Plan, attribute: &str| plan.planned.get(attribute) == plan.prior.get(attribute);
-    let same_plan = unchanged(plan, "plan");
-    if plan.config.get("additional_disk_space").is_null()
-        && (plan.config.get("disk_space").is_null() || (same_plan && unchanged(plan, "disk_space")))
+    let same_plan = unchanged(plan, PLAN);
+    if plan.config.get(ADDITIONAL_DISK_SPACE).is_null()
+        && (plan.config.get(DISK_SPACE).is_null() || (same_plan && unchanged(plan, DISK_SPACE)))
     {
-        keep_prior(plan, "additional_disk_space");
+        keep_prior(plan, ADDITIONAL_DISK_SPACE);
     }
-    if plan.config.get("disk_space").is_null()
-        && same_plan
-        && unchanged(plan, "additional_disk_space")
+    if plan.config.get(DISK_SPACE).is_null() && same_plan && unchanged(plan, ADDITIONAL_DISK_SPACE)
     {
-        keep_prior(plan, "disk_space");
+        keep_prior(plan, DISK_SPACE);
     }
 }
 
@@ -310,21 +432,16 @@ impl Resource<Client> for ServiceResource {
     }
 
     async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
-        self.check_static(config, diags);
+        check_static(&self.kind, &self.model(config), diags);
     }
 
     async fn modify_plan(&self, ctx: &Context<Client>, plan: &mut Plan, diags: &mut Diagnostics) {
-        let protected = plan.prior.get("termination_protection").as_bool() == Some(true);
-        let name = plan
-            .prior
-            .get("service_name")
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
         if plan.is_destroy() {
-            if protected {
+            let prior = self.model(&plan.prior);
+            if prior.termination_protection == Some(true) {
+                let name = prior.service_name.unwrap_or_default();
                 diags.error_at(
-                    AttributePath::attr("termination_protection"),
+                    AttributePath::attr(name::TERMINATION_PROTECTION),
                     "Service is protected from deletion",
                     format!("{name} has termination_protection = true, so this plan would fail when applied. Set termination_protection = false and apply that first."),
                 );
@@ -332,51 +449,12 @@ impl Resource<Client> for ServiceResource {
             return;
         }
         if !plan.is_create() {
-            keep_unaffected_disk_sizes(plan);
-            // An update ends when the service runs again.
-            if plan.prior.get("state").as_str() == Some(ServiceState::Running.as_str()) {
-                keep_prior(plan, "state");
-            }
-            if protected && !plan.requires_replace.is_empty() {
-                let causes: Vec<String> = plan
-                    .requires_replace
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect();
-                diags.error_at(
-                    AttributePath::attr("termination_protection"),
-                    "Service is protected from replacement",
-                    format!(
-                        "Changing {} replaces {name}, which deletes it, but it has termination_protection = true. Disable termination protection first, or revert the change.",
-                        causes.join(", ")
-                    ),
-                );
-            }
-            return;
+            return self.plan_update(plan, diags);
         }
-        let forking = !self
-            .kind
-            .user_config(&plan.planned)
-            .get(SERVICE_TO_FORK_FROM)
-            .is_null();
-        if forking
-            && self
-                .service_type(&plan.planned)
-                .and_then(catalog::service_type)
-                .map(|t| t.name)
-                == Some("opensearch")
-        {
-            diags.push(
-                Diagnostic::warning(
-                    "Single sign-on settings are not copied to a fork",
-                    "OpenSearch SSO methods are tied to the source's URLs and endpoints, which change in a fork. Configure SSO for the fork, or its users may lose access.",
-                )
-                .at(user_config_path(&self.kind, SERVICE_TO_FORK_FROM)),
-            );
-        }
+        let planned = self.model(&plan.planned);
+        self.warn_of_uncopied_sso(&planned, diags);
         if let Some(client) = ctx.configured() {
-            self.check_fork_source(client, &ctx.cancel, &plan.planned, diags)
-                .await;
+            check_fork_source(&self.kind, client, &ctx.cancel, &planned, diags).await;
         }
     }
 
@@ -385,100 +463,32 @@ impl Resource<Client> for ServiceResource {
             Ok(client) => client,
             Err(diag) => return Applied::failed(Value::Null, diag),
         };
-        let planned = &change.planned;
-        let project = planned
-            .get("project")
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let timeout = timeout_of(&change.config, "create");
-        let started = std::time::Instant::now();
-        let request = match self.create_request(planned) {
+        let planned = self.model(&change.planned);
+        let project = planned.project.clone().unwrap_or_default();
+        let timeout = timeout_of(&self.model(&change.config), "create");
+        let started = Instant::now();
+        let request = match self.create_request(&planned) {
             Ok(request) => request,
             Err(diag) => return Applied::failed(Value::Null, diag),
         };
-        if let Some(source) = request
-            .user_config
-            .as_ref()
-            .and_then(|c| c.get(SERVICE_TO_FORK_FROM))
-            .and_then(Json::as_str)
-        {
-            let source_project = request
-                .user_config
-                .as_ref()
-                .and_then(|c| c.get(PROJECT_TO_FORK_FROM))
-                .and_then(Json::as_str)
-                .unwrap_or(&project)
-                .to_owned();
-            if let Err(err) =
-                wait::until_backed_up(client, &source_project, source, timeout, &ctx.cancel).await
-            {
-                let detail = match &err {
-                    WaitError::Call(call) if call.is_not_found() => format!(
-                        "The fork source {source} does not exist in project {source_project}."
-                    ),
-                    other => format!(
-                        "The fork source {source} is not ready to be forked: {other}. Nothing was created."
-                    ),
-                };
-                return Applied::failed(
-                    Value::Null,
-                    Diagnostic::error("Cannot fork", detail)
-                        .at(user_config_path(&self.kind, SERVICE_TO_FORK_FROM)),
-                );
-            }
+        let ready = self.wait_for_fork_source(client, &project, &request, timeout, ctx);
+        if let Err(diag) = ready.await {
+            return Applied::failed(Value::Null, diag);
         }
-        if let Err(diag) = self
-            .check_name_free(client, &project, &request.service_name, ctx)
-            .await
-        {
+        let free = self.check_name_free(client, &project, &request.service_name, ctx);
+        if let Err(diag) = free.await {
             return Applied::failed(Value::Null, diag);
         }
         let created = match client.create_service(&project, &request, &ctx.cancel).await {
             Ok(created) => created,
             Err(err) => {
-                return Applied::failed(
-                    Value::Null,
-                    self.create_failed(&project, &request.service_name, &err),
-                );
+                let diag = self.create_failed(&project, &request.service_name, &err);
+                return Applied::failed(Value::Null, diag);
             }
         };
-        tracing::info!(service = %created.service_name, "created; waiting until RUNNING");
         let remaining = timeout.saturating_sub(started.elapsed());
-        match wait::until_running(
-            client,
-            &project,
-            &created.service_name,
-            Expected::default(),
-            remaining,
-            &ctx.cancel,
-        )
-        .await
-        {
-            Ok(service) => {
-                let mut applied = Applied::ok(state::from_service(
-                    &self.kind, &project, &service, planned, false,
-                ));
-                for notice in service
-                    .notifications()
-                    .iter()
-                    .filter(|n| n.level == "warning")
-                {
-                    applied.diagnostics.push(Diagnostic::warning(
-                        format!("Notice from the API about {}", service.service_name),
-                        notice.message.clone(),
-                    ));
-                }
-                applied
-            }
-            Err((err, last)) => self.failed_create(
-                &project,
-                last.or(Some(created)),
-                planned,
-                "Service created but not running",
-                &err,
-            ),
-        }
+        self.await_created(client, &project, created, change, remaining, ctx)
+            .await
     }
 
     async fn read(
@@ -488,14 +498,14 @@ impl Resource<Client> for ServiceResource {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
-        let project = prior.get("project").as_str()?.to_owned();
-        let name = prior.get("service_name").as_str()?.to_owned();
+        let prior = self.model(prior);
+        let project = prior.project.clone()?;
+        let name = prior.service_name.clone()?;
         match client.get_service(&project, &name, &ctx.cancel).await {
             Ok(service) => {
-                let importing = prior.get("plan").is_null();
-                Some(state::from_service(
-                    &self.kind, &project, &service, prior, importing,
-                ))
+                let importing = prior.plan.is_none();
+                let state = state::from_service(&self.kind, &project, &service, &prior, importing);
+                Some(state.to_value(&self.kind))
             }
             Err(err) if err.is_not_found() => {
                 tracing::info!(service = %name, "service no longer exists; removing it from state");
@@ -513,107 +523,36 @@ impl Resource<Client> for ServiceResource {
             Ok(client) => client,
             Err(diag) => return Applied::failed(change.prior.clone(), diag),
         };
-        let planned = &change.planned;
-        let prior = &change.prior;
-        let project = planned
-            .get("project")
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let name = planned
-            .get("service_name")
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let changed = |attribute: &str| {
-            planned.get(attribute) != prior.get(attribute) && !planned.get(attribute).is_unknown()
+        let (prior, planned) = (self.model(&change.prior), self.model(&change.planned));
+        let (project, name) = project_and_name(&planned);
+        let request = match self.update_request(&prior, &planned) {
+            Ok(request) => request,
+            Err(diag) => return Applied::failed(change.prior.clone(), diag),
         };
-        let text = |attribute: &str| planned.get(attribute).as_str().map(str::to_owned);
-        let service_type = self.service_type(planned).unwrap_or_default().to_owned();
-        let mut user_config = match self.user_config_json(planned, false) {
-            Ok(json) => json,
-            Err(diag) => return Applied::failed(prior.clone(), diag),
-        };
-        // Keys the configuration no longer sets are unset, not left as they were.
-        if let Ok(before) = self.user_config_json(prior, false) {
-            for key in before.keys() {
-                user_config.entry(key.clone()).or_insert(Json::Null);
-            }
-        }
-        let request = UpdateService {
-            plan: changed("plan").then(|| text("plan")).flatten(),
-            cloud: changed("cloud_name").then(|| text("cloud_name")).flatten(),
-            maintenance: (changed("maintenance_window_dow") || changed("maintenance_window_time"))
-                .then(|| maintenance(planned))
-                .flatten(),
-            termination_protection: planned.get("termination_protection").as_bool(),
-            disk_space_mb: (changed("additional_disk_space")
-                || changed("disk_space")
-                || changed("plan"))
-            .then(|| disk_request(planned, &service_type, &text("plan").unwrap_or_default()))
-            .flatten(),
-            user_config: Some(user_config),
-            // Unset, it is sent as null: out of the VPC, onto the public
-            // network.
-            project_vpc_id: changed("project_vpc_id").then(|| text("project_vpc_id")),
-            tech_emails: Some(tech_emails(planned)),
-            ..UpdateService::default()
-        };
-        let answer = match client
-            .update_service(&project, &name, &request, &ctx.cancel)
+        let updated_at = match self
+            .send_update(client, &prior, &planned, &request, ctx)
             .await
         {
-            Ok(answer) => answer,
-            Err(err) => {
-                return Applied::failed(
-                    prior.clone(),
-                    api_diagnostic("Cannot update the service", &err),
-                );
-            }
+            Ok(updated_at) => updated_at,
+            Err(diag) => return Applied::failed(change.prior.clone(), diag),
         };
-        // Tags have their own endpoint; the service update takes none.
-        if changed("tag") {
-            let body = TagsBody {
-                tags: tags(planned),
-            };
-            if let Err(err) = client
-                .replace_tags(&project, &name, &body, &ctx.cancel)
-                .await
-            {
-                return Applied::failed(
-                    prior.clone(),
-                    api_diagnostic("The service was updated, but its tags could not be", &err),
-                );
-            }
-        }
         let expected = Expected {
             update: Some(&request),
-            updated_at: Some(&answer.update_time),
+            updated_at: Some(&updated_at),
         };
-        match wait::until_running(
-            client,
-            &project,
-            &name,
-            expected,
-            timeout_of(&change.config, "update"),
-            &ctx.cancel,
-        )
-        .await
-        {
-            Ok(service) => Applied::ok(state::from_service(
-                &self.kind, &project, &service, planned, false,
-            )),
+        let timeout = timeout_of(&self.model(&change.config), "update");
+        let waited = wait::until_running(client, &project, &name, expected, timeout, &ctx.cancel);
+        match waited.await {
+            Ok(service) => Applied::ok(self.state_of(&project, &service, &planned)),
             Err((err, last)) => {
                 let state = last.map_or_else(
-                    || prior.clone(),
-                    |s| state::from_service(&self.kind, &project, &s, planned, false),
+                    || change.prior.clone(),
+                    |service| self.state_of(&project, &service, &planned),
                 );
+                let detail = format!("{name} was updated, but {err}.");
                 Applied::failed(
                     state,
-                    Diagnostic::error(
-                        "Service updated but not running",
-                        format!("{name} was updated, but {err}."),
-                    ),
+                    Diagnostic::error("Service updated but not running", detail),
                 )
             }
         }
@@ -624,20 +563,13 @@ impl Resource<Client> for ServiceResource {
             Ok(client) => client,
             Err(diag) => return diags.push(diag),
         };
-        let project = prior.get("project").as_str().unwrap_or_default();
-        let name = prior.get("service_name").as_str().unwrap_or_default();
-        if let Err(err) = client.delete_service(project, name, &ctx.cancel).await {
+        let prior = self.model(prior);
+        let (project, name) = project_and_name(&prior);
+        if let Err(err) = client.delete_service(&project, &name, &ctx.cancel).await {
             return diags.push(api_diagnostic("Cannot delete the service", &err));
         }
-        if let Err(err) = wait::until_deleted(
-            client,
-            project,
-            name,
-            timeout_of(prior, "delete"),
-            &ctx.cancel,
-        )
-        .await
-        {
+        let timeout = timeout_of(&prior, "delete");
+        if let Err(err) = wait::until_deleted(client, &project, &name, timeout, &ctx.cancel).await {
             diags.push(Diagnostic::error(
                 "Service deletion not finished",
                 format!("{name} was asked to delete, but {err}."),
@@ -663,13 +595,15 @@ impl Resource<Client> for ServiceResource {
             ));
             return None;
         };
-        Some(Value::object([
-            ("id", Value::string(id)),
-            ("project", Value::string(project)),
-            ("service_name", Value::string(name)),
-            (self.kind.user_config_block, Value::List(Vec::new())),
-            ("tag", Value::Set(Vec::new())),
-            ("tech_emails", Value::Set(Vec::new())),
-        ]))
+        let model = ServiceModel {
+            id: Some(id.to_owned()),
+            project: Some(project.to_owned()),
+            service_name: Some(name.to_owned()),
+            tags: Some(Default::default()),
+            tech_emails: Some(Vec::new()),
+            user_config: Value::List(Vec::new()),
+            ..ServiceModel::default()
+        };
+        Some(model.to_value(&self.kind))
     }
 }

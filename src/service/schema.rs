@@ -6,9 +6,8 @@ use aiven_api::user_config::{Field, Kind};
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, Value};
 
-use super::kind::ServiceKind;
-
-pub const TIMEOUTS: &str = "timeouts";
+use super::kind::{EXTRA_JSON, ServiceKind};
+use super::model::name;
 
 /// The three ways to write the API's one `ip_filter` key: plain strings,
 /// strings under the official provider's newer name, or objects with a
@@ -49,37 +48,37 @@ pub fn connection_type() -> Type {
 /// Attributes every service resource and data source has.
 fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
     let mut attributes = vec![
-        string("id").computed().use_state_for_unknown().description("`project/service_name`, the import ID."),
-        string("project").required().requires_replace().description("The project the service belongs to. Changing it forces a new service."),
-        string("service_name")
+        string(name::ID).computed().use_state_for_unknown().description("`project/service_name`, the import ID."),
+        string(name::PROJECT).required().requires_replace().description("The project the service belongs to. Changing it forces a new service."),
+        string(name::SERVICE_NAME)
             .required()
             .requires_replace()
             .description("The service name: lowercase letters, digits and hyphens. Changing it forces a new service (fork the old one to keep its data)."),
-        string("plan").required().description("The subscription plan, e.g. `startup-4` or `business-8`: node count, memory and default disk."),
-        string("cloud_name").optional().computed().use_state_for_unknown().description("Cloud and region, e.g. `google-europe-west1`. Can be changed in place (the service migrates)."),
-        string("maintenance_window_dow").optional().computed().use_state_for_unknown().description("Day of week for maintenance, e.g. `sunday`."),
-        string("maintenance_window_time").optional().computed().use_state_for_unknown().description("Time of day (UTC) for maintenance, `HH:MM:SS`."),
-        Attribute::new("termination_protection", Type::Bool)
+        string(name::PLAN).required().description("The subscription plan, e.g. `startup-4` or `business-8`: node count, memory and default disk."),
+        string(name::CLOUD_NAME).optional().computed().use_state_for_unknown().description("Cloud and region, e.g. `google-europe-west1`. Can be changed in place (the service migrates)."),
+        string(name::MAINTENANCE_WINDOW_DOW).optional().computed().use_state_for_unknown().description("Day of week for maintenance, e.g. `sunday`."),
+        string(name::MAINTENANCE_WINDOW_TIME).optional().computed().use_state_for_unknown().description("Time of day (UTC) for maintenance, `HH:MM:SS`."),
+        Attribute::new(name::TERMINATION_PROTECTION, Type::Bool)
             .default(Value::Bool(false))
             .description("Refuse to delete the service. A plan that would destroy or replace it fails while this is `true`."),
-        string("disk_space").optional().computed().deprecated().description("Total disk space, e.g. `90GiB`. Deprecated: use `additional_disk_space`."),
-        string("additional_disk_space").optional().computed().description("Disk space on top of the plan's, e.g. `10GiB`."),
-        string("project_vpc_id").optional().description("The VPC the service runs in."),
-        Attribute::new("static_ips", Type::set(Type::String)).optional().description("Static IP addresses to associate with the service."),
-        string("state").computed().description("`REBUILDING`, `RUNNING`, `REBALANCING` or `POWEROFF`."),
-        string("service_uri").computed().sensitive().use_state_for_unknown().description("URI for connecting to the service."),
-        string("service_host").computed().use_state_for_unknown().description("The service's host name."),
-        Attribute::new("service_port", Type::Number).computed().use_state_for_unknown().description("The service's port."),
-        string("service_username").computed().use_state_for_unknown().description("The admin user's name."),
-        string("service_password").computed().sensitive().use_state_for_unknown().description("The admin user's password."),
-        Attribute::new("components", components_type()).computed().use_state_for_unknown().description("Endpoints of the service's components."),
+        string(name::DISK_SPACE).optional().computed().deprecated().description("Total disk space, e.g. `90GiB`. Deprecated: use `additional_disk_space`."),
+        string(name::ADDITIONAL_DISK_SPACE).optional().computed().description("Disk space on top of the plan's, e.g. `10GiB`."),
+        string(name::PROJECT_VPC_ID).optional().description("The VPC the service runs in."),
+        Attribute::new(name::STATIC_IPS, Type::set(Type::String)).optional().description("Static IP addresses to associate with the service."),
+        string(name::STATE).computed().description("`REBUILDING`, `RUNNING`, `REBALANCING` or `POWEROFF`."),
+        string(name::SERVICE_URI).computed().sensitive().use_state_for_unknown().description("URI for connecting to the service."),
+        string(name::SERVICE_HOST).computed().use_state_for_unknown().description("The service's host name."),
+        Attribute::new(name::SERVICE_PORT, Type::Number).computed().use_state_for_unknown().description("The service's port."),
+        string(name::SERVICE_USERNAME).computed().use_state_for_unknown().description("The admin user's name."),
+        string(name::SERVICE_PASSWORD).computed().sensitive().use_state_for_unknown().description("The admin user's password."),
+        Attribute::new(name::COMPONENTS, components_type()).computed().use_state_for_unknown().description("Endpoints of the service's components."),
     ];
     attributes.push(match kind.service_type {
-        Some(_) => string("service_type")
+        Some(_) => string(name::SERVICE_TYPE)
             .computed()
             .use_state_for_unknown()
             .description("The service type, e.g. `pg`."),
-        None => string("service_type")
+        None => string(name::SERVICE_TYPE)
             .required()
             .requires_replace()
             .description("The service type: pg, mysql, valkey, clickhouse, cassandra, opensearch, grafana or thanos."),
@@ -201,7 +200,7 @@ fn timeouts_block() -> NestedBlock {
         ))
     };
     NestedBlock::single(
-        TIMEOUTS,
+        name::TIMEOUTS,
         Block::new("Limits for waiting on the API.")
             .attribute(duration(
                 "create",
@@ -218,21 +217,37 @@ fn timeouts_block() -> NestedBlock {
     )
 }
 
+/// The `<type>_user_config` block; `aiven_service`'s adds `extra_json`.
+fn user_config_block(kind: &ServiceKind) -> Block {
+    let block = fields_block(
+        "Service settings (the API's `user_config`).",
+        &kind.fields(),
+    );
+    if kind.service_type.is_some() {
+        return block;
+    }
+    block.attribute(
+        Attribute::new(EXTRA_JSON, Type::String)
+            .optional()
+            .description("Any other `user_config` keys, as a JSON object (use `jsonencode`). Validated against the service type at plan time."),
+    )
+}
+
 /// The resource schema.
 pub fn resource_schema(kind: &ServiceKind) -> Schema {
     let mut block = Block::new(kind.description()).attributes(common_attributes(kind));
     block = block.block(NestedBlock::list_max_one(
         kind.user_config_block,
-        kind.user_config_schema_block(),
+        user_config_block(kind),
     ));
     block = block.block(NestedBlock::set(
-        "tag",
+        name::TAG,
         Block::new("Tags: labels for the service.")
             .attribute(string("key").required().description("Tag key."))
             .attribute(string("value").required().description("Tag value.")),
     ));
     block = block.block(NestedBlock::set(
-        "tech_emails",
+        name::TECH_EMAILS,
         Block::new("People to notify about technical issues with the service.")
             .attribute(string("email").required().description("An email address.")),
     ));

@@ -1,4 +1,4 @@
-//! Building Terraform state from the API's service object.
+//! Building a service's state from the API's service object.
 
 use aiven_api::catalog;
 use aiven_api::types::Service;
@@ -6,7 +6,7 @@ use serde_json::{Map, Value as Json};
 use tfplugin::value::Value;
 
 use super::kind::{EXTRA_JSON, ServiceKind};
-use super::schema::TIMEOUTS;
+use super::model::{ConnectionModel, ServiceModel};
 use super::user_config;
 
 const MIB_PER_GIB: i64 = 1024;
@@ -35,15 +35,11 @@ pub fn plan_disk(service_type: &str, plan: &str) -> Option<i64> {
 
 /// The disk to request: the plan's plus `additional_disk_space`, or the
 /// deprecated total `disk_space`; `None` leaves the plan's default.
-pub fn disk_request(value: &Value, service_type: &str, plan: &str) -> Option<i64> {
-    if let Some(additional) = value
-        .get("additional_disk_space")
-        .as_str()
-        .and_then(parse_disk)
-    {
+pub fn disk_request(model: &ServiceModel, service_type: &str, plan: &str) -> Option<i64> {
+    if let Some(additional) = model.additional_disk_space.as_deref().and_then(parse_disk) {
         return plan_disk(service_type, plan).map(|base| base + additional);
     }
-    value.get("disk_space").as_str().and_then(parse_disk)
+    model.disk_space.as_deref().and_then(parse_disk)
 }
 
 /// The id Terraform tracks a service by, also its import ID.
@@ -122,168 +118,91 @@ fn parse_uri(uri: &str) -> Option<UriParts> {
     })
 }
 
-/// A value the reply reports, or else what `prior` holds: a field the API
-/// leaves out or redacts is unknown, not empty.
-fn or_prior(value: Option<Value>, prior: &Value, attribute: &str) -> Value {
-    value.unwrap_or_else(|| match prior.get(attribute) {
-        unknown if unknown.is_unknown() => Value::Null,
-        known => known.clone(),
-    })
-}
-
-/// The full state for `service`. `prior` supplies what the API does not
-/// report (timeouts, create-only fields) and what this reply left out;
-/// `import` takes every user config key from the API because there is no
-/// configuration to follow yet.
+/// The full state for `service`. `prior` (the plan, or the state before)
+/// supplies what the API does not report (timeouts, create-only fields)
+/// and what this reply left out or redacted: such a field is unknown, not
+/// empty. `import` takes every user config key from the API because there
+/// is no configuration to follow yet.
 pub fn from_service(
     kind: &ServiceKind,
     project: &str,
     service: &Service,
-    prior: &Value,
+    prior: &ServiceModel,
     import: bool,
-) -> Value {
+) -> ServiceModel {
     let connection = Connection::of(service);
-    let text = |value: &Option<String>| value.as_ref().map(Value::string);
+    let uri = aiven_api::types::secret(service.service_uri.as_deref()).map(str::to_owned);
     // A reply may leave the disk size out; then it is the size this
     // configuration asked for and the API accepted, when one was asked for.
     let disk = service
         .disk_space_mb
         .or_else(|| disk_request(prior, &service.service_type, &service.plan));
-    let mut state = Value::object([
-        (
-            "id",
-            Value::string(service_id(project, &service.service_name)),
-        ),
-        ("project", Value::string(project)),
-        ("service_name", Value::string(&service.service_name)),
-        ("plan", Value::string(&service.plan)),
-        ("cloud_name", Value::string(&service.cloud_name)),
-        (
-            "termination_protection",
-            Value::Bool(service.termination_protection),
-        ),
-        (
-            "project_vpc_id",
-            Value::opt_string(service.project_vpc_id.clone()),
-        ),
-        ("static_ips", prior.get("static_ips").clone()),
-        ("state", Value::string(service.state.as_str())),
-        (TIMEOUTS, prior.get(TIMEOUTS).clone()),
-    ]);
-    let reported: [(&str, Option<Value>); 14] = [
-        (
-            "maintenance_window_dow",
-            service.maintenance.as_ref().map(|m| Value::string(&m.dow)),
-        ),
-        (
-            "maintenance_window_time",
-            service.maintenance.as_ref().map(|m| Value::string(&m.time)),
-        ),
-        (
-            "disk_space",
-            disk.map(|mib| Value::string(format_disk(mib))),
-        ),
-        (
-            "additional_disk_space",
-            disk.map(|mib| {
-                let included = plan_disk(&service.service_type, &service.plan).unwrap_or(mib);
-                Value::string(format_disk(mib - included))
-            }),
-        ),
-        (
-            "service_uri",
-            aiven_api::types::secret(service.service_uri.as_deref()).map(Value::string),
-        ),
-        ("service_host", text(&connection.host)),
-        ("service_port", connection.port.map(Value::number)),
-        ("service_username", text(&connection.user)),
-        ("service_password", text(&connection.password)),
-        (
-            "components",
-            service.components.as_ref().map(|c| components(c)),
-        ),
-        ("tag", service.tags.as_ref().map(tag_set)),
-        (
-            "tech_emails",
-            service.tech_emails.as_ref().map(|emails| {
-                Value::Set(
-                    emails
-                        .iter()
-                        .map(|e| Value::object([("email", Value::string(&e.email))]))
-                        .collect(),
-                )
-            }),
-        ),
-        (
-            "service_type",
-            Some(Value::string(written_type(service, prior))),
-        ),
-        (
-            kind.user_config_block,
-            Some(user_config_state(
-                kind,
-                &service.user_config,
-                prior.get(kind.user_config_block),
-                import,
-            )),
-        ),
-    ];
-    for (attribute, value) in reported {
-        state.set(attribute, or_prior(value, prior, attribute));
+    let included = plan_disk(&service.service_type, &service.plan);
+    let maintenance = service.maintenance.as_ref();
+    let prior_connection = prior.connection.clone().unwrap_or_default();
+    ServiceModel {
+        id: Some(service_id(project, &service.service_name)),
+        project: Some(project.to_owned()),
+        service_name: Some(service.service_name.clone()),
+        service_type: Some(written_type(service, prior).to_owned()),
+        plan: Some(service.plan.clone()),
+        cloud_name: Some(service.cloud_name.clone()),
+        maintenance_window_dow: maintenance
+            .map(|m| m.dow.clone())
+            .or_else(|| prior.maintenance_window_dow.clone()),
+        maintenance_window_time: maintenance
+            .map(|m| m.time.clone())
+            .or_else(|| prior.maintenance_window_time.clone()),
+        termination_protection: Some(service.termination_protection),
+        disk_space: disk.map(format_disk).or_else(|| prior.disk_space.clone()),
+        additional_disk_space: disk
+            .map(|mib| format_disk(mib - included.unwrap_or(mib)))
+            .or_else(|| prior.additional_disk_space.clone()),
+        project_vpc_id: service.project_vpc_id.clone(),
+        static_ips: prior.static_ips.clone(),
+        state: Some(service.state.as_str().to_owned()),
+        service_uri: uri.clone().or_else(|| prior.service_uri.clone()),
+        service_host: connection
+            .host
+            .clone()
+            .or_else(|| prior.service_host.clone()),
+        service_port: connection.port.or(prior.service_port),
+        service_username: connection
+            .user
+            .clone()
+            .or_else(|| prior.service_username.clone()),
+        service_password: connection
+            .password
+            .clone()
+            .or_else(|| prior.service_password.clone()),
+        components: service
+            .components
+            .clone()
+            .or_else(|| prior.components.clone()),
+        connection: kind.connection_attribute.map(|_| ConnectionModel {
+            host: connection.host.or(prior_connection.host),
+            port: connection.port.or(prior_connection.port),
+            user: connection.user.or(prior_connection.user),
+            password: connection.password.or(prior_connection.password),
+            dbname: connection.dbname.or(prior_connection.dbname),
+            sslmode: connection.sslmode.or(prior_connection.sslmode),
+            uri: uri.or(prior_connection.uri),
+        }),
+        tags: service.tags.clone().or_else(|| prior.tags.clone()),
+        tech_emails: service
+            .tech_emails
+            .as_ref()
+            .map(|emails| emails.iter().map(|e| e.email.clone()).collect())
+            .or_else(|| prior.tech_emails.clone()),
+        user_config: user_config_state(kind, &service.user_config, &prior.user_config, import),
+        timeouts: prior.timeouts.clone(),
     }
-    if let Some(attribute) = kind.connection_attribute {
-        let prior_block = prior.get(attribute).first();
-        let field =
-            |name: &'static str, value: Option<Value>| (name, or_prior(value, prior_block, name));
-        let block = Value::object([
-            field("host", text(&connection.host)),
-            field("port", connection.port.map(Value::number)),
-            field("user", text(&connection.user)),
-            field("password", text(&connection.password)),
-            field("dbname", text(&connection.dbname)),
-            field("sslmode", text(&connection.sslmode)),
-            field(
-                "uri",
-                aiven_api::types::secret(service.service_uri.as_deref()).map(Value::string),
-            ),
-        ]);
-        state.set(attribute, Value::List(vec![block]));
-    }
-    state
-}
-
-fn components(components: &[aiven_api::types::Component]) -> Value {
-    Value::List(
-        components
-            .iter()
-            .map(|c| {
-                Value::object([
-                    ("component", Value::string(&c.component)),
-                    ("host", Value::string(&c.host)),
-                    ("port", Value::number(c.port)),
-                    ("route", Value::string(&c.route)),
-                    ("usage", Value::string(&c.usage)),
-                ])
-            })
-            .collect(),
-    )
-}
-
-/// Tags as the `tag` set.
-fn tag_set(tags: &std::collections::BTreeMap<String, String>) -> Value {
-    Value::Set(
-        tags.iter()
-            .map(|(key, value)| {
-                Value::object([("key", Value::string(key)), ("value", Value::string(value))])
-            })
-            .collect(),
-    )
 }
 
 /// The service type as the configuration wrote it: an alias (`redis` for
 /// `valkey`) names the same type, so it stays and shows no diff.
-fn written_type<'s>(service: &'s Service, prior: &'s Value) -> &'s str {
-    let written = prior.get("service_type").as_str();
+fn written_type<'s>(service: &'s Service, prior: &'s ServiceModel) -> &'s str {
+    let written = prior.service_type.as_deref();
     let same_type = written.and_then(catalog::service_type).map(|t| t.name)
         == Some(service.service_type.as_str());
     match written {
@@ -358,19 +277,16 @@ mod tests {
     #[test]
     fn a_reply_with_only_the_required_fields_fills_state_without_inventing_values() {
         let kind = &crate::service::kind::PG;
-        let state = from_service(kind, "p", &reply(minimal()), &Value::Null, false);
-        assert_eq!(
-            state.get("disk_space"),
-            &Value::Null,
-            "no disk size is not 0GiB"
-        );
-        assert_eq!(state.get("additional_disk_space"), &Value::Null);
-        assert_eq!(state.get("service_host").as_str(), Some("db.example"));
-        assert_eq!(state.get("service_port"), &Value::number(21691));
-        assert_eq!(state.get("service_password").as_str(), Some("pw"));
-        let block = state.get("pg").first();
-        assert_eq!(block.get("dbname").as_str(), Some("defaultdb"));
-        assert_eq!(block.get("sslmode").as_str(), Some("require"));
+        let nothing = ServiceModel::default();
+        let state = from_service(kind, "p", &reply(minimal()), &nothing, false);
+        assert_eq!(state.disk_space, None, "no disk size is not 0GiB");
+        assert_eq!(state.additional_disk_space, None);
+        assert_eq!(state.service_host.as_deref(), Some("db.example"));
+        assert_eq!(state.service_port, Some(21691));
+        assert_eq!(state.service_password.as_deref(), Some("pw"));
+        let block = state.connection.unwrap();
+        assert_eq!(block.dbname.as_deref(), Some("defaultdb"));
+        assert_eq!(block.sslmode.as_deref(), Some("require"));
     }
 
     #[test]
@@ -385,21 +301,21 @@ mod tests {
                 full["service_uri_params"] = serde_json::json!({"host": "db.example", "port": "21691", "user": "avnadmin", "password": "pw"});
                 full
             }),
-            &Value::Null,
+            &ServiceModel::default(),
             false,
         );
         let mut redacted = minimal();
         redacted["service_uri"] = serde_json::Value::Null;
         redacted["service_uri_params"] = serde_json::json!({"password": "<redacted>"});
         let state = from_service(kind, "p", &reply(redacted), &full, false);
-        assert_eq!(state.get("disk_space").as_str(), Some("80GiB"));
+        assert_eq!(state.disk_space.as_deref(), Some("80GiB"));
         assert_eq!(
-            state.get("service_password").as_str(),
+            state.service_password.as_deref(),
             Some("pw"),
             "never <redacted>"
         );
-        assert_eq!(state.get("service_uri"), full.get("service_uri"));
-        assert_eq!(state.get("pg").first().get("password").as_str(), Some("pw"));
+        assert_eq!(state.service_uri, full.service_uri);
+        assert_eq!(state.connection.unwrap().password.as_deref(), Some("pw"));
     }
 
     #[test]

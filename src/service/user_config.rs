@@ -1,11 +1,69 @@
 //! Converting `user_config` between Terraform values and API JSON, driven
 //! by the same field definitions that built the schema.
 
-use aiven_api::user_config::{Field, Kind};
+use aiven_api::timestamp;
+use aiven_api::user_config::{Field, Kind, RECOVERY_TARGET_TIME};
 use serde_json::{Map, Value as Json};
+use tfplugin::diag::Diagnostic;
 use tfplugin::value::{Number, Value};
 
+use super::kind::{EXTRA_JSON, ServiceKind};
 use super::schema::{IP_FILTER, IP_FILTER_FORMS, IP_FILTER_OBJECT};
+
+/// The complete `user_config` JSON of a `kind` resource's block (a list of
+/// at most one): the typed fields, the recovery time in the API's form,
+/// and for `aiven_service` the keys of `extra_json`.
+pub fn to_request(
+    kind: &ServiceKind,
+    block: &Value,
+    include_create_only: bool,
+) -> Result<Map<String, Json>, Diagnostic> {
+    let block = block.first();
+    let mut json = to_api(&kind.fields(), block, include_create_only);
+    // Sent in the one form the API takes (at most 32 characters); the same
+    // instant written any accepted way.
+    if let Some(Json::String(time)) = json.get_mut(RECOVERY_TARGET_TIME)
+        && let Ok(normal) = timestamp::normalize(time)
+    {
+        *time = normal;
+    }
+    if kind.service_type.is_none()
+        && let Some(extra) = block.get(EXTRA_JSON).as_str()
+    {
+        merge_extra_json(kind, extra, &mut json)?;
+    }
+    Ok(json)
+}
+
+/// Adds `extra_json`'s keys to the typed ones; a key set both ways is an
+/// error rather than one silently winning.
+fn merge_extra_json(
+    kind: &ServiceKind,
+    extra: &str,
+    json: &mut Map<String, Json>,
+) -> Result<(), Diagnostic> {
+    let path = kind.user_config_path(EXTRA_JSON);
+    let invalid = |detail: String| Diagnostic::error("Invalid extra_json", detail).at(path.clone());
+    let parsed: Json = serde_json::from_str(extra).map_err(|err| {
+        invalid(format!(
+            "extra_json must be a JSON object (use jsonencode): {err}"
+        ))
+    })?;
+    let Json::Object(extra) = parsed else {
+        return Err(invalid(
+            "extra_json must be a JSON object, e.g. jsonencode({ pg_version = \"16\" }).".into(),
+        ));
+    };
+    for (key, value) in extra {
+        if json.contains_key(&key) {
+            let detail =
+                format!("{key} is set both as an attribute and in extra_json; set it once.");
+            return Err(Diagnostic::error("Duplicate user_config key", detail).at(path));
+        }
+        json.insert(key, value);
+    }
+    Ok(())
+}
 
 /// The API JSON for a user config block element. Create-only fields are
 /// left out unless `include_create_only` (they only mean something on

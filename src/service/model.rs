@@ -1,0 +1,362 @@
+//! The typed model of a service resource: a configuration, plan or state as
+//! Rust fields, converted from and to Terraform's value in this one place.
+//!
+//! Attribute names are written once, in [`name`]; the schema, the model and
+//! the plan rules all use them. A field is `None` when its value is null or
+//! not known yet (in a plan). The `user_config` block and `timeouts` stay
+//! values: their shape follows the definitions the schema is generated from,
+//! and `user_config.rs` converts them.
+
+use std::collections::BTreeMap;
+
+use aiven_api::types::Component;
+use tfplugin::value::Value;
+
+use super::kind::ServiceKind;
+
+/// The names of a service resource's attributes and blocks.
+pub mod name {
+    pub const ID: &str = "id";
+    pub const PROJECT: &str = "project";
+    pub const SERVICE_NAME: &str = "service_name";
+    pub const SERVICE_TYPE: &str = "service_type";
+    pub const PLAN: &str = "plan";
+    pub const CLOUD_NAME: &str = "cloud_name";
+    pub const MAINTENANCE_WINDOW_DOW: &str = "maintenance_window_dow";
+    pub const MAINTENANCE_WINDOW_TIME: &str = "maintenance_window_time";
+    pub const TERMINATION_PROTECTION: &str = "termination_protection";
+    pub const DISK_SPACE: &str = "disk_space";
+    pub const ADDITIONAL_DISK_SPACE: &str = "additional_disk_space";
+    pub const PROJECT_VPC_ID: &str = "project_vpc_id";
+    pub const STATIC_IPS: &str = "static_ips";
+    pub const STATE: &str = "state";
+    pub const SERVICE_URI: &str = "service_uri";
+    pub const SERVICE_HOST: &str = "service_host";
+    pub const SERVICE_PORT: &str = "service_port";
+    pub const SERVICE_USERNAME: &str = "service_username";
+    pub const SERVICE_PASSWORD: &str = "service_password";
+    pub const COMPONENTS: &str = "components";
+    pub const TAG: &str = "tag";
+    pub const TECH_EMAILS: &str = "tech_emails";
+    pub const TIMEOUTS: &str = "timeouts";
+}
+
+/// The connection details block (`pg`, `mysql`, ...).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectionModel {
+    pub host: Option<String>,
+    pub port: Option<i64>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub dbname: Option<String>,
+    pub sslmode: Option<String>,
+    pub uri: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceModel {
+    pub id: Option<String>,
+    pub project: Option<String>,
+    pub service_name: Option<String>,
+    pub service_type: Option<String>,
+    pub plan: Option<String>,
+    pub cloud_name: Option<String>,
+    pub maintenance_window_dow: Option<String>,
+    pub maintenance_window_time: Option<String>,
+    pub termination_protection: Option<bool>,
+    pub disk_space: Option<String>,
+    pub additional_disk_space: Option<String>,
+    pub project_vpc_id: Option<String>,
+    pub static_ips: Option<Vec<String>>,
+    pub state: Option<String>,
+    pub service_uri: Option<String>,
+    pub service_host: Option<String>,
+    pub service_port: Option<i64>,
+    pub service_username: Option<String>,
+    pub service_password: Option<String>,
+    pub components: Option<Vec<Component>>,
+    /// `None` when the block is null or the resource has none.
+    pub connection: Option<ConnectionModel>,
+    /// Key to value; `None` when the set is null.
+    pub tags: Option<BTreeMap<String, String>>,
+    pub tech_emails: Option<Vec<String>>,
+    /// The `<type>_user_config` block as written: a list of at most one.
+    pub user_config: Value,
+    pub timeouts: Value,
+}
+
+fn text(value: &Value, attribute: &str) -> Option<String> {
+    value.get(attribute).as_str().map(str::to_owned)
+}
+
+fn known<T>(value: &Value, read: impl FnOnce(&Value) -> T) -> Option<T> {
+    (!value.is_null() && !value.is_unknown()).then(|| read(value))
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .elements()
+        .iter()
+        .filter_map(|item| item.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn opt_text(value: &Option<String>) -> Value {
+    Value::opt_string(value.clone())
+}
+
+fn string_set(items: &Option<Vec<String>>) -> Value {
+    match items {
+        Some(items) => Value::Set(items.iter().map(Value::string).collect()),
+        None => Value::Null,
+    }
+}
+
+impl ServiceModel {
+    /// The service type: the resource's own, or for `aiven_service` the
+    /// one its configuration names.
+    pub fn type_name<'m>(&'m self, kind: &ServiceKind) -> Option<&'m str> {
+        kind.service_type.or(self.service_type.as_deref())
+    }
+
+    /// Reads a configuration, plan or state of a `kind` resource.
+    pub fn from_value(kind: &ServiceKind, value: &Value) -> ServiceModel {
+        use name::*;
+        ServiceModel {
+            id: text(value, ID),
+            project: text(value, PROJECT),
+            service_name: text(value, SERVICE_NAME),
+            service_type: text(value, SERVICE_TYPE),
+            plan: text(value, PLAN),
+            cloud_name: text(value, CLOUD_NAME),
+            maintenance_window_dow: text(value, MAINTENANCE_WINDOW_DOW),
+            maintenance_window_time: text(value, MAINTENANCE_WINDOW_TIME),
+            termination_protection: value.get(TERMINATION_PROTECTION).as_bool(),
+            disk_space: text(value, DISK_SPACE),
+            additional_disk_space: text(value, ADDITIONAL_DISK_SPACE),
+            project_vpc_id: text(value, PROJECT_VPC_ID),
+            static_ips: known(value.get(STATIC_IPS), strings),
+            state: text(value, STATE),
+            service_uri: text(value, SERVICE_URI),
+            service_host: text(value, SERVICE_HOST),
+            service_port: value.get(SERVICE_PORT).as_i64(),
+            service_username: text(value, SERVICE_USERNAME),
+            service_password: text(value, SERVICE_PASSWORD),
+            components: known(value.get(COMPONENTS), read_components),
+            connection: kind
+                .connection_attribute
+                .and_then(|attribute| known(value.get(attribute), read_connection)),
+            tags: known(value.get(TAG), read_tags),
+            tech_emails: known(value.get(TECH_EMAILS), |emails| {
+                let email = |item: &Value| text(item, "email");
+                emails.elements().iter().filter_map(email).collect()
+            }),
+            user_config: value.get(kind.user_config_block).clone(),
+            timeouts: value.get(TIMEOUTS).clone(),
+        }
+    }
+
+    /// The value of a `kind` resource with these fields.
+    pub fn to_value(&self, kind: &ServiceKind) -> Value {
+        use name::*;
+        let mut value = Value::object([
+            (ID, opt_text(&self.id)),
+            (PROJECT, opt_text(&self.project)),
+            (SERVICE_NAME, opt_text(&self.service_name)),
+            (SERVICE_TYPE, opt_text(&self.service_type)),
+            (PLAN, opt_text(&self.plan)),
+            (CLOUD_NAME, opt_text(&self.cloud_name)),
+            (
+                MAINTENANCE_WINDOW_DOW,
+                opt_text(&self.maintenance_window_dow),
+            ),
+            (
+                MAINTENANCE_WINDOW_TIME,
+                opt_text(&self.maintenance_window_time),
+            ),
+            (
+                TERMINATION_PROTECTION,
+                self.termination_protection.map_or(Value::Null, Value::Bool),
+            ),
+            (DISK_SPACE, opt_text(&self.disk_space)),
+            (ADDITIONAL_DISK_SPACE, opt_text(&self.additional_disk_space)),
+            (PROJECT_VPC_ID, opt_text(&self.project_vpc_id)),
+            (STATIC_IPS, string_set(&self.static_ips)),
+            (STATE, opt_text(&self.state)),
+            (SERVICE_URI, opt_text(&self.service_uri)),
+            (SERVICE_HOST, opt_text(&self.service_host)),
+            (SERVICE_PORT, Value::opt_number(self.service_port)),
+            (SERVICE_USERNAME, opt_text(&self.service_username)),
+            (SERVICE_PASSWORD, opt_text(&self.service_password)),
+            (
+                COMPONENTS,
+                self.components
+                    .as_deref()
+                    .map_or(Value::Null, components_value),
+            ),
+            (TAG, self.tags.as_ref().map_or(Value::Null, tags_value)),
+            (
+                TECH_EMAILS,
+                self.tech_emails
+                    .as_deref()
+                    .map_or(Value::Null, emails_value),
+            ),
+            (TIMEOUTS, self.timeouts.clone()),
+        ]);
+        value.set(kind.user_config_block, self.user_config.clone());
+        if let Some(attribute) = kind.connection_attribute {
+            let connection = self
+                .connection
+                .as_ref()
+                .map_or(Value::Null, connection_value);
+            value.set(attribute, connection);
+        }
+        value
+    }
+}
+
+fn read_components(list: &Value) -> Vec<Component> {
+    list.elements()
+        .iter()
+        .map(|item| Component {
+            component: text(item, "component").unwrap_or_default(),
+            host: text(item, "host").unwrap_or_default(),
+            port: item.get("port").as_i64().unwrap_or_default(),
+            route: text(item, "route").unwrap_or_default(),
+            usage: text(item, "usage").unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn components_value(components: &[Component]) -> Value {
+    let component = |c: &Component| {
+        Value::object([
+            ("component", Value::string(&c.component)),
+            ("host", Value::string(&c.host)),
+            ("port", Value::number(c.port)),
+            ("route", Value::string(&c.route)),
+            ("usage", Value::string(&c.usage)),
+        ])
+    };
+    Value::List(components.iter().map(component).collect())
+}
+
+fn read_connection(list: &Value) -> ConnectionModel {
+    let block = list.first();
+    ConnectionModel {
+        host: text(block, "host"),
+        port: block.get("port").as_i64(),
+        user: text(block, "user"),
+        password: text(block, "password"),
+        dbname: text(block, "dbname"),
+        sslmode: text(block, "sslmode"),
+        uri: text(block, "uri"),
+    }
+}
+
+fn connection_value(connection: &ConnectionModel) -> Value {
+    Value::List(vec![Value::object([
+        ("host", opt_text(&connection.host)),
+        ("port", Value::opt_number(connection.port)),
+        ("user", opt_text(&connection.user)),
+        ("password", opt_text(&connection.password)),
+        ("dbname", opt_text(&connection.dbname)),
+        ("sslmode", opt_text(&connection.sslmode)),
+        ("uri", opt_text(&connection.uri)),
+    ])])
+}
+
+fn read_tags(set: &Value) -> BTreeMap<String, String> {
+    let pair = |tag: &Value| Some((text(tag, "key")?, text(tag, "value")?));
+    set.elements().iter().filter_map(pair).collect()
+}
+
+fn tags_value(tags: &BTreeMap<String, String>) -> Value {
+    let tag = |(key, value): (&String, &String)| {
+        Value::object([("key", Value::string(key)), ("value", Value::string(value))])
+    };
+    Value::Set(tags.iter().map(tag).collect())
+}
+
+fn emails_value(emails: &[String]) -> Value {
+    let email = |email: &String| Value::object([("email", Value::string(email))]);
+    Value::Set(emails.iter().map(email).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::kind::{GENERIC, PG};
+    use crate::service::schema::resource_schema;
+
+    fn full() -> ServiceModel {
+        ServiceModel {
+            id: Some("p/pg-a".into()),
+            project: Some("p".into()),
+            service_name: Some("pg-a".into()),
+            service_type: Some("pg".into()),
+            plan: Some("startup-4".into()),
+            cloud_name: Some("google-europe-west1".into()),
+            maintenance_window_dow: Some("sunday".into()),
+            maintenance_window_time: Some("02:00:00".into()),
+            termination_protection: Some(true),
+            disk_space: Some("80GiB".into()),
+            additional_disk_space: Some("0GiB".into()),
+            project_vpc_id: None,
+            static_ips: Some(vec!["ip-1".into()]),
+            state: Some("RUNNING".into()),
+            service_uri: Some("postgres://u:pw@h:1/db".into()),
+            service_host: Some("h".into()),
+            service_port: Some(1),
+            service_username: Some("u".into()),
+            service_password: Some("pw".into()),
+            components: Some(vec![Component {
+                component: "pg".into(),
+                host: "h".into(),
+                port: 1,
+                route: "dynamic".into(),
+                usage: "primary".into(),
+            }]),
+            connection: Some(ConnectionModel {
+                host: Some("h".into()),
+                port: Some(1),
+                ..ConnectionModel::default()
+            }),
+            tags: Some(BTreeMap::from([("team".into(), "data".into())])),
+            tech_emails: Some(vec!["ops@example.com".into()]),
+            user_config: Value::List(Vec::new()),
+            timeouts: Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_model_round_trips_through_its_value() {
+        for kind in [PG, GENERIC] {
+            let mut model = full();
+            if kind.connection_attribute.is_none() {
+                model.connection = None;
+            }
+            let value = model.to_value(&kind);
+            assert_eq!(ServiceModel::from_value(&kind, &value), model);
+        }
+    }
+
+    #[test]
+    fn the_value_fits_the_schema() {
+        for kind in [PG, GENERIC] {
+            let value = full().to_value(&kind);
+            let ty = resource_schema(&kind).block.value_type();
+            value.to_msgpack(&ty).expect("the model fits the schema");
+        }
+    }
+
+    #[test]
+    fn unknown_values_in_a_plan_read_as_not_set() {
+        let mut value = full().to_value(&PG);
+        value.set(name::PLAN, Value::unknown());
+        value.set(name::TAG, Value::unknown());
+        let model = ServiceModel::from_value(&PG, &value);
+        assert_eq!(model.plan, None);
+        assert_eq!(model.tags, None);
+    }
+}
