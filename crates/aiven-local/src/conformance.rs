@@ -222,31 +222,10 @@ pub async fn conform(
         (Some(endpoint), Ok(json)) => contract::contract().check_request(endpoint, &json),
         _ => Vec::new(),
     };
-    if let Some(vary) = vary {
-        if conformance.chance(vary.slow) {
-            let pause = conformance.rng.lock().map_or(0, |mut r| r.u64(50..300));
-            tokio::time::sleep(Duration::from_millis(pause)).await;
-        }
-        if conformance.chance(vary.faults) {
-            return refused(conformance.chance(0.5));
-        }
-        if method == Method::GET
-            && let Some(stale) = conformance
-                .stale
-                .lock()
-                .ok()
-                .and_then(|mut s| s.remove(&path))
-        {
-            return finish(
-                &conformance,
-                Some(vary),
-                endpoint,
-                &method,
-                &path,
-                StatusCode::OK,
-                stale,
-            );
-        }
+    if let Some(vary) = vary
+        && let Some(varied) = answer_varied(&conformance, vary, endpoint, &method, &path).await
+    {
+        return varied;
     }
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     if response.status().is_success() {
@@ -280,6 +259,38 @@ pub async fn conform(
         }
         _ => Response::from_parts(parts, Body::from(bytes)),
     }
+}
+
+/// The variations that answer before the request reaches the API: a
+/// pause (then `None`: the request goes on), a refused connection, or a
+/// stale read that an update earlier arranged.
+async fn answer_varied(
+    conformance: &Conformance,
+    vary: &Variations,
+    endpoint: Option<&Endpoint>,
+    method: &Method,
+    path: &str,
+) -> Option<Response> {
+    if conformance.chance(vary.slow) {
+        let pause = conformance.rng.lock().map_or(0, |mut r| r.u64(50..300));
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+    }
+    if conformance.chance(vary.faults) {
+        return Some(refused(conformance.chance(0.5)));
+    }
+    if *method != Method::GET {
+        return None;
+    }
+    let stale = conformance.stale.lock().ok()?.remove(path)?;
+    Some(finish(
+        conformance,
+        Some(vary),
+        endpoint,
+        method,
+        path,
+        StatusCode::OK,
+        stale,
+    ))
 }
 
 /// Remembers each RUNNING service reply, and after an update arranges for

@@ -209,6 +209,225 @@ fn is_pg(record: &ServiceRecord) -> bool {
     record.service_type == "pg"
 }
 
+/// A create request that passed every check that needs no other service.
+struct CheckedCreate {
+    service_type: &'static ServiceType,
+    plan: catalog::Plan,
+    cloud: String,
+    user_config: Map<String, Value>,
+}
+
+/// Names, type, plan, cloud, settings, maintenance window and disk size of
+/// a create request, each checked as the API does.
+fn check_create(project: &str, request: &CreateService) -> Result<CheckedCreate, Error> {
+    names::check_project_name(project).map_err(Error::invalid)?;
+    names::check_service_name(&request.service_name).map_err(Error::invalid)?;
+    let service_type = Services::service_type(&request.service_type)?;
+    let plan = catalog::plan(service_type, &request.plan).ok_or_else(|| {
+        Error::invalid(catalog::unknown_plan_message(service_type, &request.plan))
+    })?;
+    let cloud = request
+        .cloud
+        .clone()
+        .unwrap_or_else(|| "google-europe-west1".to_owned());
+    names::check_cloud_name(&cloud).map_err(Error::invalid)?;
+    let user_config = request.user_config.clone().unwrap_or_default();
+    user_config::validate(service_type, &user_config)?;
+    check_maintenance(request.maintenance.as_ref())?;
+    if let Some(disk) = request.disk_space_mb
+        && disk < plan.disk_space_mb
+    {
+        return Err(Error::invalid(format!(
+            "disk_space_mb {disk} is below the {} MB that plan {} includes",
+            plan.disk_space_mb, plan.name
+        )));
+    }
+    Ok(CheckedCreate {
+        service_type,
+        plan,
+        cloud,
+        user_config,
+    })
+}
+
+/// An update request that passed its checks.
+struct CheckedUpdate {
+    service_type: &'static ServiceType,
+    plan: Option<catalog::Plan>,
+    /// The `user_config` keys to change; null removes one.
+    config_update: Map<String, Value>,
+}
+
+/// Plan, cloud, disk size, settings and maintenance window of an update,
+/// each checked as the API does. Fork and recovery keys are create-only:
+/// an update ignores them.
+fn check_update(current: &ServiceRecord, request: &UpdateService) -> Result<CheckedUpdate, Error> {
+    let service_type = Services::service_type(&current.service_type)?;
+    let plan = match &request.plan {
+        Some(plan_name) => Some(catalog::plan(service_type, plan_name).ok_or_else(|| {
+            Error::invalid(catalog::unknown_plan_message(service_type, plan_name))
+        })?),
+        None => None,
+    };
+    if let Some(cloud) = &request.cloud {
+        names::check_cloud_name(cloud).map_err(Error::invalid)?;
+    }
+    if let Some(disk) = request.disk_space_mb {
+        let included = plan.as_ref().map_or_else(
+            || catalog::plan(service_type, &current.plan).map_or(0, |p| p.disk_space_mb),
+            |p| p.disk_space_mb,
+        );
+        if disk < included {
+            return Err(Error::invalid(format!(
+                "disk_space_mb {disk} is below the {included} MB that the plan includes"
+            )));
+        }
+    }
+    let mut config_update = request.user_config.clone().unwrap_or_default();
+    for key in [
+        SERVICE_TO_FORK_FROM,
+        PROJECT_TO_FORK_FROM,
+        RECOVERY_TARGET_TIME,
+        RECOVERY_BASEBACKUP_NAME,
+    ] {
+        config_update.remove(key);
+    }
+    user_config::validate(service_type, &config_update)?;
+    check_maintenance(request.maintenance.as_ref())?;
+    Ok(CheckedUpdate {
+        service_type,
+        plan,
+        config_update,
+    })
+}
+
+/// Writes a checked update into a record: what the request sets changes,
+/// what it leaves out stays.
+fn apply_update(
+    r: &mut ServiceRecord,
+    request: &UpdateService,
+    checked: &CheckedUpdate,
+    powered_change: Option<bool>,
+) {
+    if let Some(plan) = &checked.plan {
+        r.plan = plan.name.clone();
+        r.node_count = plan.node_count;
+        r.disk_space_mb = r.disk_space_mb.max(plan.disk_space_mb);
+    }
+    let maintenance = request.maintenance.as_ref();
+    let set = |field: &mut String, value: Option<&String>| {
+        if let Some(value) = value {
+            field.clone_from(value);
+        }
+    };
+    set(&mut r.cloud, request.cloud.as_ref());
+    set(
+        &mut r.maintenance.dow,
+        maintenance.and_then(|m| m.dow.as_ref()),
+    );
+    set(
+        &mut r.maintenance.time,
+        maintenance.and_then(|m| m.time.as_ref()),
+    );
+    if let Some(protection) = request.termination_protection {
+        r.termination_protection = protection;
+    }
+    if let Some(disk) = request.disk_space_mb {
+        r.disk_space_mb = disk;
+    }
+    if let Some(emails) = &request.tech_emails {
+        r.tech_emails = emails.clone();
+    }
+    if let Some(vpc) = &request.project_vpc_id {
+        r.project_vpc_id = vpc.clone();
+    }
+    for (key, value) in &checked.config_update {
+        if value.is_null() {
+            r.user_config.remove(key);
+        } else {
+            r.user_config.insert(key.clone(), value.clone());
+        }
+    }
+    if let Some(powered) = powered_change {
+        r.powered = powered;
+        r.state = if powered {
+            ServiceState::Running
+        } else {
+            ServiceState::Poweroff
+        };
+    }
+    r.update_time = now();
+}
+
+/// The users, databases and pools a service starts with.
+struct Accounts {
+    users: Vec<ServiceUser>,
+    databases: Vec<String>,
+    pools: Vec<api::ConnectionPool>,
+}
+
+impl Accounts {
+    /// A new service's: the primary user (named and with the password the
+    /// settings choose, if they do) and the default database.
+    fn new(user_config: &Map<String, Value>) -> Accounts {
+        let chosen = |key: &str| {
+            user_config
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        Accounts {
+            users: vec![ServiceUser {
+                username: chosen("admin_username").unwrap_or_else(|| ADMIN_USER.into()),
+                password: Some(chosen("admin_password").unwrap_or_else(random_password)),
+                kind: "primary".into(),
+            }],
+            databases: vec![DEFAULT_DATABASE.to_owned()],
+            pools: Vec::new(),
+        }
+    }
+
+    /// A fork's: its source's, which its data carries.
+    fn of(source: &ServiceRecord) -> Accounts {
+        Accounts {
+            users: source.users.clone(),
+            databases: source.databases.clone(),
+            pools: source.pools.clone(),
+        }
+    }
+}
+
+/// A fork's settings: its source's without the fork keys, overlaid with the
+/// request's; and the notice an OpenSearch fork gets about SSO.
+fn inherit_settings(
+    service_type: &ServiceType,
+    source: &ServiceRecord,
+    requested: Map<String, Value>,
+) -> (Map<String, Value>, Vec<ServiceNotification>) {
+    let mut inherited = source.user_config.clone();
+    for key in [
+        SERVICE_TO_FORK_FROM,
+        PROJECT_TO_FORK_FROM,
+        RECOVERY_TARGET_TIME,
+        RECOVERY_BASEBACKUP_NAME,
+    ] {
+        inherited.remove(key);
+    }
+    overlay(&mut inherited, requested);
+    let mut notifications = Vec::new();
+    if service_type.name == "opensearch" {
+        notifications.push(ServiceNotification {
+            level: "warning".into(),
+            message: "Single sign-on (SSO) settings were not copied from the source service, because they are \
+                      linked to its URLs. Configure SSO for this fork, or users may lose access."
+                .into(),
+            kind: FORK_SSO_NOT_COPIED.into(),
+            metadata: Map::new(),
+        });
+    }
+    (inherited, notifications)
+}
+
 impl Services {
     pub fn new(
         store: Store,
@@ -269,81 +488,59 @@ impl Services {
         project: &str,
         request: CreateService,
     ) -> Result<ServiceRecord, Error> {
-        names::check_project_name(project).map_err(Error::invalid)?;
-        names::check_service_name(&request.service_name).map_err(Error::invalid)?;
-        let service_type = Self::service_type(&request.service_type)?;
-        let plan = catalog::plan(service_type, &request.plan).ok_or_else(|| {
-            Error::invalid(catalog::unknown_plan_message(service_type, &request.plan))
-        })?;
-        let cloud = request
-            .cloud
-            .clone()
-            .unwrap_or_else(|| "google-europe-west1".to_owned());
-        names::check_cloud_name(&cloud).map_err(Error::invalid)?;
-        let mut user_config = request.user_config.clone().unwrap_or_default();
-        user_config::validate(service_type, &user_config)?;
-        check_maintenance(request.maintenance.as_ref())?;
-        if let Some(disk) = request.disk_space_mb
-            && disk < plan.disk_space_mb
-        {
-            return Err(Error::invalid(format!(
-                "disk_space_mb {disk} is below the {} MB that plan {} includes",
-                plan.disk_space_mb, plan.name
-            )));
-        }
-
-        let fork = self.resolve_fork(project, service_type, &plan, &user_config)?;
-        let chosen = |key: &str| {
-            user_config
-                .get(key)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        let mut users = vec![ServiceUser {
-            username: chosen("admin_username").unwrap_or_else(|| ADMIN_USER.into()),
-            password: Some(chosen("admin_password").unwrap_or_else(random_password)),
-            kind: "primary".into(),
-        }];
-        let mut databases = vec![DEFAULT_DATABASE.to_owned()];
-        let mut pools = Vec::new();
-        let mut notifications = Vec::new();
-        if let Some((source, _)) = &fork {
-            // The data carries roles and databases; the store follows it.
-            users = source.users.clone();
-            databases = source.databases.clone();
-            pools = source.pools.clone();
-            let mut inherited = source.user_config.clone();
-            for key in [
-                SERVICE_TO_FORK_FROM,
-                PROJECT_TO_FORK_FROM,
-                RECOVERY_TARGET_TIME,
-                RECOVERY_BASEBACKUP_NAME,
-            ] {
-                inherited.remove(key);
-            }
-            overlay(&mut inherited, user_config);
-            user_config = inherited;
-            if service_type.name == "opensearch" {
-                notifications.push(ServiceNotification {
-                    level: "warning".into(),
-                    message: "Single sign-on (SSO) settings were not copied from the source service, because they are \
-                              linked to its URLs. Configure SSO for this fork, or users may lose access."
-                        .into(),
-                    kind: FORK_SSO_NOT_COPIED.into(),
-                    metadata: Map::new(),
-                });
-            }
-        }
-        notifications.extend(self.version_notice(service_type, &user_config));
-        let port = if service_type.name == "pg" {
+        let checked = check_create(project, &request)?;
+        let fork = self.resolve_fork(
+            project,
+            checked.service_type,
+            &checked.plan,
+            &checked.user_config,
+        )?;
+        let port = if checked.service_type.name == "pg" {
             let _guard = self.ports.lock().await;
             Some(self.allocate_port().await?)
         } else {
             None
         };
+        let record = self.new_record(project, &request, checked, fork, port);
+        self.insert_pinned(&record).await?;
+        self.spawn_provision(record.clone());
+        Ok(record)
+    }
+
+    /// The record a create makes: a fork starts with its source's users,
+    /// databases, pools and settings (its data carries them), overlaid
+    /// with the settings the request gives.
+    fn new_record(
+        &self,
+        project: &str,
+        request: &CreateService,
+        checked: CheckedCreate,
+        fork: Option<(ServiceRecord, ForkSource)>,
+        port: Option<u16>,
+    ) -> ServiceRecord {
+        let CheckedCreate {
+            service_type,
+            plan,
+            cloud,
+            user_config,
+        } = checked;
+        let mut accounts = Accounts::new(&user_config);
+        let (user_config, mut notifications) = match &fork {
+            Some((source, _)) => {
+                accounts = Accounts::of(source);
+                inherit_settings(service_type, source, user_config)
+            }
+            None => (user_config, Vec::new()),
+        };
+        notifications.extend(self.version_notice(service_type, &user_config));
         let created = now();
         let maintenance_in = request.maintenance.as_ref();
-        let record = ServiceRecord {
+        let chosen = |pick: fn(&MaintenanceIn) -> &Option<String>, default: &str| {
+            maintenance_in
+                .and_then(|m| pick(m).clone())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        ServiceRecord {
             project: project.to_owned(),
             name: request.service_name.clone(),
             service_type: service_type.name.to_owned(),
@@ -357,12 +554,8 @@ impl Services {
             termination_protection: request.termination_protection.unwrap_or(false),
             disk_space_mb: request.disk_space_mb.unwrap_or(plan.disk_space_mb),
             maintenance: Maintenance {
-                dow: maintenance_in
-                    .and_then(|m| m.dow.clone())
-                    .unwrap_or_else(|| "sunday".into()),
-                time: maintenance_in
-                    .and_then(|m| m.time.clone())
-                    .unwrap_or_else(|| "02:00:00".into()),
+                dow: chosen(|m| &m.dow, "sunday"),
+                time: chosen(|m| &m.time, "02:00:00"),
                 enabled: true,
                 updates: Vec::new(),
             },
@@ -371,35 +564,39 @@ impl Services {
             project_vpc_id: request.project_vpc_id.clone(),
             powered: true,
             port,
-            users,
-            databases,
-            pools,
+            users: accounts.users,
+            databases: accounts.databases,
+            pools: accounts.pools,
             notifications,
             fork: fork.map(|(_, source)| source),
-        };
-        self.store
-            .insert_service(&record)
-            .map_err(|err| match err {
-                StoreError::Conflict => Error::conflict(format!(
-                    "Service name {} is already in use in project {project}",
-                    record.name
-                )),
-                other => other.into(),
-            })?;
-        if let Some(fork) = record.fork.as_ref().filter(|_| is_pg(&record))
-            && let Err(err) = self.pin_fork_source(fork, project, &record.name).await
-        {
-            // Nothing was started: take the record back.
-            self.store.delete_service(project, &record.name)?;
-            let _ = std::fs::remove_dir_all(self.paths(project, &record.name).root);
-            let message = format!("{err}; nothing was created");
-            return Err(match err {
-                PinError::NoRoom(_) => Error::unavailable(message),
-                PinError::Source(_) => Error::conflict(message),
-            });
         }
-        self.spawn_provision(record.clone());
-        Ok(record)
+    }
+
+    /// Stores a new record and, for a pg fork, pins its source's backup
+    /// and WAL; if pinning fails, the record goes again and nothing was
+    /// created.
+    async fn insert_pinned(&self, record: &ServiceRecord) -> Result<(), Error> {
+        let project = &record.project;
+        self.store.insert_service(record).map_err(|err| match err {
+            StoreError::Conflict => Error::conflict(format!(
+                "Service name {} is already in use in project {project}",
+                record.name
+            )),
+            other => other.into(),
+        })?;
+        let Some(fork) = record.fork.as_ref().filter(|_| is_pg(record)) else {
+            return Ok(());
+        };
+        let Err(err) = self.pin_fork_source(fork, project, &record.name).await else {
+            return Ok(());
+        };
+        self.store.delete_service(project, &record.name)?;
+        let _ = std::fs::remove_dir_all(self.paths(project, &record.name).root);
+        let message = format!("{err}; nothing was created");
+        Err(match err {
+            PinError::NoRoom(_) => Error::unavailable(message),
+            PinError::Source(_) => Error::conflict(message),
+        })
     }
 
     /// Makes a pg fork independent of its source before the request is
@@ -700,117 +897,52 @@ impl Services {
         request: UpdateService,
     ) -> Result<ServiceRecord, Error> {
         let current = self.get(project, name)?;
-        let service_type = Self::service_type(&current.service_type)?;
-        let plan = match &request.plan {
-            Some(plan_name) => Some(catalog::plan(service_type, plan_name).ok_or_else(|| {
-                Error::invalid(catalog::unknown_plan_message(service_type, plan_name))
-            })?),
-            None => None,
-        };
-        if let Some(cloud) = &request.cloud {
-            names::check_cloud_name(cloud).map_err(Error::invalid)?;
-        }
-        if let Some(disk) = request.disk_space_mb {
-            let included = plan.as_ref().map_or_else(
-                || catalog::plan(service_type, &current.plan).map_or(0, |p| p.disk_space_mb),
-                |p| p.disk_space_mb,
-            );
-            if disk < included {
-                return Err(Error::invalid(format!(
-                    "disk_space_mb {disk} is below the {included} MB that the plan includes"
-                )));
-            }
-        }
-        let mut config_update = request.user_config.clone().unwrap_or_default();
-        // Fork and recovery keys are create-only: ignored on update.
-        for key in [
-            SERVICE_TO_FORK_FROM,
-            PROJECT_TO_FORK_FROM,
-            RECOVERY_TARGET_TIME,
-            RECOVERY_BASEBACKUP_NAME,
-        ] {
-            config_update.remove(key);
-        }
-        user_config::validate(service_type, &config_update)?;
-        check_maintenance(request.maintenance.as_ref())?;
+        let checked = check_update(&current, &request)?;
         let powered_change = request.powered.filter(|p| *p != current.powered);
         let (_, record) = self.store.update_service(project, name, |r| {
-            if let Some(plan) = &plan {
-                r.plan = plan.name.clone();
-                r.node_count = plan.node_count;
-                r.disk_space_mb = r.disk_space_mb.max(plan.disk_space_mb);
-            }
-            if let Some(cloud) = &request.cloud {
-                r.cloud = cloud.clone();
-            }
-            if let Some(maintenance) = &request.maintenance {
-                if let Some(dow) = &maintenance.dow {
-                    r.maintenance.dow = dow.clone();
-                }
-                if let Some(time) = &maintenance.time {
-                    r.maintenance.time = time.clone();
-                }
-            }
-            if let Some(protection) = request.termination_protection {
-                r.termination_protection = protection;
-            }
-            if let Some(disk) = request.disk_space_mb {
-                r.disk_space_mb = disk;
-            }
-            if let Some(emails) = &request.tech_emails {
-                r.tech_emails = emails.clone();
-            }
-            if let Some(vpc) = &request.project_vpc_id {
-                r.project_vpc_id = vpc.clone();
-            }
-            for (key, value) in &config_update {
-                if value.is_null() {
-                    r.user_config.remove(key);
-                } else {
-                    r.user_config.insert(key.clone(), value.clone());
-                }
-            }
+            apply_update(r, &request, &checked, powered_change);
             r.notifications.retain(|n| n.kind != VERSION_NOT_RUN);
-            r.notifications
-                .extend(self.version_notice(service_type, &r.user_config));
-            if let Some(powered) = powered_change {
-                r.powered = powered;
-                r.state = if powered {
-                    ServiceState::Running
-                } else {
-                    ServiceState::Poweroff
-                };
-            }
-            r.update_time = now();
+            let notice = self.version_notice(checked.service_type, &r.user_config);
+            r.notifications.extend(notice);
             Ok(())
         })?;
-        if is_pg(&record)
-            && record.state == ServiceState::Running
-            && record.user_config.get("pg") != current.user_config.get("pg")
-            && let Some(port) = record.port
-        {
-            let paths = self.paths(project, name);
-            let settings = record.user_config.get("pg").and_then(Value::as_object);
-            let applied = self
-                .postgres
-                .apply_settings(&paths, port, login(&record), settings)
-                .await;
-            if let Err(err) = applied {
-                return Err(self.refuse_settings(&current, port, err).await);
-            }
-        }
-        if let Some(powered) = powered_change
-            && is_pg(&record)
-        {
-            let paths = self.paths(project, name);
-            let result = if powered {
-                self.postgres.start(&paths).await
-            } else {
-                self.postgres.stop(&paths, "fast").await
-            };
-            result?;
+        if is_pg(&record) {
+            self.update_engine(&current, &record, powered_change)
+                .await?;
         }
         Ok(record)
+    }
+
+    /// Brings a pg cluster in line with an updated record: new settings
+    /// applied (or refused, putting everything back), then powered on or
+    /// off.
+    async fn update_engine(
+        &self,
+        current: &ServiceRecord,
+        record: &ServiceRecord,
+        powered_change: Option<bool>,
+    ) -> Result<(), Error> {
+        let paths = self.paths(&record.project, &record.name);
+        let settings = record.user_config.get("pg");
+        if record.state == ServiceState::Running
+            && settings != current.user_config.get("pg")
+            && let Some(port) = record.port
+        {
+            let settings = settings.and_then(Value::as_object);
+            let applied = self
+                .postgres
+                .apply_settings(&paths, port, login(record), settings)
+                .await;
+            if let Err(err) = applied {
+                return Err(self.refuse_settings(current, port, err).await);
+            }
+        }
+        match powered_change {
+            Some(true) => self.postgres.start(&paths).await?,
+            Some(false) => self.postgres.stop(&paths, "fast").await?,
+            None => {}
+        }
+        Ok(())
     }
 
     /// PostgreSQL refused settings the validator let through (say, a time
@@ -884,18 +1016,7 @@ impl Services {
     /// `include_secrets`), passwords read [`REDACTED`], as the hosted API
     /// answers; the URI keeps its password, as the official CLI expects.
     pub fn to_api(&self, record: &ServiceRecord, secrets: bool) -> api::Service {
-        let service_type = catalog::service_type(&record.service_type);
-        let admin = record.users.iter().find(|u| u.kind == "primary");
-        let (host, port) = match record.port {
-            Some(port) => ("127.0.0.1".to_owned(), port),
-            // No engine runs for this type, so its address must not resolve.
-            None => (
-                format!("{}-{}.aiven-local.invalid", record.name, record.project),
-                service_type.map_or(443, |t| t.default_port),
-            ),
-        };
-        let user = admin.map_or("", |u| u.username.as_str());
-        let password = admin.map_or("", |u| u.password.as_deref().unwrap_or_default());
+        let endpoint = Endpoint::of(record);
         let shown = |password: &str| {
             if secrets {
                 password.to_owned()
@@ -903,48 +1024,7 @@ impl Services {
                 REDACTED.to_owned()
             }
         };
-        let mut params = Map::new();
-        for (key, value) in [
-            ("host", host.clone()),
-            ("port", port.to_string()),
-            ("user", user.to_owned()),
-            ("password", shown(password)),
-        ] {
-            params.insert(key.to_owned(), Value::String(value));
-        }
-        let service_uri = if is_pg(record) {
-            params.insert("dbname".into(), DEFAULT_DATABASE.into());
-            params.insert("sslmode".into(), "disable".into());
-            format!("postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=disable")
-        } else {
-            format!("{}://{user}:{password}@{host}:{port}", record.service_type)
-        };
-        let running = record.state == ServiceState::Running;
-        let node_states = (1..=record.node_count)
-            .map(|n| NodeState {
-                name: format!("{}-{n}", record.name),
-                state: if running { "running" } else { "setting_up_vm" }.into(),
-                role: Some(if n == 1 { "master" } else { "standby" }.into()),
-                availability_zone: "local".into(),
-            })
-            .collect();
-        let pools = record
-            .pools
-            .iter()
-            .map(|p| api::ConnectionPool {
-                connection_uri: format!(
-                    "postgres://{}:{}@{host}:{port}/{}?sslmode=disable",
-                    p.username.as_deref().unwrap_or(user),
-                    record
-                        .users
-                        .iter()
-                        .find(|u| Some(u.username.as_str()) == p.username.as_deref())
-                        .map_or(password, |u| u.password.as_deref().unwrap_or_default()),
-                    p.database
-                ),
-                ..p.clone()
-            })
-            .collect();
+        let (service_uri, params) = endpoint.connection(record, shown(&endpoint.password));
         let users = record
             .users
             .iter()
@@ -963,20 +1043,20 @@ impl Services {
             update_time: record.update_time.clone(),
             group_list: vec!["default".into()],
             node_count: Some(record.node_count),
-            node_states: Some(node_states),
+            node_states: Some(node_states(record)),
             service_uri: Some(service_uri),
             service_uri_params: Some(params),
             components: Some(vec![Component {
                 component: record.service_type.clone(),
-                host,
-                port: i64::from(port),
+                host: endpoint.host.clone(),
+                port: i64::from(endpoint.port),
                 route: "dynamic".into(),
                 usage: "primary".into(),
             }]),
             user_config: record.user_config.clone(),
             users: Some(users),
             databases: Some(record.databases.clone()),
-            connection_pools: Some(pools),
+            connection_pools: Some(endpoint.pools(record)),
             backups: Some(self.api_backups(record).unwrap_or_default()),
             termination_protection: record.termination_protection,
             service_integrations: Vec::new(),
@@ -988,4 +1068,101 @@ impl Services {
             service_notifications: Some(record.notifications.clone()),
         }
     }
+}
+
+/// Where a service answers, and as whom: its primary user.
+struct Endpoint {
+    host: String,
+    port: u16,
+    user: String,
+    password: String,
+}
+
+impl Endpoint {
+    fn of(record: &ServiceRecord) -> Endpoint {
+        let (host, port) = match record.port {
+            Some(port) => ("127.0.0.1".to_owned(), port),
+            // No engine runs for this type, so its address must not resolve.
+            None => (
+                format!("{}-{}.aiven-local.invalid", record.name, record.project),
+                catalog::service_type(&record.service_type).map_or(443, |t| t.default_port),
+            ),
+        };
+        let admin = record.users.iter().find(|u| u.kind == "primary");
+        Endpoint {
+            host,
+            port,
+            user: admin.map_or("", |u| u.username.as_str()).to_owned(),
+            password: admin.and_then(|u| u.password.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// `service_uri` and `service_uri_params`; the params carry the
+    /// password as `shown_password` (redacted unless secrets were asked
+    /// for).
+    fn connection(
+        &self,
+        record: &ServiceRecord,
+        shown_password: String,
+    ) -> (String, Map<String, Value>) {
+        let Endpoint {
+            host,
+            port,
+            user,
+            password,
+        } = self;
+        let mut params: Map<String, Value> = [
+            ("host", host.clone()),
+            ("port", port.to_string()),
+            ("user", user.clone()),
+            ("password", shown_password),
+        ]
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), Value::String(value)))
+        .collect();
+        let service_uri = if is_pg(record) {
+            params.insert("dbname".into(), DEFAULT_DATABASE.into());
+            params.insert("sslmode".into(), "disable".into());
+            format!("postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=disable")
+        } else {
+            format!("{}://{user}:{password}@{host}:{port}", record.service_type)
+        };
+        (service_uri, params)
+    }
+
+    /// The pools with the URI each connects through, as its own user.
+    fn pools(&self, record: &ServiceRecord) -> Vec<api::ConnectionPool> {
+        let password_of = |username: Option<&str>| {
+            let user = record
+                .users
+                .iter()
+                .find(|u| Some(u.username.as_str()) == username);
+            user.map_or(self.password.as_str(), |u| {
+                u.password.as_deref().unwrap_or_default()
+            })
+        };
+        let with_uri = |p: &api::ConnectionPool| api::ConnectionPool {
+            connection_uri: format!(
+                "postgres://{}:{}@{}:{}/{}?sslmode=disable",
+                p.username.as_deref().unwrap_or(&self.user),
+                password_of(p.username.as_deref()),
+                self.host,
+                self.port,
+                p.database
+            ),
+            ..p.clone()
+        };
+        record.pools.iter().map(with_uri).collect()
+    }
+}
+
+fn node_states(record: &ServiceRecord) -> Vec<NodeState> {
+    let running = record.state == ServiceState::Running;
+    let node = |n: i64| NodeState {
+        name: format!("{}-{n}", record.name),
+        state: if running { "running" } else { "setting_up_vm" }.into(),
+        role: Some(if n == 1 { "master" } else { "standby" }.into()),
+        availability_zone: "local".into(),
+    };
+    (1..=record.node_count).map(node).collect()
 }

@@ -11,9 +11,17 @@ use time::OffsetDateTime;
 
 use super::{Services, service_missing};
 use crate::error::Error;
-use crate::store::{ForkSource, ServiceRecord};
+use crate::store::{BackupRecord, ForkSource, ServiceRecord};
+
+/// Where in a request each fork key is, for errors that name it.
+fn at(key: &str) -> String {
+    format!("user_config.{key}")
+}
 
 impl Services {
+    /// The source a fork request names and what to restore from it, or
+    /// `None` when the request is not a fork. Every error a fork can meet
+    /// is found here, before anything is created.
     pub(super) fn resolve_fork(
         &self,
         project: &str,
@@ -25,81 +33,28 @@ impl Services {
         let target = text(RECOVERY_TARGET_TIME);
         let named_backup = text(RECOVERY_BASEBACKUP_NAME);
         let Some(source_name) = text(SERVICE_TO_FORK_FROM) else {
-            if target.is_some() || named_backup.is_some() {
-                return Err(Error::invalid(format!(
-                    "user_config.{}: only valid together with user_config.{SERVICE_TO_FORK_FROM}",
-                    if target.is_some() {
-                        RECOVERY_TARGET_TIME
-                    } else {
-                        RECOVERY_BASEBACKUP_NAME
-                    }
-                )));
-            }
-            return Ok(None);
+            return match (&target, &named_backup) {
+                (None, None) => Ok(None),
+                (Some(_), _) => Err(without_source(RECOVERY_TARGET_TIME)),
+                (None, Some(_)) => Err(without_source(RECOVERY_BASEBACKUP_NAME)),
+            };
         };
         let source_project = text(PROJECT_TO_FORK_FROM).unwrap_or_else(|| project.to_owned());
         let source = self
             .store
             .service(&source_project, &source_name)?
             .ok_or_else(|| service_missing(&source_project, &source_name))?;
-        if source.service_type != service_type.name {
-            return Err(Error::invalid(format!(
-                "user_config.{SERVICE_TO_FORK_FROM}: {source_name} is a {} service and cannot be forked into a {} service",
-                source.service_type, service_type.name
-            )));
-        }
-        if service_type.forks_keep_node_count && plan.node_count < source.node_count {
-            return Err(Error::invalid(format!(
-                "plan {} has {} nodes, but {source_name} has {}: {} services cannot be forked to fewer nodes",
-                plan.name, plan.node_count, source.node_count, service_type.name
-            )));
-        }
+        check_source_fits(&source, service_type, plan)?;
         let backups = self.store.backups(&source_project, &source_name)?;
-        let Some(newest) = backups.last() else {
-            return Err(Error::invalid(format!(
-                "Service {source_name} has no backup yet, so it cannot be forked. A first backup is taken right after \
-                 the service starts running; try again shortly."
-            )));
-        };
         let backup_name = match (&target, &named_backup) {
-            (Some(target), _) => {
-                let target_time = timestamp::parse(target).map_err(|err| {
-                    Error::invalid_at(format!("user_config.{RECOVERY_TARGET_TIME}"), err)
-                })?;
-                let window_start = timestamp::parse(&backups[0].time)
-                    .map_err(|err| Error::internal(format!("stored backup time: {err}")))?;
-                let window_end = OffsetDateTime::now_utc();
-                if target_time < window_start || target_time > window_end {
-                    return Err(Error::invalid(format!(
-                        "user_config.{RECOVERY_TARGET_TIME}: {target} is outside the recovery window of {source_name}, \
-                         which is {} to {}",
-                        timestamp::format(window_start),
-                        timestamp::format(window_end)
-                    )));
-                }
-                backups
-                    .iter()
-                    .rev()
-                    .find(|b| timestamp::parse(&b.time).is_ok_and(|t| t <= target_time))
-                    .map(|b| b.name.clone())
-                    .unwrap_or_else(|| backups[0].name.clone())
-            }
-            (None, Some(name)) => {
-                if !backups.iter().any(|b| &b.name == name) {
-                    let available: Vec<&str> = backups.iter().map(|b| b.name.as_str()).collect();
-                    return Err(Error::invalid(format!(
-                        "user_config.{RECOVERY_BASEBACKUP_NAME}: {source_name} has no backup {name:?}; available: {}",
-                        available.join(", ")
-                    )));
-                }
-                name.clone()
-            }
-            (None, None) => newest.name.clone(),
+            (Some(target), _) => backup_before(&backups, &source_name, target)?,
+            (None, Some(name)) => named(&backups, &source_name, name)?,
+            (None, None) => newest(&backups, &source_name)?,
         };
         let target_time = target
             .map(|t| timestamp::parse(&t).map(timestamp::format))
             .transpose()
-            .map_err(|err| Error::invalid_at(format!("user_config.{RECOVERY_TARGET_TIME}"), err))?;
+            .map_err(|err| Error::invalid_at(at(RECOVERY_TARGET_TIME), err))?;
         let fork = ForkSource {
             project: source_project,
             service: source_name,
@@ -108,4 +63,81 @@ impl Services {
         };
         Ok(Some((source, fork)))
     }
+}
+
+fn without_source(key: &str) -> Error {
+    let message = format!("only valid together with user_config.{SERVICE_TO_FORK_FROM}");
+    Error::invalid_at(at(key), message)
+}
+
+/// The same type, and for types whose forks keep their nodes, no fewer.
+fn check_source_fits(
+    source: &ServiceRecord,
+    service_type: &ServiceType,
+    plan: &catalog::Plan,
+) -> Result<(), Error> {
+    if source.service_type != service_type.name {
+        let message = format!(
+            "{} is a {} service and cannot be forked into a {} service",
+            source.name, source.service_type, service_type.name
+        );
+        return Err(Error::invalid_at(at(SERVICE_TO_FORK_FROM), message));
+    }
+    if service_type.forks_keep_node_count && plan.node_count < source.node_count {
+        return Err(Error::invalid(format!(
+            "plan {} has {} nodes, but {} has {}: {} services cannot be forked to fewer nodes",
+            plan.name, plan.node_count, source.name, source.node_count, service_type.name
+        )));
+    }
+    Ok(())
+}
+
+fn newest(backups: &[BackupRecord], source: &str) -> Result<String, Error> {
+    match backups.last() {
+        Some(backup) => Ok(backup.name.clone()),
+        None => Err(Error::invalid(format!(
+            "Service {source} has no backup yet, so it cannot be forked. A first backup is taken right after \
+             the service starts running; try again shortly."
+        ))),
+    }
+}
+
+fn named(backups: &[BackupRecord], source: &str, name: &str) -> Result<String, Error> {
+    newest(backups, source)?;
+    if backups.iter().any(|b| b.name == name) {
+        return Ok(name.to_owned());
+    }
+    let available: Vec<&str> = backups.iter().map(|b| b.name.as_str()).collect();
+    let message = format!(
+        "{source} has no backup {name:?}; available: {}",
+        available.join(", ")
+    );
+    Err(Error::invalid_at(at(RECOVERY_BASEBACKUP_NAME), message))
+}
+
+/// The newest backup taken at or before `target`, which must lie in the
+/// recovery window: from the oldest backup to now.
+fn backup_before(backups: &[BackupRecord], source: &str, target: &str) -> Result<String, Error> {
+    newest(backups, source)?;
+    let target_time =
+        timestamp::parse(target).map_err(|err| Error::invalid_at(at(RECOVERY_TARGET_TIME), err))?;
+    let window_start = timestamp::parse(&backups[0].time)
+        .map_err(|err| Error::internal(format!("stored backup time: {err}")))?;
+    let window_end = OffsetDateTime::now_utc();
+    if target_time < window_start || target_time > window_end {
+        let message = format!(
+            "{target} is outside the recovery window of {source}, which is {} to {}",
+            timestamp::format(window_start),
+            timestamp::format(window_end)
+        );
+        return Err(Error::invalid_at(at(RECOVERY_TARGET_TIME), message));
+    }
+    let taken_before =
+        |b: &&BackupRecord| timestamp::parse(&b.time).is_ok_and(|t| t <= target_time);
+    let chosen = backups
+        .iter()
+        .rev()
+        .find(taken_before)
+        .unwrap_or(&backups[0]);
+    Ok(chosen.name.clone())
 }
