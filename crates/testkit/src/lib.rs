@@ -331,47 +331,81 @@ struct Seen {
     full: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
+/// What the proxy does with a connection after answering one request.
+enum Next {
+    KeepOpen,
+    Close,
+}
+
 fn serve_connection(
     client: std::net::TcpStream,
     upstream: &str,
     rules: &std::sync::Mutex<Vec<FaultRule>>,
     seen: &Seen,
 ) {
-    use std::io::Write;
     let mut reader = BufReader::new(client.try_clone().expect("clone stream"));
     let mut client = client;
     while let Some(request) = read_message(&mut reader) {
-        let request_line = String::from_utf8_lossy(&request)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let line = seen.record(&request);
+        let fault = take_fault(rules, &line);
+        let next = match fault {
+            Some(fault) if fault.answers_instead() => answer_instead(&mut client, fault),
+            _ => forward(&mut client, upstream, &request, fault),
+        };
+        if let Next::Close = next {
+            return;
+        }
+    }
+}
+
+impl Seen {
+    /// Records a request; returns its request line without the version.
+    fn record(&self, request: &[u8]) -> String {
+        let text = String::from_utf8_lossy(request);
+        let request_line = text.lines().next().unwrap_or_default();
         let line = request_line
             .rsplit_once(' ')
-            .map_or(request_line.as_str(), |(line, _)| line)
+            .map_or(request_line, |(line, _)| line)
             .to_owned();
-        if let Ok(mut log) = seen.log.lock() {
+        if let Ok(mut log) = self.log.lock() {
             log.push(line.clone());
         }
-        if let Ok(mut full) = seen.full.lock() {
-            full.push(String::from_utf8_lossy(&request).into_owned());
+        if let Ok(mut full) = self.full.lock() {
+            full.push(text.into_owned());
         }
-        let fault = rules.lock().ok().and_then(|mut rules| {
-            let rule = rules
-                .iter_mut()
-                .find(|r| r.times > 0 && line.starts_with(r.method) && line.contains(r.path))?;
-            rule.times -= 1;
-            Some(rule.fault)
-        });
-        if let Some(Fault::Json(body)) = fault {
+        line
+    }
+}
+
+/// The fault the first matching rule with uses left injects, using one.
+fn take_fault(rules: &std::sync::Mutex<Vec<FaultRule>>, line: &str) -> Option<Fault> {
+    let mut rules = rules.lock().ok()?;
+    let rule = rules
+        .iter_mut()
+        .find(|r| r.times > 0 && line.starts_with(r.method) && line.contains(r.path))?;
+    rule.times -= 1;
+    Some(rule.fault)
+}
+
+impl Fault {
+    /// Whether the fault answers without the request reaching upstream.
+    fn answers_instead(self) -> bool {
+        matches!(self, Fault::Json(_) | Fault::Page(_) | Fault::Status(..))
+    }
+}
+
+fn answer_instead(client: &mut std::net::TcpStream, fault: Fault) -> Next {
+    use std::io::Write;
+    match fault {
+        Fault::Json(body) => {
             let _ = write!(
                 client,
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             );
-            continue;
+            Next::KeepOpen
         }
-        if let Some(Fault::Page(status)) = fault {
+        Fault::Page(status) => {
             let body = format!(
                 "<html><head><title>{status} Denied by proxy</title></head><body><h1>Denied</h1></body></html>"
             );
@@ -380,9 +414,9 @@ fn serve_connection(
                 "HTTP/1.1 {status} Denied\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
-            return;
+            Next::Close
         }
-        if let Some(Fault::Status(status, retry_after)) = fault {
+        Fault::Status(status, retry_after) => {
             let body = format!(
                 r#"{{"message":"injected fault","errors":[{{"message":"injected fault","status":{status}}}]}}"#
             );
@@ -394,32 +428,45 @@ fn serve_connection(
                 "HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\n{retry}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
-            return;
+            Next::Close
         }
-        let Ok(mut upstream_stream) = std::net::TcpStream::connect(upstream) else {
-            return;
-        };
-        if upstream_stream.write_all(&request).is_err() {
-            return;
-        }
-        let Some(response) = read_message(&mut BufReader::new(&upstream_stream)) else {
-            return;
-        };
-        if matches!(fault, Some(Fault::DropAfterForwarding)) {
+        _ => Next::Close,
+    }
+}
+
+/// Sends the request upstream and relays the answer, unless the fault is
+/// one that spoils the answer after the request had its effect.
+fn forward(
+    client: &mut std::net::TcpStream,
+    upstream: &str,
+    request: &[u8],
+    fault: Option<Fault>,
+) -> Next {
+    use std::io::Write;
+    let Ok(mut upstream_stream) = std::net::TcpStream::connect(upstream) else {
+        return Next::Close;
+    };
+    if upstream_stream.write_all(request).is_err() {
+        return Next::Close;
+    }
+    let Some(response) = read_message(&mut BufReader::new(&upstream_stream)) else {
+        return Next::Close;
+    };
+    match fault {
+        Some(Fault::DropAfterForwarding) => {
             let _ = client.shutdown(std::net::Shutdown::Both);
-            return;
+            Next::Close
         }
-        if matches!(fault, Some(Fault::GarbledAfterForwarding)) {
+        Some(Fault::GarbledAfterForwarding) => {
             let body = r#"{"service": {"service_name": 42}}"#;
             let _ = write!(
                 client,
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             );
-            continue;
+            Next::KeepOpen
         }
-        if client.write_all(&response).is_err() {
-            return;
-        }
+        _ if client.write_all(&response).is_err() => Next::Close,
+        _ => Next::KeepOpen,
     }
 }
