@@ -264,3 +264,26 @@ fn docs_match_the_schema() {
     );
     assert!(pg.contains("### Nested Schema for `pg_user_config`"));
 }
+
+/// The README's map of the code names files by path; a path that no longer
+/// exists would send a newcomer to the wrong place.
+#[test]
+fn every_file_the_readme_architecture_names_exists() {
+    let readme = std::fs::read_to_string(Path::new(REPO).join("README.md")).unwrap();
+    let architecture = readme
+        .split("## Architecture")
+        .nth(1)
+        .expect("the README has an Architecture section");
+    let named: Vec<&str> = architecture
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|text| text.starts_with("crates/") || text.starts_with("src/"))
+        .collect();
+    assert!(named.len() >= 8, "the section names files by path: {named:?}");
+    let missing: Vec<&&str> = named
+        .iter()
+        .filter(|path| !Path::new(REPO).join(path).exists())
+        .collect();
+    assert!(missing.is_empty(), "README names missing files: {missing:?}");
+}
