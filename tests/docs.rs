@@ -280,10 +280,16 @@ fn every_file_the_readme_architecture_names_exists() {
         .step_by(2)
         .filter(|text| text.starts_with("crates/") || text.starts_with("src/"))
         .collect();
-    assert!(named.len() >= 8, "the section names files by path: {named:?}");
+    assert!(
+        named.len() >= 8,
+        "the section names files by path: {named:?}"
+    );
     let missing: Vec<&&str> = named
         .iter()
         .filter(|path| !Path::new(REPO).join(path).exists())
         .collect();
-    assert!(missing.is_empty(), "README names missing files: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "README names missing files: {missing:?}"
+    );
 }

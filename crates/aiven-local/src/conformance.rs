@@ -21,6 +21,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use aiven_api::contract::{self, Endpoint, Problem, Shape, Violation};
+use aiven_api::types::ServiceState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
@@ -28,6 +29,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::error::StartError;
 use crate::services::LOCAL_NOTIFICATION_KINDS;
 
 /// The header that exempts a request from the variations.
@@ -146,14 +148,14 @@ impl Conformance {
     pub fn new(
         log: Option<PathBuf>,
         variations: Option<Variations>,
-    ) -> Result<Conformance, String> {
+    ) -> Result<Conformance, StartError> {
         let log = match log {
             Some(path) => Some(Mutex::new(
                 std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(&path)
-                    .map_err(|err| format!("cannot open {}: {err}", path.display()))?,
+                    .map_err(|err| StartError::io("open the contract log", &path, err))?,
             )),
             None => None,
         };
@@ -303,7 +305,7 @@ fn remember_for_staleness(
     json: &Value,
 ) {
     match endpoint.op.as_str() {
-        "ServiceGet" if json["service"]["state"] == "RUNNING" => {
+        "ServiceGet" if json["service"]["state"] == ServiceState::Running.as_str() => {
             if let Ok(mut seen) = conformance.seen.lock() {
                 seen.insert(path.to_owned(), json.clone());
             }
@@ -399,7 +401,9 @@ fn vary_value(conformance: &Conformance, vary: &Variations, shape: &Shape<'_>, v
                 let null_is_true = match name.as_str() {
                     "pitr_range_end" => true,
                     "password" => user_type.as_deref().is_some_and(|t| t != "primary"),
-                    "service_uri" => state.as_deref().is_some_and(|s| s != "RUNNING"),
+                    "service_uri" => state
+                        .as_deref()
+                        .is_some_and(|s| s != ServiceState::Running.as_str()),
                     _ => false,
                 };
                 if field.nullable && null_is_true {

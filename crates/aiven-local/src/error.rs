@@ -1,4 +1,5 @@
-//! What can go wrong in aiven-local's domain, free of HTTP.
+//! What can go wrong in aiven-local's domain, free of HTTP; and what stops
+//! it from starting at all ([`StartError`]).
 //!
 //! The service layer says what happened (a thing missing, a conflict, a
 //! value the API refuses); `api.rs` decides, in one place, which status and
@@ -115,5 +116,56 @@ impl From<EngineError> for Error {
         let message = err.reason().unwrap_or_else(|| err.to_string());
         tracing::warn!(error = %err, "engine failure");
         Error::internal(message)
+    }
+}
+
+/// Why aiven-local could not start. Printed once, then it exits.
+#[derive(Debug)]
+pub enum StartError {
+    /// A file or directory it needs could not be used.
+    Io {
+        doing: &'static str,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// The command line or the machine asks for something it refuses to
+    /// do, such as listening on a public address unasked; the message says
+    /// what to do instead.
+    Refused(String),
+}
+
+impl StartError {
+    pub fn io(
+        doing: &'static str,
+        path: impl Into<std::path::PathBuf>,
+        source: std::io::Error,
+    ) -> StartError {
+        StartError::Io {
+            doing,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Io {
+                doing,
+                path,
+                source,
+            } => write!(f, "cannot {doing} {}: {source}", path.display()),
+            StartError::Refused(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Io { source, .. } => Some(source),
+            StartError::Refused(_) => None,
+        }
     }
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::error::StartError;
 use crate::postgres::Postgres;
 use crate::services::Services;
 use crate::store::Store;
@@ -160,7 +161,7 @@ fn main() -> ExitCode {
 }
 
 /// Reads or creates the API token.
-fn resolve_token(data_dir: &Path, given: Option<String>) -> Result<String, String> {
+fn resolve_token(data_dir: &Path, given: Option<String>) -> Result<String, StartError> {
     use std::os::unix::fs::OpenOptionsExt;
     if let Some(token) = given.filter(|t| !t.trim().is_empty()) {
         return Ok(token.trim().to_owned());
@@ -175,8 +176,9 @@ fn resolve_token(data_dir: &Path, given: Option<String>) -> Result<String, Strin
         .create_new(true)
         .mode(0o600)
         .open(&path)
-        .map_err(|err| format!("cannot store the token in {}: {err}", path.display()))?;
-    std::io::Write::write_all(&mut file, token.as_bytes()).map_err(|err| err.to_string())?;
+        .map_err(|err| StartError::io("store the token in", &path, err))?;
+    std::io::Write::write_all(&mut file, token.as_bytes())
+        .map_err(|err| StartError::io("store the token in", &path, err))?;
     println!(
         "Generated API token (stored in {}): {token}",
         path.display()
@@ -184,23 +186,24 @@ fn resolve_token(data_dir: &Path, given: Option<String>) -> Result<String, Strin
     Ok(token)
 }
 
-async fn serve(args: ServeArgs) -> Result<(), String> {
+async fn serve(args: ServeArgs) -> Result<(), StartError> {
     if !args.listen.ip().is_loopback() && !args.allow_remote {
-        return Err(format!(
+        return Err(StartError::Refused(format!(
             "refusing to listen on {} without --allow-remote",
             args.listen
-        ));
+        )));
     }
-    std::fs::create_dir_all(args.data_dir.join("services"))
-        .map_err(|err| format!("cannot create data dir {}: {err}", args.data_dir.display()))?;
+    let services_dir = args.data_dir.join("services");
+    std::fs::create_dir_all(&services_dir)
+        .map_err(|err| StartError::io("create data dir", services_dir, err))?;
     let data_dir = args
         .data_dir
         .canonicalize()
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| StartError::io("resolve data dir", &args.data_dir, err))?;
     let given = match &args.token_file {
         Some(file) => Some(
             std::fs::read_to_string(file)
-                .map_err(|err| format!("cannot read --token-file {}: {err}", file.display()))?
+                .map_err(|err| StartError::io("read --token-file", file, err))?
                 .lines()
                 .next()
                 .unwrap_or_default()
@@ -213,9 +216,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         major_version: postgres::major_version(&args.pg_bin),
         bin: args.pg_bin,
     };
-    let catalog = Store::open(&data_dir.join("catalog.sqlite3")).map_err(|err| err.to_string())?;
+    let store_path = data_dir.join("catalog.sqlite3");
+    let store = Store::open(&store_path).map_err(|err| {
+        StartError::Refused(format!(
+            "cannot open the store {}: {err}",
+            store_path.display()
+        ))
+    })?;
     let services = Arc::new(Services::new(
-        catalog,
+        store,
         data_dir.clone(),
         pg,
         args.backup_interval,
@@ -225,10 +234,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     services.reconcile().await;
     services.spawn_backup_schedule();
 
+    let cannot_listen = |err: std::io::Error| {
+        StartError::Refused(format!("cannot listen on {}: {err}", args.listen))
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;
-    let local = listener.local_addr().map_err(|err| err.to_string())?;
+        .map_err(cannot_listen)?;
+    let local = listener.local_addr().map_err(cannot_listen)?;
     tracing::info!(address = %local, data_dir = %data_dir.display(), "aiven-local serving");
     println!("aiven-local listening on http://{local}");
     let variations = args.vary;

@@ -11,6 +11,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 
+use crate::error::StartError;
+
 /// The environment variable that carries the token across the re-execution,
 /// so that it is not on the new process's command line.
 const TOKEN_ENV: &str = "AIVEN_LOCAL_TOKEN";
@@ -46,73 +48,76 @@ pub fn is_root() -> bool {
 /// As root: makes `data_dir` the engine user's and re-executes this
 /// program as that user; returns only with the reason it could not. Not as
 /// root: closes `data_dir` to other users and returns `Ok`.
-pub fn become_engine_user(user: &str, data_dir: &Path) -> Result<(), String> {
+pub fn become_engine_user(user: &str, data_dir: &Path) -> Result<(), StartError> {
     if !is_root() {
         return prepare_own_dir(data_dir);
     }
     let account = lookup_user(user).ok_or_else(|| {
-        format!(
+        StartError::Refused(format!(
             "running as root, aiven-local runs as the engine user {user:?}, which does not exist; \
              create it (useradd --system {user}) or name another with --pg-user"
-        )
+        ))
     })?;
     if account.uid == 0 {
-        return Err(format!(
+        return Err(StartError::Refused(format!(
             "--pg-user {user:?} is root; name an unprivileged user"
-        ));
+        )));
     }
     hand_over(data_dir, user, account)?;
     let (args, token) = without_token(std::env::args_os().skip(1));
-    let mut command = std::process::Command::new(
-        std::env::current_exe().map_err(|err| format!("cannot find this program: {err}"))?,
-    );
+    let program = std::env::current_exe()
+        .map_err(|err| StartError::io("find this program at", "/proc/self/exe", err))?;
+    let mut command = std::process::Command::new(&program);
     command.args(args).uid(account.uid).gid(account.gid);
     if let Some(token) = token {
         command.env(TOKEN_ENV, token);
     }
     // std drops root's supplementary groups when it sets the uid.
-    Err(format!("cannot run as user {user:?}: {}", command.exec()))
+    let failed = command.exec();
+    Err(StartError::io("run as the engine user", program, failed))
 }
 
 /// Creates `data_dir` for `account`, or checks that it already is theirs,
 /// and closes it (0700). An existing directory belonging to someone else is
 /// refused rather than taken over: walking a tree as root to change its
 /// owner is what a planted symlink exploits.
-fn hand_over(data_dir: &Path, user: &str, account: Account) -> Result<(), String> {
+fn hand_over(data_dir: &Path, user: &str, account: Account) -> Result<(), StartError> {
     if !data_dir.exists() {
         std::fs::create_dir_all(data_dir)
-            .map_err(|err| format!("cannot create data dir {}: {err}", data_dir.display()))?;
+            .map_err(|err| StartError::io("create data dir", data_dir, err))?;
     }
     let meta = std::fs::metadata(data_dir)
-        .map_err(|err| format!("cannot read data dir {}: {err}", data_dir.display()))?;
+        .map_err(|err| StartError::io("read data dir", data_dir, err))?;
     let empty = std::fs::read_dir(data_dir)
         .map(|mut entries| entries.next().is_none())
         .unwrap_or(false);
     if meta.uid() != account.uid {
         if meta.uid() != 0 || !empty {
-            return Err(format!(
+            return Err(StartError::Refused(format!(
                 "data dir {} belongs to uid {}, not to {user}, which aiven-local runs as; \
                  run `chown -R {user}: {}` once, or choose a new or empty directory",
                 data_dir.display(),
                 meta.uid(),
                 data_dir.display()
-            ));
+            )));
         }
         std::os::unix::fs::lchown(data_dir, Some(account.uid), Some(account.gid))
-            .map_err(|err| format!("cannot hand {} to {user}: {err}", data_dir.display()))?;
+            .map_err(|err| StartError::io("hand to the engine user", data_dir, err))?;
     }
     close(data_dir)
 }
 
 /// The data directory, as the user that runs aiven-local: reachable, and
 /// closed to everyone else.
-fn prepare_own_dir(data_dir: &Path) -> Result<(), String> {
+fn prepare_own_dir(data_dir: &Path) -> Result<(), StartError> {
     std::fs::create_dir_all(data_dir).map_err(|err| unreachable_dir(data_dir, &err))?;
     std::fs::read_dir(data_dir).map_err(|err| unreachable_dir(data_dir, &err))?;
     close(data_dir)
 }
 
-fn unreachable_dir(data_dir: &Path, err: &std::io::Error) -> String {
+/// A data directory this user cannot reach, with the likely reason: a
+/// refusal rather than a bare IO error, because the fix is a choice.
+fn unreachable_dir(data_dir: &Path, err: &std::io::Error) -> StartError {
     let whoami = if is_root() { "root" } else { "this user" };
     let hint = if err.kind() == std::io::ErrorKind::PermissionDenied {
         " (a parent directory may be closed to it: /root, for one, is mode 700); \
@@ -120,15 +125,15 @@ fn unreachable_dir(data_dir: &Path, err: &std::io::Error) -> String {
     } else {
         ""
     };
-    format!(
+    StartError::Refused(format!(
         "{whoami} cannot use data dir {}: {err}{hint}",
         data_dir.display()
-    )
+    ))
 }
 
-fn close(data_dir: &Path) -> Result<(), String> {
+fn close(data_dir: &Path) -> Result<(), StartError> {
     std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
-        .map_err(|err| format!("cannot close data dir {}: {err}", data_dir.display()))
+        .map_err(|err| StartError::io("close data dir", data_dir, err))
 }
 
 /// The arguments without `--token VALUE` or `--token=VALUE`, and the token.
