@@ -141,15 +141,24 @@ fn render_schema(block: &Value, out: &mut String) {
     }
 }
 
-fn example(kind: &str, name: &str) -> Option<String> {
+/// A file of the example directory for `name`, in the registry's layout:
+/// `examples/resources/<name>/resource.tf` and `import.sh`,
+/// `examples/data-sources/<name>/data-source.tf`.
+fn example(kind: &str, name: &str, file: &str) -> Option<String> {
     std::fs::read_to_string(
         Path::new(REPO)
             .join("examples")
             .join(kind)
             .join(name)
-            .join("main.tf"),
+            .join(file),
     )
     .ok()
+}
+
+/// The page's file name: the registry's, without the provider prefix.
+fn page_path(kind: &str, name: &str) -> PathBuf {
+    let short = name.strip_prefix("aiven_").unwrap_or(name);
+    Path::new(kind).join(format!("{short}.md"))
 }
 
 fn page(kind: &str, name: &str, schema: &Value) -> String {
@@ -168,7 +177,12 @@ fn page(kind: &str, name: &str, schema: &Value) -> String {
     let mut out = format!(
         "---\npage_title: \"{name} {label} - aiven-rs\"\nsubcategory: \"\"\ndescription: |-\n  {first_sentence}.\n---\n\n# {name} ({label})\n\n{description}\n"
     );
-    if let Some(example) = example(kind, name) {
+    let example_file = if kind == "resources" {
+        "resource.tf"
+    } else {
+        "data-source.tf"
+    };
+    if let Some(example) = example(kind, name, example_file) {
         let _ = write!(
             out,
             "\n## Example Usage\n\n```terraform\n{}```\n",
@@ -176,10 +190,10 @@ fn page(kind: &str, name: &str, schema: &Value) -> String {
         );
     }
     render_schema(block, &mut out);
-    if kind == "resources" {
+    if let Some(import) = example(kind, name, "import.sh").filter(|_| kind == "resources") {
         let _ = write!(
             out,
-            "\n## Import\n\nImport an existing service by `PROJECT/SERVICE_NAME`:\n\n```shell\nterraform import {name}.example my-project/my-service\n```\n"
+            "\n## Import\n\nImport an existing service by `PROJECT/SERVICE_NAME`, with an `import` block or:\n\n```shell\n{import}```\n"
         );
     }
     if kind == "resources" && name != "aiven_service" {
@@ -209,10 +223,7 @@ fn generate(schema: &Value) -> BTreeMap<PathBuf, String> {
         ("data-sources", "data_source_schemas"),
     ] {
         for (name, entry) in provider[key].as_object().expect("schemas") {
-            files.insert(
-                Path::new(kind).join(format!("{name}.md")),
-                page(kind, name, entry),
-            );
+            files.insert(page_path(kind, name), page(kind, name, entry));
         }
     }
     files
@@ -257,7 +268,7 @@ fn docs_match_the_schema() {
         stale.join(", ")
     );
     assert!(files.len() >= 19, "index, 9 resources and 9 data sources");
-    let pg = &files[Path::new("resources/aiven_pg.md")];
+    let pg = &files[Path::new("resources/pg.md")];
     assert!(
         pg.contains("forces a new service"),
         "descriptions say what forces replacement"

@@ -7,45 +7,49 @@ use std::path::PathBuf;
 
 use support::env;
 
-fn example_dirs() -> Vec<PathBuf> {
+/// The configuration files of examples: scenarios' `main.tf`, and the
+/// registry layout's `resource.tf` and `data-source.tf`.
+const EXAMPLE_FILES: [&str; 3] = ["main.tf", "resource.tf", "data-source.tf"];
+
+fn example_files() -> Vec<PathBuf> {
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"));
-    let mut dirs = Vec::new();
+    let mut files = Vec::new();
     let mut pending = vec![root];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).unwrap().flatten() {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.file_name().is_some_and(|n| n == "main.tf") {
-                dirs.push(dir.clone());
+            } else if path
+                .file_name()
+                .is_some_and(|n| EXAMPLE_FILES.iter().any(|f| n == *f))
+            {
+                files.push(path);
             }
         }
     }
-    dirs.sort();
-    dirs
+    files.sort();
+    files
 }
 
 #[test]
 fn every_example_applies_and_replans_empty() {
     let e = env();
-    let dirs = example_dirs();
+    let files = example_files();
     assert!(
-        dirs.len() >= 21,
-        "resources, data sources and scenarios: {dirs:?}"
+        files.len() >= 21,
+        "resources, data sources and scenarios: {files:?}"
     );
-    for (index, dir) in dirs.iter().enumerate() {
+    for (index, file) in files.iter().enumerate() {
         let project = format!("example-{index}");
         let tf = e.terraform_with(&[("TF_VAR_project", &project)]);
-        tf.write(
-            "main.tf",
-            &std::fs::read_to_string(dir.join("main.tf")).unwrap(),
-        );
+        tf.write("main.tf", &std::fs::read_to_string(file).unwrap());
         let apply = tf.apply();
         assert_eq!(
             apply.code,
             0,
             "{} failed to apply:\n{}\n{}",
-            dir.display(),
+            file.display(),
             apply.stdout,
             apply.stderr
         );
@@ -54,7 +58,7 @@ fn every_example_applies_and_replans_empty() {
             plan.code,
             0,
             "{}: second plan not empty:\n{}",
-            dir.display(),
+            file.display(),
             plan.stdout
         );
     }
