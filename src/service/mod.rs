@@ -9,6 +9,8 @@
 //! - [`checks`]: plan-time checks, down to a fork's source and its window;
 //! - [`state`]: API service object → Terraform state;
 //! - [`user_config`]: `user_config` between Terraform values and JSON;
+//! - `upgrade`: stored state from this provider's first schema and from
+//!   the official provider's;
 //! - [`wait`]: polling until RUNNING, forkable or gone;
 //! - [`data_source`]: read-only views.
 
@@ -24,6 +26,7 @@ mod replace;
 pub mod resource;
 pub mod schema;
 pub mod state;
+mod upgrade;
 pub mod user_config;
 pub mod wait;
 

@@ -21,6 +21,7 @@ use super::kind::ServiceKind;
 use super::model::{ServiceModel, name};
 use super::schema::resource_schema;
 use super::state::{self, disk_request, service_id};
+use super::upgrade;
 use super::user_config;
 use super::wait::{self, Expected, WaitError};
 use crate::client::{CallError, Client, CreateFailed};
@@ -575,6 +576,21 @@ impl Resource<Client> for ServiceResource {
                 format!("{name} was asked to delete, but {err}."),
             ));
         }
+    }
+
+    fn upgrade_state(&self, version: i64, state: Json) -> Result<Json, Diagnostic> {
+        let fields = self.kind.fields();
+        upgrade::upgrade(version, self.kind.user_config_block, &fields, state).ok_or_else(|| {
+            Diagnostic::error(
+                "Unsupported state version",
+                format!(
+                    "State for {} was written with schema version {version}: neither this provider's (0, {}) nor the official provider's ({}).",
+                    self.kind.type_name,
+                    upgrade::CURRENT,
+                    upgrade::OFFICIAL
+                ),
+            )
+        })
     }
 
     async fn import(

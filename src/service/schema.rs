@@ -251,5 +251,5 @@ pub fn resource_schema(kind: &ServiceKind) -> Schema {
         Block::new("People to notify about technical issues with the service.")
             .attribute(string("email").required().description("An email address.")),
     ));
-    Schema::new(block.block(timeouts_block()))
+    Schema::new(block.block(timeouts_block())).with_version(super::upgrade::CURRENT)
 }

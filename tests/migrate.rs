@@ -1,0 +1,199 @@
+//! Teams switch from the official provider with `terraform state
+//! replace-provider`: their state (schema version 1, the official shapes)
+//! must plan "No changes" here against the same configuration. So must
+//! this provider's own first state (version 0).
+//!
+//! The official state is built from a real apply here, rewritten into the
+//! shape the official provider documents for its service resources
+//! (`docs/resources/<type>.md` in aiven/terraform-provider-aiven): its
+//! extra read-only attributes (`disk_space_*`, `maintenance_window_enabled`,
+//! `cmk_id`, `service_integrations`), the richer connection block
+//! (`params`, `uris`, `standby_uris`, ...) and components, and the plugin
+//! SDK's way of storing unset values (`""`, `0`, `false`, `[]`).
+
+mod support;
+
+use serde_json::{Value as Json, json};
+use support::{ADDRESS, env};
+
+const OFFICIAL: &str = "registry.terraform.io/aiven/aiven";
+
+/// The official provider's zero value for an attribute of `ty` (a type in
+/// `terraform providers schema -json` form).
+fn zero(ty: &Json) -> Json {
+    match ty {
+        Json::String(t) if t == "string" => json!(""),
+        Json::String(t) if t == "number" => json!(0),
+        Json::String(t) if t == "bool" => json!(false),
+        _ => json!([]),
+    }
+}
+
+/// Fills a `user_config` object the way the official provider stores it:
+/// every attribute it leaves unset as its zero value, recursively, plus a
+/// key only the official provider has.
+fn official_user_config(element: &mut Json, block: &Json) {
+    for (name, attribute) in block["attributes"].as_object().into_iter().flatten() {
+        if element[name].is_null() {
+            element[name] = zero(&attribute["type"]);
+        }
+    }
+    for (name, nested) in block["block_types"].as_object().into_iter().flatten() {
+        for item in element[name].as_array_mut().into_iter().flatten() {
+            official_user_config(item, &nested["block"]);
+        }
+    }
+    element["official_only_setting"] = json!("");
+}
+
+/// Rewrites one resource's attributes into the official provider's shape.
+fn official_attributes(attributes: &mut Json, type_name: &str, schema: &Json) {
+    let short = type_name.trim_start_matches("aiven_");
+    let disk = attributes["disk_space"].clone();
+    let extra = json!({
+        "disk_space_cap": "", "disk_space_default": disk.clone(), "disk_space_step": "30GiB",
+        "disk_space_used": disk, "maintenance_window_enabled": true, "cmk_id": "",
+        "service_integrations": [],
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        attributes[key] = value.clone();
+    }
+    for key in ["project_vpc_id", "additional_disk_space"] {
+        if attributes[key].is_null() {
+            attributes[key] = json!("");
+        }
+    }
+    if attributes["static_ips"].is_null() {
+        attributes["static_ips"] = json!([]);
+    }
+    for component in attributes["components"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        component["connection_uri"] = json!("");
+        component["kafka_authentication_method"] = json!("");
+        component["ssl"] = json!(false);
+    }
+    for connection in attributes[short].as_array_mut().into_iter().flatten() {
+        let params = json!([{
+            "host": connection["host"], "port": connection["port"], "user": connection["user"],
+            "password": connection["password"], "database_name": connection["dbname"],
+            "sslmode": connection["sslmode"],
+        }]);
+        connection["params"] = params;
+        connection["uris"] = json!([connection["uri"].clone()]);
+        connection["standby_uris"] = json!([]);
+        connection["replica_uri"] = json!("");
+    }
+    let block_name = format!("{short}_user_config");
+    let block = &schema["block"]["block_types"][&block_name]["block"];
+    for element in attributes[&block_name].as_array_mut().into_iter().flatten() {
+        official_user_config(element, block);
+    }
+}
+
+/// The state file as the official provider would have left it.
+fn officialize(state: &mut Json, schemas: &Json) {
+    let ours = format!("provider[\"{ADDRESS}\"]");
+    for resource in state["resources"].as_array_mut().unwrap() {
+        assert_eq!(resource["provider"], ours.as_str());
+        resource["provider"] = json!(format!("provider[\"{OFFICIAL}\"]"));
+        let type_name = resource["type"].as_str().unwrap().to_owned();
+        let schema = &schemas["provider_schemas"][ADDRESS]["resource_schemas"][&type_name];
+        for instance in resource["instances"].as_array_mut().unwrap() {
+            instance["schema_version"] = json!(1);
+            official_attributes(&mut instance["attributes"], &type_name, schema);
+        }
+    }
+}
+
+const TYPES: [&str; 8] = [
+    "aiven_pg",
+    "aiven_mysql",
+    "aiven_valkey",
+    "aiven_clickhouse",
+    "aiven_cassandra",
+    "aiven_opensearch",
+    "aiven_grafana",
+    "aiven_thanos",
+];
+
+/// The type's example up to its first resource: the service, without the
+/// fork the example goes on to make (see the README on inherited settings).
+fn example(type_name: &str) -> String {
+    let path = format!(
+        "{}/examples/resources/{type_name}/resource.tf",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let first = text.find("\nresource \"").expect("a resource");
+    match text[first + 1..].find("\nresource \"") {
+        Some(second) => text[..first + 1 + second].to_owned(),
+        None => text,
+    }
+}
+
+#[test]
+fn state_from_the_official_provider_plans_no_changes_for_every_type() {
+    let e = env();
+    e.configure("");
+    let schemas = e.tf.providers_schema();
+    for (index, type_name) in TYPES.iter().enumerate() {
+        let project = format!("migrate-{index}");
+        let tf = e.terraform_with(&[("TF_VAR_project", &project)]);
+        tf.write("main.tf", &example(type_name));
+        tf.apply().assert_ok();
+        let path = tf.work_dir().join("terraform.tfstate");
+        let mut state: Json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        officialize(&mut state, &schemas);
+        std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+
+        let replace = [
+            "state",
+            "replace-provider",
+            "-auto-approve",
+            OFFICIAL,
+            ADDRESS,
+        ];
+        tf.run(&replace).assert_ok();
+        let plan = tf.plan();
+        assert_eq!(
+            plan.code, 0,
+            "{type_name}: official state must plan no changes:\n{}\n{}",
+            plan.stdout, plan.stderr
+        );
+        // The apply with nothing to do writes the state at this schema.
+        let apply = tf.apply();
+        apply.assert_ok();
+        assert!(
+            apply.stdout.contains("0 added, 0 changed, 0 destroyed"),
+            "{}",
+            apply.stdout
+        );
+        let migrated = tf.resource(&format!("{type_name}.example")).unwrap();
+        assert!(
+            migrated["service_uri"].is_string(),
+            "{type_name}: {migrated}"
+        );
+    }
+}
+
+#[test]
+fn this_providers_first_state_plans_no_changes() {
+    let e = env();
+    let tf = e.terraform_with(&[("TF_VAR_project", "first-state")]);
+    tf.write("main.tf", &example("aiven_pg"));
+    tf.apply().assert_ok();
+    let path = tf.work_dir().join("terraform.tfstate");
+    let mut state: Json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for resource in state["resources"].as_array_mut().unwrap() {
+        for instance in resource["instances"].as_array_mut().unwrap() {
+            assert_eq!(instance["schema_version"], 2, "the current version");
+            instance["schema_version"] = json!(0);
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+    let plan = tf.plan();
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+}
