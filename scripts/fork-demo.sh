@@ -6,6 +6,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+scripts/setup.sh
 
 echo "==> building"
 cargo build --quiet --workspace --bins

@@ -4,12 +4,17 @@
 # loose as the real API's contract allows, stale reads after updates,
 # refused and lost answers, slow ones). Every test server also checks each
 # request and reply against the contract and fails the test on a breach.
-# Set AIVEN_LOCAL_VARY_SEED to replay a varied run.
+# Set AIVEN_LOCAL_VARY_SEED to replay a varied run. Then the commands of the
+# README's install, switching and aiven-local sections run as written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/setup.sh
 
 cargo test --workspace -- --test-threads=2
 
 seed="${AIVEN_LOCAL_VARY_SEED:-20261126}"
 echo "== again with contract variations: AIVEN_LOCAL_VARY=seed=$seed"
 AIVEN_LOCAL_VARY="seed=$seed" cargo test --workspace -- --test-threads=2
+
+echo "== the README's install, switching and aiven-local commands, as written"
+scripts/check-readme.sh

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need and a fresh Debian 12 machine
+# (with Rust and Terraform) lacks: PostgreSQL 15 and its client, tar, lz4,
+# the `postgres` user aiven-local runs as when started as root, and the
+# official `avn` CLI for the compatibility test. Does nothing when all is
+# there; as a user other than root it installs packages through sudo.
+set -euo pipefail
+
+need_apt=()
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql-15)
+command -v psql >/dev/null || need_apt+=(postgresql-client-15)
+command -v tar >/dev/null || need_apt+=(tar)
+command -v lz4 >/dev/null || need_apt+=(lz4)
+command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+command -v curl >/dev/null || need_apt+=(curl)
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  if [ "${#need_apt[@]}" -gt 0 ] && ! command -v sudo >/dev/null; then
+    echo "setup: missing ${need_apt[*]}; install them as root: apt-get install ${need_apt[*]}" >&2
+    exit 1
+  fi
+  as_root=(sudo)
+fi
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]}"
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+# Started as root, aiven-local re-executes itself as this user.
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+  useradd --system --home /var/lib/postgresql postgres
+fi
+# The official Aiven CLI, for the compatibility test. Debian's own Python
+# refuses pip installs into the system unless told otherwise.
+if ! command -v avn >/dev/null; then
+  pip_install=(python3 -m pip install --quiet --disable-pip-version-check aiven-client==4.18.0)
+  "${pip_install[@]}" 2>/dev/null || "${pip_install[@]}" --break-system-packages
+fi
+command -v terraform >/dev/null || { echo "setup: terraform 1.11 is required on PATH (e.g. /usr/local/bin/terraform)" >&2; exit 1; }
