@@ -209,6 +209,22 @@ fn is_pg(record: &ServiceRecord) -> bool {
     record.service_type == "pg"
 }
 
+/// The lowest port a cluster gets.
+const PORT_FLOOR: u16 = 20000;
+
+/// The ports clusters get: from [`PORT_FLOOR`] up to the ephemeral range.
+fn cluster_ports() -> std::ops::Range<u16> {
+    PORT_FLOOR..ephemeral_port_start().max(PORT_FLOOR + 1000)
+}
+
+/// The first port of the kernel's ephemeral range (32768 unless changed).
+fn ephemeral_port_start() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32768)
+}
+
 /// A create request that passed every check that needs no other service.
 struct CheckedCreate {
     service_type: &'static ServiceType,
@@ -466,10 +482,14 @@ impl Services {
         })
     }
 
+    /// A port for a new cluster: free now, not another service's, and
+    /// below the kernel's ephemeral range, from which outgoing connections
+    /// (and listeners on port 0) take theirs, so that none of those can
+    /// take it between this check and the server binding it.
     async fn allocate_port(&self) -> Result<u16, Error> {
         let used = self.store.used_ports()?;
         for _ in 0..200 {
-            let candidate = 20000 + fastrand::u16(0..20000);
+            let candidate = fastrand::u16(cluster_ports());
             if used.contains(&candidate) {
                 continue;
             }
@@ -1165,4 +1185,16 @@ fn node_states(record: &ServiceRecord) -> Vec<NodeState> {
         availability_zone: "local".into(),
     };
     (1..=record.node_count).map(node).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_ports_come_from_below_the_kernels_ephemeral_range() {
+        let ports = cluster_ports();
+        assert!(ports.end <= ephemeral_port_start(), "{ports:?}");
+        assert!(ports.len() >= 1000, "room for many clusters: {ports:?}");
+    }
 }
