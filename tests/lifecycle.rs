@@ -76,9 +76,7 @@ fn updates_apply_in_place_and_keep_the_data() {
   maintenance_window_time = "03:00:00"
   additional_disk_space   = "20GiB"
   pg_user_config {
-    pg {
-      work_mem = 8
-    }
+    work_mem = 8
   }"#,
         )
         .replace("startup-4", "business-8"),
@@ -95,7 +93,8 @@ fn updates_apply_in_place_and_keep_the_data() {
     assert_eq!(state["maintenance_window_dow"], "monday");
     assert_eq!(state["additional_disk_space"], "20GiB");
     assert_eq!(state["disk_space"], "180GiB");
-    assert_eq!(state["pg_user_config"][0]["pg"][0]["work_mem"], 8);
+    assert_eq!(state["pg_user_config"][0]["work_mem"], 8);
+    assert_eq!(psql(&uri, "SHOW work_mem"), "8MB", "applied to the cluster");
     assert_eq!(
         psql(&uri, "SELECT id FROM t"),
         "7",
@@ -132,7 +131,7 @@ fn updates_apply_in_place_and_keep_the_data() {
     assert_eq!(
         service["service"]["user_config"],
         serde_json::json!({}),
-        "pg.work_mem was unset"
+        "work_mem was unset"
     );
     assert_eq!(e.tf.plan().code, 0);
 

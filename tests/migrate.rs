@@ -25,6 +25,7 @@ fn zero(ty: &Json) -> Json {
         Json::String(t) if t == "string" => json!(""),
         Json::String(t) if t == "number" => json!(0),
         Json::String(t) if t == "bool" => json!(false),
+        Json::Array(t) if t[0] == "map" => json!({}),
         _ => json!([]),
     }
 }

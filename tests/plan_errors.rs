@@ -58,7 +58,7 @@ fn static_mistakes_are_caught_before_anything_is_created() {
             "pg3",
             "  service_name = \"pg3\"\n  plan = \"startup-4\"\n  pg_user_config {\n    pg {\n      max_connections = 5\n    }\n  }",
             &[
-                "user_config.pg.max_connections: 5 is out of range; allowed 25 to 10000",
+                "user_config.pg.max_connections: 5 is out of range; allowed 25 to 60000",
                 "max_connections = 5",
             ],
         ),

@@ -5,8 +5,8 @@
 use aiven_api::catalog::{self, ServiceType};
 use aiven_api::types::{BackupsResponse, Service, ServiceState};
 use aiven_api::user_config::{
-    ConfigError, ConfigStep, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
-    SERVICE_TO_FORK_FROM,
+    ConfigError, ConfigStep, Field, Kind, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME,
+    RECOVERY_TARGET_TIME, SERVICE_TO_FORK_FROM,
 };
 use aiven_api::{names, timestamp};
 use tfplugin::CancellationToken;
@@ -22,17 +22,37 @@ use super::user_config;
 use super::wait;
 use crate::client::{CallError, Client};
 
-/// Where a `user_config` error is in the configuration. Every object in
-/// `user_config` is a block written once, so a key followed by another key
-/// is `name[0]`. A list element is reported at its attribute: the lists
-/// here are sets in Terraform, whose elements have no index.
+/// Where a `user_config` error is in the configuration: each API key as
+/// its Terraform name, every object a block written once (`name[0]`), a
+/// list of objects by index. Elements of sets (the string lists here, and
+/// sets of blocks) have no index, so the path stops at their attribute.
 fn attribute_path(kind: &ServiceKind, error: &ConfigError) -> AttributePath {
     let mut path = AttributePath::attr(kind.user_config_block).index(0);
+    let all = kind.fields();
+    let mut fields: &[Field] = &all;
     let mut steps = error.path.iter().peekable();
     while let Some(ConfigStep::Key(key)) = steps.next() {
-        path.push(PathStep::Attribute(key.clone()));
-        if let Some(ConfigStep::Key(_)) = steps.peek() {
-            path.push(PathStep::Index(0));
+        let Some(field) = fields.iter().find(|f| f.api_name == key) else {
+            path.push(PathStep::Attribute(key.clone()));
+            break;
+        };
+        path.push(PathStep::Attribute(field.name.to_owned()));
+        match field.kind {
+            Kind::Object(inner) => {
+                path.push(PathStep::Index(0));
+                fields = inner;
+            }
+            Kind::ObjectList {
+                fields: inner,
+                set: false,
+            } => match steps.next() {
+                Some(ConfigStep::Index(index)) => {
+                    path.push(PathStep::Index(*index as i64));
+                    fields = inner;
+                }
+                _ => break,
+            },
+            _ => break,
         }
     }
     path

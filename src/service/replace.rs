@@ -46,6 +46,9 @@ mod tests {
     fn field(name: &'static str) -> Field {
         Field {
             name,
+            api_name: name,
+            deprecated: false,
+            in_terraform: true,
             kind: Kind::String,
             description: "",
             sensitive: false,

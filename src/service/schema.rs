@@ -100,22 +100,60 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
 /// The value type Terraform uses for a `user_config` field.
 pub fn field_type(kind: &Kind) -> Option<Type> {
     match kind {
-        Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. } | Kind::RoleName => {
-            Some(Type::String)
-        }
-        Kind::Integer { .. } | Kind::Number { .. } => Some(Type::Number),
+        Kind::String
+        | Kind::Text { .. }
+        | Kind::Timestamp
+        | Kind::Enum(_)
+        | Kind::Token { .. }
+        | Kind::RoleName => Some(Type::String),
+        Kind::Integer { .. } | Kind::Number { .. } | Kind::IntegerOneOf(_) => Some(Type::Number),
         Kind::Boolean => Some(Type::Bool),
         Kind::StringList => Some(Type::set(Type::String)),
-        Kind::Object(_) | Kind::IpFilter => None,
+        Kind::IntList => Some(Type::list(Type::Number)),
+        Kind::Map => Some(Type::map(Type::String)),
+        Kind::Object(_) | Kind::ObjectList { .. } | Kind::IpFilter => None,
+    }
+}
+
+/// "from MIN to MAX", or the one bound there is.
+fn bounds(min: Option<String>, max: Option<String>) -> String {
+    match (min, max) {
+        (Some(min), Some(max)) => format!(" Allowed: {min} to {max}."),
+        (Some(min), None) => format!(" At least {min}."),
+        (None, Some(max)) => format!(" At most {max}."),
+        (None, None) => String::new(),
     }
 }
 
 fn field_description(field: &Field) -> String {
     let mut text = field.description.to_owned();
     match field.kind {
-        Kind::Integer { min, max } => text.push_str(&format!(" Allowed: {min} to {max}.")),
-        Kind::Number { min, max } => text.push_str(&format!(" Allowed: {min} to {max}.")),
+        Kind::Integer { min, max } => text.push_str(&bounds(
+            (min > i64::MIN).then(|| min.to_string()),
+            (max < i64::MAX).then(|| max.to_string()),
+        )),
+        Kind::Number { min, max } => text.push_str(&bounds(
+            (min > f64::MIN).then(|| min.to_string()),
+            (max < f64::MAX).then(|| max.to_string()),
+        )),
         Kind::Enum(values) => text.push_str(&format!(" One of: {}.", values.join(", "))),
+        Kind::IntegerOneOf(values) => {
+            let values: Vec<String> = values.iter().map(ToString::to_string).collect();
+            text.push_str(&format!(" One of: {}.", values.join(", ")));
+        }
+        Kind::Text { min, max, pattern } => {
+            let length = match (min, max) {
+                (0, usize::MAX) => None,
+                (0, max) => Some(format!("At most {max} characters")),
+                (min, usize::MAX) => Some(format!("At least {min} characters")),
+                (min, max) => Some(format!("{min} to {max} characters")),
+            };
+            let form = pattern.map(|p| format!("matching `{p}`"));
+            let parts: Vec<String> = length.into_iter().chain(form).collect();
+            if !parts.is_empty() {
+                text.push_str(&format!(" {}.", parts.join(", ")));
+            }
+        }
         Kind::Token { min, max, also } => text.push_str(&format!(
             " {min} to {max} letters, digits or any of `{also}`."
         )),
@@ -134,7 +172,7 @@ fn field_description(field: &Field) -> String {
 /// attributes, objects become nested blocks written at most once.
 pub fn fields_block(description: &str, fields: &[Field]) -> Block {
     let mut block = Block::new(description);
-    for field in fields {
+    for field in fields.iter().filter(|f| f.in_terraform) {
         match (field_type(&field.kind), field.kind) {
             (Some(ty), _) => {
                 let mut attribute = Attribute::new(field.name, ty)
@@ -142,6 +180,9 @@ pub fn fields_block(description: &str, fields: &[Field]) -> Block {
                     .description(field_description(field));
                 if field.sensitive {
                     attribute = attribute.sensitive();
+                }
+                if field.deprecated {
+                    attribute = attribute.deprecated();
                 }
                 if field.create_only {
                     attribute = attribute.requires_replace_if(super::replace::create_only(field));
@@ -154,6 +195,14 @@ pub fn fields_block(description: &str, fields: &[Field]) -> Block {
                     fields_block(field.description, inner),
                 ));
             }
+            (None, Kind::ObjectList { fields, set }) => {
+                let inner = fields_block(field.description, fields);
+                block = block.block(if set {
+                    NestedBlock::set(field.name, inner)
+                } else {
+                    NestedBlock::list(field.name, inner)
+                });
+            }
             (None, Kind::IpFilter) => {
                 let cidrs = |name: &str, more: &str| {
                     Attribute::new(name, Type::set(Type::String))
@@ -161,15 +210,18 @@ pub fn fields_block(description: &str, fields: &[Field]) -> Block {
                         .description(format!("{} {more}", field.description))
                 };
                 block = block
-                    .attribute(cidrs(
-                        IP_FILTER,
-                        "Use one of `ip_filter`, `ip_filter_string` and `ip_filter_object`.",
-                    ))
+                    .attribute(
+                        cidrs(
+                            IP_FILTER,
+                            "Use one of `ip_filter`, `ip_filter_string` and `ip_filter_object`; this name is deprecated, as in the official provider.",
+                        )
+                        .deprecated(),
+                    )
                     .attribute(cidrs(
                         IP_FILTER_STRING,
                         "The same as `ip_filter`, by the name the official provider now uses.",
                     ))
-                    .block(NestedBlock::list(
+                    .block(NestedBlock::set(
                         IP_FILTER_OBJECT,
                         Block::new(format!(
                             "{} One block per range, with a description.",

@@ -80,12 +80,21 @@ fn unset_to_null(fields: &[Field], element: &mut Json) {
     let Some(entries) = element.as_object_mut() else {
         return;
     };
-    for field in fields {
+    for field in fields.iter().filter(|f| f.in_terraform) {
         match field.kind {
-            Kind::Object(inner) => {
+            Kind::Object(inner) | Kind::ObjectList { fields: inner, .. } => {
                 let nested = entries.get_mut(field.name).and_then(Json::as_array_mut);
                 for item in nested.into_iter().flatten() {
                     unset_to_null(inner, item);
+                }
+            }
+            Kind::IntList => null_if_unset(entries, field.name, true),
+            Kind::Map => {
+                let empty = entries
+                    .get(field.name)
+                    .is_some_and(|v| v.as_object().is_some_and(|m| m.is_empty()));
+                if empty {
+                    entries.insert(field.name.to_owned(), Json::Null);
                 }
             }
             Kind::IpFilter => {

@@ -70,51 +70,71 @@ fn merge_extra_json(
 /// create, and the API ignores them later).
 pub fn to_api(fields: &[Field], block: &Value, include_create_only: bool) -> Map<String, Json> {
     let mut out = Map::new();
-    for field in fields {
+    for field in fields.iter().filter(|f| f.in_terraform) {
         if field.create_only && !include_create_only {
             continue;
         }
-        let value = block.get(field.name);
         let json = match field.kind {
-            Kind::Object(inner) => {
-                let element = value.first();
-                if element.is_null() {
-                    continue;
-                }
-                Json::Object(to_api(inner, element, include_create_only))
-            }
-            Kind::StringList => {
-                if value.is_null() {
-                    continue;
-                }
-                json_strings(value)
-            }
-            Kind::IpFilter => match ip_filter_to_api(block) {
-                Some(json) => json,
-                None => continue,
-            },
-            Kind::Integer { .. } | Kind::Number { .. } => match value {
-                Value::Number(number) => {
-                    serde_json::from_str(number.as_str()).unwrap_or(Json::Null)
-                }
-                _ => continue,
-            },
-            Kind::Boolean => match value.as_bool() {
-                Some(flag) => Json::Bool(flag),
-                None => continue,
-            },
-            Kind::String
-            | Kind::Timestamp
-            | Kind::Enum(_)
-            | Kind::Token { .. }
-            | Kind::RoleName => match value.as_str() {
-                Some(text) => Json::String(text.to_owned()),
-                None => continue,
-            },
+            Kind::IpFilter => ip_filter_to_api(block),
+            kind => value_to_api(kind, block.get(field.name), include_create_only),
         };
-        out.insert(field.name.to_owned(), json);
+        if let Some(json) = json {
+            out.insert(field.api_name.to_owned(), json);
+        }
     }
     out
+}
+
+/// The API JSON of one value of `kind`; `None` when it is not set.
+fn value_to_api(kind: Kind, value: &Value, include_create_only: bool) -> Option<Json> {
+    if value.is_null() || value.is_unknown() {
+        return None;
+    }
+    Some(match kind {
+        Kind::Object(inner) => {
+            let element = value.first();
+            if element.is_null() {
+                return None;
+            }
+            Json::Object(to_api(inner, element, include_create_only))
+        }
+        // No blocks written is no value, as for a single block.
+        Kind::ObjectList { .. } if value.elements().is_empty() => return None,
+        Kind::ObjectList { fields, .. } => Json::Array(
+            value
+                .elements()
+                .iter()
+                .map(|item| Json::Object(to_api(fields, item, include_create_only)))
+                .collect(),
+        ),
+        Kind::StringList => json_strings(value),
+        Kind::IntList => Json::Array(value.elements().iter().filter_map(number_json).collect()),
+        Kind::Map => match value {
+            Value::Map(entries) | Value::Object(entries) => Json::Object(
+                entries
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), Json::String(v.as_str()?.to_owned()))))
+                    .collect(),
+            ),
+            _ => return None,
+        },
+        Kind::Integer { .. } | Kind::Number { .. } | Kind::IntegerOneOf(_) => number_json(value)?,
+        Kind::Boolean => Json::Bool(value.as_bool()?),
+        Kind::String
+        | Kind::Text { .. }
+        | Kind::Timestamp
+        | Kind::Enum(_)
+        | Kind::Token { .. }
+        | Kind::RoleName => Json::String(value.as_str()?.to_owned()),
+        Kind::IpFilter => return None,
+    })
+}
+
+fn number_json(value: &Value) -> Option<Json> {
+    match value {
+        Value::Number(number) => serde_json::from_str(number.as_str()).ok(),
+        _ => None,
+    }
 }
 
 /// The API's `ip_filter` from whichever of its three attributes is set.
@@ -207,7 +227,7 @@ fn ip_filter_from_api(element: &mut Value, api: Option<&Json>, prior: &Value, ev
     for form in IP_FILTER_FORMS {
         let chosen = shape == Some(form);
         let value = if form == IP_FILTER_OBJECT {
-            Value::List(if chosen { objects() } else { Vec::new() })
+            Value::Set(if chosen { objects() } else { Vec::new() })
         } else if chosen {
             strings()
         } else {
@@ -219,27 +239,72 @@ fn ip_filter_from_api(element: &mut Value, api: Option<&Json>, prior: &Value, ev
 
 /// The Terraform value of one field from API JSON.
 fn field_from_api(field: &Field, json: &Json, prior: &Value, everything: bool) -> Value {
-    match (field.kind, json) {
-        (_, Json::Null) => Value::Null,
-        (Kind::Object(inner), Json::Object(map)) => {
-            Value::List(vec![from_api(inner, map, prior.first(), everything)])
-        }
-        (Kind::StringList, Json::Array(items)) => Value::Set(
+    let strings = |items: &Vec<Json>| {
+        Value::Set(
             items
                 .iter()
                 .filter_map(Json::as_str)
                 .map(Value::string)
                 .collect(),
+        )
+    };
+    let number =
+        |n: &serde_json::Number| Number::parse(&n.to_string()).map_or(Value::Null, Value::Number);
+    match (field.kind, json) {
+        (_, Json::Null) => Value::Null,
+        (Kind::Object(inner), Json::Object(map)) => {
+            Value::List(vec![from_api(inner, map, prior.first(), everything)])
+        }
+        (Kind::ObjectList { fields, set }, Json::Array(items)) => {
+            let priors = prior.elements();
+            let objects = items.iter().enumerate().filter_map(|(index, item)| {
+                let prior = priors.get(index).unwrap_or(&Value::Null);
+                Some(from_api(fields, item.as_object()?, prior, true))
+            });
+            let objects = objects.collect();
+            if set {
+                Value::Set(objects)
+            } else {
+                Value::List(objects)
+            }
+        }
+        (Kind::StringList, Json::Array(items)) => strings(items),
+        (Kind::IntList, Json::Array(items)) => Value::List(
+            items
+                .iter()
+                .filter_map(|i| match i {
+                    Json::Number(n) => Some(number(n)),
+                    _ => None,
+                })
+                .collect(),
         ),
-        (Kind::Integer { .. } | Kind::Number { .. }, Json::Number(n)) => {
-            Number::parse(&n.to_string()).map_or(Value::Null, Value::Number)
+        (Kind::Map, Json::Object(entries)) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Value::string(v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+                    )
+                })
+                .collect(),
+        ),
+        (Kind::Integer { .. } | Kind::Number { .. } | Kind::IntegerOneOf(_), Json::Number(n)) => {
+            number(n)
         }
         (Kind::Boolean, Json::Bool(flag)) => Value::Bool(*flag),
         (
-            Kind::String | Kind::Timestamp | Kind::Enum(_) | Kind::Token { .. } | Kind::RoleName,
+            Kind::String
+            | Kind::Text { .. }
+            | Kind::Timestamp
+            | Kind::Enum(_)
+            | Kind::Token { .. }
+            | Kind::RoleName,
             Json::String(text),
         ) => Value::string(text),
-        (Kind::String | Kind::Enum(_), other) => Value::string(other.to_string()),
+        (Kind::String | Kind::Text { .. } | Kind::Enum(_), other) => {
+            Value::string(other.to_string())
+        }
         _ => Value::Null,
     }
 }
@@ -256,9 +321,9 @@ pub fn from_api(
     everything: bool,
 ) -> Value {
     let mut element = Value::object([]);
-    for field in fields {
+    for field in fields.iter().filter(|f| f.in_terraform) {
         if field.kind == Kind::IpFilter {
-            ip_filter_from_api(&mut element, api.get(field.name), prior, everything);
+            ip_filter_from_api(&mut element, api.get(field.api_name), prior, everything);
             continue;
         }
         let prior_value = prior.get(field.name);
@@ -268,7 +333,7 @@ pub fn from_api(
             || !prior_value.is_null()
                 && !(matches!(prior_value, Value::List(items) if items.is_empty()))
         {
-            api.get(field.name).map_or(Value::Null, |json| {
+            api.get(field.api_name).map_or(Value::Null, |json| {
                 field_from_api(field, json, prior_value, everything)
             })
         } else {
@@ -276,6 +341,8 @@ pub fn from_api(
         };
         let value = match (field.kind, value) {
             (Kind::Object(_), Value::Null) => Value::List(Vec::new()),
+            (Kind::ObjectList { set: false, .. }, Value::Null) => Value::List(Vec::new()),
+            (Kind::ObjectList { set: true, .. }, Value::Null) => Value::Set(Vec::new()),
             (_, value) => value,
         };
         element.set(field.name, value);
@@ -302,14 +369,14 @@ mod tests {
             ("description", Value::string("office")),
         ]);
         let mut block = Value::object([]);
-        block.set(IP_FILTER_OBJECT, Value::List(vec![office.clone()]));
+        block.set(IP_FILTER_OBJECT, Value::Set(vec![office.clone()]));
         let json = to_api(&fields, &block, false);
         assert_eq!(
             json["ip_filter"],
             json!([{"network": "10.20.0.0/16", "description": "office"}])
         );
         let back = from_api(&fields, &json, &block, false);
-        assert_eq!(back.get(IP_FILTER_OBJECT), &Value::List(vec![office]));
+        assert_eq!(back.get(IP_FILTER_OBJECT), &Value::Set(vec![office]));
         assert!(back.get(IP_FILTER).is_null() && back.get(IP_FILTER_STRING).is_null());
 
         // Strings written as ip_filter_string come back there, even when the

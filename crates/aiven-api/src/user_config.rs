@@ -7,12 +7,21 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::ServiceType;
 
-mod pg;
+mod facts;
+mod patterns;
 
 /// A key's value type and the values it allows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kind {
     String,
+    /// A string `min` to `max` bytes long matching `pattern` (the API's
+    /// regular expression). Errors never repeat the value: passwords are
+    /// of this kind.
+    Text {
+        min: usize,
+        max: usize,
+        pattern: Option<&'static str>,
+    },
     /// An RFC 3339 or `YYYY-MM-DD HH:MM:SS` time.
     Timestamp,
     Integer {
@@ -33,20 +42,34 @@ pub enum Kind {
         also: &'static str,
     },
     Enum(&'static [&'static str]),
+    /// An integer out of a fixed set, such as hours between backups.
+    IntegerOneOf(&'static [i64]),
     /// A database role name the service may create: up to 63 letters,
     /// digits, `_`, `-` or `.`, and not one PostgreSQL reserves.
     RoleName,
     StringList,
+    IntList,
+    /// String keys to string values.
+    Map,
     /// `ip_filter`: CIDR ranges, each a string or an object with `network`
     /// and an optional `description`.
     IpFilter,
     Object(&'static [Field]),
+    /// A list (or, where order does not matter, a set) of objects.
+    ObjectList {
+        fields: &'static [Field],
+        set: bool,
+    },
 }
 
 /// One `user_config` key.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Field {
+    /// The name in Terraform: the API's, or for a key with dots or hyphens
+    /// the official provider's spelling of it (`pg_partman_bgw__dot__role`).
     pub name: &'static str,
+    /// The key in the API's JSON.
+    pub api_name: &'static str,
     pub kind: Kind,
     pub description: &'static str,
     /// Only honoured when the service is created (fork and recovery keys);
@@ -54,15 +77,24 @@ pub struct Field {
     pub create_only: bool,
     /// A secret: Terraform hides it in plans and output.
     pub sensitive: bool,
+    /// Still accepted, but on its way out; using it warns.
+    pub deprecated: bool,
+    /// Whether Terraform has it. A key the API publishes that the official
+    /// provider has no attribute for is validated and recorded here, but
+    /// is set in Terraform only through `aiven_service`'s `extra_json`.
+    pub in_terraform: bool,
 }
 
 const fn field(name: &'static str, kind: Kind, description: &'static str) -> Field {
     Field {
         name,
+        api_name: name,
         kind,
         description,
         create_only: false,
         sensitive: false,
+        deprecated: false,
+        in_terraform: true,
     }
 }
 
@@ -70,13 +102,6 @@ const fn create_only(name: &'static str, kind: Kind, description: &'static str) 
     Field {
         create_only: true,
         ..field(name, kind, description)
-    }
-}
-
-const fn create_only_secret(name: &'static str, kind: Kind, description: &'static str) -> Field {
-    Field {
-        sensitive: true,
-        ..create_only(name, kind, description)
     }
 }
 
@@ -116,107 +141,41 @@ const COMMON: [Field; 1] = [field(
     "Allow incoming connections from these CIDR ranges.",
 )];
 
-const BACKUP_TIME: [Field; 2] = [
-    field(
-        "backup_hour",
-        Kind::Integer { min: 0, max: 23 },
-        "The hour of day (UTC) when the daily backup starts.",
-    ),
-    field(
-        "backup_minute",
-        Kind::Integer { min: 0, max: 59 },
-        "The minute of the hour when the daily backup starts.",
-    ),
-];
-
-const MYSQL_SETTINGS: [Field; 2] = [
-    field(
-        "max_connections",
-        Kind::Integer { min: 1, max: 10000 },
-        "Maximum concurrent connections.",
-    ),
-    field("sql_mode", Kind::String, "Global SQL mode."),
-];
-
-const MYSQL: [Field; 2] = [
-    field("mysql_version", Kind::Enum(&["8"]), "MySQL major version."),
-    field(
-        "mysql",
-        Kind::Object(&MYSQL_SETTINGS),
-        "MySQL server settings.",
-    ),
-];
-
-const VALKEY: [Field; 2] = [
-    field(
-        "valkey_maxmemory_policy",
-        Kind::Enum(&[
-            "noeviction",
-            "allkeys-lru",
-            "volatile-lru",
-            "allkeys-random",
-            "volatile-random",
-            "volatile-ttl",
-            "volatile-lfu",
-            "allkeys-lfu",
-        ]),
-        "Eviction policy when memory is full.",
-    ),
-    field(
-        "valkey_persistence",
-        Kind::Enum(&["off", "rdb"]),
-        "Persistence: off, or RDB snapshots.",
-    ),
-];
-
 const CASSANDRA: [Field; 1] = [field(
     "cassandra_version",
     Kind::Enum(&["4", "5"]),
     "Cassandra major version.",
 )];
-const OPENSEARCH: [Field; 1] = [field(
-    "opensearch_version",
-    Kind::Enum(&["1", "2"]),
-    "OpenSearch major version.",
-)];
-const GRAFANA: [Field; 1] = [field(
-    "dashboards_versions_to_keep",
-    Kind::Integer { min: 1, max: 100 },
-    "Dashboard versions to keep.",
-)];
-const THANOS: [Field; 1] = [field(
-    "object_storage_usage_alert_threshold_gb",
-    Kind::Integer {
-        min: 1,
-        max: 100000,
-    },
-    "Alert threshold for object storage use.",
-)];
-const CLICKHOUSE: [Field; 0] = [];
 
-/// The `user_config` keys of a service type.
+/// The `user_config` keys of a service type: every key the API publishes
+/// for it (see [`facts`]), and the fork keys this project relies on where
+/// the published set lacks them.
 pub fn fields(service_type: &ServiceType) -> Vec<Field> {
-    let mut fields: Vec<Field> = FORK_FIELDS.to_vec();
-    if service_type.point_in_time_recovery {
-        fields.push(RECOVERY_TIME);
-    }
-    if service_type.named_backup_recovery {
+    let Some(published) = facts::fields(service_type.name) else {
+        // Cassandra: the API no longer publishes its schema.
+        let mut fields: Vec<Field> = FORK_FIELDS.to_vec();
         fields.push(BASEBACKUP_NAME);
-    }
-    fields.extend(COMMON);
-    let specific: &[Field] = match service_type.name {
-        "pg" => &pg::PG,
-        "mysql" => &MYSQL,
-        "valkey" => &VALKEY,
-        "clickhouse" => &CLICKHOUSE,
-        "cassandra" => &CASSANDRA,
-        "opensearch" => &OPENSEARCH,
-        "grafana" => &GRAFANA,
-        _ => &THANOS,
+        fields.extend(COMMON);
+        fields.extend(CASSANDRA);
+        return fields;
     };
-    fields.extend_from_slice(specific);
-    if matches!(service_type.name, "pg" | "mysql") {
-        fields.extend(BACKUP_TIME);
+    let mut fields = published.to_vec();
+    let ours = FORK_FIELDS
+        .iter()
+        .chain(
+            service_type
+                .point_in_time_recovery
+                .then_some(&RECOVERY_TIME),
+        )
+        .chain(
+            service_type
+                .named_backup_recovery
+                .then_some(&BASEBACKUP_NAME),
+        );
+    for field in ours {
+        if !fields.iter().any(|f| f.name == field.name) {
+            fields.push(*field);
+        }
     }
     fields
 }
@@ -225,8 +184,43 @@ fn kind_schema(kind: &Kind) -> Value {
     match kind {
         Kind::String => json!({"type": "string", "maxLength": 1024}),
         Kind::Timestamp => json!({"type": "string", "maxLength": 32, "format": "date-time"}),
-        Kind::Integer { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
-        Kind::Number { min, max } => json!({"type": "number", "minimum": min, "maximum": max}),
+        Kind::Text { min, max, pattern } => {
+            let mut schema = json!({"type": "string"});
+            if *min > 0 {
+                schema["minLength"] = json!(min);
+            }
+            if *max < usize::MAX {
+                schema["maxLength"] = json!(max);
+            }
+            if let Some(pattern) = pattern {
+                schema["pattern"] = json!(pattern);
+            }
+            schema
+        }
+        Kind::Integer { min, max } => {
+            let mut schema = json!({"type": "integer"});
+            if *min > i64::MIN {
+                schema["minimum"] = json!(min);
+            }
+            if *max < i64::MAX {
+                schema["maximum"] = json!(max);
+            }
+            schema
+        }
+        Kind::Number { min, max } => {
+            let mut schema = json!({"type": "number"});
+            if *min > f64::MIN {
+                schema["minimum"] = json!(min);
+            }
+            if *max < f64::MAX {
+                schema["maximum"] = json!(max);
+            }
+            schema
+        }
+        Kind::IntegerOneOf(values) => json!({"type": "integer", "enum": values}),
+        Kind::IntList => json!({"type": "array", "items": {"type": "integer"}}),
+        Kind::Map => json!({"type": "object", "additionalProperties": {"type": "string"}}),
+        Kind::ObjectList { fields, .. } => json!({"type": "array", "items": object_schema(fields)}),
         Kind::Boolean => json!({"type": "boolean"}),
         Kind::Enum(values) => json!({"type": "string", "enum": values}),
         Kind::Token { min, max, also } => json!({
@@ -245,7 +239,7 @@ fn kind_schema(kind: &Kind) -> Value {
         Kind::StringList => json!({"type": "array", "items": {"type": "string"}, "maxItems": 1024}),
         Kind::IpFilter => json!({
             "type": "array",
-            "maxItems": 1024,
+            "maxItems": 8000,
             "items": {"oneOf": [
                 {"type": "string", "maxLength": 43},
                 {
@@ -272,7 +266,10 @@ fn object_schema(fields: &[Field]) -> Value {
             if f.create_only {
                 schema["createOnly"] = Value::Bool(true);
             }
-            (f.name.to_owned(), schema)
+            if f.deprecated {
+                schema["deprecated"] = Value::Bool(true);
+            }
+            (f.api_name.to_owned(), schema)
         })
         .collect();
     json!({"type": "object", "additionalProperties": false, "properties": properties})
@@ -347,6 +344,17 @@ pub enum Problem {
     NotOneOf {
         value: String,
         allowed: &'static [&'static str],
+    },
+    NotOneOfIntegers {
+        value: String,
+        allowed: &'static [i64],
+    },
+    /// A string of the wrong length or form. The value is not repeated:
+    /// it may be a password.
+    InvalidText {
+        min: usize,
+        max: usize,
+        pattern: Option<&'static str>,
     },
     InvalidIpFilterEntry {
         value: String,
@@ -424,6 +432,26 @@ impl std::fmt::Display for Problem {
                     allowed.join(", ")
                 )
             }
+            Problem::NotOneOfIntegers { value, allowed } => {
+                let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "{value} is not allowed; use one of {}",
+                    allowed.join(", ")
+                )
+            }
+            Problem::InvalidText { min, max, pattern } => {
+                match (*min, *max) {
+                    (0, usize::MAX) => write!(f, "the value has the wrong form")?,
+                    (0, max) => write!(f, "use at most {max} characters")?,
+                    (min, usize::MAX) => write!(f, "use at least {min} characters")?,
+                    (min, max) => write!(f, "use {min} to {max} characters")?,
+                }
+                match pattern {
+                    Some(pattern) => write!(f, " matching {pattern}"),
+                    None => Ok(()),
+                }
+            }
             Problem::InvalidIpFilterEntry { value } => write!(
                 f,
                 "expected a CIDR string or {{\"network\": ..., \"description\": ...}}, got {value}"
@@ -441,14 +469,14 @@ fn validate_object(
 ) -> Result<(), ConfigError> {
     for (key, value) in config {
         path.push(ConfigStep::Key(key.clone()));
-        let Some(field) = fields.iter().find(|f| f.name == key) else {
+        let Some(field) = fields.iter().find(|f| f.api_name == key) else {
             let problem = if key == RECOVERY_TARGET_TIME {
                 Problem::NoPointInTimeRecovery {
                     service_type: service_type.name,
                 }
             } else {
                 Problem::UnknownKey {
-                    allowed: fields.iter().map(|f| f.name).collect(),
+                    allowed: fields.iter().map(|f| f.api_name).collect(),
                 }
             };
             return Err(ConfigError::new(path, problem));
@@ -472,6 +500,29 @@ fn validate_value(
             return validate_object(fields, inner, path, service_type);
         }
         (Kind::IpFilter, Value::Array(items)) => return validate_ip_filter(items, path),
+        (Kind::ObjectList { fields, .. }, Value::Array(items)) => {
+            return validate_objects(fields, items, path, service_type);
+        }
+        (Kind::Text { min, max, pattern }, Value::String(text)) => {
+            let fits = (*min..=*max).contains(&text.len())
+                && pattern.is_none_or(|pattern| patterns::matches(pattern, text));
+            (!fits).then_some(Problem::InvalidText {
+                min: *min,
+                max: *max,
+                pattern: *pattern,
+            })
+        }
+        (Kind::IntegerOneOf(allowed), Value::Number(number))
+            if number.as_i64().is_some_and(|n| allowed.contains(&n)) =>
+        {
+            None
+        }
+        (Kind::IntegerOneOf(allowed), _) => Some(Problem::NotOneOfIntegers {
+            value: value.to_string(),
+            allowed,
+        }),
+        (Kind::IntList, Value::Array(items)) if items.iter().all(|i| i.as_i64().is_some()) => None,
+        (Kind::Map, Value::Object(entries)) if entries.values().all(Value::is_string) => None,
         (Kind::String, Value::String(_)) | (Kind::Boolean, Value::Bool(_)) => None,
         (Kind::Timestamp, Value::String(text)) => time_problem(text),
         (Kind::Integer { min, max }, Value::Number(number)) => match number.as_i64() {
@@ -506,6 +557,29 @@ fn validate_value(
         Some(problem) => Err(ConfigError::new(path, problem)),
         None => Ok(()),
     }
+}
+
+/// Each object of a list, validated against `fields`, its index in the
+/// path.
+fn validate_objects(
+    fields: &[Field],
+    items: &[Value],
+    path: &mut Vec<ConfigStep>,
+    service_type: &ServiceType,
+) -> Result<(), ConfigError> {
+    for (index, item) in items.iter().enumerate() {
+        path.push(ConfigStep::Index(index));
+        let Value::Object(entries) = item else {
+            let problem = Problem::WrongType {
+                expected: "an object",
+                value: item.to_string(),
+            };
+            return Err(ConfigError::new(path, problem));
+        };
+        validate_object(fields, entries, path, service_type)?;
+        path.pop();
+    }
+    Ok(())
 }
 
 fn out_of_range(value: impl ToString, min: impl ToString, max: impl ToString) -> Problem {
@@ -576,13 +650,18 @@ fn is_zero(text: &str) -> bool {
 
 fn describe(kind: &Kind) -> &'static str {
     match kind {
-        Kind::String | Kind::Enum(_) | Kind::Token { .. } | Kind::RoleName => "a string",
+        Kind::String | Kind::Text { .. } | Kind::Enum(_) | Kind::Token { .. } | Kind::RoleName => {
+            "a string"
+        }
         Kind::Timestamp => "a time string",
-        Kind::Integer { .. } => "an integer",
+        Kind::Integer { .. } | Kind::IntegerOneOf(_) => "an integer",
         Kind::Number { .. } => "a number",
         Kind::Boolean => "a boolean",
         Kind::StringList | Kind::IpFilter => "a list of strings",
+        Kind::IntList => "a list of integers",
+        Kind::Map => "an object of strings",
         Kind::Object(_) => "an object",
+        Kind::ObjectList { .. } => "a list of objects",
     }
 }
 
@@ -601,7 +680,7 @@ mod tests {
         let err = validate(pg, &config(json!({"pg": {"max_connections": 5}}))).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "user_config.pg.max_connections: 5 is out of range; allowed 25 to 10000"
+            "user_config.pg.max_connections: 5 is out of range; allowed 25 to 60000"
         );
         let key = |name: &str| ConfigStep::Key(name.to_owned());
         assert_eq!(err.path, vec![key("pg"), key("max_connections")]);
@@ -642,9 +721,8 @@ mod tests {
             schema["properties"]["service_to_fork_from"]["createOnly"],
             true
         );
-        assert_eq!(
-            schema["properties"]["pg"]["properties"]["work_mem"]["maximum"],
-            1024
-        );
+        assert_eq!(schema["properties"]["work_mem"]["maximum"], 1024);
+        let dotted = &schema["properties"]["pg"]["properties"]["pg_partman_bgw.interval"];
+        assert_eq!(dotted["minimum"], 3600, "a dotted key keeps the API's name");
     }
 }

@@ -558,13 +558,13 @@ mod tests {
     #[tokio::test]
     async fn an_invalid_user_config_names_its_key_path_in_the_message() {
         let pg = catalog::service_type("pg").unwrap();
-        let config = json!({"pg": {"work_mem": 0}});
+        let config = json!({"pg": {"autovacuum_naptime": 0}});
         let error = user_config::validate(pg, config.as_object().unwrap()).unwrap_err();
         let (status, body) = answer(error.into()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(
             body.message
-                .starts_with("user_config.pg.work_mem: 0 is out of range"),
+                .starts_with("user_config.pg.autovacuum_naptime: 0 is out of range"),
             "{}",
             body.message
         );

@@ -134,6 +134,24 @@ fn server_time(rfc3339: &str) -> Result<String, EngineError> {
     parsed.format(&format).map_err(|err| invalid(&err))
 }
 
+/// The server settings a service's `user_config` asks for: the `pg`
+/// object, and `work_mem`, which the API takes at the top level (in MB)
+/// and PostgreSQL as a setting like the others. `None` when it sets none.
+pub fn server_settings(
+    user_config: &serde_json::Map<String, serde_json::Value>,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let pg = user_config.get("pg").and_then(serde_json::Value::as_object);
+    let work_mem = user_config.get("work_mem");
+    if pg.is_none() && work_mem.is_none() {
+        return None;
+    }
+    let mut settings = pg.cloned().unwrap_or_default();
+    if let Some(work_mem) = work_mem {
+        settings.insert("work_mem".into(), work_mem.clone());
+    }
+    Some(settings)
+}
+
 /// `user_config.pg.max_connections`, or the server's default. Our own
 /// settings file carries it rather than ALTER SYSTEM, so that a new cluster
 /// or a restored fork starts with it instead of restarting for it.
@@ -143,8 +161,10 @@ pub fn max_connections(pg: Option<&serde_json::Map<String, serde_json::Value>>) 
         .unwrap_or(100)
 }
 
-/// Every `user_config.pg` key is the server setting of the same name;
-/// [`max_connections`] is the one left to our settings file.
+/// Every `user_config.pg` key is the server setting of the same name (the
+/// API's name, dots and all), and so is the top-level `work_mem`;
+/// [`max_connections`] is the one left to our settings file. Settings of extensions the server has not loaded are
+/// among them; [`Postgres::apply_settings`] applies the ones it knows.
 fn setting_names() -> Vec<&'static str> {
     let pg = aiven_api::catalog::service_type("pg").expect("pg is in the catalog");
     aiven_api::user_config::fields(pg)
@@ -155,8 +175,9 @@ fn setting_names() -> Vec<&'static str> {
         })
         .unwrap_or_default()
         .iter()
-        .map(|field| field.name)
+        .map(|field| field.api_name)
         .filter(|name| *name != "max_connections")
+        .chain(["work_mem"])
         .collect()
 }
 
@@ -456,7 +477,21 @@ impl Postgres {
             pg.and_then(|settings| settings.get(name))
                 .and_then(|value| server_value(name, value))
         };
-        let names = setting_names();
+        // The settings this server has (it spells some in capitals, such as
+        // TimeZone); the API's others are recorded only.
+        let known = self
+            .sql(
+                port,
+                login,
+                DEFAULT_DATABASE,
+                "SELECT lower(name) FROM pg_settings",
+            )
+            .await?;
+        let known: std::collections::HashSet<&str> = known.lines().collect();
+        let names: Vec<&str> = setting_names()
+            .into_iter()
+            .filter(|name| known.contains(name.to_lowercase().as_str()))
+            .collect();
         let mut statements: Vec<String> = names
             .iter()
             .map(|name| match wanted(name) {

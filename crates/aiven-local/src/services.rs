@@ -781,9 +781,9 @@ impl Services {
             .store
             .service(&record.project, &record.name)?
             .unwrap_or_else(|| record.clone());
-        let settings = current.user_config.get("pg").and_then(Value::as_object);
+        let settings = postgres::server_settings(&current.user_config);
         self.postgres
-            .apply_settings(&paths, port, login(record), settings)
+            .apply_settings(&paths, port, login(record), settings.as_ref())
             .await?;
         Ok(())
     }
@@ -943,15 +943,14 @@ impl Services {
         powered_change: Option<bool>,
     ) -> Result<(), Error> {
         let paths = self.paths(&record.project, &record.name);
-        let settings = record.user_config.get("pg");
+        let settings = postgres::server_settings(&record.user_config);
         if record.state == ServiceState::Running
-            && settings != current.user_config.get("pg")
+            && settings != postgres::server_settings(&current.user_config)
             && let Some(port) = record.port
         {
-            let settings = settings.and_then(Value::as_object);
             let applied = self
                 .postgres
-                .apply_settings(&paths, port, login(record), settings)
+                .apply_settings(&paths, port, login(record), settings.as_ref())
                 .await;
             if let Err(err) = applied {
                 return Err(self.refuse_settings(current, port, err).await);
@@ -970,18 +969,24 @@ impl Services {
     /// they were, and the request fails naming the engine's reason.
     async fn refuse_settings(&self, before: &ServiceRecord, port: u16, err: EngineError) -> Error {
         let (project, name) = (&before.project, &before.name);
-        let old = before.user_config.get("pg").cloned();
         let _ = self.store.update_service(project, name, |r| {
-            match &old {
-                Some(old) => r.user_config.insert("pg".into(), old.clone()),
-                None => r.user_config.remove("pg"),
-            };
+            for key in ["pg", "work_mem"] {
+                match before.user_config.get(key) {
+                    Some(old) => r.user_config.insert(key.into(), old.clone()),
+                    None => r.user_config.remove(key),
+                };
+            }
             Ok(())
         });
-        let settings = old.as_ref().and_then(Value::as_object);
+        let settings = postgres::server_settings(&before.user_config);
         if let Err(restore) = self
             .postgres
-            .apply_settings(&self.paths(project, name), port, login(before), settings)
+            .apply_settings(
+                &self.paths(project, name),
+                port,
+                login(before),
+                settings.as_ref(),
+            )
             .await
         {
             tracing::error!(service = %name, error = %restore, "cannot restore the previous settings");

@@ -175,8 +175,9 @@ async fn a_powered_off_source_forks_to_its_last_transaction() {
 #[tokio::test]
 async fn pg_settings_are_real_and_forks_keep_them() {
     let local = Local::start();
-    let settings = json!({"pg": {
-        "work_mem": 8, "timezone": "Europe/Helsinki", "max_connections": 50, "jit": false,
+    // work_mem is a top-level key in the API and a setting in PostgreSQL.
+    let settings = json!({"work_mem": 8, "pg": {
+        "timezone": "Europe/Helsinki", "max_connections": 50, "jit": false,
         "autovacuum_vacuum_scale_factor": 0.05, "bgwriter_flush_after": 256,
         "max_locks_per_transaction": 128, "track_commit_timestamp": "on",
     }});
@@ -206,7 +207,7 @@ async fn pg_settings_are_real_and_forks_keep_them() {
         .create_pg("tuned-copy", json!({"service_to_fork_from": "tuned"}))
         .await;
     assert_eq!(
-        fork["user_config"]["pg"]["work_mem"], 8,
+        fork["user_config"]["work_mem"], 8,
         "configuration comes along"
     );
     assert_eq!(show(&uri(&fork), "work_mem"), "8MB");
@@ -231,7 +232,7 @@ async fn pg_settings_are_real_and_forks_keep_them() {
         .call(
             reqwest::Method::PUT,
             "/v1/project/test/service/tuned",
-            Some(json!({"user_config": {"pg": {"work_mem": 16}}})),
+            Some(json!({"user_config": {"work_mem": 16, "pg": {}}})),
         )
         .await;
     assert_eq!(status, 200, "{body}");

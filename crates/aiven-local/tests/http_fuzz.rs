@@ -109,7 +109,7 @@ fn body(rng: &mut fastrand::Rng) -> Vec<u8> {
     for _ in 0..rng.usize(0..6) {
         let key = keys[rng.usize(..keys.len())];
         let value = match key {
-            "user_config" => json!({"pg": {"timezone": text(rng), "work_mem": scalar(rng)},
+            "user_config" => json!({"pg": {"timezone": text(rng)}, "work_mem": scalar(rng),
                                     "ip_filter": [text(rng)], "pg_version": scalar(rng)}),
             "maintenance" => json!({"dow": text(rng), "time": text(rng)}),
             "tags" => json!({ text(rng): scalar(rng) }),

@@ -475,7 +475,7 @@ async fn settings_changed_while_a_service_is_built_are_applied_when_it_runs() {
         .call(
             reqwest::Method::PUT,
             "/v1/project/test/service/early",
-            Some(json!({"user_config": {"pg": {"work_mem": 64}}})),
+            Some(json!({"user_config": {"work_mem": 64}})),
         )
         .await;
     assert_eq!(status, 200, "{body}");
