@@ -186,6 +186,36 @@ fn resolve_token(data_dir: &Path, given: Option<String>) -> Result<String, Start
     Ok(token)
 }
 
+/// The token from `--token-file` (its first line), else from `--token` or
+/// the environment.
+fn given_token(file: Option<&Path>, token: Option<String>) -> Result<Option<String>, StartError> {
+    let Some(file) = file else {
+        return Ok(token);
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|err| StartError::io("read --token-file", file, err))?;
+    Ok(Some(text.lines().next().unwrap_or_default().to_owned()))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match terminate.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminated => {}
+    }
+    tracing::info!("shutting down: stopping every cluster");
+}
+
 async fn serve(args: ServeArgs) -> Result<(), StartError> {
     if !args.listen.ip().is_loopback() && !args.allow_remote {
         return Err(StartError::Refused(format!(
@@ -200,18 +230,10 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         .data_dir
         .canonicalize()
         .map_err(|err| StartError::io("resolve data dir", &args.data_dir, err))?;
-    let given = match &args.token_file {
-        Some(file) => Some(
-            std::fs::read_to_string(file)
-                .map_err(|err| StartError::io("read --token-file", file, err))?
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-        ),
-        None => args.token,
-    };
-    let token = resolve_token(&data_dir, given)?;
+    let token = resolve_token(
+        &data_dir,
+        given_token(args.token_file.as_deref(), args.token)?,
+    )?;
     let pg = Postgres {
         major_version: postgres::major_version(&args.pg_bin),
         bin: args.pg_bin,
@@ -252,22 +274,13 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         variations,
     )?);
     let app = api::router(Arc::clone(&services), token, conformance);
-    let shutdown = async {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
-        }
-        tracing::info!("shutting down: stopping every cluster");
-    };
     let limits = serve::Limits {
         max_connections: args.max_connections as usize,
         header_timeout: args.header_timeout,
         body_timeout: args.body_timeout,
         ..serve::Limits::default()
     };
-    serve::serve(listener, app, limits, shutdown).await;
+    serve::serve(listener, app, limits, shutdown_signal()).await;
     services.stop_all().await;
     Ok(())
 }
