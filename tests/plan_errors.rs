@@ -210,3 +210,16 @@ fn a_missing_token_is_a_plan_error_not_a_crash() {
         assert!(!output.contains(leak), "{output}");
     }
 }
+
+#[test]
+fn keys_the_official_provider_deprecates_still_work_with_a_warning() {
+    let e = env();
+    e.configure(&pg(
+        "  service_name = \"old-keys\"\n  plan = \"startup-4\"\n  pg_user_config {\n    ip_filter = [\"10.0.0.0/8\"]\n  }",
+    ));
+    let plan = e.tf.run(&["plan", "-no-color", "-input=false"]);
+    plan.assert_ok();
+    let output = flat(&format!("{}{}", plan.stdout, plan.stderr));
+    assert!(output.contains("deprecated"), "{output}");
+    assert!(output.contains("ip_filter"), "{output}");
+}

@@ -10,13 +10,14 @@ use aiven_api::user_config::{
 };
 use aiven_api::{names, timestamp};
 use tfplugin::CancellationToken;
-use tfplugin::diag::{AttributePath, Diagnostics, PathStep};
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics, PathStep};
+use tfplugin::value::Value;
 use time::OffsetDateTime;
 
 use super::api_diagnostic;
 use super::kind::ServiceKind;
 use super::model::{ServiceModel, name};
-use super::schema::IP_FILTER_FORMS;
+use super::schema::{IP_FILTER, IP_FILTER_FORMS};
 use super::state::parse_disk;
 use super::user_config;
 use super::wait;
@@ -60,11 +61,49 @@ fn attribute_path(kind: &ServiceKind, error: &ConfigError) -> AttributePath {
 
 /// Everything the configuration alone can show to be wrong.
 pub fn check_static(kind: &ServiceKind, config: &ServiceModel, diags: &mut Diagnostics) {
+    let block = AttributePath::attr(kind.user_config_block).index(0);
+    warn_deprecated(&kind.fields(), config.user_config.first(), block, diags);
     check_names(config, diags);
     check_disk_sizes(config, diags);
     check_timeouts(config, diags);
     if let Some(service_type) = check_type_and_plan(kind, config, diags) {
         check_user_config(kind, service_type, config, diags);
+    }
+}
+
+/// A warning for each deprecated key the configuration sets: it still
+/// works, as in the official provider, but is on its way out.
+fn warn_deprecated(fields: &[Field], element: &Value, at: AttributePath, diags: &mut Diagnostics) {
+    for field in fields.iter().filter(|f| f.in_terraform) {
+        let value = element.get(field.name);
+        let path = at.clone().then(field.name);
+        match field.kind {
+            Kind::IpFilter if user_config::ip_filter_written(element, IP_FILTER) => {
+                let detail = "ip_filter is deprecated, as in the official provider: write the same ranges as ip_filter_string, or as ip_filter_object blocks to describe them.";
+                diags.push(
+                    Diagnostic::warning("Deprecated key", detail).at(at.clone().then(IP_FILTER)),
+                );
+            }
+            Kind::Object(inner) if !value.first().is_null() => {
+                warn_deprecated(inner, value.first(), path.index(0), diags);
+            }
+            Kind::ObjectList {
+                fields: inner,
+                set: false,
+            } => {
+                for (index, item) in value.elements().iter().enumerate() {
+                    warn_deprecated(inner, item, path.clone().index(index as i64), diags);
+                }
+            }
+            _ if field.deprecated && !value.is_null() => {
+                let detail = format!(
+                    "{} is deprecated, as in the official provider; it still works for now.",
+                    field.name
+                );
+                diags.push(Diagnostic::warning("Deprecated key", detail).at(path));
+            }
+            _ => {}
+        }
     }
 }
 

@@ -22,7 +22,7 @@ resource "aiven_clickhouse" "example" {
   cloud_name   = "google-europe-west1"
 
   clickhouse_user_config {
-    ip_filter = ["10.0.0.0/8"]
+    ip_filter_string = ["10.0.0.0/8"]
   }
 
   tag {
