@@ -48,6 +48,7 @@ mod tests {
             name,
             api_name: name,
             deprecated: false,
+            default: None,
             in_terraform: true,
             kind: Kind::String,
             description: "",

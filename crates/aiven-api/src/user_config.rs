@@ -79,6 +79,8 @@ pub struct Field {
     pub sensitive: bool,
     /// Still accepted, but on its way out; using it warns.
     pub deprecated: bool,
+    /// The value the API uses when the key is not set, as it publishes it.
+    pub default: Option<&'static Value>,
     /// Whether Terraform has it. A key the API publishes that the official
     /// provider has no attribute for is validated and recorded here, but
     /// is set in Terraform only through `aiven_service`'s `extra_json`.
@@ -94,6 +96,7 @@ const fn field(name: &'static str, kind: Kind, description: &'static str) -> Fie
         create_only: false,
         sensitive: false,
         deprecated: false,
+        default: None,
         in_terraform: true,
     }
 }
@@ -268,6 +271,9 @@ fn object_schema(fields: &[Field]) -> Value {
             }
             if f.deprecated {
                 schema["deprecated"] = Value::Bool(true);
+            }
+            if let Some(default) = f.default {
+                schema["default"] = default.clone();
             }
             (f.api_name.to_owned(), schema)
         })
@@ -722,6 +728,10 @@ mod tests {
             true
         );
         assert_eq!(schema["properties"]["work_mem"]["maximum"], 1024);
+        assert_eq!(
+            schema["properties"]["enable_ha_replica_dns"]["default"],
+            false
+        );
         let dotted = &schema["properties"]["pg"]["properties"]["pg_partman_bgw.interval"];
         assert_eq!(dotted["minimum"], 3600, "a dotted key keeps the API's name");
     }

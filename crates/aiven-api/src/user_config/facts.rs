@@ -54,6 +54,7 @@ struct FieldFacts {
     max_length: Option<usize>,
     pattern: Option<String>,
     values: Option<Vec<String>>,
+    default: Option<serde_json::Value>,
     #[serde(default)]
     integer: bool,
     #[serde(default)]
@@ -117,6 +118,7 @@ fn convert(mut fact: FieldFacts) -> Field {
         create_only,
         sensitive: fact.sensitive,
         deprecated: fact.deprecated,
+        default: fact.default.map(|value| &*Box::leak(Box::new(value))),
         in_terraform: !fact.api_only,
     }
 }
