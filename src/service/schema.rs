@@ -108,7 +108,7 @@ pub fn field_type(kind: &Kind) -> Option<Type> {
         | Kind::RoleName => Some(Type::String),
         Kind::Integer { .. } | Kind::Number { .. } | Kind::IntegerOneOf(_) => Some(Type::Number),
         Kind::Boolean => Some(Type::Bool),
-        Kind::StringList => Some(Type::set(Type::String)),
+        Kind::StringList | Kind::TextList { .. } => Some(Type::set(Type::String)),
         Kind::IntList => Some(Type::list(Type::Number)),
         Kind::Map => Some(Type::map(Type::String)),
         Kind::Object(_) | Kind::ObjectList { .. } | Kind::IpFilter => None,

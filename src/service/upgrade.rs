@@ -102,7 +102,7 @@ fn unset_to_null(fields: &[Field], element: &mut Json) {
                     null_if_unset(entries, name, true);
                 }
             }
-            Kind::StringList => null_if_unset(entries, field.name, true),
+            Kind::StringList | Kind::TextList { .. } => null_if_unset(entries, field.name, true),
             _ => null_if_unset(entries, field.name, false),
         }
     }

@@ -107,7 +107,7 @@ fn value_to_api(kind: Kind, value: &Value, include_create_only: bool) -> Option<
                 .map(|item| Json::Object(to_api(fields, item, include_create_only)))
                 .collect(),
         ),
-        Kind::StringList => json_strings(value),
+        Kind::StringList | Kind::TextList { .. } => json_strings(value),
         Kind::IntList => Json::Array(value.elements().iter().filter_map(number_json).collect()),
         Kind::Map => match value {
             Value::Map(entries) | Value::Object(entries) => Json::Object(
@@ -268,7 +268,7 @@ fn field_from_api(field: &Field, json: &Json, prior: &Value, everything: bool) -
                 Value::List(objects)
             }
         }
-        (Kind::StringList, Json::Array(items)) => strings(items),
+        (Kind::StringList | Kind::TextList { .. }, Json::Array(items)) => strings(items),
         (Kind::IntList, Json::Array(items)) => Value::List(
             items
                 .iter()

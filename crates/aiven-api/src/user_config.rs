@@ -48,6 +48,13 @@ pub enum Kind {
     /// digits, `_`, `-` or `.`, and not one PostgreSQL reserves.
     RoleName,
     StringList,
+    /// A list of strings, each at most `max` bytes, matching `pattern`,
+    /// and one of `allowed` unless that is empty.
+    TextList {
+        max: usize,
+        pattern: Option<&'static str>,
+        allowed: &'static [&'static str],
+    },
     IntList,
     /// String keys to string values.
     Map,
@@ -240,6 +247,21 @@ fn kind_schema(kind: &Kind) -> Value {
             "not": {"pattern": "^(pg_.*|public|none)$"},
         }),
         Kind::StringList => json!({"type": "array", "items": {"type": "string"}, "maxItems": 1024}),
+        Kind::TextList {
+            max,
+            pattern,
+            allowed,
+        } => {
+            let mut items = kind_schema(&Kind::Text {
+                min: 0,
+                max: *max,
+                pattern: *pattern,
+            });
+            if !allowed.is_empty() {
+                items["enum"] = json!(allowed);
+            }
+            json!({"type": "array", "items": items})
+        }
         Kind::IpFilter => json!({
             "type": "array",
             "maxItems": 8000,
@@ -528,6 +550,16 @@ fn validate_value(
             allowed,
         }),
         (Kind::IntList, Value::Array(items)) if items.iter().all(|i| i.as_i64().is_some()) => None,
+        (
+            Kind::TextList {
+                max,
+                pattern,
+                allowed,
+            },
+            Value::Array(items),
+        ) => {
+            return validate_texts(items, *max, *pattern, allowed, path);
+        }
         (Kind::Map, Value::Object(entries)) if entries.values().all(Value::is_string) => None,
         (Kind::String, Value::String(_)) | (Kind::Boolean, Value::Bool(_)) => None,
         (Kind::Timestamp, Value::String(text)) => time_problem(text),
@@ -563,6 +595,47 @@ fn validate_value(
         Some(problem) => Err(ConfigError::new(path, problem)),
         None => Ok(()),
     }
+}
+
+/// Each string of a list against the rules for its items, its index in
+/// the path.
+fn validate_texts(
+    items: &[Value],
+    max: usize,
+    pattern: Option<&'static str>,
+    allowed: &'static [&'static str],
+    path: &mut Vec<ConfigStep>,
+) -> Result<(), ConfigError> {
+    for (index, item) in items.iter().enumerate() {
+        path.push(ConfigStep::Index(index));
+        let problem = match item {
+            Value::String(text) if !allowed.is_empty() && !allowed.contains(&text.as_str()) => {
+                Some(Problem::NotOneOf {
+                    value: item.to_string(),
+                    allowed,
+                })
+            }
+            Value::String(text)
+                if text.len() > max || pattern.is_some_and(|p| !patterns::matches(p, text)) =>
+            {
+                Some(Problem::InvalidText {
+                    min: 0,
+                    max,
+                    pattern,
+                })
+            }
+            Value::String(_) => None,
+            other => Some(Problem::WrongType {
+                expected: "a string",
+                value: other.to_string(),
+            }),
+        };
+        if let Some(problem) = problem {
+            return Err(ConfigError::new(path, problem));
+        }
+        path.pop();
+    }
+    Ok(())
 }
 
 /// Each object of a list, validated against `fields`, its index in the
@@ -663,7 +736,7 @@ fn describe(kind: &Kind) -> &'static str {
         Kind::Integer { .. } | Kind::IntegerOneOf(_) => "an integer",
         Kind::Number { .. } => "a number",
         Kind::Boolean => "a boolean",
-        Kind::StringList | Kind::IpFilter => "a list of strings",
+        Kind::StringList | Kind::TextList { .. } | Kind::IpFilter => "a list of strings",
         Kind::IntList => "a list of integers",
         Kind::Map => "an object of strings",
         Kind::Object(_) => "an object",
@@ -697,6 +770,13 @@ mod tests {
         let err = validate(pg, &config(json!({"recovery_target_time": "soon"}))).unwrap_err();
         assert!(matches!(err.problem, Problem::InvalidTime(_)), "{err}");
         assert!(err.to_string().contains("RFC 3339"), "{err}");
+        let regions = json!({"additional_backup_regions": ["aws-eu-west-1", "Not A Region"]});
+        let err = validate(pg, &config(regions)).unwrap_err();
+        assert_eq!(
+            err.dotted_path(),
+            "user_config.additional_backup_regions[1]"
+        );
+        assert!(err.to_string().contains("^[a-z0-9-]+$"), "{err}");
         let filter = json!({"ip_filter": ["10.0.0.0/8", {"cidr": "x"}]});
         let err = validate(pg, &config(filter)).unwrap_err();
         assert_eq!(err.path, vec![key("ip_filter"), ConfigStep::Index(1)]);

@@ -57,8 +57,18 @@ struct FieldFacts {
     default: Option<serde_json::Value>,
     #[serde(default)]
     integer: bool,
+    items: Option<ItemFacts>,
     #[serde(default)]
     fields: Vec<FieldFacts>,
+}
+
+/// Rules for each string of a list.
+#[derive(Deserialize)]
+struct ItemFacts {
+    max_length: Option<usize>,
+    pattern: Option<String>,
+    #[serde(rename = "enum")]
+    allowed: Option<Vec<String>>,
 }
 
 fn leak(text: String) -> &'static str {
@@ -158,6 +168,18 @@ fn kind(fact: &FieldFacts, nested: Vec<FieldFacts>) -> Kind {
             Kind::Enum(Box::leak(values.into_boxed_slice()))
         }
         ("int_list", _) => Kind::IntList,
+        ("string_list", _) => match &fact.items {
+            Some(items) => {
+                let allowed: Vec<&'static str> =
+                    items.allowed.iter().flatten().cloned().map(leak).collect();
+                Kind::TextList {
+                    max: items.max_length.unwrap_or(usize::MAX),
+                    pattern: items.pattern.clone().map(leak),
+                    allowed: Box::leak(allowed.into_boxed_slice()),
+                }
+            }
+            None => Kind::StringList,
+        },
         ("map", _) => Kind::Map,
         ("object", _) => Kind::Object(convert_all(nested)),
         ("object_list", _) => Kind::ObjectList {
