@@ -52,8 +52,8 @@ fn from_official(user_config_block: &str, fields: &[Field], state: &mut Json) {
     };
     for (name, value) in attributes.iter_mut() {
         // `tag` and `tech_emails` are blocks: their empty sets stay.
-        let string_set = name == "static_ips";
-        if is_unset(value, string_set) {
+        let collection = name == "static_ips";
+        if is_unset(value, collection) {
             *value = Json::Null;
         }
     }
@@ -66,10 +66,13 @@ fn from_official(user_config_block: &str, fields: &[Field], state: &mut Json) {
     }
 }
 
-fn is_unset(value: &Json, string_set: bool) -> bool {
+/// `""`, and for a collection attribute (a list or set of scalars, a map)
+/// an empty one: the plugin SDK's way of storing "not set".
+fn is_unset(value: &Json, collection: bool) -> bool {
     match value {
         Json::String(text) => text.is_empty(),
-        Json::Array(items) => string_set && items.is_empty(),
+        Json::Array(items) => collection && items.is_empty(),
+        Json::Object(entries) => collection && entries.is_empty(),
         _ => false,
     }
 }
@@ -88,29 +91,22 @@ fn unset_to_null(fields: &[Field], element: &mut Json) {
                     unset_to_null(inner, item);
                 }
             }
-            Kind::IntList => null_if_unset(entries, field.name, true),
-            Kind::Map => {
-                let empty = entries
-                    .get(field.name)
-                    .is_some_and(|v| v.as_object().is_some_and(|m| m.is_empty()));
-                if empty {
-                    entries.insert(field.name.to_owned(), Json::Null);
-                }
-            }
             Kind::IpFilter => {
                 for name in [IP_FILTER, IP_FILTER_STRING] {
                     null_if_unset(entries, name, true);
                 }
             }
-            Kind::StringList | Kind::TextList { .. } => null_if_unset(entries, field.name, true),
+            Kind::StringList | Kind::TextList { .. } | Kind::IntList | Kind::Map => {
+                null_if_unset(entries, field.name, true)
+            }
             _ => null_if_unset(entries, field.name, false),
         }
     }
 }
 
-fn null_if_unset(entries: &mut serde_json::Map<String, Json>, name: &str, string_set: bool) {
+fn null_if_unset(entries: &mut serde_json::Map<String, Json>, name: &str, collection: bool) {
     if let Some(value) = entries.get_mut(name)
-        && is_unset(value, string_set)
+        && is_unset(value, collection)
     {
         *value = Json::Null;
     }
