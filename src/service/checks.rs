@@ -110,42 +110,48 @@ fn warn_deprecated(fields: &[Field], element: &Value, at: AttributePath, diags: 
 /// Project, service, cloud and maintenance window: each in the API's form.
 fn check_names(config: &ServiceModel, diags: &mut Diagnostics) {
     type Rule = fn(&str) -> Result<(), names::NameError>;
-    let rules: [(&str, &Option<String>, &str, Rule); 5] = [
+    // The last column: whether the rule's message leaves the attribute
+    // unnamed, so the detail starts with it (the maintenance window's do).
+    let rules: [(&str, &Option<String>, &str, Rule, bool); 5] = [
         (
             name::PROJECT,
             &config.project,
             "Invalid project name",
             names::check_project_name,
+            false,
         ),
         (
             name::SERVICE_NAME,
             &config.service_name,
             "Invalid service name",
             names::check_service_name,
+            false,
         ),
         (
             name::CLOUD_NAME,
             &config.cloud_name,
             "Invalid cloud name",
             names::check_cloud_name,
+            false,
         ),
         (
             name::MAINTENANCE_WINDOW_DOW,
             &config.maintenance_window_dow,
             "Invalid maintenance day",
             names::check_maintenance_day,
+            true,
         ),
         (
             name::MAINTENANCE_WINDOW_TIME,
             &config.maintenance_window_time,
             "Invalid maintenance time",
             names::check_maintenance_time,
+            true,
         ),
     ];
-    for (attribute, value, summary, rule) in rules {
+    for (attribute, value, summary, rule, prefixed) in rules {
         if let Some(Err(message)) = value.as_deref().map(rule) {
-            // The maintenance rules' messages do not name the attribute.
-            let detail = if attribute.starts_with("maintenance") {
+            let detail = if prefixed {
                 format!("{attribute}: {message}")
             } else {
                 message
