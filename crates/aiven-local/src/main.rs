@@ -237,6 +237,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let pg = Postgres {
         major_version: postgres::major_version(&args.pg_bin),
         bin: args.pg_bin,
+        known_settings: Default::default(),
     };
     let store_path = data_dir.join("catalog.sqlite3");
     let store = Store::open(&store_path).map_err(|err| {

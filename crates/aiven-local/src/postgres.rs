@@ -35,6 +35,9 @@ pub struct Postgres {
     pub bin: PathBuf,
     /// The major version those binaries run (`15`), when they answer.
     pub major_version: Option<String>,
+    /// The `user_config.pg` settings those binaries have: asked of the
+    /// first cluster that applies settings, the same for every cluster.
+    pub known_settings: std::sync::Arc<tokio::sync::OnceCell<Vec<&'static str>>>,
 }
 
 /// Asks `postgres -V` in `bin` for its major version: every cluster runs
@@ -477,21 +480,7 @@ impl Postgres {
             pg.and_then(|settings| settings.get(name))
                 .and_then(|value| server_value(name, value))
         };
-        // The settings this server has (it spells some in capitals, such as
-        // TimeZone); the API's others are recorded only.
-        let known = self
-            .sql(
-                port,
-                login,
-                DEFAULT_DATABASE,
-                "SELECT lower(name) FROM pg_settings",
-            )
-            .await?;
-        let known: std::collections::HashSet<&str> = known.lines().collect();
-        let names: Vec<&str> = setting_names()
-            .into_iter()
-            .filter(|name| known.contains(name.to_lowercase().as_str()))
-            .collect();
+        let names = self.settings_known(port, login).await?;
         let mut statements: Vec<String> = names
             .iter()
             .map(|name| match wanted(name) {
@@ -529,6 +518,27 @@ impl Postgres {
             self.restart(paths).await?;
         }
         Ok(())
+    }
+
+    /// The API's settings this server has (it spells some in capitals,
+    /// such as TimeZone); the others are recorded only.
+    async fn settings_known(
+        &self,
+        port: u16,
+        login: Login<'_>,
+    ) -> Result<&[&'static str], EngineError> {
+        let names = self.known_settings.get_or_try_init(|| async {
+            let query = "SELECT lower(name) FROM pg_settings";
+            let known = self.sql(port, login, DEFAULT_DATABASE, query).await?;
+            let known: std::collections::HashSet<&str> = known.lines().collect();
+            let names = setting_names().into_iter();
+            Ok::<_, EngineError>(
+                names
+                    .filter(|name| known.contains(name.to_lowercase().as_str()))
+                    .collect(),
+            )
+        });
+        Ok(names.await?)
     }
 
     async fn restart(&self, paths: &ClusterPaths) -> Result<(), EngineError> {
