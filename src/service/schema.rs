@@ -100,12 +100,9 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
 /// The value type Terraform uses for a `user_config` field.
 pub fn field_type(kind: &Kind) -> Option<Type> {
     match kind {
-        Kind::String
-        | Kind::Text { .. }
-        | Kind::Timestamp
-        | Kind::Enum(_)
-        | Kind::Token { .. }
-        | Kind::RoleName => Some(Type::String),
+        Kind::String | Kind::Text { .. } | Kind::Timestamp | Kind::Enum(_) | Kind::RoleName => {
+            Some(Type::String)
+        }
         Kind::Integer { .. } | Kind::Number { .. } | Kind::IntegerOneOf(_) => Some(Type::Number),
         Kind::Boolean => Some(Type::Bool),
         Kind::StringList | Kind::TextList { .. } => Some(Type::set(Type::String)),
@@ -154,9 +151,6 @@ fn field_description(field: &Field) -> String {
                 text.push_str(&format!(" {}.", parts.join(", ")));
             }
         }
-        Kind::Token { min, max, also } => text.push_str(&format!(
-            " {min} to {max} letters, digits or any of `{also}`."
-        )),
         Kind::RoleName => text.push_str(
             " 1 to 63 letters, digits or any of `_-.`; not `public`, `none` or a name starting with `pg_`.",
         ),

@@ -120,12 +120,9 @@ fn value_to_api(kind: Kind, value: &Value, include_create_only: bool) -> Option<
         },
         Kind::Integer { .. } | Kind::Number { .. } | Kind::IntegerOneOf(_) => number_json(value)?,
         Kind::Boolean => Json::Bool(value.as_bool()?),
-        Kind::String
-        | Kind::Text { .. }
-        | Kind::Timestamp
-        | Kind::Enum(_)
-        | Kind::Token { .. }
-        | Kind::RoleName => Json::String(value.as_str()?.to_owned()),
+        Kind::String | Kind::Text { .. } | Kind::Timestamp | Kind::Enum(_) | Kind::RoleName => {
+            Json::String(value.as_str()?.to_owned())
+        }
         Kind::IpFilter => return None,
     })
 }
@@ -294,12 +291,7 @@ fn field_from_api(field: &Field, json: &Json, prior: &Value, everything: bool) -
         }
         (Kind::Boolean, Json::Bool(flag)) => Value::Bool(*flag),
         (
-            Kind::String
-            | Kind::Text { .. }
-            | Kind::Timestamp
-            | Kind::Enum(_)
-            | Kind::Token { .. }
-            | Kind::RoleName,
+            Kind::String | Kind::Text { .. } | Kind::Timestamp | Kind::Enum(_) | Kind::RoleName,
             Json::String(text),
         ) => Value::string(text),
         (Kind::String | Kind::Text { .. } | Kind::Enum(_), other) => {

@@ -34,13 +34,6 @@ pub enum Kind {
         max: f64,
     },
     Boolean,
-    /// ASCII letters, digits and the characters in `also`, `min` to `max`
-    /// long. Errors never repeat the value: passwords are of this kind.
-    Token {
-        min: usize,
-        max: usize,
-        also: &'static str,
-    },
     Enum(&'static [&'static str]),
     /// An integer out of a fixed set, such as hours between backups.
     IntegerOneOf(&'static [i64]),
@@ -233,12 +226,6 @@ fn kind_schema(kind: &Kind) -> Value {
         Kind::ObjectList { fields, .. } => json!({"type": "array", "items": object_schema(fields)}),
         Kind::Boolean => json!({"type": "boolean"}),
         Kind::Enum(values) => json!({"type": "string", "enum": values}),
-        Kind::Token { min, max, also } => json!({
-            "type": "string",
-            "minLength": min,
-            "maxLength": max,
-            "pattern": format!("^[A-Za-z0-9{}]+$", also.replace('-', "\\-")),
-        }),
         Kind::RoleName => json!({
             "type": "string",
             "minLength": 1,
@@ -363,12 +350,6 @@ pub enum Problem {
     },
     InvalidTime(crate::timestamp::InvalidTime),
     InvalidRoleName(crate::names::NameError),
-    /// A token (password-like) with the wrong length or characters.
-    InvalidToken {
-        min: usize,
-        max: usize,
-        also: &'static str,
-    },
     NotOneOf {
         value: String,
         allowed: &'static [&'static str],
@@ -448,11 +429,6 @@ impl std::fmt::Display for Problem {
             ),
             Problem::InvalidTime(err) => err.fmt(f),
             Problem::InvalidRoleName(err) => err.fmt(f),
-            Problem::InvalidToken { min, max, also } => write!(
-                f,
-                "use {min} to {max} characters: letters, digits or {}",
-                also.chars().map(String::from).collect::<Vec<_>>().join(" ")
-            ),
             Problem::NotOneOf { value, allowed } => {
                 write!(
                     f,
@@ -571,15 +547,6 @@ fn validate_value(
         (Kind::RoleName, Value::String(text)) => crate::names::check_role_name(text)
             .err()
             .map(Problem::InvalidRoleName),
-        (Kind::Token { min, max, also }, Value::String(text)) => {
-            let allowed = |c: char| c.is_ascii_alphanumeric() || also.contains(c);
-            let fits = (*min..=*max).contains(&text.len()) && text.chars().all(allowed);
-            (!fits).then_some(Problem::InvalidToken {
-                min: *min,
-                max: *max,
-                also,
-            })
-        }
         (Kind::Enum(allowed), Value::String(text)) if allowed.contains(&text.as_str()) => None,
         (Kind::Enum(allowed), _) => Some(Problem::NotOneOf {
             value: value.to_string(),
@@ -729,9 +696,7 @@ fn is_zero(text: &str) -> bool {
 
 fn describe(kind: &Kind) -> &'static str {
     match kind {
-        Kind::String | Kind::Text { .. } | Kind::Enum(_) | Kind::Token { .. } | Kind::RoleName => {
-            "a string"
-        }
+        Kind::String | Kind::Text { .. } | Kind::Enum(_) | Kind::RoleName => "a string",
         Kind::Timestamp => "a time string",
         Kind::Integer { .. } | Kind::IntegerOneOf(_) => "an integer",
         Kind::Number { .. } => "a number",
