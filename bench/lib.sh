@@ -25,6 +25,14 @@ start_aiven_local() {
   sleep 1
 }
 
+# use_provider_from DIR: terraform, run from here on, takes the provider
+# binary in DIR (a dev override, no install) and talks to this aiven-local.
+use_provider_from() {
+  printf 'provider_installation {\n  dev_overrides { "registry.terraform.io/aiven-rs/aiven" = "%s" }\n  direct {}\n}\n' "$1" >"$work/cli.tfrc"
+  export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
+  export AIVEN_WEB_URL="$url" AIVEN_TOKEN="$token"
+}
+
 stop_aiven_local() {
   if [ -n "$aiven_local_pid" ]; then
     kill -TERM "$aiven_local_pid" 2>/dev/null && wait "$aiven_local_pid" 2>/dev/null

@@ -100,9 +100,7 @@ for key, n in sorted(error_kinds.items()):
 PY
 
 mkdir -p "$work/tf"
-printf 'provider_installation {\n  dev_overrides { "registry.terraform.io/aiven-rs/aiven" = "%s" }\n  direct {}\n}\n' "$repo/target/release" >"$work/cli.tfrc"
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
-export AIVEN_WEB_URL="$url" AIVEN_TOKEN="$token"
+use_provider_from "$repo/target/release"
 cat >"$work/tf/main.tf" <<TF
 terraform {
   required_providers {

@@ -29,9 +29,7 @@ times >>"$work/provider-cpu"
 exit \$status
 SH
 chmod +x "$work/plugins/terraform-provider-aiven"
-printf 'provider_installation {\n  dev_overrides { "registry.terraform.io/aiven-rs/aiven" = "%s" }\n  direct {}\n}\n' "$work/plugins" >"$work/cli.tfrc"
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 TF_INPUT=0
-export AIVEN_WEB_URL="http://127.0.0.1:$port" AIVEN_TOKEN="$token"
+use_provider_from "$work/plugins"
 
 cat >"$work/services/main.tf" <<TF
 terraform {
