@@ -102,13 +102,27 @@ fn updates_apply_in_place_and_keep_the_data() {
     );
     assert_eq!(e.tf.plan().code, 0);
 
-    // Removing a setting from the configuration unsets it; what the
-    // change cannot move is planned as it is, not as unknown.
+    // The API cannot return a setting to its default: a setting left out
+    // of the configuration stays as the service has it and is no diff;
+    // what the change cannot move is planned as it is, not as unknown.
+    e.configure(&pg("inventory", "pg_user_config {}").replace("startup-4", "business-8"));
+    let plan = e.tf.plan();
+    assert_eq!(
+        plan.code, 0,
+        "work_mem is the service's now:\n{}",
+        plan.stdout
+    );
     e.configure(&pg("inventory", "").replace("startup-4", "business-8"));
     let plan = e.tf.plan();
     assert!(
         !plan.stdout.contains("known after apply"),
         "cloud, maintenance, disk and state cannot change here:\n{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Removing the block leaves the settings as they are"),
+        "removing the block warns that it changes nothing:\n{}",
         plan.stdout
     );
     e.tf.apply().assert_ok();
@@ -118,21 +132,14 @@ fn updates_apply_in_place_and_keep_the_data() {
             .unwrap()
             .is_empty()
     );
-    let api = std::process::Command::new("curl")
-        .args([
-            "-s",
-            "-H",
-            &format!("Authorization: aivenv1 {}", testkit::TOKEN),
-        ])
-        .arg(format!("{}/v1/project/acme/service/inventory", e.local.url))
-        .output()
-        .unwrap();
-    let service: serde_json::Value = serde_json::from_slice(&api.stdout).unwrap();
+    let (_, service) = e
+        .local
+        .call("GET", "/v1/project/acme/service/inventory", None);
     assert_eq!(
-        service["service"]["user_config"],
-        serde_json::json!({}),
-        "work_mem was unset"
+        service["service"]["user_config"]["work_mem"], 8,
+        "no null was sent: the service keeps the setting"
     );
+    assert_eq!(psql(&uri, "SHOW work_mem"), "8MB");
     assert_eq!(e.tf.plan().code, 0);
 
     // A smaller plan keeps the extra disk the service has.

@@ -31,25 +31,33 @@ fn zero(ty: &Json) -> Json {
 }
 
 /// Fills a `user_config` object the way the official provider stores it:
-/// every attribute it leaves unset as its zero value, recursively, plus a
-/// key only the official provider has.
-fn official_user_config(element: &mut Json, block: &Json) {
+/// the values the API reports (`api`, its top-level keys), set in the
+/// configuration or not; every attribute still unset as its zero value,
+/// recursively; plus a key only the official provider has.
+fn official_user_config(element: &mut Json, block: &Json, api: &Json) {
     for (name, attribute) in block["attributes"].as_object().into_iter().flatten() {
+        // The API's one `ip_filter` is stored in the form the
+        // configuration uses, which the apply already wrote.
         if element[name].is_null() {
-            element[name] = zero(&attribute["type"]);
+            element[name] = match &api[name.as_str()] {
+                _ if name.starts_with("ip_filter") => zero(&attribute["type"]),
+                Json::Null | Json::Object(_) => zero(&attribute["type"]),
+                reported => reported.clone(),
+            };
         }
     }
     for (name, nested) in block["block_types"].as_object().into_iter().flatten() {
         for item in element[name].as_array_mut().into_iter().flatten() {
-            official_user_config(item, &nested["block"]);
+            official_user_config(item, &nested["block"], &Json::Null);
         }
     }
     element["official_only_setting"] = json!("");
 }
 
-/// Rewrites one resource's attributes into the official provider's shape.
-fn official_attributes(attributes: &mut Json, type_name: &str, schema: &Json) {
-    let short = type_name.trim_start_matches("aiven_");
+/// Rewrites one resource's attributes into the official provider's shape;
+/// `api` is the service's `user_config` as the API reports it.
+fn official_attributes(attributes: &mut Json, type_name: &str, schema: &Json, api: &Json) {
+    let short = short(type_name);
     let disk = attributes["disk_space"].clone();
     let extra = json!({
         "disk_space_cap": "", "disk_space_default": disk.clone(), "disk_space_step": "30GiB",
@@ -90,12 +98,17 @@ fn official_attributes(attributes: &mut Json, type_name: &str, schema: &Json) {
     let block_name = format!("{short}_user_config");
     let block = &schema["block"]["block_types"][&block_name]["block"];
     for element in attributes[&block_name].as_array_mut().into_iter().flatten() {
-        official_user_config(element, block);
+        official_user_config(element, block, api);
     }
 }
 
+/// `aiven_pg` → `pg`.
+fn short(type_name: &str) -> &str {
+    type_name.trim_start_matches("aiven_")
+}
+
 /// The state file as the official provider would have left it.
-fn officialize(state: &mut Json, schemas: &Json) {
+fn officialize(state: &mut Json, schemas: &Json, api: &Json) {
     let ours = format!("provider[\"{ADDRESS}\"]");
     for resource in state["resources"].as_array_mut().unwrap() {
         assert_eq!(resource["provider"], ours.as_str());
@@ -104,7 +117,7 @@ fn officialize(state: &mut Json, schemas: &Json) {
         let schema = &schemas["provider_schemas"][ADDRESS]["resource_schemas"][&type_name];
         for instance in resource["instances"].as_array_mut().unwrap() {
             instance["schema_version"] = json!(1);
-            official_attributes(&mut instance["attributes"], &type_name, schema);
+            official_attributes(&mut instance["attributes"], &type_name, schema, api);
         }
     }
 }
@@ -145,9 +158,19 @@ fn state_from_the_official_provider_plans_no_changes_for_every_type() {
         let tf = e.terraform_with(&[("TF_VAR_project", &project)]);
         tf.write("main.tf", &example(type_name));
         tf.apply().assert_ok();
+        let service = format!("/v1/project/{project}/service/example-{}", short(type_name));
+        if *type_name == "aiven_pg" {
+            // A setting made outside this configuration: the official
+            // provider keeps it in state, and here it must plan no change.
+            let body = r#"{"user_config": {"backup_hour": 3}}"#;
+            let (status, reply) = e.local.call("PUT", &service, Some(body));
+            assert_eq!(status, 200, "{reply}");
+        }
+        let (_, reply) = e.local.call("GET", &service, None);
+        let api = &reply["service"]["user_config"];
         let path = tf.work_dir().join("terraform.tfstate");
         let mut state: Json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        officialize(&mut state, &schemas);
+        officialize(&mut state, &schemas, api);
         std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
 
         let replace = [
@@ -177,6 +200,10 @@ fn state_from_the_official_provider_plans_no_changes_for_every_type() {
             migrated["service_uri"].is_string(),
             "{type_name}: {migrated}"
         );
+        if *type_name == "aiven_pg" {
+            let block = &migrated["pg_user_config"][0];
+            assert_eq!(block["backup_hour"], 3, "kept, as the service has it");
+        }
     }
 }
 

@@ -28,6 +28,7 @@ fn read_only(block: &Block, keys: &[&str]) -> Block {
             optional: false,
             computed: true,
             default: None,
+            unset_keeps_state: false,
             replace: Replacement::Never,
             ..attribute.clone()
         };

@@ -99,20 +99,18 @@ impl ServiceResource {
         })
     }
 
-    /// The update from `prior` to `planned`: what changed, and the whole
-    /// `user_config`, with keys the configuration no longer sets unset
-    /// rather than left as they were.
+    /// The update from `prior` to `planned`: what changed, and the
+    /// `user_config` keys the configuration (`config`) writes. A key it no
+    /// longer writes is left as the service has it: the API has no way to
+    /// return a setting to its default.
     fn update_request(
         &self,
         prior: &ServiceModel,
         planned: &ServiceModel,
+        config: &ServiceModel,
     ) -> Result<UpdateService, Diagnostic> {
         let mut user_config = user_config::to_request(&self.kind, &planned.user_config, false)?;
-        if let Ok(before) = user_config::to_request(&self.kind, &prior.user_config, false) {
-            for key in before.keys() {
-                user_config.entry(key.clone()).or_insert(Json::Null);
-            }
-        }
+        user_config::keep_written_keys(&self.kind, &config.user_config, &mut user_config);
         let service_type = planned.type_name(&self.kind).unwrap_or_default();
         let plan = planned.plan.clone().unwrap_or_default();
         let plan_changed = planned.plan != prior.plan;
@@ -333,6 +331,20 @@ impl ServiceResource {
     /// is, and a protected service is never replaced.
     fn plan_update(&self, plan: &mut Plan, diags: &mut Diagnostics) {
         keep_unaffected_disk_sizes(plan);
+        let block = self.kind.user_config_block;
+        let config = plan.config.get(block).first().clone();
+        if let Some(element) = plan.planned.get_mut(block).and_then(Value::first_mut) {
+            user_config::plan_one_ip_filter_form(&config, element);
+        }
+        if config.is_null() && user_config::holds_settings(plan.prior.get(block).first()) {
+            diags.push(
+                Diagnostic::warning(
+                    "Removing the block leaves the settings as they are",
+                    format!("The API cannot return settings to their defaults, so the service keeps the values in {block}; this plan only stops tracking them. Write a value to change a setting; keep an empty {block} {{}} block to track what the service reports without a diff."),
+                )
+                .at(AttributePath::attr(block)),
+            );
+        }
         // An update ends when the service runs again.
         if plan.prior.get(name::STATE).as_str() == Some(ServiceState::Running.as_str()) {
             keep_prior(plan, name::STATE);
@@ -526,7 +538,8 @@ impl Resource<Client> for ServiceResource {
         };
         let (prior, planned) = (self.model(&change.prior), self.model(&change.planned));
         let (project, name) = project_and_name(&planned);
-        let request = match self.update_request(&prior, &planned) {
+        let config = self.model(&change.config);
+        let request = match self.update_request(&prior, &planned, &config) {
             Ok(request) => request,
             Err(diag) => return Applied::failed(change.prior.clone(), diag),
         };
@@ -541,7 +554,7 @@ impl Resource<Client> for ServiceResource {
             update: Some(&request),
             updated_at: Some(&updated_at),
         };
-        let timeout = timeout_of(&self.model(&change.config), "update");
+        let timeout = timeout_of(&config, "update");
         let waited = wait::until_running(client, &project, &name, expected, timeout, &ctx.cancel);
         match waited.await {
             Ok(service) => Applied::ok(self.state_of(&project, &service, &planned)),

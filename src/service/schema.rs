@@ -169,8 +169,11 @@ pub fn fields_block(description: &str, fields: &[Field]) -> Block {
     for field in fields.iter().filter(|f| f.in_terraform) {
         match (field_type(&field.kind), field.kind) {
             (Some(ty), _) => {
+                // The API reports keys the configuration leaves out (its
+                // defaults, what a fork inherited): they are the service's,
+                // not a diff.
                 let mut attribute = Attribute::new(field.name, ty)
-                    .optional()
+                    .unset_keeps_state()
                     .description(field_description(field));
                 if field.sensitive {
                     attribute = attribute.sensitive();
@@ -200,7 +203,7 @@ pub fn fields_block(description: &str, fields: &[Field]) -> Block {
             (None, Kind::IpFilter) => {
                 let cidrs = |name: &str, more: &str| {
                     Attribute::new(name, Type::set(Type::String))
-                        .optional()
+                        .unset_keeps_state()
                         .description(format!("{} {more}", field.description))
                 };
                 block = block

@@ -13,6 +13,10 @@
 //!   value), so they become null here. Blocks stay as they are: an empty
 //!   list is how both providers store a block that is not written.
 //!
+//! Nested blocks that hold only the API's defaults are emptied, since a
+//! block left out of the configuration cannot keep its state the way an
+//! attribute does.
+//!
 //! The version is 2 so that the two earlier ones can be told apart.
 
 use aiven_api::user_config::{Field, Kind};
@@ -63,6 +67,58 @@ fn from_official(user_config_block: &str, fields: &[Field], state: &mut Json) {
         .and_then(|items| items.first_mut());
     if let Some(element) = element {
         unset_to_null(fields, element);
+        drop_default_blocks(fields, element);
+    }
+}
+
+/// Empties the nested blocks whose every value is the API's default. The
+/// official provider stored whatever the API reported, and the API reports
+/// some blocks of defaults on every service (`pglookout`, for one); a
+/// block cannot keep a value the configuration leaves out, so kept, each
+/// would plan as a removal. One the configuration does write plans as
+/// added once, changing nothing on the service.
+fn drop_default_blocks(fields: &[Field], element: &mut Json) {
+    let Some(entries) = element.as_object_mut() else {
+        return;
+    };
+    for field in fields.iter().filter(|f| f.in_terraform) {
+        let Kind::Object(inner) = field.kind else {
+            continue;
+        };
+        let Some(Json::Array(items)) = entries.get_mut(field.name) else {
+            continue;
+        };
+        if let [item] = items.as_mut_slice() {
+            drop_default_blocks(inner, item);
+            if only_defaults(inner, item) {
+                items.clear();
+            }
+        }
+    }
+}
+
+/// Whether a block's object holds nothing but null, its fields' defaults
+/// and emptied blocks.
+fn only_defaults(fields: &[Field], item: &Json) -> bool {
+    let Some(entries) = item.as_object() else {
+        return false;
+    };
+    entries.iter().all(|(name, value)| {
+        let field = fields.iter().find(|f| f.name == *name);
+        match (value, field) {
+            (Json::Null, _) => true,
+            (Json::Array(items), Some(f)) if matches!(f.kind, Kind::Object(_)) => items.is_empty(),
+            (value, Some(f)) => f.default.is_some_and(|default| is_default(value, default)),
+            (_, None) => false,
+        }
+    })
+}
+
+/// The published facts write some numeric defaults as text (`"60"`).
+fn is_default(value: &Json, default: &Json) -> bool {
+    match (value, default) {
+        (Json::Number(number), Json::String(text)) => number.to_string() == *text,
+        _ => value == default,
     }
 }
 
@@ -161,6 +217,25 @@ mod tests {
         assert_eq!(block["pgbouncer"], json!([]), "a block stays");
         assert_eq!(block["pg"][0]["timezone"], Json::Null);
         assert_eq!(block["pg"][0]["max_connections"], 100);
+    }
+
+    #[test]
+    fn nested_blocks_of_nothing_but_the_apis_defaults_are_emptied() {
+        let official = json!({
+            "pg_user_config": [{
+                "pglookout": [{"max_failover_replication_time_lag": 60}],
+                "pgaudit": [{"feature_enabled": false, "log_level": "log", "log_rows": true}],
+                "pg": [{"timezone": ""}],
+            }],
+        });
+        let upgraded = upgrade_pg(OFFICIAL, official).unwrap();
+        let block = &upgraded["pg_user_config"][0];
+        assert_eq!(block["pglookout"], json!([]), "60 is the default");
+        assert_eq!(block["pg"], json!([]), "nothing but unset values");
+        assert_eq!(
+            block["pgaudit"][0]["log_rows"], true,
+            "a value that is not the default keeps its block"
+        );
     }
 
     #[test]

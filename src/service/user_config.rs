@@ -8,7 +8,7 @@ use tfplugin::diag::Diagnostic;
 use tfplugin::value::{Number, Value};
 
 use super::kind::{EXTRA_JSON, ServiceKind};
-use super::schema::{IP_FILTER, IP_FILTER_FORMS, IP_FILTER_OBJECT};
+use super::schema::{IP_FILTER, IP_FILTER_FORMS, IP_FILTER_OBJECT, IP_FILTER_STRING};
 
 /// The complete `user_config` JSON of a `kind` resource's block (a list of
 /// at most one): the typed fields, the recovery time in the API's form,
@@ -33,6 +33,40 @@ pub fn to_request(
         merge_extra_json(kind, extra, &mut json)?;
     }
     Ok(json)
+}
+
+/// Keeps, of a request's `user_config`, the keys the configuration
+/// writes. The plan also holds the keys it leaves out, at the values the
+/// service has (see the schema's `unset_keeps_state`); those are the
+/// service's own and are not sent back. A nested block the configuration
+/// writes goes whole, as planned, so that an API which replaces the object
+/// keeps the values the configuration does not mention.
+pub fn keep_written_keys(kind: &ServiceKind, config: &Value, json: &mut Map<String, Json>) {
+    let element = config.first();
+    for field in kind.fields().iter().filter(|f| f.in_terraform) {
+        let written = match field.kind {
+            Kind::IpFilter => ip_filter_form(element).is_some(),
+            Kind::Object(_) | Kind::ObjectList { .. } => {
+                !element.get(field.name).elements().is_empty()
+            }
+            _ => !element.get(field.name).is_null(),
+        };
+        if !written {
+            json.remove(field.api_name);
+        }
+    }
+}
+
+/// Whether a `user_config` element holds any value: a set attribute or a
+/// written block.
+pub fn holds_settings(element: &Value) -> bool {
+    match element {
+        Value::Object(entries) => entries.values().any(|value| match value {
+            Value::List(items) | Value::Set(items) => !items.is_empty(),
+            other => !other.is_null(),
+        }),
+        _ => false,
+    }
 }
 
 /// Adds `extra_json`'s keys to the typed ones; a key set both ways is an
@@ -170,6 +204,21 @@ fn json_strings(value: &Value) -> Json {
 pub fn ip_filter_written(block: &Value, name: &str) -> bool {
     let value = block.get(name);
     !(value.is_null() || name == IP_FILTER_OBJECT && value.elements().is_empty())
+}
+
+/// Leaves only the `ip_filter` form the configuration writes in the
+/// planned block: the other string forms keep their state while unset,
+/// and would otherwise plan two filters after a switch from one form to
+/// another. The object form is a block, which always plans as written.
+pub fn plan_one_ip_filter_form(config: &Value, planned: &mut Value) {
+    let Some(written) = ip_filter_form(config) else {
+        return;
+    };
+    for form in [IP_FILTER, IP_FILTER_STRING] {
+        if form != written {
+            planned.set(form, Value::Null);
+        }
+    }
 }
 
 /// The attribute `block` writes its IP filter in, if it sets one it knows.
@@ -345,7 +394,6 @@ pub fn from_api(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::schema::IP_FILTER_STRING;
     use aiven_api::catalog::service_type;
     use serde_json::json;
 

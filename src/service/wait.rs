@@ -162,12 +162,10 @@ fn shows(service: &Service, update: &UpdateService) -> bool {
             .is_none_or(|sent| scalars_shown(sent, &service.user_config))
 }
 
-/// Every scalar `sent` sets (into nested objects) has that value in `now`,
-/// and every key it unsets is gone. Lists are not compared: the API may
-/// rewrite their entries' form.
+/// Every scalar `sent` sets (into nested objects) has that value in `now`.
+/// Lists are not compared: the API may rewrite their entries' form.
 fn scalars_shown(sent: &Map<String, Json>, now: &Map<String, Json>) -> bool {
     sent.iter().all(|(key, value)| match (value, now.get(key)) {
-        (Json::Null, shown) => shown.is_none_or(Json::is_null),
         (Json::Object(inner), Some(Json::Object(shown))) => scalars_shown(inner, shown),
         (Json::Object(_) | Json::Array(_), _) => true,
         (Json::Number(a), Some(Json::Number(b))) => a.as_f64() == b.as_f64(),

@@ -372,6 +372,9 @@ pub enum Problem {
         expected: &'static str,
         value: String,
     },
+    /// Null: the API has no way to remove a setting or return it to its
+    /// default, only to change it.
+    Null,
 }
 
 impl ConfigError {
@@ -461,6 +464,10 @@ impl std::fmt::Display for Problem {
                 "expected a CIDR string or {{\"network\": ..., \"description\": ...}}, got {value}"
             ),
             Problem::WrongType { expected, value } => write!(f, "expected {expected}, got {value}"),
+            Problem::Null => write!(
+                f,
+                "null is not allowed: a setting cannot be removed or reset, only set to the value wanted"
+            ),
         }
     }
 }
@@ -485,9 +492,10 @@ fn validate_object(
             };
             return Err(ConfigError::new(path, problem));
         };
-        if !value.is_null() {
-            validate_value(&field.kind, value, path, service_type)?;
+        if value.is_null() {
+            return Err(ConfigError::new(path, Problem::Null));
         }
+        validate_value(&field.kind, value, path, service_type)?;
         path.pop();
     }
     Ok(())
@@ -746,6 +754,14 @@ mod tests {
         let err = validate(pg, &config(filter)).unwrap_err();
         assert_eq!(err.path, vec![key("ip_filter"), ConfigStep::Index(1)]);
         assert_eq!(err.dotted_path(), "user_config.ip_filter[1]");
+    }
+
+    #[test]
+    fn null_is_refused_because_a_setting_cannot_be_removed() {
+        let pg = service_type("pg").unwrap();
+        let err = validate(pg, &config(json!({"pg": {"timezone": null}}))).unwrap_err();
+        assert_eq!(err.dotted_path(), "user_config.pg.timezone");
+        assert_eq!(err.problem, Problem::Null);
     }
 
     #[test]

@@ -270,7 +270,8 @@ fn check_create(project: &str, request: &CreateService) -> Result<CheckedCreate,
 struct CheckedUpdate {
     service_type: &'static ServiceType,
     plan: Option<catalog::Plan>,
-    /// The `user_config` keys to change; null removes one.
+    /// The `user_config` keys to change (never null: the API cannot
+    /// remove a setting).
     config_update: Map<String, Value>,
 }
 
@@ -358,11 +359,7 @@ fn apply_update(
         r.project_vpc_id = vpc.clone();
     }
     for (key, value) in &checked.config_update {
-        if value.is_null() {
-            r.user_config.remove(key);
-        } else {
-            r.user_config.insert(key.clone(), value.clone());
-        }
+        r.user_config.insert(key.clone(), value.clone());
     }
     if let Some(powered) = powered_change {
         r.powered = powered;

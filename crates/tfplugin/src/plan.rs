@@ -5,6 +5,9 @@
 //! - an unset computed attribute plans as unknown on create, and on update
 //!   when anything else changes, unless it keeps its state
 //!   ([`Attribute::use_state_for_unknown`](crate::schema::Attribute));
+//! - an unset attribute that keeps its state
+//!   ([`Attribute::unset_keeps_state`](crate::schema::Attribute)) plans as
+//!   null on create and as its prior value on update;
 //! - write-only attributes are never planned or stored;
 //! - a changed attribute asks for replacement as its
 //!   [`Replacement`](crate::schema::Replacement) says.
@@ -118,6 +121,15 @@ fn mark_unknown(block: &Block, config: &Value, planned: &mut Value, creating: bo
     }
     for attribute in &block.attributes {
         let unset = config.get(&attribute.name).is_null();
+        if attribute.unset_keeps_state {
+            // Terraform proposes the prior value for an unset computed
+            // attribute, which is the plan on update; a new resource has
+            // none, and null is what the apply will store.
+            if unset && creating {
+                planned.set(&attribute.name, Value::Null);
+            }
+            continue;
+        }
         let keep_state = attribute.use_state_for_unknown && !creating;
         if attribute.computed && unset && attribute.default.is_none() && !keep_state {
             planned.set(&attribute.name, Value::unknown());
@@ -289,6 +301,25 @@ mod tests {
         assert_eq!(plan.planned.get("id"), &Value::string("id-1"));
         assert!(plan.planned.get("state").is_unknown());
         assert!(plan.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn an_unset_attribute_that_keeps_state_plans_null_on_create_and_its_prior_value_after() {
+        let block = Block::new("test")
+            .attribute(Attribute::new("size", Type::Number).optional())
+            .attribute(Attribute::new("version", Type::String).unset_keeps_state());
+        let config = Value::object([("size", Value::number(1)), ("version", Value::Null)]);
+        let created = plan_from_schema(&block, &Value::Null, &config, &config);
+        assert_eq!(created.planned.get("version"), &Value::Null, "not unknown");
+
+        let prior = Value::object([("size", Value::number(1)), ("version", Value::string("16"))]);
+        // Terraform proposes the prior value of an unset computed attribute.
+        let mut proposed = prior.clone();
+        proposed.set("size", Value::number(2));
+        let mut changed = config.clone();
+        changed.set("size", Value::number(2));
+        let updated = plan_from_schema(&block, &prior, &changed, &proposed);
+        assert_eq!(updated.planned.get("version"), &Value::string("16"));
     }
 
     #[test]

@@ -273,6 +273,10 @@ pub struct Attribute {
     /// While unconfigured, keep the value from state instead of planning it
     /// as unknown (for values that never change after create, such as ids).
     pub use_state_for_unknown: bool,
+    /// Left out of the configuration, plan null on create and the prior
+    /// value afterwards: a value the remote side may set, which the
+    /// configuration does not manage (see [`Attribute::unset_keeps_state`]).
+    pub unset_keeps_state: bool,
     /// The value planned when the configuration leaves the attribute unset.
     pub default: Option<Value>,
 }
@@ -312,6 +316,7 @@ impl Attribute {
             deprecated: false,
             replace: Replacement::Never,
             use_state_for_unknown: false,
+            unset_keeps_state: false,
             default: None,
         }
     }
@@ -360,6 +365,19 @@ impl Attribute {
 
     pub fn use_state_for_unknown(mut self) -> Attribute {
         self.use_state_for_unknown = true;
+        self
+    }
+
+    /// An optional attribute the remote side may also set. Left out of the
+    /// configuration, it plans as null when the resource is created and
+    /// keeps the value in state after that, refreshed from the remote
+    /// side, so a value the configuration does not manage is never a diff.
+    /// Writing a value manages it again. Makes the attribute computed, as
+    /// Terraform requires of any value the provider may plan.
+    pub fn unset_keeps_state(mut self) -> Attribute {
+        self.optional = true;
+        self.computed = true;
+        self.unset_keeps_state = true;
         self
     }
 

@@ -303,6 +303,14 @@ impl Value {
         self.elements().first().unwrap_or(&Value::Null)
     }
 
+    /// The first element of a list or set, to change in place.
+    pub fn first_mut(&mut self) -> Option<&mut Value> {
+        match self {
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => items.first_mut(),
+            _ => None,
+        }
+    }
+
     /// Encodes as msgpack against `ty`.
     pub fn to_msgpack(&self, ty: &Type) -> Result<Vec<u8>, ValueError> {
         let mut out = Vec::with_capacity(256);
