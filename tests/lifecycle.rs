@@ -280,3 +280,44 @@ fn a_custom_admin_user_is_created_and_its_password_stays_hidden() {
         .collect();
     assert!(!message.join("\n").contains(bad), "{}", plan.stderr);
 }
+
+#[test]
+fn a_customer_managed_key_is_kept_until_the_zero_uuid_removes_it() {
+    let e = env();
+    let key = "3f2a1b4c-5d6e-4f70-8192-a3b4c5d6e7f8";
+    e.configure(&pg("vault", &format!("cmk_id = \"{key}\"")));
+    e.tf.apply().assert_ok();
+    let service = || {
+        e.local
+            .call("GET", "/v1/project/acme/service/vault", None)
+            .1
+    };
+    assert_eq!(service()["service"]["cmk_id"], key);
+    assert_eq!(e.attribute("aiven_pg.db", "cmk_id"), key);
+
+    // Left out, the key stays, as the official provider documents.
+    e.configure(&pg("vault", ""));
+    assert_eq!(e.tf.plan().code, 0);
+
+    let none = "00000000-0000-0000-0000-000000000000";
+    e.configure(&pg("vault", &format!("cmk_id = \"{none}\"")));
+    e.tf.apply().assert_ok();
+    assert_eq!(service()["service"]["cmk_id"], serde_json::Value::Null);
+    assert_eq!(e.tf.plan().code, 0);
+}
+
+#[test]
+fn aiven_local_refuses_integrations_it_cannot_run_and_nothing_is_left_behind() {
+    let e = env();
+    e.configure(&pg(
+        "replica",
+        "service_integrations {\n    integration_type    = \"read_replica\"\n    source_service_name = \"main\"\n  }",
+    ));
+    let output = e.tf.apply().assert_failed();
+    let flat = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("aiven-local runs no integrations"),
+        "{output}"
+    );
+    assert!(!e.exists("acme", "replica"));
+}

@@ -80,25 +80,61 @@ fn official_attributes(attributes: &mut Json, type_name: &str, schema: &Json, ap
         .into_iter()
         .flatten()
     {
-        component["connection_uri"] = json!("");
         component["kafka_authentication_method"] = json!("");
-        component["ssl"] = json!(false);
+        component["kafka_ssl_ca"] = json!("");
+        component["privatelink_connection_id"] = json!("");
     }
     for connection in attributes[short].as_array_mut().into_iter().flatten() {
-        let params = json!([{
-            "host": connection["host"], "port": connection["port"], "user": connection["user"],
-            "password": connection["password"], "database_name": connection["dbname"],
-            "sslmode": connection["sslmode"],
-        }]);
-        connection["params"] = params;
-        connection["uris"] = json!([connection["uri"].clone()]);
-        connection["standby_uris"] = json!([]);
-        connection["replica_uri"] = json!("");
+        *connection = official_connection(short, connection);
     }
     let block_name = format!("{short}_user_config");
     let block = &schema["block"]["block_types"][&block_name]["block"];
     for element in attributes[&block_name].as_array_mut().into_iter().flatten() {
         official_user_config(element, block, api);
+    }
+}
+
+/// The connection block as the official provider documents it for the
+/// type, from this provider's (`host`, `port`, ..., `uri`).
+fn official_connection(short: &str, ours: &Json) -> Json {
+    let uris = json!([ours["uri"].clone()]);
+    let params = json!([{
+        "host": ours["host"], "port": ours["port"], "user": ours["user"],
+        "password": ours["password"], "database_name": ours["dbname"],
+        "sslmode": ours["sslmode"],
+    }]);
+    match short {
+        "pg" => {
+            let mut block = ours.clone();
+            for (key, value) in [
+                ("uris", uris),
+                ("params", params),
+                ("standby_uris", json!([])),
+                ("syncing_uris", json!([])),
+                ("replica_uri", json!("")),
+                ("max_connections", json!(100)),
+                ("bouncer", json!("")),
+            ] {
+                block[key] = value;
+            }
+            block
+        }
+        "mysql" => json!({
+            "uris": uris, "params": params, "standby_uris": [], "syncing_uris": [],
+            "replica_uri": "",
+        }),
+        "valkey" => json!({
+            "uris": uris, "slave_uris": [], "replica_uri": "", "password": ours["password"],
+        }),
+        "opensearch" => json!({
+            "uris": uris, "username": ours["user"], "password": ours["password"],
+            "opensearch_dashboards_uri": "", "kibana_uri": "",
+        }),
+        "thanos" => json!({
+            "uris": uris, "query_frontend_uri": "", "query_uri": "",
+            "receiver_remote_write_uri": "",
+        }),
+        _ => json!({"uris": uris}),
     }
 }
 
@@ -200,9 +236,47 @@ fn state_from_the_official_provider_plans_no_changes_for_every_type() {
             migrated["service_uri"].is_string(),
             "{type_name}: {migrated}"
         );
+        let short = short(type_name);
+        // Converted, not dropped: the official provider's attributes keep
+        // their values (or take the API's) in this provider's schema.
+        let connection = &migrated[short][0];
+        assert!(
+            connection["uris"][0]
+                .as_str()
+                .is_some_and(|u| u.contains("://")),
+            "{type_name}: {connection}"
+        );
+        assert!(
+            connection["host"].is_string(),
+            "{type_name}: our keys are filled in too"
+        );
+        assert_eq!(
+            migrated["disk_space_step"], "30GiB",
+            "{type_name}: kept from the official state"
+        );
+        assert_eq!(
+            migrated["disk_space_used"], migrated["disk_space"],
+            "{type_name}"
+        );
+        assert_eq!(migrated["maintenance_window_enabled"], true, "{type_name}");
+        assert_eq!(migrated["service_integrations"], json!([]), "{type_name}");
+        assert_eq!(migrated["cmk_id"], Json::Null, "{type_name}: \"\" is unset");
+        let component = &migrated["components"][0];
+        assert_eq!(
+            component["connection_uri"],
+            format!(
+                "{}:{}",
+                component["host"].as_str().unwrap(),
+                component["port"]
+            ),
+            "{type_name}"
+        );
         if *type_name == "aiven_pg" {
             let block = &migrated["pg_user_config"][0];
             assert_eq!(block["backup_hour"], 3, "kept, as the service has it");
+            assert_eq!(connection["params"][0]["database_name"], "defaultdb");
+            assert_eq!(connection["standby_uris"], json!([]));
+            assert!(connection["max_connections"].is_number(), "{connection}");
         }
     }
 }

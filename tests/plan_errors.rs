@@ -55,6 +55,15 @@ fn static_mistakes_are_caught_before_anything_is_created() {
             &["Invalid cloud name", "PROVIDER-REGION"],
         ),
         (
+            "pg-cmk",
+            "  service_name = \"pg-cmk\"\n  plan = \"startup-4\"\n  cmk_id = \"key-1\"",
+            &[
+                "Invalid customer-managed key",
+                "use the key's UUID",
+                "cmk_id = \"key-1\"",
+            ],
+        ),
+        (
             "pg3",
             "  service_name = \"pg3\"\n  plan = \"startup-4\"\n  pg_user_config {\n    pg {\n      max_connections = 5\n    }\n  }",
             &[

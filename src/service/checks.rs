@@ -107,12 +107,13 @@ fn warn_deprecated(fields: &[Field], element: &Value, at: AttributePath, diags: 
     }
 }
 
-/// Project, service, cloud and maintenance window: each in the API's form.
+/// Project, service, cloud, maintenance window and key id: each in the
+/// API's form.
 fn check_names(config: &ServiceModel, diags: &mut Diagnostics) {
     type Rule = fn(&str) -> Result<(), names::NameError>;
     // The last column: whether the rule's message leaves the attribute
     // unnamed, so the detail starts with it (the maintenance window's do).
-    let rules: [(&str, &Option<String>, &str, Rule, bool); 5] = [
+    let rules: [(&str, &Option<String>, &str, Rule, bool); 6] = [
         (
             name::PROJECT,
             &config.project,
@@ -147,6 +148,13 @@ fn check_names(config: &ServiceModel, diags: &mut Diagnostics) {
             "Invalid maintenance time",
             names::check_maintenance_time,
             true,
+        ),
+        (
+            name::CMK_ID,
+            &config.cmk_id,
+            "Invalid customer-managed key",
+            names::check_cmk_id,
+            false,
         ),
     ];
     for (attribute, value, summary, rule, prefixed) in rules {

@@ -36,12 +36,21 @@ pub mod name {
     pub const SERVICE_USERNAME: &str = "service_username";
     pub const SERVICE_PASSWORD: &str = "service_password";
     pub const COMPONENTS: &str = "components";
+    pub const DISK_SPACE_DEFAULT: &str = "disk_space_default";
+    pub const DISK_SPACE_USED: &str = "disk_space_used";
+    pub const DISK_SPACE_STEP: &str = "disk_space_step";
+    pub const DISK_SPACE_CAP: &str = "disk_space_cap";
+    pub const MAINTENANCE_WINDOW_ENABLED: &str = "maintenance_window_enabled";
+    pub const CMK_ID: &str = "cmk_id";
+    pub const SERVICE_INTEGRATIONS: &str = "service_integrations";
     pub const TAG: &str = "tag";
     pub const TECH_EMAILS: &str = "tech_emails";
     pub const TIMEOUTS: &str = "timeouts";
 }
 
-/// The connection details block (`pg`, `mysql`, ...).
+/// The connection details block (`pg`, `mysql`, ...): this provider's
+/// seven keys on every type, then the official provider's, which differ by
+/// type (see [`connection_keys`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConnectionModel {
     pub host: Option<String>,
@@ -51,6 +60,75 @@ pub struct ConnectionModel {
     pub dbname: Option<String>,
     pub sslmode: Option<String>,
     pub uri: Option<String>,
+    pub uris: Option<Vec<String>>,
+    pub standby_uris: Option<Vec<String>>,
+    pub syncing_uris: Option<Vec<String>>,
+    pub slave_uris: Option<Vec<String>>,
+    pub replica_uri: Option<String>,
+    pub params: Option<Vec<ConnectionParamsModel>>,
+    pub max_connections: Option<i64>,
+    pub bouncer: Option<String>,
+    pub username: Option<String>,
+    pub opensearch_dashboards_uri: Option<String>,
+    pub kibana_uri: Option<String>,
+    pub query_frontend_uri: Option<String>,
+    pub query_uri: Option<String>,
+    pub receiver_remote_write_uri: Option<String>,
+}
+
+/// One entry of a connection block's `params`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectionParamsModel {
+    pub host: Option<String>,
+    pub port: Option<i64>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub database_name: Option<String>,
+    pub sslmode: Option<String>,
+}
+
+/// The keys of a type's connection block beyond this provider's seven,
+/// as the official provider has them.
+pub fn connection_keys(service_type: &str) -> &'static [&'static str] {
+    match service_type {
+        "pg" => &[
+            "uris",
+            "standby_uris",
+            "syncing_uris",
+            "replica_uri",
+            "params",
+            "max_connections",
+            "bouncer",
+        ],
+        "mysql" => &[
+            "uris",
+            "standby_uris",
+            "syncing_uris",
+            "replica_uri",
+            "params",
+        ],
+        "valkey" => &["uris", "slave_uris", "replica_uri"],
+        "opensearch" => &[
+            "uris",
+            "username",
+            "opensearch_dashboards_uri",
+            "kibana_uri",
+        ],
+        "thanos" => &[
+            "uris",
+            "query_frontend_uri",
+            "query_uri",
+            "receiver_remote_write_uri",
+        ],
+        _ => &["uris"],
+    }
+}
+
+/// An integration made when the service is created.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IntegrationModel {
+    pub integration_type: String,
+    pub source_service_name: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,6 +153,13 @@ pub struct ServiceModel {
     pub service_username: Option<String>,
     pub service_password: Option<String>,
     pub components: Option<Vec<Component>>,
+    pub disk_space_default: Option<String>,
+    pub disk_space_used: Option<String>,
+    pub disk_space_step: Option<String>,
+    pub disk_space_cap: Option<String>,
+    pub maintenance_window_enabled: Option<bool>,
+    pub cmk_id: Option<String>,
+    pub service_integrations: Option<Vec<IntegrationModel>>,
     /// `None` when the block is null or the resource has none.
     pub connection: Option<ConnectionModel>,
     /// Key to value; `None` when the set is null.
@@ -143,6 +228,13 @@ impl ServiceModel {
             service_username: text(value, SERVICE_USERNAME),
             service_password: text(value, SERVICE_PASSWORD),
             components: known(value.get(COMPONENTS), read_components),
+            disk_space_default: text(value, DISK_SPACE_DEFAULT),
+            disk_space_used: text(value, DISK_SPACE_USED),
+            disk_space_step: text(value, DISK_SPACE_STEP),
+            disk_space_cap: text(value, DISK_SPACE_CAP),
+            maintenance_window_enabled: value.get(MAINTENANCE_WINDOW_ENABLED).as_bool(),
+            cmk_id: text(value, CMK_ID),
+            service_integrations: known(value.get(SERVICE_INTEGRATIONS), read_integrations),
             connection: kind
                 .connection_attribute
                 .and_then(|attribute| known(value.get(attribute), read_connection)),
@@ -194,6 +286,22 @@ impl ServiceModel {
                     .as_deref()
                     .map_or(Value::Null, components_value),
             ),
+            (DISK_SPACE_DEFAULT, opt_text(&self.disk_space_default)),
+            (DISK_SPACE_USED, opt_text(&self.disk_space_used)),
+            (DISK_SPACE_STEP, opt_text(&self.disk_space_step)),
+            (DISK_SPACE_CAP, opt_text(&self.disk_space_cap)),
+            (
+                MAINTENANCE_WINDOW_ENABLED,
+                self.maintenance_window_enabled
+                    .map_or(Value::Null, Value::Bool),
+            ),
+            (CMK_ID, opt_text(&self.cmk_id)),
+            (
+                SERVICE_INTEGRATIONS,
+                self.service_integrations
+                    .as_deref()
+                    .map_or(Value::Null, integrations_value),
+            ),
             (TAG, self.tags.as_ref().map_or(Value::Null, tags_value)),
             (
                 TECH_EMAILS,
@@ -205,10 +313,11 @@ impl ServiceModel {
         ]);
         value.set(kind.user_config_block, self.user_config.clone());
         if let Some(attribute) = kind.connection_attribute {
+            let keys = connection_keys(kind.service_type.unwrap_or_default());
             let connection = self
                 .connection
                 .as_ref()
-                .map_or(Value::Null, connection_value);
+                .map_or(Value::Null, |c| connection_value(c, keys));
             value.set(attribute, connection);
         }
         value
@@ -224,10 +333,16 @@ fn read_components(list: &Value) -> Vec<Component> {
             port: item.get("port").as_i64().unwrap_or_default(),
             route: text(item, "route").unwrap_or_default(),
             usage: text(item, "usage").unwrap_or_default(),
+            ssl: item.get("ssl").as_bool(),
+            kafka_authentication_method: text(item, "kafka_authentication_method"),
+            kafka_ssl_ca: text(item, "kafka_ssl_ca"),
+            privatelink_connection_id: text(item, "privatelink_connection_id"),
         })
         .collect()
 }
 
+/// Components as the schema has them, with `connection_uri` (`host:port`)
+/// added as the official provider does.
 fn components_value(components: &[Component]) -> Value {
     let component = |c: &Component| {
         Value::object([
@@ -236,13 +351,50 @@ fn components_value(components: &[Component]) -> Value {
             ("port", Value::number(c.port)),
             ("route", Value::string(&c.route)),
             ("usage", Value::string(&c.usage)),
+            (
+                "connection_uri",
+                Value::string(format!("{}:{}", c.host, c.port)),
+            ),
+            // Encrypted unless the API says otherwise.
+            ("ssl", Value::Bool(c.ssl.unwrap_or(true))),
+            (
+                "kafka_authentication_method",
+                Value::opt_string(c.kafka_authentication_method.clone()),
+            ),
+            ("kafka_ssl_ca", Value::opt_string(c.kafka_ssl_ca.clone())),
+            (
+                "privatelink_connection_id",
+                Value::opt_string(c.privatelink_connection_id.clone()),
+            ),
         ])
     };
     Value::List(components.iter().map(component).collect())
 }
 
+fn known_strings(value: &Value) -> Option<Vec<String>> {
+    known(value, strings)
+}
+
+fn opt_strings(items: &Option<Vec<String>>) -> Value {
+    match items {
+        Some(items) => Value::List(items.iter().map(Value::string).collect()),
+        None => Value::Null,
+    }
+}
+
 fn read_connection(list: &Value) -> ConnectionModel {
     let block = list.first();
+    let params = |list: &Value| {
+        let entry = |p: &Value| ConnectionParamsModel {
+            host: text(p, "host"),
+            port: p.get("port").as_i64(),
+            user: text(p, "user"),
+            password: text(p, "password"),
+            database_name: text(p, "database_name"),
+            sslmode: text(p, "sslmode"),
+        };
+        list.elements().iter().map(entry).collect()
+    };
     ConnectionModel {
         host: text(block, "host"),
         port: block.get("port").as_i64(),
@@ -251,19 +403,95 @@ fn read_connection(list: &Value) -> ConnectionModel {
         dbname: text(block, "dbname"),
         sslmode: text(block, "sslmode"),
         uri: text(block, "uri"),
+        uris: known_strings(block.get("uris")),
+        standby_uris: known_strings(block.get("standby_uris")),
+        syncing_uris: known_strings(block.get("syncing_uris")),
+        slave_uris: known_strings(block.get("slave_uris")),
+        replica_uri: text(block, "replica_uri"),
+        params: known(block.get("params"), params),
+        max_connections: block.get("max_connections").as_i64(),
+        bouncer: text(block, "bouncer"),
+        username: text(block, "username"),
+        opensearch_dashboards_uri: text(block, "opensearch_dashboards_uri"),
+        kibana_uri: text(block, "kibana_uri"),
+        query_frontend_uri: text(block, "query_frontend_uri"),
+        query_uri: text(block, "query_uri"),
+        receiver_remote_write_uri: text(block, "receiver_remote_write_uri"),
     }
 }
 
-fn connection_value(connection: &ConnectionModel) -> Value {
-    Value::List(vec![Value::object([
-        ("host", opt_text(&connection.host)),
-        ("port", Value::opt_number(connection.port)),
-        ("user", opt_text(&connection.user)),
-        ("password", opt_text(&connection.password)),
-        ("dbname", opt_text(&connection.dbname)),
-        ("sslmode", opt_text(&connection.sslmode)),
-        ("uri", opt_text(&connection.uri)),
-    ])])
+fn params_value(params: &[ConnectionParamsModel]) -> Value {
+    let entry = |p: &ConnectionParamsModel| {
+        Value::object([
+            ("host", opt_text(&p.host)),
+            ("port", Value::opt_number(p.port)),
+            ("user", opt_text(&p.user)),
+            ("password", opt_text(&p.password)),
+            ("database_name", opt_text(&p.database_name)),
+            ("sslmode", opt_text(&p.sslmode)),
+        ])
+    };
+    Value::List(params.iter().map(entry).collect())
+}
+
+/// The block with this provider's keys and the type's `keys`.
+fn connection_value(c: &ConnectionModel, keys: &[&str]) -> Value {
+    let extra = [
+        ("uris", opt_strings(&c.uris)),
+        ("standby_uris", opt_strings(&c.standby_uris)),
+        ("syncing_uris", opt_strings(&c.syncing_uris)),
+        ("slave_uris", opt_strings(&c.slave_uris)),
+        ("replica_uri", opt_text(&c.replica_uri)),
+        (
+            "params",
+            c.params.as_deref().map_or(Value::Null, params_value),
+        ),
+        ("max_connections", Value::opt_number(c.max_connections)),
+        ("bouncer", opt_text(&c.bouncer)),
+        ("username", opt_text(&c.username)),
+        (
+            "opensearch_dashboards_uri",
+            opt_text(&c.opensearch_dashboards_uri),
+        ),
+        ("kibana_uri", opt_text(&c.kibana_uri)),
+        ("query_frontend_uri", opt_text(&c.query_frontend_uri)),
+        ("query_uri", opt_text(&c.query_uri)),
+        (
+            "receiver_remote_write_uri",
+            opt_text(&c.receiver_remote_write_uri),
+        ),
+    ];
+    let ours = [
+        ("host", opt_text(&c.host)),
+        ("port", Value::opt_number(c.port)),
+        ("user", opt_text(&c.user)),
+        ("password", opt_text(&c.password)),
+        ("dbname", opt_text(&c.dbname)),
+        ("sslmode", opt_text(&c.sslmode)),
+        ("uri", opt_text(&c.uri)),
+    ];
+    let theirs = extra.into_iter().filter(|(key, _)| keys.contains(key));
+    Value::List(vec![Value::object(ours.into_iter().chain(theirs))])
+}
+
+fn read_integrations(set: &Value) -> Vec<IntegrationModel> {
+    let entry = |item: &Value| {
+        Some(IntegrationModel {
+            integration_type: text(item, "integration_type")?,
+            source_service_name: text(item, "source_service_name")?,
+        })
+    };
+    set.elements().iter().filter_map(entry).collect()
+}
+
+fn integrations_value(integrations: &[IntegrationModel]) -> Value {
+    let entry = |i: &IntegrationModel| {
+        Value::object([
+            ("integration_type", Value::string(&i.integration_type)),
+            ("source_service_name", Value::string(&i.source_service_name)),
+        ])
+    };
+    Value::Set(integrations.iter().map(entry).collect())
 }
 
 fn read_tags(set: &Value) -> BTreeMap<String, String> {
@@ -316,10 +544,30 @@ mod tests {
                 port: 1,
                 route: "dynamic".into(),
                 usage: "primary".into(),
+                ssl: Some(false),
+                ..Component::default()
+            }]),
+            disk_space_default: Some("80GiB".into()),
+            disk_space_used: Some("80GiB".into()),
+            disk_space_step: Some("30GiB".into()),
+            disk_space_cap: None,
+            maintenance_window_enabled: Some(true),
+            cmk_id: Some("3f2a1b4c-5d6e-4f70-8192-a3b4c5d6e7f8".into()),
+            service_integrations: Some(vec![IntegrationModel {
+                integration_type: "read_replica".into(),
+                source_service_name: "pg-b".into(),
             }]),
             connection: Some(ConnectionModel {
                 host: Some("h".into()),
                 port: Some(1),
+                uris: Some(vec!["postgres://u:pw@h:1/db".into()]),
+                standby_uris: Some(Vec::new()),
+                params: Some(vec![ConnectionParamsModel {
+                    host: Some("h".into()),
+                    port: Some(1),
+                    ..ConnectionParamsModel::default()
+                }]),
+                max_connections: Some(100),
                 ..ConnectionModel::default()
             }),
             tags: Some(BTreeMap::from([("team".into(), "data".into())])),

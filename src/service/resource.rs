@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use aiven_api::catalog;
 use aiven_api::types::{
-    CreateService, MaintenanceIn, Service, ServiceState, TagsBody, TechEmail, UpdateService,
+    CreateService, MaintenanceIn, NewIntegration, Service, ServiceState, TagsBody, TechEmail,
+    UpdateService,
 };
 use aiven_api::user_config::{PROJECT_TO_FORK_FROM, SERVICE_TO_FORK_FROM};
 use serde_json::Value as Json;
@@ -18,7 +19,7 @@ use tfplugin::value::Value;
 use super::api_diagnostic;
 use super::checks::{check_fork_source, check_static};
 use super::kind::ServiceKind;
-use super::model::{ServiceModel, name};
+use super::model::{IntegrationModel, ServiceModel, name};
 use super::schema::resource_schema;
 use super::state::{self, disk_request, service_id};
 use super::upgrade;
@@ -95,6 +96,20 @@ impl ServiceResource {
             tags: Some(planned.tags.clone().unwrap_or_default()),
             tech_emails: Some(tech_emails(planned)),
             maintenance: maintenance(planned),
+            cmk_id: planned.cmk_id.clone(),
+            service_integrations: planned
+                .service_integrations
+                .as_ref()
+                .filter(|all| !all.is_empty())
+                .map(|all| {
+                    let project = planned.project.clone();
+                    let integration = |i: &IntegrationModel| NewIntegration {
+                        integration_type: i.integration_type.clone(),
+                        source_project: project.clone(),
+                        source_service: Some(i.source_service_name.clone()),
+                    };
+                    all.iter().map(integration).collect()
+                }),
             ..CreateService::default()
         })
     }
@@ -134,6 +149,9 @@ impl ServiceResource {
             project_vpc_id: (planned.project_vpc_id != prior.project_vpc_id)
                 .then(|| planned.project_vpc_id.clone()),
             tech_emails: Some(tech_emails(planned)),
+            cmk_id: (planned.cmk_id != prior.cmk_id)
+                .then(|| planned.cmk_id.clone())
+                .flatten(),
             ..UpdateService::default()
         })
     }
@@ -331,6 +349,17 @@ impl ServiceResource {
     /// is, and a protected service is never replaced.
     fn plan_update(&self, plan: &mut Plan, diags: &mut Diagnostics) {
         keep_unaffected_disk_sizes(plan);
+        let integrations =
+            |value: &Value| value.get(name::SERVICE_INTEGRATIONS).elements().to_vec();
+        if integrations(&plan.planned) != integrations(&plan.prior) {
+            diags.push(
+                Diagnostic::warning(
+                    "Integrations are made only when a service is created",
+                    "This change is recorded in state, but makes or removes no integration on the existing service. Manage integrations of a running service with their own resource.",
+                )
+                .at(AttributePath::attr(name::SERVICE_INTEGRATIONS)),
+            );
+        }
         let block = self.kind.user_config_block;
         let config = plan.config.get(block).first().clone();
         if let Some(element) = plan.planned.get_mut(block).and_then(Value::first_mut) {
@@ -410,7 +439,10 @@ fn planned_with_id(planned: &Value, project: &str, name: &str) -> Value {
 /// the change moves them: the total follows the plan and the additional
 /// size, the additional size follows a configured total.
 fn keep_unaffected_disk_sizes(plan: &mut Plan) {
-    use name::{ADDITIONAL_DISK_SPACE, DISK_SPACE, PLAN};
+    use name::{
+        ADDITIONAL_DISK_SPACE, DISK_SPACE, DISK_SPACE_CAP, DISK_SPACE_DEFAULT, DISK_SPACE_STEP,
+        DISK_SPACE_USED, PLAN,
+    };
     let unchanged =
         |plan: &Plan, attribute: &str| plan.planned.get(attribute) == plan.prior.get(attribute);
     let same_plan = unchanged(plan, PLAN);
@@ -422,6 +454,17 @@ fn keep_unaffected_disk_sizes(plan: &mut Plan) {
     if plan.config.get(DISK_SPACE).is_null() && same_plan && unchanged(plan, ADDITIONAL_DISK_SPACE)
     {
         keep_prior(plan, DISK_SPACE);
+    }
+    if same_plan {
+        keep_prior(plan, DISK_SPACE_DEFAULT);
+        if unchanged(plan, DISK_SPACE) && unchanged(plan, ADDITIONAL_DISK_SPACE) {
+            keep_prior(plan, DISK_SPACE_USED);
+        }
+    }
+    // Only ever what state had (see `state::from_service`), null included.
+    for fact in [DISK_SPACE_STEP, DISK_SPACE_CAP] {
+        let prior = plan.prior.get(fact).clone();
+        plan.planned.set(fact, prior);
     }
 }
 

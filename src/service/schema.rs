@@ -7,7 +7,7 @@ use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, Value};
 
 use super::kind::{EXTRA_JSON, ServiceKind};
-use super::model::name;
+use super::model::{connection_keys, name};
 
 /// The three ways to write the API's one `ip_filter` key: plain strings,
 /// strings under the official provider's newer name, or objects with a
@@ -28,13 +28,37 @@ fn components_type() -> Type {
         ("port", Type::Number),
         ("route", Type::String),
         ("usage", Type::String),
+        ("connection_uri", Type::String),
+        ("ssl", Type::Bool),
+        ("kafka_authentication_method", Type::String),
+        ("kafka_ssl_ca", Type::String),
+        ("privatelink_connection_id", Type::String),
     ]))
 }
 
+/// The type of a connection block key beyond this provider's seven.
+fn connection_key_type(key: &str) -> Type {
+    match key {
+        "uris" | "standby_uris" | "syncing_uris" | "slave_uris" => Type::list(Type::String),
+        "max_connections" => Type::Number,
+        "params" => Type::list(Type::object([
+            ("host", Type::String),
+            ("port", Type::Number),
+            ("user", Type::String),
+            ("password", Type::String),
+            ("database_name", Type::String),
+            ("sslmode", Type::String),
+        ])),
+        _ => Type::String,
+    }
+}
+
 /// The connection details block (`pg`, `mysql`, ...): host, port and
-/// credentials as the API reports them.
-pub fn connection_type() -> Type {
-    Type::list(Type::object([
+/// credentials as the API reports them, plus the keys the official
+/// provider has for `service_type` (URIs of standbys and replicas,
+/// parameters, ...).
+pub fn connection_type(service_type: &str) -> Type {
+    let ours = [
         ("host", Type::String),
         ("port", Type::Number),
         ("user", Type::String),
@@ -42,7 +66,11 @@ pub fn connection_type() -> Type {
         ("dbname", Type::String),
         ("sslmode", Type::String),
         ("uri", Type::String),
-    ]))
+    ];
+    let theirs = connection_keys(service_type)
+        .iter()
+        .map(|key| (*key, connection_key_type(key)));
+    Type::list(Type::object(ours.into_iter().chain(theirs)))
 }
 
 /// Attributes every service resource and data source has.
@@ -71,7 +99,13 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
         Attribute::new(name::SERVICE_PORT, Type::Number).computed().use_state_for_unknown().description("The service's port."),
         string(name::SERVICE_USERNAME).computed().use_state_for_unknown().description("The admin user's name."),
         string(name::SERVICE_PASSWORD).computed().sensitive().use_state_for_unknown().description("The admin user's password."),
-        Attribute::new(name::COMPONENTS, components_type()).computed().use_state_for_unknown().description("Endpoints of the service's components."),
+        Attribute::new(name::COMPONENTS, components_type()).computed().use_state_for_unknown().description("Endpoints of the service's components: host, port, `connection_uri` (`host:port`), route, usage and whether it takes TLS."),
+        string(name::DISK_SPACE_DEFAULT).computed().description("The disk the plan includes, e.g. `80GiB`."),
+        string(name::DISK_SPACE_USED).computed().description("The disk the service has: the plan's and `additional_disk_space`."),
+        string(name::DISK_SPACE_STEP).computed().description("The increment disk can grow by, where the API reports it."),
+        string(name::DISK_SPACE_CAP).computed().description("The most disk the plan allows, where the API reports it."),
+        Attribute::new(name::MAINTENANCE_WINDOW_ENABLED, Type::Bool).computed().use_state_for_unknown().description("Whether maintenance runs in the maintenance window."),
+        string(name::CMK_ID).unset_keeps_state().description("UUID of the customer-managed key that encrypts the service's data at rest. Removing it from the configuration keeps the key; `00000000-0000-0000-0000-000000000000` removes it."),
     ];
     attributes.push(match kind.service_type {
         Some(_) => string(name::SERVICE_TYPE)
@@ -84,13 +118,14 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
             .description("The service type: pg, mysql, valkey, clickhouse, cassandra, opensearch, grafana or thanos."),
     });
     if let Some(connection) = kind.connection_attribute {
+        let service_type = kind.service_type.unwrap_or_default();
         attributes.push(
-            Attribute::new(connection, connection_type())
+            Attribute::new(connection, connection_type(service_type))
                 .computed()
                 .sensitive()
                 .use_state_for_unknown()
                 .description(
-                    "Connection details: host, port, user, password, database, SSL mode and URI.",
+                    "Connection details: host, port, user, password, database, SSL mode and URI, and the official provider's keys for the type (`uris`, and where the type has them `params`, `standby_uris`, `replica_uri`, ...).",
                 ),
         );
     }
@@ -294,6 +329,12 @@ pub fn resource_schema(kind: &ServiceKind) -> Schema {
         Block::new("Tags: labels for the service.")
             .attribute(string("key").required().description("Tag key."))
             .attribute(string("value").required().description("Tag value.")),
+    ));
+    block = block.block(NestedBlock::set(
+        name::SERVICE_INTEGRATIONS,
+        Block::new("Integrations to make when the service is created, such as a read replica of another service. Changing them later makes no integration.")
+            .attribute(string("integration_type").required().description("`read_replica` or `disaster_recovery`."))
+            .attribute(string("source_service_name").required().description("The service the integration comes from.")),
     ));
     block = block.block(NestedBlock::set(
         name::TECH_EMAILS,

@@ -1,12 +1,12 @@
 //! Building a service's state from the API's service object.
 
 use aiven_api::catalog;
-use aiven_api::types::Service;
+use aiven_api::types::{ConnectionParams, Service, secret};
 use serde_json::{Map, Value as Json};
 use tfplugin::value::Value;
 
 use super::kind::{EXTRA_JSON, ServiceKind};
-use super::model::{ConnectionModel, ServiceModel};
+use super::model::{ConnectionModel, ConnectionParamsModel, IntegrationModel, ServiceModel};
 use super::user_config;
 
 const MIB_PER_GIB: i64 = 1024;
@@ -76,6 +76,22 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// The connection block's own keys, with `uri`.
+    fn into_block(self, uri: Option<String>) -> ConnectionModel {
+        ConnectionModel {
+            host: self.host,
+            port: self.port,
+            user: self.user,
+            password: self.password,
+            dbname: self.dbname,
+            sslmode: self.sslmode,
+            uri,
+            ..ConnectionModel::default()
+        }
+    }
+}
+
 /// The parts of a `scheme://user:password@host:port/dbname?sslmode=x` URI.
 #[derive(Debug, Default, PartialEq)]
 struct UriParts {
@@ -107,7 +123,7 @@ fn parse_uri(uri: &str) -> Option<UriParts> {
     let text = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
     Some(UriParts {
         user: text(user),
-        password: text(aiven_api::types::secret(password)),
+        password: text(secret(password)),
         host: text(Some(host)),
         port,
         dbname: text(path.strip_prefix('/')),
@@ -131,7 +147,7 @@ pub fn from_service(
     import: bool,
 ) -> ServiceModel {
     let connection = Connection::of(service);
-    let uri = aiven_api::types::secret(service.service_uri.as_deref()).map(str::to_owned);
+    let uri = secret(service.service_uri.as_deref()).map(str::to_owned);
     // A reply may leave the disk size out; then it is the size this
     // configuration asked for and the API accepted, when one was asked for.
     let disk = service
@@ -139,7 +155,6 @@ pub fn from_service(
         .or_else(|| disk_request(prior, &service.service_type, &service.plan));
     let included = plan_disk(&service.service_type, &service.plan);
     let maintenance = service.maintenance.as_ref();
-    let prior_connection = prior.connection.clone().unwrap_or_default();
     ServiceModel {
         id: Some(service_id(project, &service.service_name)),
         project: Some(project.to_owned()),
@@ -179,14 +194,24 @@ pub fn from_service(
             .components
             .clone()
             .or_else(|| prior.components.clone()),
-        connection: kind.connection_attribute.map(|_| ConnectionModel {
-            host: connection.host.or(prior_connection.host),
-            port: connection.port.or(prior_connection.port),
-            user: connection.user.or(prior_connection.user),
-            password: connection.password.or(prior_connection.password),
-            dbname: connection.dbname.or(prior_connection.dbname),
-            sslmode: connection.sslmode.or(prior_connection.sslmode),
-            uri: uri.or(prior_connection.uri),
+        disk_space_default: included
+            .map(format_disk)
+            .or_else(|| prior.disk_space_default.clone()),
+        disk_space_used: disk
+            .map(format_disk)
+            .or_else(|| prior.disk_space_used.clone()),
+        // Plan facts the API has and this provider's catalog does not:
+        // kept as state has them (from the official provider's state).
+        disk_space_step: prior.disk_space_step.clone(),
+        disk_space_cap: prior.disk_space_cap.clone(),
+        maintenance_window_enabled: maintenance
+            .map(|m| m.enabled)
+            .or(prior.maintenance_window_enabled),
+        cmk_id: service.cmk_id.clone().or_else(|| prior.cmk_id.clone()),
+        service_integrations: Some(integrations_of(service, prior)),
+        connection: kind.connection_attribute.map(|_| {
+            let reported = with_connection_info(connection.into_block(uri), service);
+            fill_from(reported, prior.connection.clone().unwrap_or_default())
         }),
         tags: service.tags.clone().or_else(|| prior.tags.clone()),
         tech_emails: service
@@ -196,6 +221,134 @@ pub fn from_service(
             .or_else(|| prior.tech_emails.clone()),
         user_config: user_config_state(kind, &service.user_config, &prior.user_config, import),
         timeouts: prior.timeouts.clone(),
+    }
+}
+
+/// The integrations the service was created with, as the API lists them
+/// (the kinds a create can make, into this service); state's when the
+/// reply lists none, since a change after creation makes none.
+fn integrations_of(service: &Service, prior: &ServiceModel) -> Vec<IntegrationModel> {
+    let mut listed: Vec<IntegrationModel> = service
+        .service_integrations
+        .iter()
+        .filter(|i| CREATE_INTEGRATIONS.contains(&i.integration_type.as_str()))
+        .filter(|i| i.dest_service.as_deref() == Some(&service.service_name))
+        .map(|i| IntegrationModel {
+            integration_type: i.integration_type.clone(),
+            source_service_name: i.source_service.clone(),
+        })
+        .collect();
+    if listed.is_empty() {
+        return prior.service_integrations.clone().unwrap_or_default();
+    }
+    listed.sort();
+    listed
+}
+
+/// The integrations a service can be created with.
+pub const CREATE_INTEGRATIONS: [&str; 2] = ["read_replica", "disaster_recovery"];
+
+/// Adds what `connection_info` and `metadata` report for the service's
+/// type to the block read from `service_uri`. A redacted secret is left
+/// unset.
+fn with_connection_info(mut block: ConnectionModel, service: &Service) -> ConnectionModel {
+    let Some(info) = &service.connection_info else {
+        return block;
+    };
+    let shown = |value: &Option<String>| secret(value.as_deref()).map(str::to_owned);
+    let uris = |items: Option<&[String]>| {
+        let shown_uri = |uri: &String| secret(Some(uri)).map(str::to_owned);
+        items.map(|items| items.iter().filter_map(shown_uri).collect())
+    };
+    let params = |items: &Option<Vec<ConnectionParams>>| {
+        let entry = |p: &ConnectionParams| ConnectionParamsModel {
+            host: Some(p.host.clone()),
+            port: p.port.parse().ok(),
+            user: Some(p.user.clone()),
+            password: shown(&Some(p.password.clone())),
+            database_name: Some(p.dbname.clone()),
+            sslmode: p.ssl_mode().map(str::to_owned),
+        };
+        items
+            .as_ref()
+            .map(|items| items.iter().map(entry).collect())
+    };
+    block.uris = uris(info.uris(&service.service_type));
+    match service.service_type.as_str() {
+        "pg" => {
+            block.standby_uris = uris(info.pg_standby.as_deref());
+            block.syncing_uris = uris(info.pg_syncing.as_deref());
+            block.replica_uri = shown(&info.pg_replica_uri);
+            block.params = params(&info.pg_params);
+            block.max_connections = service
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get("max_connections"))
+                .and_then(Json::as_i64);
+        }
+        "mysql" => {
+            block.standby_uris = uris(info.mysql_standby.as_deref());
+            block.replica_uri = shown(&info.mysql_replica_uri);
+            block.params = params(&info.mysql_params);
+        }
+        "valkey" => {
+            block.slave_uris = uris(info.valkey_slave.as_deref());
+            block.replica_uri = shown(&info.valkey_replica_uri);
+            block.password = shown(&info.valkey_password).or(block.password);
+        }
+        "opensearch" => {
+            block.username = info.opensearch_username.clone();
+            block.password = shown(&info.opensearch_password).or(block.password);
+            block.opensearch_dashboards_uri = shown(&info.opensearch_dashboards_uri);
+        }
+        "thanos" => {
+            block.query_frontend_uri = shown(&info.query_frontend_uri);
+            block.query_uri = shown(&info.query_uri);
+            block.receiver_remote_write_uri = shown(&info.receiver_remote_write_uri);
+        }
+        _ => {}
+    }
+    block
+}
+
+/// `reported`, with what the reply left out or redacted taken from the
+/// block state had.
+fn fill_from(reported: ConnectionModel, prior: ConnectionModel) -> ConnectionModel {
+    ConnectionModel {
+        host: reported.host.or(prior.host),
+        port: reported.port.or(prior.port),
+        user: reported.user.or(prior.user),
+        password: reported.password.or(prior.password),
+        dbname: reported.dbname.or(prior.dbname),
+        sslmode: reported.sslmode.or(prior.sslmode),
+        uri: reported.uri.or(prior.uri),
+        uris: reported.uris.or(prior.uris),
+        standby_uris: reported.standby_uris.or(prior.standby_uris),
+        syncing_uris: reported.syncing_uris.or(prior.syncing_uris),
+        slave_uris: reported.slave_uris.or(prior.slave_uris),
+        replica_uri: reported.replica_uri.or(prior.replica_uri),
+        params: match (reported.params, prior.params) {
+            (Some(mut now), Some(before)) => {
+                // A redacted password keeps the one state had.
+                for (entry, old) in now.iter_mut().zip(before) {
+                    entry.password = entry.password.take().or(old.password);
+                }
+                Some(now)
+            }
+            (now, before) => now.or(before),
+        },
+        max_connections: reported.max_connections.or(prior.max_connections),
+        bouncer: reported.bouncer.or(prior.bouncer),
+        username: reported.username.or(prior.username),
+        opensearch_dashboards_uri: reported
+            .opensearch_dashboards_uri
+            .or(prior.opensearch_dashboards_uri),
+        kibana_uri: reported.kibana_uri.or(prior.kibana_uri),
+        query_frontend_uri: reported.query_frontend_uri.or(prior.query_frontend_uri),
+        query_uri: reported.query_uri.or(prior.query_uri),
+        receiver_remote_write_uri: reported
+            .receiver_remote_write_uri
+            .or(prior.receiver_remote_write_uri),
     }
 }
 
@@ -316,6 +469,48 @@ mod tests {
         );
         assert_eq!(state.service_uri, full.service_uri);
         assert_eq!(state.connection.unwrap().password.as_deref(), Some("pw"));
+    }
+
+    #[test]
+    fn connection_info_fills_the_official_keys_of_the_type() {
+        let kind = &crate::service::kind::PG;
+        let mut full = minimal();
+        full["connection_info"] = serde_json::json!({
+            "pg": ["postgres://avnadmin:pw@db.example:21691/defaultdb"],
+            "pg_params": [{"dbname": "defaultdb", "host": "db.example", "password": "pw",
+                           "port": "21691", "sslmode": "require", "user": "avnadmin"}],
+            "pg_standby": [], "pg_syncing": [],
+        });
+        full["metadata"] = serde_json::json!({"max_connections": 100});
+        let state = from_service(kind, "p", &reply(full), &ServiceModel::default(), false);
+        let block = state.connection.clone().unwrap();
+        assert_eq!(block.uris.as_ref().map(Vec::len), Some(1));
+        assert_eq!(block.standby_uris, Some(Vec::new()));
+        assert_eq!(block.max_connections, Some(100));
+        let params = &block.params.as_ref().unwrap()[0];
+        assert_eq!(params.port, Some(21691), "the API's text port is a number");
+        assert_eq!(params.database_name.as_deref(), Some("defaultdb"));
+
+        let mut redacted = minimal();
+        redacted["connection_info"] = serde_json::json!({
+            "pg": ["<redacted>"],
+            "pg_params": [{"dbname": "defaultdb", "host": "db.example", "password": "<redacted>",
+                           "port": "21691", "sslmode": "require", "user": "avnadmin"}],
+        });
+        let again = from_service(kind, "p", &reply(redacted), &state, false);
+        let block = again.connection.unwrap();
+        let params = block.params.unwrap();
+        assert_eq!(
+            params[0].password.as_deref(),
+            Some("pw"),
+            "never <redacted>"
+        );
+        assert_eq!(
+            block.max_connections,
+            Some(100),
+            "kept when the reply has none"
+        );
+        assert_eq!(block.uris, Some(Vec::new()), "a redacted URI is left out");
     }
 
     #[test]

@@ -138,9 +138,42 @@ pub fn check_maintenance_time(time: &str) -> Result<(), NameError> {
     }
 }
 
+/// The all-zero UUID, which as a `cmk_id` removes the key a service has.
+pub const NO_CMK: &str = "00000000-0000-0000-0000-000000000000";
+
+/// A customer-managed key's id: a UUID, `8-4-4-4-12` hexadecimal digits.
+pub fn check_cmk_id(id: &str) -> Result<(), NameError> {
+    let groups: Vec<&str> = id.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    let hex = groups
+        .iter()
+        .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()));
+    if lengths == [8, 4, 4, 4, 12] && hex {
+        Ok(())
+    } else {
+        Err(format!(
+            "cmk_id {id:?} is invalid; use the key's UUID, e.g. 3f2a1b4c-5d6e-4f70-8192-a3b4c5d6e7f8, or {NO_CMK} to remove it"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cmk_ids_are_uuids() {
+        assert!(check_cmk_id("3f2a1b4c-5d6e-4f70-8192-a3b4c5d6e7f8").is_ok());
+        assert!(check_cmk_id(NO_CMK).is_ok());
+        for bad in [
+            "",
+            "key-1",
+            "3f2a1b4c5d6e4f708192a3b4c5d6e7f8",
+            "3f2a1b4c-5d6e-4f70-8192-a3b4c5d6e7fz",
+        ] {
+            assert!(check_cmk_id(bad).unwrap_err().starts_with("cmk_id"));
+        }
+    }
 
     #[test]
     fn service_names_follow_the_api_pattern() {

@@ -138,7 +138,7 @@ pub struct CreateService {
     #[serde(default)]
     pub project_vpc_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_integrations: Option<Vec<Value>>,
+    pub service_integrations: Option<Vec<NewIntegration>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub static_ips: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,8 +152,8 @@ pub struct CreateService {
     /// Sent by the official CLI; accepted and ignored.
     #[serde(default, skip_serializing)]
     pub group_name: Option<String>,
-    /// Customer-managed key, sent by the official CLI; accepted and ignored.
-    #[serde(default, skip_serializing)]
+    /// The customer-managed key that encrypts the service's data at rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cmk_id: Option<String>,
 }
 
@@ -194,8 +194,9 @@ pub struct UpdateService {
     pub schema_registry_authz: Option<Value>,
     #[serde(default, skip_serializing)]
     pub group_name: Option<Value>,
-    #[serde(default, skip_serializing)]
-    pub cmk_id: Option<Value>,
+    /// A new customer-managed key; the all-zero UUID removes the one set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmk_id: Option<String>,
 }
 
 /// Deserializes a field that is present, null included, as `Some`.
@@ -238,13 +239,139 @@ pub struct NodeState {
     pub availability_zone: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct Component {
     pub component: String,
     pub host: String,
     pub port: i64,
     pub route: String,
     pub usage: String,
+    /// Absent where the component is always encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka_authentication_method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka_ssl_ca: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privatelink_connection_id: Option<String>,
+}
+
+/// One set of connection parameters (`PGParamOut`, `MysqlParamOut`); the
+/// port is text, as the API sends it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ConnectionParams {
+    pub dbname: String,
+    pub host: String,
+    pub password: String,
+    pub port: String,
+    /// PostgreSQL's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sslmode: Option<String>,
+    /// MySQL's name for the same.
+    #[serde(default, rename = "ssl-mode", skip_serializing_if = "Option::is_none")]
+    pub ssl_mode: Option<String>,
+    pub user: String,
+}
+
+impl ConnectionParams {
+    /// The SSL mode, by either type's name.
+    pub fn ssl_mode(&self) -> Option<&str> {
+        self.sslmode.as_deref().or(self.ssl_mode.as_deref())
+    }
+}
+
+/// `connection_info` (`ConnectionInfoOut`), the fields of the types this
+/// project serves: each type's URIs under its own name, and what else the
+/// API reports for it. Every field is optional in the contract.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ConnectionInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pg: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pg_params: Option<Vec<ConnectionParams>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pg_standby: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pg_syncing: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pg_replica_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql_params: Option<Vec<ConnectionParams>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql_standby: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mysql_replica_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valkey: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valkey_password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valkey_slave: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valkey_replica_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clickhouse: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cassandra: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opensearch: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opensearch_dashboards_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opensearch_username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opensearch_password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grafana: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thanos: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_frontend_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receiver_remote_write_uri: Option<String>,
+}
+
+impl ConnectionInfo {
+    /// The URIs of a service type, listed under its name.
+    pub fn uris(&self, service_type: &str) -> Option<&[String]> {
+        match service_type {
+            "pg" => self.pg.as_deref(),
+            "mysql" => self.mysql.as_deref(),
+            "valkey" => self.valkey.as_deref(),
+            "clickhouse" => self.clickhouse.as_deref(),
+            "cassandra" => self.cassandra.as_deref(),
+            "opensearch" => self.opensearch.as_deref(),
+            "grafana" => self.grafana.as_deref(),
+            "thanos" => self.thanos.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// A service's integration as a reply lists it (`ServiceIntegrationOut`),
+/// the fields this project reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ServiceIntegration {
+    pub integration_type: String,
+    pub source_project: String,
+    pub source_service: String,
+    #[serde(default)]
+    pub dest_service: Option<String>,
+}
+
+/// An integration to make with a new service (`ServiceIntegrationIn`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NewIntegration {
+    pub integration_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_project: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_service: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -339,7 +466,15 @@ pub struct Service {
     #[serde(default)]
     pub termination_protection: bool,
     #[serde(default)]
-    pub service_integrations: Vec<Value>,
+    pub service_integrations: Vec<ServiceIntegration>,
+    #[serde(default)]
+    pub connection_info: Option<ConnectionInfo>,
+    /// Facts about the running service, such as PostgreSQL's
+    /// `max_connections`.
+    #[serde(default)]
+    pub metadata: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub cmk_id: Option<String>,
     #[serde(default)]
     pub tags: Option<BTreeMap<String, String>>,
     #[serde(default)]

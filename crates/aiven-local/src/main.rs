@@ -6,6 +6,7 @@
 mod api;
 mod conformance;
 mod disk;
+mod endpoint;
 mod engine;
 mod error;
 mod postgres;

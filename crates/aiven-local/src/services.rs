@@ -26,6 +26,7 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::postgres::{
     self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, EngineError, Login, Postgres,
@@ -205,7 +206,7 @@ fn has_failed(record: &ServiceRecord) -> bool {
         .any(|n| n.kind == PROVISIONING_FAILED)
 }
 
-fn is_pg(record: &ServiceRecord) -> bool {
+pub fn is_pg(record: &ServiceRecord) -> bool {
     record.service_type == "pg"
 }
 
@@ -250,6 +251,18 @@ fn check_create(project: &str, request: &CreateService) -> Result<CheckedCreate,
     let user_config = request.user_config.clone().unwrap_or_default();
     user_config::validate(service_type, &user_config)?;
     check_maintenance(request.maintenance.as_ref())?;
+    if let Some(id) = &request.cmk_id {
+        names::check_cmk_id(id).map_err(Error::invalid)?;
+    }
+    if request
+        .service_integrations
+        .as_ref()
+        .is_some_and(|i| !i.is_empty())
+    {
+        return Err(Error::invalid(
+            "service_integrations: aiven-local runs no integrations (read_replica, disaster_recovery); create the service without them",
+        ));
+    }
     if let Some(disk) = request.disk_space_mb
         && disk < plan.disk_space_mb
     {
@@ -311,6 +324,9 @@ fn check_update(current: &ServiceRecord, request: &UpdateService) -> Result<Chec
     }
     user_config::validate(service_type, &config_update)?;
     check_maintenance(request.maintenance.as_ref())?;
+    if let Some(id) = &request.cmk_id {
+        names::check_cmk_id(id).map_err(Error::invalid)?;
+    }
     Ok(CheckedUpdate {
         service_type,
         plan,
@@ -357,6 +373,9 @@ fn apply_update(
     }
     if let Some(vpc) = &request.project_vpc_id {
         r.project_vpc_id = vpc.clone();
+    }
+    if let Some(id) = &request.cmk_id {
+        r.cmk_id = Some(id.clone()).filter(|id| id != names::NO_CMK);
     }
     for (key, value) in &checked.config_update {
         r.user_config.insert(key.clone(), value.clone());
@@ -586,6 +605,7 @@ impl Services {
             pools: accounts.pools,
             notifications,
             fork: fork.map(|(_, source)| source),
+            cmk_id: request.cmk_id.clone().filter(|id| id != names::NO_CMK),
         }
     }
 
@@ -1046,7 +1066,9 @@ impl Services {
                 REDACTED.to_owned()
             }
         };
-        let (service_uri, params) = endpoint.connection(record, shown(&endpoint.password));
+        let shown_password = shown(&endpoint.password);
+        let (service_uri, params) = endpoint.connection(record, shown_password.clone());
+        let connection_info = endpoint.connection_info(record, &shown_password);
         let users = record
             .users
             .iter()
@@ -1074,7 +1096,13 @@ impl Services {
                 port: i64::from(endpoint.port),
                 route: "dynamic".into(),
                 usage: "primary".into(),
+                // aiven-local's engines listen in plain text.
+                ssl: Some(false),
+                ..Component::default()
             }]),
+            connection_info: Some(connection_info),
+            metadata: Some(metadata(record)),
+            cmk_id: record.cmk_id.clone(),
             user_config: record.user_config.clone(),
             users: Some(users),
             databases: Some(record.databases.clone()),
@@ -1092,90 +1120,18 @@ impl Services {
     }
 }
 
-/// Where a service answers, and as whom: its primary user.
-struct Endpoint {
-    host: String,
-    port: u16,
-    user: String,
-    password: String,
-}
-
-impl Endpoint {
-    fn of(record: &ServiceRecord) -> Endpoint {
-        let (host, port) = match record.port {
-            Some(port) => ("127.0.0.1".to_owned(), port),
-            // No engine runs for this type, so its address must not resolve.
-            None => (
-                format!("{}-{}.aiven-local.invalid", record.name, record.project),
-                catalog::service_type(&record.service_type).map_or(443, |t| t.default_port),
-            ),
-        };
-        let admin = record.users.iter().find(|u| u.kind == "primary");
-        Endpoint {
-            host,
-            port,
-            user: admin.map_or("", |u| u.username.as_str()).to_owned(),
-            password: admin.and_then(|u| u.password.clone()).unwrap_or_default(),
-        }
+/// What the API reports about a running service beyond its settings:
+/// PostgreSQL's connection limit.
+fn metadata(record: &ServiceRecord) -> Map<String, Value> {
+    let mut metadata = Map::new();
+    if is_pg(record) {
+        let pg = record.user_config.get("pg").and_then(Value::as_object);
+        metadata.insert(
+            "max_connections".into(),
+            postgres::max_connections(pg).into(),
+        );
     }
-
-    /// `service_uri` and `service_uri_params`; the params carry the
-    /// password as `shown_password` (redacted unless secrets were asked
-    /// for).
-    fn connection(
-        &self,
-        record: &ServiceRecord,
-        shown_password: String,
-    ) -> (String, Map<String, Value>) {
-        let Endpoint {
-            host,
-            port,
-            user,
-            password,
-        } = self;
-        let mut params: Map<String, Value> = [
-            ("host", host.clone()),
-            ("port", port.to_string()),
-            ("user", user.clone()),
-            ("password", shown_password),
-        ]
-        .into_iter()
-        .map(|(key, value)| (key.to_owned(), Value::String(value)))
-        .collect();
-        let service_uri = if is_pg(record) {
-            params.insert("dbname".into(), DEFAULT_DATABASE.into());
-            params.insert("sslmode".into(), "disable".into());
-            format!("postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=disable")
-        } else {
-            format!("{}://{user}:{password}@{host}:{port}", record.service_type)
-        };
-        (service_uri, params)
-    }
-
-    /// The pools with the URI each connects through, as its own user.
-    fn pools(&self, record: &ServiceRecord) -> Vec<api::ConnectionPool> {
-        let password_of = |username: Option<&str>| {
-            let user = record
-                .users
-                .iter()
-                .find(|u| Some(u.username.as_str()) == username);
-            user.map_or(self.password.as_str(), |u| {
-                u.password.as_deref().unwrap_or_default()
-            })
-        };
-        let with_uri = |p: &api::ConnectionPool| api::ConnectionPool {
-            connection_uri: format!(
-                "postgres://{}:{}@{}:{}/{}?sslmode=disable",
-                p.username.as_deref().unwrap_or(&self.user),
-                password_of(p.username.as_deref()),
-                self.host,
-                self.port,
-                p.database
-            ),
-            ..p.clone()
-        };
-        record.pools.iter().map(with_uri).collect()
-    }
+    metadata
 }
 
 fn node_states(record: &ServiceRecord) -> Vec<NodeState> {

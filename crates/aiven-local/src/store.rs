@@ -54,6 +54,10 @@ pub struct ServiceRecord {
     pub pools: Vec<ConnectionPool>,
     pub notifications: Vec<ServiceNotification>,
     pub fork: Option<ForkSource>,
+    /// The customer-managed key the service was given (recorded; data at
+    /// rest is not encrypted with it here).
+    #[serde(default)]
+    pub cmk_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
