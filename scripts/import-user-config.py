@@ -181,11 +181,14 @@ def describe(path, kind, service_type):
     if kind in ("object", "object_list"):
         return f"Settings for {words(key)}."
     if kind == "boolean":
-        return f"Turns {words(key)} on or off."
-    where = TOP.get(path[0], "").rstrip(".")
+        feature = re.sub(r"^(enable|enabled) | (enable|enabled)$", "", words(key))
+        return f"Turns {feature} on or off."
+    where = (OWN.get(service_type, {}).get(path[0]) or TOP.get(path[0], "")).rstrip(".")
     if where and len(path) == 2:
-        noun = where[0].lower() + where[1:]
-        return f"The {words(key)} of: {noun}."
+        acronym = len(where) > 1 and where[1].isupper()
+        noun = where if acronym else where[0].lower() + where[1:]
+        label = words(key)
+        return f"{label[0].upper()}{label[1:]} for {noun}."
     return f"The {words(key)}."
 
 
