@@ -187,7 +187,7 @@ fn field_description(field: &Field) -> String {
             }
         }
         Kind::RoleName => text.push_str(
-            " 1 to 63 letters, digits or any of `_-.`; not `public`, `none` or a name starting with `pg_`.",
+            " 1 to 63 letters, digits or any of `_-.`, not starting with `-` or `.`; not `public`, `none` or a name starting with `pg_`.",
         ),
         _ => {}
     }

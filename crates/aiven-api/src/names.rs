@@ -54,9 +54,11 @@ pub fn check_role_name(name: &str) -> Result<(), NameError> {
     let chars_ok = name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if name.is_empty() || name.len() > 63 || !chars_ok {
+    // The API's pattern also keeps '-' and '.' off the front.
+    let starts_ok = !name.starts_with(['-', '.']);
+    if name.is_empty() || name.len() > 63 || !chars_ok || !starts_ok {
         return Err(format!(
-            "{name:?} is invalid: use 1 to 63 letters, digits, '_', '-' or '.'"
+            "{name:?} is invalid: use 1 to 63 letters, digits, '_', '-' or '.', not starting with '-' or '.'"
         ));
     }
     let lower = name.to_ascii_lowercase();
@@ -160,6 +162,24 @@ pub fn check_cmk_id(id: &str) -> Result<(), NameError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_names_follow_the_api_pattern_and_postgresqls_reservations() {
+        for good in ["avnadmin", "app_user", "_x", "a.b-c"] {
+            assert!(check_role_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "-admin",
+            ".admin",
+            "a b",
+            "pg_admin",
+            "public",
+            &"a".repeat(64),
+        ] {
+            assert!(check_role_name(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn cmk_ids_are_uuids() {
