@@ -381,8 +381,49 @@ pub struct ServiceUser {
     /// [`REDACTED`] unless secrets were asked for.
     #[serde(default)]
     pub password: Option<String>,
+    /// `primary` or `normal`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// MySQL's password plugin (`caching_sha2_password`,
+    /// `mysql_native_password`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_control: Option<AccessControl>,
+}
+
+/// What a user may do beyond logging in (`AccessControlIn`/`Out`): pg
+/// replication, Valkey ACL rules.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct AccessControl {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pg_allow_replication: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valkey_acl_categories: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valkey_acl_channels: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valkey_acl_commands: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valkey_acl_keys: Option<Vec<String>>,
+}
+
+/// `ServiceUserCredentialsModify`'s operations.
+pub const RESET_CREDENTIALS: &str = "reset-credentials";
+pub const SET_ACCESS_CONTROL: &str = "set-access-control";
+
+/// `PUT .../user/{username}` (`ServiceUserCredentialsModifyIn`): a new
+/// password (or one the API makes up), or new access rules.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModifyUser {
+    pub operation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_control: Option<AccessControl>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -550,6 +591,8 @@ pub struct CreateUser {
     pub username: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_control: Option<AccessControl>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -569,6 +612,10 @@ pub struct CreateDatabase {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DatabaseEntry {
     pub database_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lc_collate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lc_ctype: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -586,6 +633,35 @@ pub struct CreatePool {
     pub pool_mode: String,
     #[serde(default = "default_pool_size")]
     pub pool_size: i64,
+}
+
+/// `PUT .../connection_pool/{pool}` (`ServicePGBouncerUpdateIn`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePool {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_size: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+/// `PUT /v1/project/{project}` (`ProjectUpdateIn`), the fields this
+/// project uses.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct UpdateProject {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProjectEnvelope {
+    pub project: Project,
 }
 
 fn default_pool_mode() -> String {
@@ -626,6 +702,8 @@ pub struct Project {
     pub payment_method: String,
     #[serde(default)]
     pub vat_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -633,4 +711,6 @@ pub struct CreateProject {
     pub project: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
 }

@@ -8,22 +8,23 @@ use std::sync::Arc;
 use aiven_api::catalog::{self, SERVICE_TYPES};
 use aiven_api::types::{
     ApiError, CreateDatabase, CreatePool, CreateProject, CreateService, CreateUser, DatabaseEntry,
-    DatabasesResponse, Project, ServiceEnvelope, ServicesEnvelope, TagsBody, UpdateService,
-    UserEnvelope,
+    DatabasesResponse, ModifyUser, Project, ServiceEnvelope, ServicesEnvelope, TagsBody,
+    UpdatePool, UpdateProject, UpdateService, UserEnvelope,
 };
-use aiven_api::user_config;
+use aiven_api::{names, user_config};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::error::Error;
 use crate::services::Services;
+use crate::store::StoreError;
 
 #[derive(Clone)]
 struct AppState {
@@ -94,7 +95,10 @@ pub fn router(
     let service = "/v1/project/{project}/service/{service}";
     Router::new()
         .route("/v1/project", get(list_projects).post(create_project))
-        .route("/v1/project/{project}", get(get_project))
+        .route(
+            "/v1/project/{project}",
+            get(get_project).put(update_project).delete(delete_project),
+        )
         .route("/v1/project/{project}/vpcs", get(list_vpcs))
         .route(
             "/v1/project/{project}/service",
@@ -112,7 +116,7 @@ pub fn router(
         )
         .route(
             &format!("{service}/user/{{username}}"),
-            get(get_user).delete(delete_user),
+            get(get_user).put(modify_user).delete(delete_user),
         )
         .route(
             &format!("{service}/db"),
@@ -128,7 +132,7 @@ pub fn router(
         )
         .route(
             &format!("{service}/connection_pool/{{pool}}"),
-            delete(delete_pool),
+            put(update_pool).delete(delete_pool),
         )
         .route("/v1/service_types", get(service_types))
         .route(
@@ -217,26 +221,80 @@ async fn list_projects(State(state): State<AppState>) -> Reply {
 async fn create_project(State(state): State<AppState>, body: Bytes) -> Reply {
     let request: CreateProject = parse(&body)?;
     project_name(&request.project)?;
-    if state.services.store.projects()?.contains(&request.project) {
-        return Err(Error::conflict(format!(
-            "Project {} already exists",
-            request.project
-        )));
-    }
-    state.services.store.ensure_project(&request.project)?;
     let cloud = request.cloud.unwrap_or_else(|| DEFAULT_CLOUD.into());
+    names::check_cloud_name(&cloud).map_err(Error::invalid)?;
+    state
+        .services
+        .store
+        .create_project(&request.project, &cloud)
+        .map_err(|err| match err {
+            StoreError::Conflict => {
+                Error::conflict(format!("Project {} already exists", request.project))
+            }
+            other => other.into(),
+        })?;
     ok(json!({ "project": local_project(request.project, cloud) }))
 }
 
-/// Reads a project; one that does not exist is a 404, not created.
+/// A project's default cloud; one that does not exist is a 404, not
+/// created.
+fn project_cloud(state: &AppState, project: &str) -> Result<String, Error> {
+    project_name(project)?;
+    state
+        .services
+        .store
+        .project_cloud(project)?
+        .ok_or_else(|| Error::not_found(format!("Project {project} does not exist")))
+}
+
 async fn get_project(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
-    project_name(&project)?;
-    if !state.services.store.projects()?.contains(&project) {
-        return Err(Error::not_found(format!(
-            "Project {project} does not exist"
-        )));
+    let cloud = project_cloud(&state, &project)?;
+    ok(json!({ "project": local_project(project, cloud) }))
+}
+
+/// Changes a project's default cloud (the other fields are billing's).
+async fn update_project(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    body: Bytes,
+) -> Reply {
+    // Only `cloud` is kept here, but any field of the API's structure is
+    // accepted; one outside it is refused, as the API does.
+    let raw: serde_json::Value = parse(&body)?;
+    let contract = aiven_api::contract::contract();
+    if let Some(endpoint) = contract.endpoint("PUT", &format!("/v1/project/{project}"))
+        && let Some(violation) = contract.check_request(endpoint, &raw).first()
+    {
+        return Err(Error::invalid(violation.to_string()));
     }
-    ok(json!({ "project": local_project(project, DEFAULT_CLOUD.into()) }))
+    let request: UpdateProject = serde_json::from_value(raw).unwrap_or_default();
+    let mut cloud = project_cloud(&state, &project)?;
+    if let Some(new_cloud) = request.cloud {
+        names::check_cloud_name(&new_cloud).map_err(Error::invalid)?;
+        state
+            .services
+            .store
+            .set_project_cloud(&project, &new_cloud)?;
+        cloud = new_cloud;
+    }
+    ok(json!({ "project": local_project(project, cloud) }))
+}
+
+/// Deletes a project that has no services left.
+async fn delete_project(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+    project_name(&project)?;
+    state
+        .services
+        .store
+        .delete_project(&project)
+        .map_err(|err| match err {
+            StoreError::Conflict => {
+                Error::conflict(format!("Project {project} has services; delete them first"))
+            }
+            StoreError::Missing => Error::not_found(format!("Project {project} does not exist")),
+            other => other.into(),
+        })?;
+    ok(json!({ "message": "deleted" }))
 }
 
 /// aiven-local has no VPCs; the official CLI lists them before a create.
@@ -361,7 +419,7 @@ async fn create_user(
     let request: CreateUser = parse(&body)?;
     let user = state
         .services
-        .create_user(&project, &service, &request.username)
+        .create_user(&project, &service, &request)
         .await?;
     ok(serde_json::to_value(UserEnvelope { user }).unwrap_or_default())
 }
@@ -376,6 +434,19 @@ async fn get_user(
         .into_iter()
         .find(|u| u.username == username)
         .ok_or_else(|| Error::not_found(format!("Service user {username} does not exist")))?;
+    ok(serde_json::to_value(UserEnvelope { user }).unwrap_or_default())
+}
+
+async fn modify_user(
+    State(state): State<AppState>,
+    Path((project, service, username)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: ModifyUser = parse(&body)?;
+    let user = state
+        .services
+        .modify_user(&project, &service, &username, &request)
+        .await?;
     ok(serde_json::to_value(UserEnvelope { user }).unwrap_or_default())
 }
 
@@ -399,7 +470,11 @@ async fn list_databases(
         .get(&project, &service)?
         .databases
         .into_iter()
-        .map(|database_name| DatabaseEntry { database_name })
+        .map(|database_name| DatabaseEntry {
+            database_name,
+            lc_collate: None,
+            lc_ctype: None,
+        })
         .collect();
     ok(serde_json::to_value(DatabasesResponse { databases }).unwrap_or_default())
 }
@@ -444,6 +519,18 @@ async fn create_pool(
     let request: CreatePool = parse(&body)?;
     state.services.create_pool(&project, &service, request)?;
     ok(json!({ "message": "created" }))
+}
+
+async fn update_pool(
+    State(state): State<AppState>,
+    Path((project, service, pool)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: UpdatePool = parse(&body)?;
+    state
+        .services
+        .update_pool(&project, &service, &pool, &request)?;
+    ok(json!({ "message": "updated" }))
 }
 
 async fn delete_pool(

@@ -413,6 +413,8 @@ impl Accounts {
                 username: chosen("admin_username").unwrap_or_else(|| ADMIN_USER.into()),
                 password: Some(chosen("admin_password").unwrap_or_else(random_password)),
                 kind: "primary".into(),
+                authentication: None,
+                access_control: None,
             }],
             databases: vec![DEFAULT_DATABASE.to_owned()],
             pools: Vec::new(),

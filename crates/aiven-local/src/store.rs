@@ -174,13 +174,62 @@ impl Store {
         work(&mut connection)
     }
 
-    /// Creates the project if it does not exist (projects exist on first use).
-    pub fn ensure_project(&self, name: &str) -> Result<(), StoreError> {
+    /// Creates a project with its default cloud; `Conflict` if it exists.
+    pub fn create_project(&self, name: &str, default_cloud: &str) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
-                "INSERT OR IGNORE INTO projects (name, default_cloud) VALUES (?1, 'local-laptop')",
-                [name],
+            let added = c.execute(
+                "INSERT OR IGNORE INTO projects (name, default_cloud) VALUES (?1, ?2)",
+                [name, default_cloud],
             )?;
+            if added == 0 {
+                return Err(StoreError::Conflict);
+            }
+            Ok(())
+        })
+    }
+
+    /// A project's default cloud; `None` when there is no such project.
+    pub fn project_cloud(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT default_cloud FROM projects WHERE name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    pub fn set_project_cloud(&self, name: &str, default_cloud: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            let changed = c.execute(
+                "UPDATE projects SET default_cloud = ?2 WHERE name = ?1",
+                [name, default_cloud],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::Missing);
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes an empty project: `Missing` if there is none, `Conflict`
+    /// while it has services.
+    pub fn delete_project(&self, name: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let services: i64 = tx.query_row(
+                "SELECT count(*) FROM services WHERE project = ?1",
+                [name],
+                |row| row.get(0),
+            )?;
+            if services > 0 {
+                return Err(StoreError::Conflict);
+            }
+            if tx.execute("DELETE FROM projects WHERE name = ?1", [name])? == 0 {
+                return Err(StoreError::Missing);
+            }
+            tx.commit()?;
             Ok(())
         })
     }

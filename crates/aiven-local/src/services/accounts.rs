@@ -21,6 +21,62 @@ fn reserved_database(database: &str) -> Result<(), Error> {
     Ok(())
 }
 
+fn check_pool_mode(mode: &str) -> Result<(), Error> {
+    if ["session", "transaction", "statement"].contains(&mode) {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "pool_mode {mode:?} is invalid; use session, transaction or statement"
+        )))
+    }
+}
+
+fn check_pool_size(size: i64) -> Result<(), Error> {
+    if (1..=10000).contains(&size) {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "pool_size {size} is out of range; allowed 1 to 10000"
+        )))
+    }
+}
+
+/// MySQL's password plugins, the ones the API names.
+fn check_authentication(authentication: Option<&str>) -> Result<(), Error> {
+    const PLUGINS: [&str; 2] = ["caching_sha2_password", "mysql_native_password"];
+    match authentication {
+        Some(plugin) if !PLUGINS.contains(&plugin) => Err(Error::invalid(format!(
+            "authentication {plugin:?} is invalid; use {}",
+            PLUGINS.join(" or ")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A password a user may be given: 8 to 256 letters, digits, `-` or `_`
+/// (the API's rule for service passwords; it also keeps the SQL that sets
+/// it free of quotes). The password itself is never in the message.
+fn check_password(password: &str) -> Result<&str, Error> {
+    let allowed = password
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if (8..=256).contains(&password.len()) && allowed {
+        Ok(password)
+    } else {
+        Err(Error::invalid(
+            "new_password is invalid: use 8 to 256 letters, digits, '-' or '_'",
+        ))
+    }
+}
+
+/// The role option for a user's `pg_allow_replication`.
+fn replication(access: Option<&api::AccessControl>) -> &'static str {
+    match access.and_then(|a| a.pg_allow_replication) {
+        Some(true) => "REPLICATION",
+        _ => "NOREPLICATION",
+    }
+}
+
 /// An engine failure as the API reports it: PostgreSQL's own reason (see
 /// [`EngineError::reason`]), never the statement.
 fn engine_failure(error: EngineError) -> Error {
@@ -57,11 +113,13 @@ impl Services {
         &self,
         project: &str,
         name: &str,
-        username: &str,
+        request: &api::CreateUser,
     ) -> Result<ServiceUser, Error> {
+        let username = request.username.as_str();
         names::check_identifier("username", username).map_err(Error::invalid)?;
         names::check_role_name(username)
             .map_err(|err| Error::invalid(format!("username {err}")))?;
+        check_authentication(request.authentication.as_deref())?;
         if self
             .get(project, name)?
             .users
@@ -76,10 +134,13 @@ impl Services {
             username: username.to_owned(),
             password: Some(random_password()),
             kind: "normal".into(),
+            authentication: request.authentication.clone(),
+            access_control: request.access_control.clone(),
         };
         if let Some((record, port)) = self.running_pg(project, name).await? {
+            let replication = replication(user.access_control.as_ref());
             let sql = format!(
-                "CREATE ROLE \"{username}\" LOGIN PASSWORD '{}'",
+                "CREATE ROLE \"{username}\" LOGIN {replication} PASSWORD '{}'",
                 user.password.as_deref().unwrap_or_default()
             );
             self.postgres
@@ -89,6 +150,65 @@ impl Services {
         }
         self.store.update_service(project, name, |r| {
             r.users.push(user.clone());
+            Ok(())
+        })?;
+        Ok(user)
+    }
+
+    /// A new password (the one given, or a new random one) or new access
+    /// rules for a user; on pg the role changes too.
+    pub async fn modify_user(
+        &self,
+        project: &str,
+        name: &str,
+        username: &str,
+        request: &api::ModifyUser,
+    ) -> Result<ServiceUser, Error> {
+        let record = self.get(project, name)?;
+        let mut user = record
+            .users
+            .iter()
+            .find(|u| u.username == username)
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("Service user {username} does not exist")))?;
+        let sql = match request.operation.as_str() {
+            api::RESET_CREDENTIALS => {
+                let password = match &request.new_password {
+                    Some(password) => check_password(password)?.to_owned(),
+                    None => random_password(),
+                };
+                check_authentication(request.authentication.as_deref())?;
+                if request.authentication.is_some() {
+                    user.authentication = request.authentication.clone();
+                }
+                let sql = format!("ALTER ROLE \"{username}\" PASSWORD '{password}'");
+                user.password = Some(password);
+                sql
+            }
+            api::SET_ACCESS_CONTROL => {
+                user.access_control = request.access_control.clone();
+                let replication = replication(user.access_control.as_ref());
+                format!("ALTER ROLE \"{username}\" {replication}")
+            }
+            other => {
+                return Err(Error::invalid(format!(
+                    "operation {other:?} is not supported; use {} or {}",
+                    api::RESET_CREDENTIALS,
+                    api::SET_ACCESS_CONTROL
+                )));
+            }
+        };
+        if let Some((record, port)) = self.running_pg(project, name).await? {
+            self.postgres
+                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
+                .await
+                .map_err(engine_failure)?;
+        }
+        let changed = user.clone();
+        self.store.update_service(project, name, |r| {
+            if let Some(stored) = r.users.iter_mut().find(|u| u.username == changed.username) {
+                *stored = changed.clone();
+            }
             Ok(())
         })?;
         Ok(user)
@@ -204,18 +324,8 @@ impl Services {
         if let Some(username) = &request.username {
             names::check_identifier("username", username).map_err(Error::invalid)?;
         }
-        if !["session", "transaction", "statement"].contains(&request.pool_mode.as_str()) {
-            return Err(Error::invalid(format!(
-                "pool_mode {:?} is invalid; use session, transaction or statement",
-                request.pool_mode
-            )));
-        }
-        if !(1..=10000).contains(&request.pool_size) {
-            return Err(Error::invalid(format!(
-                "pool_size {} is out of range; allowed 1 to 10000",
-                request.pool_size
-            )));
-        }
+        check_pool_mode(&request.pool_mode)?;
+        check_pool_size(request.pool_size)?;
         self.store
             .update_service(project, name, |r| {
                 if r.pools.iter().any(|p| p.pool_name == request.pool_name) {
@@ -254,6 +364,62 @@ impl Services {
                 other => other.into(),
             })?;
         Ok(())
+    }
+
+    /// Changes a pool's database, mode, size or user.
+    pub fn update_pool(
+        &self,
+        project: &str,
+        name: &str,
+        pool: &str,
+        request: &api::UpdatePool,
+    ) -> Result<(), Error> {
+        if let Some(mode) = &request.pool_mode {
+            check_pool_mode(mode)?;
+        }
+        if let Some(size) = request.pool_size {
+            check_pool_size(size)?;
+        }
+        self.store
+            .update_service(project, name, |r| {
+                if let Some(database) = &request.database
+                    && !r.databases.contains(database)
+                {
+                    return Err(StoreError::Invalid(format!(
+                        "database {database:?} does not exist in service {name}"
+                    )));
+                }
+                if let Some(username) = &request.username
+                    && !r.users.iter().any(|u| &u.username == username)
+                {
+                    return Err(StoreError::Invalid(format!(
+                        "username {username:?} is not a user of service {name}"
+                    )));
+                }
+                let stored = r.pools.iter_mut().find(|p| p.pool_name == pool);
+                let stored = stored.ok_or(StoreError::Missing)?;
+                if let Some(database) = &request.database {
+                    stored.database = database.clone();
+                }
+                if let Some(mode) = &request.pool_mode {
+                    stored.pool_mode = mode.clone();
+                }
+                if let Some(size) = request.pool_size {
+                    stored.pool_size = size;
+                }
+                if request.username.is_some() {
+                    stored.username = request.username.clone();
+                }
+                Ok(())
+            })
+            .map_err(|err| match err {
+                StoreError::Missing => {
+                    Error::not_found(format!("Connection pool {pool} does not exist"))
+                }
+                StoreError::Invalid(message) => Error::invalid(message),
+                other => other.into(),
+            })
+            .map(drop)
     }
 
     pub fn delete_pool(&self, project: &str, name: &str, pool: &str) -> Result<(), Error> {
