@@ -9,6 +9,11 @@ use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::client::{Client, Token};
+use crate::objects::data_source::ObjectDataSource;
+use crate::objects::database::{MYSQL_DATABASE, PG_DATABASE};
+use crate::objects::pool::PoolResource;
+use crate::objects::project::ProjectResource;
+use crate::objects::user::{MYSQL_USER, PG_USER, VALKEY_USER};
 use crate::service::data_source::{BackupsDataSource, ServiceDataSource};
 use crate::service::kind::{GENERIC, TYPED};
 use crate::service::resource::ServiceResource;
@@ -91,8 +96,10 @@ impl Provider for AivenProvider {
         let typed = TYPED
             .into_iter()
             .map(|kind| Arc::new(ServiceResource { kind }) as Arc<dyn Resource<Client>>);
+        let generic = Arc::new(ServiceResource { kind: GENERIC }) as Arc<dyn Resource<Client>>;
         typed
-            .chain([Arc::new(ServiceResource { kind: GENERIC }) as Arc<dyn Resource<Client>>])
+            .chain([generic])
+            .chain(objects().into_iter().map(|object| object.resource))
             .collect()
     }
 
@@ -100,8 +107,32 @@ impl Provider for AivenProvider {
         let typed = TYPED
             .into_iter()
             .map(|kind| Arc::new(ServiceDataSource { kind }) as Arc<dyn DataSource<Client>>);
+        let objects = objects()
+            .into_iter()
+            .map(|object| Arc::new(object) as Arc<dyn DataSource<Client>>);
         typed
             .chain([Arc::new(BackupsDataSource) as Arc<dyn DataSource<Client>>])
+            .chain(objects)
             .collect()
     }
+}
+
+/// The resources around a service, each with the data source that looks
+/// it up by its key attributes.
+fn objects() -> Vec<ObjectDataSource> {
+    const DATABASE: &[&str] = &["project", "service_name", "database_name"];
+    const USER: &[&str] = &["project", "service_name", "username"];
+    let object = |resource: Arc<dyn Resource<Client>>, keys| ObjectDataSource { resource, keys };
+    vec![
+        object(Arc::new(PG_DATABASE), DATABASE),
+        object(Arc::new(MYSQL_DATABASE), DATABASE),
+        object(Arc::new(PG_USER), USER),
+        object(Arc::new(MYSQL_USER), USER),
+        object(Arc::new(VALKEY_USER), USER),
+        object(
+            Arc::new(PoolResource),
+            &["project", "service_name", "pool_name"],
+        ),
+        object(Arc::new(ProjectResource), &["project"]),
+    ]
 }

@@ -19,10 +19,11 @@ use super::wait;
 use crate::client::Client;
 
 /// The resource schema as read-only output: every attribute computed
-/// except the lookup keys, blocks turned into computed attributes.
-fn read_only(block: &Block, keys: &[&str]) -> Block {
+/// except the lookup keys, blocks turned into computed attributes, and no
+/// write-only attributes (nothing can be read back from them).
+pub fn read_only(block: &Block, keys: &[&str]) -> Block {
     let mut out = Block::new(block.description.clone());
-    for attribute in &block.attributes {
+    for attribute in block.attributes.iter().filter(|a| !a.write_only) {
         let mut copy = Attribute {
             required: false,
             optional: false,

@@ -443,11 +443,14 @@ async fn modify_user(
     body: Bytes,
 ) -> Reply {
     let request: ModifyUser = parse(&body)?;
-    let user = state
+    state
         .services
         .modify_user(&project, &service, &username, &request)
         .await?;
-    ok(serde_json::to_value(UserEnvelope { user }).unwrap_or_default())
+    // The API answers with the whole service, passwords redacted.
+    let record = state.services.get(&project, &service)?;
+    let service = state.services.to_api(&record, false);
+    ok(serde_json::to_value(ServiceEnvelope { service }).unwrap_or_default())
 }
 
 async fn delete_user(

@@ -5,6 +5,8 @@
 //! outcome is settled by looking the service up ([`Client::create_service`]).
 //! Everything else surfaces with the API's own message and status.
 
+mod objects;
+
 use std::time::Duration;
 
 use aiven_api::types::{

@@ -1,0 +1,252 @@
+//! `aiven_pg_database` and `aiven_mysql_database`: a database in a
+//! service. On pg in aiven-local it is a real database.
+
+use aiven_api::names;
+use aiven_api::types::CreateDatabase;
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Type, Value};
+
+use super::{ObjectKey, api_error, kept_by_the_service, key_attributes};
+use crate::client::Client;
+
+pub const DATABASE_NAME: &str = "database_name";
+const LC_COLLATE: &str = "lc_collate";
+const LC_CTYPE: &str = "lc_ctype";
+const TERMINATION_PROTECTION: &str = "termination_protection";
+
+/// The database every service is created with.
+pub const DEFAULT_DATABASE: &str = "defaultdb";
+
+pub struct DatabaseResource {
+    pub type_name: &'static str,
+    /// `pg` or `mysql`: only pg databases take a collation.
+    pub service_type: &'static str,
+}
+
+pub const PG_DATABASE: DatabaseResource = DatabaseResource {
+    type_name: "aiven_pg_database",
+    service_type: "pg",
+};
+pub const MYSQL_DATABASE: DatabaseResource = DatabaseResource {
+    type_name: "aiven_mysql_database",
+    service_type: "mysql",
+};
+
+impl DatabaseResource {
+    fn is_pg(&self) -> bool {
+        self.service_type == "pg"
+    }
+
+    /// State for a database the API lists, collation as `known` says (the
+    /// API may leave it out).
+    fn state(&self, key: &ObjectKey, known: &Value) -> Value {
+        let mut state = key.value(DATABASE_NAME);
+        if self.is_pg() {
+            state.set(LC_COLLATE, known.get(LC_COLLATE).clone());
+            state.set(LC_CTYPE, known.get(LC_CTYPE).clone());
+        }
+        let protection = known.get(TERMINATION_PROTECTION);
+        let protection = if protection.is_null() {
+            Value::Bool(false)
+        } else {
+            protection.clone()
+        };
+        state.set(TERMINATION_PROTECTION, protection);
+        state
+    }
+}
+
+#[tfplugin::async_trait]
+impl Resource<Client> for DatabaseResource {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        let mut block = Block::new(format!(
+            "A database in a {} service. Forks copy it with the data.",
+            if self.is_pg() { "PostgreSQL" } else { "MySQL" }
+        ))
+        .attributes(key_attributes(DATABASE_NAME, "the database is in"))
+        .attribute(
+            Attribute::new(DATABASE_NAME, Type::String)
+                .required()
+                .requires_replace()
+                .description(
+                    "The database name, at most 40 characters. Changing it forces a new database.",
+                ),
+        );
+        if self.is_pg() {
+            for (name, what) in [
+                (LC_COLLATE, "sort order (`LC_COLLATE`)"),
+                (LC_CTYPE, "character classification (`LC_CTYPE`)"),
+            ] {
+                block = block.attribute(
+                    Attribute::new(name, Type::String)
+                        .unset_keeps_state()
+                        .requires_replace()
+                        .description(format!("The database's {what}, e.g. `en_US.UTF-8`. Changing it forces a new database.")),
+                );
+            }
+        }
+        Schema::new(block.attribute(
+            Attribute::new(TERMINATION_PROTECTION, Type::Bool)
+                .default(Value::Bool(false))
+                .deprecated()
+                .description("Refuse to delete the database in a plan. Deprecated, as in the official provider: use `lifecycle { prevent_destroy = true }`."),
+        ))
+    }
+
+    async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
+        if let Some(name) = config.get(DATABASE_NAME).as_str()
+            && let Err(message) = names::check_identifier(DATABASE_NAME, name)
+        {
+            diags.error_at(
+                AttributePath::attr(DATABASE_NAME),
+                "Invalid database name",
+                message,
+            );
+        }
+    }
+
+    async fn modify_plan(&self, _ctx: &Context<Client>, plan: &mut Plan, diags: &mut Diagnostics) {
+        if !plan.is_destroy() {
+            return;
+        }
+        if plan.prior.get(TERMINATION_PROTECTION).as_bool() == Some(true) {
+            diags.error_at(
+                AttributePath::attr(TERMINATION_PROTECTION),
+                "Database is protected from deletion",
+                "termination_protection is true; set it to false and apply that first.",
+            );
+        }
+        if plan.prior.get(DATABASE_NAME).as_str() == Some(DEFAULT_DATABASE) {
+            kept_by_the_service(
+                diags,
+                DATABASE_NAME,
+                format!("{DEFAULT_DATABASE} is the service's default database"),
+            );
+        }
+    }
+
+    async fn create(&self, ctx: &Context<Client>, change: &Change) -> Applied {
+        let client = match ctx.data() {
+            Ok(client) => client,
+            Err(diag) => return Applied::failed(Value::Null, diag),
+        };
+        let Some(key) = ObjectKey::of(&change.planned, DATABASE_NAME) else {
+            return Applied::failed(
+                Value::Null,
+                Diagnostic::error(
+                    "Cannot create the database",
+                    "project, service_name and database_name must be known.",
+                ),
+            );
+        };
+        let text = |name: &str| change.planned.get(name).as_str().map(str::to_owned);
+        let request = CreateDatabase {
+            database: key.name.clone(),
+            lc_collate: text(LC_COLLATE),
+            lc_ctype: text(LC_CTYPE),
+        };
+        let mut diags = Diagnostics::new();
+        if let Err(err) = client
+            .create_database(&key.project, &key.service, &request, &ctx.cancel)
+            .await
+        {
+            // An answer lost after the API acted: the database may exist.
+            if self.listed(client, &key, ctx).await.is_some() {
+                return Applied::ok(self.state(&key, &change.planned));
+            }
+            api_error(
+                &mut diags,
+                DATABASE_NAME,
+                "Cannot create the database",
+                &err,
+            );
+            return Applied::failed(Value::Null, diags);
+        }
+        Applied::ok(self.state(&key, &change.planned))
+    }
+
+    async fn read(
+        &self,
+        ctx: &Context<Client>,
+        prior: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
+        let key = ObjectKey::of(prior, DATABASE_NAME)?;
+        match client
+            .databases(&key.project, &key.service, &ctx.cancel)
+            .await
+        {
+            Ok(listing) => {
+                let entry = listing
+                    .databases
+                    .into_iter()
+                    .find(|d| d.database_name == key.name)?;
+                let mut known = prior.clone();
+                if let Some(collate) = entry.lc_collate {
+                    known.set(LC_COLLATE, Value::string(collate));
+                }
+                if let Some(ctype) = entry.lc_ctype {
+                    known.set(LC_CTYPE, Value::string(ctype));
+                }
+                Some(self.state(&key, &known))
+            }
+            // The service is gone, and the database with it.
+            Err(err) if err.is_not_found() => None,
+            Err(err) => {
+                api_error(diags, DATABASE_NAME, "Cannot read the database", &err);
+                None
+            }
+        }
+    }
+
+    /// Only `termination_protection` changes in place; it lives in state.
+    async fn update(&self, _ctx: &Context<Client>, change: &Change) -> Applied {
+        Applied::ok(change.planned.clone())
+    }
+
+    async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
+        let (Ok(client), Some(key)) = (ctx.data(), ObjectKey::of(prior, DATABASE_NAME)) else {
+            return;
+        };
+        if let Err(err) = client
+            .delete_object(&key.project, &key.service, "db", &key.name, &ctx.cancel)
+            .await
+        {
+            api_error(diags, DATABASE_NAME, "Cannot delete the database", &err);
+        }
+    }
+
+    async fn import(
+        &self,
+        _ctx: &Context<Client>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let key = ObjectKey::parse(id, "database_name")
+            .map_err(|d| diags.push(d))
+            .ok()?;
+        Some(key.value(DATABASE_NAME))
+    }
+}
+
+impl DatabaseResource {
+    /// The database as the API lists it, if it does.
+    async fn listed(&self, client: &Client, key: &ObjectKey, ctx: &Context<Client>) -> Option<()> {
+        let listing = client
+            .databases(&key.project, &key.service, &ctx.cancel)
+            .await
+            .ok()?;
+        listing
+            .databases
+            .iter()
+            .any(|d| d.database_name == key.name)
+            .then_some(())
+    }
+}

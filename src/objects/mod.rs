@@ -1,0 +1,119 @@
+//! The objects around a service, each its own resource with a data source
+//! and import: databases (`aiven_pg_database`, `aiven_mysql_database`),
+//! users (`aiven_pg_user`, `aiven_mysql_user`, `aiven_valkey_user`),
+//! connection pools (`aiven_connection_pool`) and projects
+//! (`aiven_project`).
+//!
+//! - [`database`], [`user`], [`pool`], [`project`]: one resource family
+//!   each;
+//! - [`data_source`]: a data source from any of them, reading by its keys.
+//!
+//! Objects of a service are addressed as `project/service_name/<name>`,
+//! which is also their import ID.
+
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::schema::Attribute;
+use tfplugin::value::{Type, Value};
+
+use crate::client::CallError;
+
+pub mod data_source;
+pub mod database;
+pub mod pool;
+pub mod project;
+pub mod user;
+
+pub const ID: &str = "id";
+pub const PROJECT: &str = "project";
+pub const SERVICE_NAME: &str = "service_name";
+
+/// Where an object lives: its project, its service and its own name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectKey {
+    pub project: String,
+    pub service: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    /// The key of a state or configuration whose name attribute is `name`.
+    pub fn of(value: &Value, name: &str) -> Option<ObjectKey> {
+        Some(ObjectKey {
+            project: value.get(PROJECT).as_str()?.to_owned(),
+            service: value.get(SERVICE_NAME).as_str()?.to_owned(),
+            name: value.get(name).as_str()?.to_owned(),
+        })
+    }
+
+    /// Reads an import ID, `project/service_name/<name>`.
+    pub fn parse(id: &str, what: &str) -> Result<ObjectKey, Diagnostic> {
+        let parts: Vec<&str> = id.split('/').collect();
+        match parts.as_slice() {
+            [project, service, name] if parts.iter().all(|p| !p.is_empty()) => Ok(ObjectKey {
+                project: (*project).to_owned(),
+                service: (*service).to_owned(),
+                name: (*name).to_owned(),
+            }),
+            _ => Err(Diagnostic::error(
+                "Invalid import ID",
+                format!(
+                    "{id:?} is not an import ID for this resource; write project/service_name/{what}, e.g. my-project/my-pg/{what}."
+                ),
+            )),
+        }
+    }
+
+    pub fn id(&self) -> String {
+        format!("{}/{}/{}", self.project, self.service, self.name)
+    }
+
+    /// The lookup attributes as a value, for a read to complete.
+    pub fn value(&self, name: &str) -> Value {
+        Value::object([
+            (ID, Value::string(self.id())),
+            (PROJECT, Value::string(&self.project)),
+            (SERVICE_NAME, Value::string(&self.service)),
+            (name, Value::string(&self.name)),
+        ])
+    }
+}
+
+/// `id`, `project` and `service_name`, the attributes every object of a
+/// service has; the name attribute follows.
+pub fn key_attributes(name: &str, what: &str) -> Vec<Attribute> {
+    vec![
+        Attribute::new(ID, Type::String)
+            .computed()
+            .use_state_for_unknown()
+            .description(format!("`project/service_name/{name}`, the import ID.")),
+        Attribute::new(PROJECT, Type::String)
+            .required()
+            .requires_replace()
+            .description(format!(
+                "The project of the service {what}. Changing it forces a new one."
+            )),
+        Attribute::new(SERVICE_NAME, Type::String)
+            .required()
+            .requires_replace()
+            .description(format!("The service {what}. Changing it forces a new one.")),
+    ]
+}
+
+/// An error the API answered, at the attribute it concerns.
+pub fn api_error(diags: &mut Diagnostics, attribute: &str, summary: &str, err: &CallError) {
+    diags.push(
+        Diagnostic::error(summary, format!("The Aiven API answered: {err}"))
+            .at(AttributePath::attr(attribute)),
+    );
+}
+
+/// A plan-time refusal to delete what the service keeps for itself.
+pub fn kept_by_the_service(diags: &mut Diagnostics, attribute: &str, what: String) {
+    diags.push(
+        Diagnostic::error(
+            "The service keeps this object",
+            format!("{what}, so the API refuses to delete it. To stop managing it here, replace the resource block with a `removed` block whose lifecycle has destroy = false (or run terraform state rm); it goes when the service is deleted."),
+        )
+        .at(AttributePath::attr(attribute)),
+    );
+}

@@ -1,0 +1,485 @@
+//! `aiven_pg_user`, `aiven_mysql_user` and `aiven_valkey_user`: a user of
+//! a service, with a password that is generated, set, or written once and
+//! never stored (`password_wo`, rotated by `password_wo_version`).
+
+use aiven_api::names;
+use aiven_api::types::{
+    AccessControl, CreateUser, ModifyUser, RESET_CREDENTIALS, SET_ACCESS_CONTROL, ServiceUser,
+    secret,
+};
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Type, Value};
+
+use super::{ObjectKey, api_error, kept_by_the_service, key_attributes};
+use crate::client::{CallError, Client};
+
+pub const USERNAME: &str = "username";
+const PASSWORD: &str = "password";
+const PASSWORD_WO: &str = "password_wo";
+const PASSWORD_WO_VERSION: &str = "password_wo_version";
+const TYPE: &str = "type";
+const ACCESS_CERT: &str = "access_cert";
+const ACCESS_KEY: &str = "access_key";
+const PG_ALLOW_REPLICATION: &str = "pg_allow_replication";
+const AUTHENTICATION: &str = "authentication";
+const VALKEY_ACLS: [&str; 4] = [
+    "valkey_acl_categories",
+    "valkey_acl_channels",
+    "valkey_acl_commands",
+    "valkey_acl_keys",
+];
+
+/// Which service type's users, and so which type-specific attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Pg,
+    Mysql,
+    Valkey,
+}
+
+pub struct UserResource {
+    pub type_name: &'static str,
+    pub flavor: Flavor,
+}
+
+pub const PG_USER: UserResource = UserResource {
+    type_name: "aiven_pg_user",
+    flavor: Flavor::Pg,
+};
+pub const MYSQL_USER: UserResource = UserResource {
+    type_name: "aiven_mysql_user",
+    flavor: Flavor::Mysql,
+};
+pub const VALKEY_USER: UserResource = UserResource {
+    type_name: "aiven_valkey_user",
+    flavor: Flavor::Valkey,
+};
+
+fn strings(value: &Value) -> Option<Vec<String>> {
+    (!value.is_null() && !value.is_unknown()).then(|| {
+        value
+            .elements()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    })
+}
+
+/// A planned value as state may hold it: unknown becomes null.
+fn settled(value: &Value) -> Value {
+    if value.is_unknown() {
+        Value::Null
+    } else {
+        value.clone()
+    }
+}
+
+fn string_list(items: &Option<Vec<String>>) -> Value {
+    items.as_ref().map_or(Value::Null, |items| {
+        Value::List(items.iter().map(Value::string).collect())
+    })
+}
+
+impl UserResource {
+    /// The access rules a configuration or plan asks for; `None` when it
+    /// sets none.
+    fn access_control(&self, value: &Value) -> Option<AccessControl> {
+        let access = match self.flavor {
+            Flavor::Pg => AccessControl {
+                pg_allow_replication: value.get(PG_ALLOW_REPLICATION).as_bool(),
+                ..AccessControl::default()
+            },
+            Flavor::Valkey => AccessControl {
+                valkey_acl_categories: strings(value.get(VALKEY_ACLS[0])),
+                valkey_acl_channels: strings(value.get(VALKEY_ACLS[1])),
+                valkey_acl_commands: strings(value.get(VALKEY_ACLS[2])),
+                valkey_acl_keys: strings(value.get(VALKEY_ACLS[3])),
+                ..AccessControl::default()
+            },
+            Flavor::Mysql => return None,
+        };
+        (access != AccessControl::default()).then_some(access)
+    }
+
+    /// State from the API's user; what it leaves out or redacts comes
+    /// from `known` (the plan or the state before). With a write-only
+    /// password, no password is kept.
+    fn state(&self, key: &ObjectKey, user: &ServiceUser, known: &Value) -> Value {
+        let mut state = key.value(USERNAME);
+        let write_only = !known.get(PASSWORD_WO_VERSION).is_null();
+        let password = match secret(user.password.as_deref()) {
+            _ if write_only => Value::Null,
+            Some(password) => Value::string(password),
+            None => settled(known.get(PASSWORD)),
+        };
+        state.set(PASSWORD, password);
+        state.set(PASSWORD_WO, Value::Null);
+        state.set(PASSWORD_WO_VERSION, settled(known.get(PASSWORD_WO_VERSION)));
+        state.set(TYPE, Value::string(&user.kind));
+        state.set(ACCESS_CERT, Value::Null);
+        state.set(ACCESS_KEY, Value::Null);
+        let access = user.access_control.clone().unwrap_or_default();
+        match self.flavor {
+            Flavor::Pg => state.set(
+                PG_ALLOW_REPLICATION,
+                Value::Bool(access.pg_allow_replication.unwrap_or(false)),
+            ),
+            Flavor::Mysql => state.set(
+                AUTHENTICATION,
+                user.authentication
+                    .clone()
+                    .map_or_else(|| settled(known.get(AUTHENTICATION)), Value::string),
+            ),
+            Flavor::Valkey => {
+                let lists = [
+                    &access.valkey_acl_categories,
+                    &access.valkey_acl_channels,
+                    &access.valkey_acl_commands,
+                    &access.valkey_acl_keys,
+                ];
+                for (name, list) in VALKEY_ACLS.iter().zip(lists) {
+                    // Unset and empty are the same rule: keep how it was written.
+                    let value = match list {
+                        Some(items) if !items.is_empty() => string_list(list),
+                        _ => settled(known.get(name)),
+                    };
+                    state.set(name, value);
+                }
+            }
+        }
+        state
+    }
+
+    /// The password a change asks for: the written one, the write-only
+    /// one (from the configuration, the only place it is), or none.
+    fn wanted_password(change: &Change) -> Option<String> {
+        let config = &change.config;
+        config
+            .get(PASSWORD_WO)
+            .as_str()
+            .or_else(|| config.get(PASSWORD).as_str())
+            .map(str::to_owned)
+    }
+
+    async fn set_password(
+        &self,
+        client: &Client,
+        key: &ObjectKey,
+        password: Option<String>,
+        authentication: Option<String>,
+        ctx: &Context<Client>,
+    ) -> Result<ServiceUser, CallError> {
+        let request = ModifyUser {
+            operation: RESET_CREDENTIALS.to_owned(),
+            new_password: password,
+            authentication,
+            access_control: None,
+        };
+        client
+            .modify_user(&key.project, &key.service, &key.name, &request, &ctx.cancel)
+            .await
+    }
+}
+
+#[tfplugin::async_trait]
+impl Resource<Client> for UserResource {
+    fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    fn schema(&self) -> Schema {
+        let what = match self.flavor {
+            Flavor::Pg => "PostgreSQL",
+            Flavor::Mysql => "MySQL",
+            Flavor::Valkey => "Valkey",
+        };
+        let mut block = Block::new(format!("A user of a {what} service. Forks copy users with their passwords."))
+            .attributes(key_attributes(USERNAME, "the user belongs to"))
+            .attribute(Attribute::new(USERNAME, Type::String).required().requires_replace().description("The user name: letters, digits, `_`, `-` and `.`, not starting with `-` or `.`. Changing it forces a new user."))
+            .attribute(Attribute::new(PASSWORD, Type::String).optional().computed().sensitive().use_state_for_unknown().description("The password: 8 to 256 letters, digits, `-` or `_`. Generated when not set. Not kept when `password_wo` is used."))
+            .attribute(Attribute::new(PASSWORD_WO, Type::String).optional().sensitive().write_only().description("The password, write-only (Terraform 1.11 or later): sent to the API and never stored in state or shown in a plan. Needs `password_wo_version`; conflicts with `password`."))
+            .attribute(Attribute::new(PASSWORD_WO_VERSION, Type::Number).optional().description("The version of `password_wo`: change it to send a new one (an in-place update)."))
+            .attribute(Attribute::new(TYPE, Type::String).computed().use_state_for_unknown().description("`primary` for the service's own user, `normal` for the others."))
+            .attribute(Attribute::new(ACCESS_CERT, Type::String).computed().sensitive().use_state_for_unknown().description("A certificate for TLS client authentication, where the service type has one."))
+            .attribute(Attribute::new(ACCESS_KEY, Type::String).computed().sensitive().use_state_for_unknown().description("The key of `access_cert`."));
+        block = match self.flavor {
+            Flavor::Pg => block.attribute(
+                Attribute::new(PG_ALLOW_REPLICATION, Type::Bool)
+                    .optional()
+                    .computed()
+                    .use_state_for_unknown()
+                    .description("Whether the user may open replication connections."),
+            ),
+            Flavor::Mysql => block.attribute(
+                Attribute::new(AUTHENTICATION, Type::String)
+                    .optional()
+                    .computed()
+                    .use_state_for_unknown()
+                    .description(
+                        "The password plugin: `caching_sha2_password` or `mysql_native_password`.",
+                    ),
+            ),
+            Flavor::Valkey => {
+                let rules = [
+                    "Command categories, `+@name` to allow and `-@name` to deny.",
+                    "Pub/sub channels the user may use, as glob patterns.",
+                    "Commands, `+name` to allow and `-name` to deny.",
+                    "Keys the user may use, as glob patterns.",
+                ];
+                VALKEY_ACLS
+                    .iter()
+                    .zip(rules)
+                    .fold(block, |block, (name, rule)| {
+                        block.attribute(
+                            Attribute::new(*name, Type::list(Type::String))
+                                .optional()
+                                .description(rule),
+                        )
+                    })
+            }
+        };
+        Schema::new(block)
+    }
+
+    async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
+        if let Some(name) = config.get(USERNAME).as_str()
+            && let Err(message) = names::check_role_name(name)
+        {
+            diags.error_at(
+                AttributePath::attr(USERNAME),
+                "Invalid username",
+                format!("username {message}"),
+            );
+        }
+        let written = |name: &str| !config.get(name).is_null();
+        if written(PASSWORD) && written(PASSWORD_WO) {
+            diags.error_at(
+                AttributePath::attr(PASSWORD_WO),
+                "Conflicting passwords",
+                "Set password or password_wo, not both.",
+            );
+        }
+        if written(PASSWORD_WO) != written(PASSWORD_WO_VERSION) {
+            diags.error_at(AttributePath::attr(PASSWORD_WO_VERSION), "password_wo needs password_wo_version", "Set both: password_wo is never stored, so password_wo_version is how a plan knows to send a new one.");
+        }
+        if let Some(password) = config.get(PASSWORD).as_str() {
+            let allowed = password
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !(8..=256).contains(&password.len()) || !allowed {
+                diags.error_at(
+                    AttributePath::attr(PASSWORD),
+                    "Invalid password",
+                    "Use 8 to 256 letters, digits, '-' or '_'.",
+                );
+            }
+        }
+    }
+
+    async fn modify_plan(&self, _ctx: &Context<Client>, plan: &mut Plan, diags: &mut Diagnostics) {
+        if plan.is_destroy() {
+            if plan.prior.get(TYPE).as_str() == Some("primary") {
+                let name = plan
+                    .prior
+                    .get(USERNAME)
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                kept_by_the_service(
+                    diags,
+                    USERNAME,
+                    format!("{name} is the service's primary user"),
+                );
+            }
+            return;
+        }
+        // A write-only password is never kept; one written or generated is.
+        if !plan.config.get(PASSWORD_WO_VERSION).is_null() {
+            plan.planned.set(PASSWORD, Value::Null);
+        } else if !plan.is_create()
+            && plan.config.get(PASSWORD).is_null()
+            && plan.prior.get(PASSWORD).is_null()
+        {
+            plan.planned.set(PASSWORD, Value::unknown());
+        }
+    }
+
+    async fn create(&self, ctx: &Context<Client>, change: &Change) -> Applied {
+        let client = match ctx.data() {
+            Ok(client) => client,
+            Err(diag) => return Applied::failed(Value::Null, diag),
+        };
+        let Some(key) = ObjectKey::of(&change.planned, USERNAME) else {
+            return Applied::failed(
+                Value::Null,
+                Diagnostic::error(
+                    "Cannot create the user",
+                    "project, service_name and username must be known.",
+                ),
+            );
+        };
+        let request = CreateUser {
+            username: key.name.clone(),
+            authentication: change
+                .planned
+                .get(AUTHENTICATION)
+                .as_str()
+                .map(str::to_owned),
+            access_control: self.access_control(&change.planned),
+        };
+        let mut diags = Diagnostics::new();
+        let created = client
+            .create_user(&key.project, &key.service, &request, &ctx.cancel)
+            .await;
+        let mut user = match created {
+            Ok(user) => user,
+            Err(err) => {
+                api_error(&mut diags, USERNAME, "Cannot create the user", &err);
+                return Applied::failed(Value::Null, diags);
+            }
+        };
+        if let Some(password) = Self::wanted_password(change) {
+            match self
+                .set_password(client, &key, Some(password), None, ctx)
+                .await
+            {
+                Ok(changed) => user = changed,
+                Err(err) => {
+                    // The user exists: keep it in state (tainted) with what is known.
+                    api_error(
+                        &mut diags,
+                        PASSWORD,
+                        "The user was created, but its password could not be set",
+                        &err,
+                    );
+                    return Applied::failed(self.state(&key, &user, &change.planned), diags);
+                }
+            }
+        }
+        Applied::ok(self.state(&key, &user, &change.planned))
+    }
+
+    async fn read(
+        &self,
+        ctx: &Context<Client>,
+        prior: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
+        let key = ObjectKey::of(prior, USERNAME)?;
+        match client
+            .get_user(&key.project, &key.service, &key.name, &ctx.cancel)
+            .await
+        {
+            Ok(user) => Some(self.state(&key, &user, prior)),
+            Err(err) if err.is_not_found() => None,
+            Err(err) => {
+                api_error(diags, USERNAME, "Cannot read the user", &err);
+                None
+            }
+        }
+    }
+
+    async fn update(&self, ctx: &Context<Client>, change: &Change) -> Applied {
+        let client = match ctx.data() {
+            Ok(client) => client,
+            Err(diag) => return Applied::failed(change.prior.clone(), diag),
+        };
+        let Some(key) = ObjectKey::of(&change.planned, USERNAME) else {
+            return Applied::failed(
+                change.prior.clone(),
+                Diagnostic::error(
+                    "Cannot update the user",
+                    "project, service_name and username must be known.",
+                ),
+            );
+        };
+        let (prior, planned) = (&change.prior, &change.planned);
+        let changed = |name: &str| prior.get(name) != planned.get(name);
+        let mut diags = Diagnostics::new();
+        let mut user = None;
+        if changed(PASSWORD_WO_VERSION)
+            || changed(AUTHENTICATION)
+            || (changed(PASSWORD) && !planned.get(PASSWORD).is_unknown())
+        {
+            // A new plugin needs the password again: the one wanted, else the one kept.
+            let password = Self::wanted_password(change)
+                .or_else(|| prior.get(PASSWORD).as_str().map(str::to_owned));
+            let authentication = planned.get(AUTHENTICATION).as_str().map(str::to_owned);
+            match self
+                .set_password(client, &key, password, authentication, ctx)
+                .await
+            {
+                Ok(changed) => user = Some(changed),
+                Err(err) => {
+                    api_error(&mut diags, PASSWORD, "Cannot change the password", &err);
+                    return Applied::failed(prior.clone(), diags);
+                }
+            }
+        }
+        let access = self.access_control(planned);
+        if access != self.access_control(prior) {
+            let request = ModifyUser {
+                operation: SET_ACCESS_CONTROL.to_owned(),
+                new_password: None,
+                authentication: None,
+                access_control: Some(access.unwrap_or_default()),
+            };
+            match client
+                .modify_user(&key.project, &key.service, &key.name, &request, &ctx.cancel)
+                .await
+            {
+                Ok(changed) => user = Some(changed),
+                Err(err) => {
+                    api_error(
+                        &mut diags,
+                        USERNAME,
+                        "Cannot change the user's access rules",
+                        &err,
+                    );
+                    return Applied::failed(prior.clone(), diags);
+                }
+            }
+        }
+        let user = match user {
+            Some(user) => user,
+            None => match client
+                .get_user(&key.project, &key.service, &key.name, &ctx.cancel)
+                .await
+            {
+                Ok(user) => user,
+                Err(err) => {
+                    api_error(&mut diags, USERNAME, "Cannot read the user", &err);
+                    return Applied::failed(prior.clone(), diags);
+                }
+            },
+        };
+        Applied::ok(self.state(&key, &user, planned))
+    }
+
+    async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
+        let (Ok(client), Some(key)) = (ctx.data(), ObjectKey::of(prior, USERNAME)) else {
+            return;
+        };
+        if let Err(err) = client
+            .delete_object(&key.project, &key.service, "user", &key.name, &ctx.cancel)
+            .await
+        {
+            api_error(diags, USERNAME, "Cannot delete the user", &err);
+        }
+    }
+
+    async fn import(
+        &self,
+        _ctx: &Context<Client>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let key = ObjectKey::parse(id, "username")
+            .map_err(|d| diags.push(d))
+            .ok()?;
+        Some(key.value(USERNAME))
+    }
+}

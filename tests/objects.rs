@@ -1,0 +1,263 @@
+//! The objects around a service, through terraform against aiven-local:
+//! a project, a database, users (one with a generated password, one with
+//! a write-only password) and a pool apply, re-plan empty, import, come
+//! back after being deleted behind terraform's back, and are real in
+//! PostgreSQL.
+
+mod support;
+
+use support::{env, psql};
+
+const SECRET: &str = "bob-first-secret-1";
+const ROTATED: &str = "bob-second-secret-2";
+
+fn config(bob_password: &str, bob_version: u32) -> String {
+    format!(
+        r#"
+resource "aiven_project" "acme" {{
+  project = "objects"
+}}
+
+data "aiven_project" "acme" {{
+  project = aiven_project.acme.project
+}}
+
+resource "aiven_pg" "db" {{
+  project      = data.aiven_project.acme.project
+  service_name = "shop"
+  plan         = "startup-4"
+  # Follows the settings the service reports, which an import reads.
+  pg_user_config {{}}
+}}
+
+resource "aiven_pg_database" "app" {{
+  project       = aiven_pg.db.project
+  service_name  = aiven_pg.db.service_name
+  database_name = "app"
+}}
+
+resource "aiven_pg_user" "alice" {{
+  project      = aiven_pg.db.project
+  service_name = aiven_pg.db.service_name
+  username     = "alice"
+}}
+
+resource "aiven_pg_user" "bob" {{
+  project             = aiven_pg.db.project
+  service_name        = aiven_pg.db.service_name
+  username            = "bob"
+  password_wo         = "{bob_password}"
+  password_wo_version = {bob_version}
+}}
+
+resource "aiven_connection_pool" "app" {{
+  project       = aiven_pg.db.project
+  service_name  = aiven_pg.db.service_name
+  pool_name     = "app-pool"
+  database_name = aiven_pg_database.app.database_name
+  username      = aiven_pg_user.alice.username
+  pool_size     = 5
+}}
+
+data "aiven_pg_user" "alice" {{
+  project      = aiven_pg_user.alice.project
+  service_name = aiven_pg_user.alice.service_name
+  username     = aiven_pg_user.alice.username
+}}
+
+output "alice_password_matches" {{
+  value = nonsensitive(data.aiven_pg_user.alice.password == aiven_pg_user.alice.password)
+}}
+"#
+    )
+}
+
+/// `postgres://user:password@host:port/database` on the service's host.
+fn uri_as(service_uri: &str, user: &str, password: &str, database: &str) -> String {
+    let host = service_uri.rsplit_once('@').unwrap().1;
+    let host = host.split('/').next().unwrap();
+    format!("postgres://{user}:{password}@{host}/{database}?sslmode=disable")
+}
+
+#[test]
+fn objects_apply_replan_empty_import_and_come_back_after_drift() {
+    let e = env();
+    e.configure(&config(SECRET, 1));
+    e.tf.apply().assert_ok();
+    assert_eq!(e.tf.plan().code, 0, "a second plan is empty");
+    let service_uri = e.uri("aiven_pg.db");
+
+    // Real roles and a real database.
+    let alice = e.attribute("aiven_pg_user.alice", "password");
+    let alice = alice.as_str().expect("a generated password in state");
+    assert_eq!(
+        psql(
+            &uri_as(&service_uri, "alice", alice, "app"),
+            "SELECT current_user"
+        ),
+        "alice"
+    );
+    assert_eq!(
+        psql(
+            &uri_as(&service_uri, "bob", SECRET, "app"),
+            "SELECT current_user"
+        ),
+        "bob"
+    );
+    let pool = e.attribute("aiven_connection_pool.app", "connection_uri");
+    assert!(pool.as_str().unwrap().contains("/app"), "{pool}");
+    assert_eq!(e.attribute("aiven_pg_user.alice", "type"), "normal");
+    let output = e.tf.run(&["output", "-raw", "alice_password_matches"]);
+    assert_eq!(
+        output.stdout.trim(),
+        "true",
+        "the data source reads the same user"
+    );
+
+    // The write-only password is in neither state nor plan.
+    let state = std::fs::read_to_string(e.tf.work_dir().join("terraform.tfstate")).unwrap();
+    assert!(
+        !state.contains(SECRET),
+        "the write-only password is not stored"
+    );
+    e.configure(&config(ROTATED, 2));
+    let plan = e.tf.plan();
+    assert!(
+        plan.stdout.contains("updated in-place") && !plan.stdout.contains("replace"),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains(ROTATED) && !plan.stdout.contains(SECRET));
+    e.tf.apply().assert_ok();
+    assert_eq!(
+        psql(&uri_as(&service_uri, "bob", ROTATED, "app"), "SELECT 1"),
+        "1",
+        "rotated"
+    );
+    let state = std::fs::read_to_string(e.tf.work_dir().join("terraform.tfstate")).unwrap();
+    assert!(!state.contains(ROTATED));
+    assert_eq!(e.tf.plan().code, 0);
+
+    // Deleted behind terraform's back: planned and made again.
+    let (status, _) = e.local.call(
+        "DELETE",
+        "/v1/project/objects/service/shop/user/alice",
+        None,
+    );
+    assert_eq!(status, 200);
+    let plan = e.tf.plan();
+    assert!(
+        plan.stdout.contains("aiven_pg_user.alice will be created"),
+        "{}",
+        plan.stdout
+    );
+    e.tf.apply().assert_ok();
+    assert_eq!(e.tf.plan().code, 0);
+
+    // Import: a new state adopts the same objects and plans no change.
+    let fresh = e.terraform_with(&[]);
+    for (address, id) in [
+        ("aiven_project.acme", "objects"),
+        ("aiven_pg.db", "objects/shop"),
+        ("aiven_pg_database.app", "objects/shop/app"),
+        ("aiven_pg_user.alice", "objects/shop/alice"),
+        ("aiven_pg_user.bob", "objects/shop/bob"),
+        ("aiven_connection_pool.app", "objects/shop/app-pool"),
+    ] {
+        fresh.import(address, id).assert_ok();
+    }
+    let plan = fresh.plan();
+    // Only bob's write-only password, which no import can read, is sent again.
+    assert!(
+        plan.stdout.contains("1 to change") && plan.stdout.contains("aiven_pg_user.bob"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn what_the_service_keeps_cannot_be_planned_away_and_bad_input_fails_the_plan() {
+    let e = env();
+    let service = r#"
+resource "aiven_pg" "db" {
+  project      = "keeps"
+  service_name = "kept"
+  plan         = "startup-4"
+}
+"#;
+    let adopted = r#"
+import {
+  to = aiven_pg_user.admin
+  id = "keeps/kept/avnadmin"
+}
+
+resource "aiven_pg_user" "admin" {
+  project      = aiven_pg.db.project
+  service_name = aiven_pg.db.service_name
+  username     = "avnadmin"
+}
+
+import {
+  to = aiven_pg_database.default
+  id = "keeps/kept/defaultdb"
+}
+
+resource "aiven_pg_database" "default" {
+  project       = aiven_pg.db.project
+  service_name  = aiven_pg.db.service_name
+  database_name = "defaultdb"
+}
+"#;
+    e.configure(service);
+    e.tf.apply().assert_ok();
+    e.configure(&format!("{service}{adopted}"));
+    e.tf.apply().assert_ok();
+    assert_eq!(e.attribute("aiven_pg_user.admin", "type"), "primary");
+    assert_eq!(e.tf.plan().code, 0, "adopted as they are");
+
+    e.configure(service);
+    let output = e.tf.plan();
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    let flat = output
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("avnadmin is the service's primary user"),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("defaultdb is the service's default database"),
+        "{flat}"
+    );
+    assert!(
+        flat.contains("removed"),
+        "says how to stop managing it: {flat}"
+    );
+
+    let bad = r#"
+resource "aiven_pg_user" "both" {
+  project             = "keeps"
+  service_name        = "kept"
+  username            = "-both"
+  password            = "short"
+  password_wo         = "another-password"
+}
+"#;
+    e.configure(&format!("{service}{adopted}{bad}"));
+    let output = e.tf.plan();
+    let flat = output
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for expected in [
+        "Invalid username",
+        "Conflicting passwords",
+        "password_wo needs password_wo_version",
+        "Invalid password",
+    ] {
+        assert!(flat.contains(expected), "{expected}: {flat}");
+    }
+}
