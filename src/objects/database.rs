@@ -3,7 +3,7 @@
 
 use aiven_api::names;
 use aiven_api::types::CreateDatabase;
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
@@ -132,18 +132,15 @@ impl Resource<Client> for DatabaseResource {
     }
 
     async fn create(&self, ctx: &Context<Client>, change: &Change) -> Applied {
-        let client = match ctx.data() {
-            Ok(client) => client,
-            Err(diag) => return Applied::failed(Value::Null, diag),
-        };
-        let Some(key) = ObjectKey::of(&change.planned, DATABASE_NAME) else {
-            return Applied::failed(
-                Value::Null,
-                Diagnostic::error(
-                    "Cannot create the database",
-                    "project, service_name and database_name must be known.",
-                ),
-            );
+        let (client, key) = match super::client_and_key(
+            ctx,
+            &change.planned,
+            DATABASE_NAME,
+            "Cannot create the database",
+            &Value::Null,
+        ) {
+            Ok(found) => found,
+            Err(failed) => return failed,
         };
         let text = |name: &str| change.planned.get(name).as_str().map(str::to_owned);
         let request = CreateDatabase {
@@ -212,15 +209,7 @@ impl Resource<Client> for DatabaseResource {
     }
 
     async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
-        let (Ok(client), Some(key)) = (ctx.data(), ObjectKey::of(prior, DATABASE_NAME)) else {
-            return;
-        };
-        if let Err(err) = client
-            .delete_object(&key.project, &key.service, "db", &key.name, &ctx.cancel)
-            .await
-        {
-            api_error(diags, DATABASE_NAME, "Cannot delete the database", &err);
-        }
+        super::delete(ctx, prior, DATABASE_NAME, "db", diags).await;
     }
 
     async fn import(
@@ -229,10 +218,7 @@ impl Resource<Client> for DatabaseResource {
         id: &str,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let key = ObjectKey::parse(id, "database_name")
-            .map_err(|d| diags.push(d))
-            .ok()?;
-        Some(key.value(DATABASE_NAME))
+        super::import(id, DATABASE_NAME, diags)
     }
 }
 

@@ -12,10 +12,11 @@
 //! which is also their import ID.
 
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::resource::{Applied, Context};
 use tfplugin::schema::Attribute;
 use tfplugin::value::{Type, Value};
 
-use crate::client::CallError;
+use crate::client::{CallError, Client};
 
 pub mod data_source;
 pub mod database;
@@ -116,4 +117,49 @@ pub fn kept_by_the_service(diags: &mut Diagnostics, attribute: &str, what: Strin
         )
         .at(AttributePath::attr(attribute)),
     );
+}
+
+/// The client and the key of the object a change is about, or the failed
+/// result to return: `failed_state` is what state keeps (null on create).
+pub fn client_and_key<'c>(
+    ctx: &'c Context<Client>,
+    value: &Value,
+    name: &str,
+    action: &str,
+    failed_state: &Value,
+) -> Result<(&'c Client, ObjectKey), Applied> {
+    let client = ctx
+        .data()
+        .map_err(|diag| Applied::failed(failed_state.clone(), diag))?;
+    let key = ObjectKey::of(value, name).ok_or_else(|| {
+        let detail = format!("project, service_name and {name} must be known.");
+        Applied::failed(failed_state.clone(), Diagnostic::error(action, detail))
+    })?;
+    Ok((client, key))
+}
+
+/// Deletes the object of `prior` (`kind` is the API's path segment: `user`,
+/// `db`, `connection_pool`); one already gone counts as deleted.
+pub async fn delete(
+    ctx: &Context<Client>,
+    prior: &Value,
+    name: &str,
+    kind: &str,
+    diags: &mut Diagnostics,
+) {
+    let (Ok(client), Some(key)) = (ctx.data(), ObjectKey::of(prior, name)) else {
+        return;
+    };
+    let deleted = client
+        .delete_object(&key.project, &key.service, kind, &key.name, &ctx.cancel)
+        .await;
+    if let Err(err) = deleted {
+        api_error(diags, name, "Cannot delete it", &err);
+    }
+}
+
+/// The state an import ID stands for, for a read to complete.
+pub fn import(id: &str, name: &str, diags: &mut Diagnostics) -> Option<Value> {
+    let key = ObjectKey::parse(id, name).map_err(|d| diags.push(d)).ok()?;
+    Some(key.value(name))
 }

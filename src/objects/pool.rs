@@ -104,18 +104,15 @@ impl Resource<Client> for PoolResource {
     }
 
     async fn create(&self, ctx: &Context<Client>, change: &Change) -> Applied {
-        let client = match ctx.data() {
-            Ok(client) => client,
-            Err(diag) => return Applied::failed(Value::Null, diag),
-        };
-        let Some(key) = ObjectKey::of(&change.planned, POOL_NAME) else {
-            return Applied::failed(
-                Value::Null,
-                Diagnostic::error(
-                    "Cannot create the pool",
-                    "project, service_name and pool_name must be known.",
-                ),
-            );
+        let (client, key) = match super::client_and_key(
+            ctx,
+            &change.planned,
+            POOL_NAME,
+            "Cannot create the pool",
+            &Value::Null,
+        ) {
+            Ok(found) => found,
+            Err(failed) => return failed,
         };
         let planned = &change.planned;
         let request = CreatePool {
@@ -165,18 +162,15 @@ impl Resource<Client> for PoolResource {
     }
 
     async fn update(&self, ctx: &Context<Client>, change: &Change) -> Applied {
-        let client = match ctx.data() {
-            Ok(client) => client,
-            Err(diag) => return Applied::failed(change.prior.clone(), diag),
-        };
-        let Some(key) = ObjectKey::of(&change.planned, POOL_NAME) else {
-            return Applied::failed(
-                change.prior.clone(),
-                Diagnostic::error(
-                    "Cannot update the pool",
-                    "project, service_name and pool_name must be known.",
-                ),
-            );
+        let (client, key) = match super::client_and_key(
+            ctx,
+            &change.planned,
+            POOL_NAME,
+            "Cannot update the pool",
+            &change.prior,
+        ) {
+            Ok(found) => found,
+            Err(failed) => return failed,
         };
         let planned = &change.planned;
         let request = UpdatePool {
@@ -203,21 +197,7 @@ impl Resource<Client> for PoolResource {
     }
 
     async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
-        let (Ok(client), Some(key)) = (ctx.data(), ObjectKey::of(prior, POOL_NAME)) else {
-            return;
-        };
-        if let Err(err) = client
-            .delete_object(
-                &key.project,
-                &key.service,
-                "connection_pool",
-                &key.name,
-                &ctx.cancel,
-            )
-            .await
-        {
-            api_error(diags, POOL_NAME, "Cannot delete the pool", &err);
-        }
+        super::delete(ctx, prior, POOL_NAME, "connection_pool", diags).await;
     }
 
     async fn import(
@@ -226,9 +206,6 @@ impl Resource<Client> for PoolResource {
         id: &str,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let key = ObjectKey::parse(id, "pool_name")
-            .map_err(|d| diags.push(d))
-            .ok()?;
-        Some(key.value(POOL_NAME))
+        super::import(id, POOL_NAME, diags)
     }
 }

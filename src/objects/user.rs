@@ -7,7 +7,7 @@ use aiven_api::types::{
     AccessControl, CreateUser, ModifyUser, RESET_CREDENTIALS, SET_ACCESS_CONTROL, ServiceUser,
     secret,
 };
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
@@ -307,18 +307,15 @@ impl Resource<Client> for UserResource {
     }
 
     async fn create(&self, ctx: &Context<Client>, change: &Change) -> Applied {
-        let client = match ctx.data() {
-            Ok(client) => client,
-            Err(diag) => return Applied::failed(Value::Null, diag),
-        };
-        let Some(key) = ObjectKey::of(&change.planned, USERNAME) else {
-            return Applied::failed(
-                Value::Null,
-                Diagnostic::error(
-                    "Cannot create the user",
-                    "project, service_name and username must be known.",
-                ),
-            );
+        let (client, key) = match super::client_and_key(
+            ctx,
+            &change.planned,
+            USERNAME,
+            "Cannot create the user",
+            &Value::Null,
+        ) {
+            Ok(found) => found,
+            Err(failed) => return failed,
         };
         let request = CreateUser {
             username: key.name.clone(),
@@ -383,18 +380,15 @@ impl Resource<Client> for UserResource {
     }
 
     async fn update(&self, ctx: &Context<Client>, change: &Change) -> Applied {
-        let client = match ctx.data() {
-            Ok(client) => client,
-            Err(diag) => return Applied::failed(change.prior.clone(), diag),
-        };
-        let Some(key) = ObjectKey::of(&change.planned, USERNAME) else {
-            return Applied::failed(
-                change.prior.clone(),
-                Diagnostic::error(
-                    "Cannot update the user",
-                    "project, service_name and username must be known.",
-                ),
-            );
+        let (client, key) = match super::client_and_key(
+            ctx,
+            &change.planned,
+            USERNAME,
+            "Cannot update the user",
+            &change.prior,
+        ) {
+            Ok(found) => found,
+            Err(failed) => return failed,
         };
         let (prior, planned) = (&change.prior, &change.planned);
         let changed = |name: &str| prior.get(name) != planned.get(name);
@@ -460,15 +454,7 @@ impl Resource<Client> for UserResource {
     }
 
     async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
-        let (Ok(client), Some(key)) = (ctx.data(), ObjectKey::of(prior, USERNAME)) else {
-            return;
-        };
-        if let Err(err) = client
-            .delete_object(&key.project, &key.service, "user", &key.name, &ctx.cancel)
-            .await
-        {
-            api_error(diags, USERNAME, "Cannot delete the user", &err);
-        }
+        super::delete(ctx, prior, USERNAME, "user", diags).await;
     }
 
     async fn import(
@@ -477,9 +463,6 @@ impl Resource<Client> for UserResource {
         id: &str,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let key = ObjectKey::parse(id, "username")
-            .map_err(|d| diags.push(d))
-            .ok()?;
-        Some(key.value(USERNAME))
+        super::import(id, USERNAME, diags)
     }
 }
