@@ -261,3 +261,171 @@ resource "aiven_pg_user" "both" {
         assert!(flat.contains(expected), "{expected}: {flat}");
     }
 }
+
+const SOURCE: &str = r#"
+resource "aiven_pg" "source" {
+  project      = "story"
+  service_name = "orders"
+  plan         = "startup-4"
+}
+
+resource "aiven_pg_database" "app" {
+  project       = aiven_pg.source.project
+  service_name  = aiven_pg.source.service_name
+  database_name = "app"
+}
+
+resource "aiven_pg_user" "alice" {
+  project      = aiven_pg.source.project
+  service_name = aiven_pg.source.service_name
+  username     = "alice"
+  password     = "alice-password-1"
+}
+
+resource "aiven_pg_user" "bob" {
+  project      = aiven_pg.source.project
+  service_name = aiven_pg.source.service_name
+  username     = "bob"
+}
+
+resource "aiven_connection_pool" "app" {
+  project       = aiven_pg.source.project
+  service_name  = aiven_pg.source.service_name
+  pool_name     = "app-pool"
+  database_name = aiven_pg_database.app.database_name
+  username      = aiven_pg_user.alice.username
+}
+"#;
+
+const FORK: &str = r#"
+resource "aiven_pg" "fork" {
+  project      = "story"
+  service_name = "orders-fork"
+  plan         = "startup-4"
+
+  pg_user_config {
+    service_to_fork_from = aiven_pg.source.service_name
+  }
+}
+"#;
+
+/// The fork's copies of the source's objects, adopted as resources.
+const ADOPT: &str = r#"
+import {
+  to = aiven_pg_database.fork_app
+  id = "story/orders-fork/app"
+}
+
+resource "aiven_pg_database" "fork_app" {
+  project       = aiven_pg.fork.project
+  service_name  = aiven_pg.fork.service_name
+  database_name = "app"
+}
+
+import {
+  to = aiven_pg_user.fork_alice
+  id = "story/orders-fork/alice"
+}
+
+resource "aiven_pg_user" "fork_alice" {
+  project      = aiven_pg.fork.project
+  service_name = aiven_pg.fork.service_name
+  username     = "alice"
+  password     = aiven_pg_user.alice.password
+}
+
+import {
+  to = aiven_pg_user.fork_bob
+  id = "story/orders-fork/bob"
+}
+
+resource "aiven_pg_user" "fork_bob" {
+  project      = aiven_pg.fork.project
+  service_name = aiven_pg.fork.service_name
+  username     = "bob"
+}
+
+import {
+  to = aiven_connection_pool.fork_app
+  id = "story/orders-fork/app-pool"
+}
+
+resource "aiven_connection_pool" "fork_app" {
+  project       = aiven_pg.fork.project
+  service_name  = aiven_pg.fork.service_name
+  pool_name     = "app-pool"
+  database_name = aiven_pg_database.fork_app.database_name
+  username      = aiven_pg_user.fork_alice.username
+}
+"#;
+
+#[test]
+fn a_fork_copies_databases_users_and_pools_which_import_blocks_adopt() {
+    let e = env();
+    e.configure(SOURCE);
+    e.tf.apply().assert_ok();
+    let source_uri = e.uri("aiven_pg.source");
+    let alice_source = uri_as(&source_uri, "alice", "alice-password-1", "app");
+    // The admin owns the database's schema (PostgreSQL 15 lets no one else
+    // create there); alice reads.
+    let admin_app = source_uri.replace("/defaultdb", "/app");
+    psql(
+        &admin_app,
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2); GRANT SELECT ON t TO alice",
+    );
+    assert_eq!(psql(&alice_source, "SELECT count(*) FROM t"), "2");
+    e.wait_for_backup("story", "orders");
+
+    e.configure(&format!("{SOURCE}{FORK}"));
+    e.tf.apply().assert_ok();
+    e.configure(&format!("{SOURCE}{FORK}{ADOPT}"));
+    let applied = e.tf.apply();
+    applied.assert_ok();
+    assert!(
+        applied
+            .stdout
+            .contains("4 imported, 0 added, 0 changed, 0 destroyed"),
+        "{}",
+        applied.stdout
+    );
+    assert_eq!(
+        e.tf.plan().code,
+        0,
+        "the copies are as the configuration says"
+    );
+
+    // The copied user logs in to the fork with the source's password.
+    let fork_uri = e.uri("aiven_pg.fork");
+    let alice_fork = uri_as(&fork_uri, "alice", "alice-password-1", "app");
+    assert_eq!(
+        psql(
+            &alice_fork,
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
+        ),
+        "1,2"
+    );
+    assert_eq!(
+        e.attribute("aiven_pg_user.fork_bob", "password"),
+        e.attribute("aiven_pg_user.bob", "password")
+    );
+    // And through the copied pool's URI.
+    let pool = e.attribute("aiven_connection_pool.fork_app", "connection_uri");
+    let pool = pool.as_str().unwrap();
+    assert!(
+        pool.contains(
+            &fork_uri
+                .rsplit_once('@')
+                .unwrap()
+                .1
+                .split('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        ),
+        "{pool}"
+    );
+    assert_eq!(
+        psql(pool, "SELECT current_user || '@' || current_database()"),
+        "alice@app"
+    );
+}

@@ -69,7 +69,7 @@ impl Resource<Client> for PoolResource {
             Block::new("A PgBouncer connection pool of a PostgreSQL service. Forks copy pools.")
                 .attributes(key_attributes(POOL_NAME, "the pool serves"))
                 .attribute(Attribute::new(POOL_NAME, Type::String).required().requires_replace().description("The pool's name, which clients use as the database name. Changing it forces a new pool."))
-                .attribute(Attribute::new(DATABASE_NAME, Type::String).required().description("The database the pool connects to."))
+                .attribute(Attribute::new(DATABASE_NAME, Type::String).required().requires_replace().description("The database the pool connects to. Changing it forces a new pool, as in the official provider."))
                 .attribute(Attribute::new(POOL_MODE, Type::String).default(Value::string("transaction")).description("When a server connection returns to the pool: `session`, `transaction` (the default) or `statement`."))
                 .attribute(Attribute::new(POOL_SIZE, Type::Number).default(Value::number(10)).description("Server connections in the pool, 1 to 10000 (default 10)."))
                 .attribute(Attribute::new(USERNAME, Type::String).optional().description("The user the pool connects as; unset, each client connects as itself."))

@@ -12,14 +12,27 @@ use super::{ID, PROJECT, api_error};
 use crate::client::Client;
 
 const DEFAULT_CLOUD: &str = "default_cloud";
+const PARENT_ID: &str = "parent_id";
 
 pub struct ProjectResource;
 
-fn state(project: &Project) -> Value {
+/// State from the API's project. `parent_id` is the organization or unit
+/// the configuration placed it in, kept as written: the API reports the
+/// account it resolves to, in another form.
+fn state(project: &Project, known: &Value) -> Value {
+    let parent = known.get(PARENT_ID);
     Value::object([
         (ID, Value::string(&project.project_name)),
         (PROJECT, Value::string(&project.project_name)),
         (DEFAULT_CLOUD, Value::string(&project.default_cloud)),
+        (
+            PARENT_ID,
+            if parent.is_unknown() {
+                Value::Null
+            } else {
+                parent.clone()
+            },
+        ),
     ])
 }
 
@@ -34,7 +47,8 @@ impl Resource<Client> for ProjectResource {
             Block::new("A project: the services in it share billing, members and a default cloud.")
                 .attribute(Attribute::new(ID, Type::String).computed().use_state_for_unknown().description("The project name, also the import ID."))
                 .attribute(Attribute::new(PROJECT, Type::String).required().requires_replace().description("The project name. Changing it forces a new project."))
-                .attribute(Attribute::new(DEFAULT_CLOUD, Type::String).optional().computed().use_state_for_unknown().description("The cloud new services use when they name none, e.g. `google-europe-west1`.")),
+                .attribute(Attribute::new(DEFAULT_CLOUD, Type::String).optional().computed().use_state_for_unknown().description("The cloud new services use when they name none, e.g. `google-europe-west1`."))
+                .attribute(Attribute::new(PARENT_ID, Type::String).unset_keeps_state().description("The organization or organizational unit the project belongs to, sent as the project's account when it is created. aiven-local has no organizations and takes any value.")),
         )
     }
 
@@ -77,15 +91,16 @@ impl Resource<Client> for ProjectResource {
                 .get(DEFAULT_CLOUD)
                 .as_str()
                 .map(str::to_owned),
+            account_id: change.planned.get(PARENT_ID).as_str().map(str::to_owned),
             tags: None,
         };
         let mut diags = Diagnostics::new();
         match client.create_project(&request, &ctx.cancel).await {
-            Ok(project) => Applied::ok(state(&project)),
+            Ok(project) => Applied::ok(state(&project, &change.planned)),
             Err(err) => {
                 // An answer lost after the API acted: the project exists.
                 if let Ok(project) = client.get_project(name, &ctx.cancel).await {
-                    return Applied::ok(state(&project));
+                    return Applied::ok(state(&project, &change.planned));
                 }
                 api_error(&mut diags, PROJECT, "Cannot create the project", &err);
                 Applied::failed(Value::Null, diags)
@@ -102,7 +117,7 @@ impl Resource<Client> for ProjectResource {
         let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
         let name = prior.get(PROJECT).as_str()?;
         match client.get_project(name, &ctx.cancel).await {
-            Ok(project) => Some(state(&project)),
+            Ok(project) => Some(state(&project, prior)),
             Err(err) if err.is_not_found() => None,
             Err(err) => {
                 api_error(diags, PROJECT, "Cannot read the project", &err);
@@ -127,7 +142,7 @@ impl Resource<Client> for ProjectResource {
         };
         let mut diags = Diagnostics::new();
         match client.update_project(name, &request, &ctx.cancel).await {
-            Ok(project) => Applied::ok(state(&project)),
+            Ok(project) => Applied::ok(state(&project, &change.planned)),
             Err(err) => {
                 api_error(&mut diags, DEFAULT_CLOUD, "Cannot update the project", &err);
                 Applied::failed(change.prior.clone(), diags)
