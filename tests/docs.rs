@@ -190,13 +190,22 @@ fn page(kind: &str, name: &str, schema: &Value) -> String {
         );
     }
     render_schema(block, &mut out);
+    let service = block["attributes"].get("service_uri").is_some();
     if let Some(import) = example(kind, name, "import.sh").filter(|_| kind == "resources") {
+        let by = if service {
+            "an existing service by `PROJECT/SERVICE_NAME`".to_owned()
+        } else {
+            let id = block["attributes"]["id"]["description"]
+                .as_str()
+                .unwrap_or_default();
+            format!("an existing one by its ID, {}", id.trim_end_matches('.'))
+        };
         let _ = write!(
             out,
-            "\n## Import\n\nImport an existing service by `PROJECT/SERVICE_NAME`, with an `import` block or:\n\n```shell\n{import}```\n"
+            "\n## Import\n\nImport {by}, with an `import` block or:\n\n```shell\n{import}```\n"
         );
     }
-    if kind == "resources" && name != "aiven_service" {
+    if kind == "resources" && service && name != "aiven_service" {
         out.push_str("\nService integrations are never copied to a fork; recreate them for the new service.\n");
     }
     out
@@ -227,6 +236,36 @@ fn generate(schema: &Value) -> BTreeMap<PathBuf, String> {
         }
     }
     files
+}
+
+#[test]
+fn every_resource_and_data_source_has_its_examples() {
+    let e = env();
+    e.configure("");
+    let schema = e.tf.providers_schema();
+    let provider = &schema["provider_schemas"][ADDRESS];
+    let mut missing = Vec::new();
+    for (kind, key, files) in [
+        (
+            "resources",
+            "resource_schemas",
+            &["resource.tf", "import.sh"][..],
+        ),
+        (
+            "data-sources",
+            "data_source_schemas",
+            &["data-source.tf"][..],
+        ),
+    ] {
+        for name in provider[key].as_object().expect("schemas").keys() {
+            for file in files {
+                if example(kind, name, file).is_none() {
+                    missing.push(format!("examples/{kind}/{name}/{file}"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "missing examples: {missing:?}");
 }
 
 #[test]

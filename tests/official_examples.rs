@@ -154,3 +154,132 @@ fn the_official_examples_keys_apply_and_replan_empty_for_every_type() {
     let mysql_settings = &mysql["mysql_user_config"][0]["mysql"][0];
     assert_eq!(mysql_settings["sql_require_primary_key"], true);
 }
+
+/// The objects around a service, with the keys of the official provider's
+/// examples for them (`examples/resources/aiven_pg_user/resource.tf` and
+/// the rest). aiven-local runs no MySQL or Valkey engine yet, so those
+/// users are recorded, not real; the pg objects are.
+const OBJECTS: &str = r#"
+resource "aiven_project" "example_project" {
+  project   = "objects-examples"
+  parent_id = "org-1a2b3c"
+}
+
+data "aiven_project" "example_project" {
+  project = aiven_project.example_project.project
+}
+
+resource "aiven_pg" "pg" {
+  project      = data.aiven_project.example_project.project
+  service_name = "my-pg"
+  plan         = "startup-4"
+}
+
+resource "aiven_mysql" "mysql" {
+  project      = data.aiven_project.example_project.project
+  service_name = "my-mysql"
+  plan         = "startup-4"
+}
+
+resource "aiven_valkey" "valkey" {
+  project      = data.aiven_project.example_project.project
+  service_name = "my-valkey"
+  plan         = "startup-4"
+}
+
+resource "aiven_pg_database" "example" {
+  project       = aiven_pg.pg.project
+  service_name  = aiven_pg.pg.service_name
+  database_name = "testdb"
+  lc_collate    = "en_US.UTF-8"
+  lc_ctype      = "en_US.UTF-8"
+}
+
+resource "aiven_mysql_database" "example" {
+  project       = aiven_mysql.mysql.project
+  service_name  = aiven_mysql.mysql.service_name
+  database_name = "testdb"
+}
+
+resource "aiven_pg_user" "example" {
+  project              = aiven_pg.pg.project
+  service_name         = aiven_pg.pg.service_name
+  username             = "testuser"
+  password_wo          = "password123"
+  password_wo_version  = 1
+  pg_allow_replication = true
+}
+
+resource "aiven_mysql_user" "example" {
+  project             = aiven_mysql.mysql.project
+  service_name        = aiven_mysql.mysql.service_name
+  username            = "testuser"
+  password_wo         = "password123"
+  password_wo_version = 1
+  authentication      = "caching_sha2_password"
+}
+
+resource "aiven_valkey_user" "example" {
+  project               = aiven_valkey.valkey.project
+  service_name          = aiven_valkey.valkey.service_name
+  username              = "testuser"
+  password_wo           = "password123"
+  password_wo_version   = 1
+  valkey_acl_categories = ["+@write", "+@keyspace"]
+  valkey_acl_channels   = ["some*chan"]
+  valkey_acl_commands   = ["+set", "+del", "+expire", "-flushall", "-flushdb"]
+  valkey_acl_keys       = ["session:*"]
+}
+
+resource "aiven_connection_pool" "example" {
+  project       = aiven_pg.pg.project
+  service_name  = aiven_pg.pg.service_name
+  pool_name     = "mypool-x-y-z"
+  database_name = aiven_pg_database.example.database_name
+  pool_mode     = "transaction"
+  pool_size     = 10
+  username      = aiven_pg_user.example.username
+}
+"#;
+
+#[test]
+fn the_official_examples_keys_for_the_objects_around_a_service_apply_and_replan_empty() {
+    let e = env();
+    e.configure(OBJECTS);
+    e.tf.apply().assert_ok();
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    let uri = e.uri("aiven_pg.pg");
+    let host = uri
+        .rsplit_once('@')
+        .unwrap()
+        .1
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let testuser = format!("postgres://testuser:password123@{host}/testdb?sslmode=disable");
+    assert_eq!(
+        support::psql(
+            &testuser,
+            "SELECT rolreplication FROM pg_roles WHERE rolname = current_user"
+        ),
+        "t",
+        "a real role that may replicate"
+    );
+    let (_, valkey) = e.local.call(
+        "GET",
+        "/v1/project/objects-examples/service/my-valkey/user/testuser",
+        None,
+    );
+    assert_eq!(
+        valkey["user"]["access_control"]["valkey_acl_keys"],
+        serde_json::json!(["session:*"])
+    );
+    let (_, mysql) = e.local.call(
+        "GET",
+        "/v1/project/objects-examples/service/my-mysql/user/testuser",
+        None,
+    );
+    assert_eq!(mysql["user"]["authentication"], "caching_sha2_password");
+}

@@ -1,0 +1,27 @@
+terraform {
+  required_providers {
+    aiven = {
+      source = "aiven-rs/aiven"
+    }
+  }
+}
+
+# Endpoint and token come from AIVEN_WEB_URL and AIVEN_TOKEN.
+provider "aiven" {}
+
+variable "project" {
+  type    = string
+  default = "examples"
+}
+
+resource "aiven_pg" "example" {
+  project      = var.project
+  service_name = "db-pg"
+  plan         = "startup-4"
+}
+
+resource "aiven_pg_database" "example" {
+  project       = aiven_pg.example.project
+  service_name  = aiven_pg.example.service_name
+  database_name = "orders"
+}
