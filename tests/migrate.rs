@@ -33,7 +33,9 @@ fn zero(ty: &Json) -> Json {
 /// Fills a `user_config` object the way the official provider stores it:
 /// the values the API reports (`api`, its top-level keys), set in the
 /// configuration or not; every attribute still unset as its zero value,
-/// recursively; plus a key only the official provider has.
+/// recursively; numbers set in nested blocks kept as strings, as its
+/// earlier versions stored them; plus a key only the official provider
+/// has.
 fn official_user_config(element: &mut Json, block: &Json, api: &Json) {
     for (name, attribute) in block["attributes"].as_object().into_iter().flatten() {
         // The API's one `ip_filter` is stored in the form the
@@ -49,6 +51,13 @@ fn official_user_config(element: &mut Json, block: &Json, api: &Json) {
     for (name, nested) in block["block_types"].as_object().into_iter().flatten() {
         for item in element[name].as_array_mut().into_iter().flatten() {
             official_user_config(item, &nested["block"], &Json::Null);
+            for value in item.as_object_mut().into_iter().flatten().map(|(_, v)| v) {
+                if let Json::Number(number) = value
+                    && number.as_f64() != Some(0.0)
+                {
+                    *value = json!(number.to_string());
+                }
+            }
         }
     }
     element["official_only_setting"] = json!("");

@@ -149,14 +149,11 @@ impl Resource<Client> for DatabaseResource {
             lc_ctype: text(LC_CTYPE),
         };
         let mut diags = Diagnostics::new();
-        if let Err(err) = client
-            .create_database(&key.project, &key.service, &request, &ctx.cancel)
-            .await
-        {
-            // An answer lost after the API acted: the database may exist.
-            if self.listed(client, &key, ctx).await.is_some() {
-                return Applied::ok(self.state(&key, &change.planned));
-            }
+        let created = super::create_settled(
+            || client.create_database(&key.project, &key.service, &request, &ctx.cancel),
+            || self.listed(client, &key, ctx),
+        );
+        if let Err(err) = created.await {
             api_error(
                 &mut diags,
                 DATABASE_NAME,

@@ -163,3 +163,35 @@ pub fn import(id: &str, name: &str, diags: &mut Diagnostics) -> Option<Value> {
     let key = ObjectKey::parse(id, name).map_err(|d| diags.push(d)).ok()?;
     Some(key.value(name))
 }
+
+/// Sends a create until it is settled. The client sends a create once,
+/// since the API may have acted on a request whose answer was lost or an
+/// error; so after a failure `existing` looks for the object: found, it
+/// is the result; not found and the failure was passing (no answer, 5xx),
+/// the create is sent again, up to three times in all.
+pub async fn create_settled<T, Sent, Found>(
+    create: impl Fn() -> Sent,
+    existing: impl Fn() -> Found,
+) -> Result<T, CallError>
+where
+    Sent: Future<Output = Result<T, CallError>>,
+    Found: Future<Output = Option<T>>,
+{
+    let mut attempt = 1;
+    loop {
+        let err = match create().await {
+            Ok(created) => return Ok(created),
+            Err(err) => err,
+        };
+        if let Some(found) = existing().await {
+            return Ok(found);
+        }
+        let passing = matches!(err, CallError::Transport(_))
+            || err.status().is_some_and(|status| status >= 500);
+        if !passing || attempt == 3 {
+            return Err(err);
+        }
+        attempt += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+    }
+}

@@ -33,25 +33,53 @@ fn state(key: &ObjectKey, pool: &ConnectionPool) -> Value {
     state
 }
 
-/// The pool as its service lists it; `Ok(None)` when the service or the
-/// pool is gone.
+/// What a service's reply says of a pool.
+enum Listed {
+    Found(ConnectionPool),
+    /// The service, or the pool in its list, is gone.
+    Gone,
+    /// The reply leaves `connection_pools` out, as the contract allows:
+    /// nothing is known either way.
+    Unlisted,
+}
+
+/// The pool as its service lists it.
 async fn find(
     client: &Client,
     key: &ObjectKey,
     ctx: &Context<Client>,
-) -> Result<Option<ConnectionPool>, crate::client::CallError> {
-    match client
+) -> Result<Listed, crate::client::CallError> {
+    let service = match client
         .get_service(&key.project, &key.service, &ctx.cancel)
         .await
     {
-        Ok(service) => Ok(service
-            .connection_pools
-            .unwrap_or_default()
-            .into_iter()
-            .find(|p| p.pool_name == key.name)),
-        Err(err) if err.is_not_found() => Ok(None),
-        Err(err) => Err(err),
-    }
+        Ok(service) => service,
+        Err(err) if err.is_not_found() => return Ok(Listed::Gone),
+        Err(err) => return Err(err),
+    };
+    let Some(pools) = service.connection_pools else {
+        return Ok(Listed::Unlisted);
+    };
+    Ok(pools
+        .into_iter()
+        .find(|p| p.pool_name == key.name)
+        .map_or(Listed::Gone, Listed::Found))
+}
+
+/// The planned pool as state, for a reply that does not list pools: the
+/// URI is what state had (none for a new pool).
+fn as_planned(planned: &Value, prior: &Value) -> Value {
+    let mut state = planned.clone();
+    let uri = prior.get(CONNECTION_URI);
+    state.set(
+        CONNECTION_URI,
+        if uri.is_unknown() {
+            Value::Null
+        } else {
+            uri.clone()
+        },
+    );
+    state
 }
 
 fn text(value: &Value, name: &str) -> Option<String> {
@@ -123,22 +151,28 @@ impl Resource<Client> for PoolResource {
             pool_size: planned.get(POOL_SIZE).as_i64().unwrap_or(10),
         };
         let mut diags = Diagnostics::new();
-        let sent = client
-            .create_pool(&key.project, &key.service, &request, &ctx.cancel)
-            .await;
-        // Read back even after an error: an answer lost after the API acted
-        // leaves a pool that state must record.
+        let sent = super::create_settled(
+            || client.create_pool(&key.project, &key.service, &request, &ctx.cancel),
+            || async {
+                match find(client, &key, ctx).await {
+                    Ok(Listed::Found(_)) => Some(()),
+                    _ => None,
+                }
+            },
+        );
+        let sent = sent.await;
         match (sent, find(client, &key, ctx).await) {
-            (_, Ok(Some(pool))) => Applied::ok(state(&key, &pool)),
+            (_, Ok(Listed::Found(pool))) => Applied::ok(state(&key, &pool)),
+            (Ok(()), Ok(Listed::Unlisted)) => Applied::ok(as_planned(planned, &Value::Null)),
             (Err(err), _) | (Ok(()), Err(err)) => {
                 api_error(&mut diags, POOL_NAME, "Cannot create the pool", &err);
                 Applied::failed(Value::Null, diags)
             }
-            (Ok(()), Ok(None)) => Applied::failed(
+            (Ok(()), Ok(Listed::Gone)) => Applied::failed(
                 Value::Null,
                 Diagnostic::error(
                     "Cannot create the pool",
-                    "The API accepted the pool but does not list it.",
+                    "The API accepted the pool but its service's list of pools does not have it.",
                 ),
             ),
         }
@@ -153,7 +187,9 @@ impl Resource<Client> for PoolResource {
         let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
         let key = ObjectKey::of(prior, POOL_NAME)?;
         match find(client, &key, ctx).await {
-            Ok(pool) => pool.map(|pool| state(&key, &pool)),
+            Ok(Listed::Found(pool)) => Some(state(&key, &pool)),
+            Ok(Listed::Gone) => None,
+            Ok(Listed::Unlisted) => Some(prior.clone()),
             Err(err) => {
                 api_error(diags, POOL_NAME, "Cannot read the pool", &err);
                 None
@@ -184,12 +220,13 @@ impl Resource<Client> for PoolResource {
             .update_pool(&key.project, &key.service, &key.name, &request, &ctx.cancel)
             .await;
         match (sent, find(client, &key, ctx).await) {
-            (Ok(()), Ok(Some(pool))) => Applied::ok(state(&key, &pool)),
+            (Ok(()), Ok(Listed::Found(pool))) => Applied::ok(state(&key, &pool)),
+            (Ok(()), Ok(Listed::Unlisted)) => Applied::ok(as_planned(planned, &change.prior)),
             (Err(err), _) | (_, Err(err)) => {
                 api_error(&mut diags, POOL_NAME, "Cannot update the pool", &err);
                 Applied::failed(change.prior.clone(), diags)
             }
-            (Ok(()), Ok(None)) => Applied::failed(
+            (Ok(()), Ok(Listed::Gone)) => Applied::failed(
                 Value::Null,
                 Diagnostic::error("Cannot update the pool", "The pool is gone."),
             ),

@@ -1,11 +1,14 @@
-//! `aiven_project`: a project, the container of services. Its data source
-//! is what most configurations start from.
+//! `aiven_project`: a project, the container of services, in the official
+//! provider's shape. Its data source is what most configurations start
+//! from.
+
+use std::collections::BTreeMap;
 
 use aiven_api::names;
-use aiven_api::types::{CreateProject, Project, UpdateProject};
+use aiven_api::types::{CreateProject, Project, TechEmail, UpdateProject};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::{Applied, Change, Context, Resource};
-use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, Value};
 
 use super::{ID, PROJECT, api_error};
@@ -13,27 +16,120 @@ use crate::client::Client;
 
 const DEFAULT_CLOUD: &str = "default_cloud";
 const PARENT_ID: &str = "parent_id";
+const ACCOUNT_ID: &str = "account_id";
+const BILLING_GROUP: &str = "billing_group";
+const COPY_FROM_PROJECT: &str = "copy_from_project";
+const ADD_OWNERS: &str = "add_account_owners_admin_access";
+const USE_SOURCE_BILLING: &str = "use_source_project_billing_group";
+const TECHNICAL_EMAILS: &str = "technical_emails";
+const TAG: &str = "tag";
+const CA_CERT: &str = "ca_cert";
+const PAYMENT_METHOD: &str = "payment_method";
+const ESTIMATED_BALANCE: &str = "estimated_balance";
+const AVAILABLE_CREDITS: &str = "available_credits";
+const TIMEOUTS: &str = "timeouts";
+
+/// What the configuration wrote and the API does not report back: kept
+/// from the plan or the state before.
+const AS_WRITTEN: [&str; 5] = [
+    PARENT_ID,
+    COPY_FROM_PROJECT,
+    ADD_OWNERS,
+    USE_SOURCE_BILLING,
+    TIMEOUTS,
+];
 
 pub struct ProjectResource;
 
-/// State from the API's project. `parent_id` is the organization or unit
-/// the configuration placed it in, kept as written: the API reports the
-/// account it resolves to, in another form.
+fn settled(value: &Value) -> Value {
+    if value.is_unknown() {
+        Value::Null
+    } else {
+        value.clone()
+    }
+}
+
+fn text(value: &Value, name: &str) -> Option<String> {
+    value.get(name).as_str().map(str::to_owned)
+}
+
+/// State from the API's project; `known` (the plan, or the state before)
+/// supplies what the API does not report.
 fn state(project: &Project, known: &Value) -> Value {
-    let parent = known.get(PARENT_ID);
-    Value::object([
+    let mut state = Value::object([
         (ID, Value::string(&project.project_name)),
         (PROJECT, Value::string(&project.project_name)),
         (DEFAULT_CLOUD, Value::string(&project.default_cloud)),
+        (ACCOUNT_ID, Value::string(&project.account_id)),
+        (BILLING_GROUP, Value::string(&project.billing_group_id)),
+        (CA_CERT, Value::Null),
+        (PAYMENT_METHOD, Value::string(&project.payment_method)),
+        (ESTIMATED_BALANCE, Value::string(&project.estimated_balance)),
         (
-            PARENT_ID,
-            if parent.is_unknown() {
-                Value::Null
-            } else {
-                parent.clone()
-            },
+            AVAILABLE_CREDITS,
+            Value::opt_string(project.available_credits.clone()),
         ),
-    ])
+    ]);
+    for name in AS_WRITTEN {
+        state.set(name, settled(known.get(name)));
+    }
+    // Contacts are followed once written; unset, the project's are not a diff.
+    let emails = project.tech_emails.as_deref().unwrap_or_default();
+    let emails = match known.get(TECHNICAL_EMAILS) {
+        Value::Null => Value::Null,
+        _ => Value::Set(emails.iter().map(|e| Value::string(&e.email)).collect()),
+    };
+    state.set(TECHNICAL_EMAILS, emails);
+    let tags = project.tags.clone().unwrap_or_default();
+    let tag = |(key, value): (&String, &String)| {
+        Value::object([("key", Value::string(key)), ("value", Value::string(value))])
+    };
+    state.set(TAG, Value::Set(tags.iter().map(tag).collect()));
+    state
+}
+
+fn tags(value: &Value) -> BTreeMap<String, String> {
+    let pair = |tag: &Value| Some((text(tag, "key")?, text(tag, "value")?));
+    value.get(TAG).elements().iter().filter_map(pair).collect()
+}
+
+fn emails(value: &Value) -> Option<Vec<TechEmail>> {
+    let emails = value.get(TECHNICAL_EMAILS);
+    (!emails.is_null()).then(|| {
+        let email = |e: &Value| {
+            e.as_str().map(|email| TechEmail {
+                email: email.to_owned(),
+            })
+        };
+        emails.elements().iter().filter_map(email).collect()
+    })
+}
+
+/// The organization a plan puts the project in: `parent_id`, else the
+/// deprecated `account_id`.
+fn account(planned: &Value) -> Option<String> {
+    text(planned, PARENT_ID).or_else(|| text(planned, ACCOUNT_ID))
+}
+
+fn string(name: &str) -> Attribute {
+    Attribute::new(name, Type::String)
+}
+
+fn timeouts() -> NestedBlock {
+    let limit = |name: &str| {
+        string(name).optional().description(
+            "Accepted for the official provider's configurations; project calls do not wait.",
+        )
+    };
+    NestedBlock::single(
+        TIMEOUTS,
+        Block::new("Limits for waiting on the API.")
+            .attribute(limit("create"))
+            .attribute(limit("read"))
+            .attribute(limit("update"))
+            .attribute(limit("delete"))
+            .attribute(limit("default").deprecated()),
+    )
 }
 
 #[tfplugin::async_trait]
@@ -43,24 +139,38 @@ impl Resource<Client> for ProjectResource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(
-            Block::new("A project: the services in it share billing, members and a default cloud.")
-                .attribute(Attribute::new(ID, Type::String).computed().use_state_for_unknown().description("The project name, also the import ID."))
-                .attribute(Attribute::new(PROJECT, Type::String).required().requires_replace().description("The project name. Changing it forces a new project."))
-                .attribute(Attribute::new(DEFAULT_CLOUD, Type::String).optional().computed().use_state_for_unknown().description("The cloud new services use when they name none, e.g. `google-europe-west1`."))
-                .attribute(Attribute::new(PARENT_ID, Type::String).unset_keeps_state().description("The organization or organizational unit the project belongs to, sent as the project's account when it is created. aiven-local has no organizations and takes any value.")),
-        )
+        let block = Block::new("A project: the services in it share billing, contacts and a default cloud.")
+            .attribute(string(ID).computed().use_state_for_unknown().description("The project name, also the import ID."))
+            .attribute(string(PROJECT).required().requires_replace().description("The project name, unique among all projects. Changing it forces a new project."))
+            .attribute(string(DEFAULT_CLOUD).optional().computed().use_state_for_unknown().description("The cloud new services use when they name none, e.g. `google-europe-west1`."))
+            .attribute(string(PARENT_ID).unset_keeps_state().description("The organization or organizational unit the project belongs to."))
+            .attribute(string(ACCOUNT_ID).optional().computed().use_state_for_unknown().deprecated().description("The account the project belongs to. Deprecated: use `parent_id`."))
+            .attribute(string(BILLING_GROUP).optional().computed().use_state_for_unknown().description("The billing group the project is charged to."))
+            .attribute(string(COPY_FROM_PROJECT).unset_keeps_state().description("A project whose billing group, contacts and tags the new project starts with. Only used when the project is created."))
+            .attribute(Attribute::new(ADD_OWNERS, Type::Bool).optional().deprecated().description("Give the account owners admin access to the new project. Deprecated, as in the official provider."))
+            .attribute(Attribute::new(USE_SOURCE_BILLING, Type::Bool).optional().deprecated().description("Use `copy_from_project`'s billing group. Deprecated, as in the official provider."))
+            .attribute(Attribute::new(TECHNICAL_EMAILS, Type::set(Type::String)).optional().description("Addresses told about technical matters of the project's services."))
+            .attribute(string(CA_CERT).computed().sensitive().description("The project's CA certificate, where the API reports one."))
+            .attribute(string(PAYMENT_METHOD).computed().use_state_for_unknown().description("How the project is paid for."))
+            .attribute(string(ESTIMATED_BALANCE).computed().deprecated().description("The month's running estimate. Deprecated, as in the official provider."))
+            .attribute(string(AVAILABLE_CREDITS).computed().deprecated().description("Trial or promotional credits left. Deprecated, as in the official provider."))
+            .block(NestedBlock::set(
+                TAG,
+                Block::new("Tags: labels for the project.")
+                    .attribute(string("key").required().description("Tag key."))
+                    .attribute(string("value").required().description("Tag value.")),
+            ))
+            .block(timeouts());
+        Schema::new(block)
     }
 
     async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
-        if let Some(name) = config.get(PROJECT).as_str()
-            && let Err(message) = names::check_project_name(name)
-        {
-            diags.error_at(
-                AttributePath::attr(PROJECT),
-                "Invalid project name",
-                message,
-            );
+        for name in [PROJECT, COPY_FROM_PROJECT] {
+            if let Some(project) = config.get(name).as_str()
+                && let Err(message) = names::check_project_name(project)
+            {
+                diags.error_at(AttributePath::attr(name), "Invalid project name", message);
+            }
         }
         if let Some(cloud) = config.get(DEFAULT_CLOUD).as_str()
             && let Err(message) = names::check_cloud_name(cloud)
@@ -78,30 +188,34 @@ impl Resource<Client> for ProjectResource {
             Ok(client) => client,
             Err(diag) => return Applied::failed(Value::Null, diag),
         };
-        let Some(name) = change.planned.get(PROJECT).as_str() else {
+        let planned = &change.planned;
+        let Some(name) = text(planned, PROJECT) else {
             return Applied::failed(
                 Value::Null,
                 Diagnostic::error("Cannot create the project", "project must be known."),
             );
         };
         let request = CreateProject {
-            project: name.to_owned(),
-            cloud: change
-                .planned
-                .get(DEFAULT_CLOUD)
-                .as_str()
-                .map(str::to_owned),
-            account_id: change.planned.get(PARENT_ID).as_str().map(str::to_owned),
-            tags: None,
+            project: name.clone(),
+            cloud: text(planned, DEFAULT_CLOUD),
+            account_id: account(planned),
+            billing_group_id: text(planned, BILLING_GROUP),
+            copy_from_project: text(planned, COPY_FROM_PROJECT),
+            add_account_owners_admin_access: planned.get(ADD_OWNERS).as_bool(),
+            use_source_project_billing_group: planned.get(USE_SOURCE_BILLING).as_bool(),
+            copy_tags: None,
+            // None written: the API's (or `copy_from_project`'s) stand.
+            tags: Some(tags(planned)).filter(|tags| !tags.is_empty()),
+            tech_emails: emails(planned),
         };
         let mut diags = Diagnostics::new();
-        match client.create_project(&request, &ctx.cancel).await {
-            Ok(project) => Applied::ok(state(&project, &change.planned)),
+        let created = super::create_settled(
+            || client.create_project(&request, &ctx.cancel),
+            || async { client.get_project(&name, &ctx.cancel).await.ok() },
+        );
+        match created.await {
+            Ok(project) => Applied::ok(state(&project, planned)),
             Err(err) => {
-                // An answer lost after the API acted: the project exists.
-                if let Ok(project) = client.get_project(name, &ctx.cancel).await {
-                    return Applied::ok(state(&project, &change.planned));
-                }
                 api_error(&mut diags, PROJECT, "Cannot create the project", &err);
                 Applied::failed(Value::Null, diags)
             }
@@ -131,20 +245,25 @@ impl Resource<Client> for ProjectResource {
             Ok(client) => client,
             Err(diag) => return Applied::failed(change.prior.clone(), diag),
         };
-        let name = change.planned.get(PROJECT).as_str().unwrap_or_default();
+        let planned = &change.planned;
+        let name = planned.get(PROJECT).as_str().unwrap_or_default();
+        let changed = |attribute: &str| planned.get(attribute) != change.prior.get(attribute);
         let request = UpdateProject {
-            cloud: change
-                .planned
-                .get(DEFAULT_CLOUD)
-                .as_str()
-                .map(str::to_owned),
-            tags: None,
+            cloud: text(planned, DEFAULT_CLOUD),
+            account_id: (changed(PARENT_ID) || changed(ACCOUNT_ID))
+                .then(|| account(planned))
+                .flatten(),
+            billing_group_id: changed(BILLING_GROUP)
+                .then(|| text(planned, BILLING_GROUP))
+                .flatten(),
+            tags: Some(tags(planned)),
+            tech_emails: emails(planned),
         };
         let mut diags = Diagnostics::new();
         match client.update_project(name, &request, &ctx.cancel).await {
-            Ok(project) => Applied::ok(state(&project, &change.planned)),
+            Ok(project) => Applied::ok(state(&project, planned)),
             Err(err) => {
-                api_error(&mut diags, DEFAULT_CLOUD, "Cannot update the project", &err);
+                api_error(&mut diags, PROJECT, "Cannot update the project", &err);
                 Applied::failed(change.prior.clone(), diags)
             }
         }
@@ -165,9 +284,11 @@ impl Resource<Client> for ProjectResource {
         id: &str,
         _diags: &mut Diagnostics,
     ) -> Option<Value> {
-        Some(Value::object([
-            (ID, Value::string(id)),
-            (PROJECT, Value::string(id)),
-        ]))
+        let mut value = Value::object([(ID, Value::string(id)), (PROJECT, Value::string(id))]);
+        for name in AS_WRITTEN {
+            value.set(name, Value::Null);
+        }
+        value.set(TECHNICAL_EMAILS, Value::Null);
+        Some(value)
     }
 }

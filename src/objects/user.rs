@@ -67,6 +67,25 @@ fn strings(value: &Value) -> Option<Vec<String>> {
     })
 }
 
+/// 24 random letters and digits from the kernel's generator; `None` if it
+/// cannot be read.
+fn generated_password() -> Option<String> {
+    use std::io::Read;
+    const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut random = std::fs::File::open("/dev/urandom").ok()?;
+    let mut password = String::with_capacity(24);
+    let mut byte = [0u8; 1];
+    while password.len() < 24 {
+        random.read_exact(&mut byte).ok()?;
+        // 248 = 4 × 62: taking only bytes below it keeps every character
+        // equally likely.
+        if byte[0] < 248 {
+            password.push(ALPHABET[usize::from(byte[0]) % 62] as char);
+        }
+    }
+    Some(password)
+}
+
 /// A planned value as state may hold it: unknown becomes null.
 fn settled(value: &Value) -> Value {
     if value.is_unknown() {
@@ -173,13 +192,18 @@ impl UserResource {
     ) -> Result<ServiceUser, CallError> {
         let request = ModifyUser {
             operation: RESET_CREDENTIALS.to_owned(),
-            new_password: password,
+            new_password: password.clone(),
             authentication,
             access_control: None,
         };
-        client
+        let mut user = client
             .modify_user(&key.project, &key.service, &key.name, &request, &ctx.cancel)
-            .await
+            .await?;
+        // The API may not show it; the one just set is the one it has.
+        if secret(user.password.as_deref()).is_none() {
+            user.password = password;
+        }
+        Ok(user)
     }
 }
 
@@ -198,7 +222,7 @@ impl Resource<Client> for UserResource {
         let mut block = Block::new(format!("A user of a {what} service. Forks copy users with their passwords."))
             .attributes(key_attributes(USERNAME, "the user belongs to"))
             .attribute(Attribute::new(USERNAME, Type::String).required().requires_replace().description("The user name: letters, digits, `_`, `-` and `.`, not starting with `-` or `.`. Changing it forces a new user."))
-            .attribute(Attribute::new(PASSWORD, Type::String).optional().computed().sensitive().use_state_for_unknown().description("The password: 8 to 256 letters, digits, `-` or `_`. Generated when not set. Not kept when `password_wo` is used."))
+            .attribute(Attribute::new(PASSWORD, Type::String).optional().computed().sensitive().use_state_for_unknown().description("The password: 8 to 256 letters, digits, `-` or `_`. Generated when not set (by the API, or here when the API does not show the one it made). Not kept when `password_wo` is used."))
             .attribute(Attribute::new(PASSWORD_WO, Type::String).optional().sensitive().write_only().description("The password, write-only (Terraform 1.11 or later): sent to the API and never stored in state or shown in a plan. Needs `password_wo_version`; conflicts with `password`."))
             .attribute(Attribute::new(PASSWORD_WO_VERSION, Type::Number).optional().description("The version of `password_wo`: change it to send a new one (an in-place update)."))
             .attribute(Attribute::new(TYPE, Type::String).computed().use_state_for_unknown().description("`primary` for the service's own user, `normal` for the others."))
@@ -295,14 +319,10 @@ impl Resource<Client> for UserResource {
             }
             return;
         }
-        // A write-only password is never kept; one written or generated is.
+        // A write-only password is never kept; one written or generated is
+        // (or stays unset where the API does not show it).
         if !plan.config.get(PASSWORD_WO_VERSION).is_null() {
             plan.planned.set(PASSWORD, Value::Null);
-        } else if !plan.is_create()
-            && plan.config.get(PASSWORD).is_null()
-            && plan.prior.get(PASSWORD).is_null()
-        {
-            plan.planned.set(PASSWORD, Value::unknown());
         }
     }
 
@@ -327,17 +347,29 @@ impl Resource<Client> for UserResource {
             access_control: self.access_control(&change.planned),
         };
         let mut diags = Diagnostics::new();
-        let created = client
-            .create_user(&key.project, &key.service, &request, &ctx.cancel)
-            .await;
-        let mut user = match created {
+        let created = super::create_settled(
+            || client.create_user(&key.project, &key.service, &request, &ctx.cancel),
+            || async {
+                let found = client.get_user(&key.project, &key.service, &key.name, &ctx.cancel);
+                found.await.ok()
+            },
+        );
+        let mut user = match created.await {
             Ok(user) => user,
             Err(err) => {
                 api_error(&mut diags, USERNAME, "Cannot create the user", &err);
                 return Applied::failed(Value::Null, diags);
             }
         };
-        if let Some(password) = Self::wanted_password(change) {
+        // A password the configuration leaves to the API, which the API
+        // does not show, would be lost: make one here and set it instead.
+        let wanted = Self::wanted_password(change).or_else(|| {
+            secret(user.password.as_deref())
+                .is_none()
+                .then(generated_password)
+                .flatten()
+        });
+        if let Some(password) = wanted {
             match self
                 .set_password(client, &key, Some(password), None, ctx)
                 .await
@@ -464,5 +496,18 @@ impl Resource<Client> for UserResource {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         super::import(id, USERNAME, diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_24_letters_or_digits_and_differ() {
+        let (a, b) = (generated_password().unwrap(), generated_password().unwrap());
+        assert_eq!(a.len(), 24);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()), "{a}");
+        assert_ne!(a, b);
     }
 }

@@ -656,7 +656,13 @@ pub struct UpdateProject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_group_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tech_emails: Option<Vec<TechEmail>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -704,6 +710,10 @@ pub struct Project {
     pub vat_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tech_emails: Option<Vec<TechEmail>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_credits: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -715,5 +725,19 @@ pub struct CreateProject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_group_id: Option<String>,
+    /// A project whose billing and contacts the new one starts with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_from_project: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_account_owners_admin_access: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_source_project_billing_group: Option<bool>,
+    /// With `copy_from_project`: copy its tags too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_tags: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tech_emails: Option<Vec<TechEmail>>,
 }

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use aiven_api::catalog::{self, SERVICE_TYPES};
 use aiven_api::types::{
-    ApiError, CreateDatabase, CreatePool, CreateProject, CreateService, CreateUser, DatabaseEntry,
-    DatabasesResponse, ModifyUser, Project, ServiceEnvelope, ServicesEnvelope, TagsBody,
-    UpdatePool, UpdateProject, UpdateService, UserEnvelope,
+    ApiError, CreateDatabase, CreatePool, CreateService, CreateUser, DatabaseEntry,
+    DatabasesResponse, ModifyUser, ServiceEnvelope, ServicesEnvelope, TagsBody, UpdatePool,
+    UpdateService, UserEnvelope,
 };
-use aiven_api::{names, user_config};
+use aiven_api::user_config;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -23,12 +23,12 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::error::Error;
+use crate::projects;
 use crate::services::Services;
-use crate::store::StoreError;
 
 #[derive(Clone)]
-struct AppState {
-    services: Arc<Services>,
+pub(crate) struct AppState {
+    pub(crate) services: Arc<Services>,
     token: Arc<str>,
 }
 
@@ -54,13 +54,13 @@ pub fn refusal(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(ApiError::new(status.as_u16(), message))).into_response()
 }
 
-type Reply = Result<Response, Error>;
+pub(crate) type Reply = Result<Response, Error>;
 
-fn ok(body: Value) -> Reply {
+pub(crate) fn ok(body: Value) -> Reply {
     Ok(Json(body).into_response())
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
+pub(crate) fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -77,7 +77,7 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
     Ok(value)
 }
 
-fn project_name(project: &str) -> Result<(), Error> {
+pub(crate) fn project_name(project: &str) -> Result<(), Error> {
     aiven_api::names::check_project_name(project).map_err(Error::invalid)
 }
 
@@ -94,10 +94,12 @@ pub fn router(
     };
     let service = "/v1/project/{project}/service/{service}";
     Router::new()
-        .route("/v1/project", get(list_projects).post(create_project))
+        .route("/v1/project", get(projects::list).post(projects::create))
         .route(
             "/v1/project/{project}",
-            get(get_project).put(update_project).delete(delete_project),
+            get(projects::get)
+                .put(projects::update)
+                .delete(projects::delete),
         )
         .route("/v1/project/{project}/vpcs", get(list_vpcs))
         .route(
@@ -174,23 +176,6 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
     }
 }
 
-const DEFAULT_CLOUD: &str = "google-europe-west1";
-
-/// A project as aiven-local reports it: no billing, one local account.
-fn local_project(name: String, default_cloud: String) -> Project {
-    Project {
-        account_id: "local".into(),
-        organization_id: "local".into(),
-        billing_group_id: "local".into(),
-        billing_group_name: "aiven-local".into(),
-        estimated_balance: "0.00".into(),
-        payment_method: "no_payment_expected".into(),
-        project_name: name,
-        default_cloud,
-        ..Project::default()
-    }
-}
-
 /// Compares a presented token with the real one in time that depends on
 /// the length alone, so timing does not reveal how much of it was right.
 fn same_secret(presented: &[u8], real: &[u8]) -> bool {
@@ -200,101 +185,6 @@ fn same_secret(presented: &[u8], real: &[u8]) -> bool {
             .zip(real)
             .fold(0u8, |differs, (a, b)| differs | (a ^ b))
             == 0
-}
-
-async fn list_projects(State(state): State<AppState>) -> Reply {
-    let projects: Vec<Project> = state
-        .services
-        .store
-        .projects()?
-        .into_iter()
-        .map(|name| local_project(name, DEFAULT_CLOUD.into()))
-        .collect();
-    let names = projects.iter().map(|p| p.project_name.clone());
-    ok(json!({
-        "projects": projects,
-        "project_membership": names.clone().map(|n| (n, json!("admin"))).collect::<serde_json::Map<_, _>>(),
-        "project_memberships": names.map(|n| (n, json!(["admin"]))).collect::<serde_json::Map<_, _>>(),
-    }))
-}
-
-async fn create_project(State(state): State<AppState>, body: Bytes) -> Reply {
-    let request: CreateProject = parse(&body)?;
-    project_name(&request.project)?;
-    let cloud = request.cloud.unwrap_or_else(|| DEFAULT_CLOUD.into());
-    names::check_cloud_name(&cloud).map_err(Error::invalid)?;
-    state
-        .services
-        .store
-        .create_project(&request.project, &cloud)
-        .map_err(|err| match err {
-            StoreError::Conflict => {
-                Error::conflict(format!("Project {} already exists", request.project))
-            }
-            other => other.into(),
-        })?;
-    ok(json!({ "project": local_project(request.project, cloud) }))
-}
-
-/// A project's default cloud; one that does not exist is a 404, not
-/// created.
-fn project_cloud(state: &AppState, project: &str) -> Result<String, Error> {
-    project_name(project)?;
-    state
-        .services
-        .store
-        .project_cloud(project)?
-        .ok_or_else(|| Error::not_found(format!("Project {project} does not exist")))
-}
-
-async fn get_project(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
-    let cloud = project_cloud(&state, &project)?;
-    ok(json!({ "project": local_project(project, cloud) }))
-}
-
-/// Changes a project's default cloud (the other fields are billing's).
-async fn update_project(
-    State(state): State<AppState>,
-    Path(project): Path<String>,
-    body: Bytes,
-) -> Reply {
-    // Only `cloud` is kept here, but any field of the API's structure is
-    // accepted; one outside it is refused, as the API does.
-    let raw: serde_json::Value = parse(&body)?;
-    let contract = aiven_api::contract::contract();
-    if let Some(endpoint) = contract.endpoint("PUT", &format!("/v1/project/{project}"))
-        && let Some(violation) = contract.check_request(endpoint, &raw).first()
-    {
-        return Err(Error::invalid(violation.to_string()));
-    }
-    let request: UpdateProject = serde_json::from_value(raw).unwrap_or_default();
-    let mut cloud = project_cloud(&state, &project)?;
-    if let Some(new_cloud) = request.cloud {
-        names::check_cloud_name(&new_cloud).map_err(Error::invalid)?;
-        state
-            .services
-            .store
-            .set_project_cloud(&project, &new_cloud)?;
-        cloud = new_cloud;
-    }
-    ok(json!({ "project": local_project(project, cloud) }))
-}
-
-/// Deletes a project that has no services left.
-async fn delete_project(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
-    project_name(&project)?;
-    state
-        .services
-        .store
-        .delete_project(&project)
-        .map_err(|err| match err {
-            StoreError::Conflict => {
-                Error::conflict(format!("Project {project} has services; delete them first"))
-            }
-            StoreError::Missing => Error::not_found(format!("Project {project} does not exist")),
-            other => other.into(),
-        })?;
-    ok(json!({ "message": "deleted" }))
 }
 
 /// aiven-local has no VPCs; the official CLI lists them before a create.

@@ -40,14 +40,15 @@ pub const EXACT_HEADER: &str = "x-aiven-local-exact";
 const MAX_INSPECTED: usize = 16 << 20;
 
 /// Optional reply fields the variations leave out: the ones the hosted API
-/// was seen to omit for a plain service.
-const DROPPABLE: [&str; 9] = [
+/// was seen to omit for a plain service. `connection_pools` is not among
+/// them: a plain service has none, and an empty list is always left out;
+/// the pools a service has are only ever read from this field.
+const DROPPABLE: [&str; 8] = [
     "node_count",
     "node_states",
     "components",
     "users",
     "databases",
-    "connection_pools",
     "backups",
     "service_uri_params",
     "disk_space_mb",

@@ -11,6 +11,7 @@ mod engine;
 mod error;
 mod postgres;
 mod privilege;
+mod projects;
 mod serve;
 mod services;
 mod store;

@@ -27,6 +27,20 @@ pub struct ForkSource {
     pub backup_name: String,
 }
 
+/// What a project holds beyond its name and default cloud: where it
+/// belongs, who is told about it, its labels.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ProjectRecord {
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub billing_group_id: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tech_emails: Vec<TechEmail>,
+}
+
 /// Everything aiven-local knows about a service.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ServiceRecord {
@@ -141,6 +155,10 @@ impl Store {
                  name TEXT PRIMARY KEY,
                  default_cloud TEXT NOT NULL
              );
+             CREATE TABLE IF NOT EXISTS project_details (
+                 name TEXT PRIMARY KEY,
+                 record TEXT NOT NULL
+             );
              CREATE TABLE IF NOT EXISTS services (
                  project TEXT NOT NULL,
                  name TEXT NOT NULL,
@@ -174,43 +192,75 @@ impl Store {
         work(&mut connection)
     }
 
-    /// Creates a project with its default cloud; `Conflict` if it exists.
-    pub fn create_project(&self, name: &str, default_cloud: &str) -> Result<(), StoreError> {
+    /// Creates a project; `Conflict` if it exists.
+    pub fn create_project(
+        &self,
+        name: &str,
+        default_cloud: &str,
+        record: &ProjectRecord,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(record)?;
         self.with(|c| {
-            let added = c.execute(
+            let tx = c.transaction()?;
+            let added = tx.execute(
                 "INSERT OR IGNORE INTO projects (name, default_cloud) VALUES (?1, ?2)",
                 [name, default_cloud],
             )?;
             if added == 0 {
                 return Err(StoreError::Conflict);
             }
-            Ok(())
-        })
-    }
-
-    /// A project's default cloud; `None` when there is no such project.
-    pub fn project_cloud(&self, name: &str) -> Result<Option<String>, StoreError> {
-        self.with(|c| {
-            Ok(c.query_row(
-                "SELECT default_cloud FROM projects WHERE name = ?1",
-                [name],
-                |row| row.get(0),
-            )
-            .optional()?)
-        })
-    }
-
-    pub fn set_project_cloud(&self, name: &str, default_cloud: &str) -> Result<(), StoreError> {
-        self.with(|c| {
-            let changed = c.execute(
-                "UPDATE projects SET default_cloud = ?2 WHERE name = ?1",
-                [name, default_cloud],
+            tx.execute(
+                "INSERT OR REPLACE INTO project_details (name, record) VALUES (?1, ?2)",
+                [name, &json],
             )?;
-            if changed == 0 {
-                return Err(StoreError::Missing);
-            }
+            tx.commit()?;
             Ok(())
         })
+    }
+
+    /// A project's default cloud and details; `None` when there is no such
+    /// project. One made by a service create has no details yet.
+    pub fn project(&self, name: &str) -> Result<Option<(String, ProjectRecord)>, StoreError> {
+        self.with(|c| {
+            let row: Option<(String, Option<String>)> = c
+                .query_row(
+                    "SELECT p.default_cloud, d.record FROM projects p
+                     LEFT JOIN project_details d ON d.name = p.name WHERE p.name = ?1",
+                    [name],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            row.map(|(cloud, json)| {
+                let record = json.map(|j| serde_json::from_str(&j)).transpose()?;
+                Ok((cloud, record.unwrap_or_default()))
+            })
+            .transpose()
+        })
+    }
+
+    /// Changes a project's default cloud and details in one transaction.
+    pub fn update_project(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut String, &mut ProjectRecord),
+    ) -> Result<(String, ProjectRecord), StoreError> {
+        let (mut cloud, mut record) = self.project(name)?.ok_or(StoreError::Missing)?;
+        change(&mut cloud, &mut record);
+        let json = serde_json::to_string(&record)?;
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE projects SET default_cloud = ?2 WHERE name = ?1",
+                [name, &cloud],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO project_details (name, record) VALUES (?1, ?2)",
+                [name, &json],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })?;
+        Ok((cloud, record))
     }
 
     /// Deletes an empty project: `Missing` if there is none, `Conflict`
@@ -229,6 +279,7 @@ impl Store {
             if tx.execute("DELETE FROM projects WHERE name = ?1", [name])? == 0 {
                 return Err(StoreError::Missing);
             }
+            tx.execute("DELETE FROM project_details WHERE name = ?1", [name])?;
             tx.commit()?;
             Ok(())
         })

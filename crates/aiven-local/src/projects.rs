@@ -1,0 +1,157 @@
+//! The project endpoints: a project is created, read, changed and, once
+//! it holds no services, deleted; reading one never creates it. aiven-local
+//! has no billing: every project reports one local account.
+
+use aiven_api::names;
+use aiven_api::types::{CreateProject, Project, UpdateProject};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use serde_json::json;
+
+use crate::api::{AppState, Reply, ok, parse, project_name};
+use crate::error::Error;
+use crate::store::{ProjectRecord, StoreError};
+
+const DEFAULT_CLOUD: &str = "google-europe-west1";
+
+/// A project as the API reports it.
+fn reply(name: String, default_cloud: String, record: ProjectRecord) -> Project {
+    Project {
+        account_id: record.account_id.unwrap_or_else(|| "local".into()),
+        organization_id: "local".into(),
+        billing_group_id: record.billing_group_id.unwrap_or_else(|| "local".into()),
+        billing_group_name: "aiven-local".into(),
+        estimated_balance: "0.00".into(),
+        payment_method: "no_payment_expected".into(),
+        project_name: name,
+        default_cloud,
+        tags: Some(record.tags),
+        tech_emails: Some(record.tech_emails),
+        ..Project::default()
+    }
+}
+
+/// A project's cloud and details; one that does not exist is a 404.
+fn found(state: &AppState, project: &str) -> Result<(String, ProjectRecord), Error> {
+    project_name(project)?;
+    state
+        .services
+        .store
+        .project(project)?
+        .ok_or_else(|| Error::not_found(format!("Project {project} does not exist")))
+}
+
+pub async fn list(State(state): State<AppState>) -> Reply {
+    let mut projects = Vec::new();
+    for name in state.services.store.projects()? {
+        let (cloud, record) = found(&state, &name)?;
+        projects.push(reply(name, cloud, record));
+    }
+    let names = projects.iter().map(|p| p.project_name.clone());
+    ok(json!({
+        "projects": projects,
+        "project_membership": names.clone().map(|n| (n, json!("admin"))).collect::<serde_json::Map<_, _>>(),
+        "project_memberships": names.map(|n| (n, json!(["admin"]))).collect::<serde_json::Map<_, _>>(),
+    }))
+}
+
+/// Creates a project; `copy_from_project` starts it with that project's
+/// billing group and contacts where the request names none, and with its
+/// tags when `copy_tags` says so.
+pub async fn create(State(state): State<AppState>, body: Bytes) -> Reply {
+    let request: CreateProject = parse(&body)?;
+    project_name(&request.project)?;
+    let cloud = request.cloud.unwrap_or_else(|| DEFAULT_CLOUD.into());
+    names::check_cloud_name(&cloud).map_err(Error::invalid)?;
+    let source = match &request.copy_from_project {
+        Some(source) => found(&state, source)?.1,
+        None => ProjectRecord::default(),
+    };
+    let record = ProjectRecord {
+        account_id: request.account_id,
+        billing_group_id: request.billing_group_id.or(source.billing_group_id),
+        tags: request.tags.unwrap_or_else(|| {
+            if request.copy_tags == Some(true) {
+                source.tags
+            } else {
+                Default::default()
+            }
+        }),
+        tech_emails: request.tech_emails.unwrap_or(source.tech_emails),
+    };
+    let store = &state.services.store;
+    store
+        .create_project(&request.project, &cloud, &record)
+        .map_err(|err| match err {
+            StoreError::Conflict => {
+                Error::conflict(format!("Project {} already exists", request.project))
+            }
+            other => other.into(),
+        })?;
+    ok(json!({ "project": reply(request.project, cloud, record) }))
+}
+
+pub async fn get(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+    let (cloud, record) = found(&state, &project)?;
+    ok(json!({ "project": reply(project, cloud, record) }))
+}
+
+/// Changes what the request names: cloud, account, billing group, tags,
+/// contacts. Any other field of the API's structure is accepted and has
+/// no effect here; one outside it is refused, as the API does.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    body: Bytes,
+) -> Reply {
+    let raw: serde_json::Value = parse(&body)?;
+    let contract = aiven_api::contract::contract();
+    if let Some(endpoint) = contract.endpoint("PUT", &format!("/v1/project/{project}"))
+        && let Some(violation) = contract.check_request(endpoint, &raw).first()
+    {
+        return Err(Error::invalid(violation.to_string()));
+    }
+    let request: UpdateProject = serde_json::from_value(raw).unwrap_or_default();
+    found(&state, &project)?;
+    if let Some(cloud) = &request.cloud {
+        names::check_cloud_name(cloud).map_err(Error::invalid)?;
+    }
+    let (cloud, record) = state
+        .services
+        .store
+        .update_project(&project, |cloud, record| {
+            if let Some(new_cloud) = request.cloud {
+                *cloud = new_cloud;
+            }
+            if request.account_id.is_some() {
+                record.account_id = request.account_id;
+            }
+            if request.billing_group_id.is_some() {
+                record.billing_group_id = request.billing_group_id;
+            }
+            if let Some(tags) = request.tags {
+                record.tags = tags;
+            }
+            if let Some(emails) = request.tech_emails {
+                record.tech_emails = emails;
+            }
+        })?;
+    ok(json!({ "project": reply(project, cloud, record) }))
+}
+
+/// Deletes a project that has no services left.
+pub async fn delete(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+    project_name(&project)?;
+    state
+        .services
+        .store
+        .delete_project(&project)
+        .map_err(|err| match err {
+            StoreError::Conflict => {
+                Error::conflict(format!("Project {project} has services; delete them first"))
+            }
+            StoreError::Missing => Error::not_found(format!("Project {project} does not exist")),
+            other => other.into(),
+        })?;
+    ok(json!({ "message": "deleted" }))
+}
