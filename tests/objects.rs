@@ -140,6 +140,40 @@ fn objects_apply_replan_empty_import_and_come_back_after_drift() {
     assert!(!state.contains(ROTATED));
     assert_eq!(e.tf.plan().code, 0);
 
+    // A new name is a new object: each of these plans a replacement.
+    for (from, to, address) in [
+        (
+            "pool_name     = \"app-pool\"",
+            "pool_name     = \"app-pool-2\"",
+            "aiven_connection_pool.app",
+        ),
+        (
+            "database_name = \"app\"",
+            "database_name = \"app2\"",
+            "aiven_pg_database.app",
+        ),
+        (
+            "username     = \"alice\"",
+            "username     = \"alice2\"",
+            "aiven_pg_user.alice",
+        ),
+    ] {
+        let renamed = config(ROTATED, 2).replacen(from, to, 1);
+        assert_ne!(
+            renamed,
+            config(ROTATED, 2),
+            "{from} is in the configuration"
+        );
+        e.configure(&renamed);
+        let plan = e.tf.plan();
+        assert!(
+            plan.stdout.contains(&format!("{address} must be replaced")),
+            "{address}: {}",
+            plan.stdout
+        );
+    }
+    e.configure(&config(ROTATED, 2));
+
     // Deleted behind terraform's back: planned and made again.
     let (status, _) = e.local.call(
         "DELETE",
