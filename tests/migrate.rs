@@ -270,16 +270,18 @@ fn state_from_the_official_provider_plans_no_changes_for_every_type() {
         assert_eq!(migrated["maintenance_window_enabled"], true, "{type_name}");
         assert_eq!(migrated["service_integrations"], json!([]), "{type_name}");
         assert_eq!(migrated["cmk_id"], Json::Null, "{type_name}: \"\" is unset");
-        let component = &migrated["components"][0];
-        assert_eq!(
-            component["connection_uri"],
-            format!(
-                "{}:{}",
-                component["host"].as_str().unwrap(),
-                component["port"]
-            ),
-            "{type_name}"
-        );
+        // Replies may leave components out (the contract variations do).
+        if let Some(component) = migrated["components"].get(0) {
+            assert_eq!(
+                component["connection_uri"],
+                format!(
+                    "{}:{}",
+                    component["host"].as_str().unwrap(),
+                    component["port"]
+                ),
+                "{type_name}"
+            );
+        }
         if *type_name == "aiven_pg" {
             let block = &migrated["pg_user_config"][0];
             assert_eq!(block["backup_hour"], 3, "kept, as the service has it");

@@ -189,6 +189,21 @@ fn objects_apply_replan_empty_import_and_come_back_after_drift() {
     );
     e.tf.apply().assert_ok();
     assert_eq!(e.tf.plan().code, 0);
+    // The same for the pool and the database (which takes its pool along).
+    let (status, _) = e
+        .local
+        .call("DELETE", "/v1/project/objects/service/shop/db/app", None);
+    assert_eq!(status, 200);
+    let plan = e.tf.plan();
+    for address in ["aiven_pg_database.app", "aiven_connection_pool.app"] {
+        assert!(
+            plan.stdout.contains(&format!("{address} will be created")),
+            "{address}: {}",
+            plan.stdout
+        );
+    }
+    e.tf.apply().assert_ok();
+    assert_eq!(e.tf.plan().code, 0);
 
     // Import: a new state adopts the same objects and plans no change.
     let fresh = e.terraform_with(&[]);

@@ -193,6 +193,10 @@ resource "aiven_pg_database" "example" {
   database_name = "testdb"
   lc_collate    = "en_US.UTF-8"
   lc_ctype      = "en_US.UTF-8"
+
+  timeouts {
+    create = "5m"
+  }
 }
 
 resource "aiven_mysql_database" "example" {

@@ -42,7 +42,7 @@ impl DatabaseResource {
     /// State for a database the API lists, collation as `known` says (the
     /// API may leave it out).
     fn state(&self, key: &ObjectKey, known: &Value) -> Value {
-        let mut state = key.value(DATABASE_NAME);
+        let mut state = key.state(DATABASE_NAME, known);
         if self.is_pg() {
             state.set(LC_COLLATE, known.get(LC_COLLATE).clone());
             state.set(LC_CTYPE, known.get(LC_CTYPE).clone());
@@ -96,7 +96,7 @@ impl Resource<Client> for DatabaseResource {
                 .default(Value::Bool(false))
                 .deprecated()
                 .description("Refuse to delete the database in a plan. Deprecated, as in the official provider: use `lifecycle { prevent_destroy = true }`."),
-        ))
+        ).block(super::timeouts_block()))
     }
 
     async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {

@@ -13,7 +13,7 @@
 
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::{Applied, Context};
-use tfplugin::schema::Attribute;
+use tfplugin::schema::{Attribute, Block, NestedBlock};
 use tfplugin::value::{Type, Value};
 
 use crate::client::{CallError, Client};
@@ -25,6 +25,7 @@ pub mod project;
 pub mod user;
 
 pub const ID: &str = "id";
+pub const TIMEOUTS: &str = "timeouts";
 pub const PROJECT: &str = "project";
 pub const SERVICE_NAME: &str = "service_name";
 
@@ -77,6 +78,44 @@ impl ObjectKey {
             (name, Value::string(&self.name)),
         ])
     }
+}
+
+impl ObjectKey {
+    /// State for the object: its key attributes and, from `known` (the plan
+    /// or the state before), the `timeouts` the configuration wrote.
+    pub fn state(&self, name: &str, known: &Value) -> Value {
+        let mut state = self.value(name);
+        let timeouts = known.get(TIMEOUTS);
+        state.set(
+            TIMEOUTS,
+            if timeouts.is_unknown() {
+                Value::Null
+            } else {
+                timeouts.clone()
+            },
+        );
+        state
+    }
+}
+
+/// The `timeouts` block the official provider's resources have. Calls on
+/// these objects are answered at once, so nothing waits on it; it is
+/// accepted so that configurations written for that provider apply.
+pub fn timeouts_block() -> NestedBlock {
+    let limit = |name: &str| {
+        Attribute::new(name, Type::String).optional().description(
+            "Accepted for the official provider's configurations; these calls do not wait.",
+        )
+    };
+    NestedBlock::single(
+        TIMEOUTS,
+        Block::new("Limits for waiting on the API.")
+            .attribute(limit("create"))
+            .attribute(limit("read"))
+            .attribute(limit("update"))
+            .attribute(limit("delete"))
+            .attribute(limit("default").deprecated()),
+    )
 }
 
 /// `id`, `project` and `service_name`, the attributes every object of a

@@ -23,8 +23,8 @@ const MODES: [&str; 3] = ["session", "statement", "transaction"];
 
 pub struct PoolResource;
 
-fn state(key: &ObjectKey, pool: &ConnectionPool) -> Value {
-    let mut state = key.value(POOL_NAME);
+fn state(key: &ObjectKey, pool: &ConnectionPool, known: &Value) -> Value {
+    let mut state = key.state(POOL_NAME, known);
     state.set(DATABASE_NAME, Value::string(&pool.database));
     state.set(POOL_MODE, Value::string(&pool.pool_mode));
     state.set(POOL_SIZE, Value::number(pool.pool_size));
@@ -38,8 +38,9 @@ enum Listed {
     Found(ConnectionPool),
     /// The service, or the pool in its list, is gone.
     Gone,
-    /// The reply leaves `connection_pools` out, as the contract allows:
-    /// nothing is known either way.
+    /// The reply leaves `connection_pools` out, as the contract allows.
+    /// The hosted API leaves empty lists out, so after a refresh this is
+    /// read as no pools; right after a create, as the pool just made.
     Unlisted,
 }
 
@@ -101,7 +102,8 @@ impl Resource<Client> for PoolResource {
                 .attribute(Attribute::new(POOL_MODE, Type::String).default(Value::string("transaction")).description("When a server connection returns to the pool: `session`, `transaction` (the default) or `statement`."))
                 .attribute(Attribute::new(POOL_SIZE, Type::Number).default(Value::number(10)).description("Server connections in the pool, 1 to 10000 (default 10)."))
                 .attribute(Attribute::new(USERNAME, Type::String).optional().description("The user the pool connects as; unset, each client connects as itself."))
-                .attribute(Attribute::new(CONNECTION_URI, Type::String).computed().sensitive().use_state_for_unknown().description("The URI to connect through the pool.")),
+                .attribute(Attribute::new(CONNECTION_URI, Type::String).computed().sensitive().use_state_for_unknown().description("The URI to connect through the pool."))
+                .block(super::timeouts_block()),
         )
     }
 
@@ -162,7 +164,7 @@ impl Resource<Client> for PoolResource {
         );
         let sent = sent.await;
         match (sent, find(client, &key, ctx).await) {
-            (_, Ok(Listed::Found(pool))) => Applied::ok(state(&key, &pool)),
+            (_, Ok(Listed::Found(pool))) => Applied::ok(state(&key, &pool, planned)),
             (Ok(()), Ok(Listed::Unlisted)) => Applied::ok(as_planned(planned, &Value::Null)),
             (Err(err), _) | (Ok(()), Err(err)) => {
                 api_error(&mut diags, POOL_NAME, "Cannot create the pool", &err);
@@ -187,9 +189,8 @@ impl Resource<Client> for PoolResource {
         let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
         let key = ObjectKey::of(prior, POOL_NAME)?;
         match find(client, &key, ctx).await {
-            Ok(Listed::Found(pool)) => Some(state(&key, &pool)),
-            Ok(Listed::Gone) => None,
-            Ok(Listed::Unlisted) => Some(prior.clone()),
+            Ok(Listed::Found(pool)) => Some(state(&key, &pool, prior)),
+            Ok(Listed::Gone | Listed::Unlisted) => None,
             Err(err) => {
                 api_error(diags, POOL_NAME, "Cannot read the pool", &err);
                 None
@@ -220,7 +221,7 @@ impl Resource<Client> for PoolResource {
             .update_pool(&key.project, &key.service, &key.name, &request, &ctx.cancel)
             .await;
         match (sent, find(client, &key, ctx).await) {
-            (Ok(()), Ok(Listed::Found(pool))) => Applied::ok(state(&key, &pool)),
+            (Ok(()), Ok(Listed::Found(pool))) => Applied::ok(state(&key, &pool, planned)),
             (Ok(()), Ok(Listed::Unlisted)) => Applied::ok(as_planned(planned, &change.prior)),
             (Err(err), _) | (_, Err(err)) => {
                 api_error(&mut diags, POOL_NAME, "Cannot update the pool", &err);

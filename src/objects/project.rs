@@ -11,7 +11,7 @@ use tfplugin::resource::{Applied, Change, Context, Resource};
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, Value};
 
-use super::{ID, PROJECT, api_error};
+use super::{ID, PROJECT, TIMEOUTS, api_error};
 use crate::client::Client;
 
 const DEFAULT_CLOUD: &str = "default_cloud";
@@ -27,7 +27,6 @@ const CA_CERT: &str = "ca_cert";
 const PAYMENT_METHOD: &str = "payment_method";
 const ESTIMATED_BALANCE: &str = "estimated_balance";
 const AVAILABLE_CREDITS: &str = "available_credits";
-const TIMEOUTS: &str = "timeouts";
 
 /// What the configuration wrote and the API does not report back: kept
 /// from the plan or the state before.
@@ -115,23 +114,6 @@ fn string(name: &str) -> Attribute {
     Attribute::new(name, Type::String)
 }
 
-fn timeouts() -> NestedBlock {
-    let limit = |name: &str| {
-        string(name).optional().description(
-            "Accepted for the official provider's configurations; project calls do not wait.",
-        )
-    };
-    NestedBlock::single(
-        TIMEOUTS,
-        Block::new("Limits for waiting on the API.")
-            .attribute(limit("create"))
-            .attribute(limit("read"))
-            .attribute(limit("update"))
-            .attribute(limit("delete"))
-            .attribute(limit("default").deprecated()),
-    )
-}
-
 #[tfplugin::async_trait]
 impl Resource<Client> for ProjectResource {
     fn type_name(&self) -> &'static str {
@@ -160,7 +142,7 @@ impl Resource<Client> for ProjectResource {
                     .attribute(string("key").required().description("Tag key."))
                     .attribute(string("value").required().description("Tag value.")),
             ))
-            .block(timeouts());
+            .block(super::timeouts_block());
         Schema::new(block)
     }
 

@@ -126,7 +126,7 @@ impl UserResource {
     /// from `known` (the plan or the state before). With a write-only
     /// password, no password is kept.
     fn state(&self, key: &ObjectKey, user: &ServiceUser, known: &Value) -> Value {
-        let mut state = key.value(USERNAME);
+        let mut state = key.state(USERNAME, known);
         let write_only = !known.get(PASSWORD_WO_VERSION).is_null();
         let password = match secret(user.password.as_deref()) {
             _ if write_only => Value::Null,
@@ -264,7 +264,7 @@ impl Resource<Client> for UserResource {
                     })
             }
         };
-        Schema::new(block)
+        Schema::new(block.block(super::timeouts_block()))
     }
 
     async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
