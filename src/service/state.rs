@@ -148,12 +148,7 @@ pub fn from_service(
 ) -> ServiceModel {
     let connection = Connection::of(service);
     let uri = secret(service.service_uri.as_deref()).map(str::to_owned);
-    // A reply may leave the disk size out; then it is the size this
-    // configuration asked for and the API accepted, when one was asked for.
-    let disk = service
-        .disk_space_mb
-        .or_else(|| disk_request(prior, &service.service_type, &service.plan));
-    let included = plan_disk(&service.service_type, &service.plan);
+    let disk = Disk::of(service, prior);
     let maintenance = service.maintenance.as_ref();
     ServiceModel {
         id: Some(service_id(project, &service.service_name)),
@@ -169,10 +164,8 @@ pub fn from_service(
             .map(|m| m.time.clone())
             .or_else(|| prior.maintenance_window_time.clone()),
         termination_protection: Some(service.termination_protection),
-        disk_space: disk.map(format_disk).or_else(|| prior.disk_space.clone()),
-        additional_disk_space: disk
-            .map(|mib| format_disk(mib - included.unwrap_or(mib)))
-            .or_else(|| prior.additional_disk_space.clone()),
+        disk_space: disk.total.clone(),
+        additional_disk_space: disk.additional,
         project_vpc_id: service.project_vpc_id.clone(),
         static_ips: prior.static_ips.clone(),
         state: Some(service.state.as_str().to_owned()),
@@ -194,12 +187,8 @@ pub fn from_service(
             .components
             .clone()
             .or_else(|| prior.components.clone()),
-        disk_space_default: included
-            .map(format_disk)
-            .or_else(|| prior.disk_space_default.clone()),
-        disk_space_used: disk
-            .map(format_disk)
-            .or_else(|| prior.disk_space_used.clone()),
+        disk_space_default: disk.included,
+        disk_space_used: disk.total.or_else(|| prior.disk_space_used.clone()),
         // Plan facts the API has and this provider's catalog does not:
         // kept as state has them (from the official provider's state).
         disk_space_step: prior.disk_space_step.clone(),
@@ -349,6 +338,34 @@ fn fill_from(reported: ConnectionModel, prior: ConnectionModel) -> ConnectionMod
         receiver_remote_write_uri: reported
             .receiver_remote_write_uri
             .or(prior.receiver_remote_write_uri),
+    }
+}
+
+/// A service's disk sizes as state writes them, each falling back to
+/// state's where the reply says nothing.
+struct Disk {
+    total: Option<String>,
+    additional: Option<String>,
+    included: Option<String>,
+}
+
+impl Disk {
+    fn of(service: &Service, prior: &ServiceModel) -> Disk {
+        // A reply may leave the disk size out; then it is the size this
+        // configuration asked for and the API accepted, when one was asked for.
+        let disk = service
+            .disk_space_mb
+            .or_else(|| disk_request(prior, &service.service_type, &service.plan));
+        let included = plan_disk(&service.service_type, &service.plan);
+        Disk {
+            total: disk.map(format_disk).or_else(|| prior.disk_space.clone()),
+            additional: disk
+                .map(|mib| format_disk(mib - included.unwrap_or(mib)))
+                .or_else(|| prior.additional_disk_space.clone()),
+            included: included
+                .map(format_disk)
+                .or_else(|| prior.disk_space_default.clone()),
+        }
     }
 }
 
