@@ -237,7 +237,10 @@ def field(path, api, tf, service_type):
         if key in api:
             out[key] = api[key]
     if kind == "enum":
-        values = [v for v in (api.get("enum") or tf.get("enum")) if v is not None]
+        listed = api.get("enum") or tf.get("enum")
+        if None in listed:
+            out["nullable"] = True
+        values = [v for v in listed if v is not None]
         out["values"] = [str(v) for v in values]
         if api.get("type") == "integer":
             out["integer"] = True

@@ -54,6 +54,7 @@ mod tests {
             description: "",
             sensitive: false,
             create_only: true,
+            nullable: false,
         }
     }
 

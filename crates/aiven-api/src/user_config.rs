@@ -85,6 +85,9 @@ pub struct Field {
     /// provider has no attribute for is validated and recorded here, but
     /// is set in Terraform only through `aiven_service`'s `extra_json`.
     pub in_terraform: bool,
+    /// Null is one of the values the API takes (its enum lists it); any
+    /// other key refuses null.
+    pub nullable: bool,
 }
 
 const fn field(name: &'static str, kind: Kind, description: &'static str) -> Field {
@@ -98,6 +101,7 @@ const fn field(name: &'static str, kind: Kind, description: &'static str) -> Fie
         deprecated: false,
         default: None,
         in_terraform: true,
+        nullable: false,
     }
 }
 
@@ -283,6 +287,14 @@ fn object_schema(fields: &[Field]) -> Value {
             }
             if let Some(default) = f.default {
                 schema["default"] = default.clone();
+            }
+            if f.nullable {
+                // Null is one of the values, as the API's schema lists it.
+                let kind = schema["type"].clone();
+                schema["type"] = json!([kind, "null"]);
+                if let Some(values) = schema["enum"].as_array_mut() {
+                    values.push(Value::Null);
+                }
             }
             (f.api_name.to_owned(), schema)
         })
@@ -492,8 +504,12 @@ fn validate_object(
             };
             return Err(ConfigError::new(path, problem));
         };
-        if value.is_null() {
+        if value.is_null() && !field.nullable {
             return Err(ConfigError::new(path, Problem::Null));
+        }
+        if value.is_null() {
+            path.pop();
+            continue;
         }
         validate_value(&field.kind, value, path, service_type)?;
         path.pop();
@@ -761,6 +777,20 @@ mod tests {
         let pg = service_type("pg").unwrap();
         let err = validate(pg, &config(json!({"pg": {"timezone": null}}))).unwrap_err();
         assert_eq!(err.dotted_path(), "user_config.pg.timezone");
+        assert_eq!(err.problem, Problem::Null);
+    }
+
+    #[test]
+    fn null_is_taken_where_the_apis_enum_lists_it() {
+        let pg = service_type("pg").unwrap();
+        let schema = json_schema(pg);
+        let interval = &schema["properties"]["backup_interval_hours"];
+        assert!(
+            interval["enum"].as_array().unwrap().contains(&Value::Null),
+            "{interval}"
+        );
+        assert!(validate(pg, &config(json!({"backup_interval_hours": null}))).is_ok());
+        let err = validate(pg, &config(json!({"backup_hour": null}))).unwrap_err();
         assert_eq!(err.problem, Problem::Null);
     }
 

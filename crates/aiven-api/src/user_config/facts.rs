@@ -47,6 +47,9 @@ struct FieldFacts {
     deprecated: bool,
     #[serde(default)]
     api_only: bool,
+    /// The API's enum lists null among the values.
+    #[serde(default)]
+    nullable: bool,
     nesting: Option<String>,
     min: Option<f64>,
     max: Option<f64>,
@@ -130,6 +133,7 @@ fn convert(mut fact: FieldFacts) -> Field {
         deprecated: fact.deprecated,
         default: fact.default.map(|value| &*Box::leak(Box::new(value))),
         in_terraform: !fact.api_only,
+        nullable: fact.nullable,
     }
 }
 
