@@ -493,19 +493,28 @@ impl Client {
         service: &str,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<(), CallError> {
-        match self
+        self.delete_path(&Self::service_path(project, service), cancel)
+            .await
+    }
+
+    /// DELETE of what `path` names; already gone counts as deleted.
+    async fn delete_path(
+        &self,
+        path: &str,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<(), CallError> {
+        let deleted = self
             .call::<serde::de::IgnoredAny>(
                 Method::DELETE,
-                &Self::service_path(project, service),
+                path,
                 None::<&()>,
                 Resend::Freely,
                 cancel,
             )
-            .await
-        {
-            Ok(_) => Ok(()),
+            .await;
+        match deleted {
             Err(err) if err.is_not_found() => Ok(()),
-            Err(err) => Err(err),
+            other => other.map(drop),
         }
     }
 

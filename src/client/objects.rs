@@ -142,14 +142,8 @@ impl Client {
         name: &str,
         cancel: &CancellationToken,
     ) -> Result<(), CallError> {
-        let path = Self::object_path(project, service, kind, name);
-        match self
-            .call::<IgnoredAny>(Method::DELETE, &path, None::<&()>, Resend::Freely, cancel)
+        self.delete_path(&Self::object_path(project, service, kind, name), cancel)
             .await
-        {
-            Err(err) if err.is_not_found() => Ok(()),
-            other => other.map(drop),
-        }
     }
 
     pub async fn create_project(
@@ -200,13 +194,7 @@ impl Client {
         project: &str,
         cancel: &CancellationToken,
     ) -> Result<(), CallError> {
-        let path = format!("/v1/project/{project}");
-        match self
-            .call::<IgnoredAny>(Method::DELETE, &path, None::<&()>, Resend::Freely, cancel)
+        self.delete_path(&format!("/v1/project/{project}"), cancel)
             .await
-        {
-            Err(err) if err.is_not_found() => Ok(()),
-            other => other.map(drop),
-        }
     }
 }

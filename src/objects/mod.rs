@@ -85,15 +85,7 @@ impl ObjectKey {
     /// or the state before), the `timeouts` the configuration wrote.
     pub fn state(&self, name: &str, known: &Value) -> Value {
         let mut state = self.value(name);
-        let timeouts = known.get(TIMEOUTS);
-        state.set(
-            TIMEOUTS,
-            if timeouts.is_unknown() {
-                Value::Null
-            } else {
-                timeouts.clone()
-            },
-        );
+        state.set(TIMEOUTS, known.get(TIMEOUTS).known_or_null());
         state
     }
 }

@@ -71,15 +71,7 @@ async fn find(
 /// URI is what state had (none for a new pool).
 fn as_planned(planned: &Value, prior: &Value) -> Value {
     let mut state = planned.clone();
-    let uri = prior.get(CONNECTION_URI);
-    state.set(
-        CONNECTION_URI,
-        if uri.is_unknown() {
-            Value::Null
-        } else {
-            uri.clone()
-        },
-    );
+    state.set(CONNECTION_URI, prior.get(CONNECTION_URI).known_or_null());
     state
 }
 

@@ -40,14 +40,6 @@ const AS_WRITTEN: [&str; 5] = [
 
 pub struct ProjectResource;
 
-fn settled(value: &Value) -> Value {
-    if value.is_unknown() {
-        Value::Null
-    } else {
-        value.clone()
-    }
-}
-
 fn text(value: &Value, name: &str) -> Option<String> {
     value.get(name).as_str().map(str::to_owned)
 }
@@ -70,7 +62,7 @@ fn state(project: &Project, known: &Value) -> Value {
         ),
     ]);
     for name in AS_WRITTEN {
-        state.set(name, settled(known.get(name)));
+        state.set(name, known.get(name).known_or_null());
     }
     // Contacts are followed once written; unset, the project's are not a diff.
     let emails = project.tech_emails.as_deref().unwrap_or_default();

@@ -86,15 +86,6 @@ fn generated_password() -> Option<String> {
     Some(password)
 }
 
-/// A planned value as state may hold it: unknown becomes null.
-fn settled(value: &Value) -> Value {
-    if value.is_unknown() {
-        Value::Null
-    } else {
-        value.clone()
-    }
-}
-
 fn string_list(items: &Option<Vec<String>>) -> Value {
     items.as_ref().map_or(Value::Null, |items| {
         Value::List(items.iter().map(Value::string).collect())
@@ -131,11 +122,14 @@ impl UserResource {
         let password = match secret(user.password.as_deref()) {
             _ if write_only => Value::Null,
             Some(password) => Value::string(password),
-            None => settled(known.get(PASSWORD)),
+            None => known.get(PASSWORD).known_or_null(),
         };
         state.set(PASSWORD, password);
         state.set(PASSWORD_WO, Value::Null);
-        state.set(PASSWORD_WO_VERSION, settled(known.get(PASSWORD_WO_VERSION)));
+        state.set(
+            PASSWORD_WO_VERSION,
+            known.get(PASSWORD_WO_VERSION).known_or_null(),
+        );
         state.set(TYPE, Value::string(&user.kind));
         state.set(ACCESS_CERT, Value::Null);
         state.set(ACCESS_KEY, Value::Null);
@@ -149,7 +143,7 @@ impl UserResource {
                 AUTHENTICATION,
                 user.authentication
                     .clone()
-                    .map_or_else(|| settled(known.get(AUTHENTICATION)), Value::string),
+                    .map_or_else(|| known.get(AUTHENTICATION).known_or_null(), Value::string),
             ),
             Flavor::Valkey => {
                 let lists = [
@@ -162,7 +156,7 @@ impl UserResource {
                     // Unset and empty are the same rule: keep how it was written.
                     let value = match list {
                         Some(items) if !items.is_empty() => string_list(list),
-                        _ => settled(known.get(name)),
+                        _ => known.get(name).known_or_null(),
                     };
                     state.set(name, value);
                 }
@@ -288,17 +282,12 @@ impl Resource<Client> for UserResource {
         if written(PASSWORD_WO) != written(PASSWORD_WO_VERSION) {
             diags.error_at(AttributePath::attr(PASSWORD_WO_VERSION), "password_wo needs password_wo_version", "Set both: password_wo is never stored, so password_wo_version is how a plan knows to send a new one.");
         }
-        if let Some(password) = config.get(PASSWORD).as_str() {
-            let allowed = password
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !(8..=256).contains(&password.len()) || !allowed {
-                diags.error_at(
-                    AttributePath::attr(PASSWORD),
-                    "Invalid password",
-                    "Use 8 to 256 letters, digits, '-' or '_'.",
-                );
-            }
+        if let Some(Err(rule)) = config.get(PASSWORD).as_str().map(names::check_password) {
+            diags.error_at(
+                AttributePath::attr(PASSWORD),
+                "Invalid password",
+                format!("password: {rule}."),
+            );
         }
     }
 

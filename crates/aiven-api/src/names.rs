@@ -140,6 +140,19 @@ pub fn check_maintenance_time(time: &str) -> Result<(), NameError> {
     }
 }
 
+/// A service user's password as the API takes it: 8 to 256 letters,
+/// digits, `-` or `_`. The message never repeats the password.
+pub fn check_password(password: &str) -> Result<(), NameError> {
+    let allowed = password
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if (8..=256).contains(&password.len()) && allowed {
+        Ok(())
+    } else {
+        Err("use 8 to 256 letters, digits, '-' or '_'".to_owned())
+    }
+}
+
 /// The all-zero UUID, which as a `cmk_id` removes the key a service has.
 pub const NO_CMK: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -178,6 +191,15 @@ mod tests {
             &"a".repeat(64),
         ] {
             assert!(check_role_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_8_to_256_safe_characters_and_never_repeated() {
+        assert!(check_password("alice-password_1").is_ok());
+        for bad in ["short", "has space in it", "quote'inside", &"a".repeat(257)] {
+            let err = check_password(bad).unwrap_err();
+            assert!(!err.contains(bad), "{err}");
         }
     }
 

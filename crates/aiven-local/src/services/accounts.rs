@@ -57,16 +57,9 @@ fn check_authentication(authentication: Option<&str>) -> Result<(), Error> {
 /// (the API's rule for service passwords; it also keeps the SQL that sets
 /// it free of quotes). The password itself is never in the message.
 fn check_password(password: &str) -> Result<&str, Error> {
-    let allowed = password
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if (8..=256).contains(&password.len()) && allowed {
-        Ok(password)
-    } else {
-        Err(Error::invalid(
-            "new_password is invalid: use 8 to 256 letters, digits, '-' or '_'",
-        ))
-    }
+    names::check_password(password)
+        .map(|()| password)
+        .map_err(|rule| Error::invalid(format!("new_password is invalid: {rule}")))
 }
 
 /// The role option for a user's `pg_allow_replication`.
@@ -156,14 +149,15 @@ impl Services {
     }
 
     /// A new password (the one given, or a new random one) or new access
-    /// rules for a user; on pg the role changes too.
+    /// rules for a user; on pg the role changes too. The API answers with
+    /// the whole service, which the caller builds.
     pub async fn modify_user(
         &self,
         project: &str,
         name: &str,
         username: &str,
         request: &api::ModifyUser,
-    ) -> Result<ServiceUser, Error> {
+    ) -> Result<(), Error> {
         let record = self.get(project, name)?;
         let mut user = record
             .users
@@ -204,14 +198,13 @@ impl Services {
                 .await
                 .map_err(engine_failure)?;
         }
-        let changed = user.clone();
         self.store.update_service(project, name, |r| {
-            if let Some(stored) = r.users.iter_mut().find(|u| u.username == changed.username) {
-                *stored = changed.clone();
+            if let Some(stored) = r.users.iter_mut().find(|u| u.username == user.username) {
+                *stored = user.clone();
             }
             Ok(())
         })?;
-        Ok(user)
+        Ok(())
     }
 
     pub async fn delete_user(

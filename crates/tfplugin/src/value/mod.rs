@@ -227,6 +227,15 @@ impl Value {
         matches!(self.inner(), Value::Unknown(_))
     }
 
+    /// The value as state may hold it: an unknown (planned) value is null.
+    pub fn known_or_null(&self) -> Value {
+        if self.is_unknown() {
+            Value::Null
+        } else {
+            self.clone()
+        }
+    }
+
     /// True when neither this value nor anything inside it is unknown.
     pub fn is_wholly_known(&self) -> bool {
         match self.inner() {
