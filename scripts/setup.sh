@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need and a fresh Debian 12 machine
-# (with Rust and Terraform) lacks: PostgreSQL 15 and its client, tar, lz4,
+# (with Rust and Terraform) lacks: PostgreSQL 15 and its client, PgBouncer,
+# redis-server (valkey services), MariaDB and mariadb-backup (mysql
+# services), tar, lz4,
 # the `postgres` user aiven-local runs as when started as root, and the
 # official `avn` CLI for the compatibility test. Does nothing when all is
 # there; as a user other than root it installs packages through sudo.
@@ -13,6 +15,12 @@ command -v tar >/dev/null || need_apt+=(tar)
 command -v lz4 >/dev/null || need_apt+=(lz4)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v curl >/dev/null || need_apt+=(curl)
+# The engines aiven-local runs besides PostgreSQL (a type whose engine is
+# missing keeps the lifecycle only).
+[ -x /usr/sbin/pgbouncer ] || need_apt+=(pgbouncer)
+[ -x /usr/bin/redis-server ] || need_apt+=(redis-server)
+[ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
+[ -x /usr/bin/mariadb-backup ] || need_apt+=(mariadb-backup)
 
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -24,6 +32,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
+  # The packages' scripts would start system-wide MariaDB, Redis and
+  # PgBouncer servers that aiven-local never uses (it runs its own per
+  # service); Debian's policy-rc.d hook, answering 101, keeps them from
+  # starting during the install.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${as_root[@]}" chmod 755 /usr/sbin/policy-rc.d
+    trap '"${as_root[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi

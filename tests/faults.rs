@@ -136,7 +136,8 @@ fn a_delete_answered_417_and_a_read_answered_408_are_retried() {
 
 #[test]
 fn a_service_whose_provisioning_fails_is_an_error_with_the_reason_and_kept_in_state() {
-    let e = support::env_with(&["--pg-bin", "/nonexistent/bin"]);
+    let pg_bin = testkit::pg_bin_without_initdb();
+    let e = support::env_with(&["--pg-bin", pg_bin.to_str().unwrap()]);
     e.configure(
         r#"
 resource "aiven_pg" "db" {

@@ -165,8 +165,8 @@ fn a_create_that_outlives_its_timeout_is_kept_in_state_as_tainted() {
         r#"
 resource "aiven_service" "slow" {
   project      = "acme"
-  service_name = "slow-cache"
-  service_type = "valkey"
+  service_name = "slow-search"
+  service_type = "opensearch"
   plan         = "startup-4"
   timeouts {
     create = "2s"
@@ -189,7 +189,7 @@ resource "aiven_service" "slow" {
     .unwrap();
     let instance = &state["resources"][0]["instances"][0];
     assert_eq!(instance["status"], "tainted", "{instance}");
-    assert_eq!(instance["attributes"]["id"], "acme/slow-cache");
+    assert_eq!(instance["attributes"]["id"], "acme/slow-search");
     assert_eq!(instance["attributes"]["state"], "REBUILDING");
     let plan = e.tf.plan();
     assert!(

@@ -410,7 +410,10 @@ async fn create_pool(
     body: Bytes,
 ) -> Reply {
     let request: CreatePool = parse(&body)?;
-    state.services.create_pool(&project, &service, request)?;
+    state
+        .services
+        .create_pool(&project, &service, request)
+        .await?;
     ok(json!({ "message": "created" }))
 }
 
@@ -422,7 +425,8 @@ async fn update_pool(
     let request: UpdatePool = parse(&body)?;
     state
         .services
-        .update_pool(&project, &service, &pool, &request)?;
+        .update_pool(&project, &service, &pool, &request)
+        .await?;
     ok(json!({ "message": "updated" }))
 }
 
@@ -430,7 +434,10 @@ async fn delete_pool(
     State(state): State<AppState>,
     Path((project, service, pool)): Path<(String, String, String)>,
 ) -> Reply {
-    state.services.delete_pool(&project, &service, &pool)?;
+    state
+        .services
+        .delete_pool(&project, &service, &pool)
+        .await?;
     ok(json!({ "message": "deleted" }))
 }
 

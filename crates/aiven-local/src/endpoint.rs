@@ -6,9 +6,22 @@ use aiven_api::catalog;
 use aiven_api::types::{self as api, ConnectionInfo, ConnectionParams};
 use serde_json::{Map, Value};
 
-use crate::postgres::DEFAULT_DATABASE;
-use crate::services::is_pg;
+use crate::engines::DEFAULT_DATABASE;
 use crate::store::ServiceRecord;
+
+fn is_pg(record: &ServiceRecord) -> bool {
+    record.service_type == "pg"
+}
+
+/// The URI scheme of a type's `service_uri`: valkey speaks the Redis
+/// protocol and its clients take `redis://` (plain text here; the hosted
+/// service's `rediss://` is TLS).
+fn scheme(record: &ServiceRecord) -> &str {
+    match record.service_type.as_str() {
+        "valkey" => "redis",
+        other => other,
+    }
+}
 
 /// Where a service answers, and as whom: its primary user.
 pub struct Endpoint {
@@ -64,8 +77,11 @@ impl Endpoint {
             params.insert("dbname".into(), DEFAULT_DATABASE.into());
             params.insert("sslmode".into(), "disable".into());
             format!("postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=disable")
+        } else if record.service_type == "mysql" {
+            params.insert("dbname".into(), DEFAULT_DATABASE.into());
+            format!("mysql://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}")
         } else {
-            format!("{}://{user}:{password}@{host}:{port}", record.service_type)
+            format!("{}://{user}:{password}@{host}:{port}", scheme(record))
         };
         (service_uri, params)
     }
@@ -127,7 +143,8 @@ impl Endpoint {
         info
     }
 
-    /// The pools with the URI each connects through, as its own user.
+    /// The pools with the URI each connects through (PgBouncer's port, the
+    /// pool's name), as its own user.
     pub fn pools(&self, record: &ServiceRecord) -> Vec<api::ConnectionPool> {
         let password_of = |username: Option<&str>| {
             let user = record
@@ -138,14 +155,15 @@ impl Endpoint {
                 u.password.as_deref().unwrap_or_default()
             })
         };
+        // Each pool is a database of PgBouncer's, named as the pool.
         let with_uri = |p: &api::ConnectionPool| api::ConnectionPool {
             connection_uri: format!(
                 "postgres://{}:{}@{}:{}/{}?sslmode=disable",
                 p.username.as_deref().unwrap_or(&self.user),
                 password_of(p.username.as_deref()),
                 self.host,
-                self.port,
-                p.database
+                crate::engines::pgbouncer::pool_port(self.port),
+                p.pool_name
             ),
             ..p.clone()
         };

@@ -9,7 +9,7 @@ use std::fmt;
 
 use aiven_api::user_config::ConfigError;
 
-use crate::engine::EngineError;
+use crate::engines::EngineError;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,9 +7,8 @@ mod api;
 mod conformance;
 mod disk;
 mod endpoint;
-mod engine;
+mod engines;
 mod error;
-mod postgres;
 mod privilege;
 mod projects;
 mod serve;
@@ -24,8 +23,12 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::engines::Engines;
+use crate::engines::mysql::MariaDb;
+use crate::engines::none::NoEngine;
+use crate::engines::postgres::Postgres;
+use crate::engines::valkey::Valkey;
 use crate::error::StartError;
-use crate::postgres::Postgres;
 use crate::services::Services;
 use crate::store::Store;
 
@@ -81,6 +84,20 @@ struct ServeArgs {
     /// Directory holding the PostgreSQL server binaries.
     #[arg(long, default_value = "/usr/lib/postgresql/15/bin")]
     pg_bin: PathBuf,
+    /// The server valkey services run on (`redis-cli` is taken from the
+    /// same directory).
+    #[arg(long, default_value = "/usr/bin/redis-server")]
+    valkey_server: PathBuf,
+    /// The server mysql services run on: MariaDB's `mariadbd`.
+    #[arg(long, default_value = "/usr/sbin/mariadbd")]
+    mariadb_server: PathBuf,
+    /// The directory with MariaDB's `mariadb`, `mariadb-install-db`,
+    /// `mariadb-backup` and `mariadb-binlog`.
+    #[arg(long, default_value = "/usr/bin")]
+    mariadb_tools: PathBuf,
+    /// PgBouncer, which serves pg connection pools.
+    #[arg(long, default_value = "/usr/sbin/pgbouncer")]
+    pgbouncer_bin: PathBuf,
     /// The unprivileged OS user aiven-local runs as when started as root
     /// (PostgreSQL refuses to run as root): it re-executes itself as this
     /// user, which then owns the data directory.
@@ -199,6 +216,22 @@ fn given_token(file: Option<&Path>, token: Option<String>) -> Result<Option<Stri
     Ok(Some(text.lines().next().unwrap_or_default().to_owned()))
 }
 
+/// The engine of every type whose programs are installed; the others keep
+/// the lifecycle only, and say why.
+fn find_engines(args: &ServeArgs, data_dir: &Path) -> Engines {
+    let mut engines = Engines::new(NoEngine {
+        provision_delay: args.provision_delay,
+    });
+    engines.add("pg", Postgres::find(&args.pg_bin, &args.pgbouncer_bin));
+    engines.add("valkey", Valkey::find(&args.valkey_server));
+    let sockets = data_dir.join("run");
+    engines.add(
+        "mysql",
+        MariaDb::find(&args.mariadb_server, &args.mariadb_tools, &sockets),
+    );
+    engines
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
     let mut terminate =
@@ -234,13 +267,9 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         .map_err(|err| StartError::io("resolve data dir", &args.data_dir, err))?;
     let token = resolve_token(
         &data_dir,
-        given_token(args.token_file.as_deref(), args.token)?,
+        given_token(args.token_file.as_deref(), args.token.clone())?,
     )?;
-    let pg = Postgres {
-        major_version: postgres::major_version(&args.pg_bin),
-        bin: args.pg_bin,
-        known_settings: Default::default(),
-    };
+    let engines = find_engines(&args, &data_dir);
     let store_path = data_dir.join("catalog.sqlite3");
     let store = Store::open(&store_path).map_err(|err| {
         StartError::Refused(format!(
@@ -251,13 +280,13 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let services = Arc::new(Services::new(
         store,
         data_dir.clone(),
-        pg,
+        engines,
         args.backup_interval,
         args.backup_retention as usize,
-        args.provision_delay,
     ));
     services.reconcile().await;
     services.spawn_backup_schedule();
+    services.spawn_archiver();
 
     let cannot_listen = |err: std::io::Error| {
         StartError::Refused(format!("cannot listen on {}: {err}", args.listen))

@@ -40,6 +40,16 @@ pub fn lookup_user(user: &str) -> Option<Account> {
     })
 }
 
+/// The name of the OS user this process runs as, from /etc/passwd.
+pub fn current_user_name() -> Option<String> {
+    let uid = rustix::process::geteuid().as_raw();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.len() > 2 && fields[2].parse() == Ok(uid)).then(|| fields[0].to_owned())
+    })
+}
+
 /// Whether this process runs as root (the owner of `/proc/self`).
 pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)

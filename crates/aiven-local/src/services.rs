@@ -1,10 +1,10 @@
 //! Service lifecycle: validating requests, resolving forks, provisioning
 //! in the background (REBUILDING → RUNNING), backups on a schedule, and
-//! bringing everything back after a restart. pg services run a real
-//! cluster; the other types keep the same lifecycle and bookkeeping
-//! without an engine. Fork requests are resolved in [`fork`], backups and
-//! retention live in [`backups`], users, databases and pools in
-//! [`accounts`].
+//! bringing everything back after a restart, written once for every
+//! engine (see [`crate::engines`]): a type whose engine is installed runs
+//! it, the others keep the same lifecycle and bookkeeping without one.
+//! Fork requests are resolved in [`fork`], backups and retention live in
+//! [`backups`], users, databases and pools in [`accounts`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -27,10 +27,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::endpoint::Endpoint;
-use crate::error::Error;
-use crate::postgres::{
-    self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, EngineError, Login, Postgres,
+use crate::engines::{
+    self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Engines, Instance, Stop,
 };
+use crate::error::Error;
 use crate::store::{ForkSource, ServiceRecord, Store, StoreError};
 
 mod accounts;
@@ -48,8 +48,6 @@ pub enum JobError {
     NoRoom(crate::disk::NoRoom),
     /// The service was deleted meanwhile.
     Gone,
-    /// A record that cannot be right, such as a pg service without a port.
-    Inconsistent(&'static str),
 }
 
 impl std::fmt::Display for JobError {
@@ -59,7 +57,6 @@ impl std::fmt::Display for JobError {
             JobError::Store(err) => err.fmt(f),
             JobError::NoRoom(no_room) => write!(f, "skipped: {no_room}"),
             JobError::Gone => f.write_str("the service is gone"),
-            JobError::Inconsistent(what) => f.write_str(what),
         }
     }
 }
@@ -78,13 +75,20 @@ impl From<StoreError> for JobError {
     }
 }
 
-/// The notification kind for a `pg_version` the local binaries do not run.
-const VERSION_NOT_RUN: &str = "pg_version_not_run";
-
 /// Every notification kind aiven-local adds that the hosted API does not
 /// have.
-pub const LOCAL_NOTIFICATION_KINDS: [&str; 3] =
-    [PROVISIONING_FAILED, VERSION_NOT_RUN, FORK_SSO_NOT_COPIED];
+pub const LOCAL_NOTIFICATION_KINDS: [&str; 6] = [
+    PROVISIONING_FAILED,
+    engines::postgres::VERSION_NOT_RUN,
+    engines::valkey::VERSION_NOT_RUN,
+    engines::mysql::VERSION_NOT_RUN,
+    FORK_SSO_NOT_COPIED,
+    ENGINE_MISSING,
+];
+
+/// The notification kind for a service made while its type's engine was
+/// not installed: it keeps the lifecycle only.
+const ENGINE_MISSING: &str = "engine_missing";
 
 /// The notification kind for a fork of OpenSearch, whose SSO settings are
 /// not copied.
@@ -100,12 +104,11 @@ fn service_missing(project: &str, name: &str) -> Error {
 pub struct Services {
     pub store: Store,
     pub data_dir: PathBuf,
-    pub postgres: Postgres,
+    pub engines: Engines,
     pub backup_interval: Duration,
     /// Backups kept per service; older ones, and the WAL only they
     /// needed, are deleted.
     pub backup_retention: usize,
-    pub provision_delay: Duration,
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
     ports: tokio::sync::Mutex<()>,
@@ -133,15 +136,6 @@ fn overlay(base: &mut Map<String, Value>, changes: Map<String, Value>) {
                 base.insert(key, value);
             }
         }
-    }
-}
-
-/// How aiven-local connects to a service's cluster: as its primary user.
-fn login(record: &ServiceRecord) -> Login<'_> {
-    let primary = record.users.iter().find(|u| u.kind == "primary");
-    Login {
-        user: primary.map_or(ADMIN_USER, |u| u.username.as_str()),
-        password: primary.map_or("", |u| u.password.as_deref().unwrap_or_default()),
     }
 }
 
@@ -204,10 +198,6 @@ fn has_failed(record: &ServiceRecord) -> bool {
         .notifications
         .iter()
         .any(|n| n.kind == PROVISIONING_FAILED)
-}
-
-pub fn is_pg(record: &ServiceRecord) -> bool {
-    record.service_type == "pg"
 }
 
 /// The lowest port a cluster gets.
@@ -400,8 +390,13 @@ struct Accounts {
 
 impl Accounts {
     /// A new service's: the primary user (named and with the password the
-    /// settings choose, if they do) and the default database.
-    fn new(user_config: &Map<String, Value>) -> Accounts {
+    /// settings choose, if they do; on valkey `default`, as the hosted
+    /// service names it) and the default database.
+    fn new(service_type: &ServiceType, user_config: &Map<String, Value>) -> Accounts {
+        let primary = match service_type.name {
+            "valkey" => "default",
+            _ => ADMIN_USER,
+        };
         let chosen = |key: &str| {
             user_config
                 .get(key)
@@ -410,7 +405,7 @@ impl Accounts {
         };
         Accounts {
             users: vec![ServiceUser {
-                username: chosen("admin_username").unwrap_or_else(|| ADMIN_USER.into()),
+                username: chosen("admin_username").unwrap_or_else(|| primary.into()),
                 password: Some(chosen("admin_password").unwrap_or_else(random_password)),
                 kind: "primary".into(),
                 authentication: None,
@@ -466,18 +461,16 @@ impl Services {
     pub fn new(
         store: Store,
         data_dir: PathBuf,
-        postgres: Postgres,
+        engines: Engines,
         backup_interval: Duration,
         backup_retention: usize,
-        provision_delay: Duration,
     ) -> Services {
         Services {
             store,
             data_dir,
-            postgres,
+            engines,
             backup_interval,
             backup_retention: backup_retention.max(1),
-            provision_delay,
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             ports: tokio::sync::Mutex::new(()),
@@ -491,6 +484,19 @@ impl Services {
         }
     }
 
+    /// A service's engine and the service as the engine sees it.
+    pub(crate) fn instance<'a>(
+        &'a self,
+        record: &'a ServiceRecord,
+    ) -> (&'a dyn Engine, Instance<'a>) {
+        let instance = Instance {
+            record,
+            paths: self.paths(&record.project, &record.name),
+            port: record.port,
+        };
+        (self.engines.of(record), instance)
+    }
+
     fn service_type(name: &str) -> Result<&'static ServiceType, Error> {
         catalog::service_type(name).ok_or_else(|| {
             Error::invalid(format!(
@@ -500,18 +506,21 @@ impl Services {
         })
     }
 
-    /// A port for a new cluster: free now, not another service's, and
-    /// below the kernel's ephemeral range, from which outgoing connections
-    /// (and listeners on port 0) take theirs, so that none of those can
-    /// take it between this check and the server binding it.
+    /// A port for a new service, and the one after it for what serves its
+    /// pools: both free now, not another service's, and below the kernel's
+    /// ephemeral range, from which outgoing connections (and listeners on
+    /// port 0) take theirs, so that none of those can take them between
+    /// this check and the engine binding them. Services get even ports.
     async fn allocate_port(&self) -> Result<u16, Error> {
         let used = self.store.used_ports()?;
+        let taken = |port: u16| used.contains(&port) || used.contains(&(port - 1));
+        let free = |port: u16| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
         for _ in 0..200 {
-            let candidate = fastrand::u16(cluster_ports());
-            if used.contains(&candidate) {
+            let candidate = fastrand::u16(cluster_ports()) & !1;
+            if taken(candidate) || taken(candidate + 1) {
                 continue;
             }
-            if std::net::TcpListener::bind(("127.0.0.1", candidate)).is_ok() {
+            if free(candidate) && free(candidate + 1) {
                 return Ok(candidate);
             }
         }
@@ -533,7 +542,7 @@ impl Services {
             &checked.plan,
             &checked.user_config,
         )?;
-        let port = if checked.service_type.name == "pg" {
+        let port = if self.engines.for_type(checked.service_type.name).runs() {
             let _guard = self.ports.lock().await;
             Some(self.allocate_port().await?)
         } else {
@@ -562,7 +571,7 @@ impl Services {
             cloud,
             user_config,
         } = checked;
-        let mut accounts = Accounts::new(&user_config);
+        let mut accounts = Accounts::new(service_type, &user_config);
         let (user_config, mut notifications) = match &fork {
             Some((source, _)) => {
                 accounts = Accounts::of(source);
@@ -571,6 +580,7 @@ impl Services {
             None => (user_config, Vec::new()),
         };
         notifications.extend(self.version_notice(service_type, &user_config));
+        notifications.extend(self.engine_missing_notice(service_type));
         let created = now();
         let maintenance_in = request.maintenance.as_ref();
         let chosen = |pick: fn(&MaintenanceIn) -> &Option<String>, default: &str| {
@@ -611,9 +621,9 @@ impl Services {
         }
     }
 
-    /// Stores a new record and, for a pg fork, pins its source's backup
-    /// and WAL; if pinning fails, the record goes again and nothing was
-    /// created.
+    /// Stores a new record and, for a fork an engine runs, pins its
+    /// source's backup and archive; if pinning fails, the record goes again
+    /// and nothing was created.
     async fn insert_pinned(&self, record: &ServiceRecord) -> Result<(), Error> {
         let project = &record.project;
         self.store.insert_service(record).map_err(|err| match err {
@@ -623,7 +633,8 @@ impl Services {
             )),
             other => other.into(),
         })?;
-        let Some(fork) = record.fork.as_ref().filter(|_| is_pg(record)) else {
+        let runs = self.engines.of(record).runs();
+        let Some(fork) = record.fork.as_ref().filter(|_| runs) else {
             return Ok(());
         };
         let Err(err) = self.pin_fork_source(fork, project, &record.name).await else {
@@ -638,9 +649,9 @@ impl Services {
         })
     }
 
-    /// Makes a pg fork independent of its source before the request is
+    /// Makes a fork independent of its source before the request is
     /// answered: the source's latest transaction is archived, and the
-    /// chosen base backup and every WAL segment up to it are hard-linked
+    /// chosen backup and everything archived up to now are hard-linked
     /// into the fork's own directory. Deleting the source, or retention
     /// pruning its backups, a moment later then loses nothing the fork was
     /// promised.
@@ -652,26 +663,24 @@ impl Services {
     ) -> Result<(), PinError> {
         let source_paths = self.paths(&fork.project, &fork.service);
         let paths = self.paths(project, name);
-        // The fork unpacks a copy of the source's data next to it.
-        crate::disk::ensure_room(&self.data_dir, crate::disk::size_of(&source_paths.data()))
-            .map_err(PinError::NoRoom)?;
         if let Some(source) = self
             .store
             .service(&fork.project, &fork.service)
             .map_err(|e| PinError::Source(e.to_string()))?
-            && let Some(source_port) = source.port
-            && self.postgres.is_running(&source_paths).await
         {
-            self.postgres
-                .flush_to_archive(&source_paths, source_port, login(&source))
-                .await
-                .map_err(|err| {
+            let (engine, at) = self.instance(&source);
+            // The fork unpacks a copy of the source's data next to it.
+            let size = crate::disk::size_of(&engine.data_dir(&source_paths));
+            crate::disk::ensure_room(&self.data_dir, size).map_err(PinError::NoRoom)?;
+            if engine.is_running(&source_paths).await {
+                engine.flush_to_archive(&at).await.map_err(|err| {
                     PinError::Source(format!(
                         "the source could not archive its latest transaction: {err}"
                     ))
                 })?;
+            }
         }
-        postgres::link_restore_source(&source_paths, &fork.backup_name, &paths).map_err(|err| {
+        engines::link_restore_source(&source_paths, &fork.backup_name, &paths).map_err(|err| {
             PinError::Source(format!("{err}; the source's backups changed meanwhile"))
         })
     }
@@ -712,12 +721,8 @@ impl Services {
     /// notifications and is not provisioned again at the next start.
     async fn provisioning_failed(&self, record: &ServiceRecord, err: &JobError) {
         tracing::error!(service = %record.name, error = %err, "provisioning failed");
-        if is_pg(record) {
-            let _ = self
-                .postgres
-                .stop(&self.paths(&record.project, &record.name), "immediate")
-                .await;
-        }
+        let (engine, at) = self.instance(record);
+        let _ = engine.stop(&at.paths, Stop::Immediate).await;
         let _ = self
             .store
             .update_service(&record.project, &record.name, |r| {
@@ -745,65 +750,57 @@ impl Services {
         }
     }
 
-    /// A warning when `pg_version` asks for a major version other than the
-    /// one the local binaries run: the value is kept, as the hosted API
-    /// would, but the cluster cannot honour it.
+    /// A warning when the settings ask for what the type's engine records
+    /// but cannot honour, such as another major version.
     fn version_notice(
         &self,
         service_type: &ServiceType,
         config: &Map<String, Value>,
     ) -> Option<ServiceNotification> {
-        let asked = config.get("pg_version")?.as_str()?;
-        let runs = self.postgres.major_version.as_deref()?;
-        (service_type.name == "pg" && asked != runs).then(|| ServiceNotification {
+        self.engines
+            .for_type(service_type.name)
+            .version_notice(config)
+    }
+
+    /// A warning when the type has an engine but it is not installed here.
+    fn engine_missing_notice(&self, service_type: &ServiceType) -> Option<ServiceNotification> {
+        let why = self.engines.missing(service_type.name)?;
+        Some(ServiceNotification {
             level: "warning".into(),
             message: format!(
-                "pg_version {asked} is recorded, but aiven-local runs PostgreSQL {runs} (the server in --pg-bin), \
-                 so this cluster is PostgreSQL {runs}."
+                "This service keeps the lifecycle only, with no data: {why}. Install the engine and restart \
+                 aiven-local, then create the service again."
             ),
-            kind: VERSION_NOT_RUN.into(),
+            kind: ENGINE_MISSING.into(),
             metadata: Map::new(),
         })
     }
 
+    /// Makes the service's engine: a new one, or a fork restored from the
+    /// backup and archive pinned for it; then the settings as the record
+    /// has them now, and its pools.
     async fn provision(&self, record: &ServiceRecord) -> Result<(), JobError> {
-        if !is_pg(record) {
-            tokio::time::sleep(self.provision_delay).await;
-            return Ok(());
-        }
-        let paths = self.paths(&record.project, &record.name);
-        let port = record
-            .port
-            .ok_or(JobError::Inconsistent("pg service without a port"))?;
-        let settings = record.user_config.get("pg").and_then(Value::as_object);
-        let connections = postgres::max_connections(settings);
+        let (engine, at) = self.instance(record);
         match &record.fork {
-            None => {
-                self.postgres
-                    .init(&paths, port, login(record), connections)
-                    .await?
-            }
-            Some(fork) => {
+            Some(fork) if engine.runs() => {
                 // Pinned when the fork was asked for (see pin_fork_source);
                 // linking again is a no-op then, and recovers links a
                 // crash interrupted.
                 let source_paths = self.paths(&fork.project, &fork.service);
-                postgres::link_restore_source(&source_paths, &fork.backup_name, &paths)?;
-                self.postgres
-                    .restore(&paths, port, fork.target_time.as_deref(), connections)
-                    .await?
+                engines::link_restore_source(&source_paths, &fork.backup_name, &at.paths)?;
+                engine.restore(&at, fork.target_time.as_deref()).await?
             }
+            _ => engine.init(&at).await?,
         }
-        // Settings changed while provisioning are applied too: the record
-        // as it is now, not as it was when provisioning started.
+        // Settings and pools changed while provisioning are applied too:
+        // the record as it is now, not as it was when provisioning started.
         let current = self
             .store
             .service(&record.project, &record.name)?
             .unwrap_or_else(|| record.clone());
-        let settings = postgres::server_settings(&current.user_config);
-        self.postgres
-            .apply_settings(&paths, port, login(record), settings.as_ref())
-            .await?;
+        let (_, at) = self.instance(&current);
+        engine.apply_settings(&at).await?;
+        engine.serve_pools(&at).await?;
         Ok(())
     }
 
@@ -832,23 +829,31 @@ impl Services {
                 }
                 ServiceState::Rebuilding => {
                     tracing::info!(service = %record.name, "resuming interrupted provisioning");
-                    if is_pg(&record) {
-                        // A half-made cluster may still run from before the crash.
-                        let _ = self.postgres.stop(&paths, "immediate").await;
-                    }
+                    // A half-made engine may still run from before the crash.
+                    let _ = self.engines.of(&record).stop(&paths, Stop::Immediate).await;
                     self.spawn_provision(record);
                 }
                 ServiceState::Running => {
-                    if is_pg(&record)
-                        && !self.postgres.is_running(&paths).await
-                        && let Err(err) = self.postgres.start(&paths).await
-                    {
-                        tracing::error!(service = %record.name, error = %err, "cannot start cluster");
-                    }
+                    self.start_engine(&record).await;
                     self.spawn_first_backup_if_missing(record);
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Starts a running service's engine, and what serves its pools, unless
+    /// they run already.
+    async fn start_engine(&self, record: &ServiceRecord) {
+        let (engine, at) = self.instance(record);
+        if !engine.is_running(&at.paths).await
+            && let Err(err) = engine.start(&at).await
+        {
+            tracing::error!(service = %record.name, error = %err, "cannot start the engine");
+            return;
+        }
+        if let Err(err) = engine.serve_pools(&at).await {
+            tracing::error!(service = %record.name, error = %err, "cannot serve the pools");
         }
     }
 
@@ -899,7 +904,9 @@ impl Services {
                 }
                 tracing::warn!(project = %project_name, service = %service_name, "removing data of a deleted service");
                 let paths = self.paths(&project_name, &service_name);
-                let _ = self.postgres.stop(&paths, "immediate").await;
+                for engine in self.engines.all() {
+                    let _ = engine.stop(&paths, Stop::Immediate).await;
+                }
                 if let Err(err) = std::fs::remove_dir_all(&paths.root) {
                     tracing::error!(error = %err, "cannot remove orphaned service data");
                 }
@@ -915,9 +922,9 @@ impl Services {
         let Ok(all) = self.store.services(None) else {
             return;
         };
-        for record in all.into_iter().filter(is_pg) {
-            let paths = self.paths(&record.project, &record.name);
-            if let Err(err) = self.postgres.stop(&paths, "fast").await {
+        for record in all {
+            let (engine, at) = self.instance(&record);
+            if let Err(err) = engine.stop(&at.paths, Stop::Fast).await {
                 tracing::warn!(service = %record.name, error = %err, "stop failed");
             }
         }
@@ -940,81 +947,70 @@ impl Services {
         let powered_change = request.powered.filter(|p| *p != current.powered);
         let (_, record) = self.store.update_service(project, name, |r| {
             apply_update(r, &request, &checked, powered_change);
-            r.notifications.retain(|n| n.kind != VERSION_NOT_RUN);
+            r.notifications
+                .retain(|n| !engines::is_version_notice(&n.kind));
             let notice = self.version_notice(checked.service_type, &r.user_config);
             r.notifications.extend(notice);
             Ok(())
         })?;
-        if is_pg(&record) {
-            self.update_engine(&current, &record, powered_change)
-                .await?;
-        }
+        self.update_engine(&current, &record, powered_change)
+            .await?;
         Ok(record)
     }
 
-    /// Brings a pg cluster in line with an updated record: new settings
-    /// applied (or refused, putting everything back), then powered on or
-    /// off.
+    /// Brings a service's engine in line with an updated record: new
+    /// settings applied (or refused, putting everything back), then
+    /// powered on or off.
     async fn update_engine(
         &self,
         current: &ServiceRecord,
         record: &ServiceRecord,
         powered_change: Option<bool>,
     ) -> Result<(), Error> {
-        let paths = self.paths(&record.project, &record.name);
-        let settings = postgres::server_settings(&record.user_config);
+        let (engine, at) = self.instance(record);
+        let keys = engine.setting_keys();
+        let changed = keys
+            .iter()
+            .any(|key| current.user_config.get(*key) != record.user_config.get(*key));
         if record.state == ServiceState::Running
-            && settings != postgres::server_settings(&current.user_config)
-            && let Some(port) = record.port
+            && changed
+            && let Err(err) = engine.apply_settings(&at).await
         {
-            let applied = self
-                .postgres
-                .apply_settings(&paths, port, login(record), settings.as_ref())
-                .await;
-            if let Err(err) = applied {
-                return Err(self.refuse_settings(current, port, err).await);
-            }
+            return Err(self.refuse_settings(current, err).await);
         }
         match powered_change {
-            Some(true) => self.postgres.start(&paths).await?,
-            Some(false) => self.postgres.stop(&paths, "fast").await?,
+            Some(true) => self.start_engine(record).await,
+            Some(false) => engine.stop(&at.paths, Stop::Fast).await?,
             None => {}
         }
         Ok(())
     }
 
-    /// PostgreSQL refused settings the validator let through (say, a time
-    /// zone it does not know): the store and the cluster go back to what
+    /// The engine refused settings the validator let through (say, a time
+    /// zone it does not know): the store and the engine go back to what
     /// they were, and the request fails naming the engine's reason.
-    async fn refuse_settings(&self, before: &ServiceRecord, port: u16, err: EngineError) -> Error {
+    async fn refuse_settings(&self, before: &ServiceRecord, err: EngineError) -> Error {
         let (project, name) = (&before.project, &before.name);
+        let (engine, at) = self.instance(before);
+        let keys = engine.setting_keys();
         let _ = self.store.update_service(project, name, |r| {
-            for key in ["pg", "work_mem"] {
-                match before.user_config.get(key) {
-                    Some(old) => r.user_config.insert(key.into(), old.clone()),
-                    None => r.user_config.remove(key),
+            for key in keys {
+                match before.user_config.get(*key) {
+                    Some(old) => r.user_config.insert((*key).into(), old.clone()),
+                    None => r.user_config.remove(*key),
                 };
             }
             Ok(())
         });
-        let settings = postgres::server_settings(&before.user_config);
-        if let Err(restore) = self
-            .postgres
-            .apply_settings(
-                &self.paths(project, name),
-                port,
-                login(before),
-                settings.as_ref(),
-            )
-            .await
-        {
+        if let Err(restore) = engine.apply_settings(&at).await {
             tracing::error!(service = %name, error = %restore, "cannot restore the previous settings");
         }
         let reason = err
             .reason()
-            .unwrap_or_else(|| "PostgreSQL refused them".to_owned());
+            .unwrap_or_else(|| format!("{} refused them", engine.product()));
         Error::invalid(format!(
-            "user_config.pg: the settings were not applied and nothing changed: {reason}"
+            "user_config.{}: the settings were not applied and nothing changed: {reason}",
+            keys.first().copied().unwrap_or("settings")
         ))
     }
 
@@ -1027,10 +1023,8 @@ impl Services {
         }
         self.store.delete_service(project, name)?;
         self.end_provisioning(project, name).await;
-        if is_pg(&record) {
-            let paths = self.paths(project, name);
-            let _ = self.postgres.stop(&paths, "immediate").await;
-        }
+        let (engine, at) = self.instance(&record);
+        let _ = engine.stop(&at.paths, Stop::Immediate).await;
         remove_service_data(&self.paths(project, name).root)
             .await
             .map_err(|err| Error::internal(format!("cannot remove service data: {err}")))
@@ -1103,7 +1097,7 @@ impl Services {
                 ..Component::default()
             }]),
             connection_info: Some(connection_info),
-            metadata: Some(metadata(record)),
+            metadata: Some(self.engines.of(record).metadata(&record.user_config)),
             cmk_id: record.cmk_id.clone(),
             user_config: record.user_config.clone(),
             users: Some(users),
@@ -1120,20 +1114,6 @@ impl Services {
             service_notifications: Some(record.notifications.clone()),
         }
     }
-}
-
-/// What the API reports about a running service beyond its settings:
-/// PostgreSQL's connection limit.
-fn metadata(record: &ServiceRecord) -> Map<String, Value> {
-    let mut metadata = Map::new();
-    if is_pg(record) {
-        let pg = record.user_config.get("pg").and_then(Value::as_object);
-        metadata.insert(
-            "max_connections".into(),
-            postgres::max_connections(pg).into(),
-        );
-    }
-    metadata
 }
 
 fn node_states(record: &ServiceRecord) -> Vec<NodeState> {

@@ -349,6 +349,8 @@ async fn every_error_names_what_was_wrong() {
 #[tokio::test]
 async fn a_service_whose_provisioning_fails_says_why_once_and_is_not_provisioned_again() {
     let dir = testkit::temp_dir("failing");
+    let pg_bin = testkit::pg_bin_without_initdb();
+    let pg_bin = pg_bin.to_str().unwrap();
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_aiven-local"));
     let failed = |service: &serde_json::Value| {
         service["service_notifications"]
@@ -364,7 +366,7 @@ async fn a_service_whose_provisioning_fails_says_why_once_and_is_not_provisioned
         let local = Local::wrap_server(testkit::LocalServer::start_in(
             binary,
             &dir,
-            &["--pg-bin", "/nonexistent/bin"],
+            &["--pg-bin", pg_bin],
         ));
         let (status, body) = local
             .create(json!({"service_name": "broken", "service_type": "pg", "plan": "startup-4"}))
@@ -380,14 +382,56 @@ async fn a_service_whose_provisioning_fails_says_why_once_and_is_not_provisioned
         assert!(reason.contains("initdb"), "says why: {reason}");
     }
     let local = Local::wrap_server(
-        testkit::LocalServer::start_in(binary, &dir, &["--pg-bin", "/nonexistent/bin"])
-            .owning_data_dir(),
+        testkit::LocalServer::start_in(binary, &dir, &["--pg-bin", pg_bin]).owning_data_dir(),
     );
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     assert_eq!(
         failed(&local.service("broken").await),
         1,
         "not provisioned again at the restart"
+    );
+}
+
+#[tokio::test]
+async fn a_type_whose_engine_is_missing_keeps_the_lifecycle_and_says_why() {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_aiven-local"));
+    let local = Local::wrap_server(testkit::LocalServer::start(
+        binary,
+        &["--pg-bin", "/nonexistent/bin"],
+    ));
+    let (status, body) = local
+        .create(json!({"service_name": "hollow", "service_type": "pg", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let service = local.wait_ready("hollow").await;
+    let notices = service["service_notifications"].as_array().unwrap();
+    let missing = notices
+        .iter()
+        .find(|n| n["type"] == "engine_missing")
+        .unwrap_or_else(|| panic!("says it has no engine: {notices:?}"));
+    let message = missing["message"].as_str().unwrap();
+    assert!(message.contains("/nonexistent/bin"), "says why: {message}");
+    assert!(
+        service["service_uri"]
+            .as_str()
+            .unwrap()
+            .contains(".invalid"),
+        "no address that could be mistaken for a server: {service}"
+    );
+    let (status, backups) = local
+        .call(
+            reqwest::Method::GET,
+            "/v1/project/test/service/hollow/backups",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{backups}");
+    assert!(
+        backups["backups"][0]["storage_location"]
+            .as_str()
+            .unwrap()
+            .contains("no engine"),
+        "{backups}"
     );
 }
 

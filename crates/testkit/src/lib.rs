@@ -103,6 +103,22 @@ impl LocalServer {
         }
     }
 
+    /// Ends this server (`kill9`: SIGKILL, leaving every engine running;
+    /// else SIGTERM) and starts `binary` again on the same data directory
+    /// with `args`; the new server removes the directory if this one would
+    /// have.
+    pub fn restart(mut self, binary: &Path, args: &[&str], kill9: bool) -> LocalServer {
+        if kill9 {
+            self.kill9();
+        } else {
+            self.stop();
+        }
+        let owned = std::mem::replace(&mut self.owns_dir, false);
+        let mut next = LocalServer::start_in(binary, &self.data_dir, args);
+        next.owns_dir = owned;
+        next
+    }
+
     /// Hands the data directory's removal to this server.
     pub fn owning_data_dir(mut self) -> LocalServer {
         self.owns_dir = true;
@@ -199,6 +215,23 @@ impl Drop for LocalServer {
             let _ = std::fs::remove_dir_all(&self.data_dir);
         }
     }
+}
+
+/// A fault: a `--pg-bin` directory whose `postgres` answers as
+/// PostgreSQL 15 but which has no `initdb`, so that aiven-local takes
+/// PostgreSQL as installed and every pg service's provisioning fails.
+/// (A directory with no `postgres` at all means PostgreSQL is missing,
+/// and pg services keep the lifecycle only.)
+pub fn pg_bin_without_initdb() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("pg-bin-without-initdb");
+    let postgres = dir.join("postgres");
+    std::fs::write(&postgres, "#!/bin/sh\necho 'postgres (PostgreSQL) 15.0'\n").expect("write");
+    // The engine user aiven-local runs as (when started as root) must
+    // reach and run it.
+    std::fs::set_permissions(&postgres, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    dir
 }
 
 /// Runs SQL through psql and returns its unaligned, tuples-only output.

@@ -1,14 +1,14 @@
-//! Service users, databases and connection pools: real roles and
-//! databases on pg clusters, catalog records everywhere.
+//! Service users, databases and connection pools: made in the service's
+//! engine first (where it runs one), then kept in its record.
 
 use aiven_api::names;
 use aiven_api::types::ServiceState;
 use aiven_api::types::{self as api, ServiceUser};
 
-use super::{Services, is_pg, login, random_password};
+use super::{Services, random_password};
+use crate::engines::{AccountChange, DEFAULT_DATABASE, EngineError};
 use crate::error::Error;
-use crate::postgres::{DEFAULT_DATABASE, EngineError};
-use crate::store::{ServiceRecord, StoreError};
+use crate::store::StoreError;
 
 /// A database the service keeps for itself.
 fn reserved_database(database: &str) -> Result<(), Error> {
@@ -62,15 +62,7 @@ fn check_password(password: &str) -> Result<&str, Error> {
         .map_err(|rule| Error::invalid(format!("new_password is invalid: {rule}")))
 }
 
-/// The role option for a user's `pg_allow_replication`.
-fn replication(access: Option<&api::AccessControl>) -> &'static str {
-    match access.and_then(|a| a.pg_allow_replication) {
-        Some(true) => "REPLICATION",
-        _ => "NOREPLICATION",
-    }
-}
-
-/// An engine failure as the API reports it: PostgreSQL's own reason (see
+/// An engine failure as the API reports it: the engine's own reason (see
 /// [`EngineError::reason`]), never the statement.
 fn engine_failure(error: EngineError) -> Error {
     let message = error
@@ -81,14 +73,18 @@ fn engine_failure(error: EngineError) -> Error {
 }
 
 impl Services {
-    async fn running_pg(
+    /// Makes `change` in the service's engine, if it runs one; a service
+    /// that is not RUNNING cannot take it yet.
+    async fn change_engine(
         &self,
         project: &str,
         name: &str,
-    ) -> Result<Option<(ServiceRecord, u16)>, Error> {
+        change: AccountChange<'_>,
+    ) -> Result<(), Error> {
         let record = self.get(project, name)?;
-        if !is_pg(&record) {
-            return Ok(None);
+        let (engine, at) = self.instance(&record);
+        if !engine.runs() {
+            return Ok(());
         }
         if record.state != ServiceState::Running {
             return Err(Error::conflict(format!(
@@ -96,10 +92,18 @@ impl Services {
                 record.state
             )));
         }
-        let port = record
-            .port
-            .ok_or_else(|| Error::internal("pg service without a port"))?;
-        Ok(Some((record, port)))
+        engine.account(&at, change).await.map_err(engine_failure)
+    }
+
+    /// Brings what serves the pools in line with the record.
+    async fn serve_pools(&self, project: &str, name: &str) -> Result<(), Error> {
+        let record = self.get(project, name)?;
+        let (engine, at) = self.instance(&record);
+        if record.state != ServiceState::Running {
+            // Provisioning serves the pools the record has when it ends.
+            return Ok(());
+        }
+        engine.serve_pools(&at).await.map_err(engine_failure)
     }
 
     pub async fn create_user(
@@ -130,21 +134,13 @@ impl Services {
             authentication: request.authentication.clone(),
             access_control: request.access_control.clone(),
         };
-        if let Some((record, port)) = self.running_pg(project, name).await? {
-            let replication = replication(user.access_control.as_ref());
-            let sql = format!(
-                "CREATE ROLE \"{username}\" LOGIN {replication} PASSWORD '{}'",
-                user.password.as_deref().unwrap_or_default()
-            );
-            self.postgres
-                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
-                .await
-                .map_err(engine_failure)?;
-        }
+        self.change_engine(project, name, AccountChange::CreateUser(&user))
+            .await?;
         self.store.update_service(project, name, |r| {
             r.users.push(user.clone());
             Ok(())
         })?;
+        self.serve_pools(project, name).await?;
         Ok(user)
     }
 
@@ -165,7 +161,7 @@ impl Services {
             .find(|u| u.username == username)
             .cloned()
             .ok_or_else(|| Error::not_found(format!("Service user {username} does not exist")))?;
-        let sql = match request.operation.as_str() {
+        let change = match request.operation.as_str() {
             api::RESET_CREDENTIALS => {
                 let password = match &request.new_password {
                     Some(password) => check_password(password)?.to_owned(),
@@ -175,14 +171,12 @@ impl Services {
                 if request.authentication.is_some() {
                     user.authentication = request.authentication.clone();
                 }
-                let sql = format!("ALTER ROLE \"{username}\" PASSWORD '{password}'");
                 user.password = Some(password);
-                sql
+                AccountChange::SetPassword
             }
             api::SET_ACCESS_CONTROL => {
                 user.access_control = request.access_control.clone();
-                let replication = replication(user.access_control.as_ref());
-                format!("ALTER ROLE \"{username}\" {replication}")
+                AccountChange::SetAccess
             }
             other => {
                 return Err(Error::invalid(format!(
@@ -192,19 +186,14 @@ impl Services {
                 )));
             }
         };
-        if let Some((record, port)) = self.running_pg(project, name).await? {
-            self.postgres
-                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
-                .await
-                .map_err(engine_failure)?;
-        }
+        self.change_engine(project, name, change(&user)).await?;
         self.store.update_service(project, name, |r| {
             if let Some(stored) = r.users.iter_mut().find(|u| u.username == user.username) {
                 *stored = user.clone();
             }
             Ok(())
         })?;
-        Ok(())
+        self.serve_pools(project, name).await
     }
 
     pub async fn delete_user(
@@ -224,18 +213,13 @@ impl Services {
                 "{username} is the primary user and cannot be deleted"
             )));
         }
-        if let Some((record, port)) = self.running_pg(project, name).await? {
-            let sql = format!("DROP ROLE \"{username}\"");
-            self.postgres
-                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
-                .await
-                .map_err(engine_failure)?;
-        }
+        self.change_engine(project, name, AccountChange::DropUser(username))
+            .await?;
         self.store.update_service(project, name, |r| {
             r.users.retain(|u| u.username != username);
             Ok(())
         })?;
-        Ok(())
+        self.serve_pools(project, name).await
     }
 
     pub async fn create_database(
@@ -256,13 +240,8 @@ impl Services {
                 "Database {database} already exists"
             )));
         }
-        if let Some((record, port)) = self.running_pg(project, name).await? {
-            let sql = format!("CREATE DATABASE \"{database}\"");
-            self.postgres
-                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
-                .await
-                .map_err(engine_failure)?;
-        }
+        self.change_engine(project, name, AccountChange::CreateDatabase(database))
+            .await?;
         self.store.update_service(project, name, |r| {
             r.databases.push(database.to_owned());
             Ok(())
@@ -292,22 +271,17 @@ impl Services {
                 "Database {database} does not exist"
             )));
         }
-        if let Some((record, port)) = self.running_pg(project, name).await? {
-            let sql = format!("DROP DATABASE \"{database}\" WITH (FORCE)");
-            self.postgres
-                .sql(port, login(&record), DEFAULT_DATABASE, &sql)
-                .await
-                .map_err(engine_failure)?;
-        }
+        self.change_engine(project, name, AccountChange::DropDatabase(database))
+            .await?;
         self.store.update_service(project, name, |r| {
             r.databases.retain(|d| d != database);
             r.pools.retain(|p| p.database != database);
             Ok(())
         })?;
-        Ok(())
+        self.serve_pools(project, name).await
     }
 
-    pub fn create_pool(
+    pub async fn create_pool(
         &self,
         project: &str,
         name: &str,
@@ -356,11 +330,11 @@ impl Services {
                 StoreError::Invalid(message) => Error::invalid(message),
                 other => other.into(),
             })?;
-        Ok(())
+        self.serve_pools(project, name).await
     }
 
     /// Changes a pool's database, mode, size or user.
-    pub fn update_pool(
+    pub async fn update_pool(
         &self,
         project: &str,
         name: &str,
@@ -411,11 +385,11 @@ impl Services {
                 }
                 StoreError::Invalid(message) => Error::invalid(message),
                 other => other.into(),
-            })
-            .map(drop)
+            })?;
+        self.serve_pools(project, name).await
     }
 
-    pub fn delete_pool(&self, project: &str, name: &str, pool: &str) -> Result<(), Error> {
+    pub async fn delete_pool(&self, project: &str, name: &str, pool: &str) -> Result<(), Error> {
         self.store
             .update_service(project, name, |r| {
                 let before = r.pools.len();
@@ -432,7 +406,7 @@ impl Services {
                 }
                 other => other.into(),
             })?;
-        Ok(())
+        self.serve_pools(project, name).await
     }
 }
 

@@ -9,14 +9,14 @@ use aiven_api::catalog;
 use aiven_api::types::{Backup, BackupsResponse, Pitr, PitrRange};
 use time::OffsetDateTime;
 
-use super::{JobError, Services, is_pg, login, now};
+use super::{JobError, Services, now};
+use crate::engines::EngineError;
 use crate::error::Error;
-use crate::postgres::EngineError;
 use crate::store::{BackupRecord, ServiceRecord};
 
 impl Services {
-    /// Takes a backup now: a real base backup for pg, a catalog entry for
-    /// types without an engine.
+    /// Takes a backup now: the engine's own, or a catalog entry for a
+    /// service without one.
     pub async fn take_backup(&self, project: &str, name: &str) -> Result<BackupRecord, JobError> {
         let record = self.store.service(project, name)?.ok_or(JobError::Gone)?;
         let started = OffsetDateTime::now_utc();
@@ -29,21 +29,15 @@ impl Services {
                 .unwrap_or_default(),
             fastrand::u16(0..10000)
         );
-        let size = if is_pg(&record) {
-            let port = record
-                .port
-                .ok_or(JobError::Inconsistent("pg service without a port"))?;
-            let paths = self.paths(project, name);
+        let (engine, at) = self.instance(&record);
+        if engine.runs() {
             // A backup is at most the data it copies; starting one that
-            // cannot fit would also checkpoint the cluster into a full disk.
-            crate::disk::ensure_room(&paths.root, crate::disk::size_of(&paths.data()))
+            // cannot fit would also fill the disk under the live engine.
+            let data = engine.data_dir(&at.paths);
+            crate::disk::ensure_room(&at.paths.root, crate::disk::size_of(&data))
                 .map_err(JobError::NoRoom)?;
-            self.postgres
-                .base_backup(&paths, port, login(&record), &backup_name)
-                .await?
-        } else {
-            0
-        };
+        }
+        let size = engine.backup(&at, &backup_name).await?;
         let backup = BackupRecord {
             name: backup_name,
             time: now(),
@@ -54,8 +48,8 @@ impl Services {
         Ok(backup)
     }
 
-    /// Keeps the newest `backup_retention` backups of a service. For pg the
-    /// archived WAL older than the oldest kept backup goes too, so the
+    /// Keeps the newest `backup_retention` backups of a service. What the
+    /// engine archived before the oldest kept backup goes too, so the
     /// recovery window starts at that backup, as the API reports.
     async fn apply_retention(&self, record: &ServiceRecord) -> Result<(), JobError> {
         let backups = self.store.backups(&record.project, &record.name)?;
@@ -76,13 +70,8 @@ impl Services {
                     .map_err(|err| EngineError::io("remove backup", &dir, err))?;
             }
         }
-        if is_pg(record)
-            && let Some(first_needed) = self
-                .postgres
-                .backup_start_segment(&paths, &backups[excess].name)
-        {
-            self.postgres.prune_archive(&paths, &first_needed).await?;
-        }
+        let engine = self.engines.of(record);
+        engine.prune_archive(&paths, &backups[excess].name).await?;
         Ok(())
     }
 
@@ -105,19 +94,40 @@ impl Services {
         });
     }
 
+    /// Archives every running service's finished change log, once a
+    /// second, so that a fork can recover up to a second ago even if its
+    /// source's engine stops.
+    pub fn spawn_archiver(self: &Arc<Self>) {
+        let services = Arc::clone(self);
+        self.tasks.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    _ = services.shutdown.cancelled() => return,
+                }
+                let Ok(all) = services.store.services(None) else {
+                    continue;
+                };
+                for record in all.iter().filter(|r| r.state == ServiceState::Running) {
+                    let (engine, at) = services.instance(record);
+                    if let Err(err) = engine.archive(&at.paths).await {
+                        tracing::warn!(service = %record.name, error = %err, "archiving failed");
+                    }
+                }
+            }
+        });
+    }
+
     /// A service's backups as the API lists them, oldest first.
     pub(super) fn api_backups(&self, record: &ServiceRecord) -> Result<Vec<Backup>, Error> {
-        let root = self.paths(&record.project, &record.name).root;
+        let paths = self.paths(&record.project, &record.name);
+        let engine = self.engines.of(record);
         Ok(self
             .store
             .backups(&record.project, &record.name)?
             .into_iter()
             .map(|b| Backup {
-                storage_location: Some(if is_pg(record) {
-                    format!("file://{}", root.join("backups").join(&b.name).display())
-                } else {
-                    "aiven-local catalog (no engine)".to_owned()
-                }),
+                storage_location: Some(engine.storage_location(&paths, &b.name)),
                 cloud: record.cloud.clone(),
                 backup_name: b.name,
                 backup_time: b.time,

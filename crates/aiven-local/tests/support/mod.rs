@@ -36,6 +36,19 @@ impl Local {
         })
     }
 
+    /// Stops this server with SIGTERM and starts another on its data.
+    pub fn restart(self) -> Local {
+        let binary = Path::new(env!("CARGO_BIN_EXE_aiven-local"));
+        Local::wrap(self.server.restart(binary, &[], false))
+    }
+
+    /// Kills this server with SIGKILL, leaving its engines running, and
+    /// starts another on its data.
+    pub fn kill9_and_restart(self) -> Local {
+        let binary = Path::new(env!("CARGO_BIN_EXE_aiven-local"));
+        Local::wrap(self.server.restart(binary, &[], true))
+    }
+
     pub fn wrap_server(server: LocalServer) -> Local {
         Local::wrap(server)
     }

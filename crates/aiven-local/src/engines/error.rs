@@ -19,6 +19,9 @@ pub enum EngineError {
     Spawn { program: String, source: io::Error },
     /// A program ran and exited with a failure; `stderr` is in its words.
     Failed { program: String, stderr: String },
+    /// The engine answered a request with an error of its own, fit to show
+    /// a user (it never quotes the request back).
+    Refused { program: String, reason: String },
     /// Something did not happen in the time allowed.
     TimedOut { waiting_for: String },
     /// The engine cannot take a value, such as a time it cannot parse.
@@ -48,6 +51,7 @@ impl EngineError {
     pub fn reason(&self) -> Option<String> {
         match self {
             EngineError::Failed { stderr, .. } => engine_reason(stderr),
+            EngineError::Refused { reason, .. } => Some(reason.clone()),
             EngineError::Logged { error, .. } => error.reason(),
             _ => None,
         }
@@ -76,6 +80,7 @@ impl fmt::Display for EngineError {
             } => write!(f, "cannot {doing} {}: {source}", path.display()),
             EngineError::Spawn { program, source } => write!(f, "{program}: cannot run: {source}"),
             EngineError::Failed { program, stderr } => write!(f, "{program} failed: {stderr}"),
+            EngineError::Refused { program, reason } => write!(f, "{program} refused: {reason}"),
             EngineError::TimedOut { waiting_for } => {
                 write!(f, "timed out waiting for {waiting_for}")
             }

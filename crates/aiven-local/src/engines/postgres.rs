@@ -10,24 +10,23 @@
 //! `restore-source/` (hard links to its source's backup and WAL).
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
+use aiven_api::types::ServiceNotification;
+use serde_json::{Map, Value};
 use tokio::process::Command;
 
-pub use crate::engine::EngineError;
+use super::pgbouncer::PgBouncer;
+use super::process::{self, run, run_with_input, write_secret};
+use super::{
+    AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Login, Stop,
+};
 
-pub const ADMIN_USER: &str = "avnadmin";
-pub const DEFAULT_DATABASE: &str = "defaultdb";
 const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
 const SERVER_CONF: &str = "aiven_local.conf";
 
-/// The account aiven-local connects to a cluster as: its primary user.
-#[derive(Debug, Clone, Copy)]
-pub struct Login<'a> {
-    pub user: &'a str,
-    pub password: &'a str,
-}
+/// The notification kind for a `pg_version` the local binaries do not run.
+pub const VERSION_NOT_RUN: &str = "pg_version_not_run";
 
 /// Runs the PostgreSQL binaries.
 #[derive(Debug, Clone)]
@@ -38,6 +37,36 @@ pub struct Postgres {
     /// The `user_config.pg` settings those binaries have: asked of the
     /// first cluster that applies settings, the same for every cluster.
     pub known_settings: std::sync::Arc<tokio::sync::OnceCell<Vec<&'static str>>>,
+    /// What serves connection pools; without it pools are recorded only.
+    pub pgbouncer: Option<PgBouncer>,
+}
+
+impl Postgres {
+    /// The PostgreSQL binaries in `bin`, or why they cannot run services;
+    /// pools are served by `pgbouncer` if that is installed.
+    pub fn find(bin: &Path, pgbouncer: &Path) -> Result<std::sync::Arc<dyn Engine>, String> {
+        if !bin.join("postgres").is_file() {
+            return Err(format!(
+                "PostgreSQL is not installed in {} (install postgresql-15, or point --pg-bin at its binaries)",
+                bin.display()
+            ));
+        }
+        Ok(std::sync::Arc::new(Postgres {
+            major_version: major_version(bin),
+            bin: bin.to_owned(),
+            known_settings: Default::default(),
+            pgbouncer: match pgbouncer.is_file() {
+                true => Some(PgBouncer {
+                    bin: pgbouncer.to_owned(),
+                    psql: bin.join("psql"),
+                }),
+                false => {
+                    tracing::warn!(path = %pgbouncer.display(), "pgbouncer is not installed: pg pools are recorded, not served");
+                    None
+                }
+            },
+        }))
+    }
 }
 
 /// Asks `postgres -V` in `bin` for its major version: every cluster runs
@@ -52,76 +81,14 @@ pub fn major_version(bin: &Path) -> Option<String> {
     Some(version.split('.').next()?.to_owned())
 }
 
-/// Paths of one service's cluster.
-#[derive(Debug, Clone)]
-pub struct ClusterPaths {
-    pub root: PathBuf,
+/// The cluster's data directory.
+fn pgdata(paths: &ClusterPaths) -> PathBuf {
+    paths.root.join("pgdata")
 }
 
-impl ClusterPaths {
-    pub fn data(&self) -> PathBuf {
-        self.root.join("pgdata")
-    }
-
-    pub fn archive(&self) -> PathBuf {
-        self.root.join("archive")
-    }
-
-    pub fn backup(&self, name: &str) -> PathBuf {
-        self.root.join("backups").join(name)
-    }
-
-    pub fn log(&self) -> PathBuf {
-        self.root.join("postgres.log")
-    }
-
-    /// A fork's inputs: `backup/` (the chosen base backup) and `wal/` (its
-    /// source's archived WAL), hard-linked rather than read in place so
-    /// that the source's backup retention, or the source's deletion,
-    /// cannot pull them away mid-restore.
-    pub fn restore_source(&self) -> PathBuf {
-        self.root.join("restore-source")
-    }
-}
-
-/// Hard-links every file of `from` into `into` that `into` lacks yet.
-fn link_missing(from: &Path, into: &Path) -> Result<(), EngineError> {
-    std::fs::create_dir_all(into).map_err(|err| EngineError::io("create", into, err))?;
-    let entries = std::fs::read_dir(from).map_err(|err| EngineError::io("read", from, err))?;
-    for entry in entries {
-        let entry = entry.map_err(|err| EngineError::io("read", from, err))?;
-        let target = into.join(entry.file_name());
-        match std::fs::hard_link(entry.path(), &target) {
-            Ok(()) => {}
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
-            // The archiver or retention may add or remove a file between
-            // listing and linking; a vanished file is simply not needed.
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => return Err(EngineError::io("link", target, err)),
-        }
-    }
-    Ok(())
-}
-
-/// Links `backup` of `source` and the WAL archived so far into `fork`'s
-/// restore source. Call it again to add WAL archived since; once the links
-/// exist, the source itself is no longer needed.
-pub fn link_restore_source(
-    source: &ClusterPaths,
-    backup: &str,
-    fork: &ClusterPaths,
-) -> Result<(), EngineError> {
-    let linked_backup = fork.restore_source().join("backup");
-    if !linked_backup.join("base.tar.lz4").exists() {
-        let _ = std::fs::remove_dir_all(&linked_backup);
-        link_missing(&source.backup(backup), &linked_backup)?;
-    }
-    let archive = source.archive();
-    match link_missing(&archive, &fork.restore_source().join("wal")) {
-        // The source is gone; the WAL linked before is what there is.
-        Err(_) if !archive.exists() => Ok(()),
-        linked => linked,
-    }
+/// The server's log, where it says why it would not start or recover.
+fn server_log(paths: &ClusterPaths) -> PathBuf {
+    paths.root.join("postgres.log")
 }
 
 /// Rewrites an RFC 3339 time into the form the server's
@@ -217,85 +184,11 @@ const ARCHIVE_COMMAND: &str = "if test -f ../archive/%f; then cmp -s %p ../archi
      else cp %p ../archive/%f.part && sync ../archive/%f.part \
      && mv ../archive/%f.part ../archive/%f && sync ../archive; fi";
 
-/// Writes a file only its owner can read, created afresh (a leftover is
-/// replaced, never written through).
-fn write_secret(path: &Path, secret: &str) -> Result<(), EngineError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let _ = std::fs::remove_file(path);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .and_then(|mut file| file.write_all(secret.as_bytes()))
-        .map_err(|err| EngineError::io("write", path, err))
-}
-
 impl Postgres {
     fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(self.bin.join(program));
+        let mut command = process::command(self.bin.join(program));
+        command.env_remove("PGPASSWORD").env_remove("PGDATA");
         command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        command
-            .env_remove("PGPASSWORD")
-            .env_remove("PGDATA")
-            .env("LC_ALL", "C.UTF-8");
-        command
-    }
-
-    async fn run(command: Command, what: &str) -> Result<String, EngineError> {
-        Self::run_with_input(command, None, what).await
-    }
-
-    /// Runs `command`, writing `input` to its standard input if given (the
-    /// way to hand it a secret: a command line is visible to every user).
-    async fn run_with_input(
-        mut command: Command,
-        input: Option<&[u8]>,
-        what: &str,
-    ) -> Result<String, EngineError> {
-        use tokio::io::AsyncWriteExt;
-        if input.is_some() {
-            command.stdin(Stdio::piped());
-        }
-        let spawn = |source| EngineError::Spawn {
-            program: what.to_owned(),
-            source,
-        };
-        let mut child = command.spawn().map_err(spawn)?;
-        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-            stdin.write_all(input).await.map_err(spawn)?;
-        }
-        let output = child.wait_with_output().await.map_err(spawn)?;
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-        } else {
-            Err(EngineError::Failed {
-                program: what.to_owned(),
-                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-            })
-        }
-    }
-
-    /// Creates the service's directories and returns its data directory,
-    /// emptied: whatever is there is from an attempt a crash interrupted.
-    fn prepare_dirs(&self, paths: &ClusterPaths) -> Result<PathBuf, EngineError> {
-        for dir in [
-            paths.root.clone(),
-            paths.archive(),
-            paths.root.join("backups"),
-        ] {
-            std::fs::create_dir_all(&dir).map_err(|err| EngineError::io("create", &dir, err))?;
-        }
-        let data = paths.data();
-        if data.exists() {
-            std::fs::remove_dir_all(&data).map_err(|err| EngineError::io("clear", &data, err))?;
-        }
-        Ok(data)
     }
 
     /// Writes the settings aiven-local owns: where to listen, where to
@@ -322,7 +215,7 @@ impl Postgres {
              password_encryption = 'scram-sha-256'\n",
             conf_quote(ARCHIVE_COMMAND)
         );
-        let data = paths.data();
+        let data = pgdata(paths);
         let write = |name: &str, text: &str| {
             let path = data.join(name);
             std::fs::write(&path, text).map_err(|err| EngineError::io("write", path, err))
@@ -342,14 +235,15 @@ impl Postgres {
     }
 
     /// Creates a new cluster with the admin user and the default database.
-    pub async fn init(
+    async fn init_cluster(
         &self,
         paths: &ClusterPaths,
         port: u16,
         login: Login<'_>,
         max_connections: i64,
     ) -> Result<(), EngineError> {
-        let data = self.prepare_dirs(paths)?;
+        let data = pgdata(paths);
+        super::prepare_dirs(paths, &data)?;
         let password_file = paths.root.join("initdb.pw");
         write_secret(&password_file, login.password)?;
         let mut command = self.command("initdb");
@@ -362,11 +256,11 @@ impl Postgres {
             "--no-locale",
         ]);
         command.arg(format!("--pwfile={}", password_file.display()));
-        let result = Self::run(command, "initdb").await;
+        let result = run(command, "initdb").await;
         let _ = std::fs::remove_file(&password_file);
         result?;
         self.write_server_conf(paths, port, max_connections)?;
-        self.start(paths).await?;
+        self.start_cluster(paths).await?;
         self.sql(
             port,
             login,
@@ -377,15 +271,15 @@ impl Postgres {
         Ok(())
     }
 
-    pub async fn start(&self, paths: &ClusterPaths) -> Result<(), EngineError> {
+    async fn start_cluster(&self, paths: &ClusterPaths) -> Result<(), EngineError> {
         let mut command = self.command("pg_ctl");
         command
             .arg("-D")
-            .arg(paths.data())
+            .arg(pgdata(paths))
             .arg("-l")
-            .arg(paths.log())
+            .arg(server_log(paths))
             .args(["-w", "-t", "120", "start"]);
-        Self::run(command, "pg_ctl start")
+        run(command, "pg_ctl start")
             .await
             .map(|_| ())
             .map_err(|err| self.with_log_tail(paths, err))
@@ -393,25 +287,25 @@ impl Postgres {
 
     /// Stops the cluster; `fast` rolls back open transactions, `immediate`
     /// skips the checkpoint (for a cluster about to be deleted).
-    pub async fn stop(&self, paths: &ClusterPaths, mode: &str) -> Result<(), EngineError> {
-        if !self.is_running(paths).await {
+    async fn stop_cluster(&self, paths: &ClusterPaths, mode: &str) -> Result<(), EngineError> {
+        if !self.cluster_running(paths).await {
             return Ok(());
         }
         let mut command = self.command("pg_ctl");
         command
             .arg("-D")
-            .arg(paths.data())
+            .arg(pgdata(paths))
             .args(["-m", mode, "-w", "-t", "60", "stop"]);
-        Self::run(command, "pg_ctl stop").await.map(|_| ())
+        run(command, "pg_ctl stop").await.map(|_| ())
     }
 
-    pub async fn is_running(&self, paths: &ClusterPaths) -> bool {
-        if !paths.data().join("PG_VERSION").exists() {
+    async fn cluster_running(&self, paths: &ClusterPaths) -> bool {
+        if !pgdata(paths).join("PG_VERSION").exists() {
             return false;
         }
         let mut command = self.command("pg_ctl");
-        command.arg("-D").arg(paths.data()).arg("status");
-        Self::run(command, "pg_ctl status").await.is_ok()
+        command.arg("-D").arg(pgdata(paths)).arg("status");
+        run(command, "pg_ctl status").await.is_ok()
     }
 
     /// psql as the admin user on `port`, unaligned and tuples-only,
@@ -448,11 +342,11 @@ impl Postgres {
             .env("PGPASSWORD", login.password)
             .env("PGCONNECT_TIMEOUT", "10");
         let script: String = statements.iter().map(|s| format!("{s};\n")).collect();
-        Self::run_with_input(command, Some(script.as_bytes()), what).await
+        run_with_input(command, Some(script.as_bytes()), what).await
     }
 
     /// Runs SQL as the admin user and returns unaligned, tuples-only output.
-    pub async fn sql(
+    async fn sql(
         &self,
         port: u16,
         login: Login<'_>,
@@ -468,7 +362,7 @@ impl Postgres {
     /// the rest with ALTER SYSTEM (unset keys are reset), then a reload,
     /// and one restart if any setting that only a restart applies still
     /// differs from what the server runs with.
-    pub async fn apply_settings(
+    async fn apply_pg_settings(
         &self,
         paths: &ClusterPaths,
         port: u16,
@@ -545,16 +439,16 @@ impl Postgres {
         let mut command = self.command("pg_ctl");
         command
             .arg("-D")
-            .arg(paths.data())
+            .arg(pgdata(paths))
             .args(["-m", "fast", "-w", "-t", "120", "restart"])
             .arg("-l")
-            .arg(paths.log());
-        Self::run(command, "pg_ctl restart").await.map(|_| ())
+            .arg(server_log(paths));
+        run(command, "pg_ctl restart").await.map(|_| ())
     }
 
     /// Takes a compressed base backup into `backups/NAME` and returns its
     /// size in bytes.
-    pub async fn base_backup(
+    async fn base_backup(
         &self,
         paths: &ClusterPaths,
         port: u16,
@@ -582,23 +476,18 @@ impl Postgres {
             .arg("-p")
             .arg(port.to_string())
             .env("PGPASSWORD", login.password);
-        if let Err(err) = Self::run(command, "pg_basebackup").await {
+        if let Err(err) = run(command, "pg_basebackup").await {
             // A backup that failed halfway (a full disk, say) leaves nothing.
             let _ = std::fs::remove_dir_all(&target);
             return Err(err);
         }
-        let size = std::fs::read_dir(&target)
-            .map_err(|err| EngineError::io("read", &target, err))?
-            .filter_map(|entry| entry.ok()?.metadata().ok())
-            .map(|metadata| metadata.len() as i64)
-            .sum();
-        Ok(size)
+        process::files_size(&target)
     }
 
     /// The first WAL segment a backup needs, from its manifest's
     /// `WAL-Ranges` (16 MiB segments: timeline, then the LSN's high word,
     /// then its low word divided by the segment size).
-    pub fn backup_start_segment(&self, paths: &ClusterPaths, name: &str) -> Option<String> {
+    fn backup_start_segment(&self, paths: &ClusterPaths, name: &str) -> Option<String> {
         let manifest = std::fs::read(paths.backup(name).join("backup_manifest")).ok()?;
         let manifest: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
         let range = manifest["WAL-Ranges"].get(0)?;
@@ -610,21 +499,17 @@ impl Postgres {
     }
 
     /// Deletes archived WAL segments older than `first_needed`.
-    pub async fn prune_archive(
-        &self,
-        paths: &ClusterPaths,
-        first_needed: &str,
-    ) -> Result<(), EngineError> {
+    async fn prune_wal(&self, paths: &ClusterPaths, first_needed: &str) -> Result<(), EngineError> {
         let mut command = self.command("pg_archivecleanup");
         command.arg(paths.archive()).arg(first_needed);
-        Self::run(command, "pg_archivecleanup").await.map(|_| ())
+        run(command, "pg_archivecleanup").await.map(|_| ())
     }
 
     /// Makes everything the source committed so far reach its archive: a
     /// fresh commit record (so recovery to any time up to now finds a
     /// record past its target) and a WAL segment switch, then waits until
     /// the archiver copied that segment.
-    pub async fn flush_to_archive(
+    async fn flush_wal(
         &self,
         paths: &ClusterPaths,
         port: u16,
@@ -645,7 +530,7 @@ impl Postgres {
             if archived.exists() {
                 return Ok(());
             }
-            if !paths.data().exists() {
+            if !pgdata(paths).exists() {
                 return Err(EngineError::Gone(
                     "the service was deleted before its WAL was archived",
                 ));
@@ -658,22 +543,21 @@ impl Postgres {
     }
 
     /// Restores the backup linked into `paths`' restore source (see
-    /// [`link_restore_source`]) into a new cluster, replays the linked WAL
+    /// [`super::link_restore_source`]) into a new cluster, replays the linked WAL
     /// up to `target_time` (or to the end: the latest transaction) and
     /// promotes it; the links go once the fork stands on its own.
-    pub async fn restore(
+    async fn restore_cluster(
         &self,
         paths: &ClusterPaths,
         port: u16,
         target_time: Option<&str>,
         max_connections: i64,
     ) -> Result<(), EngineError> {
-        let data = self.prepare_dirs(paths)?;
+        let data = pgdata(paths);
+        super::prepare_dirs(paths, &data)?;
         let wal = data.join("pg_wal");
         std::fs::create_dir_all(&wal).map_err(|err| EngineError::io("create", wal, err))?;
-        std::fs::set_permissions(&data, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .map_err(|err| EngineError::io("set the mode of", &data, err))?;
-        let backup_dir = paths.restore_source().join("backup");
+        let backup_dir = paths.restore_backup();
         let started = std::time::Instant::now();
         // pg_basebackup compresses the data archive on the client side and
         // leaves the WAL archive uncompressed.
@@ -682,14 +566,12 @@ impl Postgres {
             ("pg_wal.tar", &["-xf"], data.join("pg_wal")),
         ];
         for (archive, flags, into) in archives {
-            let mut tar = Command::new("tar");
+            let mut tar = process::command("tar");
             tar.args(flags)
                 .arg(backup_dir.join(archive))
                 .arg("-C")
-                .arg(&into)
-                .stdin(Stdio::null())
-                .stderr(Stdio::piped());
-            Self::run(tar, &format!("unpacking {archive} of the fork's backup")).await?;
+                .arg(&into);
+            run(tar, &format!("unpacking {archive} of the fork's backup")).await?;
         }
         self.write_server_conf(paths, port, max_connections)?;
         let mut recovery = format!(
@@ -712,7 +594,7 @@ impl Postgres {
         write(RECOVERY_CONF, &recovery)?;
         write("recovery.signal", "")?;
         let unpacked = started.elapsed();
-        self.start(paths).await?;
+        self.start_cluster(paths).await?;
         self.wait_promoted(paths, port).await?;
         tracing::info!(
             unpack_ms = unpacked.as_millis() as u64,
@@ -722,8 +604,7 @@ impl Postgres {
         // Promotion removed recovery.signal; drop the settings too so the
         // fork never reads its restore source again, then the source.
         write(RECOVERY_CONF, "")?;
-        let source = paths.restore_source();
-        std::fs::remove_dir_all(&source).map_err(|err| EngineError::io("remove", source, err))
+        super::drop_restore_source(paths)
     }
 
     async fn wait_promoted(&self, paths: &ClusterPaths, port: u16) -> Result<(), EngineError> {
@@ -731,15 +612,15 @@ impl Postgres {
         // admin password arrives with the data), so watch the control file.
         for _ in 0..2400 {
             let mut command = self.command("pg_controldata");
-            command.arg("-D").arg(paths.data());
-            if let Ok(output) = Self::run(command, "pg_controldata").await
+            command.arg("-D").arg(pgdata(paths));
+            if let Ok(output) = run(command, "pg_controldata").await
                 && output.lines().any(|line| {
                     line.starts_with("Database cluster state:") && line.ends_with("in production")
                 })
             {
                 return self.wait_accepting(port).await;
             }
-            if !self.is_running(paths).await {
+            if !self.cluster_running(paths).await {
                 return Err(self.with_log_tail(paths, EngineError::Gone("recovery stopped")));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -754,7 +635,7 @@ impl Postgres {
             command
                 .args(["-h", "127.0.0.1", "-p"])
                 .arg(port.to_string());
-            if Self::run(command, "pg_isready").await.is_ok() {
+            if run(command, "pg_isready").await.is_ok() {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -767,7 +648,7 @@ impl Postgres {
     /// Appends the last lines of the server log to an error, which is
     /// where PostgreSQL says why it would not start or recover.
     fn with_log_tail(&self, paths: &ClusterPaths, error: EngineError) -> EngineError {
-        let log = std::fs::read_to_string(paths.log()).unwrap_or_default();
+        let log = std::fs::read_to_string(server_log(paths)).unwrap_or_default();
         let tail: Vec<&str> = log
             .lines()
             .filter(|l| l.contains("FATAL") || l.contains("ERROR"))
@@ -779,6 +660,176 @@ impl Postgres {
             },
             None => error,
         }
+    }
+}
+
+/// The role option for a user's `pg_allow_replication`.
+fn replication(user: &aiven_api::types::ServiceUser) -> &'static str {
+    match user
+        .access_control
+        .as_ref()
+        .and_then(|a| a.pg_allow_replication)
+    {
+        Some(true) => "REPLICATION",
+        _ => "NOREPLICATION",
+    }
+}
+
+/// The statement that makes `change` (names and passwords are checked
+/// before they get here: identifiers without quotes, passwords of letters,
+/// digits, `-` and `_`).
+fn account_sql(change: AccountChange<'_>) -> String {
+    let password = |user: &aiven_api::types::ServiceUser| user.password.clone().unwrap_or_default();
+    match change {
+        AccountChange::CreateUser(user) => format!(
+            "CREATE ROLE \"{}\" LOGIN {} PASSWORD '{}'",
+            user.username,
+            replication(user),
+            password(user)
+        ),
+        AccountChange::SetPassword(user) => {
+            format!(
+                "ALTER ROLE \"{}\" PASSWORD '{}'",
+                user.username,
+                password(user)
+            )
+        }
+        AccountChange::SetAccess(user) => {
+            format!("ALTER ROLE \"{}\" {}", user.username, replication(user))
+        }
+        AccountChange::DropUser(username) => format!("DROP ROLE \"{username}\""),
+        AccountChange::CreateDatabase(database) => format!("CREATE DATABASE \"{database}\""),
+        AccountChange::DropDatabase(database) => {
+            format!("DROP DATABASE \"{database}\" WITH (FORCE)")
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Engine for Postgres {
+    fn product(&self) -> String {
+        match &self.major_version {
+            Some(version) => format!("PostgreSQL {version}"),
+            None => "PostgreSQL".to_owned(),
+        }
+    }
+
+    fn data_dir(&self, paths: &ClusterPaths) -> PathBuf {
+        pgdata(paths)
+    }
+
+    fn setting_keys(&self) -> &'static [&'static str] {
+        &["pg", "work_mem"]
+    }
+
+    async fn init(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        let pg = at.config().get("pg").and_then(Value::as_object);
+        self.init_cluster(&at.paths, at.port()?, at.login(), max_connections(pg))
+            .await
+    }
+
+    async fn restore(
+        &self,
+        at: &Instance<'_>,
+        target_time: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let pg = at.config().get("pg").and_then(Value::as_object);
+        self.restore_cluster(&at.paths, at.port()?, target_time, max_connections(pg))
+            .await
+    }
+
+    async fn start(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        self.start_cluster(&at.paths).await
+    }
+
+    /// `Fast` rolls back open transactions; `Immediate` skips the
+    /// checkpoint.
+    async fn stop(&self, paths: &ClusterPaths, mode: Stop) -> Result<(), EngineError> {
+        if let Some(pgbouncer) = &self.pgbouncer {
+            pgbouncer.stop(paths).await?;
+        }
+        let mode = match mode {
+            Stop::Fast => "fast",
+            Stop::Immediate => "immediate",
+        };
+        self.stop_cluster(paths, mode).await
+    }
+
+    async fn is_running(&self, paths: &ClusterPaths) -> bool {
+        self.cluster_running(paths).await
+    }
+
+    async fn apply_settings(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        let settings = server_settings(at.config());
+        self.apply_pg_settings(&at.paths, at.port()?, at.login(), settings.as_ref())
+            .await
+    }
+
+    async fn backup(&self, at: &Instance<'_>, name: &str) -> Result<i64, EngineError> {
+        self.base_backup(&at.paths, at.port()?, at.login(), name)
+            .await
+    }
+
+    async fn flush_to_archive(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        self.flush_wal(&at.paths, at.port()?, at.login()).await
+    }
+
+    /// The WAL before the oldest kept backup's first segment goes.
+    async fn prune_archive(
+        &self,
+        paths: &ClusterPaths,
+        oldest_kept: &str,
+    ) -> Result<(), EngineError> {
+        match self.backup_start_segment(paths, oldest_kept) {
+            Some(first_needed) => self.prune_wal(paths, &first_needed).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn account(
+        &self,
+        at: &Instance<'_>,
+        change: AccountChange<'_>,
+    ) -> Result<(), EngineError> {
+        self.sql(
+            at.port()?,
+            at.login(),
+            DEFAULT_DATABASE,
+            &account_sql(change),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn serve_pools(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        match &self.pgbouncer {
+            Some(pgbouncer) => pgbouncer.serve(at).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A `pg_version` other than the major version the binaries run is
+    /// kept, as the hosted API would, but the cluster cannot honour it.
+    fn version_notice(&self, config: &Map<String, Value>) -> Option<ServiceNotification> {
+        let asked = config.get("pg_version")?.as_str()?;
+        let runs = self.major_version.as_deref()?;
+        (asked != runs).then(|| ServiceNotification {
+            level: "warning".into(),
+            message: format!(
+                "pg_version {asked} is recorded, but aiven-local runs PostgreSQL {runs} (the server in --pg-bin), \
+                 so this cluster is PostgreSQL {runs}."
+            ),
+            kind: VERSION_NOT_RUN.into(),
+            metadata: Map::new(),
+        })
+    }
+
+    /// PostgreSQL's connection limit.
+    fn metadata(&self, config: &Map<String, Value>) -> Map<String, Value> {
+        let pg = config.get("pg").and_then(Value::as_object);
+        let mut metadata = Map::new();
+        metadata.insert("max_connections".into(), max_connections(pg).into());
+        metadata
     }
 }
 
@@ -805,7 +856,7 @@ mod tests {
     fn archiving_is_atomic_idempotent_and_never_overwrites() {
         let root = testkit::temp_dir("aiven-local-archive");
         let paths = ClusterPaths { root: root.clone() };
-        let wal = paths.data().join("pg_wal");
+        let wal = pgdata(&paths).join("pg_wal");
         std::fs::create_dir_all(&wal).unwrap();
         std::fs::create_dir_all(paths.archive()).unwrap();
         let segment = "000000010000000000000003";

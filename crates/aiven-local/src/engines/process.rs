@@ -1,0 +1,181 @@
+//! Running engine programs and handling their files, the same way for
+//! every engine: secrets reach a program on its standard input or in a
+//! file only its owner reads, never on a command line every local user
+//! can see.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use tokio::process::Command;
+
+use super::EngineError;
+
+/// A command for an engine program: no standard input, output captured,
+/// killed if the caller gives up on it, in the C locale.
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .env("LC_ALL", "C.UTF-8");
+    command
+}
+
+/// Runs `command` to its end and returns its standard output; `what` names
+/// it in errors.
+pub async fn run(command: Command, what: &str) -> Result<String, EngineError> {
+    run_with_input(command, None, what).await
+}
+
+/// Runs `command`, writing `input` to its standard input if given (the
+/// way to hand it a secret).
+pub async fn run_with_input(
+    mut command: Command,
+    input: Option<&[u8]>,
+    what: &str,
+) -> Result<String, EngineError> {
+    use tokio::io::AsyncWriteExt;
+    if input.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    let spawn = |source| EngineError::Spawn {
+        program: what.to_owned(),
+        source,
+    };
+    let mut child = command.spawn().map_err(spawn)?;
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        stdin.write_all(input).await.map_err(spawn)?;
+    }
+    let output = child.wait_with_output().await.map_err(spawn)?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(EngineError::Failed {
+            program: what.to_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        })
+    }
+}
+
+/// Writes a file only its owner can read, created afresh (a leftover is
+/// replaced, never written through).
+pub fn write_secret(path: &Path, secret: &str) -> Result<(), EngineError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(path);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut file| file.write_all(secret.as_bytes()))
+        .map_err(|err| EngineError::io("write", path, err))
+}
+
+/// Hard-links every file of `from` into `into` that `into` lacks yet.
+pub fn link_missing(from: &Path, into: &Path) -> Result<(), EngineError> {
+    std::fs::create_dir_all(into).map_err(|err| EngineError::io("create", into, err))?;
+    let entries = std::fs::read_dir(from).map_err(|err| EngineError::io("read", from, err))?;
+    for entry in entries {
+        let entry = entry.map_err(|err| EngineError::io("read", from, err))?;
+        let target = into.join(entry.file_name());
+        match std::fs::hard_link(entry.path(), &target) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            // The archiver or retention may add or remove a file between
+            // listing and linking; a vanished file is simply not needed.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(EngineError::io("link", target, err)),
+        }
+    }
+    Ok(())
+}
+
+/// The total size of the files directly in `dir`.
+pub fn files_size(dir: &Path) -> Result<i64, EngineError> {
+    Ok(std::fs::read_dir(dir)
+        .map_err(|err| EngineError::io("read", dir, err))?
+        .filter_map(|entry| entry.ok()?.metadata().ok())
+        .map(|metadata| metadata.len() as i64)
+        .sum())
+}
+
+/// The pid in `pid_file`, if that process runs and is `program` (a pid is
+/// reused once its process is gone).
+pub fn running_pid(pid_file: &Path, program: &str) -> Option<rustix::process::Pid> {
+    let text = std::fs::read_to_string(pid_file).ok()?;
+    let pid = rustix::process::Pid::from_raw(text.trim().parse().ok()?)?;
+    rustix::process::test_kill_process(pid).ok()?;
+    let command = std::fs::read_to_string(format!("/proc/{}/comm", pid.as_raw_nonzero())).ok()?;
+    (command.trim() == program).then_some(pid)
+}
+
+/// Sends `signal` to the `program` whose pid is in `pid_file`, if it runs,
+/// and waits up to `patience` for it to exit.
+pub async fn stop_pid(
+    pid_file: &Path,
+    program: &str,
+    signal: rustix::process::Signal,
+    patience: std::time::Duration,
+) -> Result<(), EngineError> {
+    let Some(pid) = running_pid(pid_file, program) else {
+        return Ok(());
+    };
+    rustix::process::kill_process(pid, signal).map_err(|err| EngineError::Spawn {
+        program: program.to_owned(),
+        source: err.into(),
+    })?;
+    let started = std::time::Instant::now();
+    while started.elapsed() < patience {
+        if running_pid(pid_file, program).is_none() {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    Err(EngineError::TimedOut {
+        waiting_for: format!("{program} to stop ({} s)", patience.as_secs()),
+    })
+}
+
+/// Waits up to `patience` until something accepts connections on
+/// `127.0.0.1:port`.
+pub async fn wait_listening(port: u16, patience: std::time::Duration) -> Result<(), EngineError> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < patience {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    Err(EngineError::TimedOut {
+        waiting_for: format!("port {port} to accept connections"),
+    })
+}
+
+/// Copies `from` to `to` as an archive does: under a temporary name, made
+/// durable, then renamed, so a crash never leaves a partial file under its
+/// real name. An existing `to` is left alone.
+pub fn archive_file(from: &Path, to: &Path) -> Result<(), EngineError> {
+    if to.exists() {
+        return Ok(());
+    }
+    let mut partial = to.as_os_str().to_owned();
+    partial.push(".part");
+    let partial = std::path::PathBuf::from(partial);
+    std::fs::copy(from, &partial).map_err(|err| EngineError::io("copy", from, err))?;
+    std::fs::File::open(&partial)
+        .and_then(|file| file.sync_all())
+        .map_err(|err| EngineError::io("sync", &partial, err))?;
+    std::fs::rename(&partial, to).map_err(|err| EngineError::io("rename", &partial, err))?;
+    if let Some(dir) = to.parent() {
+        std::fs::File::open(dir)
+            .and_then(|dir| dir.sync_all())
+            .map_err(|err| EngineError::io("sync", dir, err))?;
+    }
+    Ok(())
+}

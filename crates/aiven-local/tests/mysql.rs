@@ -1,0 +1,273 @@
+//! mysql services run a real MariaDB: forks restore a `mariadb-backup`
+//! backup and replay the archived binary log, to the latest transaction or
+//! to a point in time, checked row by row with the `mariadb` client.
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::Local;
+
+/// The parts of a `mysql://user:password@host:port/database` URI.
+struct Uri {
+    user: String,
+    password: String,
+    host: String,
+    port: String,
+    database: String,
+}
+
+fn parse(uri: &str) -> Uri {
+    let rest = uri.strip_prefix("mysql://").expect("a mysql:// URI");
+    let (login, rest) = rest.rsplit_once('@').unwrap();
+    let (user, password) = login.split_once(':').unwrap();
+    let (address, database) = rest.split_once('/').unwrap();
+    let (host, port) = address.split_once(':').unwrap();
+    Uri {
+        user: user.into(),
+        password: password.into(),
+        host: host.into(),
+        port: port.into(),
+        database: database.split('?').next().unwrap().into(),
+    }
+}
+
+/// The `mariadb` client with the URI's parts (the password in the
+/// environment); `Err` with its message when it fails.
+fn try_mariadb(uri: &str, sql: &str) -> Result<String, String> {
+    let uri = parse(uri);
+    let output = Command::new("mariadb")
+        .args([
+            "--batch",
+            "--skip-column-names",
+            "-h",
+            &uri.host,
+            "-P",
+            &uri.port,
+        ])
+        .args(["-u", &uri.user, &uri.database, "-e", sql])
+        .env("MYSQL_PWD", &uri.password)
+        .output()
+        .expect("run mariadb");
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+fn mariadb(uri: &str, sql: &str) -> String {
+    try_mariadb(uri, sql).unwrap_or_else(|err| panic!("{sql}: {err}"))
+}
+
+fn service_uri(service: &Value) -> String {
+    service["service_uri"]
+        .as_str()
+        .expect("service_uri")
+        .to_owned()
+}
+
+async fn create_mysql(local: &Local, name: &str, user_config: Value) -> Value {
+    let (status, body) = local
+        .create(json!({"service_name": name, "service_type": "mysql", "plan": "startup-4", "user_config": user_config}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    local.wait_ready(name).await
+}
+
+/// Now in UTC at whole seconds, the CLI's format, with a second's margin
+/// either side (the binary log's events carry whole seconds).
+async fn a_moment_between_writes() -> String {
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let now = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    now
+}
+
+#[tokio::test]
+async fn mysql_forks_hold_exactly_the_rows_up_to_their_target_and_are_independent() {
+    let local = Local::start();
+    let source = create_mysql(&local, "orders", json!({})).await;
+    let uri = service_uri(&source);
+    mariadb(
+        &uri,
+        "CREATE TABLE t (id INT PRIMARY KEY, note VARCHAR(20)); INSERT INTO t VALUES (1, 'first')",
+    );
+    let target = a_moment_between_writes().await;
+    mariadb(
+        &uri,
+        "INSERT INTO t VALUES (2, 'second'); UPDATE t SET note = 'changed' WHERE id = 1",
+    );
+
+    let latest = create_mysql(
+        &local,
+        "orders-now",
+        json!({"service_to_fork_from": "orders"}),
+    )
+    .await;
+    let latest_uri = service_uri(&latest);
+    assert_ne!(parse(&latest_uri).port, parse(&uri).port);
+    assert_eq!(
+        mariadb(&latest_uri, "SELECT id, note FROM t ORDER BY id"),
+        "1\tchanged\n2\tsecond"
+    );
+    let then = create_mysql(
+        &local,
+        "orders-then",
+        json!({"service_to_fork_from": "orders", "recovery_target_time": target}),
+    )
+    .await;
+    assert_eq!(
+        mariadb(&service_uri(&then), "SELECT id, note FROM t ORDER BY id"),
+        "1\tfirst"
+    );
+
+    mariadb(&latest_uri, "INSERT INTO t VALUES (3, 'fork only')");
+    assert_eq!(
+        mariadb(&uri, "SELECT count(*) FROM t"),
+        "2",
+        "the source never sees the fork's writes"
+    );
+    mariadb(&uri, "INSERT INTO t VALUES (4, 'source only')");
+    assert_eq!(
+        mariadb(&latest_uri, "SELECT group_concat(id ORDER BY id) FROM t"),
+        "1,2,3"
+    );
+
+    let (status, body) = local
+        .call(
+            reqwest::Method::GET,
+            "/v1/project/test/service/orders/backups",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["pitr"]["primary_region"]["pitr_range_start"], body["backups"][0]["backup_time"],
+        "the window opens at the oldest backup: {body}"
+    );
+}
+
+#[tokio::test]
+async fn mysql_users_databases_and_settings_are_real() {
+    let local = Local::start();
+    let service = create_mysql(
+        &local,
+        "accounts",
+        json!({"mysql_version": "8", "mysql": {"max_connections": 77, "sql_mode": "ANSI_QUOTES,STRICT_ALL_TABLES"}}),
+    )
+    .await;
+    let uri = service_uri(&service);
+    assert_eq!(mariadb(&uri, "SELECT @@global.max_connections"), "77");
+    assert_eq!(
+        mariadb(&uri, "SELECT @@global.sql_mode"),
+        "ANSI_QUOTES,STRICT_ALL_TABLES"
+    );
+    let notices = service["service_notifications"].to_string();
+    assert!(
+        notices.contains("mysql_version_not_run") && notices.contains("MariaDB"),
+        "{notices}"
+    );
+
+    let base = "/v1/project/test/service/accounts";
+    let (status, body) = local
+        .call(
+            reqwest::Method::POST,
+            &format!("{base}/db"),
+            Some(json!({"database": "ledger"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = local
+        .call(
+            reqwest::Method::POST,
+            &format!("{base}/user"),
+            Some(json!({"username": "clerk"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let password = body["user"]["password"].as_str().unwrap();
+    let parts = parse(&uri);
+    let clerk = format!(
+        "mysql://clerk:{password}@{}:{}/ledger",
+        parts.host, parts.port
+    );
+    assert_eq!(mariadb(&clerk, "SELECT database()"), "ledger");
+    let (status, body) = local
+        .call(
+            reqwest::Method::PUT,
+            &format!("{base}/user/clerk"),
+            Some(json!({"operation": "reset-credentials", "new_password": "Rotated-pass-1"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        try_mariadb(&clerk, "SELECT 1").is_err(),
+        "the old password is refused"
+    );
+    let rotated = format!(
+        "mysql://clerk:Rotated-pass-1@{}:{}/ledger",
+        parts.host, parts.port
+    );
+    assert_eq!(mariadb(&rotated, "SELECT 1"), "1");
+    let (status, body) = local
+        .call(reqwest::Method::DELETE, &format!("{base}/db/ledger"), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!mariadb(&uri, "SHOW DATABASES").contains("ledger"));
+    let root = Command::new("mariadb")
+        .args([
+            "-h",
+            &parts.host,
+            "-P",
+            &parts.port,
+            "-u",
+            "root",
+            "-e",
+            "SELECT 1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!root.status.success(), "no passwordless root");
+}
+
+#[tokio::test]
+async fn mysql_data_survives_a_restart_and_a_kill_9_in_the_middle_of_a_fork() {
+    let local = Local::start();
+    let source = create_mysql(&local, "steady", json!({})).await;
+    let uri = service_uri(&source);
+    mariadb(
+        &uri,
+        "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2)",
+    );
+    let (status, body) = local
+        .create(
+            json!({"service_name": "steady-fork", "service_type": "mysql", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "steady"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let local = local.kill9_and_restart();
+    let fork = local.wait_ready("steady-fork").await;
+    assert_eq!(
+        mariadb(
+            &service_uri(&fork),
+            "SELECT group_concat(id ORDER BY id) FROM t"
+        ),
+        "1,2"
+    );
+    mariadb(&uri, "INSERT INTO t VALUES (3)");
+    let local = local.restart();
+    local.wait_ready("steady").await;
+    assert_eq!(
+        mariadb(&uri, "SELECT group_concat(id ORDER BY id) FROM t"),
+        "1,2,3",
+        "after a restart"
+    );
+}

@@ -1,0 +1,231 @@
+//! valkey services run a real redis-server: its users are the API's ACL
+//! users, its backups RDB snapshots, and a fork holds exactly one backup's
+//! keys, checked with `redis-cli`.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::Local;
+use testkit::LocalServer;
+
+/// redis-cli with `args` against `uri` (which carries the user and
+/// password); its output, trimmed.
+fn redis(uri: &str, args: &[&str]) -> String {
+    let output = Command::new("redis-cli")
+        .args(["--no-auth-warning", "-u", uri])
+        .args(args)
+        .output()
+        .expect("run redis-cli");
+    assert!(output.status.success(), "redis-cli {args:?}: {output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn service_uri(service: &Value) -> String {
+    service["service_uri"]
+        .as_str()
+        .expect("service_uri")
+        .to_owned()
+}
+
+/// The keys a service holds, sorted, as `k=v` pairs.
+fn keys(uri: &str) -> Vec<String> {
+    let mut names: Vec<String> = redis(uri, &["--scan"])
+        .lines()
+        .map(str::to_owned)
+        .filter(|k| !k.is_empty())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|k| format!("{k}={}", redis(uri, &["GET", k])))
+        .collect()
+}
+
+/// Starts aiven-local backing up every second, so a test can wait for a
+/// backup taken after its writes.
+fn start_backing_up() -> Local {
+    let binary = Path::new(env!("CARGO_BIN_EXE_aiven-local"));
+    Local::wrap_server(LocalServer::start(
+        binary,
+        &["--backup-interval", "1s", "--backup-retention", "60"],
+    ))
+}
+
+async fn backups(local: &Local, name: &str) -> Vec<String> {
+    let path = format!("/v1/project/test/service/{name}/backups");
+    let (status, body) = local.call(reqwest::Method::GET, &path, None).await;
+    assert_eq!(status, 200, "{body}");
+    body["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["backup_name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The name of a backup of `name` started after this call: the second
+/// one to appear (the first may have been under way already).
+async fn next_backup(local: &Local, name: &str) -> String {
+    let before = backups(local, name).await;
+    let started = Instant::now();
+    loop {
+        let now = backups(local, name).await;
+        let new: Vec<&String> = now.iter().filter(|b| !before.contains(b)).collect();
+        if new.len() >= 2 {
+            return new[new.len() - 1].clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no new backup");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn create_valkey(local: &Local, name: &str, user_config: Value) -> Value {
+    let (status, body) = local
+        .create(json!({"service_name": name, "service_type": "valkey", "plan": "startup-4", "user_config": user_config}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    local.wait_ready(name).await
+}
+
+#[tokio::test]
+async fn a_valkey_fork_holds_exactly_its_backups_keys_and_is_independent() {
+    let local = start_backing_up();
+    let source = create_valkey(&local, "cache", json!({})).await;
+    let uri = service_uri(&source);
+    assert!(uri.starts_with("redis://default:"), "{uri}");
+    redis(&uri, &["SET", "a", "1"]);
+    redis(&uri, &["SET", "b", "2"]);
+    let first = next_backup(&local, "cache").await;
+    redis(&uri, &["SET", "c", "3"]);
+    redis(&uri, &["DEL", "a"]);
+    next_backup(&local, "cache").await;
+
+    let named = create_valkey(
+        &local,
+        "cache-then",
+        json!({"service_to_fork_from": "cache", "recovery_basebackup_name": first}),
+    )
+    .await;
+    let named_uri = service_uri(&named);
+    assert_ne!(named_uri, uri);
+    assert_eq!(keys(&named_uri), ["a=1", "b=2"]);
+
+    let latest = create_valkey(
+        &local,
+        "cache-now",
+        json!({"service_to_fork_from": "cache"}),
+    )
+    .await;
+    let latest_uri = service_uri(&latest);
+    assert_eq!(keys(&latest_uri), ["b=2", "c=3"]);
+    redis(&latest_uri, &["SET", "only-in-fork", "x"]);
+    assert_eq!(
+        keys(&uri),
+        ["b=2", "c=3"],
+        "the source never sees the fork's writes"
+    );
+}
+
+#[tokio::test]
+async fn valkey_users_are_acl_users_and_settings_are_applied() {
+    let local = Local::start();
+    let service = create_valkey(
+        &local,
+        "guarded",
+        json!({"valkey_maxmemory_policy": "allkeys-lru"}),
+    )
+    .await;
+    let uri = service_uri(&service);
+    let port = service["service_uri_params"]["port"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let anonymous = Command::new("redis-cli")
+        .args(["-p", &port, "GET", "x"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&anonymous.stdout);
+    assert!(
+        said.contains("NOAUTH"),
+        "no passwordless default user: {said}"
+    );
+    assert_eq!(
+        redis(&uri, &["CONFIG", "GET", "maxmemory-policy"]),
+        "maxmemory-policy\nallkeys-lru"
+    );
+    let (status, body) = local
+        .call(
+            reqwest::Method::PUT,
+            "/v1/project/test/service/guarded",
+            Some(json!({"user_config": {"valkey_maxmemory_policy": "volatile-ttl"}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        redis(&uri, &["CONFIG", "GET", "maxmemory-policy"]),
+        "maxmemory-policy\nvolatile-ttl"
+    );
+
+    let (status, body) = local
+        .call(
+            reqwest::Method::POST,
+            "/v1/project/test/service/guarded/user",
+            Some(json!({"username": "sessions", "access_control": {
+                "valkey_acl_keys": ["session:*"],
+                "valkey_acl_categories": ["+@read", "+@write"],
+            }})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let password = body["user"]["password"].as_str().unwrap();
+    let host_port = uri.rsplit_once('@').unwrap().1;
+    let sessions = format!("redis://sessions:{password}@{host_port}");
+    assert_eq!(redis(&sessions, &["SET", "session:1", "on"]), "OK");
+    let refused = redis(&sessions, &["SET", "other", "x"]);
+    assert!(
+        refused.contains("NOPERM"),
+        "keys outside its pattern: {refused}"
+    );
+
+    let (status, body) = local
+        .call(
+            reqwest::Method::DELETE,
+            "/v1/project/test/service/guarded/user/sessions",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let gone = redis(&sessions, &["GET", "session:1"]);
+    assert!(
+        gone.contains("WRONGPASS") || gone.contains("NOAUTH"),
+        "a deleted user cannot log in: {gone}"
+    );
+}
+
+#[tokio::test]
+async fn valkey_keys_survive_a_restart_and_a_kill_9_in_the_middle_of_a_fork() {
+    let local = Local::start();
+    let source = create_valkey(&local, "steady", json!({})).await;
+    let uri = service_uri(&source);
+    // The first backup was taken when the service came up; the fork
+    // holds what it held (nothing), the source keeps what comes after.
+    redis(&uri, &["SET", "kept", "yes"]);
+    let (status, body) = local
+        .create(
+            json!({"service_name": "steady-fork", "service_type": "valkey", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "steady"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let local = local.kill9_and_restart();
+    let fork = local.wait_ready("steady-fork").await;
+    assert_eq!(keys(&service_uri(&fork)), Vec::<String>::new());
+    assert_eq!(keys(&uri), ["kept=yes"], "after kill -9");
+    let local = local.restart();
+    local.wait_ready("steady").await;
+    assert_eq!(keys(&uri), ["kept=yes"], "after a restart");
+}
