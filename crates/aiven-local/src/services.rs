@@ -1064,6 +1064,7 @@ impl Services {
         };
         let shown_password = shown(&endpoint.password);
         let (service_uri, params) = endpoint.connection(record, shown_password.clone());
+        let backups = self.api_backups(record).unwrap_or_default();
         let connection_info = endpoint.connection_info(record, &shown_password);
         let users = record
             .users
@@ -1083,7 +1084,7 @@ impl Services {
             update_time: record.update_time.clone(),
             group_list: vec!["default".into()],
             node_count: Some(record.node_count),
-            node_states: Some(node_states(record)),
+            node_states: Some(node_states(record, !backups.is_empty())),
             service_uri: Some(service_uri),
             service_uri_params: Some(params),
             components: Some(vec![Component {
@@ -1103,7 +1104,7 @@ impl Services {
             users: Some(users),
             databases: Some(record.databases.clone()),
             connection_pools: Some(endpoint.pools(record)),
-            backups: Some(self.api_backups(record).unwrap_or_default()),
+            backups: Some(backups),
             termination_protection: record.termination_protection,
             service_integrations: Vec::new(),
             tags: Some(record.tags.clone()),
@@ -1116,20 +1117,48 @@ impl Services {
     }
 }
 
-fn node_states(record: &ServiceRecord) -> Vec<NodeState> {
+/// One state per node. A fork runs on one node until its own first backup
+/// completes, as the hosted service builds it: the others join after.
+fn node_states(record: &ServiceRecord, has_backup: bool) -> Vec<NodeState> {
     let running = record.state == ServiceState::Running;
+    let nodes = match (&record.fork, has_backup) {
+        (Some(_), false) => 1,
+        _ => record.node_count,
+    };
     let node = |n: i64| NodeState {
         name: format!("{}-{n}", record.name),
         state: if running { "running" } else { "setting_up_vm" }.into(),
         role: Some(if n == 1 { "master" } else { "standby" }.into()),
         availability_zone: "local".into(),
     };
-    (1..=record.node_count).map(node).collect()
+    (1..=nodes).map(node).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fork_has_one_node_until_its_first_backup() {
+        let mut record: ServiceRecord = serde_json::from_value(serde_json::json!({
+            "project": "p", "name": "copy", "service_type": "pg", "plan": "business-4",
+            "cloud": "c", "state": "RUNNING", "create_time": "t", "update_time": "t",
+            "node_count": 2, "user_config": {}, "termination_protection": false,
+            "disk_space_mb": 1, "maintenance": {"dow": "sunday", "time": "02:00:00", "enabled": true, "updates": []},
+            "tags": {}, "tech_emails": [], "project_vpc_id": null, "powered": true, "port": null,
+            "users": [], "databases": [], "pools": [], "notifications": [],
+            "fork": {"project": "p", "service": "src", "target_time": null, "backup_name": "b"}
+        }))
+        .unwrap();
+        assert_eq!(node_states(&record, false).len(), 1);
+        assert_eq!(node_states(&record, true).len(), 2);
+        record.fork = None;
+        assert_eq!(
+            node_states(&record, false).len(),
+            2,
+            "a new service has all its nodes"
+        );
+    }
 
     #[test]
     fn cluster_ports_come_from_below_the_kernels_ephemeral_range() {

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use testkit::{LocalServer, TOKEN, psql};
+use testkit::{LocalServer, TOKEN, mariadb, psql};
 
 struct Avn<'a> {
     server: &'a LocalServer,
@@ -39,13 +39,13 @@ impl Avn<'_> {
     }
 }
 
-#[test]
-fn the_official_cli_creates_manages_and_forks_services() {
-    // Under contract variations (AIVEN_LOCAL_VARY) the official CLI gets
-    // the unknown fields, nulls and slow answers, but not what it does not
-    // handle: it retries only failed connections, `service user-list` reads
-    // the service's optional `users` unconditionally, and this test reads a
-    // service right after updating it.
+/// aiven-local for the official CLI. Under contract variations
+/// (AIVEN_LOCAL_VARY) the CLI gets the unknown fields, nulls and slow
+/// answers, but not what it does not handle: it retries only failed
+/// connections, `service user-list` reads the service's optional `users`
+/// unconditionally, and these tests read a service right after updating
+/// it.
+fn start_for_avn() -> LocalServer {
     let vary = std::env::var("AIVEN_LOCAL_VARY")
         .ok()
         .map(|spec| format!("{spec},drop=0,faults=0,lost=0,stale=0"));
@@ -53,7 +53,12 @@ fn the_official_cli_creates_manages_and_forks_services() {
         Some(spec) => vec!["--vary", spec],
         None => Vec::new(),
     };
-    let server = LocalServer::start(Path::new(env!("CARGO_BIN_EXE_aiven-local")), &args);
+    LocalServer::start(Path::new(env!("CARGO_BIN_EXE_aiven-local")), &args)
+}
+
+#[test]
+fn the_official_cli_creates_manages_and_forks_services() {
+    let server = start_for_avn();
     let avn = Avn {
         server: &server,
         home: testkit::temp_dir("avn-home"),
@@ -228,5 +233,89 @@ fn the_official_cli_creates_manages_and_forks_services() {
             .len(),
         2
     );
+    let _ = std::fs::remove_dir_all(&avn.home);
+}
+
+#[test]
+fn the_official_cli_forks_mysql_to_its_latest_transaction_and_a_point_in_time() {
+    let server = start_for_avn();
+    let avn = Avn {
+        server: &server,
+        home: testkit::temp_dir("avn-home"),
+    };
+    let with = |args: &[&str]| -> Vec<String> {
+        args.iter()
+            .chain(&["--project", "cli"])
+            .map(|a| a.to_string())
+            .collect()
+    };
+    avn.run(&with(&[
+        "service",
+        "create",
+        "shop",
+        "-t",
+        "mysql",
+        "--plan",
+        "startup-4",
+    ]));
+    avn.run(&with(&["service", "wait", "shop"]));
+    let uri = avn.json(&with(&["service", "get", "shop"]))["service_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..600 {
+        let backups = avn.json(&with(&["service", "backup-list", "shop"]));
+        if backups.as_array().is_some_and(|b| !b.is_empty()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    mariadb(
+        &uri,
+        "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)",
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    let target = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]+00:00"
+        ))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    mariadb(&uri, "INSERT INTO t VALUES (2)");
+
+    avn.run(&with(&[
+        "service",
+        "create",
+        "shop-now",
+        "-t",
+        "mysql",
+        "--plan",
+        "startup-4",
+        "--service-to-fork-from",
+        "shop",
+    ]));
+    avn.run(&with(&[
+        "service",
+        "create",
+        "shop-then",
+        "-t",
+        "mysql",
+        "--plan",
+        "startup-4",
+        "--service-to-fork-from",
+        "shop",
+        "--recovery-target-time",
+        &target,
+    ]));
+    avn.run(&with(&["service", "wait", "shop-now", "shop-then"]));
+    let rows = |name: &str| {
+        let service = avn.json(&with(&["service", "get", name]));
+        mariadb(
+            service["service_uri"].as_str().unwrap(),
+            "SELECT group_concat(id ORDER BY id) FROM t",
+        )
+    };
+    assert_eq!(rows("shop-now"), "1,2");
+    assert_eq!(rows("shop-then"), "1");
     let _ = std::fs::remove_dir_all(&avn.home);
 }

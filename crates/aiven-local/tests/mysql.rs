@@ -9,58 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::Local;
-
-/// The parts of a `mysql://user:password@host:port/database` URI.
-struct Uri {
-    user: String,
-    password: String,
-    host: String,
-    port: String,
-    database: String,
-}
-
-fn parse(uri: &str) -> Uri {
-    let rest = uri.strip_prefix("mysql://").expect("a mysql:// URI");
-    let (login, rest) = rest.rsplit_once('@').unwrap();
-    let (user, password) = login.split_once(':').unwrap();
-    let (address, database) = rest.split_once('/').unwrap();
-    let (host, port) = address.split_once(':').unwrap();
-    Uri {
-        user: user.into(),
-        password: password.into(),
-        host: host.into(),
-        port: port.into(),
-        database: database.split('?').next().unwrap().into(),
-    }
-}
-
-/// The `mariadb` client with the URI's parts (the password in the
-/// environment); `Err` with its message when it fails.
-fn try_mariadb(uri: &str, sql: &str) -> Result<String, String> {
-    let uri = parse(uri);
-    let output = Command::new("mariadb")
-        .args([
-            "--batch",
-            "--skip-column-names",
-            "-h",
-            &uri.host,
-            "-P",
-            &uri.port,
-        ])
-        .args(["-u", &uri.user, &uri.database, "-e", sql])
-        .env("MYSQL_PWD", &uri.password)
-        .output()
-        .expect("run mariadb");
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    }
-}
-
-fn mariadb(uri: &str, sql: &str) -> String {
-    try_mariadb(uri, sql).unwrap_or_else(|err| panic!("{sql}: {err}"))
-}
+use testkit::{MysqlUri, mariadb, try_mariadb};
 
 fn service_uri(service: &Value) -> String {
     service["service_uri"]
@@ -112,7 +61,10 @@ async fn mysql_forks_hold_exactly_the_rows_up_to_their_target_and_are_independen
     )
     .await;
     let latest_uri = service_uri(&latest);
-    assert_ne!(parse(&latest_uri).port, parse(&uri).port);
+    assert_ne!(
+        MysqlUri::parse(&latest_uri).port,
+        MysqlUri::parse(&uri).port
+    );
     assert_eq!(
         mariadb(&latest_uri, "SELECT id, note FROM t ORDER BY id"),
         "1\tchanged\n2\tsecond"
@@ -193,7 +145,7 @@ async fn mysql_users_databases_and_settings_are_real() {
         .await;
     assert_eq!(status, 200, "{body}");
     let password = body["user"]["password"].as_str().unwrap();
-    let parts = parse(&uri);
+    let parts = MysqlUri::parse(&uri);
     let clerk = format!(
         "mysql://clerk:{password}@{}:{}/ledger",
         parts.host, parts.port

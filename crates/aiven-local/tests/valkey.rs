@@ -11,18 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use support::Local;
 use testkit::LocalServer;
-
-/// redis-cli with `args` against `uri` (which carries the user and
-/// password); its output, trimmed.
-fn redis(uri: &str, args: &[&str]) -> String {
-    let output = Command::new("redis-cli")
-        .args(["--no-auth-warning", "-u", uri])
-        .args(args)
-        .output()
-        .expect("run redis-cli");
-    assert!(output.status.success(), "redis-cli {args:?}: {output:?}");
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
+use testkit::redis_cli as redis;
 
 fn service_uri(service: &Value) -> String {
     service["service_uri"]

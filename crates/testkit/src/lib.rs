@@ -248,6 +248,75 @@ pub fn psql(uri: &str, sql: &str) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
+/// The parts of a `mysql://user:password@host:port/database` URI, which
+/// the `mariadb` client takes as options.
+pub struct MysqlUri {
+    pub user: String,
+    pub password: String,
+    pub host: String,
+    pub port: String,
+    pub database: String,
+}
+
+impl MysqlUri {
+    pub fn parse(uri: &str) -> MysqlUri {
+        let rest = uri.strip_prefix("mysql://").expect("a mysql:// URI");
+        let (login, rest) = rest.rsplit_once('@').expect("user@host");
+        let (user, password) = login.split_once(':').expect("user:password");
+        let (address, database) = rest.split_once('/').expect("host:port/database");
+        let (host, port) = address.split_once(':').expect("host:port");
+        MysqlUri {
+            user: user.into(),
+            password: password.into(),
+            host: host.into(),
+            port: port.into(),
+            database: database.split('?').next().unwrap_or_default().into(),
+        }
+    }
+}
+
+/// Runs SQL through the `mariadb` client at a `mysql://` URI (its
+/// password in the environment); batch output without column names, or
+/// the client's message when it fails.
+pub fn try_mariadb(uri: &str, sql: &str) -> Result<String, String> {
+    let uri = MysqlUri::parse(uri);
+    let output = Command::new("mariadb")
+        .args([
+            "--batch",
+            "--skip-column-names",
+            "-h",
+            &uri.host,
+            "-P",
+            &uri.port,
+        ])
+        .args(["-u", &uri.user, &uri.database, "-e", sql])
+        .env("MYSQL_PWD", &uri.password)
+        .output()
+        .expect("run mariadb");
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+/// [`try_mariadb`], failing the test when the client fails.
+pub fn mariadb(uri: &str, sql: &str) -> String {
+    try_mariadb(uri, sql).unwrap_or_else(|err| panic!("mariadb {sql}: {err}"))
+}
+
+/// `redis-cli -u URI ARGS...`: its output, trimmed (an error reply is
+/// output too, as redis-cli prints it).
+pub fn redis_cli(uri: &str, args: &[&str]) -> String {
+    let output = Command::new("redis-cli")
+        .args(["--no-auth-warning", "-u", uri])
+        .args(args)
+        .output()
+        .expect("run redis-cli");
+    assert!(output.status.success(), "redis-cli {args:?}: {output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
 /// A fault to inject in place of, or after, forwarding a request.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {

@@ -65,6 +65,23 @@ fn server_log(paths: &ClusterPaths) -> PathBuf {
     paths.root.join("mariadbd.log")
 }
 
+/// The server's temporary files: its own, not the shared /tmp, where
+/// servers starting at once could meet.
+fn tmp_dir(paths: &ClusterPaths) -> PathBuf {
+    paths.root.join("tmp")
+}
+
+/// Creates the directories a server writes besides its data: the binary
+/// log (emptied: a new or restored server starts its own) and `tmp/`.
+fn prepare_server_dirs(paths: &ClusterPaths) -> Result<(), EngineError> {
+    let binlog = binlog_dir(paths);
+    let _ = std::fs::remove_dir_all(&binlog);
+    for dir in [binlog, tmp_dir(paths)] {
+        std::fs::create_dir_all(&dir).map_err(|err| EngineError::io("create", &dir, err))?;
+    }
+    Ok(())
+}
+
 /// A string literal for SQL (values the API validated; quotes and
 /// backslashes escaped all the same).
 fn quote(text: &str) -> String {
@@ -277,6 +294,7 @@ impl MariaDb {
              socket={}\n\
              pid-file={}\n\
              log-error={}\n\
+             tmpdir={}\n\
              log-bin={}\n\
              binlog_format=ROW\n\
              server-id=1\n\
@@ -293,6 +311,7 @@ impl MariaDb {
             self.socket(port).display(),
             pid_file(paths).display(),
             server_log(paths).display(),
+            tmp_dir(paths).display(),
             binlog_dir(paths).join(BINLOG_BASE).display(),
         );
         for (name, value) in settings(at.config()) {
@@ -405,9 +424,7 @@ impl MariaDb {
     async fn unpack(&self, paths: &ClusterPaths) -> Result<(), EngineError> {
         let data = data(paths);
         super::prepare_dirs(paths, &data)?;
-        let binlog = binlog_dir(paths);
-        let _ = std::fs::remove_dir_all(&binlog);
-        std::fs::create_dir_all(&binlog).map_err(|err| EngineError::io("create", &binlog, err))?;
+        prepare_server_dirs(paths)?;
         let mut tar = process::command("tar");
         tar.args(["-I", "lz4", "-xf"])
             .arg(paths.restore_backup().join("data.tar.lz4"))
@@ -509,13 +526,12 @@ impl Engine for MariaDb {
     async fn init(&self, at: &Instance<'_>) -> Result<(), EngineError> {
         let data = data(&at.paths);
         super::prepare_dirs(&at.paths, &data)?;
-        let binlog = binlog_dir(&at.paths);
-        let _ = std::fs::remove_dir_all(&binlog);
-        std::fs::create_dir_all(&binlog).map_err(|err| EngineError::io("create", &binlog, err))?;
+        prepare_server_dirs(&at.paths)?;
         let mut install = self.tool("mariadb-install-db");
         install
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp_dir(&at.paths).display()))
             // The account aiven-local logs in as, by its OS user over the
             // socket; named here, since the environment may still say
             // `root` after aiven-local dropped root.

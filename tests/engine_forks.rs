@@ -1,0 +1,157 @@
+//! Forks of mysql and valkey services through terraform, against
+//! aiven-local's real MariaDB and redis-server, checked with the engines'
+//! own clients: `mariadb` row by row, `redis-cli` key by key.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{env, env_with};
+use testkit::{mariadb, redis_cli};
+
+const MYSQL: &str = r#"
+resource "aiven_mysql" "source" {
+  project      = "acme"
+  service_name = "shop"
+  plan         = "startup-4"
+}
+"#;
+
+/// Now in UTC at whole seconds, as the CLI writes it, with a second's
+/// margin either side.
+fn a_moment_between_writes() -> String {
+    std::thread::sleep(Duration::from_millis(1100));
+    let now = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    now
+}
+
+#[test]
+fn mysql_forks_hold_the_latest_transaction_or_exactly_the_point_in_time() {
+    let e = env();
+    e.configure(MYSQL);
+    e.tf.apply().assert_ok();
+    e.wait_for_backup("acme", "shop");
+    let uri = e.uri("aiven_mysql.source");
+    mariadb(
+        &uri,
+        "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)",
+    );
+    let target = a_moment_between_writes();
+    mariadb(&uri, "INSERT INTO t VALUES (2)");
+
+    e.configure(&format!(
+        r#"{MYSQL}
+resource "aiven_mysql" "latest" {{
+  project      = "acme"
+  service_name = "shop-latest"
+  plan         = "startup-4"
+  mysql_user_config {{
+    service_to_fork_from = aiven_mysql.source.service_name
+  }}
+}}
+
+resource "aiven_mysql" "point" {{
+  project      = "acme"
+  service_name = "shop-point"
+  plan         = "startup-4"
+  mysql_user_config {{
+    service_to_fork_from = aiven_mysql.source.service_name
+    recovery_target_time = "{target}"
+  }}
+}}
+"#
+    ));
+    e.tf.apply().assert_ok();
+    let ids = "SELECT group_concat(id ORDER BY id) FROM t";
+    let latest = e.uri("aiven_mysql.latest");
+    assert_eq!(mariadb(&latest, ids), "1,2", "the latest transaction");
+    assert_eq!(
+        mariadb(&e.uri("aiven_mysql.point"), ids),
+        "1",
+        "exactly the transactions up to recovery_target_time"
+    );
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
+
+    mariadb(&latest, "INSERT INTO t VALUES (3)");
+    assert_eq!(
+        mariadb(&uri, ids),
+        "1,2",
+        "the source never sees the fork's writes"
+    );
+}
+
+/// The name of a backup of `service` started after this call: the second
+/// new one listed (the first may have been under way already).
+fn backup_after_now(e: &support::Env, service: &str) -> String {
+    let list = || {
+        let path = format!("/v1/project/acme/service/{service}/backups");
+        let (_, body) = e.local.call("GET", &path, None);
+        let names: Vec<String> = body["backups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b["backup_name"].as_str().map(str::to_owned))
+            .collect();
+        names
+    };
+    let before = list();
+    for _ in 0..600 {
+        let new: Vec<String> = list().into_iter().filter(|b| !before.contains(b)).collect();
+        if new.len() >= 2 {
+            return new[new.len() - 1].clone();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no new backup of {service} in 60 s");
+}
+
+#[test]
+fn a_valkey_fork_holds_the_keys_of_the_backup_it_names() {
+    let e = env_with(&["--backup-interval", "1s", "--backup-retention", "60"]);
+    let source = r#"
+resource "aiven_valkey" "source" {
+  project      = "acme"
+  service_name = "cache"
+  plan         = "startup-4"
+}
+"#;
+    e.configure(source);
+    e.tf.apply().assert_ok();
+    let uri = e.uri("aiven_valkey.source");
+    redis_cli(&uri, &["SET", "kept", "1"]);
+    let backup = backup_after_now(&e, "cache");
+    redis_cli(&uri, &["SET", "later", "2"]);
+
+    e.configure(&format!(
+        r#"{source}
+resource "aiven_valkey" "copy" {{
+  project      = "acme"
+  service_name = "cache-copy"
+  plan         = "startup-4"
+  valkey_user_config {{
+    service_to_fork_from     = aiven_valkey.source.service_name
+    recovery_basebackup_name = "{backup}"
+  }}
+}}
+"#
+    ));
+    e.tf.apply().assert_ok();
+    let copy = e.uri("aiven_valkey.copy");
+    assert_eq!(redis_cli(&copy, &["GET", "kept"]), "1");
+    assert_eq!(
+        redis_cli(&copy, &["EXISTS", "later"]),
+        "0",
+        "written after the backup"
+    );
+    assert_eq!(redis_cli(&copy, &["DBSIZE"]), "1");
+    redis_cli(&copy, &["SET", "fork-only", "x"]);
+    assert_eq!(redis_cli(&uri, &["EXISTS", "fork-only"]), "0");
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
+}
