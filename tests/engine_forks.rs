@@ -17,17 +17,13 @@ resource "aiven_mysql" "source" {
 }
 "#;
 
-/// Now in UTC at whole seconds, as the CLI writes it, with a second's
-/// margin either side.
+/// An instant between two writes, as the CLI writes it: UTC, no zone.
 fn a_moment_between_writes() -> String {
-    std::thread::sleep(Duration::from_millis(1100));
-    let now = time::OffsetDateTime::now_utc()
+    testkit::moment_between_writes()
         .format(time::macros::format_description!(
             "[year]-[month]-[day] [hour]:[minute]:[second]"
         ))
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1100));
-    now
+        .unwrap()
 }
 
 #[test]

@@ -274,13 +274,9 @@ fn the_official_cli_forks_mysql_to_its_latest_transaction_and_a_point_in_time() 
         &uri,
         "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)",
     );
-    std::thread::sleep(Duration::from_millis(1100));
-    let target = time::OffsetDateTime::now_utc()
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]+00:00"
-        ))
+    let target = testkit::moment_between_writes()
+        .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1100));
     mariadb(&uri, "INSERT INTO t VALUES (2)");
 
     avn.run(&with(&[

@@ -5,7 +5,6 @@
 mod support;
 
 use std::process::Command;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::Local;
@@ -26,17 +25,16 @@ async fn create_mysql(local: &Local, name: &str, user_config: Value) -> Value {
     local.wait_ready(name).await
 }
 
-/// Now in UTC at whole seconds, the CLI's format, with a second's margin
-/// either side (the binary log's events carry whole seconds).
+/// An instant between two writes, in the CLI's format.
 async fn a_moment_between_writes() -> String {
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    let now = time::OffsetDateTime::now_utc()
+    let moment = tokio::task::spawn_blocking(testkit::moment_between_writes)
+        .await
+        .unwrap();
+    moment
         .format(time::macros::format_description!(
             "[year]-[month]-[day] [hour]:[minute]:[second]"
         ))
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    now
+        .unwrap()
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Test support: runs the real aiven-local binary on a throwaway data
-//! directory, and reads data back through the real `psql`.
+//! directory, and reads data back through the engines' own clients
+//! (`psql`, `mariadb`, `redis-cli`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -246,6 +247,18 @@ pub fn psql(uri: &str, sql: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// An instant between two writes, for a point-in-time fork: a pause, now
+/// in UTC cut to whole seconds (the way the CLI writes it; MySQL's binary
+/// log stamps whole seconds too), another pause. Whatever was written
+/// before the call is before it, whatever after is after it.
+pub fn moment_between_writes() -> time::OffsetDateTime {
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let now = time::OffsetDateTime::now_utc();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    now.replace_nanosecond(0)
+        .expect("zero is a valid nanosecond")
 }
 
 /// The parts of a `mysql://user:password@host:port/database` URI, which
