@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# Benchmark: forking a ~1 GB PostgreSQL service on aiven-local, against
-# the floor (a plain copy of the source's data directory, then crash
-# recovery replaying its WAL), and idle memory per pg service.
-# Usage: bench/fork.sh [pgbench scale, default 60 (~0.9 GB)]
+# Benchmark: forking a ~1 GB service on aiven-local, against each engine's
+# floor, with the engine's start time, idle memory per service (PSS) and
+# how long the source's writes stall while a backup is taken.
+# Usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS]]
+#   pg      pgbench scale (default 60, ~0.9 GB): see bench/fork-pg.sh
+#   mysql   1 kB rows (default 1000000, ~1 GB)
+#   valkey  1 kB keys (default 1000000, ~1 GB)
 set -euo pipefail
-scale=${1:-60}
+case "${1:-pg}" in
+  pg) shift || true; exec "$(dirname "$0")/fork-pg.sh" "$@" ;;
+  [0-9]*) exec "$(dirname "$0")/fork-pg.sh" "$@" ;;
+  mysql | valkey) engine=$1; count=${2:-1000000} ;;
+  *) echo "usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS]]" >&2; exit 2 ;;
+esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 cargo build --quiet --release -p aiven-local
-bin=/usr/lib/postgresql/15/bin
-bench_cleanup() {
-  [ -d "$work/floor" ] && runuser -u postgres -- "$bin/pg_ctl" -D "$work/floor" -m immediate stop >/dev/null 2>&1 || true
-}
+floor_pid=""
+bench_cleanup() { [ -n "$floor_pid" ] && kill -KILL "$floor_pid" 2>/dev/null || true; }
 . bench/lib.sh
-start_aiven_local fork --backup-interval 15s
+start_aiven_local "fork-$engine" --backup-interval 20s
 api="$url/v1/project/bench"
 call() { curl -sf -H "Authorization: aivenv1 $token" "$@"; }
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
@@ -22,51 +28,108 @@ wait_running() {
 }
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$(now) - $1:.2f}')"; }
-
-call -X POST "$api/service" -d '{"service_name":"big","service_type":"pg","plan":"startup-4"}' >/dev/null
-wait_running big
-uri=$(call "$api/service/big" | field "['service']['service_uri']")
-t=$(now)
-pgbench -q -i -s "$scale" "$uri" >/dev/null 2>&1
-size=$(psql -X -At "$uri" -c "select pg_size_pretty(pg_database_size('defaultdb'))")
-echo "loaded pgbench scale $scale ($size) in $(elapsed "$t") s"
-loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-echo "waiting for a base backup taken after the load (every 15 s)..."
-until call "$api/service/big/backups" | python3 -c "import json,sys; b=json.load(sys.stdin)['backups']; sys.exit(0 if b and b[-1]['backup_time'] > '$loaded' else 1)"; do sleep 1; done
-call "$api/service/big/backups" | python3 -c "import json,sys; b=json.load(sys.stdin)['backups'][-1]; print(f\"backup {b['backup_name']}: {b['data_size']/1e6:.0f} MB (LZ4)\")"
-psql -X -q "$uri" -c "insert into pgbench_history (tid, bid, aid, delta, mtime) values (1, 1, 1, 42, now())"
-
-t=$(now)
-call -X POST "$api/service" -d '{"service_name":"big-fork","service_type":"pg","plan":"startup-4","user_config":{"service_to_fork_from":"big"}}' >/dev/null
-wait_running big-fork
-fork_s=$(elapsed "$t")
-fork_uri=$(call "$api/service/big-fork" | field "['service']['service_uri']")
-rows=$(psql -X -At "$fork_uri" -c "select count(*) from pgbench_accounts")
-last=$(psql -X -At "$fork_uri" -c "select delta from pgbench_history order by mtime desc limit 1")
-echo "fork (latest transaction): ${fork_s} s, $rows accounts, last delta $last"
-grep "restored and promoted" "$work/log" | tail -1 | sed 's/.*unpack_ms=/    phases: unpack_ms=/'
-
-# Floor: copy the live data directory as it is and let crash recovery
-# replay its WAL; no backup, no archive, no promotion.
-src_dir="$work/data/services/bench/big/pgdata"
-# Quiesce WAL recycling so the copy sees a stable directory.
-psql -X -q "$uri" -c "CHECKPOINT"
-t=$(now)
-# Segments recycled during the copy are ones recovery no longer needs.
-cp -a "$src_dir" "$work/floor" 2>/dev/null || true
-rm -f "$work/floor/postmaster.pid"
-chown -R postgres:postgres "$work/floor"
-floor_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-runuser -u postgres -- "$bin/pg_ctl" -D "$work/floor" -l "$work/floor/floor.log" -o "-p $floor_port -c archive_mode=off" -w start >/dev/null
-echo "floor (cp -a + WAL replay): $(elapsed "$t") s"
-
-pss() {
-  local total=0
-  for p in $(pgrep -f -- "-D $1" ; pgrep -P "$(pgrep -f -- "-D $1" | head -1)" 2>/dev/null); do
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# PSS of the processes whose command line names FILE, in MB.
+pss_of() {
+  local total=0 kb
+  for p in $(pgrep -f -- "$1"); do
     kb=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
     total=$((total + kb))
   done
-  echo "$total"
+  echo $((total / 1024))
 }
+# Waits for a backup finished after the time $1 (RFC 3339) and prints it.
+wait_backup_after() {
+  until call "$api/service/$2/backups" | python3 -c "import json,sys; b=json.load(sys.stdin)['backups']; sys.exit(0 if b and b[-1]['backup_time'] > '$1' else 1)"; do sleep 1; done
+  call "$api/service/$2/backups" | python3 -c "import json,sys; b=json.load(sys.stdin)['backups'][-1]; print(f\"backup {b['backup_name']}: {b['data_size']/1e6:.0f} MB\")"
+}
+create() { call -X POST "$api/service" -d "{\"service_name\":\"$1\",\"service_type\":\"$engine\",\"plan\":\"startup-4\"$2}" >/dev/null; }
+
+t=$(now)
+create empty ""
+wait_running empty
+echo "new empty $engine service running in $(elapsed "$t") s (engine start included)"
 sleep 2
-echo "idle memory of one pg service (PSS of its postgres processes): $(( $(pss "$work/data/services/bench/big-fork/pgdata") / 1024 )) MB"
+dir="$work/data/services/bench"
+
+if [ "$engine" = mysql ]; then
+  create big ""
+  wait_running big
+  uri=$(call "$api/service/big" | field "['service']['service_uri']")
+  read -r user pass host mport db < <(python3 -c "import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p.username, p.password, p.hostname, p.port, p.path[1:])" "$uri")
+  sql() { MYSQL_PWD=$pass mariadb -h "$host" -P "$mport" -u "$user" "$db" --batch --skip-column-names "$@"; }
+  echo "idle memory of one mysql service (PSS of mariadbd): $(pss_of "$dir/empty/my.cnf") MB"
+  t=$(now)
+  sql -e "CREATE TABLE big (id INT PRIMARY KEY, pad CHAR(255), note VARCHAR(800)) ENGINE=InnoDB;
+          INSERT INTO big SELECT seq, 'p', REPEAT('x', 750) FROM seq_1_to_$count;"
+  size=$(sql -e "SELECT ROUND(SUM(data_length + index_length)/1e6) FROM information_schema.tables WHERE table_schema='defaultdb'")
+  echo "loaded $count rows (${size} MB) in $(elapsed "$t") s"
+  # Writes during the next backup: one commit after another, each stamped;
+  # the longest gap between two is how long a backup held commits up.
+  sql -e "CREATE TABLE w (n INT AUTO_INCREMENT PRIMARY KEY, at DATETIME(6))"
+  loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  ( python3 -c "
+import sys
+for _ in range(int(sys.argv[1])): print('INSERT INTO w (at) VALUES (SYSDATE(6));')" 60000 | sql ) &
+  writer=$!
+  wait_backup_after "$loaded" big
+  wait "$writer"
+  sql -e "SELECT CONCAT('longest stall between commits during the backup: ', ROUND(MAX(gap)*1000), ' ms (median ', ROUND(AVG(gap)*1000, 2), ' ms)') FROM (SELECT TIMESTAMPDIFF(MICROSECOND, LAG(at) OVER (ORDER BY n), at)/1e6 AS gap FROM w) g"
+  sql -e "INSERT INTO big VALUES (0, 'last', 'after the backup')"
+  t=$(now)
+  create big-fork ',"user_config":{"service_to_fork_from":"big"}'
+  wait_running big-fork
+  fork_s=$(elapsed "$t")
+  fork_uri=$(call "$api/service/big-fork" | field "['service']['service_uri']")
+  read -r _ _ _ fport _ < <(python3 -c "import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p.username, p.password, p.hostname, p.port, p.path[1:])" "$fork_uri")
+  rows=$(MYSQL_PWD=$pass mariadb -h "$host" -P "$fport" -u "$user" "$db" -N -e "SELECT COUNT(*), MAX(note = 'after the backup') FROM big")
+  echo "fork (latest transaction): $fork_s s; rows, last write present: $rows"
+  grep "restored and replayed" "$work/log" | tail -1 | sed 's/.*unpack_ms=/    phases: unpack_ms=/'
+  # Floor: the live data directory copied as it is, then the server's own
+  # crash recovery; no backup, no binary log replay.
+  t=$(now)
+  cp -a "$dir/big/mysql" "$work/floor"
+  chown -R postgres "$work/floor"
+  floor_port=$(free_port)
+  runuser -u postgres -- /usr/sbin/mariadbd --no-defaults --datadir="$work/floor" --port="$floor_port" \
+    --bind-address=127.0.0.1 --socket="$work/floor.sock" --innodb-buffer-pool-size=16M --skip-log-bin >/dev/null 2>&1 &
+  floor_pid=$!
+  until mariadb -h 127.0.0.1 -P "$floor_port" -u nobody -e "SELECT 1" 2>&1 | grep -q "Access denied"; do sleep 0.05; done
+  echo "floor (cp -a + crash recovery): $(elapsed "$t") s"
+else
+  create big ""
+  wait_running big
+  uri=$(call "$api/service/big" | field "['service']['service_uri']")
+  echo "idle memory of one valkey service (PSS of redis-server): $(pss_of "$dir/empty/valkey.conf") MB"
+  t=$(now)
+  python3 -c "
+import sys
+pad = 'x' * 1000
+out = sys.stdout.buffer
+for i in range(int(sys.argv[1])):
+    k = f'key:{i}'
+    out.write(f'*3\r\n\$3\r\nSET\r\n\${len(k)}\r\n{k}\r\n\${len(pad)}\r\n{pad}\r\n'.encode())
+" "$count" | redis-cli --no-auth-warning -u "$uri" --pipe >/dev/null
+  echo "loaded $count keys ($(redis-cli --no-auth-warning -u "$uri" INFO memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')) in $(elapsed "$t") s"
+  loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  wait_backup_after "$loaded" big
+  redis-cli --no-auth-warning -u "$uri" SET last after-the-backup >/dev/null
+  name=$(call "$api/service/big/backups" | python3 -c "import json,sys; print(json.load(sys.stdin)['backups'][-1]['backup_name'])")
+  t=$(now)
+  create big-fork ",\"user_config\":{\"service_to_fork_from\":\"big\",\"recovery_basebackup_name\":\"$name\"}"
+  wait_running big-fork
+  fork_s=$(elapsed "$t")
+  fork_uri=$(call "$api/service/big-fork" | field "['service']['service_uri']")
+  echo "fork (named backup): $fork_s s; keys: $(redis-cli --no-auth-warning -u "$fork_uri" DBSIZE), written after it: $(redis-cli --no-auth-warning -u "$fork_uri" EXISTS last)"
+  echo "idle memory of the 1 GB fork (PSS of redis-server): $(pss_of "$dir/big-fork/valkey.conf") MB"
+  # Floor: the source's RDB file copied and loaded by a bare redis-server.
+  t=$(now)
+  mkdir "$work/floor"
+  cp "$dir/big/valkey/dump.rdb" "$work/floor/"
+  chown -R postgres "$work/floor"
+  floor_port=$(free_port)
+  runuser -u postgres -- redis-server --port "$floor_port" --bind 127.0.0.1 --dir "$work/floor" --save "" >/dev/null 2>&1 &
+  floor_pid=$!
+  until [ "$(redis-cli -p "$floor_port" PING 2>/dev/null)" = PONG ]; do sleep 0.05; done
+  echo "floor (copy the RDB file + load it): $(elapsed "$t") s"
+fi

@@ -2,7 +2,7 @@
 # Installs what the demo and the tests need and a fresh Debian 12 machine
 # (with Rust and Terraform) lacks: PostgreSQL 15 and its client, PgBouncer,
 # redis-server (valkey services), MariaDB and mariadb-backup (mysql
-# services), tar, lz4,
+# services), Prometheus (thanos services), tar, lz4,
 # the `postgres` user aiven-local runs as when started as root, and the
 # official `avn` CLI for the compatibility test. Does nothing when all is
 # there; as a user other than root it installs packages through sudo.
@@ -21,6 +21,7 @@ command -v curl >/dev/null || need_apt+=(curl)
 [ -x /usr/bin/redis-server ] || need_apt+=(redis-server)
 [ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
 [ -x /usr/bin/mariadb-backup ] || need_apt+=(mariadb-backup)
+[ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
 
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -32,8 +33,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
-  # The packages' scripts would start system-wide MariaDB, Redis and
-  # PgBouncer servers that aiven-local never uses (it runs its own per
+  # The packages' scripts would start system-wide MariaDB, Redis,
+  # Prometheus and PgBouncer servers that aiven-local never uses (it runs its own per
   # service); Debian's policy-rc.d hook, answering 101, keeps them from
   # starting during the install.
   if [ ! -e /usr/sbin/policy-rc.d ]; then

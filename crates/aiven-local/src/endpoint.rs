@@ -15,10 +15,12 @@ fn is_pg(record: &ServiceRecord) -> bool {
 
 /// The URI scheme of a type's `service_uri`: valkey speaks the Redis
 /// protocol and its clients take `redis://` (plain text here; the hosted
-/// service's `rediss://` is TLS).
+/// service's `rediss://` is TLS); thanos answers HTTP.
 fn scheme(record: &ServiceRecord) -> &str {
     match record.service_type.as_str() {
         "valkey" => "redis",
+        // Prometheus's query and remote-write APIs, plain HTTP here.
+        "thanos" => "http",
         other => other,
     }
 }

@@ -27,6 +27,7 @@ use crate::engines::Engines;
 use crate::engines::mysql::MariaDb;
 use crate::engines::none::NoEngine;
 use crate::engines::postgres::Postgres;
+use crate::engines::thanos::Prometheus;
 use crate::engines::valkey::Valkey;
 use crate::error::StartError;
 use crate::services::Services;
@@ -95,6 +96,9 @@ struct ServeArgs {
     /// `mariadb-backup` and `mariadb-binlog`.
     #[arg(long, default_value = "/usr/bin")]
     mariadb_tools: PathBuf,
+    /// The server thanos (Metrics) services run on: Prometheus.
+    #[arg(long, default_value = "/usr/bin/prometheus")]
+    prometheus: PathBuf,
     /// PgBouncer, which serves pg connection pools.
     #[arg(long, default_value = "/usr/sbin/pgbouncer")]
     pgbouncer_bin: PathBuf,
@@ -224,6 +228,7 @@ fn find_engines(args: &ServeArgs, data_dir: &Path) -> Engines {
     });
     engines.add("pg", Postgres::find(&args.pg_bin, &args.pgbouncer_bin));
     engines.add("valkey", Valkey::find(&args.valkey_server));
+    engines.add("thanos", Prometheus::find(&args.prometheus));
     let sockets = data_dir.join("run");
     engines.add(
         "mysql",

@@ -213,11 +213,21 @@ async fn mysql_data_survives_a_restart_and_a_kill_9_in_the_middle_of_a_fork() {
         "1,2"
     );
     mariadb(&uri, "INSERT INTO t VALUES (3)");
+    let (status, body) = local
+        .create(
+            json!({"service_name": "steady-fork2", "service_type": "mysql", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "steady"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let local = local.restart();
-    local.wait_ready("steady").await;
+    let fork = local.wait_ready("steady-fork2").await;
+    let ids = "SELECT group_concat(id ORDER BY id) FROM t";
     assert_eq!(
-        mariadb(&uri, "SELECT group_concat(id ORDER BY id) FROM t"),
+        mariadb(&service_uri(&fork), ids),
         "1,2,3",
-        "after a restart"
+        "a fork a restart interrupted"
     );
+    local.wait_ready("steady").await;
+    assert_eq!(mariadb(&uri, ids), "1,2,3", "after a restart");
 }

@@ -214,7 +214,20 @@ async fn valkey_keys_survive_a_restart_and_a_kill_9_in_the_middle_of_a_fork() {
     let fork = local.wait_ready("steady-fork").await;
     assert_eq!(keys(&service_uri(&fork)), Vec::<String>::new());
     assert_eq!(keys(&uri), ["kept=yes"], "after kill -9");
+    let (status, body) = local
+        .create(
+            json!({"service_name": "steady-fork2", "service_type": "valkey", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "steady-fork"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let local = local.restart();
+    let fork = local.wait_ready("steady-fork2").await;
+    assert_eq!(
+        keys(&service_uri(&fork)),
+        Vec::<String>::new(),
+        "a fork a restart interrupted"
+    );
     local.wait_ready("steady").await;
     assert_eq!(keys(&uri), ["kept=yes"], "after a restart");
 }

@@ -330,6 +330,128 @@ pub fn redis_cli(uri: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
+/// One sample of a series for [`remote_write`]: its labels (`__name__`
+/// among them), value and time in milliseconds.
+pub struct Sample<'a> {
+    pub labels: &'a [(&'a str, &'a str)],
+    pub value: f64,
+    pub timestamp_ms: i64,
+}
+
+/// Protocol buffers' base-128 varint.
+fn varint(mut n: u64, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// A length-delimited protocol buffers field.
+fn field(number: u64, bytes: &[u8], out: &mut Vec<u8>) {
+    varint((number << 3) | 2, out);
+    varint(bytes.len() as u64, out);
+    out.extend_from_slice(bytes);
+}
+
+/// A Prometheus remote-write `WriteRequest` (protocol buffers: time
+/// series of sorted labels and samples) in snappy's block format, written
+/// as literals only, which every snappy decoder reads.
+pub fn remote_write_body(samples: &[Sample]) -> Vec<u8> {
+    let mut request = Vec::new();
+    for sample in samples {
+        let mut labels = sample.labels.to_vec();
+        labels.sort();
+        let mut series = Vec::new();
+        for (name, value) in labels {
+            let mut label = Vec::new();
+            field(1, name.as_bytes(), &mut label);
+            field(2, value.as_bytes(), &mut label);
+            field(1, &label, &mut series);
+        }
+        let mut point = vec![0x09];
+        point.extend_from_slice(&sample.value.to_le_bytes());
+        point.push(0x10);
+        varint(sample.timestamp_ms as u64, &mut point);
+        field(2, &point, &mut series);
+        field(1, &series, &mut request);
+    }
+    let mut snappy = Vec::new();
+    varint(request.len() as u64, &mut snappy);
+    for chunk in request.chunks(65536) {
+        let n = chunk.len() - 1;
+        if n < 60 {
+            snappy.push((n as u8) << 2);
+        } else if n < 256 {
+            snappy.extend_from_slice(&[60 << 2, n as u8]);
+        } else {
+            snappy.push(61 << 2);
+            snappy.extend_from_slice(&(n as u16).to_le_bytes());
+        }
+        snappy.extend_from_slice(chunk);
+    }
+    snappy
+}
+
+/// Sends `samples` to a Prometheus remote-write endpoint (`base` is an
+/// `http://user:password@host:port` URI) with curl; the HTTP status.
+pub fn remote_write(base: &str, samples: &[Sample]) -> u16 {
+    use std::io::Write;
+    let mut child = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--data-binary",
+            "@-",
+        ])
+        .args([
+            "-H",
+            "Content-Encoding: snappy",
+            "-H",
+            "Content-Type: application/x-protobuf",
+        ])
+        .args(["-H", "X-Prometheus-Remote-Write-Version: 0.1.0"])
+        .arg(format!("{base}/api/v1/write"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run curl");
+    let body = remote_write_body(samples);
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&body)
+        .expect("send the samples");
+    let output = child.wait_with_output().expect("curl");
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+/// A PromQL instant query at `time` (seconds) against `base` (an
+/// `http://user:password@host:port` URI): Prometheus's answer, and the
+/// HTTP status.
+pub fn promql(base: &str, query: &str, time: i64) -> (u16, serde_json::Value) {
+    let output = Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}", "-G", "--data-urlencode"])
+        .arg(format!("query={query}"))
+        .args(["--data-urlencode", &format!("time={time}")])
+        .arg(format!("{base}/api/v1/query"))
+        .output()
+        .expect("run curl");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (json, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (
+        status.trim().parse().unwrap_or(0),
+        serde_json::from_str(json).unwrap_or_default(),
+    )
+}
+
 /// A fault to inject in place of, or after, forwarding a request.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {

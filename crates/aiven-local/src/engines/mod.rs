@@ -24,6 +24,7 @@ pub mod none;
 pub mod pgbouncer;
 pub mod postgres;
 mod process;
+pub mod thanos;
 pub mod valkey;
 
 pub use error::EngineError;
@@ -303,6 +304,23 @@ impl Engines {
             self.none.as_ref()
         }
     }
+}
+
+/// A service's users with `change` made: for engines that write their
+/// whole user list at once.
+pub fn users_after(users: &[ServiceUser], change: AccountChange<'_>) -> Vec<ServiceUser> {
+    let mut users = users.to_vec();
+    match change {
+        AccountChange::CreateUser(user) => users.push(user.clone()),
+        AccountChange::SetPassword(user) | AccountChange::SetAccess(user) => {
+            for stored in users.iter_mut().filter(|u| u.username == user.username) {
+                *stored = user.clone();
+            }
+        }
+        AccountChange::DropUser(name) => users.retain(|u| u.username != name),
+        AccountChange::CreateDatabase(_) | AccountChange::DropDatabase(_) => {}
+    }
+    users
 }
 
 /// Whether a notification kind is an engine's warning about a version it

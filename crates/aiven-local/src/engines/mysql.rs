@@ -230,15 +230,11 @@ impl MariaDb {
             .ok_or_else(|| "cannot tell which OS user aiven-local runs as".to_owned())?;
         std::fs::create_dir_all(sockets)
             .map_err(|err| format!("cannot create {}: {err}", sockets.display()))?;
-        let version = std::process::Command::new(server)
-            .arg("--version")
-            .output()
-            .ok()
-            .and_then(|out| {
-                let text = String::from_utf8_lossy(&out.stdout).into_owned();
-                let word = text.split_whitespace().find(|w| w.contains("-MariaDB"))?;
-                Some(word.split('-').next()?.to_owned())
-            });
+        // "/usr/sbin/mariadbd  Ver 10.11.14-MariaDB-0+deb12u2 for ..."
+        let version = process::version_of(server, |text| {
+            let word = text.split_whitespace().find(|w| w.contains("-MariaDB"))?;
+            Some(word.split('-').next()?.to_owned())
+        });
         Ok(std::sync::Arc::new(MariaDb {
             server: server.to_owned(),
             tools: tools.to_owned(),
@@ -425,12 +421,7 @@ impl MariaDb {
         let data = data(paths);
         super::prepare_dirs(paths, &data)?;
         prepare_server_dirs(paths)?;
-        let mut tar = process::command("tar");
-        tar.args(["-I", "lz4", "-xf"])
-            .arg(paths.restore_backup().join("data.tar.lz4"))
-            .arg("-C")
-            .arg(&data);
-        run(tar, "unpacking the fork's backup").await.map(drop)
+        process::unpack(&paths.restore_backup().join("data.tar.lz4"), &data).await
     }
 
     /// Replays the archived binary log from the backup's position into
@@ -507,10 +498,7 @@ fn refusal(error: EngineError) -> EngineError {
 #[async_trait::async_trait]
 impl Engine for MariaDb {
     fn product(&self) -> String {
-        match &self.version {
-            Some(version) => format!("MariaDB {version}"),
-            None => "MariaDB".to_owned(),
-        }
+        process::product("MariaDB", self.version.as_deref())
     }
 
     fn data_dir(&self, paths: &ClusterPaths) -> PathBuf {
@@ -716,13 +704,7 @@ impl MariaDb {
         let info = raw.join("xtrabackup_binlog_info");
         std::fs::copy(&info, target.join("binlog_info"))
             .map_err(|err| EngineError::io("copy", &info, err))?;
-        let mut tar = process::command("tar");
-        tar.args(["-I", "lz4", "-cf"])
-            .arg(target.join("data.tar.lz4"))
-            .arg("-C")
-            .arg(raw)
-            .arg(".");
-        run(tar, "packing the backup").await.map(drop)
+        process::pack(raw, &target.join("data.tar.lz4")).await
     }
 }
 

@@ -199,22 +199,6 @@ fn config_text(paths: &ClusterPaths, port: u16, config: &Map<String, Value>) -> 
     conf
 }
 
-/// A user list with `change` made.
-fn users_after(users: &[ServiceUser], change: AccountChange<'_>) -> Vec<ServiceUser> {
-    let mut users = users.to_vec();
-    match change {
-        AccountChange::CreateUser(user) => users.push(user.clone()),
-        AccountChange::SetPassword(user) | AccountChange::SetAccess(user) => {
-            for stored in users.iter_mut().filter(|u| u.username == user.username) {
-                *stored = user.clone();
-            }
-        }
-        AccountChange::DropUser(name) => users.retain(|u| u.username != name),
-        AccountChange::CreateDatabase(_) | AccountChange::DropDatabase(_) => {}
-    }
-    users
-}
-
 /// A field of `INFO`'s output.
 fn info_field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
     info.lines()
@@ -233,15 +217,11 @@ impl Valkey {
                 server.display()
             ));
         }
-        let version = std::process::Command::new(server)
-            .arg("--version")
-            .output()
-            .ok()
-            .and_then(|out| {
-                let text = String::from_utf8_lossy(&out.stdout).into_owned();
-                let v = text.split_whitespace().find_map(|w| w.strip_prefix("v="))?;
-                Some(v.to_owned())
-            });
+        // "Redis server v=7.0.15 sha=..."
+        let version = process::version_of(server, |text| {
+            let v = text.split_whitespace().find_map(|w| w.strip_prefix("v="))?;
+            Some(v.to_owned())
+        });
         Ok(std::sync::Arc::new(Valkey {
             server: server.to_owned(),
             cli,
@@ -294,10 +274,7 @@ impl Valkey {
 #[async_trait::async_trait]
 impl Engine for Valkey {
     fn product(&self) -> String {
-        match &self.version {
-            Some(version) => format!("redis-server {version}"),
-            None => "redis-server".to_owned(),
-        }
+        process::product("redis-server", self.version.as_deref())
     }
 
     fn data_dir(&self, paths: &ClusterPaths) -> PathBuf {
@@ -419,7 +396,7 @@ impl Engine for Valkey {
         ) {
             return Ok(());
         }
-        self.write_acl(&at.paths, &users_after(&at.record.users, change))?;
+        self.write_acl(&at.paths, &super::users_after(&at.record.users, change))?;
         // Logged in as the primary user before the file changed; a new
         // password of its own counts from the next connection.
         self.cli(at, &["ACL LOAD".to_owned()]).await.map(drop)

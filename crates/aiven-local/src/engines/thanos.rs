@@ -1,0 +1,276 @@
+//! Metrics (thanos) services on Prometheus 2.42, which has what Aiven for
+//! Metrics offers its clients: the Prometheus remote-write receiver and
+//! the PromQL query API. One Prometheus per service on 127.0.0.1, behind
+//! HTTP basic auth for the service's users (Prometheus's own web
+//! configuration, bcrypt hashes; it rereads the file on every request, so
+//! a user change needs no restart). Backups are TSDB snapshots, taken
+//! while samples keep arriving; a fork starts from one and answers the
+//! same queries for every series written before it.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use aiven_api::types::ServiceUser;
+use tokio::process::Command;
+
+use super::process::{self, run_with_input};
+use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, Stop};
+
+/// The name the server runs under.
+const PROGRAM: &str = "prometheus";
+/// bcrypt's work factor for the web configuration. Prometheus checks a
+/// hash on each new login; passwords here are 24 random characters, so a
+/// low factor costs nothing in safety and keeps requests fast.
+const HASH_COST: u32 = 6;
+
+/// Runs `prometheus`; `curl` asks it for snapshots.
+#[derive(Debug, Clone)]
+pub struct Prometheus {
+    pub server: PathBuf,
+    pub curl: PathBuf,
+    /// The server's version (`2.42.0`), when it answers.
+    pub version: Option<String>,
+}
+
+fn tsdb(paths: &ClusterPaths) -> PathBuf {
+    paths.root.join("tsdb")
+}
+
+fn pid_file(paths: &ClusterPaths) -> PathBuf {
+    paths.root.join("prometheus.pid")
+}
+
+fn web_config(paths: &ClusterPaths) -> PathBuf {
+    paths.root.join("web.yml")
+}
+
+/// The web configuration: every user of the service, by bcrypt hash.
+/// Names and hashes are YAML-safe (the API's names; bcrypt's alphabet),
+/// quoted all the same.
+fn web_config_text(users: &[ServiceUser]) -> Result<String, EngineError> {
+    let mut text = String::from("# Managed by aiven-local.\nbasic_auth_users:\n");
+    for user in users {
+        let password = user.password.as_deref().unwrap_or_default();
+        let hash = bcrypt::hash(password, HASH_COST)
+            .map_err(|err| EngineError::Invalid(format!("cannot hash a password: {err}")))?;
+        text.push_str(&format!("  \"{}\": \"{hash}\"\n", user.username));
+    }
+    Ok(text)
+}
+
+/// The snapshot's name in Prometheus's answer to a snapshot request.
+fn snapshot_name(answer: &str) -> Option<String> {
+    let answer: serde_json::Value = serde_json::from_str(answer).ok()?;
+    (answer["status"] == "success").then_some(())?;
+    Some(answer["data"]["name"].as_str()?.to_owned())
+}
+
+impl Prometheus {
+    /// `prometheus` at `server` (and `curl` on the path), or why they
+    /// cannot run services.
+    pub fn find(server: &Path) -> Result<std::sync::Arc<dyn Engine>, String> {
+        let curl = ["/usr/bin/curl", "/bin/curl"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|path| path.is_file());
+        let (true, Some(curl)) = (server.is_file(), curl) else {
+            return Err(format!(
+                "Prometheus is not installed at {} (install prometheus and curl, or point --prometheus at it)",
+                server.display()
+            ));
+        };
+        // "prometheus, version 2.42.0+ds (branch: ...)"
+        let version = process::version_of(server, |text| {
+            let word = text.split_whitespace().nth(2)?;
+            Some(word.split('+').next()?.to_owned())
+        });
+        Ok(std::sync::Arc::new(Prometheus {
+            server: server.to_owned(),
+            curl,
+            version,
+        }))
+    }
+
+    fn write_web_config(
+        &self,
+        paths: &ClusterPaths,
+        users: &[ServiceUser],
+    ) -> Result<(), EngineError> {
+        process::write_secret(&web_config(paths), &web_config_text(users)?)
+    }
+
+    /// Starts Prometheus detached (it outlives aiven-local, as the other
+    /// engines do), records its pid, and waits until it is ready.
+    async fn launch(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        let paths = &at.paths;
+        let port = at.port()?;
+        self.write_web_config(paths, &at.record.users)?;
+        let config = paths.root.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            "# Managed by aiven-local: no scraping; samples arrive by remote write.\nglobal: {}\n",
+        )
+        .map_err(|err| EngineError::io("write", &config, err))?;
+        let log = std::fs::File::create(paths.root.join("prometheus.log"))
+            .map_err(|err| EngineError::io("create", paths.root.join("prometheus.log"), err))?;
+        let mut command = Command::new(&self.server);
+        command
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", tsdb(paths).display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg(format!("--web.config.file={}", web_config(paths).display()))
+            .args([
+                "--web.enable-remote-write-receiver",
+                "--web.enable-admin-api",
+                "--storage.tsdb.retention.time=3650d",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .process_group(0);
+        let child = command.spawn().map_err(|source| EngineError::Spawn {
+            program: PROGRAM.to_owned(),
+            source,
+        })?;
+        let pid = child.id().unwrap_or_default().to_string();
+        std::fs::write(pid_file(paths), pid)
+            .map_err(|err| EngineError::io("write", pid_file(paths), err))?;
+        process::wait_listening(port, Duration::from_secs(60)).await?;
+        // Listening comes before the TSDB is open; ready comes after.
+        for _ in 0..2400 {
+            if self.api(at, "GET", "/-/ready").await.is_ok() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        Err(EngineError::TimedOut {
+            waiting_for: "Prometheus to be ready".to_owned(),
+        })
+    }
+
+    /// Calls Prometheus's HTTP API as the primary user; curl takes the
+    /// credentials from its standard input, not its command line.
+    async fn api(
+        &self,
+        at: &Instance<'_>,
+        method: &str,
+        path: &str,
+    ) -> Result<String, EngineError> {
+        let login = at.login();
+        let mut command = process::command(&self.curl);
+        command
+            .args(["-sS", "--fail", "--max-time", "60", "-K", "-", "-X", method])
+            .arg(format!("http://127.0.0.1:{}{path}", at.port()?));
+        let config = format!("user = \"{}:{}\"\n", login.user, login.password);
+        run_with_input(command, Some(config.as_bytes()), "curl (Prometheus API)").await
+    }
+}
+
+#[async_trait::async_trait]
+impl Engine for Prometheus {
+    fn product(&self) -> String {
+        process::product("Prometheus", self.version.as_deref())
+    }
+
+    fn data_dir(&self, paths: &ClusterPaths) -> PathBuf {
+        tsdb(paths)
+    }
+
+    /// Thanos's settings (compactor retention, query limits) have no
+    /// Prometheus equivalent here: recorded only.
+    fn setting_keys(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    async fn init(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        super::prepare_dirs(&at.paths, &tsdb(&at.paths))?;
+        self.launch(at).await
+    }
+
+    /// The snapshot becomes the fork's TSDB.
+    async fn restore(&self, at: &Instance<'_>, _target: Option<&str>) -> Result<(), EngineError> {
+        let data = tsdb(&at.paths);
+        super::prepare_dirs(&at.paths, &data)?;
+        process::unpack(&at.paths.restore_backup().join("tsdb.tar.lz4"), &data).await?;
+        self.launch(at).await?;
+        super::drop_restore_source(&at.paths)
+    }
+
+    async fn start(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        self.launch(at).await
+    }
+
+    /// `Fast` lets Prometheus close its TSDB cleanly; `Immediate` kills.
+    async fn stop(&self, paths: &ClusterPaths, mode: Stop) -> Result<(), EngineError> {
+        let patience = Duration::from_secs(60);
+        process::stop_pid(&pid_file(paths), PROGRAM, mode.signal(), patience).await
+    }
+
+    async fn is_running(&self, paths: &ClusterPaths) -> bool {
+        process::running_pid(&pid_file(paths), PROGRAM).is_some()
+    }
+
+    async fn apply_settings(&self, _at: &Instance<'_>) -> Result<(), EngineError> {
+        Ok(())
+    }
+
+    /// A TSDB snapshot (the head included), packed into the backup.
+    async fn backup(&self, at: &Instance<'_>, name: &str) -> Result<i64, EngineError> {
+        let answer = self.api(at, "POST", "/api/v1/admin/tsdb/snapshot").await?;
+        let snapshot = snapshot_name(&answer).ok_or_else(|| EngineError::Refused {
+            program: PROGRAM.to_owned(),
+            reason: "the snapshot request was not answered with a snapshot".to_owned(),
+        })?;
+        let taken = tsdb(&at.paths).join("snapshots").join(&snapshot);
+        let target = at.paths.backup(name);
+        std::fs::create_dir_all(&target).map_err(|err| EngineError::io("create", &target, err))?;
+        let packed = process::pack(&taken, &target.join("tsdb.tar.lz4")).await;
+        let _ = std::fs::remove_dir_all(&taken);
+        if let Err(err) = packed {
+            let _ = std::fs::remove_dir_all(&target);
+            return Err(err);
+        }
+        process::files_size(&target)
+    }
+
+    async fn account(
+        &self,
+        at: &Instance<'_>,
+        change: AccountChange<'_>,
+    ) -> Result<(), EngineError> {
+        let users = super::users_after(&at.record.users, change);
+        self.write_web_config(&at.paths, &users)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_web_configuration_holds_a_verifiable_hash_per_user() {
+        let user = ServiceUser {
+            username: "avnadmin".into(),
+            password: Some("secret-pass-1".into()),
+            kind: "primary".into(),
+            authentication: None,
+            access_control: None,
+        };
+        let text = web_config_text(&[user]).unwrap();
+        assert!(!text.contains("secret-pass-1"), "{text}");
+        let hash = text.lines().last().unwrap().split('"').nth(3).unwrap();
+        assert!(bcrypt::verify("secret-pass-1", hash).unwrap());
+        assert!(
+            text.contains("basic_auth_users:\n  \"avnadmin\": \"$2"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_snapshot_is_named_in_a_successful_answer_only() {
+        let ok = r#"{"status":"success","data":{"name":"20261126T155000Z-1"}}"#;
+        assert_eq!(snapshot_name(ok).as_deref(), Some("20261126T155000Z-1"));
+        assert_eq!(snapshot_name(r#"{"status":"error"}"#), None);
+    }
+}

@@ -1,0 +1,154 @@
+//! Metrics (thanos) services run a real Prometheus: samples arrive by
+//! remote write behind basic auth, backups are TSDB snapshots, and a fork
+//! answers the same PromQL for every series written before its backup.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::Local;
+use testkit::{LocalServer, Sample, promql, remote_write};
+
+fn base(service: &Value) -> String {
+    service["service_uri"]
+        .as_str()
+        .expect("service_uri")
+        .to_owned()
+}
+
+async fn backups(local: &Local, name: &str) -> Vec<String> {
+    let path = format!("/v1/project/test/service/{name}/backups");
+    let (_, body) = local.call(reqwest::Method::GET, &path, None).await;
+    body["backups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["backup_name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Waits for the second backup started after this call (the first may
+/// have been under way already).
+async fn backup_after_now(local: &Local, name: &str) {
+    let before = backups(local, name).await;
+    let started = Instant::now();
+    while backups(local, name)
+        .await
+        .iter()
+        .filter(|b| !before.contains(b))
+        .count()
+        < 2
+    {
+        assert!(started.elapsed() < Duration::from_secs(60), "no new backup");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The value of `query` at `at` (seconds), as Prometheus prints it.
+fn value_at(base: &str, query: &str, at: i64) -> Value {
+    let (status, answer) = promql(base, query, at);
+    assert_eq!(status, 200, "{answer}");
+    answer["data"]["result"].clone()
+}
+
+#[tokio::test]
+async fn a_thanos_fork_answers_the_same_promql_for_what_its_backup_holds() {
+    let binary = Path::new(env!("CARGO_BIN_EXE_aiven-local"));
+    let local = Local::wrap_server(LocalServer::start(
+        binary,
+        &["--backup-interval", "1s", "--backup-retention", "60"],
+    ));
+    let (status, body) = local
+        .create(json!({"service_name": "metrics", "service_type": "thanos", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let source = base(&local.wait_ready("metrics").await);
+    let anonymous = source.replacen(&source[7..source.rfind('@').unwrap() + 1], "", 1);
+    assert_eq!(
+        promql(&anonymous, "up", 0).0,
+        401,
+        "basic auth: {anonymous}"
+    );
+
+    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let labels = [("__name__", "orders_total"), ("shop", "north")];
+    let samples: Vec<Sample> = (0..3)
+        .map(|i| Sample {
+            labels: &labels,
+            value: 10.0 * f64::from(i + 1),
+            timestamp_ms: now_ms - 30_000 + i64::from(i) * 10_000,
+        })
+        .collect();
+    // Blocking for a moment is fine: the server is another process.
+    let status = remote_write(&source, &samples);
+    assert!(
+        matches!(status, 200 | 204),
+        "remote write answered {status}"
+    );
+    let at = now_ms / 1000;
+    let sum = "sum_over_time(orders_total[1m])";
+    let expected = value_at(&source, sum, at);
+    assert_eq!(expected[0]["value"][1], "60", "{expected}");
+    backup_after_now(&local, "metrics").await;
+
+    let (status, body) = local
+        .create(
+            json!({"service_name": "metrics-copy", "service_type": "thanos", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "metrics"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // A crash in the middle of the fork loses nothing.
+    let local = local.kill9_and_restart();
+    let copy = base(&local.wait_ready("metrics-copy").await);
+    assert_ne!(copy, source);
+    assert_eq!(
+        value_at(&copy, sum, at),
+        expected,
+        "the same answer from the fork"
+    );
+    assert_eq!(
+        value_at(&copy, "orders_total", at)[0]["metric"]["shop"],
+        "north"
+    );
+
+    let only = [("__name__", "fork_only"), ("shop", "south")];
+    let status = remote_write(
+        &copy,
+        &[Sample {
+            labels: &only,
+            value: 1.0,
+            timestamp_ms: now_ms,
+        }],
+    );
+    assert!(matches!(status, 200 | 204));
+    assert_eq!(
+        value_at(&copy, "fork_only", at).as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(
+        value_at(&source, "fork_only", at).as_array().unwrap().len(),
+        0,
+        "the source never sees the fork's samples"
+    );
+
+    // A restart in the middle of a fork loses nothing either.
+    let (status, body) = local
+        .create(
+            json!({"service_name": "metrics-copy2", "service_type": "thanos", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "metrics"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let local = local.restart();
+    let copy2 = base(&local.wait_ready("metrics-copy2").await);
+    assert_eq!(value_at(&copy2, sum, at), expected);
+    local.wait_ready("metrics").await;
+    assert_eq!(
+        value_at(&source, sum, at),
+        expected,
+        "the source after a restart"
+    );
+}
