@@ -29,10 +29,12 @@ wait_running() {
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$(now) - $1:.2f}')"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# PSS of the processes whose command line names FILE, in MB.
+# PSS, in MB, of the processes whose command line names $1, or of the
+# one whose pid is in the file $1 (redis-server rewrites its command line).
 pss_of() {
-  local total=0 kb
-  for p in $(pgrep -f -- "$1"); do
+  local total=0 kb pids
+  if [ -f "$1" ] && [[ "$1" == *.pid ]]; then pids=$(cat "$1"); else pids=$(pgrep -f -- "$1"); fi
+  for p in $pids; do
     kb=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
     total=$((total + kb))
   done
@@ -61,7 +63,9 @@ if [ "$engine" = mysql ]; then
   echo "idle memory of one mysql service (PSS of mariadbd): $(pss_of "$dir/empty/my.cnf") MB"
   t=$(now)
   sql -e "CREATE TABLE big (id INT PRIMARY KEY, pad CHAR(255), note VARCHAR(800)) ENGINE=InnoDB;
-          INSERT INTO big SELECT seq, 'p', REPEAT('x', 750) FROM seq_1_to_$count;"
+          INSERT INTO big SELECT seq, 'p', CONCAT(SHA2(seq, 512), SHA2(seq + 1, 512), SHA2(seq + 2, 512),
+            SHA2(seq + 3, 512), SHA2(seq + 4, 512), LEFT(SHA2(seq + 5, 512), 110)) FROM seq_1_to_$count;
+          ANALYZE TABLE big;" >/dev/null
   size=$(sql -e "SELECT ROUND(SUM(data_length + index_length)/1e6) FROM information_schema.tables WHERE table_schema='defaultdb'")
   echo "loaded $count rows (${size} MB) in $(elapsed "$t") s"
   # Writes during the next backup: one commit after another, each stamped;
@@ -75,6 +79,9 @@ for _ in range(int(sys.argv[1])): print('INSERT INTO w (at) VALUES (SYSDATE(6));
   wait_backup_after "$loaded" big
   wait "$writer"
   sql -e "SELECT CONCAT('longest stall between commits during the backup: ', ROUND(MAX(gap)*1000), ' ms (median ', ROUND(AVG(gap)*1000, 2), ' ms)') FROM (SELECT TIMESTAMPDIFF(MICROSECOND, LAG(at) OVER (ORDER BY n), at)/1e6 AS gap FROM w) g"
+  # The fork below starts from a backup taken after all of that.
+  wait_backup_after "$(date -u +%Y-%m-%dT%H:%M:%SZ)" big >/dev/null
+  wait_backup_after "$(date -u +%Y-%m-%dT%H:%M:%SZ)" big
   sql -e "INSERT INTO big VALUES (0, 'last', 'after the backup')"
   t=$(now)
   create big-fork ',"user_config":{"service_to_fork_from":"big"}'
@@ -92,22 +99,22 @@ for _ in range(int(sys.argv[1])): print('INSERT INTO w (at) VALUES (SYSDATE(6));
   chown -R postgres "$work/floor"
   floor_port=$(free_port)
   runuser -u postgres -- /usr/sbin/mariadbd --no-defaults --datadir="$work/floor" --port="$floor_port" \
-    --bind-address=127.0.0.1 --socket="$work/floor.sock" --innodb-buffer-pool-size=16M --skip-log-bin >/dev/null 2>&1 &
+    --bind-address=127.0.0.1 --socket="$work/floor/floor.sock" --innodb-buffer-pool-size=16M --skip-log-bin >/dev/null 2>&1 &
   floor_pid=$!
-  until mariadb -h 127.0.0.1 -P "$floor_port" -u nobody -e "SELECT 1" 2>&1 | grep -q "Access denied"; do sleep 0.05; done
+  until { mariadb -h 127.0.0.1 -P "$floor_port" -u nobody -e "SELECT 1" 2>&1 || true; } | grep -q "Access denied"; do sleep 0.05; done
   echo "floor (cp -a + crash recovery): $(elapsed "$t") s"
 else
   create big ""
   wait_running big
   uri=$(call "$api/service/big" | field "['service']['service_uri']")
-  echo "idle memory of one valkey service (PSS of redis-server): $(pss_of "$dir/empty/valkey.conf") MB"
+  echo "idle memory of one valkey service (PSS of redis-server): $(pss_of "$dir/empty/valkey.pid") MB"
   t=$(now)
   python3 -c "
-import sys
-pad = 'x' * 1000
+import os, sys
 out = sys.stdout.buffer
 for i in range(int(sys.argv[1])):
     k = f'key:{i}'
+    pad = os.urandom(500).hex()
     out.write(f'*3\r\n\$3\r\nSET\r\n\${len(k)}\r\n{k}\r\n\${len(pad)}\r\n{pad}\r\n'.encode())
 " "$count" | redis-cli --no-auth-warning -u "$uri" --pipe >/dev/null
   echo "loaded $count keys ($(redis-cli --no-auth-warning -u "$uri" INFO memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')) in $(elapsed "$t") s"
@@ -121,7 +128,7 @@ for i in range(int(sys.argv[1])):
   fork_s=$(elapsed "$t")
   fork_uri=$(call "$api/service/big-fork" | field "['service']['service_uri']")
   echo "fork (named backup): $fork_s s; keys: $(redis-cli --no-auth-warning -u "$fork_uri" DBSIZE), written after it: $(redis-cli --no-auth-warning -u "$fork_uri" EXISTS last)"
-  echo "idle memory of the 1 GB fork (PSS of redis-server): $(pss_of "$dir/big-fork/valkey.conf") MB"
+  echo "idle memory of the 1 GB fork (PSS of redis-server): $(pss_of "$dir/big-fork/valkey.pid") MB"
   # Floor: the source's RDB file copied and loaded by a bare redis-server.
   t=$(now)
   mkdir "$work/floor"

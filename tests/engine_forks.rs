@@ -151,3 +151,71 @@ resource "aiven_valkey" "copy" {{
     let plan = e.tf.plan();
     assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
 }
+
+/// curl with a cookie jar, as a browser without JavaScript: the page.
+fn browse(jar: &std::path::Path, url: &str, form: &[(&str, &str)]) -> String {
+    let mut command = std::process::Command::new("curl");
+    command
+        .args(["-s", "-b"])
+        .arg(jar)
+        .arg("-c")
+        .arg(jar)
+        .arg(url);
+    for (key, value) in form {
+        command.args(["--data-urlencode", &format!("{key}={value}")]);
+    }
+    String::from_utf8_lossy(&command.output().expect("curl").stdout).into_owned()
+}
+
+/// Text inside a page's markup, unescaped.
+fn unescape(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn the_terraform_the_consoles_fork_dialog_shows_applies_and_replans_empty() {
+    let e = env();
+    let source = r#"
+resource "aiven_pg" "source" {
+  project      = "acme"
+  service_name = "ledger"
+  plan         = "startup-4"
+}
+"#;
+    e.configure(source);
+    e.tf.apply().assert_ok();
+    e.wait_for_backup("acme", "ledger");
+    let jar = testkit::temp_dir("console-jar").join("cookies");
+    let login = browse(&jar, &format!("{}/console/login", e.local.url), &[]);
+    let at = login.find("name=\"csrf\" value=\"").expect("a login form") + 19;
+    let csrf = login[at..].split('"').next().unwrap();
+    browse(
+        &jar,
+        &format!("{}/console/login", e.local.url),
+        &[("csrf", csrf), ("token", testkit::TOKEN)],
+    );
+    let page = browse(
+        &jar,
+        &format!(
+            "{}/console/project/acme/service/ledger/fork?name=ledger-copy",
+            e.local.url
+        ),
+        &[],
+    );
+    let start = page
+        .find("<pre><code>resource &quot;aiven_pg&quot;")
+        .expect("the dialog shows HCL")
+        + 11;
+    let hcl = unescape(&page[start..start + page[start..].find("</code>").unwrap()]);
+    assert!(hcl.contains("service_to_fork_from"), "{hcl}");
+
+    e.configure(&format!("{source}\n{hcl}"));
+    e.tf.apply().assert_ok();
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
+    assert!(e.exists("acme", "ledger-copy"));
+}

@@ -1,10 +1,12 @@
 //! aiven-local: an Aiven-API-compatible control plane for laptops and CI.
-//! pg services are real PostgreSQL clusters, forked by point-in-time
-//! recovery; the other service types keep the hosted lifecycle without an
-//! engine.
+//! pg, mysql, valkey and thanos services run real engines (see
+//! [`engines`]), forked from real backups, pg and mysql to a point in
+//! time; the other service types keep the hosted lifecycle without an
+//! engine. The API is under `/v1`, the web Console under `/console`.
 
 mod api;
 mod conformance;
+mod console;
 mod disk;
 mod endpoint;
 mod engines;
@@ -37,7 +39,7 @@ use crate::store::Store;
 #[command(
     name = "aiven-local",
     version,
-    about = "An Aiven-API-compatible control plane running real PostgreSQL"
+    about = "An Aiven-API-compatible control plane running real PostgreSQL, MariaDB, redis-server and Prometheus"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -310,7 +312,11 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         args.contract_log,
         variations,
     )?);
-    let app = api::router(Arc::clone(&services), token, conformance);
+    let app = console::router(Arc::clone(&services), token.clone()).merge(api::router(
+        Arc::clone(&services),
+        token,
+        conformance,
+    ));
     let limits = serve::Limits {
         max_connections: args.max_connections as usize,
         header_timeout: args.header_timeout,

@@ -1,0 +1,151 @@
+//! Console sessions: who logged in with the token, each with its own
+//! CSRF token. Kept in memory: a restart of aiven-local logs everyone out,
+//! which for a local tool is the safe side. The session cookie is
+//! HttpOnly and SameSite=Strict; the token itself never leaves the login
+//! form's POST body.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "aiven_local_session";
+/// The login form's double-submit cookie: the form's CSRF token before a
+/// session exists.
+pub const LOGIN_COOKIE: &str = "aiven_local_login";
+/// How long a session lasts without being used.
+const IDLE_LIMIT: Duration = Duration::from_secs(12 * 3600);
+
+/// A logged-in browser.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Every state-changing form carries it; a POST without it is refused.
+    pub csrf: String,
+    last_used: Instant,
+}
+
+/// All sessions, by id.
+#[derive(Default)]
+pub struct Sessions {
+    by_id: Mutex<HashMap<String, Session>>,
+}
+
+/// 32 random letters and digits from the kernel's randomness source.
+pub fn random_token() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 32];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty()) {
+            Ok(n) => filled += n,
+            Err(rustix::io::Errno::INTR) => {}
+            Err(err) => panic!("the kernel's randomness source failed: {err}"),
+        }
+    }
+    // 62 letters: the rejection-free modulo bias here is under 4 %, and
+    // 32 characters keep well over 180 bits either way.
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+impl Sessions {
+    /// Starts a session; its id, for the cookie.
+    pub fn start(&self) -> String {
+        let id = random_token();
+        let session = Session {
+            csrf: random_token(),
+            last_used: Instant::now(),
+        };
+        self.lock().insert(id.clone(), session);
+        id
+    }
+
+    /// The session a request's cookie names, if it is live.
+    pub fn find(&self, headers: &HeaderMap) -> Option<(String, Session)> {
+        let id = cookie(headers, SESSION_COOKIE)?;
+        let mut sessions = self.lock();
+        sessions.retain(|_, s| s.last_used.elapsed() < IDLE_LIMIT);
+        let session = sessions.get_mut(&id)?;
+        session.last_used = Instant::now();
+        Some((id, session.clone()))
+    }
+
+    pub fn end(&self, id: &str) {
+        self.lock().remove(id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        self.by_id
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name).then(|| value.to_owned())
+        })
+}
+
+/// A `Set-Cookie` value for a console cookie: HttpOnly, SameSite=Strict,
+/// the whole site; `None` clears it.
+pub fn set_cookie(name: &str, value: Option<&str>) -> String {
+    match value {
+        Some(value) => format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict"),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    }
+}
+
+/// Compares a presented secret with the real one in time that depends on
+/// the length alone.
+pub fn same_secret(presented: &str, real: &str) -> bool {
+    presented.len() == real.len()
+        && presented
+            .bytes()
+            .zip(real.bytes())
+            .fold(0u8, |differs, (a, b)| differs | (a ^ b))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_is_found_by_its_cookie_and_gone_once_ended() {
+        let sessions = Sessions::default();
+        let id = sessions.start();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            axum::http::header::COOKIE,
+            format!("other=1; {SESSION_COOKIE}={id}").parse().unwrap(),
+        );
+        let (found, session) = sessions.find(&headers).unwrap();
+        assert_eq!(found, id);
+        assert_eq!(session.csrf.len(), 32);
+        assert_ne!(session.csrf, id);
+        sessions.end(&id);
+        assert!(sessions.find(&headers).is_none());
+    }
+
+    #[test]
+    fn cookies_are_http_only_and_strict() {
+        let set = set_cookie(SESSION_COOKIE, Some("abc"));
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        assert!(set_cookie(SESSION_COOKIE, None).contains("Max-Age=0"));
+    }
+}

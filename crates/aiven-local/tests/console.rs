@@ -1,0 +1,285 @@
+//! The Console over HTTP: login with the token into an HttpOnly,
+//! SameSite=Strict session; CSRF tokens on every form; escaped values;
+//! and a point-in-time fork made from the Fork & restore form whose rows
+//! are checked with psql.
+
+mod support;
+
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use serde_json::json;
+use support::{Local, psql, uri};
+
+/// A browser without JavaScript: follows no redirects by itself, keeps
+/// the session cookie by hand.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+fn cookie_value(set_cookie: &str) -> (&str, &str) {
+    let pair = set_cookie.split(';').next().unwrap_or_default();
+    pair.split_once('=').unwrap_or((pair, ""))
+}
+
+/// The value of the hidden `csrf` field in a page.
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+impl Browser {
+    fn new(local: &Local) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            base: local.base().to_owned(),
+            cookie: String::new(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
+        let reply = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (reply.status().as_u16(), reply.headers().clone());
+        (status, reply.text().await.unwrap(), headers)
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, reqwest::header::HeaderMap) {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let reply = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, &self.cookie)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (reply.status().as_u16(), reply.headers().clone());
+        (status, reply.text().await.unwrap(), headers)
+    }
+
+    /// Logs in with `token`; the status of the answer to the login form.
+    async fn log_in(&mut self, token: &str) -> u16 {
+        let (status, page, headers) = self.get("/console/login").await;
+        assert_eq!(status, 200);
+        let set = headers
+            .get(SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let (name, value) = cookie_value(&set);
+        self.cookie = format!("{name}={value}");
+        let csrf = csrf_of(&page);
+        let (status, page, headers) = self
+            .post("/console/login", &[("csrf", &csrf), ("token", token)])
+            .await;
+        assert!(
+            !page.contains(token) || token.is_empty(),
+            "the token is never echoed"
+        );
+        if status == 303 {
+            let session = headers
+                .get_all(SET_COOKIE)
+                .iter()
+                .map(|v| v.to_str().unwrap().to_owned())
+                .find(|c| c.starts_with("aiven_local_session="))
+                .expect("a session cookie");
+            assert!(
+                session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+                "{session}"
+            );
+            let location = headers.get(LOCATION).unwrap().to_str().unwrap();
+            assert!(!location.contains(token), "the token is never in a URL");
+            let (name, value) = cookie_value(&session);
+            self.cookie = format!("{name}={value}");
+        }
+        status
+    }
+}
+
+#[tokio::test]
+async fn the_console_needs_the_token_and_refuses_forms_without_their_csrf_token() {
+    let local = Local::start();
+    let mut browser = Browser::new(&local);
+    let (status, _, headers) = browser.get("/console/project/test").await;
+    assert_eq!(status, 303, "a page needs a session");
+    assert_eq!(headers.get(LOCATION).unwrap(), "/console/login");
+    assert_eq!(
+        browser.log_in("not-the-token").await,
+        401,
+        "a wrong token is refused"
+    );
+    let (status, _, _) = browser.get("/console/project/test").await;
+    assert_eq!(status, 303, "and gives no session");
+
+    assert_eq!(browser.log_in(testkit::TOKEN).await, 303);
+    local.create_pg("guarded", json!({})).await;
+    let (status, page, _) = browser.get("/console/project/test").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("guarded") && page.contains("RUNNING"),
+        "{page}"
+    );
+    assert!(
+        !page.contains(testkit::TOKEN),
+        "the token is not in the page"
+    );
+
+    let fork = "/console/project/test/service/guarded/fork";
+    let (status, _, _) = browser.post(fork, &[("name", "sneaky")]).await;
+    assert_eq!(status, 403, "a form without its CSRF token is refused");
+    let (status, _, _) = browser
+        .post(fork, &[("name", "sneaky"), ("csrf", "guess")])
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = local
+        .call(
+            reqwest::Method::GET,
+            "/v1/project/test/service/sneaky",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "nothing was created");
+
+    let (_, page, _) = browser.get("/console").await;
+    let (status, _, _) = browser
+        .post("/console/logout", &[("csrf", &csrf_of(&page))])
+        .await;
+    assert_eq!(status, 303);
+    let (status, _, _) = browser.get("/console/project/test").await;
+    assert_eq!(status, 303, "logged out");
+}
+
+#[tokio::test]
+async fn values_from_users_and_the_api_are_shown_as_text() {
+    let local = Local::start();
+    let mut browser = Browser::new(&local);
+    browser.log_in(testkit::TOKEN).await;
+    let (status, body) = local
+        .create(
+            json!({"service_name": "tagged", "service_type": "opensearch", "plan": "startup-4",
+                       "tags": {"owner": "<script>alert(1)</script>"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, page, _) = browser.get("/console/project/test/service/tagged").await;
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert"), "never as markup");
+}
+
+#[tokio::test]
+async fn fork_and_restore_from_the_console_makes_a_point_in_time_fork() {
+    let local = Local::start();
+    let mut browser = Browser::new(&local);
+    browser.log_in(testkit::TOKEN).await;
+    let source = local.create_pg("orders", json!({})).await;
+    psql(
+        &uri(&source),
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+    );
+    let moment = tokio::task::spawn_blocking(testkit::moment_between_writes)
+        .await
+        .unwrap();
+    psql(&uri(&source), "INSERT INTO t VALUES (2)");
+    let at = moment
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+        ))
+        .unwrap();
+
+    let (_, page, _) = browser
+        .get("/console/project/test/service/orders/backups")
+        .await;
+    assert!(
+        page.contains("Recovery window") && page.contains("class=\"backup\""),
+        "a timeline: {page}"
+    );
+    let (_, page, _) = browser
+        .get("/console/project/test/service/orders/fork")
+        .await;
+    assert!(
+        page.contains("value=\"orders-fork\""),
+        "the name is prefilled"
+    );
+    assert!(
+        page.contains("resource &quot;aiven_pg&quot; &quot;orders_fork&quot;"),
+        "the fork as HCL: {page}"
+    );
+    let csrf = csrf_of(&page);
+
+    let fork = "/console/project/test/service/orders/fork";
+    let form = |name: &'static str, at: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", name.to_owned()),
+            ("cloud", "google-europe-west1".to_owned()),
+            ("plan", "startup-4".to_owned()),
+            ("restore", "time".to_owned()),
+            ("at", at.to_owned()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let browser = &browser;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.post(fork, &pairs).await
+        }
+    };
+    let (status, page, _) = send(form("too-early", "2001-01-01T00:00:00")).await;
+    assert_eq!(status, 400);
+    let error = page
+        .find("id=\"at-error\"")
+        .expect("the error is at the time field");
+    assert!(
+        page[error..].contains("outside the recovery window"),
+        "{page}"
+    );
+    let at: &'static str = Box::leak(at.into_boxed_str());
+    let (status, page, _) = send(form("orders", at)).await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("id=\"name-error\""),
+        "a taken name is refused at the name: {page}"
+    );
+
+    let (status, _, headers) = send(form("orders-then", at)).await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        headers.get(LOCATION).unwrap(),
+        "/console/project/test/service/orders-then"
+    );
+    let fork = local.wait_ready("orders-then").await;
+    assert_eq!(
+        psql(&uri(&fork), "SELECT string_agg(id::text, ',') FROM t"),
+        "1"
+    );
+    let (_, page, _) = browser
+        .get("/console/project/test/service/orders-then")
+        .await;
+    assert!(page.contains("Forked from"), "lineage: {page}");
+    let (_, page, _) = browser.get("/console/project/test/service/orders").await;
+    assert!(
+        page.contains("test/orders-then"),
+        "the source lists its forks"
+    );
+}
