@@ -2,7 +2,8 @@
 # Installs what the demo and the tests need and a fresh Debian 12 machine
 # (with Rust and Terraform) lacks: PostgreSQL 15 and its client, PgBouncer,
 # redis-server (valkey services), MariaDB and mariadb-backup (mysql
-# services), Prometheus (thanos services), tar, lz4,
+# services), Prometheus (thanos services), chromium and chromedriver (the
+# Console's browser tests), tar, lz4,
 # the `postgres` user aiven-local runs as when started as root, and the
 # official `avn` CLI for the compatibility test. Does nothing when all is
 # there; as a user other than root it installs packages through sudo.
@@ -22,6 +23,9 @@ command -v curl >/dev/null || need_apt+=(curl)
 [ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
 [ -x /usr/bin/mariadb-backup ] || need_apt+=(mariadb-backup)
 [ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
+# A real browser for the Console's tests.
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then

@@ -382,7 +382,7 @@ pub fn fork(
                     @for p in &plans {
                         @let fewer = keep_nodes && p.node_count < record.node_count;
                         option value=(p.name) selected[p.name == fork.plan] disabled[fewer] {
-                            (p.name) " (" (p.node_count) " nodes)"
+                            (p.name) " (" (p.node_count) @if p.node_count == 1 { " node)" } @else { " nodes)" }
                             @if fewer { " — fewer nodes than the source's " (record.node_count) ", which this type cannot fork to" }
                         }
                     }

@@ -1,0 +1,234 @@
+//! The Console in a real browser: Debian's chromium, headless, driven
+//! through chromedriver (WebDriver) from Rust. The seed's steps (log in,
+//! open the service, Backups, Fork & restore, Create fork) make a
+//! point-in-time fork whose rows are checked with psql. With
+//! `CONSOLE_SCREENSHOTS=DIR` the walk also saves PNGs of the services
+//! list, the Backups timeline and the fork dialog (see
+//! `scripts/console-screenshots.sh`).
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use support::{Local, psql, uri};
+
+/// chromedriver on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A headless chromium session. Run as root (as CI runs), chromium needs
+/// `--no-sandbox`.
+async fn browser() -> (Driver, Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is not installed: apt-get install chromium-driver");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"]}),
+    );
+    let started = Instant::now();
+    let client = loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(&driver.url)
+            .await
+        {
+            Ok(client) => break client,
+            Err(err) if started.elapsed() > Duration::from_secs(30) => panic!("no browser: {err}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    };
+    (driver, client)
+}
+
+async fn log_in(client: &Client, base: &str, token: &str) {
+    client.goto(&format!("{base}/console")).await.unwrap();
+    let field = client.find(Locator::Css("#token")).await.unwrap();
+    field.send_keys(token).await.unwrap();
+    client
+        .find(Locator::Css("form.card button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("CONSOLE_SCREENSHOTS") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
+    }
+}
+
+/// Waits until the element at `css` reads `text`, without reloading: the
+/// page's script keeps it live.
+async fn wait_text(client: &Client, css: &str, text: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && element.text().await.unwrap_or_default() == text
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{css} never read {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork() {
+    let local = Local::start();
+    let source = local.create_pg("orders", json!({})).await;
+    psql(
+        &uri(&source),
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+    );
+    let moment = tokio::task::spawn_blocking(testkit::moment_between_writes)
+        .await
+        .unwrap();
+    psql(&uri(&source), "INSERT INTO t VALUES (2)");
+    let at = moment
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+        ))
+        .unwrap();
+
+    let (_driver, client) = browser().await;
+    let base = local.base().to_owned();
+    log_in(&client, &base, testkit::TOKEN).await;
+    client
+        .find(Locator::LinkText("test"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&client, ".state[data-service=orders]", "RUNNING").await;
+    screenshot(&client, "console-services.png").await;
+    client
+        .find(Locator::LinkText("orders"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::LinkText("Backups"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let marks = client
+        .find_all(Locator::Css("svg line.backup"))
+        .await
+        .unwrap();
+    assert!(!marks.is_empty(), "the timeline marks the backups");
+    screenshot(&client, "console-backups.png").await;
+    client
+        .find(Locator::LinkText("Fork & restore"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let name = client.find(Locator::Css("#name")).await.unwrap();
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("orders-fork")
+    );
+    name.clear().await.unwrap();
+    name.send_keys("orders-then").await.unwrap();
+    client
+        .find(Locator::Css("input[name=restore][value=time]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // A date-time input's typing order follows the browser's locale; set
+    // its value as the picker would.
+    client
+        .execute(
+            "document.getElementById('at').value = arguments[0];",
+            vec![json!(at)],
+        )
+        .await
+        .unwrap();
+    screenshot(&client, "console-fork.png").await;
+    client
+        .find(Locator::XPath("//button[normalize-space()='Create fork']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let started = Instant::now();
+    while !client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/service/orders-then")
+    {
+        if started.elapsed() > Duration::from_secs(30) {
+            let page = client.source().await.unwrap();
+            panic!("Create fork did not land on the fork's page:\n{page}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_text(&client, "h1 .state", "RUNNING").await;
+    let fork = local.wait_ready("orders-then").await;
+    assert_eq!(
+        psql(&uri(&fork), "SELECT string_agg(id::text, ',') FROM t"),
+        "1"
+    );
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_in_the_browser() {
+    let local = Local::start();
+    let (_driver, client) = browser().await;
+    let base = local.base().to_owned();
+    log_in(&client, &base, "not-the-token").await;
+    // The answer to the form arrives after the click returns.
+    wait_text(&client, "p.error", "That token was not accepted.").await;
+    client
+        .goto(&format!("{base}/console/project/test"))
+        .await
+        .unwrap();
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/console/login", "no session");
+    client.close().await.unwrap();
+}
