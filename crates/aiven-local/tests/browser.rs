@@ -71,13 +71,12 @@ async fn log_in(client: &Client, base: &str, token: &str) {
     client.goto(&format!("{base}/console")).await.unwrap();
     let field = client.find(Locator::Css("#token")).await.unwrap();
     field.send_keys(token).await.unwrap();
-    client
-        .find(Locator::Css("form.card button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, Locator::Css("form.card button[type=submit]")).await;
+}
+
+async fn click(client: &Client, locator: Locator<'_>) {
+    let element = client.find(locator).await.unwrap();
+    element.click().await.unwrap();
 }
 
 async fn screenshot(client: &Client, name: &str) {
@@ -126,42 +125,18 @@ async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork()
     let (_driver, client) = browser().await;
     let base = local.base().to_owned();
     log_in(&client, &base, testkit::TOKEN).await;
-    client
-        .find(Locator::LinkText("test"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("test")).await;
     wait_text(&client, ".state[data-service=orders]", "RUNNING").await;
     screenshot(&client, "console-services.png").await;
-    client
-        .find(Locator::LinkText("orders"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::LinkText("Backups"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("orders")).await;
+    click(&client, Locator::LinkText("Backups")).await;
     let marks = client
         .find_all(Locator::Css("svg line.backup"))
         .await
         .unwrap();
     assert!(!marks.is_empty(), "the timeline marks the backups");
     screenshot(&client, "console-backups.png").await;
-    client
-        .find(Locator::LinkText("Fork & restore"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("Fork & restore")).await;
     let name = client.find(Locator::Css("#name")).await.unwrap();
     assert_eq!(
         name.prop("value").await.unwrap().as_deref(),
@@ -169,13 +144,7 @@ async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork()
     );
     name.clear().await.unwrap();
     name.send_keys("orders-then").await.unwrap();
-    client
-        .find(Locator::Css("input[name=restore][value=time]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("input[name=restore][value=time]")).await;
     // A date-time input's typing order follows the browser's locale; set
     // its value as the picker would.
     client
