@@ -283,3 +283,57 @@ async fn fork_and_restore_from_the_console_makes_a_point_in_time_fork() {
         "the source lists its forks"
     );
 }
+
+#[tokio::test]
+async fn the_fork_dialog_disables_smaller_plans_and_warns_about_sso() {
+    let local = Local::start();
+    let mut browser = Browser::new(&local);
+    browser.log_in(testkit::TOKEN).await;
+    for (name, kind, plan) in [
+        ("wide", "clickhouse", "business-8"),
+        ("search", "opensearch", "startup-4"),
+    ] {
+        let (status, body) = local
+            .create(json!({"service_name": name, "service_type": kind, "plan": plan}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        local.wait_ready(name).await;
+    }
+    let (_, page, _) = browser.get("/console/project/test/service/wide/fork").await;
+    let startup = page
+        .find("value=\"startup-8\"")
+        .expect("the catalog's plans");
+    let option = &page[startup..startup + page[startup..].find("</option>").unwrap()];
+    assert!(option.contains("disabled"), "{option}");
+    assert!(
+        option.contains("fewer nodes than the source"),
+        "the reason: {option}"
+    );
+    let csrf = csrf_of(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("name", "narrow"),
+        ("plan", "startup-8"),
+        ("restore", "latest"),
+    ];
+    let (status, page, _) = browser
+        .post("/console/project/test/service/wide/fork", &form)
+        .await;
+    assert_eq!(status, 400);
+    let error = page
+        .find("id=\"plan-error\"")
+        .expect("the error is at the plan");
+    assert!(page[error..].contains("fewer nodes"), "{page}");
+
+    let (_, page, _) = browser
+        .get("/console/project/test/service/search/fork")
+        .await;
+    assert!(
+        page.contains("Single sign-on (SSO) settings are not copied"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("type=\"datetime-local\""),
+        "no point in time without PITR"
+    );
+}
