@@ -104,6 +104,26 @@ async fn wait_text(client: &Client, css: &str, text: &str) {
     }
 }
 
+/// Clicks Create fork, and waits on the page it lands on, the fork's,
+/// until it turns RUNNING (the page's script updates it; no reload).
+async fn create_fork_and_wait(client: &Client, name: &str) {
+    click(
+        client,
+        Locator::XPath("//button[normalize-space()='Create fork']"),
+    )
+    .await;
+    let started = Instant::now();
+    let page = format!("/service/{name}");
+    while !client.current_url().await.unwrap().path().ends_with(&page) {
+        if started.elapsed() > Duration::from_secs(30) {
+            let source = client.source().await.unwrap();
+            panic!("Create fork did not land on the fork's page:\n{source}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    wait_text(client, "h1 .state", "RUNNING").await;
+}
+
 #[tokio::test]
 async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork() {
     let local = Local::start();
@@ -155,33 +175,23 @@ async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork()
         .await
         .unwrap();
     screenshot(&client, "console-fork.png").await;
+    create_fork_and_wait(&client, "orders-then").await;
+    let fork = local.wait_ready("orders-then").await;
+    let rows = "SELECT string_agg(id::text, ',' ORDER BY id) FROM t";
+    assert_eq!(psql(&uri(&fork), rows), "1");
+
+    // The same for the latest transaction.
     client
-        .find(Locator::XPath("//button[normalize-space()='Create fork']"))
-        .await
-        .unwrap()
-        .click()
+        .goto(&format!("{base}/console/project/test/service/orders/fork"))
         .await
         .unwrap();
-    let started = Instant::now();
-    while !client
-        .current_url()
-        .await
-        .unwrap()
-        .path()
-        .ends_with("/service/orders-then")
-    {
-        if started.elapsed() > Duration::from_secs(30) {
-            let page = client.source().await.unwrap();
-            panic!("Create fork did not land on the fork's page:\n{page}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    wait_text(&client, "h1 .state", "RUNNING").await;
-    let fork = local.wait_ready("orders-then").await;
-    assert_eq!(
-        psql(&uri(&fork), "SELECT string_agg(id::text, ',') FROM t"),
-        "1"
-    );
+    let name = client.find(Locator::Css("#name")).await.unwrap();
+    name.clear().await.unwrap();
+    name.send_keys("orders-now").await.unwrap();
+    click(&client, Locator::Css("input[name=restore][value=latest]")).await;
+    create_fork_and_wait(&client, "orders-now").await;
+    let fork = local.wait_ready("orders-now").await;
+    assert_eq!(psql(&uri(&fork), rows), "1,2");
     client.close().await.unwrap();
 }
 
