@@ -34,6 +34,17 @@ loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 echo "waiting for a base backup taken after the load (every 15 s)..."
 until call "$api/service/big/backups" | python3 -c "import json,sys; b=json.load(sys.stdin)['backups']; sys.exit(0 if b and b[-1]['backup_time'] > '$loaded' else 1)"; do sleep 1; done
 call "$api/service/big/backups" | python3 -c "import json,sys; b=json.load(sys.stdin)['backups'][-1]; print(f\"backup {b['backup_name']}: {b['data_size']/1e6:.0f} MB (LZ4)\")"
+# Writes during the next backup: one commit after another, each stamped;
+# the longest gap between two is how long a backup held commits up.
+psql -X -q "$uri" -c "create table w (n serial primary key, at timestamptz)"
+during=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+( python3 -c "
+import sys
+for _ in range(int(sys.argv[1])): print('insert into w (at) values (clock_timestamp());')" 60000 | psql -X -q "$uri" >/dev/null ) &
+writer=$!
+until call "$api/service/big/backups" | python3 -c "import json,sys; b=json.load(sys.stdin)['backups']; sys.exit(0 if b and b[-1]['backup_time'] > '$during' else 1)"; do sleep 1; done
+wait "$writer"
+psql -X -At "$uri" -c "select 'longest stall between commits during the backup: ' || round(max(gap) * 1000) || ' ms (median ' || round((percentile_cont(0.5) within group (order by gap) * 1000)::numeric, 2) || ' ms)' from (select extract(epoch from at - lag(at) over (order by n)) as gap from w) g where gap is not null"
 psql -X -q "$uri" -c "insert into pgbench_history (tid, bid, aid, delta, mtime) values (1, 1, 1, 42, now())"
 
 t=$(now)

@@ -2,16 +2,18 @@
 # Benchmark: forking a ~1 GB service on aiven-local, against each engine's
 # floor, with the engine's start time, idle memory per service (PSS) and
 # how long the source's writes stall while a backup is taken.
-# Usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS]]
+# Usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | idle]
 #   pg      pgbench scale (default 60, ~0.9 GB): see bench/fork-pg.sh
 #   mysql   1 kB rows (default 1000000, ~1 GB)
 #   valkey  1 kB keys (default 1000000, ~1 GB)
+#   idle    one empty service of each engine (a pg one with a pool): PSS
 set -euo pipefail
 case "${1:-pg}" in
   pg) shift || true; exec "$(dirname "$0")/fork-pg.sh" "$@" ;;
   [0-9]*) exec "$(dirname "$0")/fork-pg.sh" "$@" ;;
   mysql | valkey) engine=$1; count=${2:-1000000} ;;
-  *) echo "usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS]]" >&2; exit 2 ;;
+  idle) engine=idle; count=0 ;;
+  *) echo "usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | idle]" >&2; exit 2 ;;
 esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -47,6 +49,31 @@ wait_backup_after() {
 }
 create() { call -X POST "$api/service" -d "{\"service_name\":\"$1\",\"service_type\":\"$engine\",\"plan\":\"startup-4\"$2}" >/dev/null; }
 
+if [ "$engine" = idle ]; then
+  for kind in pg mysql valkey thanos; do
+    call -X POST "$api/service" -d "{\"service_name\":\"idle-$kind\",\"service_type\":\"$kind\",\"plan\":\"startup-4\"}" >/dev/null
+    wait_running "idle-$kind"
+  done
+  call -X POST "$api/service/idle-pg/connection_pool" -d '{"pool_name":"p","database":"defaultdb","pool_mode":"transaction","pool_size":5}' >/dev/null
+  sleep 10
+  dir="$work/data/services/bench"
+  # The processes of a pid and its children, as PSS in MB.
+  tree_pss() {
+    local total=0 kb
+    for p in $1 $(pgrep -P "$1"); do
+      kb=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+      total=$((total + kb))
+    done
+    echo $((total / 1024))
+  }
+  echo "idle PSS per service: pg $(tree_pss "$(head -1 "$dir/idle-pg/pgdata/postmaster.pid")") MB" \
+    "(+ PgBouncer for its pools $(tree_pss "$(cat "$dir/idle-pg/pgbouncer/pgbouncer.pid")") MB)," \
+    "mysql $(tree_pss "$(cat "$dir/idle-mysql/mariadbd.pid")") MB," \
+    "valkey $(tree_pss "$(cat "$dir/idle-valkey/valkey.pid")") MB," \
+    "thanos $(tree_pss "$(cat "$dir/idle-thanos/prometheus.pid")") MB"
+  exit 0
+fi
+
 t=$(now)
 create empty ""
 wait_running empty
@@ -78,7 +105,7 @@ for _ in range(int(sys.argv[1])): print('INSERT INTO w (at) VALUES (SYSDATE(6));
   writer=$!
   wait_backup_after "$loaded" big
   wait "$writer"
-  sql -e "SELECT CONCAT('longest stall between commits during the backup: ', ROUND(MAX(gap)*1000), ' ms (median ', ROUND(AVG(gap)*1000, 2), ' ms)') FROM (SELECT TIMESTAMPDIFF(MICROSECOND, LAG(at) OVER (ORDER BY n), at)/1e6 AS gap FROM w) g"
+  sql -e "SELECT CONCAT('longest stall between commits during the backup: ', ROUND(MAX(gap)*1000), ' ms (', ROUND(AVG(gap)*1000, 2), ' ms mean)') FROM (SELECT TIMESTAMPDIFF(MICROSECOND, LAG(at) OVER (ORDER BY n), at)/1e6 AS gap FROM w) g"
   # The fork below starts from a backup taken after all of that.
   wait_backup_after "$(date -u +%Y-%m-%dT%H:%M:%SZ)" big >/dev/null
   wait_backup_after "$(date -u +%Y-%m-%dT%H:%M:%SZ)" big

@@ -245,6 +245,22 @@ async fn fork_and_restore_from_the_console_makes_a_point_in_time_fork() {
             browser.post(fork, &pairs).await
         }
     };
+    let mut preview = form("previewed", "2001-01-01T00:00:00");
+    preview.push(("preview", "1".to_owned()));
+    let (status, page, _) = send(preview).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("&quot;previewed&quot;"),
+        "the code follows the form: {page}"
+    );
+    let (status, _) = local
+        .call(
+            reqwest::Method::GET,
+            "/v1/project/test/service/previewed",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "a preview creates nothing");
     let (status, page, _) = send(form("too-early", "2001-01-01T00:00:00")).await;
     assert_eq!(status, 400);
     let error = page

@@ -354,6 +354,15 @@ async fn create_fork(
     check_csrf(&fields, &session)?;
     let record = console.services.get(&project, &name)?;
     let fork = ForkForm::from_fields(&fields).fork(&record);
+    if field(&fields, "preview").is_some() {
+        // "Update the code below": the same page, the snippets written
+        // for what the form says now; nothing is created.
+        let backups = console.services.backups(&project, &name)?;
+        let api_url = api_url(&headers);
+        return Ok(html(pages::fork(
+            &session, &record, &backups, &fork, None, &api_url,
+        )));
+    }
     let request = serde_json::from_value(fork.request())
         .map_err(|err| Error::internal(format!("fork request: {err}")))?;
     match console.services.create(&project, request).await {

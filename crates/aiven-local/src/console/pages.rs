@@ -167,7 +167,7 @@ pub fn service(
                     dt { "User" } dd { code { (param("user")) } }
                     dt { "Password" } dd {
                         @if reveal { code #password { (password) } } @else {
-                            code data-secret=(password) { "••••••••" } " "
+                            code { "••••••••" } " "
                             a.reveal href={ (base) "?reveal=1" } { "Reveal" }
                         }
                         " " button.copy type="button" data-copy=(password) { "Copy" }
@@ -412,7 +412,7 @@ pub fn fork(
                 }
                 div.actions {
                     button type="submit" { "Create fork" }
-                    button type="submit" formmethod="get" formaction=(action) { "Update the code below" }
+                    button type="submit" name="preview" value="1" { "Update the code below" }
                 }
             }
             section.snippets {
