@@ -3,7 +3,6 @@
 
 mod support;
 
-use support::env;
 use testkit::{Fault, FaultProxy, FaultRule};
 
 const SERVICE: &str = r#"
@@ -17,7 +16,7 @@ resource "aiven_service" "cache" {
 
 #[test]
 fn retries_and_an_unknown_create_outcome_never_create_twice() {
-    let e = env();
+    let e = support::env_counting_requests();
     let proxy = FaultProxy::start(
         &e.local.url,
         vec![
@@ -69,7 +68,7 @@ fn retries_and_an_unknown_create_outcome_never_create_twice() {
 
 #[test]
 fn api_errors_surface_with_message_and_status_and_are_not_retried() {
-    let e = env();
+    let e = support::env_counting_requests();
     let proxy = FaultProxy::start(
         &e.local.url,
         vec![FaultRule {
@@ -98,7 +97,7 @@ fn api_errors_surface_with_message_and_status_and_are_not_retried() {
 
 #[test]
 fn a_delete_answered_417_and_a_read_answered_408_are_retried() {
-    let e = env();
+    let e = support::env_counting_requests();
     e.configure(SERVICE);
     e.tf.apply().assert_ok();
     let proxy = FaultProxy::start(

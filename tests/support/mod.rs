@@ -35,6 +35,17 @@ pub fn env() -> Env {
     env_with(&[])
 }
 
+/// [`env`] for a test that counts the requests it sends through a fault
+/// proxy: under contract variations (`AIVEN_LOCAL_VARY`) aiven-local keeps
+/// its loose replies but injects no faults of its own, which the client
+/// would retry and the count would include.
+pub fn env_counting_requests() -> Env {
+    match std::env::var("AIVEN_LOCAL_VARY") {
+        Ok(spec) => env_with(&["--vary", &format!("{spec},faults=0,lost=0")]),
+        Err(_) => env(),
+    }
+}
+
 impl Env {
     /// Writes main.tf: the provider requirement plus `body`.
     pub fn configure(&self, body: &str) {
