@@ -176,7 +176,7 @@ fn replay_files(archive: &Path, first: &str) -> Result<Vec<PathBuf>, EngineError
     let mut files: Vec<String> = entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|name| {
-            name.starts_with(BINLOG_BASE) && !name.ends_with(".part") && name.as_str() >= first
+            name.starts_with(BINLOG_BASE) && !name.contains(".part") && name.as_str() >= first
         })
         .collect();
     files.sort();
@@ -742,7 +742,7 @@ mod tests {
             "mysql-bin.000003",
             "mysql-bin.000001",
             "mysql-bin.000002",
-            "mysql-bin.000004.part",
+            "mysql-bin.000004.part-0badf00d",
         ] {
             std::fs::write(dir.join(name), "").unwrap();
         }

@@ -159,19 +159,31 @@ pub async fn wait_listening(port: u16, patience: std::time::Duration) -> Result<
 
 /// Copies `from` to `to` as an archive does: under a temporary name, made
 /// durable, then renamed, so a crash never leaves a partial file under its
-/// real name. An existing `to` is left alone.
+/// real name. An existing `to` is left alone. Two archivers may copy the
+/// same file at once (the schedule and a fork's flush): each writes its
+/// own temporary file, and the second rename replaces the first with the
+/// same bytes.
 pub fn archive_file(from: &Path, to: &Path) -> Result<(), EngineError> {
     if to.exists() {
         return Ok(());
     }
     let mut partial = to.as_os_str().to_owned();
-    partial.push(".part");
+    partial.push(format!(".part-{:08x}", fastrand::u32(..)));
     let partial = std::path::PathBuf::from(partial);
-    std::fs::copy(from, &partial).map_err(|err| EngineError::io("copy", from, err))?;
-    std::fs::File::open(&partial)
-        .and_then(|file| file.sync_all())
-        .map_err(|err| EngineError::io("sync", &partial, err))?;
-    std::fs::rename(&partial, to).map_err(|err| EngineError::io("rename", &partial, err))?;
+    let copied = std::fs::copy(from, &partial)
+        .map_err(|err| EngineError::io("copy", from, err))
+        .and_then(|_| {
+            std::fs::File::open(&partial)
+                .and_then(|file| file.sync_all())
+                .map_err(|err| EngineError::io("sync", &partial, err))
+        })
+        .and_then(|()| {
+            std::fs::rename(&partial, to).map_err(|err| EngineError::io("rename", &partial, err))
+        });
+    if copied.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    copied?;
     if let Some(dir) = to.parent() {
         std::fs::File::open(dir)
             .and_then(|dir| dir.sync_all())
@@ -216,5 +228,35 @@ pub fn product(name: &str, version: Option<&str>) -> String {
     match version {
         Some(version) => format!("{name} {version}"),
         None => name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archivers_copying_the_same_file_at_once_all_succeed() {
+        let dir = testkit::temp_dir("archive-race");
+        let from = dir.join("mysql-bin.000002");
+        std::fs::write(&from, vec![7u8; 1 << 20]).unwrap();
+        let to = dir.join("archived");
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (from, to) = (from.clone(), to.clone());
+                std::thread::spawn(move || archive_file(&from, &to))
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap().unwrap();
+        }
+        assert_eq!(std::fs::read(&to).unwrap(), vec![7u8; 1 << 20]);
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.contains(".part"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
