@@ -75,14 +75,28 @@ async fn browser() -> (Driver, Client) {
 
 async fn log_in(client: &Client, base: &str, token: &str) {
     client.goto(&format!("{base}/console")).await.unwrap();
-    let field = client.find(Locator::Css("#token")).await.unwrap();
+    let field = find(client, Locator::Css("#token")).await;
     field.send_keys(token).await.unwrap();
     click(client, Locator::Css("form.card button[type=submit]")).await;
 }
 
+/// The element at `locator`, waiting up to 30 s for it: a click that
+/// navigates returns before the next page is there.
+async fn find(client: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+    let started = Instant::now();
+    loop {
+        match client.find(locator).await {
+            Ok(element) => return element,
+            Err(err) if started.elapsed() > Duration::from_secs(30) => {
+                panic!("{locator:?} never appeared: {err}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
 async fn click(client: &Client, locator: Locator<'_>) {
-    let element = client.find(locator).await.unwrap();
-    element.click().await.unwrap();
+    find(client, locator).await.click().await.unwrap();
 }
 
 async fn screenshot(client: &Client, name: &str) {
@@ -156,6 +170,7 @@ async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork()
     screenshot(&client, "console-services.png").await;
     click(&client, Locator::LinkText("orders")).await;
     click(&client, Locator::LinkText("Backups")).await;
+    find(&client, Locator::Css("svg[aria-label='Recovery window']")).await;
     let marks = client
         .find_all(Locator::Css("svg line.backup"))
         .await
@@ -163,7 +178,7 @@ async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork()
     assert!(!marks.is_empty(), "the timeline marks the backups");
     screenshot(&client, "console-backups.png").await;
     click(&client, Locator::LinkText("Fork & restore")).await;
-    let name = client.find(Locator::Css("#name")).await.unwrap();
+    let name = find(&client, Locator::Css("#name")).await;
     assert_eq!(
         name.prop("value").await.unwrap().as_deref(),
         Some("orders-fork")
@@ -191,7 +206,7 @@ async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork()
         .goto(&format!("{base}/console/project/test/service/orders/fork"))
         .await
         .unwrap();
-    let name = client.find(Locator::Css("#name")).await.unwrap();
+    let name = find(&client, Locator::Css("#name")).await;
     name.clear().await.unwrap();
     name.send_keys("orders-now").await.unwrap();
     click(&client, Locator::Css("input[name=restore][value=latest]")).await;
