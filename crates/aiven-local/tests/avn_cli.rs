@@ -39,6 +39,14 @@ impl Avn<'_> {
     }
 }
 
+/// `args` for the tests' project.
+fn with(args: &[&str]) -> Vec<String> {
+    args.iter()
+        .chain(&["--project", "cli"])
+        .map(|a| a.to_string())
+        .collect()
+}
+
 /// aiven-local for the official CLI. Under contract variations
 /// (AIVEN_LOCAL_VARY) the CLI gets the unknown fields, nulls and slow
 /// answers, but not what it does not handle: it retries only failed
@@ -62,12 +70,6 @@ fn the_official_cli_creates_manages_and_forks_services() {
     let avn = Avn {
         server: &server,
         home: testkit::temp_dir("avn-home"),
-    };
-    let with = |args: &[&str]| -> Vec<String> {
-        args.iter()
-            .chain(&["--project", "cli"])
-            .map(|a| a.to_string())
-            .collect()
     };
 
     let types = avn.json(&with(&["service", "types"]));
@@ -242,12 +244,6 @@ fn the_official_cli_forks_mysql_to_its_latest_transaction_and_a_point_in_time() 
     let avn = Avn {
         server: &server,
         home: testkit::temp_dir("avn-home"),
-    };
-    let with = |args: &[&str]| -> Vec<String> {
-        args.iter()
-            .chain(&["--project", "cli"])
-            .map(|a| a.to_string())
-            .collect()
     };
     avn.run(&with(&[
         "service",

@@ -147,20 +147,7 @@ async fn create_fork_and_wait(client: &Client, name: &str) {
 #[tokio::test]
 async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork() {
     let local = Local::start();
-    let source = local.create_pg("orders", json!({})).await;
-    psql(
-        &uri(&source),
-        "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
-    );
-    let moment = tokio::task::spawn_blocking(testkit::moment_between_writes)
-        .await
-        .unwrap();
-    psql(&uri(&source), "INSERT INTO t VALUES (2)");
-    let at = moment
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]"
-        ))
-        .unwrap();
+    let at = local.pg_with_a_moment_between_rows("orders").await;
 
     let (_driver, client) = browser().await;
     let base = local.base().to_owned();

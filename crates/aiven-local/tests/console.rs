@@ -192,20 +192,7 @@ async fn fork_and_restore_from_the_console_makes_a_point_in_time_fork() {
     let local = Local::start();
     let mut browser = Browser::new(&local);
     browser.log_in(testkit::TOKEN).await;
-    let source = local.create_pg("orders", json!({})).await;
-    psql(
-        &uri(&source),
-        "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
-    );
-    let moment = tokio::task::spawn_blocking(testkit::moment_between_writes)
-        .await
-        .unwrap();
-    psql(&uri(&source), "INSERT INTO t VALUES (2)");
-    let at = moment
-        .format(time::macros::format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]"
-        ))
-        .unwrap();
+    let at = local.pg_with_a_moment_between_rows("orders").await;
 
     let (_, page, _) = browser
         .get("/console/project/test/service/orders/backups")

@@ -49,6 +49,26 @@ impl Local {
         Local::wrap(self.server.restart(binary, &[], true))
     }
 
+    /// A pg service `name` holding row 1 of table `t`, written before the
+    /// instant returned (UTC, `YYYY-MM-DDTHH:MM:SS`, as a date-time input
+    /// takes it), and row 2, written after.
+    pub async fn pg_with_a_moment_between_rows(&self, name: &str) -> String {
+        let source = self.create_pg(name, json!({})).await;
+        psql(
+            &uri(&source),
+            "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+        );
+        let moment = tokio::task::spawn_blocking(testkit::moment_between_writes)
+            .await
+            .unwrap();
+        psql(&uri(&source), "INSERT INTO t VALUES (2)");
+        moment
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]"
+            ))
+            .unwrap()
+    }
+
     pub fn wrap_server(server: LocalServer) -> Local {
         Local::wrap(server)
     }
