@@ -15,13 +15,6 @@ bench_cleanup() {
 . bench/lib.sh
 start_aiven_local fork --backup-interval 15s
 api="$url/v1/project/bench"
-call() { curl -sf -H "Authorization: aivenv1 $token" "$@"; }
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
-wait_running() {
-  until [ "$(call "$api/service/$1" | field "['service']['state']")" = RUNNING ]; do sleep 0.05; done
-}
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$(now) - $1:.2f}')"; }
 
 call -X POST "$api/service" -d '{"service_name":"big","service_type":"pg","plan":"startup-4"}' >/dev/null
 wait_running big

@@ -23,13 +23,6 @@ bench_cleanup() { [ -n "$floor_pid" ] && kill -KILL "$floor_pid" 2>/dev/null || 
 . bench/lib.sh
 start_aiven_local "fork-$engine" --backup-interval 20s
 api="$url/v1/project/bench"
-call() { curl -sf -H "Authorization: aivenv1 $token" "$@"; }
-field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
-wait_running() {
-  until [ "$(call "$api/service/$1" | field "['service']['state']")" = RUNNING ]; do sleep 0.05; done
-}
-now() { date +%s.%N; }
-elapsed() { python3 -c "print(f'{$(now) - $1:.2f}')"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # PSS, in MB, of the processes whose command line names $1, or of the
 # one whose pid is in the file $1 (redis-server rewrites its command line).

@@ -25,6 +25,17 @@ start_aiven_local() {
   sleep 1
 }
 
+# The API of that aiven-local, for scripts that set `api` to a project's
+# URL: `call` curls it with the token, `field` picks from a JSON reply,
+# `wait_running` waits for a service; `now` and `elapsed` time steps.
+call() { curl -sf -H "Authorization: aivenv1 $token" "$@"; }
+field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d' + sys.argv[1]))" "$1"; }
+wait_running() {
+  until [ "$(call "$api/service/$1" | field "['service']['state']")" = RUNNING ]; do sleep 0.05; done
+}
+now() { date +%s.%N; }
+elapsed() { python3 -c "print(f'{$(now) - $1:.2f}')"; }
+
 # use_provider_from DIR: terraform, run from here on, takes the provider
 # binary in DIR (a dev override, no install) and talks to this aiven-local.
 use_provider_from() {

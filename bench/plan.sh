@@ -52,7 +52,6 @@ resource "terraform_data" "d" {
 }
 TF
 
-now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$(now) - $1:.3f}')"; }
 median_plan() {
   local dir=$1 runs=()
@@ -99,7 +98,6 @@ python3 -c "print(f'ratio against the same values: {$services / $same_values:.2f
 
 # Fork overhead: aiven-local's own fork (POST, then poll every 20 ms)
 # against terraform apply of the same fork.
-call() { curl -sf -H "Authorization: aivenv1 $token" "$@"; }
 api="http://127.0.0.1:$port/v1/project/bench"
 call -X POST "$api/service" -d '{"service_name":"src","service_type":"pg","plan":"startup-4"}' >/dev/null
 until call "$api/service/src/backups" | python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)['backups'] else 1)"; do sleep 0.1; done
