@@ -173,25 +173,6 @@ impl std::fmt::Display for PinError {
     }
 }
 
-/// Removes a deleted service's directory. Processes its ended provisioning
-/// started (a `tar` unpacking a fork, say) are killed but may still be
-/// writing for a moment, so a directory that is not empty yet is tried
-/// again, for up to five seconds.
-async fn remove_service_data(root: &std::path::Path) -> std::io::Result<()> {
-    let mut tries = 0;
-    loop {
-        match std::fs::remove_dir_all(root) {
-            Ok(()) => return Ok(()),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(err) if tries >= 100 => return Err(err),
-            Err(_) => {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
-}
-
 /// Whether the service's provisioning failed for good.
 fn has_failed(record: &ServiceRecord) -> bool {
     record
@@ -1025,7 +1006,7 @@ impl Services {
         self.end_provisioning(project, name).await;
         let (engine, at) = self.instance(&record);
         let _ = engine.stop(&at.paths, Stop::Immediate).await;
-        remove_service_data(&self.paths(project, name).root)
+        engines::process::remove_dir_settling(&self.paths(project, name).root)
             .await
             .map_err(|err| Error::internal(format!("cannot remove service data: {err}")))
     }

@@ -23,7 +23,7 @@ pub mod mysql;
 pub mod none;
 pub mod pgbouncer;
 pub mod postgres;
-mod process;
+pub mod process;
 pub mod thanos;
 pub mod valkey;
 
@@ -357,15 +357,17 @@ pub fn link_restore_source(
     }
 }
 
-/// Creates a service's directories, 0700, and returns its data directory
-/// emptied: whatever is there is from an attempt a crash interrupted.
-pub fn prepare_dirs(paths: &ClusterPaths, data: &Path) -> Result<(), EngineError> {
+/// Creates a service's directories, and its data directory (0700)
+/// emptied: whatever is there is from an attempt a crash interrupted,
+/// whose processes may still be finishing (see
+/// [`process::remove_dir_settling`]).
+pub async fn prepare_dirs(paths: &ClusterPaths, data: &Path) -> Result<(), EngineError> {
     for dir in [paths.root.clone(), paths.archive(), paths.backups()] {
         std::fs::create_dir_all(&dir).map_err(|err| EngineError::io("create", &dir, err))?;
     }
-    if data.exists() {
-        std::fs::remove_dir_all(data).map_err(|err| EngineError::io("clear", data, err))?;
-    }
+    process::remove_dir_settling(data)
+        .await
+        .map_err(|err| EngineError::io("clear", data, err))?;
     std::fs::create_dir_all(data).map_err(|err| EngineError::io("create", data, err))?;
     std::fs::set_permissions(data, std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .map_err(|err| EngineError::io("set the mode of", data, err))

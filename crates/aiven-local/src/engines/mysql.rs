@@ -421,7 +421,7 @@ impl MariaDb {
     /// Unpacks the fork's backup into a new data directory.
     async fn unpack(&self, paths: &ClusterPaths) -> Result<(), EngineError> {
         let data = data(paths);
-        super::prepare_dirs(paths, &data)?;
+        super::prepare_dirs(paths, &data).await?;
         prepare_server_dirs(paths)?;
         process::unpack(&paths.restore_backup().join("data.tar.lz4"), &data).await
     }
@@ -515,7 +515,7 @@ impl Engine for MariaDb {
     /// in, the primary user and the default database, and `root` goes.
     async fn init(&self, at: &Instance<'_>) -> Result<(), EngineError> {
         let data = data(&at.paths);
-        super::prepare_dirs(&at.paths, &data)?;
+        super::prepare_dirs(&at.paths, &data).await?;
         prepare_server_dirs(&at.paths)?;
         let mut install = self.tool("mariadb-install-db");
         install

@@ -243,7 +243,7 @@ impl Postgres {
         max_connections: i64,
     ) -> Result<(), EngineError> {
         let data = pgdata(paths);
-        super::prepare_dirs(paths, &data)?;
+        super::prepare_dirs(paths, &data).await?;
         let password_file = paths.root.join("initdb.pw");
         write_secret(&password_file, login.password)?;
         let mut command = self.command("initdb");
@@ -554,7 +554,7 @@ impl Postgres {
         max_connections: i64,
     ) -> Result<(), EngineError> {
         let data = pgdata(paths);
-        super::prepare_dirs(paths, &data)?;
+        super::prepare_dirs(paths, &data).await?;
         let wal = data.join("pg_wal");
         std::fs::create_dir_all(&wal).map_err(|err| EngineError::io("create", wal, err))?;
         let backup_dir = paths.restore_backup();

@@ -74,6 +74,25 @@ pub fn write_secret(path: &Path, secret: &str) -> Result<(), EngineError> {
         .map_err(|err| EngineError::io("write", path, err))
 }
 
+/// Removes `dir` and everything in it; gone already counts as removed. A
+/// process a crashed or ended provisioning left behind (a `tar` unpacking
+/// a fork, say) may still be writing into it for a moment, so a directory
+/// that is not empty yet is tried again, for up to five seconds.
+pub async fn remove_dir_settling(dir: &Path) -> std::io::Result<()> {
+    let mut tries = 0;
+    loop {
+        match std::fs::remove_dir_all(dir) {
+            Ok(()) => return Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(err) if tries >= 100 => return Err(err),
+            Err(_) => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 /// Hard-links every file of `from` into `into` that `into` lacks yet.
 pub fn link_missing(from: &Path, into: &Path) -> Result<(), EngineError> {
     std::fs::create_dir_all(into).map_err(|err| EngineError::io("create", into, err))?;
@@ -234,6 +253,33 @@ pub fn product(name: &str, version: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_directory_still_written_by_a_left_over_process_is_removed_once_it_stops() {
+        let dir = testkit::temp_dir("settling");
+        let writing = dir.join("data");
+        std::fs::create_dir_all(&writing).unwrap();
+        // As a `tar` a crash left behind: files keep coming for a while.
+        let writer = {
+            let writing = writing.clone();
+            std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                let mut n = 0;
+                while started.elapsed() < std::time::Duration::from_millis(400) {
+                    let _ = std::fs::create_dir_all(writing.join("sub"));
+                    let _ = std::fs::write(writing.join("sub").join(n.to_string()), "x");
+                    n += 1;
+                }
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        remove_dir_settling(&writing).await.unwrap();
+        writer.join().unwrap();
+        remove_dir_settling(&writing).await.unwrap();
+        assert!(!writing.exists());
+        remove_dir_settling(&writing).await.unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 
     #[test]
     fn archivers_copying_the_same_file_at_once_all_succeed() {

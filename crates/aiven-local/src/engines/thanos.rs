@@ -184,14 +184,14 @@ impl Engine for Prometheus {
     }
 
     async fn init(&self, at: &Instance<'_>) -> Result<(), EngineError> {
-        super::prepare_dirs(&at.paths, &tsdb(&at.paths))?;
+        super::prepare_dirs(&at.paths, &tsdb(&at.paths)).await?;
         self.launch(at).await
     }
 
     /// The snapshot becomes the fork's TSDB.
     async fn restore(&self, at: &Instance<'_>, _target: Option<&str>) -> Result<(), EngineError> {
         let data = tsdb(&at.paths);
-        super::prepare_dirs(&at.paths, &data)?;
+        super::prepare_dirs(&at.paths, &data).await?;
         process::unpack(&at.paths.restore_backup().join("tsdb.tar.lz4"), &data).await?;
         self.launch(at).await?;
         super::drop_restore_source(&at.paths)

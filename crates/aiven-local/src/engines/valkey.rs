@@ -297,14 +297,14 @@ impl Engine for Valkey {
     }
 
     async fn init(&self, at: &Instance<'_>) -> Result<(), EngineError> {
-        super::prepare_dirs(&at.paths, &data(&at.paths))?;
+        super::prepare_dirs(&at.paths, &data(&at.paths)).await?;
         self.start(at).await
     }
 
     /// Keys exactly as the backup has them: its RDB file is the fork's.
     async fn restore(&self, at: &Instance<'_>, _target: Option<&str>) -> Result<(), EngineError> {
         let data = data(&at.paths);
-        super::prepare_dirs(&at.paths, &data)?;
+        super::prepare_dirs(&at.paths, &data).await?;
         process::archive_file(
             &at.paths.restore_backup().join("dump.rdb"),
             &data.join("dump.rdb"),
