@@ -41,7 +41,9 @@ psql -X -At "$uri" -c "select 'longest stall between commits during the backup: 
 psql -X -q "$uri" -c "insert into pgbench_history (tid, bid, aid, delta, mtime) values (1, 1, 1, 42, now())"
 
 t=$(now)
-call -X POST "$api/service" -d '{"service_name":"big-fork","service_type":"pg","plan":"startup-4","user_config":{"service_to_fork_from":"big"}}' >/dev/null
+# The latest transaction, as the provider asks for it: now, as a point in time.
+target=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+call -X POST "$api/service" -d "{\"service_name\":\"big-fork\",\"service_type\":\"pg\",\"plan\":\"startup-4\",\"user_config\":{\"service_to_fork_from\":\"big\",\"recovery_target_time\":\"$target\"}}" >/dev/null
 wait_running big-fork
 fork_s=$(elapsed "$t")
 fork_uri=$(call "$api/service/big-fork" | field "['service']['service_uri']")

@@ -8,5 +8,5 @@ scripts/setup.sh
 out="$(pwd)/docs/images"
 mkdir -p "$out"
 CONSOLE_SCREENSHOTS="$out" cargo test --quiet -p aiven-local --test browser \
-  the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork -- --exact
+  the_consoles_fork_and_restore_in_a_browser_forks_to_a_point_in_time_the_latest_transaction_and_the_latest_backup -- --exact
 ls -l "$out"/console-*.png

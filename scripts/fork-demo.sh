@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end fork demo: builds the provider and aiven-local, starts
-# aiven-local on a temporary data directory, applies examples/fork with
-# rows written before and after a chosen instant, prints the rows each
-# service holds, and cleans up.
+# aiven-local on a temporary data directory, applies examples/fork with a
+# row written before a backup and two more around a chosen instant, prints
+# the rows each service holds (the latest-backup fork, the
+# latest-transaction fork and the point-in-time fork), and cleans up.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -51,14 +52,29 @@ echo "==> creating the source"
 tf apply -auto-approve -no-color -compact-warnings -target=aiven_pg.source | grep -E '^(aiven_|Apply)' || true
 source_uri=$(tf output -raw source_uri)
 psql -X -q "$source_uri" -c "CREATE TABLE orders (id int, note text, at timestamptz DEFAULT clock_timestamp())" \
-  -c "INSERT INTO orders (id, note) VALUES (1, 'before the chosen instant')"
+  -c "INSERT INTO orders (id, note) VALUES (1, 'before the latest backup')"
+# aiven-local backs up every running service now on SIGUSR1 (the hosted
+# platform takes its backups on its own schedule).
+backups() {
+  curl -sf -H "Authorization: aivenv1 $token" "http://127.0.0.1:$port/v1/project/fork-demo/service/orders/backups" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["backups"]))'
+}
+before=$(backups)
+kill -USR1 "$local_pid"
+for _ in $(seq 1 300); do [ "$(backups)" -gt "$before" ] && break; sleep 0.1; done
+echo "    aiven-local took a backup"
+psql -X -q "$source_uri" -c "INSERT INTO orders (id, note) VALUES (2, 'after the backup, before the chosen instant')"
 sleep 1.2
 target=$(date -u '+%Y-%m-%d %H:%M:%S')
 sleep 1.2
-psql -X -q "$source_uri" -c "INSERT INTO orders (id, note) VALUES (2, 'after the chosen instant')"
+psql -X -q "$source_uri" -c "INSERT INTO orders (id, note) VALUES (3, 'after the chosen instant')"
 echo "    chose recovery_target_time = $target"
 
-echo "==> forking: latest transaction, and point in time"
+echo "==> the plan says what the latest-backup fork will hold"
+tf plan -no-color -var "recovery_target_time=$target" |
+  awk '/^Warning: The fork will hold/ {on = 1} on && /^$/ {blank++} on && blank == 3 {exit} on {print "    " $0}'
+
+echo "==> forking: latest backup, latest transaction, and point in time"
 start=$(date +%s.%N)
 tf apply -auto-approve -no-color -compact-warnings -var "recovery_target_time=$target" | grep -E '^(aiven_|Apply|data)' || true
 echo "    forks applied in $(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')") s"
@@ -68,7 +84,10 @@ show() {
   psql -X "$2" -c "SELECT id, note, at FROM orders ORDER BY id"
 }
 show "source (orders):" "$source_uri"
-show "fork to the latest transaction (orders-latest):" "$(tf output -raw latest_uri)"
+show "fork of the latest backup, as the API forks by default (orders-backup):" "$(tf output -raw backup_uri)"
+echo "restored to: $(tf output -json backup_restored_to)"
+show "fork to the latest transaction, fork_point = \"latest_transaction\" (orders-latest):" "$(tf output -raw latest_uri)"
+echo "restored to: $(tf output -json latest_restored_to)"
 show "fork to $target (orders-pitr):" "$(tf output -raw point_in_time_uri)"
 echo "recovery window starts at $(tf output -raw recovery_window_start)"
 

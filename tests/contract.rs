@@ -338,6 +338,7 @@ resource "aiven_pg" "latest" {{
   project      = "acme"
   service_name = "orders-latest"
   plan         = "startup-4"
+  fork_point   = "latest_transaction"
   pg_user_config {{
     service_to_fork_from = aiven_pg.source.service_name
   }}

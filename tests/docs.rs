@@ -71,7 +71,14 @@ fn render_block(
         .map(|m| m.clone().into_iter().collect())
         .unwrap_or_default();
     for (name, attribute) in &attributes {
-        let kind = type_name(&attribute["type"]);
+        let kind = match attribute["nested_type"]["attributes"].as_object() {
+            // Nested attributes: an object, its keys named.
+            Some(inner) => {
+                let keys: Vec<String> = inner.keys().map(|k| format!("`{k}`")).collect();
+                format!("Object of {}", keys.join(", "))
+            }
+            None => type_name(&attribute["type"]),
+        };
         let entry = line(name, &kind, attribute, false);
         if attribute["required"] == true {
             groups.required.push(entry);
@@ -215,7 +222,7 @@ fn index(provider: &Value) -> String {
     let mut out = String::from(
         "---\npage_title: \"aiven-rs Provider\"\ndescription: |-\n  Aiven-compatible managed data services, with forks from backups.\n---\n\n# aiven-rs Provider\n\n\
          Manages services that speak the Aiven API, on the hosted API or on aiven-local. Its headline capability is forking: \
-         a complete, independent copy of a service restored from its backups, to the latest transaction or to a point in time. \
+         a complete, independent copy of a service restored from its backups: its latest backup, as the API makes it, or its latest transaction or a point in time. \
          See the [forking guide](guides/forking.md).\n\n## Example Usage\n\n```terraform\nterraform {\n  required_providers {\n    aiven = {\n      source = \"aiven-rs/aiven\"\n    }\n  }\n}\n\nprovider \"aiven\" {\n  # api_token = var.aiven_token   # or AIVEN_TOKEN\n  # api_url   = \"https://api.aiven.io\"   # or AIVEN_WEB_URL\n}\n```\n",
     );
     render_schema(&provider["block"], &mut out);

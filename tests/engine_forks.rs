@@ -1,12 +1,11 @@
 //! Forks of mysql and valkey services through terraform, against
 //! aiven-local's real MariaDB and redis-server, checked with the engines'
-//! own clients: `mariadb` row by row, `redis-cli` key by key.
+//! own clients: `mariadb` row by row, `redis-cli` key by key. A fork that
+//! names no point holds the latest backup; the plan says which.
 
 mod support;
 
-use std::time::Duration;
-
-use support::{env, env_with};
+use support::{env, words};
 use testkit::{mariadb, redis_cli};
 
 const MYSQL: &str = r#"
@@ -27,7 +26,7 @@ fn a_moment_between_writes() -> String {
 }
 
 #[test]
-fn mysql_forks_hold_the_latest_transaction_or_exactly_the_point_in_time() {
+fn mysql_forks_hold_the_latest_backup_the_latest_transaction_or_exactly_the_point_in_time() {
     let e = env();
     e.configure(MYSQL);
     e.tf.apply().assert_ok();
@@ -37,15 +36,27 @@ fn mysql_forks_hold_the_latest_transaction_or_exactly_the_point_in_time() {
         &uri,
         "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)",
     );
-    let target = a_moment_between_writes();
+    let backup = e.local.back_up_now("acme", "shop");
     mariadb(&uri, "INSERT INTO t VALUES (2)");
+    let target = a_moment_between_writes();
+    mariadb(&uri, "INSERT INTO t VALUES (3)");
 
     e.configure(&format!(
         r#"{MYSQL}
+resource "aiven_mysql" "backup" {{
+  project      = "acme"
+  service_name = "shop-backup"
+  plan         = "startup-4"
+  mysql_user_config {{
+    service_to_fork_from = aiven_mysql.source.service_name
+  }}
+}}
+
 resource "aiven_mysql" "latest" {{
   project      = "acme"
   service_name = "shop-latest"
   plan         = "startup-4"
+  fork_point   = "latest_transaction"
   mysql_user_config {{
     service_to_fork_from = aiven_mysql.source.service_name
   }}
@@ -55,61 +66,55 @@ resource "aiven_mysql" "point" {{
   project      = "acme"
   service_name = "shop-point"
   plan         = "startup-4"
+  fork_point   = "{target}"
   mysql_user_config {{
     service_to_fork_from = aiven_mysql.source.service_name
-    recovery_target_time = "{target}"
   }}
 }}
 "#
     ));
+    let plan = words(&e.tf.plan().stdout);
+    assert!(
+        plan.contains(&format!("restored from backup {backup}"))
+            && plan.contains("will not be in the fork; choose the latest transaction"),
+        "{plan}"
+    );
     e.tf.apply().assert_ok();
     let ids = "SELECT group_concat(id ORDER BY id) FROM t";
     let latest = e.uri("aiven_mysql.latest");
-    assert_eq!(mariadb(&latest, ids), "1,2", "the latest transaction");
+    assert_eq!(
+        mariadb(&e.uri("aiven_mysql.backup"), ids),
+        "1",
+        "the latest backup, nothing after it"
+    );
+    assert_eq!(mariadb(&latest, ids), "1,2,3", "the latest transaction");
     assert_eq!(
         mariadb(&e.uri("aiven_mysql.point"), ids),
-        "1",
-        "exactly the transactions up to recovery_target_time"
+        "1,2",
+        "exactly the transactions up to the point"
+    );
+    let restored = e.attribute("aiven_mysql.backup", "fork_restored_to");
+    assert_eq!(restored["backup_name"], backup.as_str());
+    let restored = e.attribute("aiven_mysql.latest", "fork_restored_to");
+    let time = restored["time"].as_str().unwrap();
+    assert!(
+        !time.contains('.'),
+        "MySQL recovers whole seconds: the latest transaction is one ({time})"
     );
     let plan = e.tf.plan();
     assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
 
-    mariadb(&latest, "INSERT INTO t VALUES (3)");
+    mariadb(&latest, "INSERT INTO t VALUES (4)");
     assert_eq!(
         mariadb(&uri, ids),
-        "1,2",
+        "1,2,3",
         "the source never sees the fork's writes"
     );
 }
 
-/// The name of a backup of `service` started after this call: the second
-/// new one listed (the first may have been under way already).
-fn backup_after_now(e: &support::Env, service: &str) -> String {
-    let list = || {
-        let path = format!("/v1/project/acme/service/{service}/backups");
-        let (_, body) = e.local.call("GET", &path, None);
-        let names: Vec<String> = body["backups"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|b| b["backup_name"].as_str().map(str::to_owned))
-            .collect();
-        names
-    };
-    let before = list();
-    for _ in 0..600 {
-        let new: Vec<String> = list().into_iter().filter(|b| !before.contains(b)).collect();
-        if new.len() >= 2 {
-            return new[new.len() - 1].clone();
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("no new backup of {service} in 60 s");
-}
-
 #[test]
 fn a_valkey_fork_holds_the_keys_of_the_backup_it_names() {
-    let e = env_with(&["--backup-interval", "1s", "--backup-retention", "60"]);
+    let e = env();
     let source = r#"
 resource "aiven_valkey" "source" {
   project      = "acme"
@@ -121,8 +126,9 @@ resource "aiven_valkey" "source" {
     e.tf.apply().assert_ok();
     let uri = e.uri("aiven_valkey.source");
     redis_cli(&uri, &["SET", "kept", "1"]);
-    let backup = backup_after_now(&e, "cache");
+    let backup = e.local.back_up_now("acme", "cache");
     redis_cli(&uri, &["SET", "later", "2"]);
+    let newest = e.local.back_up_now("acme", "cache");
 
     e.configure(&format!(
         r#"{source}
@@ -135,17 +141,56 @@ resource "aiven_valkey" "copy" {{
     recovery_basebackup_name = "{backup}"
   }}
 }}
+
+resource "aiven_valkey" "named" {{
+  project      = "acme"
+  service_name = "cache-named"
+  plan         = "startup-4"
+  fork_point   = "backup:{backup}"
+  valkey_user_config {{
+    service_to_fork_from = aiven_valkey.source.service_name
+  }}
+}}
+
+resource "aiven_valkey" "newest" {{
+  project      = "acme"
+  service_name = "cache-newest"
+  plan         = "startup-4"
+  valkey_user_config {{
+    service_to_fork_from = aiven_valkey.source.service_name
+  }}
+}}
 "#
     ));
-    e.tf.apply().assert_ok();
-    let copy = e.uri("aiven_valkey.copy");
-    assert_eq!(redis_cli(&copy, &["GET", "kept"]), "1");
-    assert_eq!(
-        redis_cli(&copy, &["EXISTS", "later"]),
-        "0",
-        "written after the backup"
+    let plan = words(&e.tf.plan().stdout);
+    assert!(
+        plan.contains(&format!("restored from backup {newest}"))
+            && plan.contains("What was written to cache after it will not be in the fork."),
+        "{plan}"
     );
-    assert_eq!(redis_cli(&copy, &["DBSIZE"]), "1");
+    e.tf.apply().assert_ok();
+    for address in ["aiven_valkey.copy", "aiven_valkey.named"] {
+        let copy = e.uri(address);
+        assert_eq!(redis_cli(&copy, &["GET", "kept"]), "1", "{address}");
+        assert_eq!(
+            redis_cli(&copy, &["EXISTS", "later"]),
+            "0",
+            "{address}: written after the backup"
+        );
+        assert_eq!(redis_cli(&copy, &["DBSIZE"]), "1");
+        let restored = e.attribute(address, "fork_restored_to");
+        assert_eq!(restored["backup_name"], backup.as_str(), "{address}");
+        assert!(restored["time"].is_string(), "{address}: {restored}");
+    }
+    let newest_copy = e.uri("aiven_valkey.newest");
+    assert_eq!(
+        redis_cli(&newest_copy, &["DBSIZE"]),
+        "2",
+        "the newest backup"
+    );
+    let restored = e.attribute("aiven_valkey.newest", "fork_restored_to");
+    assert_eq!(restored["backup_name"], newest.as_str());
+    let copy = e.uri("aiven_valkey.copy");
     redis_cli(&copy, &["SET", "fork-only", "x"]);
     assert_eq!(redis_cli(&uri, &["EXISTS", "fork-only"]), "0");
     let plan = e.tf.plan();

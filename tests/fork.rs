@@ -1,11 +1,12 @@
-//! The mission: terraform apply forks a service to its latest transaction
-//! and to a point in time, with real backups and real WAL replay.
+//! The mission: terraform apply forks a service from its latest backup (the
+//! API's default), to its latest transaction, or to a point in time, with
+//! real backups and real WAL replay, and the plan and state say which.
 
 mod support;
 
 use std::time::Duration;
 
-use support::{env, ids, psql};
+use support::{env, ids, psql, words};
 
 const SOURCE: &str = r#"
 resource "aiven_pg" "source" {
@@ -23,27 +24,25 @@ resource "aiven_pg" "source" {
 "#;
 
 #[test]
-fn forks_hold_the_latest_transaction_or_exactly_the_point_in_time() {
+fn forks_hold_the_latest_backup_the_latest_transaction_or_exactly_the_point_in_time() {
     let e = env();
     e.configure(SOURCE);
     e.tf.apply().assert_ok();
-    // The recovery window opens with the first backup, taken just after
-    // the service starts running.
     e.wait_for_backup("acme", "orders");
     let source_uri = e.uri("aiven_pg.source");
     psql(
         &source_uri,
         "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
     );
-    std::thread::sleep(Duration::from_millis(1100));
+    let backup = e.local.back_up_now("acme", "orders");
+    psql(&source_uri, "INSERT INTO t VALUES (2)");
     // Written as the CLI writes it: UTC, no zone, whole seconds.
-    let target = time::OffsetDateTime::now_utc()
+    let target = testkit::moment_between_writes()
         .format(time::macros::format_description!(
             "[year]-[month]-[day] [hour]:[minute]:[second]"
         ))
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1100));
-    psql(&source_uri, "INSERT INTO t VALUES (2)");
+    psql(&source_uri, "INSERT INTO t VALUES (3)");
 
     e.configure(&format!(
         r#"{SOURCE}
@@ -52,11 +51,22 @@ data "aiven_service_backups" "source" {{
   service_name = aiven_pg.source.service_name
 }}
 
+# As the official provider writes a fork: the API's default point.
+resource "aiven_pg" "backup" {{
+  project      = "acme"
+  service_name = "orders-backup"
+  plan         = "startup-4"
+  pg_user_config {{
+    service_to_fork_from = aiven_pg.source.service_name
+  }}
+}}
+
 resource "aiven_pg" "latest" {{
   project      = "acme"
   service_name = "orders-latest"
   plan         = "startup-4"
   cloud_name   = "aws-eu-central-1"
+  fork_point   = "latest_transaction"
   pg_user_config {{
     service_to_fork_from = aiven_pg.source.service_name
   }}
@@ -77,16 +87,80 @@ output "window_start" {{
 }}
 "#
     ));
+    // The plan says which backup the default fork holds, and what it
+    // leaves out.
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stdout);
+    let said = words(&plan.stdout);
+    assert!(
+        said.contains("The fork will hold the latest backup of orders")
+            && said.contains(&format!("restored from backup {backup}, taken at")),
+        "{said}"
+    );
+    assert!(
+        said.contains("seconds ago) will not be in the fork; choose the latest transaction to include them: fork_point = \"latest_transaction\""),
+        "the gap in words: {said}"
+    );
+    assert_eq!(
+        said.matches("will hold the latest backup").count(),
+        1,
+        "only the fork that names no point is warned about: {said}"
+    );
     e.tf.apply().assert_ok();
     assert_eq!(
+        ids(&e.uri("aiven_pg.backup")),
+        "1",
+        "the latest backup, and nothing written after it"
+    );
+    assert_eq!(
         ids(&e.uri("aiven_pg.latest")),
-        "1,2",
-        "latest transaction, not just the latest backup"
+        "1,2,3",
+        "the latest transaction, not just the latest backup"
     );
     assert_eq!(
         ids(&e.uri("aiven_pg.point")),
-        "1",
+        "1,2",
         "exactly the transactions up to recovery_target_time"
+    );
+
+    // State records what each fork was restored to.
+    let restored = |address: &str| e.attribute(address, "fork_restored_to");
+    assert_eq!(
+        e.attribute("aiven_pg.backup", "fork_point"),
+        "latest_backup"
+    );
+    assert_eq!(restored("aiven_pg.backup")["backup_name"], backup.as_str());
+    let (_, backups) = e
+        .local
+        .call("GET", "/v1/project/acme/service/orders/backups", None);
+    let taken = backups["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["backup_name"] == backup.as_str())
+        .map(|b| b["backup_time"].clone())
+        .unwrap();
+    assert_eq!(restored("aiven_pg.backup")["time"], taken);
+    assert_eq!(
+        e.attribute("aiven_pg.latest", "fork_point"),
+        "latest_transaction"
+    );
+    let latest = restored("aiven_pg.latest");
+    assert!(latest["backup_name"].is_null(), "{latest}");
+    let latest_time = aiven_api::timestamp::parse(latest["time"].as_str().unwrap()).unwrap();
+    let target_time = aiven_api::timestamp::parse(&target).unwrap();
+    assert!(
+        latest_time > target_time + Duration::from_secs(1),
+        "{latest}"
+    );
+    assert_eq!(
+        restored("aiven_pg.point")["time"],
+        format!("{}Z", target.replace(' ', "T")),
+        "the point, in RFC 3339"
+    );
+    assert_eq!(
+        e.attribute("aiven_pg.point", "fork_point"),
+        format!("{}Z", target.replace(' ', "T"))
     );
     assert_eq!(
         e.attribute("aiven_pg.point", "plan"),
@@ -129,7 +203,7 @@ output "window_start" {{
     e.tf.apply().assert_ok();
     assert_eq!(
         ids(&e.uri("aiven_pg.point")),
-        "1",
+        "1,2",
         "the fork was kept, not rebuilt"
     );
     assert_eq!(e.tf.plan().code, 0);
@@ -146,15 +220,15 @@ output "window_start" {{
         "a different time is a new fork, checked against the window: {plan}"
     );
 
-    // Dropping the origin from the configuration, once the fork is made,
-    // forgets it in state and keeps the fork.
+    // Dropping the origin and its point from the configuration, once the
+    // fork is made, keeps the fork.
     let forgotten = main.replace(&target, &rfc3339).replace(
-        "  pg_user_config {\n    service_to_fork_from = aiven_pg.source.service_name\n  }\n}\n\nresource \"aiven_pg\" \"point\"",
+        "  fork_point   = \"latest_transaction\"\n  pg_user_config {\n    service_to_fork_from = aiven_pg.source.service_name\n  }\n}\n\nresource \"aiven_pg\" \"point\"",
         "}\n\nresource \"aiven_pg\" \"point\"",
     );
     assert_eq!(
         forgotten.matches("service_to_fork_from").count(),
-        1,
+        2,
         "one origin dropped"
     );
     e.tf.write("main.tf", &forgotten);
@@ -167,7 +241,7 @@ output "window_start" {{
         plan.stdout
     );
     e.tf.apply().assert_ok();
-    assert_eq!(ids(&e.uri("aiven_pg.latest")), "1,2", "the fork was kept");
+    assert_eq!(ids(&e.uri("aiven_pg.latest")), "1,2,3", "the fork was kept");
     let plan = e.tf.plan();
     assert_eq!(plan.code, 0, "and stays settled:\n{}", plan.stdout);
 }
@@ -187,13 +261,119 @@ resource "aiven_pg" "copy" {{
 }}
 "#
     ));
+    let plan = e.tf.plan();
+    assert!(
+        words(&plan.stdout).contains("The fork's point is known after the source's first backup")
+            && words(&plan.stdout)
+                .contains("choose fork_point = \"latest_transaction\" to include everything"),
+        "{}",
+        plan.stdout
+    );
     e.tf.apply().assert_ok();
     assert_eq!(e.attribute("aiven_pg.copy", "state"), "RUNNING");
     assert_eq!(
         psql(&e.uri("aiven_pg.copy"), "SELECT current_database()"),
         "defaultdb"
     );
+    let first = e
+        .local
+        .call("GET", "/v1/project/acme/service/orders/backups", None)
+        .1["backups"][0]
+        .clone();
+    let restored = e.attribute("aiven_pg.copy", "fork_restored_to");
+    assert_eq!(
+        restored["backup_name"], first["backup_name"],
+        "the source's first backup"
+    );
+    assert_eq!(restored["time"], first["backup_time"]);
     assert_eq!(e.tf.plan().code, 0);
+}
+
+/// Forks made outside Terraform, adopted: state records the point where
+/// the API tells it, and writing the point the fork was made with plans no
+/// replacement.
+#[test]
+fn importing_a_fork_records_the_point_the_api_reports() {
+    let e = env();
+    // No settings of its own: a block the forks inherit and the
+    // configuration leaves out would plan as removed.
+    let source = "resource \"aiven_pg\" \"source\" {\n  project      = \"acme\"\n  service_name = \"orders\"\n  plan         = \"startup-4\"\n}\n";
+    e.configure(source);
+    e.tf.apply().assert_ok();
+    e.wait_for_backup("acme", "orders");
+    let target = e.local.latest_transaction("acme", "orders");
+    for (name, config) in [
+        (
+            "orders-now",
+            format!(r#"{{"service_to_fork_from": "orders", "recovery_target_time": "{target}"}}"#),
+        ),
+        (
+            "orders-copy",
+            r#"{"service_to_fork_from": "orders"}"#.to_owned(),
+        ),
+    ] {
+        let body = format!(
+            r#"{{"service_name": "{name}", "service_type": "pg", "plan": "startup-4", "user_config": {config}}}"#
+        );
+        let (status, answer) = e
+            .local
+            .call("POST", "/v1/project/acme/service", Some(&body));
+        assert_eq!(status, 200, "{answer}");
+        e.wait_for_backup("acme", name);
+    }
+    e.configure(&format!(
+        r#"{source}
+import {{
+  to = aiven_pg.now
+  id = "acme/orders-now"
+}}
+
+import {{
+  to = aiven_pg.copy
+  id = "acme/orders-copy"
+}}
+
+# Made in the Console as "Latest transaction".
+resource "aiven_pg" "now" {{
+  project      = "acme"
+  service_name = "orders-now"
+  plan         = "startup-4"
+  fork_point   = "latest_transaction"
+  pg_user_config {{
+    service_to_fork_from = "orders"
+  }}
+}}
+
+resource "aiven_pg" "copy" {{
+  project      = "acme"
+  service_name = "orders-copy"
+  plan         = "startup-4"
+  pg_user_config {{
+    service_to_fork_from = "orders"
+  }}
+}}
+"#
+    ));
+    let plan = e.tf.plan();
+    assert!(
+        !plan.stdout.contains("must be replaced")
+            && plan
+                .stdout
+                .contains("2 to import, 0 to add, 1 to change, 0 to destroy"),
+        "the latest transaction is recorded in place, nothing replaced:\n{}",
+        plan.stdout
+    );
+    e.tf.apply().assert_ok();
+    let now = e.attribute("aiven_pg.now", "fork_restored_to");
+    assert_eq!(now["time"], target.as_str(), "{now}");
+    assert!(now["backup_name"].is_null());
+    assert_eq!(e.attribute("aiven_pg.copy", "fork_point"), "latest_backup");
+    assert!(
+        e.attribute("aiven_pg.copy", "fork_restored_to").is_null(),
+        "the API does not say which backup once the fork runs"
+    );
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
 }
 
 #[test]
@@ -338,7 +518,7 @@ fn renaming_by_fork_deletes_the_old_service_and_keeps_the_fork() {
     assert_eq!(ids(&e.uri("aiven_pg.new_name")), "1,2");
 
     let renamed = format!("{}{}", &example[..start], &example[end..]).replace(
-        "\n  pg_user_config {\n    service_to_fork_from = aiven_pg.old_name.service_name\n  }\n",
+        "\n  # Everything committed before the fork, not only the latest backup.\n  fork_point = \"latest_transaction\"\n\n  pg_user_config {\n    service_to_fork_from = aiven_pg.old_name.service_name\n  }\n",
         "\n",
     );
     assert!(!renamed.contains("aiven_pg.old_name"), "{renamed}");

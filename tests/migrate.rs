@@ -167,6 +167,36 @@ fn officialize(state: &mut Json, schemas: &Json, api: &Json) {
     }
 }
 
+/// `terraform state replace-provider` from the official provider to this.
+fn replace_provider(tf: &tfplugin::harness::Terraform) {
+    let replace = [
+        "state",
+        "replace-provider",
+        "-auto-approve",
+        OFFICIAL,
+        ADDRESS,
+    ];
+    tf.run(&replace).assert_ok();
+}
+
+/// The migrated state plans no change, and the apply with nothing to do
+/// writes it at this schema.
+fn plans_and_applies_nothing(tf: &tfplugin::harness::Terraform, what: &str) {
+    let plan = tf.plan();
+    assert_eq!(
+        plan.code, 0,
+        "{what}: the state must plan no changes:\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+    let apply = tf.apply();
+    apply.assert_ok();
+    assert!(
+        apply.stdout.contains("0 added, 0 changed, 0 destroyed"),
+        "{what}: {}",
+        apply.stdout
+    );
+}
+
 const TYPES: [&str; 8] = [
     "aiven_pg",
     "aiven_mysql",
@@ -218,28 +248,8 @@ fn state_from_the_official_provider_plans_no_changes_for_every_type() {
         officialize(&mut state, &schemas, api);
         std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
 
-        let replace = [
-            "state",
-            "replace-provider",
-            "-auto-approve",
-            OFFICIAL,
-            ADDRESS,
-        ];
-        tf.run(&replace).assert_ok();
-        let plan = tf.plan();
-        assert_eq!(
-            plan.code, 0,
-            "{type_name}: official state must plan no changes:\n{}\n{}",
-            plan.stdout, plan.stderr
-        );
-        // The apply with nothing to do writes the state at this schema.
-        let apply = tf.apply();
-        apply.assert_ok();
-        assert!(
-            apply.stdout.contains("0 added, 0 changed, 0 destroyed"),
-            "{}",
-            apply.stdout
-        );
+        replace_provider(&tf);
+        plans_and_applies_nothing(&tf, type_name);
         let migrated = tf.resource(&format!("{type_name}.example")).unwrap();
         assert!(
             migrated["service_uri"].is_string(),
@@ -309,4 +319,74 @@ fn this_providers_first_state_plans_no_changes() {
     std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
     let plan = tf.plan();
     assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+}
+
+/// Forks made before `fork_point` existed, by this provider or the
+/// official one: their state lacks `fork_point` and `fork_restored_to`,
+/// and must plan no change (nothing replaced, nothing re-forked).
+#[test]
+fn state_of_forks_from_earlier_versions_and_the_official_provider_plans_no_changes() {
+    let e = env();
+    e.configure("");
+    let schemas = e.tf.providers_schema();
+    for (index, official) in [false, true].into_iter().enumerate() {
+        let project = format!("migrate-forks-{index}");
+        let tf = e.terraform_with(&[("TF_VAR_project", &project)]);
+        let source = example("aiven_pg");
+        tf.write("main.tf", &source);
+        tf.apply().assert_ok();
+        e.wait_for_backup(&project, "example-pg");
+        let target = e.local.latest_transaction(&project, "example-pg");
+        let forks = format!(
+            r#"{source}
+resource "aiven_pg" "copy" {{
+  project      = var.project
+  service_name = "example-pg-copy"
+  plan         = "startup-4"
+  pg_user_config {{
+    service_to_fork_from = aiven_pg.example.service_name
+  }}
+}}
+
+resource "aiven_pg" "then" {{
+  project      = var.project
+  service_name = "example-pg-then"
+  plan         = "startup-4"
+  pg_user_config {{
+    service_to_fork_from = aiven_pg.example.service_name
+    recovery_target_time = "{target}"
+  }}
+}}
+"#
+        );
+        tf.write("main.tf", &forks);
+        tf.apply().assert_ok();
+        let service = format!("/v1/project/{project}/service/example-pg");
+        let (_, reply) = e.local.call("GET", &service, None);
+        let api = &reply["service"]["user_config"];
+        let path = tf.work_dir().join("terraform.tfstate");
+        let mut state: Json = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        for resource in state["resources"].as_array_mut().unwrap() {
+            for instance in resource["instances"].as_array_mut().unwrap() {
+                let attributes = instance["attributes"].as_object_mut().unwrap();
+                assert!(attributes.contains_key("fork_point"));
+                attributes.remove("fork_point");
+                attributes.remove("fork_restored_to");
+            }
+        }
+        if official {
+            officialize(&mut state, &schemas, api);
+        }
+        std::fs::write(&path, serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+        if official {
+            replace_provider(&tf);
+        }
+        plans_and_applies_nothing(&tf, &format!("forks (official state: {official})"));
+        let copy = tf.resource("aiven_pg.copy").unwrap();
+        assert_eq!(copy["fork_point"], Json::Null, "not guessed: {copy}");
+        assert_eq!(
+            copy["pg_user_config"][0]["service_to_fork_from"], "example-pg",
+            "{copy}"
+        );
+    }
 }

@@ -353,6 +353,9 @@ resource "aiven_pg" "fork" {
   project      = "story"
   service_name = "orders-fork"
   plan         = "startup-4"
+  # The users, database and pool were made after the source's latest
+  # backup: the latest transaction holds them.
+  fork_point = "latest_transaction"
 
   pg_user_config {
     service_to_fork_from = aiven_pg.source.service_name

@@ -2,11 +2,7 @@
 
 mod support;
 
-use support::{Env, env};
-
-fn flat(output: &str) -> String {
-    output.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use support::{Env, env, words as flat};
 
 fn pg(body: &str) -> String {
     format!("resource \"aiven_pg\" \"db\" {{\n  project = \"acme\"\n{body}\n}}\n")
@@ -127,6 +123,106 @@ fn static_mistakes_are_caught_before_anything_is_created() {
         e.configure(&pg(body));
         assert_refused(&e, service, fragments);
     }
+}
+
+#[test]
+fn fork_points_the_type_or_the_source_cannot_give_fail_the_plan() {
+    let e = env();
+    e.configure(&pg("  service_name = \"src\"\n  plan = \"startup-4\""));
+    e.tf.apply().assert_ok();
+    let source = pg("  service_name = \"src\"\n  plan = \"startup-4\"");
+    let fork = |kind: &str, name: &str, body: &str| {
+        format!(
+            "{source}\nresource \"aiven_{kind}\" \"{name}\" {{\n  project = \"acme\"\n  service_name = \"{name}\"\n  plan = \"startup-4\"\n{body}\n}}\n"
+        )
+    };
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "f1",
+            fork(
+                "pg",
+                "f1",
+                "  fork_point = \"yesterday\"\n  pg_user_config {\n    service_to_fork_from = \"src\"\n  }",
+            ),
+            &[
+                "Invalid fork point",
+                "\"yesterday\" is not a fork point",
+                "\"latest_transaction\"",
+                "fork_point = \"yesterday\"",
+            ],
+        ),
+        (
+            "f2",
+            fork("pg", "f2", "  fork_point = \"latest_transaction\""),
+            &[
+                "fork_point needs a fork source",
+                "set pg_user_config[0].service_to_fork_from",
+            ],
+        ),
+        (
+            "f3",
+            fork(
+                "valkey",
+                "f3",
+                "  fork_point = \"latest_transaction\"\n  valkey_user_config {\n    service_to_fork_from = \"cache\"\n  }",
+            ),
+            &[
+                "Fork point not available for this type",
+                "valkey has no point-in-time recovery",
+                "\"latest_backup\" or \"backup:NAME\"",
+            ],
+        ),
+        (
+            "f4",
+            fork(
+                "pg",
+                "f4",
+                "  fork_point = \"backup:b-1\"\n  pg_user_config {\n    service_to_fork_from = \"src\"\n  }",
+            ),
+            &[
+                "pg forks cannot name a backup",
+                "\"latest_transaction\" or a time",
+            ],
+        ),
+        (
+            "f5",
+            fork(
+                "pg",
+                "f5",
+                "  fork_point = \"latest_transaction\"\n  pg_user_config {\n    service_to_fork_from = \"src\"\n    recovery_target_time = \"2025-07-01 15:16:22\"\n  }",
+            ),
+            &[
+                "Conflicting fork points",
+                "fork_point = \"latest_transaction\", but pg_user_config[0].recovery_target_time = \"2025-07-01 15:16:22\"",
+                "keep one of them",
+            ],
+        ),
+        (
+            "f6",
+            fork(
+                "pg",
+                "f6",
+                "  fork_point = \"2001-01-01T00:00:00Z\"\n  pg_user_config {\n    service_to_fork_from = \"src\"\n  }",
+            ),
+            &[
+                "outside the recovery window of src",
+                "fork_point = \"2001-01-01T00:00:00Z\"",
+            ],
+        ),
+    ];
+    for (service, config, fragments) in &cases {
+        e.configure(config);
+        assert_refused(&e, service, fragments);
+    }
+    // The same point written both ways is one point.
+    let target = aiven_api::timestamp::format_seconds(time::OffsetDateTime::now_utc());
+    e.configure(&fork(
+        "pg",
+        "f7",
+        &format!("  fork_point = \"{target}\"\n  pg_user_config {{\n    service_to_fork_from = \"src\"\n    recovery_target_time = \"{target}\"\n  }}"),
+    ));
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 2, "{}", plan.stdout);
 }
 
 #[test]

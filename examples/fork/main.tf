@@ -1,5 +1,6 @@
-# A source database, a fork restored to its latest transaction, and a fork
-# restored to a point in time chosen from the source's real backups.
+# A source database and three forks of it: from its latest backup (what
+# the API gives a fork that names no point), to its latest transaction, and
+# to a point in time chosen from the source's real backups.
 terraform {
   required_providers {
     aiven = {
@@ -19,7 +20,7 @@ variable "project" {
 }
 
 variable "recovery_target_time" {
-  description = "Point in time for the second fork (RFC 3339 or YYYY-MM-DD HH:MM:SS UTC). Defaults to the source's latest backup."
+  description = "Point in time for the point-in-time fork (RFC 3339 or YYYY-MM-DD HH:MM:SS UTC). Defaults to the source's latest backup."
   type        = string
   default     = null
 }
@@ -43,6 +44,19 @@ data "aiven_service_backups" "source" {
   wait_for_backup = true
 }
 
+# The source's latest backup, and nothing committed after it: a fork that
+# names no point, as the API (and the official provider) makes it. The
+# plan names the backup and says what it leaves out.
+resource "aiven_pg" "backup" {
+  project      = var.project
+  service_name = "orders-backup"
+  plan         = "startup-4"
+
+  pg_user_config {
+    service_to_fork_from = aiven_pg.source.service_name
+  }
+}
+
 # A complete copy as of the source's latest committed transaction, in
 # another cloud.
 resource "aiven_pg" "latest" {
@@ -50,6 +64,7 @@ resource "aiven_pg" "latest" {
   service_name = "orders-latest"
   plan         = "startup-4"
   cloud_name   = "aws-eu-central-1"
+  fork_point   = "latest_transaction"
 
   pg_user_config {
     service_to_fork_from = aiven_pg.source.service_name
@@ -78,6 +93,21 @@ resource "aiven_pg" "point_in_time" {
 output "source_uri" {
   value     = aiven_pg.source.service_uri
   sensitive = true
+}
+
+output "backup_uri" {
+  value     = aiven_pg.backup.service_uri
+  sensitive = true
+}
+
+# What each fork was restored to: the backup's name and time, or the
+# instant the latest transaction resolved to.
+output "backup_restored_to" {
+  value = aiven_pg.backup.fork_restored_to
+}
+
+output "latest_restored_to" {
+  value = aiven_pg.latest.fork_restored_to
 }
 
 output "latest_uri" {

@@ -3,6 +3,7 @@
 //! window. Each error names the attribute it is about.
 
 use aiven_api::catalog::{self, ServiceType};
+use aiven_api::fork_point::ForkPoint;
 use aiven_api::types::{BackupsResponse, Service, ServiceState};
 use aiven_api::user_config::{
     ConfigError, ConfigStep, Field, Kind, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME,
@@ -15,6 +16,7 @@ use tfplugin::value::Value;
 use time::OffsetDateTime;
 
 use super::api_diagnostic;
+use super::fork;
 use super::kind::ServiceKind;
 use super::model::{ServiceModel, name};
 use super::schema::{IP_FILTER, IP_FILTER_FORMS};
@@ -66,9 +68,11 @@ pub fn check_static(kind: &ServiceKind, config: &ServiceModel, diags: &mut Diagn
     check_names(config, diags);
     check_disk_sizes(config, diags);
     check_timeouts(config, diags);
-    if let Some(service_type) = check_type_and_plan(kind, config, diags) {
+    let service_type = check_type_and_plan(kind, config, diags);
+    if let Some(service_type) = service_type {
         check_user_config(kind, service_type, config, diags);
     }
+    fork::check(kind, service_type, config, diags);
 }
 
 /// A warning for each deprecated key the configuration sets: it still
@@ -278,12 +282,13 @@ fn check_user_config(
 struct ForkRequest<'p> {
     source: &'p str,
     project: &'p str,
-    basebackup_name: Option<&'p str>,
-    target_time: Option<&'p str>,
+    /// The point is written as `fork_point` (its errors point there), not
+    /// as `user_config` keys.
+    written_point: bool,
 }
 
 impl<'p> ForkRequest<'p> {
-    fn of(planned: &'p ServiceModel) -> Option<ForkRequest<'p>> {
+    fn of(planned: &'p ServiceModel, written_point: bool) -> Option<ForkRequest<'p>> {
         let block = planned.user_config.first();
         Some(ForkRequest {
             source: block.get(SERVICE_TO_FORK_FROM).as_str()?,
@@ -291,30 +296,46 @@ impl<'p> ForkRequest<'p> {
                 .get(PROJECT_TO_FORK_FROM)
                 .as_str()
                 .or(planned.project.as_deref())?,
-            basebackup_name: block.get(RECOVERY_BASEBACKUP_NAME).as_str(),
-            target_time: block.get(RECOVERY_TARGET_TIME).as_str(),
+            written_point,
         })
     }
 }
 
 /// Checks a fork against its source when the source already exists: its
 /// type, its node count, a backup to fork from, and the named backup or
-/// the recovery window. A source that does not exist yet may be created in
-/// this same apply, so its absence is not an error here.
+/// the recovery window; and says which backup a latest-backup fork will
+/// hold. A source that does not exist yet may be created in this same
+/// apply, so its absence is not an error here.
 pub async fn check_fork_source(
     kind: &ServiceKind,
     client: &Client,
     cancel: &CancellationToken,
     planned: &ServiceModel,
+    asked: &fork::Asked,
+    written_point: bool,
     diags: &mut Diagnostics,
 ) {
-    let Some(fork) = ForkRequest::of(planned) else {
+    let fork::Asked::Point(point) = asked else {
+        return;
+    };
+    let service_type = planned.type_name(kind).and_then(catalog::service_type);
+    let latest_backup = *point == ForkPoint::LatestBackup;
+    let Some(fork) = ForkRequest::of(planned, written_point) else {
+        // The source's name is known only once it is made in this apply.
+        if let (Some(t), true) = (service_type, latest_backup) {
+            fork::describe_first_backup(kind, t, "The source", diags);
+        }
         return;
     };
     let at_source = kind.user_config_path(SERVICE_TO_FORK_FROM);
     let source = match client.get_service(fork.project, fork.source, cancel).await {
         Ok(service) => service,
-        Err(err) if err.is_not_found() => return,
+        Err(err) if err.is_not_found() => {
+            if let (Some(t), true) = (service_type, latest_backup) {
+                fork::describe_first_backup(kind, t, fork.source, diags);
+            }
+            return;
+        }
         Err(err) => {
             diags.push(api_diagnostic("Cannot check the fork source", &err).at(at_source));
             return;
@@ -325,17 +346,13 @@ pub async fn check_fork_source(
     {
         return;
     }
-    let needs_backups = source.state == ServiceState::Poweroff
-        || fork.basebackup_name.is_some()
-        || fork.target_time.is_some();
-    if !needs_backups {
+    let powered_off = source.state == ServiceState::Poweroff;
+    if *point == ForkPoint::LatestTransaction && !powered_off {
         return;
     }
     // One read of the backups serves every check below.
     let backups = client.backups(fork.project, fork.source, cancel).await;
-    if source.state == ServiceState::Poweroff
-        && backups.as_ref().is_ok_and(|b| b.backups.is_empty())
-    {
+    if powered_off && backups.as_ref().is_ok_and(|b| b.backups.is_empty()) {
         diags.error_at(
             at_source,
             "Fork source has no backup",
@@ -343,10 +360,14 @@ pub async fn check_fork_source(
         );
         return;
     }
-    if let Some(name) = fork.basebackup_name {
-        check_named_backup(kind, &fork, name, &backups, diags);
-    } else if let Some(target) = fork.target_time {
-        check_window(kind, &fork, target, &backups, diags);
+    match (point, &backups, service_type) {
+        (ForkPoint::Backup(name), _, _) => check_named_backup(kind, &fork, name, &backups, diags),
+        (ForkPoint::Time(target), _, _) => check_window(kind, &fork, *target, &backups, diags),
+        (ForkPoint::LatestBackup, Ok(backups), Some(t)) => {
+            let now = OffsetDateTime::now_utc();
+            fork::describe_latest_backup(kind, t, fork.source, backups, now, diags);
+        }
+        _ => {}
     }
 }
 
@@ -418,6 +439,10 @@ fn check_named_backup(
     backups: &Result<BackupsResponse, CallError>,
     diags: &mut Diagnostics,
 ) {
+    let at = match fork.written_point {
+        true => AttributePath::attr(name::FORK_POINT),
+        false => kind.user_config_path(RECOVERY_BASEBACKUP_NAME),
+    };
     match backups {
         Ok(backups) if !backups.backups.iter().any(|b| b.backup_name == name) => {
             let available: Vec<&str> = backups
@@ -426,7 +451,7 @@ fn check_named_backup(
                 .map(|b| b.backup_name.as_str())
                 .collect();
             diags.error_at(
-                kind.user_config_path(RECOVERY_BASEBACKUP_NAME),
+                at,
                 "No such backup",
                 format!(
                     "{} has no backup {name:?}; available: {}.",
@@ -445,14 +470,15 @@ fn check_named_backup(
 fn check_window(
     kind: &ServiceKind,
     fork: &ForkRequest,
-    target: &str,
+    target_time: OffsetDateTime,
     backups: &Result<BackupsResponse, CallError>,
     diags: &mut Diagnostics,
 ) {
-    let at_target = kind.user_config_path(RECOVERY_TARGET_TIME);
-    let Ok(target_time) = timestamp::parse(target) else {
-        return;
+    let at_target = match fork.written_point {
+        true => AttributePath::attr(name::FORK_POINT),
+        false => kind.user_config_path(RECOVERY_TARGET_TIME),
     };
+    let target = timestamp::format(target_time);
     let backups = match backups {
         Ok(backups) => backups,
         Err(err) => {

@@ -79,12 +79,18 @@ impl ServiceKind {
     pub fn description(&self) -> String {
         match self.service_type.and_then(catalog::service_type) {
             Some(t) => format!(
-                "An Aiven for {} service. Set `{}.service_to_fork_from` to create it as a fork: a complete, independent copy restored from the source's backups{}.",
+                "An Aiven for {} service. Set `{}.service_to_fork_from` to create it as a fork: a complete, independent copy of the source's latest backup, as the API makes it{}. The plan names the backup and `fork_restored_to` records the point.",
                 t.description.split(" - ").next().unwrap_or(t.name),
                 self.user_config_block,
-                if t.point_in_time_recovery { ", to its latest transaction or to `recovery_target_time`" } else { "" }
+                if t.point_in_time_recovery {
+                    ", or with `fork_point` of its latest transaction (`\"latest_transaction\"`) or a point in time"
+                } else if t.named_backup_recovery {
+                    ", or with `fork_point = \"backup:NAME\"` of a named backup"
+                } else {
+                    ""
+                }
             ),
-            None => "Any Aiven service type, for types and settings the typed resources do not cover. Fork with `user_config.service_to_fork_from`; other user_config keys go in `user_config.extra_json`.".to_owned(),
+            None => "Any Aiven service type, for types and settings the typed resources do not cover. Fork with `user_config.service_to_fork_from`, from the latest backup unless `fork_point` says otherwise; other user_config keys go in `user_config.extra_json`.".to_owned(),
         }
     }
 

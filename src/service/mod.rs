@@ -7,6 +7,7 @@
 //! - [`resource`]: plan rules, create/read/update/delete/import;
 //! - `replace`: when a change to a create-only field replaces the service;
 //! - [`checks`]: plan-time checks, down to a fork's source and its window;
+//! - [`fork`]: the point a fork is restored to, from plan to state;
 //! - [`state`]: API service object → Terraform state;
 //! - [`user_config`]: `user_config` between Terraform values and JSON;
 //! - `upgrade`: stored state from this provider's first schema and from
@@ -20,6 +21,7 @@ use crate::client::CallError;
 
 mod checks;
 pub mod data_source;
+pub mod fork;
 pub mod kind;
 pub mod model;
 mod replace;

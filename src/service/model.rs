@@ -43,6 +43,8 @@ pub mod name {
     pub const MAINTENANCE_WINDOW_ENABLED: &str = "maintenance_window_enabled";
     pub const CMK_ID: &str = "cmk_id";
     pub const SERVICE_INTEGRATIONS: &str = "service_integrations";
+    pub const FORK_POINT: &str = "fork_point";
+    pub const FORK_RESTORED_TO: &str = "fork_restored_to";
     pub const TAG: &str = "tag";
     pub const TECH_EMAILS: &str = "tech_emails";
     pub const TIMEOUTS: &str = "timeouts";
@@ -124,6 +126,14 @@ pub fn connection_keys(service_type: &str) -> &'static [&'static str] {
     }
 }
 
+/// What a fork was restored to (`fork_restored_to`): the instant of a
+/// point-in-time fork, or the backup's name and time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestoredToModel {
+    pub backup_name: Option<String>,
+    pub time: Option<String>,
+}
+
 /// An integration made when the service is created.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct IntegrationModel {
@@ -160,6 +170,10 @@ pub struct ServiceModel {
     pub maintenance_window_enabled: Option<bool>,
     pub cmk_id: Option<String>,
     pub service_integrations: Option<Vec<IntegrationModel>>,
+    /// Where a fork restores to, as written (see `aiven_api::fork_point`).
+    pub fork_point: Option<String>,
+    /// `None` while not known, and for a service that is no fork.
+    pub fork_restored_to: Option<RestoredToModel>,
     /// `None` when the block is null or the resource has none.
     pub connection: Option<ConnectionModel>,
     /// Key to value; `None` when the set is null.
@@ -235,6 +249,11 @@ impl ServiceModel {
             maintenance_window_enabled: value.get(MAINTENANCE_WINDOW_ENABLED).as_bool(),
             cmk_id: text(value, CMK_ID),
             service_integrations: known(value.get(SERVICE_INTEGRATIONS), read_integrations),
+            fork_point: text(value, FORK_POINT),
+            fork_restored_to: known(value.get(FORK_RESTORED_TO), |restored| RestoredToModel {
+                backup_name: text(restored, "backup_name"),
+                time: text(restored, "time"),
+            }),
             connection: kind
                 .connection_attribute
                 .and_then(|attribute| known(value.get(attribute), read_connection)),
@@ -302,6 +321,13 @@ impl ServiceModel {
                     .as_deref()
                     .map_or(Value::Null, integrations_value),
             ),
+            (FORK_POINT, opt_text(&self.fork_point)),
+            (
+                FORK_RESTORED_TO,
+                self.fork_restored_to
+                    .as_ref()
+                    .map_or(Value::Null, RestoredToModel::to_value),
+            ),
             (TAG, self.tags.as_ref().map_or(Value::Null, tags_value)),
             (
                 TECH_EMAILS,
@@ -321,6 +347,15 @@ impl ServiceModel {
             value.set(attribute, connection);
         }
         value
+    }
+}
+
+impl RestoredToModel {
+    pub fn to_value(&self) -> Value {
+        Value::object([
+            ("backup_name", opt_text(&self.backup_name)),
+            ("time", opt_text(&self.time)),
+        ])
     }
 }
 
@@ -569,6 +604,11 @@ mod tests {
                 }]),
                 max_connections: Some(100),
                 ..ConnectionModel::default()
+            }),
+            fork_point: Some("latest_backup".into()),
+            fork_restored_to: Some(RestoredToModel {
+                backup_name: Some("backup-1".into()),
+                time: Some("2026-12-02T05:43:05Z".into()),
             }),
             tags: Some(BTreeMap::from([("team".into(), "data".into())])),
             tech_emails: Some(vec!["ops@example.com".into()]),

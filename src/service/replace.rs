@@ -6,6 +6,7 @@
 //! state just forgets how it was made, say once the source is gone), and
 //! writing the same recovery instant another way.
 
+use aiven_api::fork_point::ForkPoint;
 use aiven_api::timestamp;
 use aiven_api::user_config::{Field, RECOVERY_TARGET_TIME};
 use tfplugin::schema::ReplaceIf;
@@ -20,6 +21,26 @@ pub fn create_only(field: &Field) -> ReplaceIf {
     } else {
         ReplaceIf::new("set to a different value", |_, planned| !removed(planned))
     }
+}
+
+/// The replacement rule for `fork_point`: a different point is a new
+/// fork; the same point written another way (a time with another offset)
+/// is not, nor is removing it or writing it where state has none (a fork
+/// made by an earlier version, or imported with a point the API cannot
+/// tell apart: a latest-transaction fork reads back as a time).
+pub fn fork_point() -> ReplaceIf {
+    ReplaceIf::new("set to a different point", |prior, planned| {
+        !removed(prior) && !removed(planned) && !same_point(prior, planned)
+    })
+}
+
+/// Both values are fork points that name the same point.
+fn same_point(prior: &Value, planned: &Value) -> bool {
+    let point = |value: &Value| value.as_str().map(ForkPoint::parse);
+    matches!(
+        (point(prior), point(planned)),
+        (Some(Ok(before)), Some(Ok(after))) if before == after
+    )
 }
 
 fn removed(planned: &Value) -> bool {
@@ -110,6 +131,37 @@ mod tests {
     fn removing_the_recovery_time_keeps_the_fork() {
         let nine = Value::string("2026-11-26T09:00:00Z");
         assert!(!replaces(RECOVERY_TARGET_TIME, nine, Value::Null));
+    }
+
+    fn fork_point_replaces(prior: Value, planned: Value) -> bool {
+        Replacement::If(fork_point()).on(&prior, &planned)
+    }
+
+    #[test]
+    fn another_fork_point_is_a_new_fork() {
+        let backup = Value::string("latest_backup");
+        let latest = Value::string("latest_transaction");
+        assert!(fork_point_replaces(backup.clone(), latest));
+        let nine = Value::string("2026-11-26T09:00:00Z");
+        assert!(fork_point_replaces(backup, nine));
+    }
+
+    #[test]
+    fn the_same_fork_point_written_another_way_or_removed_keeps_the_fork() {
+        let utc = Value::string("2026-11-26T09:00:00Z");
+        let offset = Value::string("2026-11-26T10:00:00+01:00");
+        assert!(!fork_point_replaces(utc.clone(), offset));
+        let cli = Value::string("2026-11-26 09:00:00");
+        assert!(!fork_point_replaces(utc.clone(), cli));
+        let later = Value::string("2026-11-26 10:00:00");
+        assert!(fork_point_replaces(utc.clone(), later), "another instant");
+        assert!(!fork_point_replaces(utc, Value::Null));
+    }
+
+    #[test]
+    fn a_fork_point_where_state_has_none_is_recorded_in_place() {
+        let latest = Value::string("latest_transaction");
+        assert!(!fork_point_replaces(Value::Null, latest));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use tfplugin::value::Value;
 
 use super::api_diagnostic;
 use super::checks::{check_fork_source, check_static};
+use super::fork;
 use super::kind::ServiceKind;
 use super::model::{IntegrationModel, ServiceModel, name};
 use super::schema::resource_schema;
@@ -181,6 +182,42 @@ impl ServiceResource {
         }
     }
 
+    /// Turns a planned fork's point into the request (see
+    /// [`fork::resolve`]); `None` for a service that is no fork.
+    async fn resolve_fork(
+        &self,
+        client: &Client,
+        project: &str,
+        change: &Change,
+        request: &mut CreateService,
+        ctx: &Context<Client>,
+    ) -> Result<Option<fork::Resolved>, Diagnostic> {
+        let planned = self.model(&change.planned);
+        let fork::Asked::Point(point) = fork::asked(&planned, change.planned.get(name::FORK_POINT))
+        else {
+            return Ok(None);
+        };
+        let (Some((source_project, source)), Some(service_type)) = (
+            fork_source(project, request),
+            planned
+                .type_name(&self.kind)
+                .and_then(catalog::service_type),
+        ) else {
+            return Ok(None);
+        };
+        let source = (source_project.as_str(), source.as_str());
+        let resolved = fork::resolve(client, service_type, source, &point, request, &ctx.cancel);
+        resolved.await.map(Some).map_err(|err| {
+            Diagnostic::error(
+                "Cannot fork",
+                format!(
+                    "The fork's point ({point}) could not be resolved: {err}. Nothing was created."
+                ),
+            )
+            .at(AttributePath::attr(name::FORK_POINT))
+        })
+    }
+
     /// Waits until a fork's source has a backup to restore from; a source
     /// that is missing or never gets one fails the create, with nothing
     /// created.
@@ -192,15 +229,10 @@ impl ServiceResource {
         timeout: Duration,
         ctx: &Context<Client>,
     ) -> Result<(), Diagnostic> {
-        let setting = |key: &str| {
-            let user_config = request.user_config.as_ref();
-            user_config.and_then(|c| c.get(key)).and_then(Json::as_str)
-        };
-        let Some(source) = setting(SERVICE_TO_FORK_FROM) else {
+        let Some((source_project, source)) = fork_source(project, request) else {
             return Ok(());
         };
-        let source_project = setting(PROJECT_TO_FORK_FROM).unwrap_or(project);
-        let waited = wait::until_backed_up(client, source_project, source, timeout, &ctx.cancel);
+        let waited = wait::until_backed_up(client, &source_project, &source, timeout, &ctx.cancel);
         let detail = match waited.await {
             Ok(()) => return Ok(()),
             Err(WaitError::Call(call)) if call.is_not_found() => {
@@ -420,6 +452,15 @@ impl ServiceResource {
     }
 }
 
+/// The project and name of the service a create request forks, if any.
+fn fork_source(project: &str, request: &CreateService) -> Option<(String, String)> {
+    let config = request.user_config.as_ref()?;
+    let text = |key: &str| config.get(key).and_then(Json::as_str);
+    let source = text(SERVICE_TO_FORK_FROM)?;
+    let source_project = text(PROJECT_TO_FORK_FROM).unwrap_or(project);
+    Some((source_project.to_owned(), source.to_owned()))
+}
+
 /// The planned state with its unknowns filled as far as known, for a
 /// service that exists but could not be read back.
 fn planned_with_id(planned: &Value, project: &str, name: &str) -> Value {
@@ -508,9 +549,21 @@ impl Resource<Client> for ServiceResource {
             return self.plan_update(plan, diags);
         }
         let planned = self.model(&plan.planned);
+        let asked = fork::asked(&planned, plan.planned.get(name::FORK_POINT));
+        fork::plan_create(&mut plan.planned, &asked);
         self.warn_of_uncopied_sso(&planned, diags);
         if let Some(client) = ctx.configured() {
-            check_fork_source(&self.kind, client, &ctx.cancel, &planned, diags).await;
+            let written = !plan.config.get(name::FORK_POINT).is_null();
+            let check = check_fork_source(
+                &self.kind,
+                client,
+                &ctx.cancel,
+                &planned,
+                &asked,
+                written,
+                diags,
+            );
+            check.await;
         }
     }
 
@@ -523,7 +576,7 @@ impl Resource<Client> for ServiceResource {
         let project = planned.project.clone().unwrap_or_default();
         let timeout = timeout_of(&self.model(&change.config), "create");
         let started = Instant::now();
-        let request = match self.create_request(&planned) {
+        let mut request = match self.create_request(&planned) {
             Ok(request) => request,
             Err(diag) => return Applied::failed(Value::Null, diag),
         };
@@ -535,6 +588,15 @@ impl Resource<Client> for ServiceResource {
         if let Err(diag) = free.await {
             return Applied::failed(Value::Null, diag);
         }
+        // Last before the request: the latest transaction is as late as
+        // it can be, the latest backup as likely as can be the one used.
+        let mut resolved = match self
+            .resolve_fork(client, &project, change, &mut request, ctx)
+            .await
+        {
+            Ok(resolved) => resolved,
+            Err(diag) => return Applied::failed(Value::Null, diag),
+        };
         let created = match client.create_service(&project, &request, &ctx.cancel).await {
             Ok(created) => created,
             Err(err) => {
@@ -542,9 +604,22 @@ impl Resource<Client> for ServiceResource {
                 return Applied::failed(Value::Null, diag);
             }
         };
+        if let (Some(resolved), Some(source)) = (&mut resolved, fork_source(&project, &request)) {
+            let source = (source.0.as_str(), source.1.as_str());
+            resolved
+                .learn_from(&created, client, source, &ctx.cancel)
+                .await;
+        }
         let remaining = timeout.saturating_sub(started.elapsed());
-        self.await_created(client, &project, created, change, remaining, ctx)
-            .await
+        let mut applied = self
+            .await_created(client, &project, created, change, remaining, ctx)
+            .await;
+        if let Some(resolved) = resolved {
+            applied
+                .state
+                .set(name::FORK_RESTORED_TO, resolved.restored.to_value());
+        }
+        applied
     }
 
     async fn read(

@@ -3,7 +3,7 @@
 //! in `aiven_api::user_config`, a connection block, and `timeouts`.
 
 use aiven_api::user_config::{Field, Kind};
-use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
+use tfplugin::schema::{Attribute, Block, NestedBlock, ObjectNesting, Schema};
 use tfplugin::value::{Type, Value};
 
 use super::kind::{EXTRA_JSON, ServiceKind};
@@ -105,6 +105,21 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
         string(name::DISK_SPACE_STEP).computed().description("The increment disk can grow by, where the API reports it."),
         string(name::DISK_SPACE_CAP).computed().description("The most disk the plan allows, where the API reports it."),
         Attribute::new(name::MAINTENANCE_WINDOW_ENABLED, Type::Bool).computed().use_state_for_unknown().description("Whether maintenance runs in the maintenance window."),
+        string(name::FORK_POINT)
+            .unset_keeps_state()
+            .requires_replace_if(super::replace::fork_point())
+            .description("What a fork holds of its source: `latest_backup` (the default, as the API does: the source's newest backup and nothing committed after it), `latest_transaction` (PostgreSQL and MySQL: everything committed before the apply, sent as the end of the source's recovery window), a time (RFC 3339 or `YYYY-MM-DD HH:MM:SS` UTC, PostgreSQL and MySQL: the same as `recovery_target_time`) or `backup:NAME` (types that take `recovery_basebackup_name`). Only with `service_to_fork_from`. Changing it forces a new fork; the same point written another way, or removing it, does not."),
+        Attribute::nested(
+            name::FORK_RESTORED_TO,
+            ObjectNesting::Single,
+            vec![
+                string("backup_name").computed().description("The backup restored, for a fork of a backup; null for a point in time."),
+                string("time").computed().description("The instant the fork holds everything committed at or before (a point in time), or when its backup was taken (RFC 3339)."),
+            ],
+        )
+        .computed()
+        .use_state_for_unknown()
+        .description("What the fork was restored to, recorded when it was made; null for a service that is no fork. An imported fork has it where the API tells: the time of a point-in-time fork, the backup a fork named."),
         string(name::CMK_ID).unset_keeps_state().description("UUID of the customer-managed key that encrypts the service's data at rest. Removing it from the configuration keeps the key; `00000000-0000-0000-0000-000000000000` removes it."),
     ];
     attributes.push(match kind.service_type {

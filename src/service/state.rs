@@ -150,6 +150,13 @@ pub fn from_service(
     let uri = secret(service.service_uri.as_deref()).map(str::to_owned);
     let disk = Disk::of(service, prior);
     let maintenance = service.maintenance.as_ref();
+    // Not the API's: what state recorded when the fork was made, or on
+    // import what the API's user_config tells.
+    let (fork_point, fork_restored_to) = if import {
+        super::fork::from_api(&service.user_config)
+    } else {
+        (prior.fork_point.clone(), prior.fork_restored_to.clone())
+    };
     ServiceModel {
         id: Some(service_id(project, &service.service_name)),
         project: Some(project.to_owned()),
@@ -198,6 +205,8 @@ pub fn from_service(
             .or(prior.maintenance_window_enabled),
         cmk_id: service.cmk_id.clone().or_else(|| prior.cmk_id.clone()),
         service_integrations: Some(integrations_of(service, prior)),
+        fork_point,
+        fork_restored_to,
         connection: kind.connection_attribute.map(|_| {
             let reported = with_connection_info(connection.into_block(uri), service);
             fill_from(reported, prior.connection.clone().unwrap_or_default())

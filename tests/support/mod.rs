@@ -144,3 +144,9 @@ impl Env {
 pub fn ids(uri: &str) -> String {
     psql(uri, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t")
 }
+
+/// Terraform's output with its line wrapping undone: every run of
+/// whitespace one space, for finding a sentence it may have wrapped.
+pub fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -10,6 +10,9 @@ pub struct ServiceType {
     pub point_in_time_recovery: bool,
     /// Forks can name a backup (`recovery_basebackup_name`).
     pub named_backup_recovery: bool,
+    /// Point-in-time recovery stops at whole seconds, leaving out the
+    /// target's own second (MySQL: its binary log stamps seconds).
+    pub recovers_whole_seconds: bool,
     /// Forks may not go to a plan with fewer nodes.
     pub forks_keep_node_count: bool,
     /// Nodes in the startup, business and premium tiers.
@@ -24,6 +27,7 @@ const fn kind(name: &'static str, description: &'static str) -> ServiceType {
         description,
         point_in_time_recovery: false,
         named_backup_recovery: false,
+        recovers_whole_seconds: false,
         forks_keep_node_count: false,
         nodes_per_tier: [1, 2, 3],
         has_hobbyist: false,
@@ -44,6 +48,7 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
     },
     ServiceType {
         point_in_time_recovery: true,
+        recovers_whole_seconds: true,
         has_hobbyist: true,
         default_port: 3306,
         ..kind("mysql", "MySQL - Relational Database Management System")

@@ -9,10 +9,13 @@
 //!   to check requests and replies against;
 //! - [`user_config`]: each type's `user_config` keys, defined once and
 //!   turned into a JSON Schema, a validator and the provider's schema;
-//! - [`timestamp`]: the time formats the API and its CLI accept.
+//! - [`timestamp`]: the time formats the API and its CLI accept;
+//! - [`fork_point`]: where a fork is restored to, and how the latest
+//!   transaction becomes a time the API takes.
 
 pub mod catalog;
 pub mod contract;
+pub mod fork_point;
 pub mod names;
 pub mod timestamp;
 pub mod types;

@@ -237,6 +237,51 @@ pub struct NodeState {
     pub role: Option<String>,
     #[serde(default)]
     pub availability_zone: String,
+    /// While a node restores (`syncing_data`): its restore phases, in
+    /// order, best effort; missing or empty otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress_updates: Option<Vec<ProgressUpdate>>,
+}
+
+impl NodeState {
+    /// The backup this node restores from, where a restore phase names it.
+    pub fn restoring_backup(&self) -> Option<&str> {
+        self.progress_updates
+            .iter()
+            .flatten()
+            .find_map(|update| update.position.as_ref())
+            .map(|position| position.backup_name.as_str())
+    }
+}
+
+/// One phase of a node's restore: `prepare`, `basebackup`, `stream`
+/// (replaying changes) or `finalize`. Counters are estimates and may be
+/// missing; `unit` names what they count.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProgressUpdate {
+    pub phase: String,
+    pub completed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Which backup the phase restores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<RestorePosition>,
+}
+
+/// The backup a restore phase works on, and where it is in a chain of
+/// incremental backups.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RestorePosition {
+    pub backup_name: String,
+    pub backup_incremental: bool,
+    pub chain_index: i64,
+    pub chain_total: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]

@@ -133,7 +133,7 @@ const FORK_FIELDS: [Field; 2] = [
 const RECOVERY_TIME: Field = create_only(
     RECOVERY_TARGET_TIME,
     Kind::Timestamp,
-    "Restore the fork to this point in time instead of the latest transaction. RFC 3339 or `YYYY-MM-DD HH:MM:SS` (UTC), inside the source's recovery window.",
+    "Restore the fork to this point in time instead of the latest backup. RFC 3339 or `YYYY-MM-DD HH:MM:SS` (UTC), inside the source's recovery window.",
 );
 
 const BASEBACKUP_NAME: Field = create_only(

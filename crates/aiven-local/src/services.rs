@@ -14,7 +14,8 @@ use std::time::Duration;
 use aiven_api::catalog::{self, ServiceType};
 use aiven_api::types::{
     self as api, Component, CreateService, Maintenance, MaintenanceIn, NodeState,
-    PROVISIONING_FAILED, REDACTED, ServiceNotification, ServiceState, ServiceUser, UpdateService,
+    PROVISIONING_FAILED, ProgressUpdate, REDACTED, RestorePosition, ServiceNotification,
+    ServiceState, ServiceUser, UpdateService,
 };
 use aiven_api::user_config::{
     self, PROJECT_TO_FORK_FROM, RECOVERY_BASEBACKUP_NAME, RECOVERY_TARGET_TIME,
@@ -31,7 +32,7 @@ use crate::engines::{
     self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Engines, Instance, Stop,
 };
 use crate::error::Error;
-use crate::store::{ForkSource, ServiceRecord, Store, StoreError};
+use crate::store::{ForkSource, RestoreTo, ServiceRecord, Store, StoreError};
 
 mod accounts;
 mod backups;
@@ -631,11 +632,12 @@ impl Services {
     }
 
     /// Makes a fork independent of its source before the request is
-    /// answered: the source's latest transaction is archived, and the
-    /// chosen backup and everything archived up to now are hard-linked
-    /// into the fork's own directory. Deleting the source, or retention
-    /// pruning its backups, a moment later then loses nothing the fork was
-    /// promised.
+    /// answered: for a point in time, the source's latest transaction is
+    /// archived; the chosen backup and everything archived up to now are
+    /// hard-linked into the fork's own directory. Deleting the source, or
+    /// retention pruning its backups, a moment later then loses nothing the
+    /// fork was promised. A fork of the backup alone asks nothing of the
+    /// running source.
     async fn pin_fork_source(
         &self,
         fork: &ForkSource,
@@ -653,7 +655,8 @@ impl Services {
             // The fork unpacks a copy of the source's data next to it.
             let size = crate::disk::size_of(&engine.data_dir(&source_paths));
             crate::disk::ensure_room(&self.data_dir, size).map_err(PinError::NoRoom)?;
-            if engine.is_running(&source_paths).await {
+            let replays = matches!(fork.restore_to(), RestoreTo::Time(_));
+            if replays && engine.is_running(&source_paths).await {
                 engine.flush_to_archive(&at).await.map_err(|err| {
                     PinError::Source(format!(
                         "the source could not archive its latest transaction: {err}"
@@ -769,7 +772,14 @@ impl Services {
                 // crash interrupted.
                 let source_paths = self.paths(&fork.project, &fork.service);
                 engines::link_restore_source(&source_paths, &fork.backup_name, &at.paths)?;
-                engine.restore(&at, fork.target_time.as_deref()).await?
+                tracing::info!(
+                    service = %record.name,
+                    source = %format!("{}/{}", fork.project, fork.service),
+                    backup = %fork.backup_name,
+                    to = fork.target_time.as_deref().unwrap_or("the end of the backup"),
+                    "restoring a fork"
+                );
+                engine.restore(&at, fork.restore_to()).await?
             }
             _ => engine.init(&at).await?,
         }
@@ -1100,19 +1110,55 @@ impl Services {
 
 /// One state per node. A fork runs on one node until its own first backup
 /// completes, as the hosted service builds it: the others join after.
+/// While a fork restores, its node is `syncing_data` and names the backup
+/// in its progress, where the hosted API reports restore progress
+/// (`node_states[].progress_updates`, Aiven's "Track service restore
+/// progress" docs); the phases are reported without counters.
 fn node_states(record: &ServiceRecord, has_backup: bool) -> Vec<NodeState> {
     let running = record.state == ServiceState::Running;
     let nodes = match (&record.fork, has_backup) {
         (Some(_), false) => 1,
         _ => record.node_count,
     };
+    let restoring = record.fork.as_ref().filter(|_| !running);
     let node = |n: i64| NodeState {
         name: format!("{}-{n}", record.name),
-        state: if running { "running" } else { "setting_up_vm" }.into(),
+        state: match (running, restoring) {
+            (true, _) => "running",
+            (false, Some(_)) => "syncing_data",
+            (false, None) => "setting_up_vm",
+        }
+        .into(),
         role: Some(if n == 1 { "master" } else { "standby" }.into()),
         availability_zone: "local".into(),
+        progress_updates: restoring.map(restore_phases),
     };
     (1..=nodes).map(node).collect()
+}
+
+/// A restoring fork's phases: its backup, then for a point in time the
+/// replay of what the source committed after it.
+fn restore_phases(fork: &ForkSource) -> Vec<ProgressUpdate> {
+    let phase = |name: &str, position: Option<RestorePosition>| ProgressUpdate {
+        phase: name.into(),
+        completed: false,
+        current: None,
+        min: None,
+        max: None,
+        unit: None,
+        position,
+    };
+    let backup = RestorePosition {
+        backup_name: fork.backup_name.clone(),
+        backup_incremental: false,
+        chain_index: 0,
+        chain_total: 1,
+    };
+    let mut phases = vec![phase("basebackup", Some(backup))];
+    if let RestoreTo::Time(_) = fork.restore_to() {
+        phases.push(phase("stream", None));
+    }
+    phases
 }
 
 #[cfg(test)]
@@ -1139,6 +1185,35 @@ mod tests {
             2,
             "a new service has all its nodes"
         );
+    }
+
+    #[test]
+    fn a_restoring_fork_names_its_backup_in_its_nodes_progress() {
+        let mut record: ServiceRecord = serde_json::from_value(serde_json::json!({
+            "project": "p", "name": "copy", "service_type": "pg", "plan": "business-4",
+            "cloud": "c", "state": "REBUILDING", "create_time": "t", "update_time": "t",
+            "node_count": 2, "user_config": {}, "termination_protection": false,
+            "disk_space_mb": 1, "maintenance": {"dow": "sunday", "time": "02:00:00", "enabled": true, "updates": []},
+            "tags": {}, "tech_emails": [], "project_vpc_id": null, "powered": true, "port": null,
+            "users": [], "databases": [], "pools": [], "notifications": [],
+            "fork": {"project": "p", "service": "src", "target_time": null, "backup_name": "b-1"}
+        }))
+        .unwrap();
+        let phases = |record: &ServiceRecord| -> Vec<String> {
+            let nodes = node_states(record, false);
+            let updates = nodes[0].progress_updates.clone().unwrap_or_default();
+            updates.into_iter().map(|u| u.phase).collect()
+        };
+        let nodes = node_states(&record, false);
+        assert_eq!(nodes[0].state, "syncing_data");
+        assert_eq!(nodes[0].restoring_backup(), Some("b-1"));
+        assert_eq!(phases(&record), ["basebackup"], "the backup alone");
+        record.fork.as_mut().unwrap().target_time = Some("2026-12-02T05:43:05Z".into());
+        assert_eq!(phases(&record), ["basebackup", "stream"], "then the replay");
+        record.state = ServiceState::Running;
+        let nodes = node_states(&record, false);
+        assert_eq!(nodes[0].state, "running");
+        assert_eq!(nodes[0].progress_updates, None, "no progress once it runs");
     }
 
     #[test]

@@ -16,15 +16,40 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Where a fork restores from; kept after the fork completes so a restart
-/// mid-restore can start over.
+/// mid-restore can start over, and so the fork can say what it holds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ForkSource {
     pub project: String,
     pub service: String,
-    /// RFC 3339; `None` restores to the latest transaction.
+    /// RFC 3339: replay the source's changes up to this instant. `None`
+    /// restores the backup as it was taken and nothing after it, as the
+    /// hosted platform does for a fork that names no time.
     pub target_time: Option<String>,
     /// The backup to restore from, chosen when the fork was accepted.
     pub backup_name: String,
+    /// When that backup was taken (RFC 3339); absent in records written
+    /// before it was kept.
+    #[serde(default)]
+    pub backup_time: Option<String>,
+}
+
+impl ForkSource {
+    /// How far past its backup the fork replays.
+    pub fn restore_to(&self) -> RestoreTo<'_> {
+        match &self.target_time {
+            Some(time) => RestoreTo::Time(time),
+            None => RestoreTo::Backup,
+        }
+    }
+}
+
+/// What a fork holds of its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestoreTo<'a> {
+    /// The backup as it was taken: nothing committed after it.
+    Backup,
+    /// Every change committed at or before this instant (RFC 3339).
+    Time(&'a str),
 }
 
 /// What a project holds beyond its name and default cloud: where it
@@ -80,6 +105,18 @@ pub struct BackupRecord {
     /// RFC 3339: when the backup became consistent (its end).
     pub time: String,
     pub size: i64,
+    /// The service's users, databases and pools when the backup was
+    /// taken: what a fork of this backup alone holds. `None` for backups
+    /// recorded before they were kept.
+    pub accounts: Option<AccountsAt>,
+}
+
+/// A service's users, databases and pools at one moment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AccountsAt {
+    pub users: Vec<ServiceUser>,
+    pub databases: Vec<String>,
+    pub pools: Vec<ConnectionPool>,
 }
 
 #[derive(Debug)]
@@ -174,6 +211,13 @@ impl Store {
                  PRIMARY KEY (project, service, name)
              );",
         )?;
+        // Catalogs from before backups kept their accounts gain the column.
+        let has_accounts = connection
+            .prepare("SELECT 1 FROM pragma_table_info('backups') WHERE name = 'accounts'")?
+            .exists([])?;
+        if !has_accounts {
+            connection.execute("ALTER TABLE backups ADD COLUMN accounts TEXT", [])?;
+        }
         Ok(Store {
             connection: Mutex::new(connection),
         })
@@ -395,10 +439,15 @@ impl Store {
         service: &str,
         backup: &BackupRecord,
     ) -> Result<(), StoreError> {
+        let accounts = backup
+            .accounts
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()?;
         self.with(|c| {
             c.execute(
-                "INSERT OR REPLACE INTO backups (project, service, name, time, size) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![project, service, backup.name, backup.time, backup.size],
+                "INSERT OR REPLACE INTO backups (project, service, name, time, size, accounts) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![project, service, backup.name, backup.time, backup.size, accounts],
             )?;
             Ok(())
         })
@@ -423,9 +472,17 @@ impl Store {
     pub fn backups(&self, project: &str, service: &str) -> Result<Vec<BackupRecord>, StoreError> {
         self.with(|c| {
             let mut statement =
-                c.prepare("SELECT name, time, size FROM backups WHERE project = ?1 AND service = ?2 ORDER BY time, name")?;
+                c.prepare("SELECT name, time, size, accounts FROM backups WHERE project = ?1 AND service = ?2 ORDER BY time, name")?;
             let rows = statement
-                .query_map([project, service], |row| Ok(BackupRecord { name: row.get(0)?, time: row.get(1)?, size: row.get(2)? }))?
+                .query_map([project, service], |row| {
+                    let accounts: Option<String> = row.get(3)?;
+                    Ok(BackupRecord {
+                        name: row.get(0)?,
+                        time: row.get(1)?,
+                        size: row.get(2)?,
+                        accounts: accounts.and_then(|json| serde_json::from_str(&json).ok()),
+                    })
+                })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -438,5 +495,52 @@ impl Store {
             .into_iter()
             .filter_map(|s| s.port)
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "aiven-local-store-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("catalog.sqlite3")
+    }
+
+    #[test]
+    fn a_catalog_from_before_backups_kept_accounts_opens_and_keeps_its_backups() {
+        let path = scratch();
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE backups (project TEXT NOT NULL, service TEXT NOT NULL, name TEXT NOT NULL,
+                 time TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (project, service, name));
+             INSERT INTO backups VALUES ('p', 's', 'b-1', '2026-12-01T00:00:00Z', 7);",
+        )
+        .unwrap();
+        drop(old);
+        let store = Store::open(&path).unwrap();
+        let listed = store.backups("p", "s").unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].accounts, None, "not known for an old backup");
+
+        let accounts = AccountsAt {
+            users: Vec::new(),
+            databases: vec!["defaultdb".into()],
+            pools: Vec::new(),
+        };
+        let backup = BackupRecord {
+            name: "b-2".into(),
+            time: "2026-12-02T00:00:00Z".into(),
+            size: 9,
+            accounts: Some(accounts.clone()),
+        };
+        store.add_backup("p", "s", &backup).unwrap();
+        assert_eq!(store.backups("p", "s").unwrap()[1].accounts, Some(accounts));
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }

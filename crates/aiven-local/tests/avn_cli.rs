@@ -64,6 +64,26 @@ fn start_for_avn() -> LocalServer {
     LocalServer::start(Path::new(env!("CARGO_BIN_EXE_aiven-local")), &args)
 }
 
+/// `avn service create NAME -t TYPE --plan startup-4 --service-to-fork-from
+/// SOURCE`, and `--recovery-target-time` when given.
+fn fork_with_avn(avn: &Avn, service_type: &str, name: &str, source: &str, target: Option<&str>) {
+    let mut args = vec![
+        "service",
+        "create",
+        name,
+        "-t",
+        service_type,
+        "--plan",
+        "startup-4",
+        "--service-to-fork-from",
+        source,
+    ];
+    if let Some(target) = target {
+        args.extend(["--recovery-target-time", target]);
+    }
+    avn.run(&with(&args));
+}
+
 #[test]
 fn the_official_cli_creates_manages_and_forks_services() {
     let server = start_for_avn();
@@ -152,65 +172,32 @@ fn the_official_cli_creates_manages_and_forks_services() {
     );
 
     psql(&uri, "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
-    let mut backups = Value::Null;
-    for _ in 0..100 {
-        backups = avn.json(&with(&["service", "backup-list", "src"]));
-        if backups.as_array().is_some_and(|b| !b.is_empty()) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    server.back_up_now("cli", "src");
+    let backups = avn.json(&with(&["service", "backup-list", "src"]));
     assert!(backups[0]["data_size"].as_i64().unwrap() > 0, "{backups}");
-    std::thread::sleep(Duration::from_millis(1100));
-    let target = time::OffsetDateTime::now_utc()
+    psql(&uri, "INSERT INTO t VALUES (2)");
+    // As against the hosted API: without --recovery-target-time, the
+    // newest backup and nothing after it.
+    fork_with_avn(&avn, "pg", "copy", "src", None);
+    let target = testkit::moment_between_writes()
         .format(time::macros::format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second]+00:00"
         ))
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1100));
-    psql(&uri, "INSERT INTO t VALUES (2)");
-
-    avn.run(&with(&[
-        "service",
-        "create",
-        "copy",
-        "-t",
-        "pg",
-        "--plan",
-        "startup-4",
-        "--service-to-fork-from",
-        "src",
-    ]));
-    avn.run(&with(&[
-        "service",
-        "create",
-        "past",
-        "-t",
-        "pg",
-        "--plan",
-        "startup-4",
-        "--service-to-fork-from",
-        "src",
-        "--recovery-target-time",
-        &target,
-    ]));
-    avn.run(&with(&["service", "wait", "copy", "past"]));
+    psql(&uri, "INSERT INTO t VALUES (3)");
+    fork_with_avn(&avn, "pg", "past", "src", Some(&target));
+    let now = server.latest_transaction("cli", "src");
+    fork_with_avn(&avn, "pg", "now", "src", Some(&now));
+    avn.run(&with(&["service", "wait", "copy", "past", "now"]));
+    let ids = |name: &str| {
+        let service = avn.json(&with(&["service", "get", name]));
+        let uri = service["service_uri"].as_str().unwrap().to_owned();
+        psql(&uri, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t")
+    };
+    assert_eq!(ids("copy"), "1", "the latest backup");
+    assert_eq!(ids("past"), "1,2", "the point in time");
+    assert_eq!(ids("now"), "1,2,3", "the latest transaction");
     let copy = avn.json(&with(&["service", "get", "copy"]));
-    let past = avn.json(&with(&["service", "get", "past"]));
-    assert_eq!(
-        psql(
-            copy["service_uri"].as_str().unwrap(),
-            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
-        ),
-        "1,2"
-    );
-    assert_eq!(
-        psql(
-            past["service_uri"].as_str().unwrap(),
-            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
-        ),
-        "1"
-    );
     assert!(
         copy["connection_pools"]
             .as_array()
@@ -226,20 +213,20 @@ fn the_official_cli_creates_manages_and_forks_services() {
         "business-4"
     );
     let listed = avn.json(&with(&["service", "list"]));
-    assert_eq!(listed.as_array().unwrap().len(), 3);
+    assert_eq!(listed.as_array().unwrap().len(), 4);
     avn.run(&with(&["service", "terminate", "--force", "copy"]));
     assert_eq!(
         avn.json(&with(&["service", "list"]))
             .as_array()
             .unwrap()
             .len(),
-        2
+        3
     );
     let _ = std::fs::remove_dir_all(&avn.home);
 }
 
 #[test]
-fn the_official_cli_forks_mysql_to_its_latest_transaction_and_a_point_in_time() {
+fn the_official_cli_forks_mysql_to_its_latest_backup_a_point_in_time_and_its_latest_transaction() {
     let server = start_for_avn();
     let avn = Avn {
         server: &server,
@@ -270,36 +257,23 @@ fn the_official_cli_forks_mysql_to_its_latest_transaction_and_a_point_in_time() 
         &uri,
         "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)",
     );
+    server.back_up_now("cli", "shop");
+    mariadb(&uri, "INSERT INTO t VALUES (2)");
+    fork_with_avn(&avn, "mysql", "shop-copy", "shop", None);
     let target = testkit::moment_between_writes()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    mariadb(&uri, "INSERT INTO t VALUES (2)");
-
+    mariadb(&uri, "INSERT INTO t VALUES (3)");
+    fork_with_avn(&avn, "mysql", "shop-then", "shop", Some(&target));
+    let now = server.latest_transaction("cli", "shop");
+    fork_with_avn(&avn, "mysql", "shop-now", "shop", Some(&now));
     avn.run(&with(&[
         "service",
-        "create",
-        "shop-now",
-        "-t",
-        "mysql",
-        "--plan",
-        "startup-4",
-        "--service-to-fork-from",
-        "shop",
-    ]));
-    avn.run(&with(&[
-        "service",
-        "create",
+        "wait",
+        "shop-copy",
         "shop-then",
-        "-t",
-        "mysql",
-        "--plan",
-        "startup-4",
-        "--service-to-fork-from",
-        "shop",
-        "--recovery-target-time",
-        &target,
+        "shop-now",
     ]));
-    avn.run(&with(&["service", "wait", "shop-now", "shop-then"]));
     let rows = |name: &str| {
         let service = avn.json(&with(&["service", "get", name]));
         mariadb(
@@ -307,7 +281,8 @@ fn the_official_cli_forks_mysql_to_its_latest_transaction_and_a_point_in_time() 
             "SELECT group_concat(id ORDER BY id) FROM t",
         )
     };
-    assert_eq!(rows("shop-now"), "1,2");
-    assert_eq!(rows("shop-then"), "1");
+    assert_eq!(rows("shop-copy"), "1", "the latest backup");
+    assert_eq!(rows("shop-then"), "1,2", "the point in time");
+    assert_eq!(rows("shop-now"), "1,2,3", "the latest transaction");
     let _ = std::fs::remove_dir_all(&avn.home);
 }

@@ -145,14 +145,15 @@ async fn create_fork_and_wait(client: &Client, name: &str) {
 }
 
 #[tokio::test]
-async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork() {
+async fn the_consoles_fork_and_restore_in_a_browser_forks_to_a_point_in_time_the_latest_transaction_and_the_latest_backup()
+ {
     let local = Local::start();
     let at = local.pg_with_a_moment_between_rows("orders").await;
 
     let (_driver, client) = browser().await;
     let base = local.base().to_owned();
     log_in(&client, &base, testkit::TOKEN).await;
-    click(&client, Locator::LinkText("test")).await;
+    // One project: the Console opens on its services.
     wait_text(&client, ".state[data-service=orders]", "RUNNING").await;
     screenshot(&client, "console-services.png").await;
     click(&client, Locator::LinkText("orders")).await;
@@ -188,18 +189,31 @@ async fn the_consoles_fork_and_restore_in_a_browser_makes_a_point_in_time_fork()
     let rows = "SELECT string_agg(id::text, ',' ORDER BY id) FROM t";
     assert_eq!(psql(&uri(&fork), rows), "1");
 
-    // The same for the latest transaction.
-    client
-        .goto(&format!("{base}/console/project/test/service/orders/fork"))
-        .await
-        .unwrap();
-    let name = find(&client, Locator::Css("#name")).await;
-    name.clear().await.unwrap();
-    name.send_keys("orders-now").await.unwrap();
-    click(&client, Locator::Css("input[name=restore][value=latest]")).await;
-    create_fork_and_wait(&client, "orders-now").await;
+    // The same for the latest transaction, and for the latest backup,
+    // taken before the table was made.
+    for (fork_name, restore) in [
+        ("orders-now", "latest_transaction"),
+        ("orders-backup", "latest_backup"),
+    ] {
+        client
+            .goto(&format!("{base}/console/project/test/service/orders/fork"))
+            .await
+            .unwrap();
+        let name = find(&client, Locator::Css("#name")).await;
+        name.clear().await.unwrap();
+        name.send_keys(fork_name).await.unwrap();
+        let choice = format!("input[name=restore][value={restore}]");
+        click(&client, Locator::Css(&choice)).await;
+        create_fork_and_wait(&client, fork_name).await;
+    }
     let fork = local.wait_ready("orders-now").await;
     assert_eq!(psql(&uri(&fork), rows), "1,2");
+    let fork = local.wait_ready("orders-backup").await;
+    assert_eq!(
+        psql(&uri(&fork), "SELECT to_regclass('t') IS NULL"),
+        "t",
+        "nothing written after the newest backup"
+    );
     client.close().await.unwrap();
 }
 

@@ -158,7 +158,10 @@ async fn the_console_needs_the_token_and_refuses_forms_without_their_csrf_token(
         .await;
     assert_eq!(status, 404, "nothing was created");
 
-    let (_, page, _) = browser.get("/console").await;
+    let (status, _, headers) = browser.get("/console").await;
+    assert_eq!(status, 303, "one project: the Console opens on it");
+    assert_eq!(headers.get(LOCATION).unwrap(), "/console/project/test");
+    let (_, page, _) = browser.get("/console/project/test").await;
     let (status, _, _) = browser
         .post("/console/logout", &[("csrf", &csrf_of(&page))])
         .await;
@@ -280,10 +283,77 @@ async fn fork_and_restore_from_the_console_makes_a_point_in_time_fork() {
         .get("/console/project/test/service/orders-then")
         .await;
     assert!(page.contains("Forked from"), "lineage: {page}");
+    assert!(
+        page.contains("every transaction committed at or before"),
+        "and what it holds: {page}"
+    );
     let (_, page, _) = browser.get("/console/project/test/service/orders").await;
     assert!(
         page.contains("test/orders-then"),
         "the source lists its forks"
+    );
+}
+
+#[tokio::test]
+async fn a_mysql_fork_from_the_console_holds_the_latest_backup_or_the_latest_transaction() {
+    let local = Local::start();
+    let mut browser = Browser::new(&local);
+    browser.log_in(testkit::TOKEN).await;
+    let (status, body) = local
+        .create(json!({"service_name": "shop", "service_type": "mysql", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let shop = local.wait_ready("shop").await;
+    // Written after the first (and, here, newest) backup.
+    testkit::mariadb(
+        shop["service_uri"].as_str().unwrap(),
+        "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)",
+    );
+    let (_, page, _) = browser.get("/console/project/test/service/shop/fork").await;
+    for choice in ["latest_backup", "latest_transaction", "time"] {
+        assert!(
+            page.contains(&format!("value=\"{choice}\"")),
+            "{choice}: {page}"
+        );
+    }
+    assert!(
+        page.contains("holds nothing committed after it"),
+        "the dialog says what a latest-backup fork leaves out: {page}"
+    );
+    let csrf = csrf_of(&page);
+    for (name, restore) in [
+        ("shop-backup", "latest_backup"),
+        ("shop-now", "latest_transaction"),
+    ] {
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("name", name),
+            ("restore", restore),
+        ];
+        let (status, page, _) = browser
+            .post("/console/project/test/service/shop/fork", &form)
+            .await;
+        assert_eq!(status, 303, "{page}");
+    }
+    let backup = local.wait_ready("shop-backup").await;
+    let tables_in = "SELECT count(*) FROM information_schema.tables WHERE table_name = 't'";
+    assert_eq!(
+        testkit::mariadb(backup["service_uri"].as_str().unwrap(), tables_in),
+        "0",
+        "the table came after the newest backup"
+    );
+    let now = local.wait_ready("shop-now").await;
+    let rows = testkit::mariadb(
+        now["service_uri"].as_str().unwrap(),
+        "SELECT count(*) FROM t",
+    );
+    assert_eq!(rows, "1", "the latest transaction");
+    let (_, page, _) = browser
+        .get("/console/project/test/service/shop-backup")
+        .await;
+    assert!(
+        page.contains("and nothing written after it"),
+        "lineage: {page}"
     );
 }
 
@@ -317,7 +387,7 @@ async fn the_fork_dialog_disables_smaller_plans_and_warns_about_sso() {
         ("csrf", csrf.as_str()),
         ("name", "narrow"),
         ("plan", "startup-8"),
-        ("restore", "latest"),
+        ("restore", "latest_backup"),
     ];
     let (status, page, _) = browser
         .post("/console/project/test/service/wide/fork", &form)

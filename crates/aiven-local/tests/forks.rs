@@ -1,11 +1,101 @@
-//! Forks restore real backups and replay real WAL.
+//! Forks restore real backups and replay real WAL: the newest backup and
+//! nothing after it unless a time is named, as the hosted platform does;
+//! exactly the transactions up to a time when one is.
 
 mod support;
 
 use std::time::Duration;
 
 use serde_json::json;
-use support::{Local, psql, uri};
+use support::{Local, ids, psql, uri};
+
+/// The backup a fork's create answer says its node restores from.
+fn restoring_from(created: &serde_json::Value) -> String {
+    let node = &created["service"]["node_states"][0];
+    assert_eq!(node["state"], "syncing_data", "{created}");
+    let phases = node["progress_updates"].as_array().expect("restore phases");
+    phases
+        .iter()
+        .find_map(|p| p["position"]["backup_name"].as_str())
+        .expect("a phase names the backup")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_fork_that_names_no_point_holds_the_newest_backup_and_nothing_written_after_it() {
+    let local = Local::start();
+    let source = local.create_pg("source", json!({})).await;
+    psql(
+        &uri(&source),
+        "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
+    );
+    let backup = local.back_up_now("source").await;
+    psql(&uri(&source), "INSERT INTO t VALUES (2)");
+    // A user made after the backup is in the source's data, not the backup's.
+    let (status, user) = local
+        .call(
+            reqwest::Method::POST,
+            "/v1/project/test/service/source/user",
+            Some(json!({"username": "late"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{user}");
+    let (status, created) = local
+        .create(
+            json!({"service_name": "copy", "service_type": "pg", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "source"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(
+        restoring_from(&created),
+        backup,
+        "the API reports the backup it restores"
+    );
+    let copy = local.wait_ready("copy").await;
+    assert_eq!(ids(&uri(&copy)), "1", "row 2 came after the newest backup");
+    let names = |service: &serde_json::Value| -> Vec<String> {
+        let users = service["users"].as_array().unwrap();
+        users
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        !names(&copy).contains(&"late".to_owned()),
+        "the API lists the users the fork's data has: {:?}",
+        names(&copy)
+    );
+    let roles = "SELECT count(*) FROM pg_roles WHERE rolname = 'late'";
+    assert_eq!(psql(&uri(&copy), roles), "0");
+    assert_eq!(
+        copy["node_states"][0]["state"], "running",
+        "no restore progress once it runs"
+    );
+    assert!(copy["node_states"][0].get("progress_updates").is_none());
+
+    let target = local.latest_transaction("source").await;
+    let (status, created) = local
+        .create(json!({"service_name": "now", "service_type": "pg", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "source", "recovery_target_time": target}}))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let phases: Vec<&str> = created["service"]["node_states"][0]["progress_updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["phase"].as_str())
+        .collect();
+    assert_eq!(
+        phases,
+        ["basebackup", "stream"],
+        "a backup, then WAL replay"
+    );
+    let now = local.wait_ready("now").await;
+    assert_eq!(ids(&uri(&now)), "1,2", "the latest transaction");
+    assert!(names(&now).contains(&"late".to_owned()));
+    assert_eq!(psql(&uri(&now), roles), "1");
+}
 
 #[tokio::test]
 async fn forks_hold_exactly_the_transactions_up_to_their_target_and_are_independent() {
@@ -35,8 +125,12 @@ async fn forks_hold_exactly_the_transactions_up_to_their_target_and_are_independ
     tokio::time::sleep(Duration::from_millis(1100)).await;
     psql(&source_uri, "INSERT INTO t VALUES (2)");
 
+    let latest_target = local.latest_transaction("source").await;
     let latest = local
-        .create_pg("latest", json!({"service_to_fork_from": "source"}))
+        .create_pg(
+            "latest",
+            json!({"service_to_fork_from": "source", "recovery_target_time": latest_target}),
+        )
         .await;
     let point = local
         .create_pg(
@@ -77,8 +171,8 @@ async fn forks_hold_exactly_the_transactions_up_to_their_target_and_are_independ
     );
     assert_eq!(
         latest["user_config"],
-        json!({"service_to_fork_from": "source"}),
-        "the fork records its own source"
+        json!({"service_to_fork_from": "source", "recovery_target_time": latest_target}),
+        "the fork records its own source and point"
     );
 
     // Independent: writes to a fork never reach the source, and vice versa.
@@ -103,17 +197,12 @@ async fn forks_hold_exactly_the_transactions_up_to_their_target_and_are_independ
         source["service_uri_params"]["port"]
     );
 
-    // A fork of a fork works from the fork's own archive and backups.
+    // A fork of a fork works from the fork's own backups: its first,
+    // taken once it ran, before row 99 was written.
     let grandchild = local
         .create_pg("grandchild", json!({"service_to_fork_from": "latest"}))
         .await;
-    assert_eq!(
-        psql(
-            &uri(&grandchild),
-            "SELECT string_agg(id::text, ',' ORDER BY id) FROM t"
-        ),
-        "1,2,99"
-    );
+    assert_eq!(ids(&uri(&grandchild)), "1,2");
     assert_eq!(
         grandchild["user_config"],
         json!({"service_to_fork_from": "latest"}),
@@ -162,8 +251,12 @@ async fn a_powered_off_source_forks_to_its_last_transaction() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(local.service("sleepy").await["state"], "POWEROFF");
+    let target = local.latest_transaction("sleepy").await;
     let fork = local
-        .create_pg("awake", json!({"service_to_fork_from": "sleepy"}))
+        .create_pg(
+            "awake",
+            json!({"service_to_fork_from": "sleepy", "recovery_target_time": target}),
+        )
         .await;
     assert_eq!(
         psql(&uri(&fork), "SELECT count(*) FROM t"),
@@ -284,10 +377,11 @@ async fn a_fork_completes_when_its_source_is_deleted_mid_fork() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    let target = local.latest_transaction(&doomed).await;
     let (status, body) = local
         .create(
             json!({"service_name": "survivor", "service_type": "pg", "plan": "startup-4",
-                       "user_config": {"service_to_fork_from": doomed}}),
+                       "user_config": {"service_to_fork_from": doomed, "recovery_target_time": target}}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -322,10 +416,11 @@ async fn a_fork_holds_the_latest_transaction_when_its_source_is_deleted_right_af
         &uri(&source),
         "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2), (3)",
     );
+    let target = local.latest_transaction("fleeting").await;
     let (status, body) = local
         .create(
             json!({"service_name": "keeper", "service_type": "pg", "plan": "startup-4",
-                       "user_config": {"service_to_fork_from": "fleeting"}}),
+                       "user_config": {"service_to_fork_from": "fleeting", "recovery_target_time": target}}),
         )
         .await;
     assert_eq!(status, 200, "{body}");

@@ -53,8 +53,12 @@ async fn restart_and_kill_9_lose_nothing() {
         "1,2"
     );
     // A fork after the crash still replays everything.
+    let now = again.latest_transaction("keep").await;
     let fork = again
-        .create_pg("after-crash", json!({"service_to_fork_from": "keep"}))
+        .create_pg(
+            "after-crash",
+            json!({"service_to_fork_from": "keep", "recovery_target_time": now}),
+        )
         .await;
     assert_eq!(psql(&uri(&fork), "SELECT count(*) FROM t"), "2");
     again.server.stop();

@@ -1,6 +1,7 @@
 //! mysql services run a real MariaDB: forks restore a `mariadb-backup`
-//! backup and replay the archived binary log, to the latest transaction or
-//! to a point in time, checked row by row with the `mariadb` client.
+//! backup, alone or with the archived binary log replayed to the latest
+//! transaction or a point in time, checked row by row with the `mariadb`
+//! client.
 
 mod support;
 
@@ -52,10 +53,11 @@ async fn mysql_forks_hold_exactly_the_rows_up_to_their_target_and_are_independen
         "INSERT INTO t VALUES (2, 'second'); UPDATE t SET note = 'changed' WHERE id = 1",
     );
 
+    let now = local.latest_transaction("orders").await;
     let latest = create_mysql(
         &local,
         "orders-now",
-        json!({"service_to_fork_from": "orders"}),
+        json!({"service_to_fork_from": "orders", "recovery_target_time": now}),
     )
     .await;
     let latest_uri = service_uri(&latest);
@@ -102,6 +104,39 @@ async fn mysql_forks_hold_exactly_the_rows_up_to_their_target_and_are_independen
         body["pitr"]["primary_region"]["pitr_range_start"], body["backups"][0]["backup_time"],
         "the window opens at the oldest backup: {body}"
     );
+}
+
+#[tokio::test]
+async fn a_mysql_fork_that_names_no_point_holds_the_newest_backup_and_nothing_after_it() {
+    let local = Local::start();
+    let source = create_mysql(&local, "ledger", json!({})).await;
+    let uri = service_uri(&source);
+    mariadb(
+        &uri,
+        "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)",
+    );
+    local.back_up_now("ledger").await;
+    mariadb(&uri, "INSERT INTO t VALUES (2)");
+    let copy = create_mysql(
+        &local,
+        "ledger-copy",
+        json!({"service_to_fork_from": "ledger"}),
+    )
+    .await;
+    let ids = "SELECT group_concat(id ORDER BY id) FROM t";
+    assert_eq!(
+        mariadb(&service_uri(&copy), ids),
+        "1",
+        "row 2 came after the newest backup"
+    );
+    let now = local.latest_transaction("ledger").await;
+    let latest = create_mysql(
+        &local,
+        "ledger-now",
+        json!({"service_to_fork_from": "ledger", "recovery_target_time": now}),
+    )
+    .await;
+    assert_eq!(mariadb(&service_uri(&latest), ids), "1,2");
 }
 
 #[tokio::test]
@@ -196,10 +231,11 @@ async fn mysql_data_survives_a_restart_and_a_kill_9_in_the_middle_of_a_fork() {
         &uri,
         "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2)",
     );
+    let now = local.latest_transaction("steady").await;
     let (status, body) = local
         .create(
             json!({"service_name": "steady-fork", "service_type": "mysql", "plan": "startup-4",
-                       "user_config": {"service_to_fork_from": "steady"}}),
+                       "user_config": {"service_to_fork_from": "steady", "recovery_target_time": now}}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -213,10 +249,11 @@ async fn mysql_data_survives_a_restart_and_a_kill_9_in_the_middle_of_a_fork() {
         "1,2"
     );
     mariadb(&uri, "INSERT INTO t VALUES (3)");
+    let now = local.latest_transaction("steady").await;
     let (status, body) = local
         .create(
             json!({"service_name": "steady-fork2", "service_type": "mysql", "plan": "startup-4",
-                       "user_config": {"service_to_fork_from": "steady"}}),
+                       "user_config": {"service_to_fork_from": "steady", "recovery_target_time": now}}),
         )
         .await;
     assert_eq!(status, 200, "{body}");

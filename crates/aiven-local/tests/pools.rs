@@ -111,8 +111,12 @@ async fn pools_are_served_by_pgbouncer_in_their_mode_and_forks_serve_the_copies(
 
     // A fork serves the pools it copied, against its own data.
     psql(&shop_uri, "INSERT INTO orders VALUES (3)");
+    let now = local.latest_transaction("pooled").await;
     let fork = local
-        .create_pg("pooled-fork", json!({"service_to_fork_from": "pooled"}))
+        .create_pg(
+            "pooled-fork",
+            json!({"service_to_fork_from": "pooled", "recovery_target_time": now}),
+        )
         .await;
     let fork_tx = pool_uri(&fork, "tx");
     assert_ne!(fork_tx, tx);

@@ -4,46 +4,15 @@
 
 mod support;
 
-use std::path::Path;
-use std::time::{Duration, Instant};
-
 use serde_json::{Value, json};
 use support::Local;
-use testkit::{LocalServer, Sample, promql, remote_write};
+use testkit::{Sample, promql, remote_write};
 
 fn base(service: &Value) -> String {
     service["service_uri"]
         .as_str()
         .expect("service_uri")
         .to_owned()
-}
-
-async fn backups(local: &Local, name: &str) -> Vec<String> {
-    let path = format!("/v1/project/test/service/{name}/backups");
-    let (_, body) = local.call(reqwest::Method::GET, &path, None).await;
-    body["backups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| b["backup_name"].as_str().map(str::to_owned))
-        .collect()
-}
-
-/// Waits for the second backup started after this call (the first may
-/// have been under way already).
-async fn backup_after_now(local: &Local, name: &str) {
-    let before = backups(local, name).await;
-    let started = Instant::now();
-    while backups(local, name)
-        .await
-        .iter()
-        .filter(|b| !before.contains(b))
-        .count()
-        < 2
-    {
-        assert!(started.elapsed() < Duration::from_secs(60), "no new backup");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The value of `query` at `at` (seconds), as Prometheus prints it.
@@ -55,11 +24,7 @@ fn value_at(base: &str, query: &str, at: i64) -> Value {
 
 #[tokio::test]
 async fn a_thanos_fork_answers_the_same_promql_for_what_its_backup_holds() {
-    let binary = Path::new(env!("CARGO_BIN_EXE_aiven-local"));
-    let local = Local::wrap_server(LocalServer::start(
-        binary,
-        &["--backup-interval", "1s", "--backup-retention", "60"],
-    ));
+    let local = Local::start();
     let (status, body) = local
         .create(json!({"service_name": "metrics", "service_type": "thanos", "plan": "startup-4"}))
         .await;
@@ -91,7 +56,7 @@ async fn a_thanos_fork_answers_the_same_promql_for_what_its_backup_holds() {
     let sum = "sum_over_time(orders_total[1m])";
     let expected = value_at(&source, sum, at);
     assert_eq!(expected[0]["value"][1], "60", "{expected}");
-    backup_after_now(&local, "metrics").await;
+    local.back_up_now("metrics").await;
 
     let (status, body) = local
         .create(

@@ -4,13 +4,10 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::Local;
-use testkit::LocalServer;
 use testkit::redis_cli as redis;
 
 fn service_uri(service: &Value) -> String {
@@ -34,44 +31,6 @@ fn keys(uri: &str) -> Vec<String> {
         .collect()
 }
 
-/// Starts aiven-local backing up every second, so a test can wait for a
-/// backup taken after its writes.
-fn start_backing_up() -> Local {
-    let binary = Path::new(env!("CARGO_BIN_EXE_aiven-local"));
-    Local::wrap_server(LocalServer::start(
-        binary,
-        &["--backup-interval", "1s", "--backup-retention", "60"],
-    ))
-}
-
-async fn backups(local: &Local, name: &str) -> Vec<String> {
-    let path = format!("/v1/project/test/service/{name}/backups");
-    let (status, body) = local.call(reqwest::Method::GET, &path, None).await;
-    assert_eq!(status, 200, "{body}");
-    body["backups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["backup_name"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-/// The name of a backup of `name` started after this call: the second
-/// one to appear (the first may have been under way already).
-async fn next_backup(local: &Local, name: &str) -> String {
-    let before = backups(local, name).await;
-    let started = Instant::now();
-    loop {
-        let now = backups(local, name).await;
-        let new: Vec<&String> = now.iter().filter(|b| !before.contains(b)).collect();
-        if new.len() >= 2 {
-            return new[new.len() - 1].clone();
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "no new backup");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn create_valkey(local: &Local, name: &str, user_config: Value) -> Value {
     let (status, body) = local
         .create(json!({"service_name": name, "service_type": "valkey", "plan": "startup-4", "user_config": user_config}))
@@ -82,16 +41,16 @@ async fn create_valkey(local: &Local, name: &str, user_config: Value) -> Value {
 
 #[tokio::test]
 async fn a_valkey_fork_holds_exactly_its_backups_keys_and_is_independent() {
-    let local = start_backing_up();
+    let local = Local::start();
     let source = create_valkey(&local, "cache", json!({})).await;
     let uri = service_uri(&source);
     assert!(uri.starts_with("redis://default:"), "{uri}");
     redis(&uri, &["SET", "a", "1"]);
     redis(&uri, &["SET", "b", "2"]);
-    let first = next_backup(&local, "cache").await;
+    let first = local.back_up_now("cache").await;
     redis(&uri, &["SET", "c", "3"]);
     redis(&uri, &["DEL", "a"]);
-    next_backup(&local, "cache").await;
+    local.back_up_now("cache").await;
 
     let named = create_valkey(
         &local,

@@ -156,6 +156,65 @@ impl LocalServer {
         )
     }
 
+    /// The names of a service's backups, oldest first.
+    pub fn backup_names(&self, project: &str, service: &str) -> Vec<String> {
+        let path = format!("/v1/project/{project}/service/{service}/backups");
+        let (_, body) = self.call("GET", &path, None);
+        let backups = body["backups"].as_array().cloned().unwrap_or_default();
+        backups
+            .iter()
+            .filter_map(|b| b["backup_name"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Has the server back up every running service now (SIGUSR1) and
+    /// returns the name of `service`'s new backup, which holds everything
+    /// committed before this call (on a server whose schedule is not
+    /// taking a backup meanwhile: the default interval is an hour).
+    pub fn back_up_now(&self, project: &str, service: &str) -> String {
+        let before = self.backup_names(project, service);
+        let pid = self.pid().expect("the server runs").to_string();
+        let sent = Command::new("kill").args(["-USR1", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "SIGUSR1 to {pid}");
+        let started = std::time::Instant::now();
+        loop {
+            let now = self.backup_names(project, service);
+            if let Some(new) = now.iter().rev().find(|b| !before.contains(b)) {
+                return new.clone();
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "no backup of {service} after SIGUSR1"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// The `recovery_target_time` the provider and the Console send for a
+    /// service's latest transaction: the end of its recovery window as
+    /// `aiven_api::fork_point` resolves it, returned once it has passed.
+    pub fn latest_transaction(&self, project: &str, service: &str) -> String {
+        let (_, got) = self.call(
+            "GET",
+            &format!("/v1/project/{project}/service/{service}"),
+            None,
+        );
+        let type_name = got["service"]["service_type"].as_str().unwrap_or_default();
+        let service_type = aiven_api::catalog::service_type(type_name).expect("a known type");
+        let path = format!("/v1/project/{project}/service/{service}/backups");
+        let (_, backups) = self.call("GET", &path, None);
+        let end = backups["pitr"]["primary_region"]["pitr_range_end"]
+            .as_str()
+            .and_then(|t| aiven_api::timestamp::parse(t).ok());
+        let now = time::OffsetDateTime::now_utc();
+        let resolved = aiven_api::fork_point::latest_transaction(service_type, end, now);
+        let wait = resolved.not_before - time::OffsetDateTime::now_utc();
+        if wait.is_positive() {
+            std::thread::sleep(wait.unsigned_abs());
+        }
+        aiven_api::timestamp::format(resolved.target)
+    }
+
     /// The server's process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)

@@ -31,12 +31,14 @@ resource "aiven_mysql" "example" {
   }
 }
 
-# MySQL also supports point-in-time forks with recovery_target_time.
-# A fork: an independent copy restored from the service's backups.
+# A fork: an independent copy restored from the service's backups. Without
+# fork_point it holds the latest backup; "latest_transaction" or a time
+# (like recovery_target_time) replays the binary log to that point.
 resource "aiven_mysql" "fork" {
   project      = var.project
   service_name = "example-mysql-fork"
   plan         = "startup-4"
+  fork_point   = "latest_transaction"
 
   mysql_user_config {
     service_to_fork_from = aiven_mysql.example.service_name

@@ -35,12 +35,14 @@ resource "aiven_pg" "example" {
   }
 }
 
-# Without recovery_target_time the fork holds the source's latest transaction.
-# A fork: an independent copy restored from the service's backups.
+# A fork: an independent copy restored from the service's backups. Without
+# fork_point it holds the latest backup, as the API makes it; here it holds
+# everything committed before the apply.
 resource "aiven_pg" "fork" {
   project      = var.project
   service_name = "example-pg-fork"
   plan         = "startup-4"
+  fork_point   = "latest_transaction"
 
   pg_user_config {
     service_to_fork_from = aiven_pg.example.service_name

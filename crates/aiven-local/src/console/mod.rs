@@ -105,6 +105,37 @@ impl Console {
     fn session(&self, headers: &HeaderMap) -> Result<(String, Session), Refusal> {
         self.sessions.find(headers).ok_or(Refusal::LoggedOut)
     }
+
+    /// Resolves a latest-transaction fork to the instant the provider
+    /// would send: the end of the source's recovery window. With `wait`
+    /// (the fork is about to be created) it returns once that instant has
+    /// passed, so the request never names the source's future.
+    async fn resolve(
+        &self,
+        fork: &mut Fork,
+        source: &crate::store::ServiceRecord,
+        backups: &aiven_api::types::BackupsResponse,
+        wait: bool,
+    ) {
+        let Restore::LatestTransaction { resolved } = &mut fork.restore else {
+            return;
+        };
+        let Some(service_type) = aiven_api::catalog::service_type(&source.service_type) else {
+            return;
+        };
+        let end = backups
+            .pitr
+            .as_ref()
+            .and_then(|p| p.primary_region.pitr_range_end.as_deref())
+            .and_then(|t| aiven_api::timestamp::parse(t).ok());
+        let now = time::OffsetDateTime::now_utc();
+        let latest = aiven_api::fork_point::latest_transaction(service_type, end, now);
+        let ahead = latest.not_before - time::OffsetDateTime::now_utc();
+        if wait && ahead.is_positive() {
+            tokio::time::sleep(ahead.unsigned_abs()).await;
+        }
+        *resolved = Some(aiven_api::timestamp::format(latest.target));
+    }
 }
 
 /// A form field's value from a URL-encoded body.
@@ -147,9 +178,16 @@ fn html(markup: maud::Markup) -> Response {
     response
 }
 
+/// As the hosted Console does, it opens on a project's services; the list
+/// of projects is for when there is more than one to choose from.
 async fn home(State(console): State<Console>, headers: HeaderMap) -> Page {
     let (_, session) = console.session(&headers)?;
     let projects = console.services.store.projects()?;
+    if let [only] = projects.as_slice() {
+        // Project names are letters, digits and hyphens: safe in a path.
+        let path = format!("/console/project/{only}");
+        return Ok(Redirect::to(&path).into_response());
+    }
     Ok(html(pages::projects(&session, &projects)))
 }
 
@@ -276,7 +314,7 @@ struct ForkForm {
     name: Option<String>,
     cloud: Option<String>,
     plan: Option<String>,
-    /// `latest`, `time` or `backup`.
+    /// `latest_backup`, `latest_transaction`, `time` or `backup`.
     restore: Option<String>,
     /// `YYYY-MM-DDTHH:MM[:SS]`, in UTC.
     at: Option<String>,
@@ -302,7 +340,9 @@ impl ForkForm {
         let restore = match self.restore.as_deref() {
             Some("time") => Restore::At(utc_time(text(&self.at).as_deref().unwrap_or_default())),
             Some("backup") => Restore::Backup(text(&self.backup).unwrap_or_default()),
-            _ => Restore::Latest,
+            Some("latest_transaction") => Restore::LatestTransaction { resolved: None },
+            // The API's own default.
+            _ => Restore::LatestBackup,
         };
         Fork {
             project: source.project.clone(),
@@ -336,7 +376,8 @@ async fn fork_page(
     let (_, session) = console.session(&headers)?;
     let record = console.services.get(&project, &name)?;
     let backups = console.services.backups(&project, &name)?;
-    let fork = form.fork(&record);
+    let mut fork = form.fork(&record);
+    console.resolve(&mut fork, &record, &backups, false).await;
     let api_url = api_url(&headers);
     Ok(html(pages::fork(
         &session, &record, &backups, &fork, None, &api_url,
@@ -353,11 +394,15 @@ async fn create_fork(
     let fields = form_fields(&body);
     check_csrf(&fields, &session)?;
     let record = console.services.get(&project, &name)?;
-    let fork = ForkForm::from_fields(&fields).fork(&record);
-    if field(&fields, "preview").is_some() {
+    let mut fork = ForkForm::from_fields(&fields).fork(&record);
+    let backups = console.services.backups(&project, &name)?;
+    let preview = field(&fields, "preview").is_some();
+    console
+        .resolve(&mut fork, &record, &backups, !preview)
+        .await;
+    if preview {
         // "Update the code below": the same page, the snippets written
         // for what the form says now; nothing is created.
-        let backups = console.services.backups(&project, &name)?;
         let api_url = api_url(&headers);
         return Ok(html(pages::fork(
             &session, &record, &backups, &fork, None, &api_url,
@@ -372,7 +417,6 @@ async fn create_fork(
         ))
         .into_response()),
         Err(err) => {
-            let backups = console.services.backups(&project, &name)?;
             let api_url = api_url(&headers);
             let page = pages::fork(&session, &record, &backups, &fork, Some(&err), &api_url);
             let mut response = html(page);

@@ -198,8 +198,14 @@ pub fn service(
                 @match &record.fork {
                     Some(fork) => p {
                         "Forked from " a href=(service_link(&fork.project, &fork.service)) { (fork.project) "/" (fork.service) }
-                        @match &fork.target_time { Some(t) => { " at " (t) }, None => { ", latest transaction" } }
-                        " (backup " (fork.backup_name) ")."
+                        @match &fork.target_time {
+                            Some(t) => { ": every transaction committed at or before " (t) ", replayed onto backup " (fork.backup_name) "." }
+                            None => {
+                                ": backup " (fork.backup_name)
+                                @if let Some(taken) = &fork.backup_time { ", taken " (taken) }
+                                ", and nothing written after it."
+                            }
+                        }
                     },
                     None => p { "Not a fork." },
                 }
@@ -355,13 +361,15 @@ pub fn fork(
             String::new(),
         ),
         Restore::Backup(b) => (String::new(), b.clone()),
-        Restore::Latest => (String::new(), String::new()),
+        Restore::LatestBackup | Restore::LatestTransaction { .. } => (String::new(), String::new()),
     };
     let chosen = match &fork.restore {
-        Restore::Latest => "latest",
+        Restore::LatestBackup => "latest_backup",
+        Restore::LatestTransaction { .. } => "latest_transaction",
         Restore::At(_) => "time",
         Restore::Backup(_) => "backup",
     };
+    let newest = backups.backups.last();
     layout(
         &format!("Fork {}", record.name),
         Some(session),
@@ -390,8 +398,14 @@ pub fn fork(
                 (field_error(error, "plan"))
                 fieldset {
                     legend { "Restore point" }
-                    label { input type="radio" name="restore" value="latest" checked[chosen == "latest"]; @if pitr { " Latest transaction" } @else { " Latest backup" } }
+                    label {
+                        input type="radio" name="restore" value="latest_backup" checked[chosen == "latest_backup"];
+                        " Latest backup"
+                        @if let Some(b) = newest { " (" (b.backup_name) ", " (b.backup_time) ")" }
+                    }
                     @if pitr {
+                        p.hint { "A fork of the latest backup holds nothing committed after it. Choose the latest transaction to include everything up to now." }
+                        label { input type="radio" name="restore" value="latest_transaction" checked[chosen == "latest_transaction"]; " Latest transaction" }
                         label { input type="radio" name="restore" value="time" checked[chosen == "time"]; " Point in time (UTC)" }
                         input #at type="datetime-local" name="at" step="1" value=(at) min=(bound(window.and_then(|w| w.pitr_range_start.as_ref()))) max=(bound(window.and_then(|w| w.pitr_range_end.as_ref()))) aria-label="Point in time, UTC";
                         span.local-time data-for="at" {}

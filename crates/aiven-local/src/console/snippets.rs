@@ -4,6 +4,7 @@
 //! becomes code in one step. The API token is never in them: the CLI and
 //! curl read it from the environment.
 
+use aiven_api::fork_point::ForkPoint;
 use serde_json::{Map, Value, json};
 
 /// What a fork request asks for.
@@ -18,11 +19,19 @@ pub struct Fork {
     pub restore: Restore,
 }
 
-/// Where a fork restores to.
+/// Where a fork restores to: the dialog's four choices.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Restore {
-    /// The latest transaction (PITR types) or the latest backup.
-    Latest,
+    /// The newest backup, and nothing after it: what the API does when
+    /// the request names no point.
+    LatestBackup,
+    /// Everything committed before the fork is asked for (PITR types): a
+    /// point in time, resolved from the source's recovery window when the
+    /// fork is created (see `aiven_api::fork_point::latest_transaction`).
+    LatestTransaction {
+        /// The instant it resolved to, once it has.
+        resolved: Option<String>,
+    },
     /// A point in time, RFC 3339 in UTC.
     At(String),
     /// A named backup.
@@ -35,8 +44,11 @@ impl Fork {
         let mut config = Map::new();
         config.insert("service_to_fork_from".into(), self.source.clone().into());
         match &self.restore {
-            Restore::Latest => {}
-            Restore::At(time) => {
+            Restore::LatestBackup | Restore::LatestTransaction { resolved: None } => {}
+            Restore::At(time)
+            | Restore::LatestTransaction {
+                resolved: Some(time),
+            } => {
                 config.insert("recovery_target_time".into(), time.clone().into());
             }
             Restore::Backup(name) => {
@@ -57,20 +69,36 @@ impl Fork {
         })
     }
 
-    /// An `aiven_<type>` resource, its label the name in Terraform's terms.
+    /// An `aiven_<type>` resource, its label the name in Terraform's
+    /// terms. The latest backup and the latest transaction are this
+    /// provider's `fork_point`; a time and a backup are the `user_config`
+    /// keys the official provider writes too.
     pub fn hcl(&self) -> String {
         let label: String = self
             .name
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
+        let point = match &self.restore {
+            Restore::LatestBackup => Some(ForkPoint::LatestBackup),
+            Restore::LatestTransaction { .. } => Some(ForkPoint::LatestTransaction),
+            Restore::At(_) | Restore::Backup(_) => None,
+        };
+        let point = point.map_or_else(String::new, |p| {
+            format!("  fork_point   = {}\n", hcl_string(&p.to_string()))
+        });
         let mut settings = String::new();
-        for (key, value) in self.user_config() {
+        let keys = Fork {
+            restore: Restore::LatestBackup,
+            ..self.clone()
+        };
+        let config = if point.is_empty() { self } else { &keys }.user_config();
+        for (key, value) in config {
             let value = value.as_str().unwrap_or_default();
             settings.push_str(&format!("    {key:<24} = {}\n", hcl_string(value)));
         }
         format!(
-            "resource \"aiven_{kind}\" \"{label}\" {{\n  project      = {}\n  service_name = {}\n  plan         = {}\n  cloud_name   = {}\n\n  {kind}_user_config {{\n{settings}  }}\n}}\n",
+            "resource \"aiven_{kind}\" \"{label}\" {{\n  project      = {}\n  service_name = {}\n  plan         = {}\n  cloud_name   = {}\n{point}\n  {kind}_user_config {{\n{settings}  }}\n}}\n",
             hcl_string(&self.project),
             hcl_string(&self.name),
             hcl_string(&self.plan),
@@ -91,7 +119,11 @@ impl Fork {
             format!("--service-to-fork-from {}", shell_word(&self.source)),
         ];
         match &self.restore {
-            Restore::Latest => {}
+            Restore::LatestBackup => {}
+            // Pasted later, "latest" means when it runs.
+            Restore::LatestTransaction { .. } => {
+                words.push(format!("--recovery-target-time {SHELL_NOW}"))
+            }
             Restore::At(time) => words.push(format!("--recovery-target-time {}", shell_word(time))),
             Restore::Backup(name) => words.push(format!(
                 "-c {}",
@@ -104,13 +136,29 @@ impl Fork {
     /// The API call, against `api_url` (this aiven-local, or
     /// `https://api.aiven.io`), the token from `$AIVEN_TOKEN`.
     pub fn curl(&self, api_url: &str) -> String {
+        let mut request = self.request();
+        let body = match &self.restore {
+            // The body is quoted as one word, with the shell's clock
+            // spliced in where the time goes.
+            Restore::LatestTransaction { .. } => {
+                const MARK: &str = "@NOW@";
+                request["user_config"]["recovery_target_time"] = MARK.into();
+                let quoted = shell_word(&request.to_string());
+                quoted.replacen(MARK, &format!("'{SHELL_NOW}'"), 1)
+            }
+            _ => shell_word(&request.to_string()),
+        };
         format!(
-            "curl -X POST \\\n  -H \"Authorization: aivenv1 $AIVEN_TOKEN\" \\\n  -H 'Content-Type: application/json' \\\n  {} \\\n  -d {}",
+            "curl -X POST \\\n  -H \"Authorization: aivenv1 $AIVEN_TOKEN\" \\\n  -H 'Content-Type: application/json' \\\n  {} \\\n  -d {body}",
             shell_word(&format!("{api_url}/v1/project/{}/service", self.project)),
-            shell_word(&self.request().to_string())
         )
     }
 }
+
+/// The shell's clock, for a snippet that asks for the latest transaction
+/// when it is run: UTC, to the second (a MySQL fork then leaves out what
+/// was committed in that same second).
+const SHELL_NOW: &str = "\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"";
 
 /// A string literal for HCL.
 fn hcl_string(text: &str) -> String {
@@ -187,6 +235,44 @@ mod tests {
         assert!(
             curl.contains("\"recovery_basebackup_name\":\"backup-1\""),
             "{curl}"
+        );
+    }
+
+    #[test]
+    fn the_latest_transaction_is_a_time_in_the_request_and_the_shells_clock_in_snippets() {
+        let resolved = "2026-12-02T05:43:05.25Z".to_owned();
+        let latest = fork(Restore::LatestTransaction {
+            resolved: Some(resolved.clone()),
+        });
+        assert_eq!(
+            latest.request()["user_config"]["recovery_target_time"],
+            resolved.as_str()
+        );
+        let avn = latest.avn();
+        assert!(
+            avn.contains("--recovery-target-time \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\""),
+            "{avn}"
+        );
+        let curl = latest.curl("http://127.0.0.1:8090");
+        assert!(
+            curl.contains("\"recovery_target_time\":\"'\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"'\""),
+            "the clock is outside the single quotes: {curl}"
+        );
+        let hcl = latest.hcl();
+        assert!(
+            hcl.contains("  fork_point   = \"latest_transaction\"\n"),
+            "{hcl}"
+        );
+        assert!(
+            !hcl.contains("recovery_target_time"),
+            "resolved at apply: {hcl}"
+        );
+        let backup = fork(Restore::LatestBackup);
+        assert!(backup.hcl().contains("fork_point   = \"latest_backup\""));
+        assert!(!backup.avn().contains("recovery"), "the API's default");
+        assert_eq!(
+            backup.request()["user_config"],
+            serde_json::json!({"service_to_fork_from": "orders"})
         );
     }
 

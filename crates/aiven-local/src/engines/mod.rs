@@ -16,6 +16,7 @@ use std::sync::Arc;
 use aiven_api::types::{ServiceNotification, ServiceUser};
 use serde_json::{Map, Value};
 
+pub use crate::store::RestoreTo;
 use crate::store::ServiceRecord;
 
 pub mod error;
@@ -170,14 +171,11 @@ pub trait Engine: Send + Sync {
     async fn init(&self, at: &Instance<'_>) -> Result<(), EngineError>;
 
     /// Makes a fork from the backup and archive linked into its restore
-    /// source (see [`link_restore_source`]): to `target_time` (RFC 3339)
-    /// if given, else to the latest change the archive holds; started and
-    /// ready, with the restore source removed.
-    async fn restore(
-        &self,
-        at: &Instance<'_>,
-        target_time: Option<&str>,
-    ) -> Result<(), EngineError>;
+    /// source (see [`link_restore_source`]): the backup alone, or the
+    /// backup with the archived changes replayed up to an instant (engines
+    /// without point-in-time recovery are only ever asked for the backup);
+    /// started and ready, with the restore source removed.
+    async fn restore(&self, at: &Instance<'_>, to: RestoreTo<'_>) -> Result<(), EngineError>;
 
     async fn start(&self, at: &Instance<'_>) -> Result<(), EngineError>;
 

@@ -21,7 +21,9 @@ use serde_json::{Map, Value};
 use tokio::process::Command;
 
 use super::process::{self, run, run_with_input};
-use super::{AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Stop};
+use super::{
+    AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, RestoreTo, Stop,
+};
 
 /// The name the server runs under.
 const PROGRAM: &str = "mariadbd";
@@ -186,7 +188,10 @@ fn replay_files(archive: &Path, first: &str) -> Result<Vec<PathBuf>, EngineError
 /// `mariadb-binlog --stop-datetime` for an RFC 3339 target, in UTC. Binary
 /// log events carry whole seconds, and replay stops at the first event at
 /// or after this time, so the target is rounded down: an event in the
-/// target's own second may have come after it, and is left out.
+/// target's own second may have come after it, and is left out. The hosted
+/// platform's MySQL restores (Aiven's myhoard) do the same: the target is a
+/// whole second and binlog entries stamped at or after it are excluded
+/// (`myhoard/util.py` `read_gtids_from_log`, `restore_coordinator.py`).
 fn stop_datetime(target: &str) -> Result<String, EngineError> {
     let parsed = aiven_api::timestamp::parse(target)
         .map_err(|err| EngineError::Invalid(err.to_string()))?
@@ -427,12 +432,9 @@ impl MariaDb {
     }
 
     /// Replays the archived binary log from the backup's position into
-    /// the running fork, up to `target_time` if given.
-    async fn replay(
-        &self,
-        at: &Instance<'_>,
-        target_time: Option<&str>,
-    ) -> Result<(), EngineError> {
+    /// the running fork: every transaction before `target`'s second (see
+    /// [`stop_datetime`]).
+    async fn replay(&self, at: &Instance<'_>, target: &str) -> Result<(), EngineError> {
         let info_path = at.paths.restore_backup().join("binlog_info");
         let info = std::fs::read_to_string(&info_path)
             .map_err(|err| EngineError::io("read", &info_path, err))?;
@@ -447,11 +449,9 @@ impl MariaDb {
         let mut binlog = self.tool("mariadb-binlog");
         binlog
             .env("TZ", "UTC")
-            .arg(format!("--start-position={position}"));
-        if let Some(target) = target_time {
-            binlog.arg(format!("--stop-datetime={}", stop_datetime(target)?));
-        }
-        binlog.args(&files);
+            .arg(format!("--start-position={position}"))
+            .arg(format!("--stop-datetime={}", stop_datetime(target)?))
+            .args(&files);
         let mut reader = binlog.spawn().map_err(|source| EngineError::Spawn {
             program: "mariadb-binlog".to_owned(),
             source,
@@ -547,20 +547,20 @@ impl Engine for MariaDb {
         self.sql(at.port()?, &statements).await.map(drop)
     }
 
-    async fn restore(
-        &self,
-        at: &Instance<'_>,
-        target_time: Option<&str>,
-    ) -> Result<(), EngineError> {
+    /// The prepared backup is the fork as of the backup's end; a point in
+    /// time replays the archived binary log on top of it.
+    async fn restore(&self, at: &Instance<'_>, to: RestoreTo<'_>) -> Result<(), EngineError> {
         let started = std::time::Instant::now();
         self.unpack(&at.paths).await?;
         let unpacked = started.elapsed();
         self.launch(at).await?;
-        self.replay(at, target_time).await?;
+        if let RestoreTo::Time(target) = to {
+            self.replay(at, target).await?;
+        }
         tracing::info!(
             unpack_ms = unpacked.as_millis() as u64,
             recover_ms = (started.elapsed() - unpacked).as_millis() as u64,
-            "restored and replayed the binary log"
+            "restored and started"
         );
         super::drop_restore_source(&at.paths)
     }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, Stop};
+use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, RestoreTo, Stop};
 
 /// Keeps the lifecycle only.
 pub struct NoEngine {
@@ -37,7 +37,7 @@ impl Engine for NoEngine {
         Ok(())
     }
 
-    async fn restore(&self, at: &Instance<'_>, _target: Option<&str>) -> Result<(), EngineError> {
+    async fn restore(&self, at: &Instance<'_>, _to: RestoreTo<'_>) -> Result<(), EngineError> {
         tokio::time::sleep(self.provision_delay).await;
         let _ = std::fs::remove_dir_all(at.paths.restore_source());
         Ok(())

@@ -19,7 +19,8 @@ use tokio::process::Command;
 use super::pgbouncer::PgBouncer;
 use super::process::{self, run, run_with_input, write_secret};
 use super::{
-    AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Login, Stop,
+    AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Login, RestoreTo,
+    Stop,
 };
 
 const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
@@ -102,6 +103,20 @@ fn server_time(rfc3339: &str) -> Result<String, EngineError> {
         "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:6]+00"
     );
     parsed.format(&format).map_err(|err| invalid(&err))
+}
+
+/// The recovery settings that stop a fork where `to` says: at the end of
+/// its base backup (`immediate`: the first consistent point, which for a
+/// backup taken online is where the backup ended), or after the last
+/// transaction committed at or before an instant.
+fn recovery_target(to: RestoreTo<'_>) -> Result<String, EngineError> {
+    Ok(match to {
+        RestoreTo::Backup => "recovery_target = 'immediate'\n".to_owned(),
+        RestoreTo::Time(target) => format!(
+            "recovery_target_time = {}\n",
+            conf_quote(&server_time(target)?)
+        ),
+    })
 }
 
 /// The server settings a service's `user_config` asks for: the `pg`
@@ -543,14 +558,14 @@ impl Postgres {
     }
 
     /// Restores the backup linked into `paths`' restore source (see
-    /// [`super::link_restore_source`]) into a new cluster, replays the linked WAL
-    /// up to `target_time` (or to the end: the latest transaction) and
-    /// promotes it; the links go once the fork stands on its own.
+    /// [`super::link_restore_source`]) into a new cluster, recovers it as
+    /// far as `to` says and promotes it; the links go once the fork stands
+    /// on its own.
     async fn restore_cluster(
         &self,
         paths: &ClusterPaths,
         port: u16,
-        target_time: Option<&str>,
+        to: RestoreTo<'_>,
         max_connections: i64,
     ) -> Result<(), EngineError> {
         let data = pgdata(paths);
@@ -574,28 +589,37 @@ impl Postgres {
             run(tar, &format!("unpacking {archive} of the fork's backup")).await?;
         }
         self.write_server_conf(paths, port, max_connections)?;
-        let mut recovery = format!(
-            "restore_command = {}\nrecovery_target_action = 'promote'\nhot_standby = off\n",
-            conf_quote("cp ../restore-source/wal/%f %p")
-        );
-        if let Some(target) = target_time {
-            recovery.push_str(&format!(
-                "recovery_target_time = {}\n",
-                conf_quote(&server_time(target)?)
-            ));
-        }
         // Nothing queries the fork before promotion, and without hot
         // standby recovery does not demand the source's max_connections
         // and other limits, so a fork may ask for smaller ones.
+        let recovery = format!(
+            "restore_command = {}\nrecovery_target_action = 'promote'\nhot_standby = off\n",
+            conf_quote("cp ../restore-source/wal/%f %p")
+        );
         let write = |name: &str, text: &str| {
             let path = data.join(name);
             std::fs::write(&path, text).map_err(|err| EngineError::io("write", path, err))
         };
-        write(RECOVERY_CONF, &recovery)?;
+        write(
+            RECOVERY_CONF,
+            &format!("{recovery}{}", recovery_target(to)?),
+        )?;
         write("recovery.signal", "")?;
         let unpacked = started.elapsed();
-        self.start_cluster(paths).await?;
-        self.wait_promoted(paths, port).await?;
+        match self.recover(paths, port).await {
+            // A source that was not running when the fork was asked for
+            // (powered off) wrote nothing after its last transaction, so
+            // recovery to a later instant runs out of WAL first, which
+            // PostgreSQL refuses. Everything archived is then at or before
+            // the target: recovering to the end of the archive is exactly
+            // the fork asked for.
+            Err(err) if matches!(to, RestoreTo::Time(_)) && self.ran_out_before_target(paths) => {
+                tracing::info!(error = %err, "the archive ends before the target; recovering all of it");
+                write(RECOVERY_CONF, &recovery)?;
+                self.recover(paths, port).await?;
+            }
+            recovered => recovered?,
+        }
         tracing::info!(
             unpack_ms = unpacked.as_millis() as u64,
             recover_ms = (started.elapsed() - unpacked).as_millis() as u64,
@@ -605,6 +629,20 @@ impl Postgres {
         // fork never reads its restore source again, then the source.
         write(RECOVERY_CONF, "")?;
         super::drop_restore_source(paths)
+    }
+
+    /// Starts a cluster set up for recovery and waits until it is promoted.
+    async fn recover(&self, paths: &ClusterPaths, port: u16) -> Result<(), EngineError> {
+        self.start_cluster(paths).await?;
+        self.wait_promoted(paths, port).await
+    }
+
+    /// Whether the server stopped because its WAL ended before the
+    /// recovery target.
+    fn ran_out_before_target(&self, paths: &ClusterPaths) -> bool {
+        std::fs::read_to_string(server_log(paths)).is_ok_and(|log| {
+            log.contains("recovery ended before configured recovery target was reached")
+        })
     }
 
     async fn wait_promoted(&self, paths: &ClusterPaths, port: u16) -> Result<(), EngineError> {
@@ -728,13 +766,9 @@ impl Engine for Postgres {
             .await
     }
 
-    async fn restore(
-        &self,
-        at: &Instance<'_>,
-        target_time: Option<&str>,
-    ) -> Result<(), EngineError> {
+    async fn restore(&self, at: &Instance<'_>, to: RestoreTo<'_>) -> Result<(), EngineError> {
         let pg = at.config().get("pg").and_then(Value::as_object);
-        self.restore_cluster(&at.paths, at.port()?, target_time, max_connections(pg))
+        self.restore_cluster(&at.paths, at.port()?, to, max_connections(pg))
             .await
     }
 

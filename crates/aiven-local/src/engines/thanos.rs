@@ -15,7 +15,7 @@ use aiven_api::types::ServiceUser;
 use tokio::process::Command;
 
 use super::process::{self, run_with_input};
-use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, Stop};
+use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, RestoreTo, Stop};
 
 /// The name the server runs under.
 const PROGRAM: &str = "prometheus";
@@ -189,7 +189,7 @@ impl Engine for Prometheus {
     }
 
     /// The snapshot becomes the fork's TSDB.
-    async fn restore(&self, at: &Instance<'_>, _target: Option<&str>) -> Result<(), EngineError> {
+    async fn restore(&self, at: &Instance<'_>, _to: RestoreTo<'_>) -> Result<(), EngineError> {
         let data = tsdb(&at.paths);
         super::prepare_dirs(&at.paths, &data).await?;
         process::unpack(&at.paths.restore_backup().join("tsdb.tar.lz4"), &data).await?;

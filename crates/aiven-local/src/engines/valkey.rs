@@ -15,7 +15,7 @@ use aiven_api::types::{ServiceNotification, ServiceUser};
 use serde_json::{Map, Value};
 
 use super::process::{self, run, run_with_input};
-use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, Stop};
+use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, RestoreTo, Stop};
 
 /// The name the server runs under.
 const PROGRAM: &str = "redis-server";
@@ -302,7 +302,7 @@ impl Engine for Valkey {
     }
 
     /// Keys exactly as the backup has them: its RDB file is the fork's.
-    async fn restore(&self, at: &Instance<'_>, _target: Option<&str>) -> Result<(), EngineError> {
+    async fn restore(&self, at: &Instance<'_>, _to: RestoreTo<'_>) -> Result<(), EngineError> {
         let data = data(&at.paths);
         super::prepare_dirs(&at.paths, &data).await?;
         process::archive_file(

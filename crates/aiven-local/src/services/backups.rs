@@ -8,11 +8,12 @@ use std::sync::Arc;
 use aiven_api::catalog;
 use aiven_api::types::{Backup, BackupsResponse, Pitr, PitrRange};
 use time::OffsetDateTime;
+use tokio::signal::unix::{SignalKind, signal};
 
 use super::{JobError, Services, now};
 use crate::engines::EngineError;
 use crate::error::Error;
-use crate::store::{BackupRecord, ServiceRecord};
+use crate::store::{AccountsAt, BackupRecord, ServiceRecord};
 
 impl Services {
     /// Takes a backup now: the engine's own, or a catalog entry for a
@@ -42,6 +43,12 @@ impl Services {
             name: backup_name,
             time: now(),
             size,
+            // As the record was when the backup started: what its data holds.
+            accounts: Some(AccountsAt {
+                users: record.users.clone(),
+                databases: record.databases.clone(),
+                pools: record.pools.clone(),
+            }),
         };
         self.store.add_backup(project, name, &backup)?;
         self.apply_retention(&record).await?;
@@ -75,13 +82,26 @@ impl Services {
         Ok(())
     }
 
-    /// Backs up every running service once per interval.
+    /// Backs up every running service once per interval, and at once on
+    /// SIGUSR1: a backup on demand for an operator about to fork (the
+    /// hosted API has no such call; its schedule is the only way), and
+    /// for tests that need a backup between two writes.
     pub fn spawn_backup_schedule(self: &Arc<Self>) {
         let services = Arc::clone(self);
+        let mut asked = signal(SignalKind::user_defined1())
+            .map_err(|err| tracing::warn!(error = %err, "no backups on SIGUSR1"))
+            .ok();
         self.tasks.spawn(async move {
             loop {
+                let now_asked = async {
+                    match asked.as_mut() {
+                        Some(signal) => signal.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     _ = tokio::time::sleep(services.backup_interval) => {}
+                    _ = now_asked => tracing::info!("SIGUSR1: backing up every running service now"),
                     _ = services.shutdown.cancelled() => return,
                 }
                 let Ok(all) = services.store.services(None) else { continue };

@@ -46,7 +46,7 @@ impl Services {
             .ok_or_else(|| service_missing(&source_project, &source_name))?;
         check_source_fits(&source, service_type, plan)?;
         let backups = self.store.backups(&source_project, &source_name)?;
-        let backup_name = match (&target, &named_backup) {
+        let backup = match (&target, &named_backup) {
             (Some(target), _) => backup_before(&backups, &source_name, target)?,
             (None, Some(name)) => named(&backups, &source_name, name)?,
             (None, None) => newest(&backups, &source_name)?,
@@ -55,11 +55,20 @@ impl Services {
             .map(|t| timestamp::parse(&t).map(timestamp::format))
             .transpose()
             .map_err(|err| Error::invalid_at(at(RECOVERY_TARGET_TIME), err))?;
+        // A fork of a backup alone has the users, databases and pools its
+        // data has: the source's as they were when the backup was taken.
+        let mut source = source;
+        if let (None, Some(accounts)) = (&target_time, &backup.accounts) {
+            source.users = accounts.users.clone();
+            source.databases = accounts.databases.clone();
+            source.pools = accounts.pools.clone();
+        }
         let fork = ForkSource {
             project: source_project,
             service: source_name,
             target_time,
-            backup_name,
+            backup_name: backup.name.clone(),
+            backup_time: Some(backup.time.clone()),
         };
         Ok(Some((source, fork)))
     }
@@ -92,9 +101,9 @@ fn check_source_fits(
     Ok(())
 }
 
-fn newest(backups: &[BackupRecord], source: &str) -> Result<String, Error> {
+fn newest<'b>(backups: &'b [BackupRecord], source: &str) -> Result<&'b BackupRecord, Error> {
     match backups.last() {
-        Some(backup) => Ok(backup.name.clone()),
+        Some(backup) => Ok(backup),
         None => Err(Error::invalid(format!(
             "Service {source} has no backup yet, so it cannot be forked. A first backup is taken right after \
              the service starts running; try again shortly."
@@ -102,10 +111,14 @@ fn newest(backups: &[BackupRecord], source: &str) -> Result<String, Error> {
     }
 }
 
-fn named(backups: &[BackupRecord], source: &str, name: &str) -> Result<String, Error> {
+fn named<'b>(
+    backups: &'b [BackupRecord],
+    source: &str,
+    name: &str,
+) -> Result<&'b BackupRecord, Error> {
     newest(backups, source)?;
-    if backups.iter().any(|b| b.name == name) {
-        return Ok(name.to_owned());
+    if let Some(backup) = backups.iter().find(|b| b.name == name) {
+        return Ok(backup);
     }
     let available: Vec<&str> = backups.iter().map(|b| b.name.as_str()).collect();
     let message = format!(
@@ -117,7 +130,11 @@ fn named(backups: &[BackupRecord], source: &str, name: &str) -> Result<String, E
 
 /// The newest backup taken at or before `target`, which must lie in the
 /// recovery window: from the oldest backup to now.
-fn backup_before(backups: &[BackupRecord], source: &str, target: &str) -> Result<String, Error> {
+fn backup_before<'b>(
+    backups: &'b [BackupRecord],
+    source: &str,
+    target: &str,
+) -> Result<&'b BackupRecord, Error> {
     newest(backups, source)?;
     let target_time =
         timestamp::parse(target).map_err(|err| Error::invalid_at(at(RECOVERY_TARGET_TIME), err))?;
@@ -134,10 +151,9 @@ fn backup_before(backups: &[BackupRecord], source: &str, target: &str) -> Result
     }
     let taken_before =
         |b: &&BackupRecord| timestamp::parse(&b.time).is_ok_and(|t| t <= target_time);
-    let chosen = backups
+    Ok(backups
         .iter()
         .rev()
         .find(taken_before)
-        .unwrap_or(&backups[0]);
-    Ok(chosen.name.clone())
+        .unwrap_or(&backups[0]))
 }

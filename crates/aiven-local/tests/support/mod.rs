@@ -24,6 +24,14 @@ impl Local {
         ))
     }
 
+    /// A fresh server with extra `serve` flags.
+    pub fn start_with(args: &[&str]) -> Local {
+        Local::wrap(LocalServer::start(
+            Path::new(env!("CARGO_BIN_EXE_aiven-local")),
+            args,
+        ))
+    }
+
     /// Starts again on `data_dir`, as after a stop or a crash; `owns`
     /// removes the directory when this server is dropped.
     pub fn restart_in(data_dir: &Path, owns: bool) -> Local {
@@ -147,6 +155,24 @@ impl Local {
         }
     }
 
+    /// `name`'s backups, oldest first.
+    pub async fn backups(&self, name: &str) -> Value {
+        let path = format!("/v1/project/{PROJECT}/service/{name}/backups");
+        let (status, body) = self.call(reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// [`LocalServer::back_up_now`] for a service of the project.
+    pub async fn back_up_now(&self, name: &str) -> String {
+        self.server.back_up_now(PROJECT, name)
+    }
+
+    /// [`LocalServer::latest_transaction`] for a service of the project.
+    pub async fn latest_transaction(&self, name: &str) -> String {
+        self.server.latest_transaction(PROJECT, name)
+    }
+
     pub async fn create_pg(&self, name: &str, user_config: Value) -> Value {
         let (status, body) =
             self.create(json!({"service_name": name, "service_type": "pg", "plan": "startup-4", "user_config": user_config})).await;
@@ -157,4 +183,9 @@ impl Local {
 
 pub fn uri(service: &Value) -> String {
     service["service_uri"].as_str().unwrap().to_owned()
+}
+
+/// The ids in table `t`, comma-separated.
+pub fn ids(uri: &str) -> String {
+    psql(uri, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t")
 }
