@@ -328,3 +328,17 @@ fn keys_the_official_provider_deprecates_still_work_with_a_warning() {
     assert!(output.contains("deprecated"), "{output}");
     assert!(output.contains("ip_filter"), "{output}");
 }
+
+/// Only what the configuration writes is warned about: a deprecated block
+/// (`pg_qualstats`) the configuration leaves out says nothing.
+#[test]
+fn a_deprecated_block_the_configuration_leaves_out_is_not_warned_about() {
+    let e = env();
+    e.configure(&pg(
+        "  service_name = \"quiet\"\n  plan = \"startup-4\"\n  pg_user_config {\n    pg_version = \"15\"\n  }",
+    ));
+    let plan = e.tf.run(&["plan", "-no-color", "-input=false"]);
+    plan.assert_ok();
+    let output = flat(&format!("{}{}", plan.stdout, plan.stderr));
+    assert!(!output.contains("Deprecated key"), "{output}");
+}

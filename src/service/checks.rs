@@ -81,14 +81,30 @@ fn warn_deprecated(fields: &[Field], element: &Value, at: AttributePath, diags: 
     for field in fields.iter().filter(|f| f.in_terraform) {
         let value = element.get(field.name);
         let path = at.clone().then(field.name);
-        match field.kind {
-            Kind::IpFilter if user_config::ip_filter_written(element, IP_FILTER) => {
+        // A block the configuration leaves out is an empty list, not null.
+        let written = match field.kind {
+            Kind::Object(_) | Kind::ObjectList { .. } => !value.elements().is_empty(),
+            _ => !value.is_null(),
+        };
+        if field.kind == Kind::IpFilter {
+            if user_config::ip_filter_written(element, IP_FILTER) {
                 let detail = "ip_filter is deprecated, as in the official provider: write the same ranges as ip_filter_string, or as ip_filter_object blocks to describe them.";
-                diags.push(
-                    Diagnostic::warning("Deprecated key", detail).at(at.clone().then(IP_FILTER)),
-                );
+                let at = at.clone().then(IP_FILTER);
+                diags.push(Diagnostic::warning("Deprecated key", detail).at(at));
             }
-            Kind::Object(inner) if !value.first().is_null() => {
+            continue;
+        }
+        if field.deprecated && written {
+            let detail = format!(
+                "{} is deprecated, as in the official provider; it still works for now.",
+                field.name
+            );
+            diags.push(Diagnostic::warning("Deprecated key", detail).at(path.clone()));
+            // Its keys go with it: one warning says so.
+            continue;
+        }
+        match field.kind {
+            Kind::Object(inner) if written => {
                 warn_deprecated(inner, value.first(), path.index(0), diags);
             }
             Kind::ObjectList {
@@ -98,13 +114,6 @@ fn warn_deprecated(fields: &[Field], element: &Value, at: AttributePath, diags: 
                 for (index, item) in value.elements().iter().enumerate() {
                     warn_deprecated(inner, item, path.clone().index(index as i64), diags);
                 }
-            }
-            _ if field.deprecated && !value.is_null() => {
-                let detail = format!(
-                    "{} is deprecated, as in the official provider; it still works for now.",
-                    field.name
-                );
-                diags.push(Diagnostic::warning("Deprecated key", detail).at(path));
             }
             _ => {}
         }
@@ -527,6 +536,30 @@ mod tests {
         assert_eq!(path_of(top), "pg_user_config[0].recovery_target_time");
         let element = serde_json::json!({"ip_filter": ["10.0.0.0/8", 7]});
         assert_eq!(path_of(element), "pg_user_config[0].ip_filter");
+    }
+
+    #[test]
+    fn a_deprecated_block_warns_only_when_it_is_written() {
+        let fields = PG.fields();
+        let qualstats = fields
+            .iter()
+            .find(|f| f.name == "pg_qualstats")
+            .expect("pg has the deprecated pg_qualstats block");
+        assert!(qualstats.deprecated);
+        let warnings = |block: Value| {
+            let element = Value::object([("pg_qualstats", block)]);
+            let mut diags = Diagnostics::new();
+            warn_deprecated(
+                &fields,
+                &element,
+                AttributePath::attr("pg_user_config"),
+                &mut diags,
+            );
+            diags.iter().count()
+        };
+        assert_eq!(warnings(Value::List(Vec::new())), 0, "left out: no warning");
+        let written = Value::List(vec![Value::object([("enabled", Value::Bool(true))])]);
+        assert_eq!(warnings(written), 1);
     }
 
     #[test]
