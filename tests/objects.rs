@@ -78,7 +78,93 @@ output "alice_password_matches" {{
 fn uri_as(service_uri: &str, user: &str, password: &str, database: &str) -> String {
     let host = service_uri.rsplit_once('@').unwrap().1;
     let host = host.split('/').next().unwrap();
+    let password = aiven_api::userinfo::encode(password);
     format!("postgres://{user}:{password}@{host}/{database}?sslmode=disable")
+}
+
+/// A password the API takes and our earlier rule refused: spaces, quotes
+/// and the characters that end a URI's userinfo.
+const ODD: &str = r#"Test$1234 "q" o'k @:/%"#;
+
+#[test]
+fn passwords_the_api_takes_log_in_to_every_engine() {
+    let e = env();
+    let hcl_password = ODD.replace('"', "\\\"");
+    e.configure(&format!(
+        r#"
+resource "aiven_pg" "db" {{
+  project      = "pw"
+  service_name = "pw-pg"
+  plan         = "startup-4"
+}}
+
+resource "aiven_pg_user" "odd" {{
+  project      = aiven_pg.db.project
+  service_name = aiven_pg.db.service_name
+  username     = "odd"
+  password     = "{hcl_password}"
+}}
+
+resource "aiven_connection_pool" "odd" {{
+  project       = aiven_pg.db.project
+  service_name  = aiven_pg.db.service_name
+  pool_name     = "odd-pool"
+  database_name = "defaultdb"
+  username      = aiven_pg_user.odd.username
+}}
+
+resource "aiven_mysql" "db" {{
+  project      = "pw"
+  service_name = "pw-mysql"
+  plan         = "startup-4"
+}}
+
+resource "aiven_mysql_user" "odd" {{
+  project      = aiven_mysql.db.project
+  service_name = aiven_mysql.db.service_name
+  username     = "odd"
+  password     = "{hcl_password}"
+}}
+
+resource "aiven_valkey" "db" {{
+  project      = "pw"
+  service_name = "pw-valkey"
+  plan         = "startup-4"
+}}
+
+resource "aiven_valkey_user" "odd" {{
+  project      = aiven_valkey.db.project
+  service_name = aiven_valkey.db.service_name
+  username     = "odd"
+  password     = "{hcl_password}"
+}}
+"#
+    ));
+    e.tf.apply().assert_ok();
+    assert_eq!(e.tf.plan().code, 0, "a second plan is empty");
+    let pg = uri_as(&e.uri("aiven_pg.db"), "odd", ODD, "defaultdb");
+    assert_eq!(psql(&pg, "SELECT current_user"), "odd");
+    let pool = e.attribute("aiven_connection_pool.odd", "connection_uri");
+    assert_eq!(
+        psql(pool.as_str().unwrap(), "SELECT current_user"),
+        "odd",
+        "through PgBouncer"
+    );
+    let encoded = aiven_api::userinfo::encode(ODD);
+    let at_host = |uri: String| uri.rsplit_once('@').unwrap().1.to_owned();
+    let mysql = format!("mysql://odd:{encoded}@{}", at_host(e.uri("aiven_mysql.db")));
+    assert_eq!(testkit::mariadb(&mysql, "SELECT current_user()"), "odd@%");
+    let valkey = format!(
+        "redis://odd:{encoded}@{}",
+        at_host(e.uri("aiven_valkey.db"))
+    );
+    assert_eq!(testkit::redis_cli(&valkey, &["PING"]), "PONG");
+    // The service's own URI carries its generated password, escaped or not.
+    let primary = e.attribute("aiven_pg.db", "service_password");
+    assert!(
+        primary.as_str().unwrap().starts_with("AVNS_"),
+        "as the API makes them"
+    );
 }
 
 #[test]
@@ -565,4 +651,69 @@ fn projects_are_created_changed_in_place_imported_and_deleted_only_when_empty() 
         .assert_ok();
     let plan = fresh.plan();
     assert_eq!(plan.code, 0, "imported as it is: {}", plan.stdout);
+}
+
+/// A user's password moves between generated, written and write-only in
+/// every direction: each step applies, replans empty, and the role logs in
+/// with the password state (or the configuration) says.
+#[test]
+fn a_password_moves_between_generated_written_and_write_only_in_every_direction() {
+    let e = env();
+    let user = |password: &str| {
+        format!(
+            r#"
+resource "aiven_pg" "db" {{
+  project      = "moves"
+  service_name = "moves"
+  plan         = "startup-4"
+}}
+
+resource "aiven_pg_user" "u" {{
+  project      = aiven_pg.db.project
+  service_name = aiven_pg.db.service_name
+  username     = "u"
+{password}
+}}
+"#
+        )
+    };
+    let generated = "";
+    let written = "  password = \"written-password-1\"";
+    let write_only = "  password_wo = \"write-only-password-1\"\n  password_wo_version = 1";
+    let steps = [
+        ("generated", generated),
+        ("written", written),
+        ("write-only", write_only),
+        ("generated again", generated),
+        ("write-only again", write_only),
+        ("written again", written),
+        ("generated at last", generated),
+    ];
+    for (step, password) in steps {
+        e.configure(&user(password));
+        e.tf.apply().assert_ok();
+        let plan = e.tf.plan();
+        assert_eq!(
+            plan.code, 0,
+            "{step}: a second plan is empty:\n{}",
+            plan.stdout
+        );
+        let in_state = e.attribute("aiven_pg_user.u", "password");
+        let expected = match password {
+            p if p == written => "written-password-1".to_owned(),
+            p if p == write_only => {
+                assert!(
+                    in_state.is_null(),
+                    "{step}: a write-only password is not kept"
+                );
+                "write-only-password-1".to_owned()
+            }
+            _ => in_state
+                .as_str()
+                .expect("a generated password in state")
+                .to_owned(),
+        };
+        let uri = uri_as(&e.uri("aiven_pg.db"), "u", &expected, "defaultdb");
+        assert_eq!(psql(&uri, "SELECT current_user"), "u", "{step}");
+    }
 }

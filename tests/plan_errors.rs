@@ -118,6 +118,24 @@ fn static_mistakes_are_caught_before_anything_is_created() {
             "  service_name = \"pg7\"\n  plan = \"startup-4\"\n  timeouts {\n    create = \"forever\"\n  }",
             &["Invalid timeout", "90s, 20m or 1h30m"],
         ),
+        (
+            "pg-disk",
+            "  service_name = \"pg-disk\"\n  plan = \"startup-4\"\n  additional_disk_space = \"1 GiB\"",
+            &[
+                "Invalid disk size",
+                "additional_disk_space \"1 GiB\" is invalid",
+            ],
+        ),
+        (
+            "pg-tags",
+            "  service_name = \"pg-tags\"\n  plan = \"startup-4\"\n  tag {\n    key = \"a\"\n    value = \"1\"\n  }\n  tag {\n    key = \"a\"\n    value = \"2\"\n  }",
+            &["Invalid tags", "tag key \"a\" is written more than once"],
+        ),
+        (
+            "pg-tag-key",
+            "  service_name = \"pg-tag-key\"\n  plan = \"startup-4\"\n  tag {\n    key = \"cost center\"\n    value = \"1\"\n  }",
+            &["Invalid tags", "starting with a letter"],
+        ),
     ];
     for (service, body, fragments) in cases {
         e.configure(&pg(body));

@@ -139,6 +139,7 @@ impl Resource<Client> for ProjectResource {
     }
 
     async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
+        crate::service::check_tag_blocks(config, names::TagsOf::Project, diags);
         for name in [PROJECT, COPY_FROM_PROJECT] {
             if let Some(project) = config.get(name).as_str()
                 && let Err(message) = names::check_project_name(project)

@@ -67,23 +67,25 @@ fn strings(value: &Value) -> Option<Vec<String>> {
     })
 }
 
-/// 24 random letters and digits from the kernel's generator; `None` if it
-/// cannot be read.
+/// A password as the API generates them (`AVNS_…`, see
+/// [`names::generated_password`]) from the kernel's generator; `None` if
+/// it cannot be read.
 fn generated_password() -> Option<String> {
     use std::io::Read;
-    const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut random = std::fs::File::open("/dev/urandom").ok()?;
-    let mut password = String::with_capacity(24);
-    let mut byte = [0u8; 1];
-    while password.len() < 24 {
-        random.read_exact(&mut byte).ok()?;
-        // 248 = 4 × 62: taking only bytes below it keeps every character
-        // equally likely.
-        if byte[0] < 248 {
-            password.push(ALPHABET[usize::from(byte[0]) % 62] as char);
-        }
-    }
-    Some(password)
+    let mut random = [0u8; names::GENERATED_PASSWORD_CHARACTERS];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut source| source.read_exact(&mut random))
+        .ok()?;
+    Some(names::generated_password(random))
+}
+
+/// Whether a change goes from a write-only password to one this resource
+/// keeps, without writing it: from `password_wo` to neither.
+fn leaves_write_only(prior: &Value, config: &Value) -> bool {
+    !prior.is_null()
+        && !prior.get(PASSWORD_WO_VERSION).is_null()
+        && config.get(PASSWORD_WO_VERSION).is_null()
+        && config.get(PASSWORD).is_null()
 }
 
 fn string_list(items: &Option<Vec<String>>) -> Value {
@@ -216,7 +218,7 @@ impl Resource<Client> for UserResource {
         let mut block = Block::new(format!("A user of a {what} service. Forks copy users with their passwords."))
             .attributes(key_attributes(USERNAME, "the user belongs to"))
             .attribute(Attribute::new(USERNAME, Type::String).required().requires_replace().description("The user name: letters, digits, `_`, `-` and `.`, not starting with `-` or `.`. Changing it forces a new user."))
-            .attribute(Attribute::new(PASSWORD, Type::String).optional().computed().sensitive().use_state_for_unknown().description("The password: 8 to 256 letters, digits, `-` or `_`. Generated when not set (by the API, or here when the API does not show the one it made). Not kept when `password_wo` is used."))
+            .attribute(Attribute::new(PASSWORD, Type::String).optional().computed().sensitive().use_state_for_unknown().description("The password: 8 to 256 characters, as the API takes (no control characters). Generated when not set (by the API, or here when the API does not show the one it made), in the API's form: `AVNS_` and 19 characters. Not kept when `password_wo` is used."))
             .attribute(Attribute::new(PASSWORD_WO, Type::String).optional().sensitive().write_only().description("The password, write-only (Terraform 1.11 or later): sent to the API and never stored in state or shown in a plan. Needs `password_wo_version`; conflicts with `password`."))
             .attribute(Attribute::new(PASSWORD_WO_VERSION, Type::Number).optional().description("The version of `password_wo`: change it to send a new one (an in-place update)."))
             .attribute(Attribute::new(TYPE, Type::String).computed().use_state_for_unknown().description("`primary` for the service's own user, `normal` for the others."))
@@ -312,6 +314,9 @@ impl Resource<Client> for UserResource {
         // (or stays unset where the API does not show it).
         if !plan.config.get(PASSWORD_WO_VERSION).is_null() {
             plan.planned.set(PASSWORD, Value::Null);
+        } else if leaves_write_only(&plan.prior, &plan.config) {
+            // The password it had was never kept: a new one is made.
+            plan.planned.set(PASSWORD, Value::unknown());
         }
     }
 
@@ -419,9 +424,16 @@ impl Resource<Client> for UserResource {
             || changed(AUTHENTICATION)
             || (changed(PASSWORD) && !planned.get(PASSWORD).is_unknown())
         {
-            // A new plugin needs the password again: the one wanted, else the one kept.
+            // A new plugin needs the password again: the one wanted, else
+            // the one kept; leaving write-only, with neither, a new one
+            // (the write-only one was never kept).
             let password = Self::wanted_password(change)
-                .or_else(|| prior.get(PASSWORD).as_str().map(str::to_owned));
+                .or_else(|| prior.get(PASSWORD).as_str().map(str::to_owned))
+                .or_else(|| {
+                    leaves_write_only(prior, &change.config)
+                        .then(generated_password)
+                        .flatten()
+                });
             let authentication = planned.get(AUTHENTICATION).as_str().map(str::to_owned);
             match self
                 .set_password(client, &key, password, authentication, ctx)
@@ -493,10 +505,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generated_passwords_are_24_letters_or_digits_and_differ() {
+    fn generated_passwords_are_the_apis_form_and_differ() {
         let (a, b) = (generated_password().unwrap(), generated_password().unwrap());
         assert_eq!(a.len(), 24);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()), "{a}");
+        assert!(a.starts_with("AVNS_"), "{a}");
         assert_ne!(a, b);
     }
 }

@@ -120,6 +120,21 @@ fn warn_deprecated(fields: &[Field], element: &Value, at: AttributePath, diags: 
     }
 }
 
+/// The `tag` blocks of a service or project as the API takes them (see
+/// [`names::check_tags`]): unique keys above all, since two blocks with
+/// one key would apply as one tag and leave state inconsistent.
+pub fn check_tag_blocks(config: &Value, of: names::TagsOf, diags: &mut Diagnostics) {
+    let tags = config.get(name::TAG).elements();
+    // Blocks whose key or value is not known yet are checked at apply.
+    let known: Vec<(&str, &str)> = tags
+        .iter()
+        .filter_map(|tag| Some((tag.get("key").as_str()?, tag.get("value").as_str()?)))
+        .collect();
+    if let Err(message) = names::check_tags(known, of) {
+        diags.error_at(AttributePath::attr(name::TAG), "Invalid tags", message);
+    }
+}
+
 /// Project, service, cloud, maintenance window and key id: each in the
 /// API's form.
 fn check_names(config: &ServiceModel, diags: &mut Diagnostics) {

@@ -20,6 +20,7 @@ use tfplugin::diag::Diagnostic;
 use crate::client::CallError;
 
 mod checks;
+pub use checks::check_tag_blocks;
 pub mod data_source;
 pub mod fork;
 pub mod kind;

@@ -530,6 +530,7 @@ impl Resource<Client> for ServiceResource {
 
     async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
         check_static(&self.kind, &self.model(config), diags);
+        super::check_tag_blocks(config, aiven_api::names::TagsOf::Service, diags);
     }
 
     async fn modify_plan(&self, ctx: &Context<Client>, plan: &mut Plan, diags: &mut Diagnostics) {

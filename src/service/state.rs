@@ -11,15 +11,15 @@ use super::user_config;
 
 const MIB_PER_GIB: i64 = 1024;
 
-/// `"10GiB"` → MiB.
+/// `"10GiB"` → MiB: whole gibibytes written as the API and state write
+/// them, nothing around or between (`"1 GiB"` would be stored back as
+/// `"1GiB"`, a value the configuration never wrote).
 pub fn parse_disk(text: &str) -> Option<i64> {
-    let number = text.trim().strip_suffix("GiB")?;
-    number
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .map(|n| n * MIB_PER_GIB)
+    let number = text.strip_suffix("GiB")?;
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse::<i64>().ok().map(|n| n * MIB_PER_GIB)
 }
 
 fn format_disk(mib: i64) -> String {
@@ -121,9 +121,11 @@ fn parse_uri(uri: &str) -> Option<UriParts> {
     };
     let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
     let text = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_owned);
+    // A URI's user and password are percent-encoded.
+    let decoded = |s: Option<&str>| text(s).map(|s| aiven_api::userinfo::decode(&s));
     Some(UriParts {
-        user: text(user),
-        password: text(secret(password)),
+        user: decoded(user),
+        password: decoded(secret(password)),
         host: text(Some(host)),
         port,
         dbname: text(path.strip_prefix('/')),
@@ -550,12 +552,21 @@ mod tests {
                 ..UriParts::default()
             })
         );
+        let escaped = parse_uri("postgres://app:Test%241234%20a%40b@h:5432/defaultdb").unwrap();
+        assert_eq!(
+            escaped.password.as_deref(),
+            Some("Test$1234 a@b"),
+            "decoded"
+        );
     }
 
     #[test]
     fn disk_sizes_parse_and_format_in_gib() {
         assert_eq!(parse_disk("10GiB"), Some(10 * 1024));
         assert_eq!(parse_disk("10 GB"), None);
+        for written_otherwise in ["1 GiB", " 1GiB", "1GiB ", "-1GiB", "GiB", "1.5GiB"] {
+            assert_eq!(parse_disk(written_otherwise), None, "{written_otherwise:?}");
+        }
         assert_eq!(format_disk(81920), "80GiB");
     }
 }

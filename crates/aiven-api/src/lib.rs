@@ -11,7 +11,8 @@
 //!   turned into a JSON Schema, a validator and the provider's schema;
 //! - [`timestamp`]: the time formats the API and its CLI accept;
 //! - [`fork_point`]: where a fork is restored to, and how the latest
-//!   transaction becomes a time the API takes.
+//!   transaction becomes a time the API takes;
+//! - [`userinfo`]: user names and passwords inside connection URIs.
 
 pub mod catalog;
 pub mod contract;
@@ -20,3 +21,4 @@ pub mod names;
 pub mod timestamp;
 pub mod types;
 pub mod user_config;
+pub mod userinfo;

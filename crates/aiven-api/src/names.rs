@@ -140,17 +140,88 @@ pub fn check_maintenance_time(time: &str) -> Result<(), NameError> {
     }
 }
 
-/// A service user's password as the API takes it: 8 to 256 letters,
-/// digits, `-` or `_`. The message never repeats the password.
+/// A service user's password as the API takes it: 8 to 256 characters
+/// (the official provider's `aiven_pg_user` and `aiven_mysql_user` check
+/// `StringLenBetween(8, 256)`; the API states no character set). Control
+/// characters (newlines, NUL) are refused here: nothing documents them
+/// and they cannot be typed into a connection string. The message never
+/// repeats the password.
 pub fn check_password(password: &str) -> Result<(), NameError> {
-    let allowed = password
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if (8..=256).contains(&password.len()) && allowed {
-        Ok(())
-    } else {
-        Err("use 8 to 256 letters, digits, '-' or '_'".to_owned())
+    let length = password.len();
+    if !(8..=256).contains(&length) {
+        return Err(format!("use 8 to 256 characters (this one has {length})"));
     }
+    if password.chars().any(char::is_control) {
+        return Err(
+            "use 8 to 256 characters without control characters (newlines, tabs)".to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// How many random characters follow `AVNS_` in a generated password.
+pub const GENERATED_PASSWORD_CHARACTERS: usize = 19;
+
+/// A password in the form the hosted API generates them: `AVNS_` and 19
+/// characters of `A-Za-z0-9_-` (the form seen in the platform's
+/// connection details, 24 characters in all), one per random byte: 64
+/// characters, so each byte's low six bits pick one without bias.
+pub fn generated_password(random: [u8; GENERATED_PASSWORD_CHARACTERS]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let characters = random.iter().map(|b| ALPHABET[usize::from(b & 63)] as char);
+    format!("AVNS_{}", characters.collect::<String>())
+}
+
+/// Where a tag may go: a project's take `billing:` keys (billing tags,
+/// shown on invoices) as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagsOf {
+    Service,
+    Project,
+}
+
+/// A resource's tags as the API takes them (Aiven's "Use resource tags"):
+/// keys of 1 to 64 letters, digits, `_` or `-` starting with a letter, and
+/// unique within the resource; values of at most 64 characters. Errors
+/// name the key (a tag is not a secret).
+pub fn check_tags<'t>(
+    tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+    of: TagsOf,
+) -> Result<(), NameError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (key, value) in tags {
+        let name = match (of, key.strip_prefix("billing:")) {
+            (TagsOf::Project, Some(rest)) => rest,
+            _ => key,
+        };
+        let well_formed = (1..=64).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !well_formed {
+            return Err(format!(
+                "tag key {key:?} is invalid: use 1 to 64 letters, digits, '_' or '-', starting with a letter{}",
+                if of == TagsOf::Project {
+                    " (billing tags: billing:KEY)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if value.chars().count() > 64 {
+            return Err(format!(
+                "the value of tag {key:?} has {} characters; at most 64",
+                value.chars().count()
+            ));
+        }
+        if !seen.insert(key) {
+            return Err(format!(
+                "tag key {key:?} is written more than once; a resource's tag keys are unique"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The all-zero UUID, which as a `cmk_id` removes the key a service has.
@@ -195,12 +266,43 @@ mod tests {
     }
 
     #[test]
-    fn passwords_are_8_to_256_safe_characters_and_never_repeated() {
-        assert!(check_password("alice-password_1").is_ok());
-        for bad in ["short", "has space in it", "quote'inside", &"a".repeat(257)] {
+    fn passwords_are_8_to_256_characters_as_the_api_takes_and_never_repeated() {
+        for good in [
+            "alice-password_1",
+            "Test$1234abc",
+            "has space, quote' \"and\" @:/%",
+        ] {
+            assert!(check_password(good).is_ok(), "{good}");
+        }
+        for bad in ["short", "new\nline-password", &"a".repeat(257)] {
             let err = check_password(bad).unwrap_err();
             assert!(!err.contains(bad), "{err}");
+            assert!(err.contains("8 to 256 characters"), "{err}");
         }
+    }
+
+    #[test]
+    fn generated_passwords_look_like_the_platforms_and_pass_the_rule() {
+        let password = generated_password([
+            0, 1, 62, 63, 255, 64, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+        ]);
+        assert_eq!(password.len(), 24);
+        assert!(password.starts_with("AVNS_AB_-"), "{password}");
+        assert!(check_password(&password).is_ok());
+    }
+
+    #[test]
+    fn tags_have_unique_well_formed_keys_and_short_values() {
+        assert!(check_tags([("env", "prod"), ("team-a_1", "")], TagsOf::Service).is_ok());
+        let twice = check_tags([("env", "prod"), ("env", "dev")], TagsOf::Service).unwrap_err();
+        assert!(twice.contains("more than once"), "{twice}");
+        for key in ["", "1env", "env:x", &"k".repeat(65)] {
+            assert!(check_tags([(key, "v")], TagsOf::Service).is_err(), "{key}");
+        }
+        let long = "v".repeat(65);
+        assert!(check_tags([("env", long.as_str())], TagsOf::Service).is_err());
+        assert!(check_tags([("billing:PO", "42")], TagsOf::Project).is_ok());
+        assert!(check_tags([("billing:PO", "42")], TagsOf::Service).is_err());
     }
 
     #[test]

@@ -66,10 +66,14 @@ impl Endpoint {
             user,
             password,
         } = self;
+        // In a URI, a password may hold any character: escaped.
+        let (user_text, password_text) = (user, password);
+        let user = &aiven_api::userinfo::encode(user_text);
+        let password = &aiven_api::userinfo::encode(password_text);
         let mut params: Map<String, Value> = [
             ("host", host.clone()),
             ("port", port.to_string()),
-            ("user", user.clone()),
+            ("user", user_text.clone()),
             ("password", shown_password),
         ]
         .into_iter()
@@ -161,8 +165,8 @@ impl Endpoint {
         let with_uri = |p: &api::ConnectionPool| api::ConnectionPool {
             connection_uri: format!(
                 "postgres://{}:{}@{}:{}/{}?sslmode=disable",
-                p.username.as_deref().unwrap_or(&self.user),
-                password_of(p.username.as_deref()),
+                aiven_api::userinfo::encode(p.username.as_deref().unwrap_or(&self.user)),
+                aiven_api::userinfo::encode(password_of(p.username.as_deref())),
                 self.host,
                 crate::engines::pgbouncer::pool_port(self.port),
                 p.pool_name

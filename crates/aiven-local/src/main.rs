@@ -13,6 +13,7 @@ mod engines;
 mod error;
 mod privilege;
 mod projects;
+mod random;
 mod serve;
 mod services;
 mod store;
@@ -195,7 +196,9 @@ fn resolve_token(data_dir: &Path, given: Option<String>) -> Result<String, Start
     if let Ok(existing) = std::fs::read_to_string(&path) {
         return Ok(existing.trim().to_owned());
     }
-    let token: String = (0..40).map(|_| fastrand::alphanumeric()).collect();
+    // From the kernel: a seeded generator's output could be replayed by a
+    // local user who reads the start time from /proc.
+    let token = format!("{}{}", random::random_token(), random::random_token());
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -63,6 +63,7 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Reply {
     project_name(&request.project)?;
     let cloud = request.cloud.unwrap_or_else(|| DEFAULT_CLOUD.into());
     names::check_cloud_name(&cloud).map_err(Error::invalid)?;
+    crate::services::check_tags(request.tags.as_ref(), names::TagsOf::Project)?;
     let source = match &request.copy_from_project {
         Some(source) => found(&state, source)?.1,
         None => ProjectRecord::default(),
@@ -116,6 +117,7 @@ pub async fn update(
     if let Some(cloud) = &request.cloud {
         names::check_cloud_name(cloud).map_err(Error::invalid)?;
     }
+    crate::services::check_tags(request.tags.as_ref(), names::TagsOf::Project)?;
     let (cloud, record) = state
         .services
         .store

@@ -122,9 +122,12 @@ fn now() -> String {
     timestamp::format(OffsetDateTime::now_utc())
 }
 
-/// A password of letters and digits: safe inside SQL literals and URIs.
+/// A password as the hosted API makes them (`AVNS_…`), from the kernel's
+/// randomness (never a seeded generator: a local user could replay it).
 fn random_password() -> String {
-    (0..24).map(|_| fastrand::alphanumeric()).collect()
+    let mut random = [0u8; names::GENERATED_PASSWORD_CHARACTERS];
+    crate::random::fill_random(&mut random);
+    names::generated_password(random)
 }
 
 /// Lays `changes` over `base` key by key, into nested objects too: a fork
@@ -206,6 +209,15 @@ struct CheckedCreate {
     user_config: Map<String, Value>,
 }
 
+/// A service's or project's tags, as the API takes them.
+pub fn check_tags(tags: Option<&BTreeMap<String, String>>, of: names::TagsOf) -> Result<(), Error> {
+    let pairs = tags
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    names::check_tags(pairs, of).map_err(Error::invalid)
+}
+
 /// Names, type, plan, cloud, settings, maintenance window and disk size of
 /// a create request, each checked as the API does.
 fn check_create(project: &str, request: &CreateService) -> Result<CheckedCreate, Error> {
@@ -223,6 +235,7 @@ fn check_create(project: &str, request: &CreateService) -> Result<CheckedCreate,
     let user_config = request.user_config.clone().unwrap_or_default();
     user_config::validate(service_type, &user_config)?;
     check_maintenance(request.maintenance.as_ref())?;
+    check_tags(request.tags.as_ref(), names::TagsOf::Service)?;
     if let Some(id) = &request.cmk_id {
         names::check_cmk_id(id).map_err(Error::invalid)?;
     }
@@ -1028,6 +1041,7 @@ impl Services {
         name: &str,
         tags: BTreeMap<String, String>,
     ) -> Result<(), Error> {
+        check_tags(Some(&tags), names::TagsOf::Service)?;
         self.store
             .update_service(project, name, |r| {
                 r.tags = tags;

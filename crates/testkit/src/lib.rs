@@ -338,8 +338,8 @@ impl MysqlUri {
         let (address, database) = rest.split_once('/').expect("host:port/database");
         let (host, port) = address.split_once(':').expect("host:port");
         MysqlUri {
-            user: user.into(),
-            password: password.into(),
+            user: aiven_api::userinfo::decode(user),
+            password: aiven_api::userinfo::decode(password),
             host: host.into(),
             port: port.into(),
             database: database.split('?').next().unwrap_or_default().into(),

@@ -4,6 +4,7 @@
 //! HttpOnly and SameSite=Strict; the token itself never leaves the login
 //! form's POST body.
 
+pub use crate::random::random_token;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -30,26 +31,6 @@ pub struct Session {
 #[derive(Default)]
 pub struct Sessions {
     by_id: Mutex<HashMap<String, Session>>,
-}
-
-/// 32 random letters and digits from the kernel's randomness source.
-pub fn random_token() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 32];
-    let mut filled = 0;
-    while filled < bytes.len() {
-        match rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty()) {
-            Ok(n) => filled += n,
-            Err(rustix::io::Errno::INTR) => {}
-            Err(err) => panic!("the kernel's randomness source failed: {err}"),
-        }
-    }
-    // 62 letters: the rejection-free modulo bias here is under 4 %, and
-    // 32 characters keep well over 180 bits either way.
-    bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
 }
 
 impl Sessions {

@@ -94,19 +94,17 @@ impl PgBouncer {
         }
         let dir = dir(paths);
         std::fs::create_dir_all(&dir).map_err(|err| EngineError::io("create", &dir, err))?;
-        // Passwords as PgBouncer reads them: quoted, plain (letters,
-        // digits, `-` and `_` only), which lets it log in to the cluster
-        // as the pool's user by SCRAM too.
+        // Passwords as PgBouncer reads them: in plain text, which lets it
+        // log in to the cluster as the pool's user by SCRAM too; quoted,
+        // a quote inside doubled (its auth_file format).
+        let quoted = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
         let users: String = at
             .record
             .users
             .iter()
             .map(|u| {
-                format!(
-                    "\"{}\" \"{}\"\n",
-                    u.username,
-                    u.password.as_deref().unwrap_or_default()
-                )
+                let password = u.password.as_deref().unwrap_or_default();
+                format!("{} {}\n", quoted(&u.username), quoted(password))
             })
             .collect();
         let admin_password = admin_password(&dir)?;
@@ -191,7 +189,7 @@ fn admin_password(dir: &Path) -> Result<String, EngineError> {
     if let Ok(kept) = std::fs::read_to_string(&path) {
         return Ok(kept);
     }
-    let made: String = (0..32).map(|_| fastrand::alphanumeric()).collect();
+    let made = crate::random::random_token();
     write_secret(&path, &made)?;
     Ok(made)
 }

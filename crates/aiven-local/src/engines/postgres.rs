@@ -713,21 +713,29 @@ fn replication(user: &aiven_api::types::ServiceUser) -> &'static str {
     }
 }
 
-/// The statement that makes `change` (names and passwords are checked
-/// before they get here: identifiers without quotes, passwords of letters,
-/// digits, `-` and `_`).
+/// A string literal for SQL: quotes doubled (standard_conforming_strings
+/// is on, so a backslash is itself).
+fn sql_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The statement that makes `change` (names are checked before they get
+/// here: identifiers without quotes; passwords, which may hold any
+/// character but control characters, are quoted).
 fn account_sql(change: AccountChange<'_>) -> String {
-    let password = |user: &aiven_api::types::ServiceUser| user.password.clone().unwrap_or_default();
+    let password = |user: &aiven_api::types::ServiceUser| {
+        sql_literal(user.password.as_deref().unwrap_or_default())
+    };
     match change {
         AccountChange::CreateUser(user) => format!(
-            "CREATE ROLE \"{}\" LOGIN {} PASSWORD '{}'",
+            "CREATE ROLE \"{}\" LOGIN {} PASSWORD {}",
             user.username,
             replication(user),
             password(user)
         ),
         AccountChange::SetPassword(user) => {
             format!(
-                "ALTER ROLE \"{}\" PASSWORD '{}'",
+                "ALTER ROLE \"{}\" PASSWORD {}",
                 user.username,
                 password(user)
             )

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use aiven_api::types::{ServiceNotification, ServiceUser};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use super::process::{self, run, run_with_input};
 use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, RestoreTo, Stop};
@@ -71,15 +72,22 @@ fn acl_line(user: &ServiceUser) -> String {
             .map(|rule| format!(" {rule}"))
             .collect()
     };
+    // The password as its SHA-256 (`#<hex>`): an ACL file's rules are
+    // split at spaces, which a password may hold, and the file then keeps
+    // no password in plain text.
+    let password = user.password.as_deref().unwrap_or_default();
+    let digest: String = Sha256::digest(password.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
     format!(
-        "user {} on >{}{keys}{channels}{rules}\n",
-        user.username,
-        user.password.as_deref().unwrap_or_default()
+        "user {} on #{digest}{keys}{channels}{rules}\n",
+        user.username
     )
 }
 
-/// The ACL file for `users`. The API's checks keep names, passwords and
-/// rules free of spaces, so each stays one rule.
+/// The ACL file for `users`. The API's checks keep names and rules free
+/// of spaces, so each stays one rule.
 fn acl_file_text(users: &[ServiceUser]) -> String {
     let mut text: String = users.iter().map(acl_line).collect();
     if !users.iter().any(|u| u.username == "default") {
@@ -432,11 +440,15 @@ mod tests {
         }
     }
 
+    /// `printf pw-123456789 | sha256sum`
+    const PASSWORD_DIGEST: &str =
+        "#b3d264da2197c9553e8e768a44a21d3fbcb6d6523f0357d3d807851e7ff0da3c";
+
     #[test]
     fn users_get_everything_unless_their_access_control_narrows_it() {
         assert_eq!(
             acl_line(&user("default", None)),
-            "user default on >pw-123456789 ~* &* +@all\n"
+            format!("user default on {PASSWORD_DIGEST} ~* &* +@all\n")
         );
         let narrowed = AccessControl {
             valkey_acl_keys: Some(vec!["session:*".into()]),
@@ -447,7 +459,7 @@ mod tests {
         };
         assert_eq!(
             acl_line(&user("app", Some(narrowed))),
-            "user app on >pw-123456789 ~session:* &news +@read -keys\n"
+            format!("user app on {PASSWORD_DIGEST} ~session:* &news +@read -keys\n")
         );
     }
 

@@ -53,9 +53,9 @@ fn check_authentication(authentication: Option<&str>) -> Result<(), Error> {
     }
 }
 
-/// A password a user may be given: 8 to 256 letters, digits, `-` or `_`
-/// (the API's rule for service passwords; it also keeps the SQL that sets
-/// it free of quotes). The password itself is never in the message.
+/// A password a user may be given: the API's rule (see
+/// [`names::check_password`]); the engines quote or hash it. The password
+/// itself is never in the message.
 fn check_password(password: &str) -> Result<&str, Error> {
     names::check_password(password)
         .map(|()| password)
