@@ -74,7 +74,7 @@ fn updates_apply_in_place_and_keep_the_data() {
             "inventory",
             r#"maintenance_window_dow  = "monday"
   maintenance_window_time = "03:00:00"
-  additional_disk_space   = "20GiB"
+  additional_disk_space   = "30GiB"
   pg_user_config {
     work_mem = 8
   }"#,
@@ -91,8 +91,16 @@ fn updates_apply_in_place_and_keep_the_data() {
     let state = e.tf.resource("aiven_pg.db").unwrap();
     assert_eq!(state["plan"], "business-8");
     assert_eq!(state["maintenance_window_dow"], "monday");
-    assert_eq!(state["additional_disk_space"], "20GiB");
-    assert_eq!(state["disk_space"], "180GiB");
+    assert_eq!(state["additional_disk_space"], "30GiB");
+    assert_eq!(state["disk_space"], "190GiB");
+    assert_eq!(
+        (
+            state["disk_space_step"].as_str(),
+            state["disk_space_cap"].as_str()
+        ),
+        (Some("30GiB"), Some("800GiB")),
+        "the plan's figures, as the API's plan endpoint gives them"
+    );
     assert_eq!(state["pg_user_config"][0]["work_mem"], 8);
     assert_eq!(psql(&uri, "SHOW work_mem"), "8MB", "applied to the cluster");
     assert_eq!(
@@ -105,14 +113,17 @@ fn updates_apply_in_place_and_keep_the_data() {
     // The API cannot return a setting to its default: a setting left out
     // of the configuration stays as the service has it and is no diff;
     // what the change cannot move is planned as it is, not as unknown.
-    e.configure(&pg("inventory", "pg_user_config {}").replace("startup-4", "business-8"));
+    const EXTRA: &str = "additional_disk_space = \"30GiB\"\n";
+    e.configure(
+        &pg("inventory", &format!("{EXTRA}pg_user_config {{}}")).replace("startup-4", "business-8"),
+    );
     let plan = e.tf.plan();
     assert_eq!(
         plan.code, 0,
         "work_mem is the service's now:\n{}",
         plan.stdout
     );
-    e.configure(&pg("inventory", "").replace("startup-4", "business-8"));
+    e.configure(&pg("inventory", EXTRA).replace("startup-4", "business-8"));
     let plan = e.tf.plan();
     assert!(
         !plan.stdout.contains("known after apply"),
@@ -142,13 +153,36 @@ fn updates_apply_in_place_and_keep_the_data() {
     assert_eq!(psql(&uri, "SHOW work_mem"), "8MB");
     assert_eq!(e.tf.plan().code, 0);
 
-    // A smaller plan keeps the extra disk the service has.
-    e.configure(&pg("inventory", ""));
+    // A smaller plan keeps the extra disk the configuration writes.
+    e.configure(&pg("inventory", EXTRA));
     e.tf.apply().assert_ok();
     let state = e.tf.resource("aiven_pg.db").unwrap();
     assert_eq!(state["plan"], "startup-4");
-    assert_eq!(state["additional_disk_space"], "20GiB");
-    assert_eq!(state["disk_space"], "100GiB");
+    assert_eq!(state["additional_disk_space"], "30GiB");
+    assert_eq!(state["disk_space"], "110GiB");
+    assert_eq!(e.tf.plan().code, 0);
+
+    // Removing additional_disk_space returns the service to the plan's
+    // disk, as with the official provider.
+    e.configure(&pg("inventory", ""));
+    let plan = e.tf.plan();
+    assert!(
+        support::words(&plan.stdout).contains(r#"additional_disk_space = "30GiB" -> "0GiB""#),
+        "{}",
+        plan.stdout
+    );
+    e.tf.apply().assert_ok();
+    let state = e.tf.resource("aiven_pg.db").unwrap();
+    assert_eq!(state["additional_disk_space"], "0GiB");
+    assert_eq!(state["disk_space"], "80GiB");
+    let (_, service) = e
+        .local
+        .call("GET", "/v1/project/acme/service/inventory", None);
+    assert_eq!(
+        service["service"]["disk_space_mb"],
+        80 * 1024,
+        "the API's disk too"
+    );
     assert_eq!(e.tf.plan().code, 0);
 
     e.tf.destroy().assert_ok();

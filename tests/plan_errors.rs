@@ -3,6 +3,7 @@
 mod support;
 
 use support::{Env, env, words as flat};
+use testkit::{Fault, FaultProxy, FaultRule};
 
 fn pg(body: &str) -> String {
     format!("resource \"aiven_pg\" \"db\" {{\n  project = \"acme\"\n{body}\n}}\n")
@@ -43,7 +44,10 @@ fn static_mistakes_are_caught_before_anything_is_created() {
         (
             "pg1",
             "  service_name = \"pg1\"\n  plan = \"startup-3\"",
-            &["Unknown plan", "available: hobbyist, startup-4"],
+            &[
+                "Plan not offered",
+                "The API offers no plan \"startup-3\" for pg services in project acme; it lists: hobbyist, startup-4",
+            ],
         ),
         (
             "pg2",
@@ -124,6 +128,22 @@ fn static_mistakes_are_caught_before_anything_is_created() {
             &[
                 "Invalid disk size",
                 "additional_disk_space \"1 GiB\" is invalid",
+            ],
+        ),
+        (
+            "pg-step",
+            "  service_name = \"pg-step\"\n  plan = \"startup-4\"\n  additional_disk_space = \"20GiB\"",
+            &[
+                "Disk size does not fit the plan",
+                "100GiB is not the plan's 80GiB plus a multiple of 30GiB",
+            ],
+        ),
+        (
+            "pg-cap",
+            "  service_name = \"pg-cap\"\n  plan = \"startup-4\"\n  additional_disk_space = \"600GiB\"",
+            &[
+                "Disk size does not fit the plan",
+                "680GiB is above the plan's maximum of 400GiB",
             ],
         ),
         (
@@ -241,6 +261,79 @@ fn fork_points_the_type_or_the_source_cannot_give_fail_the_plan() {
     ));
     let plan = e.tf.plan();
     assert_eq!(plan.code, 2, "{}", plan.stdout);
+}
+
+/// Plans official configurations use, beside a disk size off no step.
+const PLANS_THE_API_LISTS: &str = r#"
+resource "aiven_grafana" "dash" {
+  project      = "acme"
+  service_name = "dash"
+  plan         = "startup-1"
+}
+
+resource "aiven_opensearch" "search" {
+  project      = "acme"
+  service_name = "search"
+  plan         = "hobbyist"
+}
+
+resource "aiven_valkey" "cache" {
+  project               = "acme"
+  service_name          = "cache"
+  plan                  = "startup-4"
+  additional_disk_space = "30GiB"
+}
+"#;
+
+#[test]
+fn plans_are_checked_against_the_apis_own_list_and_an_api_that_cannot_be_asked_only_warns() {
+    let e = env();
+    e.configure(PLANS_THE_API_LISTS);
+    let output = e.tf.apply().assert_failed();
+    let flattened = flat(&output);
+    assert!(
+        flattened.contains(
+            "this plan's disk cannot be changed (the service type has no dynamic disk sizing)"
+        ),
+        "valkey has no dynamic disk sizing on the platform:\n{output}"
+    );
+    assert_eq!(
+        output.matches("Error:").count(),
+        1,
+        "plans the API lists (grafana startup-1, opensearch hobbyist) are never refused:\n{output}"
+    );
+    e.configure(&PLANS_THE_API_LISTS.replace("  additional_disk_space = \"30GiB\"\n", ""));
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
+
+    // The plan endpoints failing: each resource warns and the plan goes on.
+    let proxy = FaultProxy::start(
+        &e.local.url,
+        vec![FaultRule {
+            method: "GET",
+            path: "/plans",
+            fault: Fault::Status(403, None),
+            times: 100,
+        }],
+    );
+    let plan = e.terraform_via(&proxy.url).plan();
+    assert_eq!(plan.code, 2, "{}{}", plan.stdout, plan.stderr);
+    let flattened = flat(&format!("{}{}", plan.stdout, plan.stderr));
+    assert!(
+        flattened.contains("Could not check the plan with the API"),
+        "{flattened}"
+    );
+    let asked = proxy
+        .requests()
+        .iter()
+        .filter(|r| r.contains("/plans"))
+        .count();
+    assert_eq!(
+        asked,
+        3,
+        "one question per type and plan in a run: {:?}",
+        proxy.requests()
+    );
 }
 
 #[test]

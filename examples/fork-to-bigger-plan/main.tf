@@ -25,7 +25,7 @@ resource "aiven_pg" "bigger" {
   project               = var.project
   service_name          = "analytics-business"
   plan                  = "business-8"
-  additional_disk_space = "50GiB"
+  additional_disk_space = "60GiB"
 
   pg_user_config {
     service_to_fork_from = aiven_pg.small.service_name

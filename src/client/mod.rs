@@ -6,6 +6,7 @@
 //! Everything else surfaces with the API's own message and status.
 
 mod objects;
+mod plans;
 
 use std::time::Duration;
 
@@ -104,6 +105,7 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Token,
+    plans: plans::SharedPlanFacts,
 }
 
 /// Whether a request may be sent again after it may have been acted on.
@@ -226,6 +228,7 @@ impl Client {
             http,
             base: base.trim_end_matches('/').to_owned(),
             token,
+            plans: plans::SharedPlanFacts::default(),
         })
     }
 

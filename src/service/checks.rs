@@ -68,7 +68,7 @@ pub fn check_static(kind: &ServiceKind, config: &ServiceModel, diags: &mut Diagn
     check_names(config, diags);
     check_disk_sizes(config, diags);
     check_timeouts(config, diags);
-    let service_type = check_type_and_plan(kind, config, diags);
+    let service_type = check_type(kind, config, diags);
     if let Some(service_type) = service_type {
         check_user_config(kind, service_type, config, diags);
     }
@@ -229,9 +229,10 @@ fn check_timeouts(config: &ServiceModel, diags: &mut Diagnostics) {
     }
 }
 
-/// The service type, when it is known and real, after checking the plan
-/// is one it has.
-fn check_type_and_plan(
+/// The service type, when it is known and real. The plan is checked in
+/// the plan, against the API's own list (`plan_check`): our catalog is
+/// aiven-local's, not the platform's.
+fn check_type(
     kind: &ServiceKind,
     config: &ServiceModel,
     diags: &mut Diagnostics,
@@ -248,15 +249,6 @@ fn check_type_and_plan(
         );
         return None;
     };
-    if let Some(plan) = &config.plan
-        && catalog::plan(service_type, plan).is_none()
-    {
-        diags.error_at(
-            AttributePath::attr(name::PLAN),
-            "Unknown plan",
-            catalog::unknown_plan_message(service_type, plan),
-        );
-    }
     Some(service_type)
 }
 

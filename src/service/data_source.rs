@@ -117,8 +117,19 @@ impl DataSource<Client> for ServiceDataSource {
                     return Value::Null;
                 }
                 let nothing_known = ServiceModel::default();
-                let state =
-                    state::from_service(&self.kind, &project, &service, &nothing_known, true);
+                let plan = client
+                    .plan_specs(&project, &service.service_type, &service.plan, &ctx.cancel)
+                    .await
+                    .ok()
+                    .flatten();
+                let state = state::from_service(
+                    &self.kind,
+                    &project,
+                    &service,
+                    &nothing_known,
+                    true,
+                    plan.as_deref(),
+                );
                 let mut value = state.to_value(&self.kind);
                 if let Value::Object(entries) = &mut value {
                     entries.remove(name::TIMEOUTS);

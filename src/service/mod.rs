@@ -7,6 +7,7 @@
 //! - [`resource`]: plan rules, create/read/update/delete/import;
 //! - `replace`: when a change to a create-only field replaces the service;
 //! - [`checks`]: plan-time checks, down to a fork's source and its window;
+//! - `plan_check`: the plan and disk size against the API's own plan facts;
 //! - [`fork`]: the point a fork is restored to, from plan to state;
 //! - [`state`]: API service object → Terraform state;
 //! - [`user_config`]: `user_config` between Terraform values and JSON;
@@ -25,6 +26,7 @@ pub mod data_source;
 pub mod fork;
 pub mod kind;
 pub mod model;
+mod plan_check;
 mod replace;
 pub mod resource;
 pub mod schema;

@@ -2,12 +2,13 @@
 //! the plan rules that keep plans right; the plan-time checks are in
 //! [`super::checks`], the replacement rules on the attributes themselves.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aiven_api::catalog;
 use aiven_api::types::{
-    CreateService, MaintenanceIn, NewIntegration, Service, ServiceState, TagsBody, TechEmail,
-    UpdateService,
+    CreateService, MaintenanceIn, NewIntegration, Service, ServicePlanSpecs, ServiceState,
+    TagsBody, TechEmail, UpdateService,
 };
 use aiven_api::user_config::{PROJECT_TO_FORK_FROM, SERVICE_TO_FORK_FROM};
 use serde_json::Value as Json;
@@ -21,6 +22,7 @@ use super::checks::{check_fork_source, check_static};
 use super::fork;
 use super::kind::ServiceKind;
 use super::model::{IntegrationModel, ServiceModel, name};
+use super::plan_check::check_plan_with_api;
 use super::schema::resource_schema;
 use super::state::{self, disk_request, service_id};
 use super::upgrade;
@@ -73,16 +75,74 @@ impl ServiceResource {
         ServiceModel::from_value(&self.kind, value)
     }
 
-    fn state_of(&self, project: &str, service: &Service, prior: &ServiceModel) -> Value {
-        state::from_service(&self.kind, project, service, prior, false).to_value(&self.kind)
+    fn state_of(
+        &self,
+        project: &str,
+        service: &Service,
+        prior: &ServiceModel,
+        plan: Option<&ServicePlanSpecs>,
+    ) -> Value {
+        state::from_service(&self.kind, project, service, prior, false, plan).to_value(&self.kind)
     }
 
-    fn create_request(&self, planned: &ServiceModel) -> Result<CreateService, Diagnostic> {
+    /// The API's figures for a service's plan, for its disk sizes; `None`
+    /// when the API cannot say (state then keeps what it had).
+    async fn plan_of(
+        &self,
+        client: &Client,
+        project: &str,
+        service_type: &str,
+        plan: &str,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Option<Arc<ServicePlanSpecs>> {
+        match client.plan_specs(project, service_type, plan, cancel).await {
+            Ok(specs) => specs,
+            Err(err) => {
+                tracing::warn!(plan, error = %err, "cannot read the plan's specifications");
+                None
+            }
+        }
+    }
+
+    /// The plan's disk for a request, refusing `additional_disk_space` on
+    /// a plan the API gives no disk figures for (as the official provider
+    /// does): the extra disk would otherwise be silently dropped.
+    async fn included_disk(
+        &self,
+        client: &Client,
+        planned: &ServiceModel,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<(Option<i64>, Option<Arc<ServicePlanSpecs>>), Diagnostic> {
+        let project = planned.project.as_deref().unwrap_or_default();
+        let service_type = planned.type_name(&self.kind).unwrap_or_default();
+        let plan = planned.plan.as_deref().unwrap_or_default();
+        let specs = self
+            .plan_of(client, project, service_type, plan, cancel)
+            .await;
+        let extra = planned
+            .additional_disk_space
+            .as_deref()
+            .and_then(state::parse_disk);
+        if specs.is_none() && extra.is_some_and(|mib| mib > 0) {
+            return Err(Diagnostic::error(
+                "No disk figures for the plan",
+                format!("additional_disk_space needs the plan's own disk size, and the API gave none for plan {plan:?} of {service_type}. Set disk_space (the total) instead, or try again when the API answers."),
+            )
+            .at(AttributePath::attr(name::ADDITIONAL_DISK_SPACE)));
+        }
+        Ok((specs.as_ref().map(|s| s.disk_space_mb), specs))
+    }
+
+    fn create_request(
+        &self,
+        planned: &ServiceModel,
+        included: Option<i64>,
+    ) -> Result<CreateService, Diagnostic> {
         let service_type = planned.type_name(&self.kind).unwrap_or_default().to_owned();
         let plan = planned.plan.clone().unwrap_or_default();
         Ok(CreateService {
             service_name: planned.service_name.clone().unwrap_or_default(),
-            disk_space_mb: disk_request(planned, &service_type, &plan),
+            disk_space_mb: disk_request(planned, included),
             service_type,
             plan,
             cloud: planned.cloud_name.clone(),
@@ -124,11 +184,10 @@ impl ServiceResource {
         prior: &ServiceModel,
         planned: &ServiceModel,
         config: &ServiceModel,
+        included: Option<i64>,
     ) -> Result<UpdateService, Diagnostic> {
         let mut user_config = user_config::to_request(&self.kind, &planned.user_config, false)?;
         user_config::keep_written_keys(&self.kind, &config.user_config, &mut user_config);
-        let service_type = planned.type_name(&self.kind).unwrap_or_default();
-        let plan = planned.plan.clone().unwrap_or_default();
         let plan_changed = planned.plan != prior.plan;
         let disk_changed = planned.disk_space != prior.disk_space
             || planned.additional_disk_space != prior.additional_disk_space;
@@ -142,7 +201,7 @@ impl ServiceResource {
             maintenance: maintenance_changed.then(|| maintenance(planned)).flatten(),
             termination_protection: planned.termination_protection,
             disk_space_mb: (disk_changed || plan_changed)
-                .then(|| disk_request(planned, service_type, &plan))
+                .then(|| disk_request(planned, included))
                 .flatten(),
             user_config: Some(user_config),
             // Unset, it is sent as null: out of the VPC, onto the public
@@ -291,6 +350,7 @@ impl ServiceResource {
         service: Option<Service>,
         change: &Change,
         err: &WaitError,
+        plan: Option<&ServicePlanSpecs>,
     ) -> Applied {
         let planned = self.model(&change.planned);
         let name = planned.service_name.as_deref().unwrap_or_default();
@@ -299,7 +359,7 @@ impl ServiceResource {
              the next apply replaces it, or run `terraform untaint` if it finished on its own."
         );
         let state = match service {
-            Some(service) => self.state_of(project, &service, &planned),
+            Some(service) => self.state_of(project, &service, &planned, plan),
             None => planned_with_id(&change.planned, project, name),
         };
         let diagnostic = Diagnostic::error("Service created but not running", detail);
@@ -314,7 +374,7 @@ impl ServiceResource {
         project: &str,
         created: Service,
         change: &Change,
-        timeout: Duration,
+        (timeout, plan): (Duration, Option<&ServicePlanSpecs>),
         ctx: &Context<Client>,
     ) -> Applied {
         tracing::info!(service = %created.service_name, "created; waiting until RUNNING");
@@ -329,11 +389,11 @@ impl ServiceResource {
         let service = match waited.await {
             Ok(service) => service,
             Err((err, last)) => {
-                return self.failed_create(project, last.or(Some(created)), change, &err);
+                return self.failed_create(project, last.or(Some(created)), change, &err, plan);
             }
         };
         let planned = self.model(&change.planned);
-        let mut applied = Applied::ok(self.state_of(project, &service, &planned));
+        let mut applied = Applied::ok(self.state_of(project, &service, &planned, plan));
         let warnings = service
             .notifications()
             .iter()
@@ -429,6 +489,19 @@ impl ServiceResource {
         }
     }
 
+    /// The planned plan and disk size against the API's own plan facts.
+    async fn check_plan(
+        &self,
+        client: &Client,
+        ctx: &Context<Client>,
+        plan: &Plan,
+        diags: &mut Diagnostics,
+    ) {
+        let planned = self.model(&plan.planned);
+        let cancel = &ctx.cancel;
+        check_plan_with_api(&self.kind, client, cancel, &planned, &plan.config, diags).await;
+    }
+
     /// OpenSearch single sign-on does not survive a fork: say so before it
     /// is made.
     fn warn_of_uncopied_sso(&self, planned: &ServiceModel, diags: &mut Diagnostics) {
@@ -476,17 +549,46 @@ fn planned_with_id(planned: &Value, project: &str, name: &str) -> Value {
     state
 }
 
+/// Whether an update moves the plan or a disk size the configuration
+/// writes: what the API's plan facts are asked about.
+fn plan_or_disk_changes(plan: &Plan) -> bool {
+    [name::PLAN, name::ADDITIONAL_DISK_SPACE, name::DISK_SPACE]
+        .iter()
+        .any(|attribute| plan.planned.get(attribute) != plan.prior.get(attribute))
+}
+
 /// Disk sizes the configuration leaves to the API stay as they are unless
 /// the change moves them: the total follows the plan and the additional
-/// size, the additional size follows a configured total.
+/// size, the additional size follows a configured total. Removing
+/// `additional_disk_space` (with no `disk_space` written) returns the
+/// service to the plan's disk, as with the official provider.
 fn keep_unaffected_disk_sizes(plan: &mut Plan) {
-    use name::{
-        ADDITIONAL_DISK_SPACE, DISK_SPACE, DISK_SPACE_CAP, DISK_SPACE_DEFAULT, DISK_SPACE_STEP,
-        DISK_SPACE_USED, PLAN,
-    };
+    use name::{ADDITIONAL_DISK_SPACE, DISK_SPACE, DISK_SPACE_DEFAULT, DISK_SPACE_USED, PLAN};
     let unchanged =
         |plan: &Plan, attribute: &str| plan.planned.get(attribute) == plan.prior.get(attribute);
     let same_plan = unchanged(plan, PLAN);
+    let writes_none =
+        plan.config.get(ADDITIONAL_DISK_SPACE).is_null() && plan.config.get(DISK_SPACE).is_null();
+    let had_extra = plan
+        .prior
+        .get(ADDITIONAL_DISK_SPACE)
+        .as_str()
+        .and_then(state::parse_disk)
+        .is_some_and(|mib| mib > 0);
+    if writes_none && had_extra {
+        plan.planned
+            .set(ADDITIONAL_DISK_SPACE, Value::string("0GiB".to_owned()));
+        if same_plan {
+            keep_prior(plan, DISK_SPACE_DEFAULT);
+            let default = plan.planned.get(DISK_SPACE_DEFAULT).clone();
+            plan.planned.set(DISK_SPACE, default.clone());
+            plan.planned.set(DISK_SPACE_USED, default);
+        } else {
+            plan.planned.set(DISK_SPACE, Value::unknown());
+            plan.planned.set(DISK_SPACE_USED, Value::unknown());
+        }
+        return keep_plan_facts(plan);
+    }
     if plan.config.get(ADDITIONAL_DISK_SPACE).is_null()
         && (plan.config.get(DISK_SPACE).is_null() || (same_plan && unchanged(plan, DISK_SPACE)))
     {
@@ -502,11 +604,38 @@ fn keep_unaffected_disk_sizes(plan: &mut Plan) {
             keep_prior(plan, DISK_SPACE_USED);
         }
     }
-    // Only ever what state had (see `state::from_service`), null included.
-    for fact in [DISK_SPACE_STEP, DISK_SPACE_CAP] {
-        let prior = plan.prior.get(fact).clone();
-        plan.planned.set(fact, prior);
+    keep_plan_facts(plan);
+}
+
+/// The plan's step and cap: on the same plan exactly as state has them,
+/// null included (the update keeps them so; a refresh learns what state
+/// lacks), so a replan stays empty; a new plan's are learnt on apply.
+fn keep_plan_facts(plan: &mut Plan) {
+    let same_plan = plan.planned.get(name::PLAN) == plan.prior.get(name::PLAN);
+    for fact in PLAN_FACTS {
+        let value = if same_plan {
+            plan.prior.get(fact).clone()
+        } else {
+            Value::unknown()
+        };
+        plan.planned.set(fact, value);
     }
+}
+
+/// The plan figures state shows, which only the API's plan endpoint knows.
+const PLAN_FACTS: [&str; 2] = [name::DISK_SPACE_STEP, name::DISK_SPACE_CAP];
+
+/// State after an update holds the plan figures the plan promised, where
+/// it promised them.
+fn as_planned(mut state: Value, planned: &Value) -> Value {
+    for fact in PLAN_FACTS {
+        let promised = planned.get(fact);
+        if !promised.is_unknown() {
+            let promised = promised.clone();
+            state.set(fact, promised);
+        }
+    }
+    state
 }
 
 /// Plans an attribute as it is in state, when state knows it.
@@ -547,7 +676,13 @@ impl Resource<Client> for ServiceResource {
             return;
         }
         if !plan.is_create() {
-            return self.plan_update(plan, diags);
+            self.plan_update(plan, diags);
+            if let Some(client) = ctx.configured()
+                && plan_or_disk_changes(plan)
+            {
+                self.check_plan(client, ctx, plan, diags).await;
+            }
+            return;
         }
         let planned = self.model(&plan.planned);
         let asked = fork::asked(&planned, plan.planned.get(name::FORK_POINT));
@@ -565,6 +700,7 @@ impl Resource<Client> for ServiceResource {
                 diags,
             );
             check.await;
+            self.check_plan(client, ctx, plan, diags).await;
         }
     }
 
@@ -577,7 +713,11 @@ impl Resource<Client> for ServiceResource {
         let project = planned.project.clone().unwrap_or_default();
         let timeout = timeout_of(&self.model(&change.config), "create");
         let started = Instant::now();
-        let mut request = match self.create_request(&planned) {
+        let (included, specs) = match self.included_disk(client, &planned, &ctx.cancel).await {
+            Ok(found) => found,
+            Err(diag) => return Applied::failed(Value::Null, diag),
+        };
+        let mut request = match self.create_request(&planned, included) {
             Ok(request) => request,
             Err(diag) => return Applied::failed(Value::Null, diag),
         };
@@ -613,7 +753,14 @@ impl Resource<Client> for ServiceResource {
         }
         let remaining = timeout.saturating_sub(started.elapsed());
         let mut applied = self
-            .await_created(client, &project, created, change, remaining, ctx)
+            .await_created(
+                client,
+                &project,
+                created,
+                change,
+                (remaining, specs.as_deref()),
+                ctx,
+            )
             .await;
         if let Some(resolved) = resolved {
             applied
@@ -636,7 +783,23 @@ impl Resource<Client> for ServiceResource {
         match client.get_service(&project, &name, &ctx.cancel).await {
             Ok(service) => {
                 let importing = prior.plan.is_none();
-                let state = state::from_service(&self.kind, &project, &service, &prior, importing);
+                let plan = self
+                    .plan_of(
+                        client,
+                        &project,
+                        &service.service_type,
+                        &service.plan,
+                        &ctx.cancel,
+                    )
+                    .await;
+                let state = state::from_service(
+                    &self.kind,
+                    &project,
+                    &service,
+                    &prior,
+                    importing,
+                    plan.as_deref(),
+                );
                 Some(state.to_value(&self.kind))
             }
             Err(err) if err.is_not_found() => {
@@ -658,7 +821,11 @@ impl Resource<Client> for ServiceResource {
         let (prior, planned) = (self.model(&change.prior), self.model(&change.planned));
         let (project, name) = project_and_name(&planned);
         let config = self.model(&change.config);
-        let request = match self.update_request(&prior, &planned, &config) {
+        let (included, specs) = match self.included_disk(client, &planned, &ctx.cancel).await {
+            Ok(found) => found,
+            Err(diag) => return Applied::failed(change.prior.clone(), diag),
+        };
+        let request = match self.update_request(&prior, &planned, &config, included) {
             Ok(request) => request,
             Err(diag) => return Applied::failed(change.prior.clone(), diag),
         };
@@ -676,11 +843,17 @@ impl Resource<Client> for ServiceResource {
         let timeout = timeout_of(&config, "update");
         let waited = wait::until_running(client, &project, &name, expected, timeout, &ctx.cancel);
         match waited.await {
-            Ok(service) => Applied::ok(self.state_of(&project, &service, &planned)),
+            Ok(service) => {
+                let state = self.state_of(&project, &service, &planned, specs.as_deref());
+                Applied::ok(as_planned(state, &change.planned))
+            }
             Err((err, last)) => {
                 let state = last.map_or_else(
                     || change.prior.clone(),
-                    |service| self.state_of(&project, &service, &planned),
+                    |service| {
+                        let state = self.state_of(&project, &service, &planned, specs.as_deref());
+                        as_planned(state, &change.planned)
+                    },
                 );
                 let detail = format!("{name} was updated, but {err}.");
                 Applied::failed(

@@ -82,7 +82,7 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
             .required()
             .requires_replace()
             .description("The service name: lowercase letters, digits and hyphens. Changing it forces a new service (fork the old one to keep its data)."),
-        string(name::PLAN).required().description("The subscription plan, e.g. `startup-4` or `business-8`: node count, memory and default disk."),
+        string(name::PLAN).required().description("The subscription plan, e.g. `startup-4` or `business-8`: node count, memory and default disk. Checked at plan time against the plans the API lists for the type in the project (a warning, not an error, when the API cannot be asked)."),
         string(name::CLOUD_NAME).optional().computed().use_state_for_unknown().description("Cloud and region, e.g. `google-europe-west1`. Can be changed in place (the service migrates)."),
         string(name::MAINTENANCE_WINDOW_DOW).optional().computed().use_state_for_unknown().description("Day of week for maintenance, e.g. `sunday`."),
         string(name::MAINTENANCE_WINDOW_TIME).optional().computed().use_state_for_unknown().description("Time of day (UTC) for maintenance, `HH:MM:SS`."),
@@ -90,7 +90,7 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
             .default(Value::Bool(false))
             .description("Refuse to delete the service. A plan that would destroy or replace it fails while this is `true`."),
         string(name::DISK_SPACE).optional().computed().deprecated().description("Total disk space, e.g. `90GiB`. Deprecated: use `additional_disk_space`."),
-        string(name::ADDITIONAL_DISK_SPACE).optional().computed().description("Disk space on top of the plan's, e.g. `10GiB`."),
+        string(name::ADDITIONAL_DISK_SPACE).optional().computed().description("Disk space on top of the plan's, e.g. `30GiB`: in the plan's steps (`disk_space_step`) up to its maximum (`disk_space_cap`), checked at plan time against the API's figures for the plan. Removing it returns the service to the plan's disk (the nodes restart)."),
         string(name::PROJECT_VPC_ID).optional().description("The VPC the service runs in."),
         Attribute::new(name::STATIC_IPS, Type::set(Type::String)).optional().description("Static IP addresses to associate with the service."),
         string(name::STATE).computed().description("`REBUILDING`, `RUNNING`, `REBALANCING` or `POWEROFF`."),

@@ -1,7 +1,7 @@
 //! Building a service's state from the API's service object.
 
 use aiven_api::catalog;
-use aiven_api::types::{ConnectionParams, Service, secret};
+use aiven_api::types::{ConnectionParams, Service, ServicePlanSpecs, secret};
 use serde_json::{Map, Value as Json};
 use tfplugin::value::Value;
 
@@ -26,18 +26,13 @@ fn format_disk(mib: i64) -> String {
     format!("{}GiB", mib.max(0) / MIB_PER_GIB)
 }
 
-/// The plan's included disk, where our catalog knows the plan.
-pub fn plan_disk(service_type: &str, plan: &str) -> Option<i64> {
-    catalog::service_type(service_type)
-        .and_then(|t| catalog::plan(t, plan))
-        .map(|p| p.disk_space_mb)
-}
-
-/// The disk to request: the plan's plus `additional_disk_space`, or the
-/// deprecated total `disk_space`; `None` leaves the plan's default.
-pub fn disk_request(model: &ServiceModel, service_type: &str, plan: &str) -> Option<i64> {
+/// The disk to request: the plan's (`included`, from the API's plan
+/// specifications) plus `additional_disk_space` (`"0GiB"` once removed:
+/// back to the plan's disk), or the deprecated total `disk_space`. `None`
+/// leaves it to the API: nothing written, or no plan figures to add to.
+pub fn disk_request(model: &ServiceModel, included: Option<i64>) -> Option<i64> {
     if let Some(additional) = model.additional_disk_space.as_deref().and_then(parse_disk) {
-        return plan_disk(service_type, plan).map(|base| base + additional);
+        return included.map(|base| base + additional);
     }
     model.disk_space.as_deref().and_then(parse_disk)
 }
@@ -147,10 +142,11 @@ pub fn from_service(
     service: &Service,
     prior: &ServiceModel,
     import: bool,
+    plan: Option<&ServicePlanSpecs>,
 ) -> ServiceModel {
     let connection = Connection::of(service);
     let uri = secret(service.service_uri.as_deref()).map(str::to_owned);
-    let disk = Disk::of(service, prior);
+    let disk = Disk::of(service, prior, plan);
     let maintenance = service.maintenance.as_ref();
     // Not the API's: what state recorded when the fork was made, or on
     // import what the API's user_config tells.
@@ -198,10 +194,10 @@ pub fn from_service(
             .or_else(|| prior.components.clone()),
         disk_space_default: disk.included,
         disk_space_used: disk.total.or_else(|| prior.disk_space_used.clone()),
-        // Plan facts the API has and this provider's catalog does not:
-        // kept as state has them (from the official provider's state).
-        disk_space_step: prior.disk_space_step.clone(),
-        disk_space_cap: prior.disk_space_cap.clone(),
+        // The plan's figures, from the API's plan specifications; as state
+        // had them when the API could not say.
+        disk_space_step: disk.step.or_else(|| prior.disk_space_step.clone()),
+        disk_space_cap: disk.cap.or_else(|| prior.disk_space_cap.clone()),
         maintenance_window_enabled: maintenance
             .map(|m| m.enabled)
             .or(prior.maintenance_window_enabled),
@@ -353,29 +349,34 @@ fn fill_from(reported: ConnectionModel, prior: ConnectionModel) -> ConnectionMod
 }
 
 /// A service's disk sizes as state writes them, each falling back to
-/// state's where the reply says nothing.
+/// state's where the reply or the plan's specifications say nothing.
 struct Disk {
     total: Option<String>,
     additional: Option<String>,
     included: Option<String>,
+    step: Option<String>,
+    cap: Option<String>,
 }
 
 impl Disk {
-    fn of(service: &Service, prior: &ServiceModel) -> Disk {
+    fn of(service: &Service, prior: &ServiceModel, plan: Option<&ServicePlanSpecs>) -> Disk {
+        let included = plan.map(|p| p.disk_space_mb);
         // A reply may leave the disk size out; then it is the size this
         // configuration asked for and the API accepted, when one was asked for.
         let disk = service
             .disk_space_mb
-            .or_else(|| disk_request(prior, &service.service_type, &service.plan));
-        let included = plan_disk(&service.service_type, &service.plan);
+            .or_else(|| disk_request(prior, included));
         Disk {
             total: disk.map(format_disk).or_else(|| prior.disk_space.clone()),
             additional: disk
-                .map(|mib| format_disk(mib - included.unwrap_or(mib)))
+                .zip(included)
+                .map(|(mib, base)| format_disk(mib - base))
                 .or_else(|| prior.additional_disk_space.clone()),
             included: included
                 .map(format_disk)
                 .or_else(|| prior.disk_space_default.clone()),
+            step: plan.and_then(|p| p.disk_space_step_mb).map(format_disk),
+            cap: plan.and_then(|p| p.disk_space_cap_mb).map(format_disk),
         }
     }
 }
@@ -459,7 +460,7 @@ mod tests {
     fn a_reply_with_only_the_required_fields_fills_state_without_inventing_values() {
         let kind = &crate::service::kind::PG;
         let nothing = ServiceModel::default();
-        let state = from_service(kind, "p", &reply(minimal()), &nothing, false);
+        let state = from_service(kind, "p", &reply(minimal()), &nothing, false, None);
         assert_eq!(state.disk_space, None, "no disk size is not 0GiB");
         assert_eq!(state.additional_disk_space, None);
         assert_eq!(state.service_host.as_deref(), Some("db.example"));
@@ -468,6 +469,38 @@ mod tests {
         let block = state.connection.unwrap();
         assert_eq!(block.dbname.as_deref(), Some("defaultdb"));
         assert_eq!(block.sslmode.as_deref(), Some("require"));
+    }
+
+    #[test]
+    fn the_plans_figures_from_the_api_give_the_additional_disk_its_step_and_cap() {
+        let kind = &crate::service::kind::PG;
+        let mut bigger = minimal();
+        bigger["disk_space_mb"] = (110 * 1024).into();
+        let specs: ServicePlanSpecs = serde_json::from_value(serde_json::json!({
+            "service_plan": "startup-4", "service_type": "pg", "node_count": 1,
+            "disk_space_mb": 81920, "disk_space_step_mb": 30720, "disk_space_cap_mb": 409600,
+            "backup_config": {"interval": 24, "max_count": 2, "recovery_mode": "pitr"},
+        }))
+        .unwrap();
+        let nothing = ServiceModel::default();
+        let state = from_service(
+            kind,
+            "p",
+            &reply(bigger.clone()),
+            &nothing,
+            false,
+            Some(&specs),
+        );
+        assert_eq!(state.additional_disk_space.as_deref(), Some("30GiB"));
+        assert_eq!(state.disk_space_default.as_deref(), Some("80GiB"));
+        assert_eq!(state.disk_space_step.as_deref(), Some("30GiB"));
+        assert_eq!(state.disk_space_cap.as_deref(), Some("400GiB"));
+        let unknown_plan = from_service(kind, "p", &reply(bigger), &state, false, None);
+        assert_eq!(
+            unknown_plan.additional_disk_space.as_deref(),
+            Some("30GiB"),
+            "the API could not say: state keeps what it had"
+        );
     }
 
     #[test]
@@ -484,11 +517,12 @@ mod tests {
             }),
             &ServiceModel::default(),
             false,
+            None,
         );
         let mut redacted = minimal();
         redacted["service_uri"] = serde_json::Value::Null;
         redacted["service_uri_params"] = serde_json::json!({"password": "<redacted>"});
-        let state = from_service(kind, "p", &reply(redacted), &full, false);
+        let state = from_service(kind, "p", &reply(redacted), &full, false, None);
         assert_eq!(state.disk_space.as_deref(), Some("80GiB"));
         assert_eq!(
             state.service_password.as_deref(),
@@ -510,7 +544,14 @@ mod tests {
             "pg_standby": [], "pg_syncing": [],
         });
         full["metadata"] = serde_json::json!({"max_connections": 100});
-        let state = from_service(kind, "p", &reply(full), &ServiceModel::default(), false);
+        let state = from_service(
+            kind,
+            "p",
+            &reply(full),
+            &ServiceModel::default(),
+            false,
+            None,
+        );
         let block = state.connection.clone().unwrap();
         assert_eq!(block.uris.as_ref().map(Vec::len), Some(1));
         assert_eq!(block.standby_uris, Some(Vec::new()));
@@ -525,7 +566,7 @@ mod tests {
             "pg_params": [{"dbname": "defaultdb", "host": "db.example", "password": "<redacted>",
                            "port": "21691", "sslmode": "require", "user": "avnadmin"}],
         });
-        let again = from_service(kind, "p", &reply(redacted), &state, false);
+        let again = from_service(kind, "p", &reply(redacted), &state, false, None);
         let block = again.connection.unwrap();
         let params = block.params.unwrap();
         assert_eq!(

@@ -62,6 +62,7 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
     ServiceType {
         named_backup_recovery: true,
         forks_keep_node_count: true,
+        has_hobbyist: true,
         nodes_per_tier: [1, 3, 6],
         default_port: 9440,
         ..kind("clickhouse", "ClickHouse - Columnar Database")
@@ -74,6 +75,8 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
     },
     ServiceType {
         named_backup_recovery: true,
+        has_hobbyist: true,
+        nodes_per_tier: [1, 3, 6],
         ..kind(
             "opensearch",
             "OpenSearch - Search & Analyze Data in Real Time",
@@ -117,35 +120,90 @@ pub fn point_in_time_types() -> String {
         .join(", ")
 }
 
+/// A plan as aiven-local offers it: the figures the API's plan endpoints
+/// report (`GET /v1/project/{project}/service-types/{type}/plans/{plan}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub name: String,
     pub node_count: i64,
+    /// The disk the plan includes.
     pub disk_space_mb: i64,
+    /// Extra disk goes in steps of this size, up to `disk_space_cap_mb`;
+    /// `None` where the type has no dynamic disk sizing.
+    pub disk_space_step_mb: Option<i64>,
+    pub disk_space_cap_mb: Option<i64>,
+    /// How many days of backups the plan keeps.
+    pub backup_days: i64,
 }
+
+// Where each figure comes from (see docs/platform-facts.md):
+// - tiers and their node counts: Aiven's high-availability pages per type
+//   (PostgreSQL, MySQL, Valkey: startup 1 node, business 2, premium 3;
+//   OpenSearch: 1, 3, 6; ClickHouse: one node or shards of three);
+// - backup history per tier (2, 14, 30 days): the same pages;
+// - `hobbyist` for pg, mysql, valkey, opensearch, grafana and clickhouse:
+//   those pages and the official provider's examples; Grafana's
+//   `startup-1`: Aiven's Grafana docs and the official examples;
+// - a plan's disk (20 GiB per GB of memory, e.g. business-4 = 81920 MB):
+//   Aiven's API reference example; other sizes follow the same ratio,
+//   which we could not confirm per plan;
+// - dynamic disk sizing: the types Aiven's "Scale disk storage" page
+//   lists, in steps of 30 GiB (the official provider's docs), up to five
+//   times the plan's disk (the same page).
 
 const SIZES: [i64; 5] = [4, 8, 16, 32, 64];
 const TIERS: [&str; 3] = ["startup", "business", "premium"];
+/// Backup history in days for the startup, business and premium tiers.
+const BACKUP_DAYS: [i64; 3] = [2, 14, 30];
+const GIB: i64 = 1024;
+const DISK_STEP_MB: i64 = 30 * GIB;
+/// Types with dynamic disk sizing (`additional_disk_space`).
+const DYNAMIC_DISK: [&str; 6] = [
+    "pg",
+    "mysql",
+    "clickhouse",
+    "grafana",
+    "thanos",
+    "opensearch",
+];
 
-/// Every plan a type offers: `hobbyist` where the type has it, then
-/// `startup-N`, `business-N` and `premium-N` for N in 4, 8, 16, 32, 64 (GB
-/// of memory; disk is 20 GB per GB of memory).
+impl ServiceType {
+    fn plan_of(&self, name: String, node_count: i64, disk_space_mb: i64, backup_days: i64) -> Plan {
+        let dynamic = DYNAMIC_DISK.contains(&self.name);
+        Plan {
+            name,
+            node_count,
+            disk_space_mb,
+            disk_space_step_mb: dynamic.then_some(DISK_STEP_MB),
+            disk_space_cap_mb: dynamic.then_some(disk_space_mb * 5),
+            backup_days,
+        }
+    }
+}
+
+/// Every plan a type offers: `hobbyist` where the type has it, Grafana's
+/// `startup-1`, then `startup-N`, `business-N` and `premium-N` for N in
+/// 4, 8, 16, 32, 64 (GB of memory).
 pub fn plans(service_type: &ServiceType) -> Vec<Plan> {
     let mut plans = Vec::new();
     if service_type.has_hobbyist {
-        plans.push(Plan {
-            name: "hobbyist".into(),
-            node_count: 1,
-            disk_space_mb: 8 * 1024,
-        });
+        plans.push(service_type.plan_of("hobbyist".into(), 1, 8 * GIB, 2));
     }
-    for (tier, nodes) in TIERS.iter().zip(service_type.nodes_per_tier) {
+    if service_type.name == "grafana" {
+        plans.push(service_type.plan_of("startup-1".into(), 1, 5 * GIB, 2));
+    }
+    for ((tier, nodes), days) in TIERS
+        .iter()
+        .zip(service_type.nodes_per_tier)
+        .zip(BACKUP_DAYS)
+    {
         for size in SIZES {
-            plans.push(Plan {
-                name: format!("{tier}-{size}"),
-                node_count: nodes,
-                disk_space_mb: size * 20 * 1024,
-            });
+            plans.push(service_type.plan_of(
+                format!("{tier}-{size}"),
+                nodes,
+                size * 20 * GIB,
+                days,
+            ));
         }
     }
     plans
@@ -167,6 +225,134 @@ pub fn unknown_plan_message(service_type: &ServiceType, name: &str) -> String {
     )
 }
 
+/// A plan's disk figures, as the API's plan specifications give them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiskRule {
+    pub default_mb: i64,
+    pub step_mb: Option<i64>,
+    pub cap_mb: Option<i64>,
+}
+
+impl From<&Plan> for DiskRule {
+    fn from(plan: &Plan) -> DiskRule {
+        DiskRule {
+            default_mb: plan.disk_space_mb,
+            step_mb: plan.disk_space_step_mb,
+            cap_mb: plan.disk_space_cap_mb,
+        }
+    }
+}
+
+/// Why a disk size does not fit a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiskError {
+    NotConfigurable {
+        default_mb: i64,
+    },
+    TooSmall {
+        requested_mb: i64,
+        default_mb: i64,
+    },
+    TooLarge {
+        requested_mb: i64,
+        cap_mb: i64,
+    },
+    OffStep {
+        requested_mb: i64,
+        default_mb: i64,
+        step_mb: i64,
+    },
+}
+
+impl std::fmt::Display for DiskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            DiskError::NotConfigurable { default_mb } => write!(
+                f,
+                "this plan's disk cannot be changed (the service type has no dynamic disk sizing): it stays {}",
+                gib(default_mb)
+            ),
+            DiskError::TooSmall {
+                requested_mb,
+                default_mb,
+            } => write!(
+                f,
+                "{} is below the {} the plan includes",
+                gib(requested_mb),
+                gib(default_mb)
+            ),
+            DiskError::TooLarge {
+                requested_mb,
+                cap_mb,
+            } => write!(
+                f,
+                "{} is above the plan's maximum of {}",
+                gib(requested_mb),
+                gib(cap_mb)
+            ),
+            DiskError::OffStep {
+                requested_mb,
+                default_mb,
+                step_mb,
+            } => write!(
+                f,
+                "{} is not the plan's {} plus a multiple of {}",
+                gib(requested_mb),
+                gib(default_mb),
+                gib(step_mb)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DiskError {}
+
+fn gib(mb: i64) -> String {
+    if mb % GIB == 0 {
+        format!("{}GiB", mb / GIB)
+    } else {
+        format!("{mb} MB")
+    }
+}
+
+impl DiskRule {
+    /// Checks a total disk size against the plan, as the API and the
+    /// official provider do: at least the plan's disk, at most its cap,
+    /// in whole steps above the plan's disk.
+    pub fn check(&self, requested_mb: i64) -> Result<(), DiskError> {
+        let default_mb = self.default_mb;
+        if requested_mb == default_mb {
+            return Ok(());
+        }
+        let (Some(step_mb), Some(cap_mb)) = (
+            self.step_mb.filter(|s| *s > 0),
+            self.cap_mb.filter(|c| *c > 0),
+        ) else {
+            return Err(DiskError::NotConfigurable { default_mb });
+        };
+        if requested_mb < default_mb {
+            return Err(DiskError::TooSmall {
+                requested_mb,
+                default_mb,
+            });
+        }
+        if requested_mb > cap_mb {
+            return Err(DiskError::TooLarge {
+                requested_mb,
+                cap_mb,
+            });
+        }
+        if (requested_mb - default_mb) % step_mb != 0 {
+            return Err(DiskError::OffStep {
+                requested_mb,
+                default_mb,
+                step_mb,
+            });
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +366,52 @@ mod tests {
             let premium = plan(t, "premium-8").unwrap().node_count;
             assert!(startup < business && business < premium, "{name}");
         }
+    }
+
+    #[test]
+    fn the_plans_official_configurations_use_exist() {
+        for (t, p) in [
+            ("grafana", "startup-1"),
+            ("opensearch", "hobbyist"),
+            ("clickhouse", "startup-16"),
+            ("thanos", "startup-8"),
+            ("pg", "business-8"),
+        ] {
+            assert!(plan(service_type(t).unwrap(), p).is_some(), "{t} {p}");
+        }
+        let opensearch = service_type("opensearch").unwrap();
+        assert_eq!(plan(opensearch, "business-4").unwrap().node_count, 3);
+    }
+
+    #[test]
+    fn disk_sizes_fit_the_plan_in_whole_steps_up_to_its_cap() {
+        let pg = plan(service_type("pg").unwrap(), "startup-4").unwrap();
+        let rule = DiskRule::from(&pg);
+        let gib = |n: i64| n * 1024;
+        assert_eq!(rule.check(gib(80)), Ok(()));
+        assert_eq!(rule.check(gib(110)), Ok(()));
+        assert_eq!(rule.check(gib(380)), Ok(()));
+        assert!(matches!(
+            rule.check(gib(90)),
+            Err(DiskError::OffStep { .. })
+        ));
+        assert!(matches!(
+            rule.check(gib(70)),
+            Err(DiskError::TooSmall { .. })
+        ));
+        assert!(matches!(
+            rule.check(gib(410)),
+            Err(DiskError::TooLarge { .. })
+        ));
+        let valkey = plan(service_type("valkey").unwrap(), "startup-4").unwrap();
+        assert!(matches!(
+            DiskRule::from(&valkey).check(gib(110)),
+            Err(DiskError::NotConfigurable { .. })
+        ));
+        assert_eq!(
+            rule.check(gib(90)).unwrap_err().to_string(),
+            "90GiB is not the plan's 80GiB plus a multiple of 30GiB"
+        );
     }
 
     #[test]

@@ -631,6 +631,59 @@ pub struct BackupsResponse {
     pub pitr: Option<Pitr>,
 }
 
+/// How a plan's backups are taken and kept.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BackupConfig {
+    /// Hours between backups.
+    pub interval: i64,
+    /// How many backups are kept.
+    pub max_count: i64,
+    /// `pitr` or `basic`.
+    pub recovery_mode: String,
+}
+
+/// One plan of `GET /v1/project/{project}/service-types/{type}/plans`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServicePlan {
+    pub service_plan: String,
+    pub service_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_count: Option<i64>,
+    pub backup_config: BackupConfig,
+}
+
+/// `GET /v1/project/{project}/service-types/{type}/plans`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServicePlanList {
+    pub service_plans: Vec<ServicePlan>,
+}
+
+/// `GET /v1/project/{project}/service-types/{type}/plans/{plan}`: the
+/// plan's disk and nodes. The official provider takes a 404 here to mean a
+/// plan too new for this endpoint, not a mistake.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServicePlanSpecs {
+    pub service_plan: String,
+    pub service_type: String,
+    pub node_count: i64,
+    pub disk_space_mb: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_space_step_mb: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_space_cap_mb: Option<i64>,
+    pub backup_config: BackupConfig,
+}
+
+impl ServicePlanSpecs {
+    pub fn disk_rule(&self) -> crate::catalog::DiskRule {
+        crate::catalog::DiskRule {
+            default_mb: self.disk_space_mb,
+            step_mb: self.disk_space_step_mb,
+            cap_mb: self.disk_space_cap_mb,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CreateUser {
     pub username: String,

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use aiven_api::catalog::{self, SERVICE_TYPES};
 use aiven_api::types::{
-    ApiError, CreateDatabase, CreatePool, CreateService, CreateUser, DatabaseEntry,
-    DatabasesResponse, ModifyUser, ServiceEnvelope, ServicesEnvelope, TagsBody, UpdatePool,
-    UpdateService, UserEnvelope,
+    ApiError, BackupConfig, CreateDatabase, CreatePool, CreateService, CreateUser, DatabaseEntry,
+    DatabasesResponse, ModifyUser, ServiceEnvelope, ServicePlan, ServicePlanList, ServicePlanSpecs,
+    ServicesEnvelope, TagsBody, UpdatePool, UpdateService, UserEnvelope,
 };
 use aiven_api::user_config;
 use axum::body::Bytes;
@@ -58,6 +58,13 @@ pub(crate) type Reply = Result<Response, Error>;
 
 pub(crate) fn ok(body: Value) -> Reply {
     Ok(Json(body).into_response())
+}
+
+/// A typed reply; one that cannot be serialised is an error, never null.
+fn reply<T: serde::Serialize>(body: &T) -> Reply {
+    serde_json::to_value(body)
+        .map_err(|err| Error::internal(format!("cannot serialise the reply: {err}")))
+        .and_then(ok)
 }
 
 pub(crate) fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Error> {
@@ -144,6 +151,14 @@ pub fn router(
         .route(
             "/v1/project/{project}/service-types/{service_type}",
             get(one_service_type),
+        )
+        .route(
+            "/v1/project/{project}/service-types/{service_type}/plans",
+            get(plan_list),
+        )
+        .route(
+            "/v1/project/{project}/service-types/{service_type}/plans/{plan}",
+            get(plan_specs),
         )
         .route("/v1/service_versions", get(service_versions))
         .fallback(|| async { Error::not_found("Not found: no such API endpoint") })
@@ -452,21 +467,52 @@ const PLAN_CLOUDS: [&str; 6] = [
     "do-ams",
 ];
 
+fn backup_config(service_type: &catalog::ServiceType, plan: &catalog::Plan) -> BackupConfig {
+    BackupConfig {
+        interval: 24,
+        max_count: plan.backup_days,
+        recovery_mode: if service_type.point_in_time_recovery {
+            "pitr"
+        } else {
+            "basic"
+        }
+        .into(),
+    }
+}
+
+fn plan_summary(service_type: &catalog::ServiceType, plan: &catalog::Plan) -> ServicePlan {
+    ServicePlan {
+        service_plan: plan.name.clone(),
+        service_type: service_type.name.to_owned(),
+        node_count: Some(plan.node_count),
+        backup_config: backup_config(service_type, plan),
+    }
+}
+
 fn service_type_json(service_type: &catalog::ServiceType) -> Value {
     let plans: Vec<Value> = catalog::plans(service_type)
         .into_iter()
         .map(|plan| {
-            json!({
-                "service_plan": plan.name,
-                "service_type": service_type.name,
-                "node_count": plan.node_count,
-                "max_memory_percent": null,
-                "regions": PLAN_CLOUDS
-                    .iter()
-                    .map(|cloud| (cloud.to_string(), json!({ "disk_space_mb": plan.disk_space_mb, "node_memory_mb": plan.disk_space_mb / 20, "node_cpu_count": (plan.disk_space_mb / 20 / 4096).max(1), "price_usd": "0.000" })))
-                    .collect::<serde_json::Map<String, Value>>(),
-                "backup_config": { "interval": 24, "max_count": 2, "recovery_mode": if service_type.point_in_time_recovery { "pitr" } else { "basic" } },
-            })
+            let regions: serde_json::Map<String, Value> = PLAN_CLOUDS
+                .iter()
+                .map(|cloud| {
+                    let memory_mb = plan.disk_space_mb / 20;
+                    let region = json!({
+                        "disk_space_mb": plan.disk_space_mb,
+                        "disk_space_step_mb": plan.disk_space_step_mb,
+                        "disk_space_cap_mb": plan.disk_space_cap_mb,
+                        "node_memory_mb": memory_mb,
+                        "node_cpu_count": (memory_mb / 4096).max(1),
+                        "price_usd": "0.000",
+                    });
+                    (cloud.to_string(), region)
+                })
+                .collect();
+            let mut entry =
+                serde_json::to_value(plan_summary(service_type, &plan)).expect("a plan serialises");
+            entry["regions"] = Value::Object(regions);
+            entry["max_memory_percent"] = Value::Null;
+            entry
         })
         .collect();
     json!({
@@ -497,10 +543,42 @@ async fn project_service_types(Path(project): Path<String>) -> Reply {
 
 async fn one_service_type(Path((project, service_type)): Path<(String, String)>) -> Reply {
     project_name(&project)?;
-    let found = catalog::service_type(&service_type)
-        .ok_or_else(|| Error::not_found(format!("Service type {service_type} does not exist")))?;
+    let found = known_type(&service_type)?;
     // The official CLI reads `user_config_schema` from the top level here.
     ok(service_type_json(found))
+}
+
+fn known_type(service_type: &str) -> Result<&'static catalog::ServiceType, Error> {
+    catalog::service_type(service_type)
+        .ok_or_else(|| Error::not_found(format!("Service type {service_type} does not exist")))
+}
+
+/// The plans a type offers, as the API lists them.
+async fn plan_list(Path((project, service_type)): Path<(String, String)>) -> Reply {
+    project_name(&project)?;
+    let found = known_type(&service_type)?;
+    let service_plans = catalog::plans(found)
+        .iter()
+        .map(|plan| plan_summary(found, plan))
+        .collect();
+    reply(&ServicePlanList { service_plans })
+}
+
+/// One plan's disk and nodes.
+async fn plan_specs(Path((project, service_type, plan)): Path<(String, String, String)>) -> Reply {
+    project_name(&project)?;
+    let found = known_type(&service_type)?;
+    let plan = catalog::plan(found, &plan)
+        .ok_or_else(|| Error::not_found(format!("Service plan {plan} does not exist")))?;
+    reply(&ServicePlanSpecs {
+        service_plan: plan.name.clone(),
+        service_type: found.name.to_owned(),
+        node_count: plan.node_count,
+        disk_space_mb: plan.disk_space_mb,
+        disk_space_step_mb: plan.disk_space_step_mb,
+        disk_space_cap_mb: plan.disk_space_cap_mb,
+        backup_config: backup_config(found, &plan),
+    })
 }
 
 async fn service_versions() -> Reply {

@@ -218,6 +218,14 @@ pub fn check_tags(tags: Option<&BTreeMap<String, String>>, of: names::TagsOf) ->
     names::check_tags(pairs, of).map_err(Error::invalid)
 }
 
+/// A disk size against its plan: the plan's disk, or more in its steps up
+/// to its cap where the type has dynamic disk sizing.
+fn check_disk(plan: &catalog::Plan, disk_space_mb: i64) -> Result<(), Error> {
+    catalog::DiskRule::from(plan)
+        .check(disk_space_mb)
+        .map_err(|err| Error::invalid(format!("disk_space_mb: {err} (plan {})", plan.name)))
+}
+
 /// Names, type, plan, cloud, settings, maintenance window and disk size of
 /// a create request, each checked as the API does.
 fn check_create(project: &str, request: &CreateService) -> Result<CheckedCreate, Error> {
@@ -248,13 +256,8 @@ fn check_create(project: &str, request: &CreateService) -> Result<CheckedCreate,
             "service_integrations: aiven-local runs no integrations (read_replica, disaster_recovery); create the service without them",
         ));
     }
-    if let Some(disk) = request.disk_space_mb
-        && disk < plan.disk_space_mb
-    {
-        return Err(Error::invalid(format!(
-            "disk_space_mb {disk} is below the {} MB that plan {} includes",
-            plan.disk_space_mb, plan.name
-        )));
+    if let Some(disk) = request.disk_space_mb {
+        check_disk(&plan, disk)?;
     }
     Ok(CheckedCreate {
         service_type,
@@ -288,14 +291,11 @@ fn check_update(current: &ServiceRecord, request: &UpdateService) -> Result<Chec
         names::check_cloud_name(cloud).map_err(Error::invalid)?;
     }
     if let Some(disk) = request.disk_space_mb {
-        let included = plan.as_ref().map_or_else(
-            || catalog::plan(service_type, &current.plan).map_or(0, |p| p.disk_space_mb),
-            |p| p.disk_space_mb,
-        );
-        if disk < included {
-            return Err(Error::invalid(format!(
-                "disk_space_mb {disk} is below the {included} MB that the plan includes"
-            )));
+        let target = plan
+            .clone()
+            .or_else(|| catalog::plan(service_type, &current.plan));
+        if let Some(target) = target {
+            check_disk(&target, disk)?;
         }
     }
     let mut config_update = request.user_config.clone().unwrap_or_default();

@@ -1,0 +1,77 @@
+//! The API's own plan facts (which plans a type has, each plan's disk),
+//! read once per provider run and shared by every resource that asks: a
+//! plan with forty services asks once per type and plan, not forty times.
+//! Failures are kept too, so an API that cannot be asked is waited for
+//! once, and every resource goes on with a warning.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aiven_api::types::{ServicePlanList, ServicePlanSpecs};
+use reqwest::Method;
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use super::{CallError, Client, Resend};
+
+/// What one run has learned about plans, by request path.
+#[derive(Debug, Default)]
+pub(super) struct PlanFacts {
+    lists: HashMap<String, Result<Arc<ServicePlanList>, CallError>>,
+    specs: HashMap<String, Result<Option<Arc<ServicePlanSpecs>>, CallError>>,
+}
+
+pub(super) type SharedPlanFacts = Arc<Mutex<PlanFacts>>;
+
+impl Client {
+    /// The plans the API offers for a service type in a project.
+    pub async fn service_plans(
+        &self,
+        project: &str,
+        service_type: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Arc<ServicePlanList>, CallError> {
+        let path = format!("/v1/project/{project}/service-types/{service_type}/plans");
+        let mut facts = self.plans.lock().await;
+        if let Some(known) = facts.lists.get(&path) {
+            return known.clone();
+        }
+        let answer = self
+            .call::<ServicePlanList>(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+            .await
+            .map(Arc::new);
+        if answer != Err(CallError::Cancelled) {
+            facts.lists.insert(path, answer.clone());
+        }
+        answer
+    }
+
+    /// A plan's disk and nodes; `None` when the API does not know the plan
+    /// here (which the official provider takes as a plan newer than this
+    /// endpoint, not as a mistake).
+    pub async fn plan_specs(
+        &self,
+        project: &str,
+        service_type: &str,
+        plan: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Arc<ServicePlanSpecs>>, CallError> {
+        let path = format!("/v1/project/{project}/service-types/{service_type}/plans/{plan}");
+        let mut facts = self.plans.lock().await;
+        if let Some(known) = facts.specs.get(&path) {
+            return known.clone();
+        }
+        let answer = match self
+            .call::<ServicePlanSpecs>(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+            .await
+        {
+            Ok(specs) => Ok(Some(Arc::new(specs))),
+            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) => Err(err),
+        };
+        if answer != Err(CallError::Cancelled) {
+            facts.specs.insert(path, answer.clone());
+        }
+        answer
+    }
+}
