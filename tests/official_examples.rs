@@ -286,4 +286,33 @@ fn the_official_examples_keys_for_the_objects_around_a_service_apply_and_replan_
         None,
     );
     assert_eq!(mysql["user"]["authentication"], "caching_sha2_password");
+
+    // An ACL list emptied outside Terraform is drift: the plan puts it back.
+    let user = "/v1/project/objects-examples/service/my-valkey/user/testuser";
+    let emptied = serde_json::json!({
+        "operation": "set-access-control",
+        "access_control": {
+            "valkey_acl_categories": ["+@write", "+@keyspace"],
+            "valkey_acl_channels": ["some*chan"],
+            "valkey_acl_commands": ["+set", "+del", "+expire", "-flushall", "-flushdb"],
+            "valkey_acl_keys": [],
+        },
+    });
+    let (status, _) = e.local.call("PUT", user, Some(&emptied.to_string()));
+    assert_eq!(status, 200);
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 2, "the emptied list is seen:\n{}", plan.stdout);
+    assert!(
+        support::words(&plan.stdout).contains("aiven_valkey_user.example will be updated in-place"),
+        "{}",
+        plan.stdout
+    );
+    e.tf.apply().assert_ok();
+    let (_, valkey) = e.local.call("GET", user, None);
+    assert_eq!(
+        valkey["user"]["access_control"]["valkey_acl_keys"],
+        serde_json::json!(["session:*"]),
+        "put back"
+    );
+    assert_eq!(e.tf.plan().code, 0);
 }

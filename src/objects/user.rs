@@ -135,6 +135,9 @@ impl UserResource {
         state.set(TYPE, Value::string(&user.kind));
         state.set(ACCESS_CERT, Value::Null);
         state.set(ACCESS_KEY, Value::Null);
+        // Whether the reply says what the rules are (an absent block says
+        // nothing; a block without a list says that list is empty).
+        let reported = user.access_control.is_some();
         let access = user.access_control.clone().unwrap_or_default();
         match self.flavor {
             Flavor::Pg => state.set(
@@ -155,9 +158,13 @@ impl UserResource {
                     &access.valkey_acl_keys,
                 ];
                 for (name, list) in VALKEY_ACLS.iter().zip(lists) {
-                    // Unset and empty are the same rule: keep how it was written.
+                    let had_rules = !known.get(name).elements().is_empty();
                     let value = match list {
                         Some(items) if !items.is_empty() => string_list(list),
+                        // Emptied outside Terraform: drift, shown as such.
+                        _ if reported && had_rules => Value::List(Vec::new()),
+                        // Unset and empty are the same rule: keep how it
+                        // was written.
                         _ => known.get(name).known_or_null(),
                     };
                     state.set(name, value);
