@@ -40,6 +40,7 @@ SPOKEN = {
     "ServiceUserCreate", "ServiceUserDelete", "ServiceUserGet",
     "ServiceUserCredentialsModify", "ServiceUserCredentialsReset",
     "ProjectServicePlanList", "ProjectServicePlanSpecsGet",
+    "ProjectKmsGetCA",
 }
 
 # The envelope key each reply is wrapped in (None: the structure is the body).
@@ -61,6 +62,7 @@ INLINE_REPLIES = {
     "ServiceList": {"services": {"type": "[]ServiceOut"}},
     "ProjectServiceTagsList": {"tags": {"type": "map[string]string"}},
     "ProjectServicePlanList": {"service_plans": {"type": "[]ServicePlanOut"}},
+    "ProjectKmsGetCA": {"certificate": {"type": "string"}},
 }
 
 # Nullability the contract leaves out, with why.

@@ -717,3 +717,86 @@ resource "aiven_pg_user" "u" {{
         assert_eq!(psql(&uri, "SELECT current_user"), "u", "{step}");
     }
 }
+
+#[test]
+fn pg_its_pools_and_mysql_serve_tls_that_the_projects_ca_verifies() {
+    let e = env();
+    e.configure(
+        r#"
+resource "aiven_project" "p" {
+  project = "tls"
+}
+
+resource "aiven_pg" "db" {
+  project      = aiven_project.p.project
+  service_name = "tls-pg"
+  plan         = "startup-4"
+}
+
+resource "aiven_connection_pool" "pool" {
+  project       = aiven_pg.db.project
+  service_name  = aiven_pg.db.service_name
+  pool_name     = "tls-pool"
+  database_name = "defaultdb"
+  username      = "avnadmin"
+}
+
+resource "aiven_mysql" "db" {
+  project      = aiven_project.p.project
+  service_name = "tls-mysql"
+  plan         = "startup-4"
+}
+"#,
+    );
+    e.tf.apply().assert_ok();
+    assert_eq!(e.tf.plan().code, 0);
+    let ca = e.attribute("aiven_project.p", "ca_cert");
+    let ca = ca.as_str().expect("ca_cert is read from the API");
+    assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"), "{ca}");
+    let ca_file = e.tf.work_dir().join("project-ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    let uri = e.uri("aiven_pg.db");
+    assert!(
+        uri.ends_with("?sslmode=require"),
+        "as on the platform: {uri}"
+    );
+    let verified = |uri: &str| {
+        uri.replace(
+            "sslmode=require",
+            &format!("sslmode=verify-full&sslrootcert={}", ca_file.display()),
+        )
+    };
+    assert_eq!(
+        psql(
+            &verified(&uri),
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        ),
+        "t",
+        "a TLS connection, its certificate verified against the project's CA"
+    );
+    let pool = e.attribute("aiven_connection_pool.pool", "connection_uri");
+    let pool = pool.as_str().unwrap();
+    assert!(pool.ends_with("?sslmode=require"), "{pool}");
+    assert_eq!(psql(&verified(pool), "SELECT 1"), "1", "PgBouncer too");
+    // Another CA does not verify it.
+    let output = std::process::Command::new("psql")
+        .arg(uri.replace(
+            "sslmode=require",
+            "sslmode=verify-full&sslrootcert=/etc/ssl/certs/ca-certificates.crt",
+        ))
+        .args(["-X", "-c", "SELECT 1"])
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "verified by a CA that did not sign it"
+    );
+    assert_eq!(
+        psql(
+            &uri.replace("sslmode=require", "sslmode=disable"),
+            "SELECT 1"
+        ),
+        "1",
+        "plain connections still work"
+    );
+}

@@ -188,6 +188,19 @@ impl Client {
         Ok(reply.project)
     }
 
+    /// The project's CA certificate, in PEM.
+    pub async fn project_ca(
+        &self,
+        project: &str,
+        cancel: &CancellationToken,
+    ) -> Result<String, CallError> {
+        let path = format!("/v1/project/{project}/kms/ca");
+        let reply: aiven_api::types::ProjectCa = self
+            .call(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+            .await?;
+        Ok(reply.certificate)
+    }
+
     /// Deletes a project; one already gone counts as deleted.
     pub async fn delete_project(
         &self,

@@ -53,7 +53,7 @@ fn state(project: &Project, known: &Value) -> Value {
         (DEFAULT_CLOUD, Value::string(&project.default_cloud)),
         (ACCOUNT_ID, Value::string(&project.account_id)),
         (BILLING_GROUP, Value::string(&project.billing_group_id)),
-        (CA_CERT, Value::Null),
+        (CA_CERT, known.get(CA_CERT).known_or_null()),
         (PAYMENT_METHOD, Value::string(&project.payment_method)),
         (ESTIMATED_BALANCE, Value::string(&project.estimated_balance)),
         (
@@ -76,6 +76,25 @@ fn state(project: &Project, known: &Value) -> Value {
         Value::object([("key", Value::string(key)), ("value", Value::string(value))])
     };
     state.set(TAG, Value::Set(tags.iter().map(tag).collect()));
+    state
+}
+
+/// State with the project's CA certificate, which the API serves apart
+/// (`GET /v1/project/{project}/kms/ca`); as `known` had it when the API
+/// cannot say.
+async fn with_ca(
+    client: &Client,
+    project: &Project,
+    known: &Value,
+    ctx: &Context<Client>,
+) -> Value {
+    let mut state = state(project, known);
+    match client.project_ca(&project.project_name, &ctx.cancel).await {
+        Ok(certificate) => state.set(CA_CERT, Value::string(certificate)),
+        Err(err) => {
+            tracing::warn!(project = %project.project_name, error = %err, "cannot read the project's CA")
+        }
+    }
     state
 }
 
@@ -124,7 +143,7 @@ impl Resource<Client> for ProjectResource {
             .attribute(Attribute::new(ADD_OWNERS, Type::Bool).optional().deprecated().description("Give the account owners admin access to the new project. Deprecated, as in the official provider."))
             .attribute(Attribute::new(USE_SOURCE_BILLING, Type::Bool).optional().deprecated().description("Use `copy_from_project`'s billing group. Deprecated, as in the official provider."))
             .attribute(Attribute::new(TECHNICAL_EMAILS, Type::set(Type::String)).optional().description("Addresses told about technical matters of the project's services."))
-            .attribute(string(CA_CERT).computed().sensitive().description("The project's CA certificate, where the API reports one."))
+            .attribute(string(CA_CERT).computed().sensitive().description("The project's CA certificate (PEM), which signs its services' certificates: give it to clients that verify the server, e.g. `sslmode=verify-full` with `sslrootcert`."))
             .attribute(string(PAYMENT_METHOD).computed().use_state_for_unknown().description("How the project is paid for."))
             .attribute(string(ESTIMATED_BALANCE).computed().deprecated().description("The month's running estimate. Deprecated, as in the official provider."))
             .attribute(string(AVAILABLE_CREDITS).computed().deprecated().description("Trial or promotional credits left. Deprecated, as in the official provider."))
@@ -189,7 +208,7 @@ impl Resource<Client> for ProjectResource {
             || async { client.get_project(&name, &ctx.cancel).await.ok() },
         );
         match created.await {
-            Ok(project) => Applied::ok(state(&project, planned)),
+            Ok(project) => Applied::ok(with_ca(client, &project, planned, ctx).await),
             Err(err) => {
                 api_error(&mut diags, PROJECT, "Cannot create the project", &err);
                 Applied::failed(Value::Null, diags)
@@ -206,7 +225,7 @@ impl Resource<Client> for ProjectResource {
         let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
         let name = prior.get(PROJECT).as_str()?;
         match client.get_project(name, &ctx.cancel).await {
-            Ok(project) => Some(state(&project, prior)),
+            Ok(project) => Some(with_ca(client, &project, prior, ctx).await),
             Err(err) if err.is_not_found() => None,
             Err(err) => {
                 api_error(diags, PROJECT, "Cannot read the project", &err);
@@ -236,7 +255,7 @@ impl Resource<Client> for ProjectResource {
         };
         let mut diags = Diagnostics::new();
         match client.update_project(name, &request, &ctx.cancel).await {
-            Ok(project) => Applied::ok(state(&project, planned)),
+            Ok(project) => Applied::ok(with_ca(client, &project, planned, ctx).await),
             Err(err) => {
                 api_error(&mut diags, PROJECT, "Cannot update the project", &err);
                 Applied::failed(change.prior.clone(), diags)

@@ -631,6 +631,14 @@ pub struct BackupsResponse {
     pub pitr: Option<Pitr>,
 }
 
+/// `GET /v1/project/{project}/kms/ca`: the CA that signs the project's
+/// service certificates.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProjectCa {
+    /// PEM.
+    pub certificate: String,
+}
+
 /// How a plan's backups are taken and kept.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BackupConfig {

@@ -102,6 +102,7 @@ pub fn router(
     let service = "/v1/project/{project}/service/{service}";
     Router::new()
         .route("/v1/project", get(projects::list).post(projects::create))
+        .route("/v1/project/{project}/kms/ca", get(projects::ca))
         .route(
             "/v1/project/{project}",
             get(projects::get)

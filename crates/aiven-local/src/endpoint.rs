@@ -81,11 +81,11 @@ impl Endpoint {
         .collect();
         let service_uri = if is_pg(record) {
             params.insert("dbname".into(), DEFAULT_DATABASE.into());
-            params.insert("sslmode".into(), "disable".into());
-            format!("postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=disable")
+            params.insert("sslmode".into(), "require".into());
+            format!("postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=require")
         } else if record.service_type == "mysql" {
             params.insert("dbname".into(), DEFAULT_DATABASE.into());
-            format!("mysql://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}")
+            format!("mysql://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?ssl-mode=REQUIRED")
         } else {
             format!("{}://{user}:{password}@{host}:{port}", scheme(record))
         };
@@ -104,8 +104,8 @@ impl Endpoint {
                 host: self.host.clone(),
                 password: shown_password.to_owned(),
                 port: self.port.to_string(),
-                // Plain text here; MySQL's params name the mode apart.
-                sslmode: is_pg(record).then(|| "disable".into()),
+                // TLS, as on the platform; MySQL's params name the mode apart.
+                sslmode: is_pg(record).then(|| "require".into()),
                 ssl_mode: (!is_pg(record)).then(|| "require".into()),
                 user: self.user.clone(),
             }])
@@ -164,7 +164,7 @@ impl Endpoint {
         // Each pool is a database of PgBouncer's, named as the pool.
         let with_uri = |p: &api::ConnectionPool| api::ConnectionPool {
             connection_uri: format!(
-                "postgres://{}:{}@{}:{}/{}?sslmode=disable",
+                "postgres://{}:{}@{}:{}/{}?sslmode=require",
                 aiven_api::userinfo::encode(p.username.as_deref().unwrap_or(&self.user)),
                 aiven_api::userinfo::encode(password_of(p.username.as_deref())),
                 self.host,

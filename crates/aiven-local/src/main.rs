@@ -17,6 +17,7 @@ mod random;
 mod serve;
 mod services;
 mod store;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

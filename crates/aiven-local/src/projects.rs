@@ -97,6 +97,17 @@ pub async fn get(State(state): State<AppState>, Path(project): Path<String>) -> 
     ok(json!({ "project": reply(project, cloud, record) }))
 }
 
+/// The project's CA certificate, which signs its services' certificates.
+pub async fn ca(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+    found(&state, &project)?;
+    let ca = crate::tls::ProjectCa::of(&state.services.data_dir, &project)
+        .map_err(|err| Error::internal(format!("the project's CA: {err}")))?;
+    let reply = aiven_api::types::ProjectCa {
+        certificate: ca.certificate_pem,
+    };
+    ok(serde_json::to_value(reply).map_err(|err| Error::internal(err.to_string()))?)
+}
+
 /// Changes what the request names: cloud, account, billing group, tags,
 /// contacts. Any other field of the API's structure is accepted and has
 /// no effect here; one outside it is refused, as the API does.

@@ -778,6 +778,7 @@ impl Services {
     /// has them now, and its pools.
     async fn provision(&self, record: &ServiceRecord) -> Result<(), JobError> {
         let (engine, at) = self.instance(record);
+        self.issue_certificate(engine, record, &at.paths)?;
         match &record.fork {
             Some(fork) if engine.runs() => {
                 // Pinned when the fork was asked for (see pin_fork_source);
@@ -806,6 +807,21 @@ impl Services {
         engine.apply_settings(&at).await?;
         engine.serve_pools(&at).await?;
         Ok(())
+    }
+
+    /// The service's TLS certificate from its project's CA, before its
+    /// engine starts (types without an engine have nothing to serve).
+    fn issue_certificate(
+        &self,
+        engine: &dyn Engine,
+        record: &ServiceRecord,
+        paths: &ClusterPaths,
+    ) -> Result<(), EngineError> {
+        if !engine.runs() {
+            return Ok(());
+        }
+        let ca = crate::tls::ProjectCa::of(&self.data_dir, &record.project)?;
+        Ok(ca.issue_for(paths)?)
     }
 
     fn set_state(&self, project: &str, name: &str, state: ServiceState) -> Result<(), StoreError> {
@@ -850,6 +866,10 @@ impl Services {
     /// they run already.
     async fn start_engine(&self, record: &ServiceRecord) {
         let (engine, at) = self.instance(record);
+        if let Err(err) = self.issue_certificate(engine, record, &at.paths) {
+            tracing::error!(service = %record.name, error = %err, "cannot issue the certificate");
+            return;
+        }
         if !engine.is_running(&at.paths).await
             && let Err(err) = engine.start(&at).await
         {

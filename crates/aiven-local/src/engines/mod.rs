@@ -70,6 +70,24 @@ impl ClusterPaths {
         self.root.join("restore-source")
     }
 
+    /// The service's certificate, its key and its project's CA, written by
+    /// [`crate::tls`] before every start.
+    pub fn tls_dir(&self) -> PathBuf {
+        self.root.join("tls")
+    }
+
+    pub fn tls_cert(&self) -> PathBuf {
+        self.tls_dir().join("server.crt")
+    }
+
+    pub fn tls_key(&self) -> PathBuf {
+        self.tls_dir().join("server.key")
+    }
+
+    pub fn tls_ca(&self) -> PathBuf {
+        self.tls_dir().join("ca.crt")
+    }
+
     /// The linked backup a fork restores from.
     pub fn restore_backup(&self) -> PathBuf {
         self.restore_source().join("backup")

@@ -317,6 +317,16 @@ impl MariaDb {
             tmp_dir(paths).display(),
             binlog_dir(paths).join(BINLOG_BASE).display(),
         );
+        // TLS with the certificate its project's CA signed; plain
+        // connections are still taken.
+        if paths.tls_cert().exists() {
+            conf.push_str(&format!(
+                "ssl-cert={}\nssl-key={}\nssl-ca={}\n",
+                paths.tls_cert().display(),
+                paths.tls_key().display(),
+                paths.tls_ca().display()
+            ));
+        }
         for (name, value) in settings(at.config()) {
             if let Some(value) = option_value(value) {
                 conf.push_str(&format!("loose-{name}={value}\n"));

@@ -63,7 +63,17 @@ fn config(paths: &ClusterPaths, pools: &[ConnectionPool], cluster_port: u16) -> 
         .iter()
         .map(|p| database_line(p, cluster_port))
         .collect();
-    format!(
+    // TLS as the cluster serves it, plain connections still taken.
+    let tls = if paths.tls_cert().exists() {
+        format!(
+            "client_tls_sslmode = allow\nclient_tls_cert_file = {}\nclient_tls_key_file = {}\n",
+            paths.tls_cert().display(),
+            paths.tls_key().display()
+        )
+    } else {
+        String::new()
+    };
+    let settings = format!(
         "# Managed by aiven-local; rewritten whenever the pools change.\n\
          [databases]\n{databases}\n\
          [pgbouncer]\n\
@@ -81,7 +91,8 @@ fn config(paths: &ClusterPaths, pools: &[ConnectionPool], cluster_port: u16) -> 
         dir.join("userlist.txt").display(),
         pid_file(paths).display(),
         dir.join("pgbouncer.log").display(),
-    )
+    );
+    settings + &tls
 }
 
 impl PgBouncer {

@@ -207,15 +207,26 @@ impl Postgres {
     }
 
     /// Writes the settings aiven-local owns: where to listen, where to
-    /// archive and how many connections. Called on create, on every
-    /// restore (a restored backup carries its source's copy) and whenever
-    /// settings are applied.
+    /// archive, how many connections and the TLS certificate. Called on
+    /// create, on every start and restore (a restored backup carries its
+    /// source's copy) and whenever settings are applied.
     fn write_server_conf(
         &self,
         paths: &ClusterPaths,
         port: u16,
         max_connections: i64,
     ) -> Result<(), EngineError> {
+        // TLS with the certificate its project's CA signed; plain
+        // connections are still taken (as `sslmode=disable` asks).
+        let tls = if paths.tls_cert().exists() {
+            format!(
+                "ssl = on\nssl_cert_file = {}\nssl_key_file = {}\n",
+                conf_quote(&paths.tls_cert().display().to_string()),
+                conf_quote(&paths.tls_key().display().to_string())
+            )
+        } else {
+            String::new()
+        };
         let conf = format!(
             "# Managed by aiven-local; rewritten on every start.\n\
              listen_addresses = '127.0.0.1'\n\
@@ -229,7 +240,7 @@ impl Postgres {
              shared_buffers = 16MB\n\
              password_encryption = 'scram-sha-256'\n",
             conf_quote(ARCHIVE_COMMAND)
-        );
+        ) + &tls;
         let data = pgdata(paths);
         let write = |name: &str, text: &str| {
             let path = data.join(name);
@@ -781,6 +792,10 @@ impl Engine for Postgres {
     }
 
     async fn start(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        // What aiven-local owns is rewritten on every start, so a data
+        // directory from an earlier aiven-local serves TLS too.
+        let pg = at.config().get("pg").and_then(Value::as_object);
+        self.write_server_conf(&at.paths, at.port()?, max_connections(pg))?;
         self.start_cluster(&at.paths).await
     }
 
