@@ -274,3 +274,46 @@ fn reading_a_project_does_not_create_it() {
         "no project sprang into existence: {projects}"
     );
 }
+
+/// A process's environment, one `NAME=value` each.
+fn environment(pid: u32) -> Vec<String> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).expect("read environ");
+    String::from_utf8_lossy(&raw)
+        .split('\0')
+        .filter(|entry| !entry.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn engines_inherit_nothing_of_aiven_locals_environment() {
+    let local = Local::start();
+    local.create_pg("own-env", json!({})).await;
+    let pid_file = local
+        .server
+        .data_dir
+        .join("services")
+        .join(PROJECT)
+        .join("own-env")
+        .join("pgdata")
+        .join("postmaster.pid");
+    let text = std::fs::read_to_string(&pid_file).unwrap();
+    let postmaster: u32 = text.lines().next().unwrap().trim().parse().unwrap();
+    let ours = environment(local.server.pid().expect("running"));
+    let theirs = environment(postmaster);
+    let shared = |entry: &&String| !entry.starts_with("PATH=") && !entry.starts_with("LC_ALL=");
+    assert!(
+        ours.iter().filter(shared).count() > 0,
+        "aiven-local has an environment to leak: {ours:?}"
+    );
+    let leaked: Vec<&String> = ours
+        .iter()
+        .filter(shared)
+        .filter(|entry| theirs.contains(entry))
+        .collect();
+    assert!(leaked.is_empty(), "the postmaster inherited {leaked:?}");
+    assert!(
+        !theirs.iter().any(|entry| entry.contains(TOKEN)),
+        "the API token reached the engine"
+    );
+}

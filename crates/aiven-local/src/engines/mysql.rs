@@ -343,6 +343,7 @@ impl MariaDb {
         let conf = self.write_config(at)?;
         let _ = std::fs::remove_file(self.socket(at.port()?));
         let mut command = Command::new(&self.server);
+        process::own_environment(&mut command);
         command
             .arg(format!("--defaults-file={}", conf.display()))
             .stdin(Stdio::null())

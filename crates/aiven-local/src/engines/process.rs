@@ -18,9 +18,23 @@ pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .env("LC_ALL", "C.UTF-8");
+        .kill_on_drop(true);
+    own_environment(&mut command);
     command
+}
+
+/// What an engine's environment holds: `PATH` (its shell commands, such
+/// as PostgreSQL's archive command, need it) and the locale, nothing else
+/// of aiven-local's. Everything an engine runs inherits this, so the API
+/// token, the Console's secrets and whatever else aiven-local was started
+/// with stay out of reach of a service's users (a superuser's `COPY ...
+/// FROM PROGRAM 'env'` read them before).
+pub fn own_environment(command: &mut Command) {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    command
+        .env_clear()
+        .env("PATH", path)
+        .env("LC_ALL", "C.UTF-8");
 }
 
 /// Runs `command` to its end and returns its standard output; `what` names

@@ -115,6 +115,7 @@ impl Prometheus {
         let log = std::fs::File::create(paths.root.join("prometheus.log"))
             .map_err(|err| EngineError::io("create", paths.root.join("prometheus.log"), err))?;
         let mut command = Command::new(&self.server);
+        process::own_environment(&mut command);
         command
             .arg(format!("--config.file={}", config.display()))
             .arg(format!("--storage.tsdb.path={}", tsdb(paths).display()))
