@@ -381,6 +381,13 @@ resource "aiven_pg_user" "both" {
   password            = "short"
   password_wo         = "another-password"
 }
+
+resource "aiven_valkey_user" "open" {
+  project               = "keeps"
+  service_name          = "cache"
+  username              = "open"
+  valkey_acl_categories = ["+@read", "nopass"]
+}
 "#;
     e.configure(&format!("{service}{adopted}{bad}"));
     let output = e.tf.plan();
@@ -394,6 +401,8 @@ resource "aiven_pg_user" "both" {
         "Conflicting passwords",
         "password_wo needs password_wo_version",
         "Invalid password",
+        "Invalid ACL rule",
+        "valkey_acl_categories rule \"nopass\" is not +@category or -@category",
     ] {
         assert!(flat.contains(expected), "{expected}: {flat}");
     }

@@ -291,6 +291,17 @@ impl Resource<Client> for UserResource {
         if written(PASSWORD_WO) != written(PASSWORD_WO_VERSION) {
             diags.error_at(AttributePath::attr(PASSWORD_WO_VERSION), "password_wo needs password_wo_version", "Set both: password_wo is never stored, so password_wo_version is how a plan knows to send a new one.");
         }
+        for field in VALKEY_ACLS {
+            if let Some(rules) = strings(config.get(field))
+                && let Err(message) = names::check_valkey_acl(field, &rules)
+            {
+                diags.error_at(
+                    AttributePath::attr(field),
+                    "Invalid ACL rule",
+                    format!("{message}."),
+                );
+            }
+        }
         if let Some(Err(rule)) = config.get(PASSWORD).as_str().map(names::check_password) {
             diags.error_at(
                 AttributePath::attr(PASSWORD),

@@ -1,6 +1,8 @@
 //! Name rules, checked by aiven-local on every request and by the
 //! provider at plan time, so a bad name fails before anything is created.
 
+use crate::user_config::patterns;
+
 /// Why a name was refused, phrased to complete "service_name ...".
 pub type NameError = String;
 
@@ -159,6 +161,34 @@ pub fn check_password(password: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// Valkey ACL rules as the API documents them (the official provider's
+/// descriptions): categories `+@name` or `-@name`, commands `+name` or
+/// `-name` (a subcommand after `|`), keys and channels glob patterns. Each
+/// becomes one rule in the server's ACL file, so nothing else passes: not
+/// `nopass` or `resetpass` (a passwordless user), not a space or newline
+/// (a second rule, or a user the API never lists).
+pub fn check_valkey_acl(field: &str, rules: &[String]) -> Result<(), NameError> {
+    let pattern = match field {
+        "valkey_acl_categories" => r"^[+-]@[A-Za-z][A-Za-z0-9_-]*$",
+        "valkey_acl_commands" => r"^[+-][A-Za-z][A-Za-z0-9_.-]*(\|[A-Za-z0-9_.-]+)?$",
+        _ => r"^[!-~]+$",
+    };
+    match rules.iter().find(|rule| !patterns::matches(pattern, rule)) {
+        None => Ok(()),
+        Some(rule) => Err(match field {
+            "valkey_acl_categories" => {
+                format!("{field} rule {rule:?} is not +@category or -@category")
+            }
+            "valkey_acl_commands" => {
+                format!("{field} rule {rule:?} is not +command or -command (a subcommand after |)")
+            }
+            _ => format!(
+                "{field} pattern {rule:?} must be a glob of printable characters without spaces"
+            ),
+        }),
+    }
+}
+
 /// How many random characters follow `AVNS_` in a generated password.
 pub const GENERATED_PASSWORD_CHARACTERS: usize = 19;
 
@@ -279,6 +309,23 @@ mod tests {
             assert!(!err.contains(bad), "{err}");
             assert!(err.contains("8 to 256 characters"), "{err}");
         }
+    }
+
+    #[test]
+    fn valkey_acl_rules_are_one_rule_each_and_never_switch_passwords_off() {
+        let ok = |field: &str, rule: &str| check_valkey_acl(field, &[rule.to_owned()]).is_ok();
+        assert!(ok("valkey_acl_categories", "+@write"));
+        assert!(ok("valkey_acl_categories", "-@dangerous"));
+        assert!(ok("valkey_acl_commands", "-flushall"));
+        assert!(ok("valkey_acl_commands", "+config|get"));
+        assert!(ok("valkey_acl_keys", "session:*"));
+        assert!(ok("valkey_acl_channels", "some*chan"));
+        assert!(!ok("valkey_acl_categories", "nopass"));
+        assert!(!ok("valkey_acl_commands", "nopass"));
+        assert!(!ok("valkey_acl_commands", "+get resetpass"));
+        assert!(!ok("valkey_acl_keys", "a\nuser evil on nopass +@all"));
+        assert!(!ok("valkey_acl_channels", "a b"));
+        assert!(!ok("valkey_acl_keys", ""));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::catalog::ServiceType;
 
 mod facts;
-mod patterns;
+pub(crate) mod patterns;
 
 /// A key's value type and the values it allows.
 #[derive(Debug, Clone, Copy, PartialEq)]

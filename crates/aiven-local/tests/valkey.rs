@@ -190,3 +190,52 @@ async fn valkey_keys_survive_a_restart_and_a_kill_9_in_the_middle_of_a_fork() {
     local.wait_ready("steady").await;
     assert_eq!(keys(&uri), ["kept=yes"], "after a restart");
 }
+
+#[tokio::test]
+async fn acl_rules_that_would_switch_passwords_off_or_add_users_are_refused_and_change_nothing() {
+    let local = Local::start();
+    let service = create_valkey(&local, "guarded", json!({})).await;
+    let uri = service_uri(&service);
+    let users = format!("/v1/project/{}/service/guarded/user", support::PROJECT);
+    let hostile = [
+        json!({"valkey_acl_categories": ["nopass"]}),
+        json!({"valkey_acl_commands": ["+get resetpass"]}),
+        json!({"valkey_acl_keys": ["x\nuser evil on nopass ~* +@all"]}),
+    ];
+    for access in &hostile {
+        let (status, body) = local
+            .call(
+                reqwest::Method::POST,
+                &users,
+                Some(json!({"username": "app", "access_control": access})),
+            )
+            .await;
+        assert_eq!(status, 400, "{access}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("access_control.valkey_acl_"),
+            "{body}"
+        );
+    }
+    let (status, body) = local
+        .call(
+            reqwest::Method::POST,
+            &users,
+            Some(json!({"username": "app"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = local
+        .call(
+            reqwest::Method::PUT,
+            &format!("{users}/app"),
+            Some(json!({"operation": "set-access-control", "access_control": hostile[2]})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let acl = redis(&uri, &["ACL", "LIST"]);
+    assert!(!acl.contains("evil") && !acl.contains("nopass"), "{acl}");
+    assert_eq!(acl.lines().count(), 2, "default and app only: {acl}");
+}

@@ -56,6 +56,26 @@ fn check_authentication(authentication: Option<&str>) -> Result<(), Error> {
 /// A password a user may be given: the API's rule (see
 /// [`names::check_password`]); the engines quote or hash it. The password
 /// itself is never in the message.
+/// Valkey ACL rules as the API takes them: each one rule of its kind
+/// (see [`names::check_valkey_acl`]).
+fn check_access(access: Option<&api::AccessControl>) -> Result<(), Error> {
+    let Some(access) = access else {
+        return Ok(());
+    };
+    let lists = [
+        ("valkey_acl_categories", &access.valkey_acl_categories),
+        ("valkey_acl_channels", &access.valkey_acl_channels),
+        ("valkey_acl_commands", &access.valkey_acl_commands),
+        ("valkey_acl_keys", &access.valkey_acl_keys),
+    ];
+    for (field, rules) in lists {
+        let rules = rules.as_deref().unwrap_or_default();
+        names::check_valkey_acl(field, rules)
+            .map_err(|rule| Error::invalid(format!("access_control.{rule}")))?;
+    }
+    Ok(())
+}
+
 fn check_password(password: &str) -> Result<&str, Error> {
     names::check_password(password)
         .map(|()| password)
@@ -127,6 +147,7 @@ impl Services {
                 "Service user {username} already exists"
             )));
         }
+        check_access(request.access_control.as_ref())?;
         let user = ServiceUser {
             username: username.to_owned(),
             password: Some(random_password()),
@@ -175,6 +196,7 @@ impl Services {
                 AccountChange::SetPassword
             }
             api::SET_ACCESS_CONTROL => {
+                check_access(request.access_control.as_ref())?;
                 user.access_control = request.access_control.clone();
                 AccountChange::SetAccess
             }
