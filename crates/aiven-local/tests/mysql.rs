@@ -268,3 +268,30 @@ async fn mysql_data_survives_a_restart_and_a_kill_9_in_the_middle_of_a_fork() {
     local.wait_ready("steady").await;
     assert_eq!(mariadb(&uri, ids), "1,2,3", "after a restart");
 }
+
+#[tokio::test]
+async fn a_mysql_primary_user_reaches_no_file_outside_its_service() {
+    let local = Local::start();
+    let service = create_mysql(&local, "walled", json!({})).await;
+    let uri = service_uri(&service);
+    let catalog = local.server.data_dir.join("catalog.sqlite3");
+    let read = mariadb(
+        &uri,
+        &format!("SELECT LOAD_FILE('{}') IS NULL", catalog.display()),
+    );
+    assert_eq!(read, "1", "the catalog (every password) is not readable");
+    let outside = std::env::temp_dir().join(format!("walled-{}", std::process::id()));
+    let written = try_mariadb(
+        &uri,
+        &format!("SELECT 'x' INTO OUTFILE '{}'", outside.display()),
+    );
+    assert!(written.is_err(), "wrote {}", outside.display());
+    assert!(!outside.exists());
+    let logged = try_mariadb(
+        &uri,
+        &format!("SET GLOBAL general_log_file = '{}'", outside.display()),
+    );
+    assert!(logged.is_err(), "moved the server's log: {logged:?}");
+    let grants = mariadb(&uri, "SHOW GRANTS");
+    assert!(!grants.contains("ALL PRIVILEGES ON *.*"), "{grants}");
+}

@@ -95,6 +95,18 @@ fn account(username: &str) -> String {
     format!("{}@'%'", quote(username))
 }
 
+/// What no service user holds: the server's files (`FILE`: `LOAD_FILE`,
+/// `INTO OUTFILE`), `SUPER` (with which `SET GLOBAL general_log_file`
+/// writes anywhere the engine user may) and `SHUTDOWN`. aiven-local
+/// manages the server as its own OS user over the private socket, not as
+/// a service user.
+fn confined(username: &str) -> String {
+    format!(
+        "REVOKE FILE, SUPER, SHUTDOWN ON *.* FROM {}",
+        account(username)
+    )
+}
+
 /// The statements that make `change`.
 fn account_sql(change: AccountChange<'_>) -> Vec<String> {
     let password = |user: &ServiceUser| quote(user.password.as_deref().unwrap_or_default());
@@ -106,6 +118,7 @@ fn account_sql(change: AccountChange<'_>) -> Vec<String> {
                 password(user)
             ),
             format!("GRANT ALL PRIVILEGES ON *.* TO {}", account(&user.username)),
+            confined(&user.username),
         ],
         AccountChange::SetPassword(user) => vec![format!(
             "ALTER USER {} IDENTIFIED BY {}",
@@ -317,6 +330,12 @@ impl MariaDb {
             tmp_dir(paths).display(),
             binlog_dir(paths).join(BINLOG_BASE).display(),
         );
+        // The only directory file import and export may touch: the
+        // service's own, empty one (unset, they reach every file the
+        // engine user can).
+        let files = paths.root.join("files");
+        std::fs::create_dir_all(&files).map_err(|err| EngineError::io("create", &files, err))?;
+        conf.push_str(&format!("secure_file_priv={}\n", files.display()));
         // TLS with the certificate its project's CA signed; plain
         // connections are still taken.
         if paths.tls_cert().exists() {
@@ -553,6 +572,7 @@ impl Engine for MariaDb {
             "GRANT ALL PRIVILEGES ON *.* TO {} WITH GRANT OPTION",
             account(login.user)
         ));
+        statements.push(confined(login.user));
         statements.push(format!("CREATE DATABASE `{DEFAULT_DATABASE}`"));
         statements.push("DROP USER IF EXISTS 'root'@'localhost'".to_owned());
         self.sql(at.port()?, &statements).await.map(drop)
@@ -568,6 +588,14 @@ impl Engine for MariaDb {
         if let RestoreTo::Time(target) = to {
             self.replay(at, target).await?;
         }
+        // A backup from before users were confined carries their old grants.
+        let confine: Vec<String> = at
+            .record
+            .users
+            .iter()
+            .map(|u| confined(&u.username))
+            .collect();
+        self.sql(at.port()?, &confine).await?;
         tracing::info!(
             unpack_ms = unpacked.as_millis() as u64,
             recover_ms = (started.elapsed() - unpacked).as_millis() as u64,
@@ -779,7 +807,8 @@ mod tests {
             account_sql(AccountChange::CreateUser(&user)),
             [
                 "CREATE USER 'app'@'%' IDENTIFIED BY 'pass-word_1'",
-                "GRANT ALL PRIVILEGES ON *.* TO 'app'@'%'"
+                "GRANT ALL PRIVILEGES ON *.* TO 'app'@'%'",
+                "REVOKE FILE, SUPER, SHUTDOWN ON *.* FROM 'app'@'%'"
             ]
         );
         assert_eq!(quote("it's"), "'it\\'s'");
