@@ -78,8 +78,9 @@ impl From<StoreError> for JobError {
 
 /// Every notification kind aiven-local adds that the hosted API does not
 /// have.
-pub const LOCAL_NOTIFICATION_KINDS: [&str; 6] = [
+pub const LOCAL_NOTIFICATION_KINDS: [&str; 7] = [
     PROVISIONING_FAILED,
+    ENGINE_FAILED,
     engines::postgres::VERSION_NOT_RUN,
     engines::valkey::VERSION_NOT_RUN,
     engines::mysql::VERSION_NOT_RUN,
@@ -90,6 +91,8 @@ pub const LOCAL_NOTIFICATION_KINDS: [&str; 6] = [
 /// The notification kind for a service made while its type's engine was
 /// not installed: it keeps the lifecycle only.
 const ENGINE_MISSING: &str = "engine_missing";
+/// A service whose engine did not start with aiven-local.
+const ENGINE_FAILED: &str = "engine_failed";
 
 /// The notification kind for a fork of OpenSearch, whose SSO settings are
 /// not copied.
@@ -870,15 +873,38 @@ impl Services {
             tracing::error!(service = %record.name, error = %err, "cannot issue the certificate");
             return;
         }
-        if !engine.is_running(&at.paths).await
-            && let Err(err) = engine.start(&at).await
-        {
-            tracing::error!(service = %record.name, error = %err, "cannot start the engine");
-            return;
+        if !engine.is_running(&at.paths).await {
+            let started = engine.start(&at).await;
+            if let Err(err) = &started {
+                tracing::error!(service = %record.name, error = %err, "cannot start the engine");
+            }
+            self.note_engine_start(record, started.as_ref().err());
+            if started.is_err() {
+                return;
+            }
         }
         if let Err(err) = engine.serve_pools(&at).await {
             tracing::error!(service = %record.name, error = %err, "cannot serve the pools");
         }
+    }
+
+    /// Says on the service why its engine did not start (where a user
+    /// looks: its notifications), and takes that back once it starts.
+    fn note_engine_start(&self, record: &ServiceRecord, failed: Option<&EngineError>) {
+        let _ = self
+            .store
+            .update_service(&record.project, &record.name, |r| {
+                r.notifications.retain(|n| n.kind != ENGINE_FAILED);
+                if let Some(err) = failed {
+                    r.notifications.push(ServiceNotification {
+                        level: "warning".into(),
+                        message: format!("The service's engine did not start when aiven-local did: {err}. Its data is kept; restart aiven-local once the cause is gone."),
+                        kind: ENGINE_FAILED.into(),
+                        metadata: Map::new(),
+                    });
+                }
+                Ok(())
+            });
     }
 
     /// A crash between a service's start and its first backup leaves it

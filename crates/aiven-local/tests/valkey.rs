@@ -239,3 +239,62 @@ async fn acl_rules_that_would_switch_passwords_off_or_add_users_are_refused_and_
     assert!(!acl.contains("evil") && !acl.contains("nopass"), "{acl}");
     assert_eq!(acl.lines().count(), 2, "default and app only: {acl}");
 }
+
+#[tokio::test]
+async fn a_valkey_port_held_by_another_process_gets_no_password_and_the_service_says_why() {
+    let mut local = Local::start();
+    let service = create_valkey(&local, "squatted", json!({})).await;
+    let uri = service_uri(&service);
+    let port: u16 = uri.rsplit(':').next().unwrap().parse().unwrap();
+    let password = uri
+        .strip_prefix("redis://default:")
+        .and_then(|rest| rest.split('@').next())
+        .unwrap()
+        .to_owned();
+    let dir = local.server.data_dir.clone();
+    local.server.stop();
+
+    // A local process takes the port while aiven-local is down and
+    // records everything sent to it.
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let sink = std::sync::Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in squatter.incoming().flatten() {
+            let sink = std::sync::Arc::clone(&sink);
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let mut stream = stream;
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+                let mut buffer = [0u8; 4096];
+                while let Ok(n) = stream.read(&mut buffer) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().unwrap().extend_from_slice(&buffer[..n]);
+                }
+            });
+        }
+    });
+
+    let again = Local::restart_in(&dir, false);
+    let (status, body) = again
+        .call(
+            reqwest::Method::GET,
+            &format!("/v1/project/{}/service/squatted", support::PROJECT),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let notices = body["service"]["service_notifications"].to_string();
+    assert!(
+        notices.contains("did not start") && notices.contains(&port.to_string()),
+        "the service says why its engine is down: {notices}"
+    );
+    let sent = String::from_utf8_lossy(&received.lock().unwrap()).into_owned();
+    assert!(
+        !sent.contains(&password) && !sent.contains("AUTH"),
+        "the squatter was sent: {sent:?}"
+    );
+    drop(again);
+}

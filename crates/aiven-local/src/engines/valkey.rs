@@ -175,6 +175,13 @@ fn conf_quote(value: &str) -> String {
     format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// The socket aiven-local talks to the server on, in the service's
+/// private directory: its password goes only to the server it started,
+/// never to whatever holds the TCP port.
+fn socket(paths: &ClusterPaths) -> std::path::PathBuf {
+    paths.root.join("valkey.sock")
+}
+
 /// The server's configuration: where it listens and keeps its files
 /// (never changeable from a client: Redis 7 protects `dir` and the like),
 /// then the service's settings.
@@ -189,6 +196,8 @@ fn config_text(paths: &ClusterPaths, port: u16, config: &Map<String, Value>) -> 
          dir {}\n\
          dbfilename dump.rdb\n\
          aclfile {}\n\
+         unixsocket {}\n\
+         unixsocketperm 700\n\
          save \"3600 1 300 100 60 10000\"\n\
          appendonly no\n\
          enable-debug-command no\n\
@@ -197,6 +206,7 @@ fn config_text(paths: &ClusterPaths, port: u16, config: &Map<String, Value>) -> 
         conf_quote(&paths.root.join("valkey.log").display().to_string()),
         conf_quote(&data(paths).display().to_string()),
         conf_quote(&acl_file(paths).display().to_string()),
+        conf_quote(&socket(paths).display().to_string()),
     );
     for (name, value) in startup_settings(config)
         .into_iter()
@@ -244,9 +254,9 @@ impl Valkey {
         let login = at.login();
         let mut command = process::command(&self.cli);
         command
-            .args(["-h", "127.0.0.1", "--no-auth-warning", "--user", login.user])
-            .arg("-p")
-            .arg(at.port()?.to_string())
+            .arg("-s")
+            .arg(socket(&at.paths))
+            .args(["--no-auth-warning", "--user", login.user])
             .env("REDISCLI_AUTH", login.password);
         let script: String = commands.iter().map(|c| format!("{c}\n")).collect();
         let output = run_with_input(command, Some(script.as_bytes()), "redis-cli").await?;
@@ -324,14 +334,28 @@ impl Engine for Valkey {
     async fn start(&self, at: &Instance<'_>) -> Result<(), EngineError> {
         self.write_acl(&at.paths, &at.record.users)?;
         let conf = self.write_config(at)?;
+        let _ = std::fs::remove_file(pid_file(&at.paths));
         let mut command = process::command(&self.server);
         command.arg(&conf);
         run(command, PROGRAM).await?;
-        process::wait_listening(at.port()?, Duration::from_secs(60)).await?;
-        // Listening comes before the dataset is loaded; PING answers after.
-        for _ in 0..2400 {
+        // The server daemonizes first, then binds its port and socket: one
+        // that cannot bind its port (held by another process) exits, and
+        // so never answers on the socket. PING answers once data is loaded.
+        for attempt in 0..2400 {
             match self.cli(at, &["PING".to_owned()]).await {
                 Ok(out) if out.trim() == "PONG" => return Ok(()),
+                _ if attempt > 40 && !self.is_running(&at.paths).await => {
+                    let log = std::fs::read_to_string(at.paths.root.join("valkey.log"));
+                    let last = log.unwrap_or_default().lines().last().map(str::to_owned);
+                    return Err(EngineError::Refused {
+                        program: PROGRAM.to_owned(),
+                        reason: format!(
+                            "redis-server exited (is port {} held by another process?): {}",
+                            at.port()?,
+                            last.unwrap_or_default()
+                        ),
+                    });
+                }
                 _ => tokio::time::sleep(Duration::from_millis(25)).await,
             }
         }
