@@ -181,3 +181,42 @@ async fn pools_are_served_again_after_a_restart_and_a_kill() {
         "the old password is refused"
     );
 }
+
+#[tokio::test]
+async fn a_pool_whose_port_another_process_holds_is_refused_and_not_stored() {
+    let local = Local::start();
+    let service = local.create_pg("squatted-pool", json!({})).await;
+    let uri = service["service_uri"].as_str().unwrap();
+    let port: u16 = uri
+        .rsplit_once(':')
+        .and_then(|(_, tail)| tail.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("the service's port");
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", port + 1)).expect("pool port free");
+    let pools = format!(
+        "/v1/project/{}/service/squatted-pool/connection_pool",
+        support::PROJECT
+    );
+    let pool = json!({"pool_name": "app", "database": "defaultdb", "pool_mode": "transaction", "pool_size": 5});
+    let (status, body) = local
+        .call(reqwest::Method::POST, &pools, Some(pool.clone()))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("held by another process"),
+        "{body}"
+    );
+    let listed = local.service("squatted-pool").await;
+    assert!(
+        listed["connection_pools"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "nothing stored: {listed}"
+    );
+    drop(squatter);
+    let (status, body) = local.call(reqwest::Method::POST, &pools, Some(pool)).await;
+    assert_eq!(status, 200, "once the port is free: {body}");
+}
