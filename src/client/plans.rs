@@ -23,6 +23,23 @@ pub(super) struct PlanFacts {
 
 pub(super) type SharedPlanFacts = Arc<Mutex<PlanFacts>>;
 
+/// This run's answer for `path`: the one kept, or `fetch`'s, kept unless
+/// Terraform cancelled it.
+async fn remembered<T: Clone>(
+    known: &mut HashMap<String, Result<T, CallError>>,
+    path: String,
+    fetch: impl Future<Output = Result<T, CallError>>,
+) -> Result<T, CallError> {
+    if let Some(answer) = known.get(&path) {
+        return answer.clone();
+    }
+    let answer = fetch.await;
+    if !matches!(answer, Err(CallError::Cancelled)) {
+        known.insert(path, answer.clone());
+    }
+    answer
+}
+
 impl Client {
     /// The plans the API offers for a service type in a project.
     pub async fn service_plans(
@@ -32,18 +49,13 @@ impl Client {
         cancel: &CancellationToken,
     ) -> Result<Arc<ServicePlanList>, CallError> {
         let path = format!("/v1/project/{project}/service-types/{service_type}/plans");
+        let fetch = async {
+            self.call::<ServicePlanList>(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+                .await
+                .map(Arc::new)
+        };
         let mut facts = self.plans.lock().await;
-        if let Some(known) = facts.lists.get(&path) {
-            return known.clone();
-        }
-        let answer = self
-            .call::<ServicePlanList>(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
-            .await
-            .map(Arc::new);
-        if answer != Err(CallError::Cancelled) {
-            facts.lists.insert(path, answer.clone());
-        }
-        answer
+        remembered(&mut facts.lists, path.clone(), fetch).await
     }
 
     /// A plan's disk and nodes; `None` when the API does not know the plan
@@ -57,21 +69,17 @@ impl Client {
         cancel: &CancellationToken,
     ) -> Result<Option<Arc<ServicePlanSpecs>>, CallError> {
         let path = format!("/v1/project/{project}/service-types/{service_type}/plans/{plan}");
-        let mut facts = self.plans.lock().await;
-        if let Some(known) = facts.specs.get(&path) {
-            return known.clone();
-        }
-        let answer = match self
-            .call::<ServicePlanSpecs>(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
-            .await
-        {
-            Ok(specs) => Ok(Some(Arc::new(specs))),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(err),
+        let fetch = async {
+            match self
+                .call::<ServicePlanSpecs>(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+                .await
+            {
+                Ok(specs) => Ok(Some(Arc::new(specs))),
+                Err(err) if err.is_not_found() => Ok(None),
+                Err(err) => Err(err),
+            }
         };
-        if answer != Err(CallError::Cancelled) {
-            facts.specs.insert(path, answer.clone());
-        }
-        answer
+        let mut facts = self.plans.lock().await;
+        remembered(&mut facts.specs, path.clone(), fetch).await
     }
 }

@@ -5,7 +5,7 @@
 use aiven_api::names;
 use aiven_api::types::{
     AccessControl, CreateUser, ModifyUser, RESET_CREDENTIALS, SET_ACCESS_CONTROL, ServiceUser,
-    secret,
+    VALKEY_ACL_FIELDS as VALKEY_ACLS, secret,
 };
 use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
@@ -24,12 +24,6 @@ const ACCESS_CERT: &str = "access_cert";
 const ACCESS_KEY: &str = "access_key";
 const PG_ALLOW_REPLICATION: &str = "pg_allow_replication";
 const AUTHENTICATION: &str = "authentication";
-const VALKEY_ACLS: [&str; 4] = [
-    "valkey_acl_categories",
-    "valkey_acl_channels",
-    "valkey_acl_commands",
-    "valkey_acl_keys",
-];
 
 /// Which service type's users, and so which type-specific attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,13 +145,7 @@ impl UserResource {
                     .map_or_else(|| known.get(AUTHENTICATION).known_or_null(), Value::string),
             ),
             Flavor::Valkey => {
-                let lists = [
-                    &access.valkey_acl_categories,
-                    &access.valkey_acl_channels,
-                    &access.valkey_acl_commands,
-                    &access.valkey_acl_keys,
-                ];
-                for (name, list) in VALKEY_ACLS.iter().zip(lists) {
+                for (name, list) in access.valkey_lists() {
                     let had_rules = !known.get(name).elements().is_empty();
                     let value = match list {
                         Some(items) if !items.is_empty() => string_list(list),

@@ -104,15 +104,15 @@ impl ServiceResource {
         }
     }
 
-    /// The plan's disk for a request, refusing `additional_disk_space` on
+    /// The plan's figures for a request, refusing `additional_disk_space` on
     /// a plan the API gives no disk figures for (as the official provider
     /// does): the extra disk would otherwise be silently dropped.
-    async fn included_disk(
+    async fn plan_figures_for(
         &self,
         client: &Client,
         planned: &ServiceModel,
         cancel: &tokio_util::sync::CancellationToken,
-    ) -> Result<(Option<i64>, Option<Arc<ServicePlanSpecs>>), Diagnostic> {
+    ) -> Result<Option<Arc<ServicePlanSpecs>>, Diagnostic> {
         let project = planned.project.as_deref().unwrap_or_default();
         let service_type = planned.type_name(&self.kind).unwrap_or_default();
         let plan = planned.plan.as_deref().unwrap_or_default();
@@ -130,19 +130,19 @@ impl ServiceResource {
             )
             .at(AttributePath::attr(name::ADDITIONAL_DISK_SPACE)));
         }
-        Ok((specs.as_ref().map(|s| s.disk_space_mb), specs))
+        Ok(specs)
     }
 
     fn create_request(
         &self,
         planned: &ServiceModel,
-        included: Option<i64>,
+        plan_figures: Option<&ServicePlanSpecs>,
     ) -> Result<CreateService, Diagnostic> {
         let service_type = planned.type_name(&self.kind).unwrap_or_default().to_owned();
         let plan = planned.plan.clone().unwrap_or_default();
         Ok(CreateService {
             service_name: planned.service_name.clone().unwrap_or_default(),
-            disk_space_mb: disk_request(planned, included),
+            disk_space_mb: disk_request(planned, plan_figures),
             service_type,
             plan,
             cloud: planned.cloud_name.clone(),
@@ -184,7 +184,7 @@ impl ServiceResource {
         prior: &ServiceModel,
         planned: &ServiceModel,
         config: &ServiceModel,
-        included: Option<i64>,
+        plan_figures: Option<&ServicePlanSpecs>,
     ) -> Result<UpdateService, Diagnostic> {
         let mut user_config = user_config::to_request(&self.kind, &planned.user_config, false)?;
         user_config::keep_written_keys(&self.kind, &config.user_config, &mut user_config);
@@ -201,7 +201,7 @@ impl ServiceResource {
             maintenance: maintenance_changed.then(|| maintenance(planned)).flatten(),
             termination_protection: planned.termination_protection,
             disk_space_mb: (disk_changed || plan_changed)
-                .then(|| disk_request(planned, included))
+                .then(|| disk_request(planned, plan_figures))
                 .flatten(),
             user_config: Some(user_config),
             // Unset, it is sent as null: out of the VPC, onto the public
@@ -713,11 +713,11 @@ impl Resource<Client> for ServiceResource {
         let project = planned.project.clone().unwrap_or_default();
         let timeout = timeout_of(&self.model(&change.config), "create");
         let started = Instant::now();
-        let (included, specs) = match self.included_disk(client, &planned, &ctx.cancel).await {
+        let specs = match self.plan_figures_for(client, &planned, &ctx.cancel).await {
             Ok(found) => found,
             Err(diag) => return Applied::failed(Value::Null, diag),
         };
-        let mut request = match self.create_request(&planned, included) {
+        let mut request = match self.create_request(&planned, specs.as_deref()) {
             Ok(request) => request,
             Err(diag) => return Applied::failed(Value::Null, diag),
         };
@@ -821,11 +821,11 @@ impl Resource<Client> for ServiceResource {
         let (prior, planned) = (self.model(&change.prior), self.model(&change.planned));
         let (project, name) = project_and_name(&planned);
         let config = self.model(&change.config);
-        let (included, specs) = match self.included_disk(client, &planned, &ctx.cancel).await {
+        let specs = match self.plan_figures_for(client, &planned, &ctx.cancel).await {
             Ok(found) => found,
             Err(diag) => return Applied::failed(change.prior.clone(), diag),
         };
-        let request = match self.update_request(&prior, &planned, &config, included) {
+        let request = match self.update_request(&prior, &planned, &config, specs.as_deref()) {
             Ok(request) => request,
             Err(diag) => return Applied::failed(change.prior.clone(), diag),
         };

@@ -26,13 +26,13 @@ fn format_disk(mib: i64) -> String {
     format!("{}GiB", mib.max(0) / MIB_PER_GIB)
 }
 
-/// The disk to request: the plan's (`included`, from the API's plan
-/// specifications) plus `additional_disk_space` (`"0GiB"` once removed:
-/// back to the plan's disk), or the deprecated total `disk_space`. `None`
-/// leaves it to the API: nothing written, or no plan figures to add to.
-pub fn disk_request(model: &ServiceModel, included: Option<i64>) -> Option<i64> {
+/// The disk to request: the plan's (from the API's plan specifications)
+/// plus `additional_disk_space` (`"0GiB"` once removed: back to the
+/// plan's disk), or the deprecated total `disk_space`. `None` leaves it to
+/// the API: nothing written, or no plan figures to add to.
+pub fn disk_request(model: &ServiceModel, plan: Option<&ServicePlanSpecs>) -> Option<i64> {
     if let Some(additional) = model.additional_disk_space.as_deref().and_then(parse_disk) {
-        return included.map(|base| base + additional);
+        return plan.map(|p| p.disk_space_mb + additional);
     }
     model.disk_space.as_deref().and_then(parse_disk)
 }
@@ -363,9 +363,7 @@ impl Disk {
         let included = plan.map(|p| p.disk_space_mb);
         // A reply may leave the disk size out; then it is the size this
         // configuration asked for and the API accepted, when one was asked for.
-        let disk = service
-            .disk_space_mb
-            .or_else(|| disk_request(prior, included));
+        let disk = service.disk_space_mb.or_else(|| disk_request(prior, plan));
         Disk {
             total: disk.map(format_disk).or_else(|| prior.disk_space.clone()),
             additional: disk

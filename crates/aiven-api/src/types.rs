@@ -453,6 +453,27 @@ pub struct AccessControl {
     pub valkey_acl_keys: Option<Vec<String>>,
 }
 
+/// The Valkey ACL lists, by their API names, in this order everywhere.
+pub const VALKEY_ACL_FIELDS: [&str; 4] = [
+    "valkey_acl_categories",
+    "valkey_acl_channels",
+    "valkey_acl_commands",
+    "valkey_acl_keys",
+];
+
+impl AccessControl {
+    /// Each Valkey ACL list with its API name (see [`VALKEY_ACL_FIELDS`]).
+    pub fn valkey_lists(&self) -> [(&'static str, &Option<Vec<String>>); 4] {
+        let [categories, channels, commands, keys] = VALKEY_ACL_FIELDS;
+        [
+            (categories, &self.valkey_acl_categories),
+            (channels, &self.valkey_acl_channels),
+            (commands, &self.valkey_acl_commands),
+            (keys, &self.valkey_acl_keys),
+        ]
+    }
+}
+
 /// `ServiceUserCredentialsModify`'s operations.
 pub const RESET_CREDENTIALS: &str = "reset-credentials";
 pub const SET_ACCESS_CONTROL: &str = "set-access-control";

@@ -61,7 +61,7 @@ pub(crate) fn ok(body: Value) -> Reply {
 }
 
 /// A typed reply; one that cannot be serialised is an error, never null.
-fn reply<T: serde::Serialize>(body: &T) -> Reply {
+pub(crate) fn reply<T: serde::Serialize>(body: &T) -> Reply {
     serde_json::to_value(body)
         .map_err(|err| Error::internal(format!("cannot serialise the reply: {err}")))
         .and_then(ok)

@@ -102,10 +102,9 @@ pub async fn ca(State(state): State<AppState>, Path(project): Path<String>) -> R
     found(&state, &project)?;
     let ca = crate::tls::ProjectCa::of(&state.services.data_dir, &project)
         .map_err(|err| Error::internal(format!("the project's CA: {err}")))?;
-    let reply = aiven_api::types::ProjectCa {
+    crate::api::reply(&aiven_api::types::ProjectCa {
         certificate: ca.certificate_pem,
-    };
-    ok(serde_json::to_value(reply).map_err(|err| Error::internal(err.to_string()))?)
+    })
 }
 
 /// Changes what the request names: cloud, account, billing group, tags,

@@ -53,22 +53,13 @@ fn check_authentication(authentication: Option<&str>) -> Result<(), Error> {
     }
 }
 
-/// A password a user may be given: the API's rule (see
-/// [`names::check_password`]); the engines quote or hash it. The password
-/// itself is never in the message.
 /// Valkey ACL rules as the API takes them: each one rule of its kind
 /// (see [`names::check_valkey_acl`]).
 fn check_access(access: Option<&api::AccessControl>) -> Result<(), Error> {
     let Some(access) = access else {
         return Ok(());
     };
-    let lists = [
-        ("valkey_acl_categories", &access.valkey_acl_categories),
-        ("valkey_acl_channels", &access.valkey_acl_channels),
-        ("valkey_acl_commands", &access.valkey_acl_commands),
-        ("valkey_acl_keys", &access.valkey_acl_keys),
-    ];
-    for (field, rules) in lists {
+    for (field, rules) in access.valkey_lists() {
         let rules = rules.as_deref().unwrap_or_default();
         names::check_valkey_acl(field, rules)
             .map_err(|rule| Error::invalid(format!("access_control.{rule}")))?;
@@ -76,6 +67,9 @@ fn check_access(access: Option<&api::AccessControl>) -> Result<(), Error> {
     Ok(())
 }
 
+/// A password a user may be given: the API's rule (see
+/// [`names::check_password`]); the engines quote or hash it. The password
+/// itself is never in the message.
 fn check_password(password: &str) -> Result<&str, Error> {
     names::check_password(password)
         .map(|()| password)
