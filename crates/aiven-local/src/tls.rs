@@ -86,29 +86,58 @@ fn write(path: &Path, text: &str, secret: bool) -> Result<(), TlsError> {
 }
 
 impl ProjectCa {
-    /// The project's CA, made on first use.
+    /// The project's CA, made on first use. A new CA is written into a
+    /// staging directory of its own and renamed into place whole, so
+    /// services of a new project provisioned at the same moment agree on
+    /// one CA (the first rename wins, the others read it) and a crash
+    /// mid-write never leaves a key without its certificate.
     pub fn of(data_dir: &Path, project: &str) -> Result<ProjectCa, TlsError> {
-        let dir = data_dir.join("ca").join(project);
-        let (cert_path, key_path) = (dir.join("ca.crt"), dir.join("ca.key"));
-        if let (Some(certificate_pem), Some(key_pem)) = (read(&cert_path)?, read(&key_path)?) {
-            let key = KeyPair::from_pem(&key_pem)?;
-            let project = project.to_owned();
-            return Ok(ProjectCa {
-                certificate_pem,
-                key,
-                project,
-            });
+        let parent = data_dir.join("ca");
+        let dir = parent.join(project);
+        if let Some(ca) = ProjectCa::stored(&dir, project)? {
+            return Ok(ca);
         }
-        std::fs::create_dir_all(&dir).map_err(|err| TlsError::Io(dir.clone(), err))?;
+        std::fs::create_dir_all(&parent).map_err(|err| TlsError::Io(parent.clone(), err))?;
+        let staging = parent.join(format!(".{project}.{}", crate::random::random_token()));
+        std::fs::create_dir(&staging).map_err(|err| TlsError::Io(staging.clone(), err))?;
+        let made = ProjectCa::make(&staging, project);
+        let moved = made.and_then(|ca| {
+            std::fs::rename(&staging, &dir)
+                .map(|()| ca)
+                .map_err(|err| TlsError::Io(dir.clone(), err))
+        });
+        match moved {
+            Ok(ca) => Ok(ca),
+            Err(err) => {
+                let _ = std::fs::remove_dir_all(&staging);
+                ProjectCa::stored(&dir, project)?.ok_or(err)
+            }
+        }
+    }
+
+    /// The CA kept in `dir`, if both its files are there.
+    fn stored(dir: &Path, project: &str) -> Result<Option<ProjectCa>, TlsError> {
+        let (cert, key) = (read(&dir.join("ca.crt"))?, read(&dir.join("ca.key"))?);
+        let (Some(certificate_pem), Some(key_pem)) = (cert, key) else {
+            return Ok(None);
+        };
+        Ok(Some(ProjectCa {
+            certificate_pem,
+            key: KeyPair::from_pem(&key_pem)?,
+            project: project.to_owned(),
+        }))
+    }
+
+    /// A new CA, its files written into `dir`.
+    fn make(dir: &Path, project: &str) -> Result<ProjectCa, TlsError> {
         let key = KeyPair::generate()?;
         let certificate_pem = ca_params(project)?.self_signed(&key)?.pem();
-        write(&key_path, &key.serialize_pem(), true)?;
-        write(&cert_path, &certificate_pem, false)?;
-        let project = project.to_owned();
+        write(&dir.join("ca.key"), &key.serialize_pem(), true)?;
+        write(&dir.join("ca.crt"), &certificate_pem, false)?;
         Ok(ProjectCa {
             certificate_pem,
             key,
-            project,
+            project: project.to_owned(),
         })
     }
 
@@ -166,6 +195,40 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn services_of_a_new_project_made_at_once_share_one_ca() {
+        let dir = std::env::temp_dir().join(format!("tls-race-{}", std::process::id()));
+        for round in 0..20 {
+            let project = format!("p{round}");
+            let barrier = std::sync::Barrier::new(8);
+            let certificates: Vec<String> = std::thread::scope(|scope| {
+                let racers: Vec<_> = (0..8)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            ProjectCa::of(&dir, &project).map(|ca| ca.certificate_pem)
+                        })
+                    })
+                    .collect();
+                racers
+                    .into_iter()
+                    .map(|racer| racer.join().unwrap().expect("every racer gets the CA"))
+                    .collect()
+            });
+            let stored = std::fs::read_to_string(dir.join("ca").join(&project).join("ca.crt"));
+            for certificate in &certificates {
+                assert_eq!(Some(certificate), stored.as_ref().ok(), "round {round}");
+            }
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(dir.join("ca"))
+            .unwrap()
+            .filter_map(|entry| entry.ok())
+            .filter(|entry| entry.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
