@@ -41,6 +41,7 @@ SPOKEN = {
     "ServiceUserCredentialsModify", "ServiceUserCredentialsReset",
     "ProjectServicePlanList", "ProjectServicePlanSpecsGet",
     "ProjectKmsGetCA",
+    "ListClouds", "ListProjectClouds",
 }
 
 # The envelope key each reply is wrapped in (None: the structure is the body).
@@ -63,6 +64,8 @@ INLINE_REPLIES = {
     "ProjectServiceTagsList": {"tags": {"type": "map[string]string"}},
     "ProjectServicePlanList": {"service_plans": {"type": "[]ServicePlanOut"}},
     "ProjectKmsGetCA": {"certificate": {"type": "string"}},
+    "ListClouds": {"clouds": {"type": "[]CloudOut"}},
+    "ListProjectClouds": {"clouds": {"type": "[]CloudOut"}},
 }
 
 # Nullability the contract leaves out, with why.

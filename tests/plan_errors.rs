@@ -52,7 +52,11 @@ fn static_mistakes_are_caught_before_anything_is_created() {
         (
             "pg2",
             "  service_name = \"pg2\"\n  plan = \"startup-4\"\n  cloud_name = \"mars-north1\"",
-            &["Invalid cloud name", "PROVIDER-REGION"],
+            &[
+                "Cloud not offered",
+                "offers no cloud \"mars-north1\"",
+                "avn cloud list",
+            ],
         ),
         (
             "pg-cmk",
@@ -333,6 +337,68 @@ fn plans_are_checked_against_the_apis_own_list_and_an_api_that_cannot_be_asked_o
         3,
         "one question per type and plan in a run: {:?}",
         proxy.requests()
+    );
+}
+
+/// Clouds of every published provider, OVH's and Oracle's included.
+const CLOUDS_THE_API_LISTS: &str = r#"
+resource "aiven_project" "oci" {
+  project       = "oci-project"
+  default_cloud = "ap-melbourne-1"
+}
+
+resource "aiven_pg" "db" {
+  project      = "acme"
+  service_name = "ovh-db"
+  plan         = "startup-4"
+  cloud_name   = "avn-ovh-de1"
+}
+"#;
+
+#[test]
+fn clouds_are_checked_against_the_apis_own_list_and_an_api_that_cannot_be_asked_only_warns() {
+    let e = env();
+    e.configure(CLOUDS_THE_API_LISTS);
+    let plan = e.tf.plan();
+    assert_eq!(
+        plan.code, 2,
+        "clouds the API lists pass: {}{}",
+        plan.stdout, plan.stderr
+    );
+
+    e.configure(&CLOUDS_THE_API_LISTS.replace("avn-ovh-de1", "google-europe-west7"));
+    let plan = e.tf.plan();
+    let flattened = flat(&format!("{}{}", plan.stdout, plan.stderr));
+    assert_eq!(plan.code, 1, "{flattened}");
+    assert!(
+        flattened.contains(
+            "offers no cloud \"google-europe-west7\"; the closest offered: google-europe-west1"
+        ),
+        "{flattened}"
+    );
+    assert!(
+        flattened.contains("cloud_name = \"google-europe-west7\""),
+        "{flattened}"
+    );
+
+    // The clouds endpoints failing: a warning, and the plan goes on.
+    let proxy = FaultProxy::start(
+        &e.local.url,
+        vec![FaultRule {
+            method: "GET",
+            path: "/clouds",
+            fault: Fault::Status(403, None),
+            times: 100,
+        }],
+    );
+    let plan = e.terraform_via(&proxy.url).plan();
+    let flattened = flat(&format!("{}{}", plan.stdout, plan.stderr));
+    assert_eq!(plan.code, 2, "{flattened}");
+    // Terraform folds the second resource's warning into the first's.
+    assert!(
+        flattened.contains("Could not check the cloud with the API")
+            && flattened.contains("and one more similar warning elsewhere"),
+        "{flattened}"
     );
 }
 

@@ -1,5 +1,5 @@
-//! The API's own plan facts (which plans a type has, each plan's disk),
-//! read once per provider run and shared by every resource that asks: a
+//! The API's own published facts (which plans a type has, each plan's
+//! disk, which clouds a project can use), read once per provider run and shared by every resource that asks: a
 //! plan with forty services asks once per type and plan, not forty times.
 //! Failures are kept too, so an API that cannot be asked is waited for
 //! once, and every resource goes on with a warning.
@@ -7,18 +7,19 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aiven_api::types::{ServicePlanList, ServicePlanSpecs};
+use aiven_api::types::{CloudList, ServicePlanList, ServicePlanSpecs};
 use reqwest::Method;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use super::{CallError, Client, Resend};
 
-/// What one run has learned about plans, by request path.
+/// What one run has learned about plans and clouds, by request path.
 #[derive(Debug, Default)]
 pub(super) struct PlanFacts {
     lists: HashMap<String, Result<Arc<ServicePlanList>, CallError>>,
     specs: HashMap<String, Result<Option<Arc<ServicePlanSpecs>>, CallError>>,
+    clouds: HashMap<String, Result<Option<Arc<CloudList>>, CallError>>,
 }
 
 pub(super) type SharedPlanFacts = Arc<Mutex<PlanFacts>>;
@@ -81,5 +82,31 @@ impl Client {
         };
         let mut facts = self.plans.lock().await;
         remembered(&mut facts.specs, path.clone(), fetch).await
+    }
+
+    /// The clouds a project can use (`GET /v1/project/{project}/clouds`),
+    /// or every cloud the API offers (`GET /v1/clouds`) without a project.
+    /// `None` when the project does not exist (yet).
+    pub async fn clouds(
+        &self,
+        project: Option<&str>,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Arc<CloudList>>, CallError> {
+        let path = match project {
+            Some(project) => format!("/v1/project/{project}/clouds"),
+            None => "/v1/clouds".to_owned(),
+        };
+        let fetch = async {
+            match self
+                .call::<CloudList>(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+                .await
+            {
+                Ok(list) => Ok(Some(Arc::new(list))),
+                Err(err) if err.is_not_found() => Ok(None),
+                Err(err) => Err(err),
+            }
+        };
+        let mut facts = self.plans.lock().await;
+        remembered(&mut facts.clouds, path.clone(), fetch).await
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aiven_api::names;
 use aiven_api::types::{CreateProject, Project, TechEmail, UpdateProject};
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
-use tfplugin::resource::{Applied, Change, Context, Resource};
+use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, Value};
 
@@ -166,15 +166,21 @@ impl Resource<Client> for ProjectResource {
                 diags.error_at(AttributePath::attr(name), "Invalid project name", message);
             }
         }
-        if let Some(cloud) = config.get(DEFAULT_CLOUD).as_str()
-            && let Err(message) = names::check_cloud_name(cloud)
-        {
-            diags.error_at(
-                AttributePath::attr(DEFAULT_CLOUD),
-                "Invalid cloud name",
-                message,
-            );
+    }
+
+    /// A default cloud the configuration sets, when new or changed,
+    /// against the clouds the API offers.
+    async fn modify_plan(&self, ctx: &Context<Client>, plan: &mut Plan, diags: &mut Diagnostics) {
+        let (Some(client), Some(cloud)) =
+            (ctx.configured(), plan.config.get(DEFAULT_CLOUD).as_str())
+        else {
+            return;
+        };
+        if plan.is_destroy() || plan.prior.get(DEFAULT_CLOUD).as_str() == Some(cloud) {
+            return;
         }
+        let at = AttributePath::attr(DEFAULT_CLOUD);
+        crate::service::check_cloud_with_api(client, &ctx.cancel, None, cloud, at, diags).await;
     }
 
     async fn create(&self, ctx: &Context<Client>, change: &Change) -> Applied {

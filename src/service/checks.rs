@@ -141,7 +141,7 @@ fn check_names(config: &ServiceModel, diags: &mut Diagnostics) {
     type Rule = fn(&str) -> Result<(), names::NameError>;
     // The last column: whether the rule's message leaves the attribute
     // unnamed, so the detail starts with it (the maintenance window's do).
-    let rules: [(&str, &Option<String>, &str, Rule, bool); 6] = [
+    let rules: [(&str, &Option<String>, &str, Rule, bool); 5] = [
         (
             name::PROJECT,
             &config.project,
@@ -154,13 +154,6 @@ fn check_names(config: &ServiceModel, diags: &mut Diagnostics) {
             &config.service_name,
             "Invalid service name",
             names::check_service_name,
-            false,
-        ),
-        (
-            name::CLOUD_NAME,
-            &config.cloud_name,
-            "Invalid cloud name",
-            names::check_cloud_name,
             false,
         ),
         (
@@ -358,7 +351,7 @@ pub async fn check_fork_source(
         }
     };
     if !same_type(kind, planned, &fork, &source, diags)
-        || !enough_nodes(planned, &fork, &source, diags)
+        || !enough_nodes(client, cancel, planned, &fork, &source, diags).await
     {
         return;
     }
@@ -408,41 +401,55 @@ fn same_type(
     false
 }
 
-/// Types whose forks keep the node count cannot fork to fewer nodes.
-fn enough_nodes(
+/// Types whose forks keep the node count cannot fork to fewer nodes. Both
+/// plans' node counts are the API's own (its plan specifications); a plan
+/// the API gives no figures for goes unchecked here.
+async fn enough_nodes(
+    client: &Client,
+    cancel: &CancellationToken,
     planned: &ServiceModel,
-    fork: &ForkRequest,
+    fork: &ForkRequest<'_>,
     source: &Service,
     diags: &mut Diagnostics,
 ) -> bool {
-    let service_type = catalog::service_type(&source.service_type);
+    let keeps_nodes = catalog::service_type(&source.service_type)
+        .filter(|t| t.forks_keep_node_count)
+        .map(|t| t.name);
+    let (Some(service_type), Some(plan_name)) = (keeps_nodes, planned.plan.as_deref()) else {
+        return true;
+    };
+    let nodes_of = |plan: String| async move {
+        match client
+            .plan_specs(fork.project, service_type, &plan, cancel)
+            .await
+        {
+            Ok(Some(specs)) => Some(specs.node_count),
+            _ => None,
+        }
+    };
     // The reply may leave node_count out; the nodes it lists, or else its
     // plan, say the same.
-    let source_nodes = source
+    let listed = source
         .node_count
-        .or_else(|| source.node_states.as_ref().map(|n| n.len() as i64))
-        .or_else(|| {
-            service_type
-                .and_then(|t| catalog::plan(t, &source.plan))
-                .map(|p| p.node_count)
-        });
-    let (Some(t), Some(plan_name), Some(source_nodes)) =
-        (service_type, planned.plan.as_deref(), source_nodes)
+        .or_else(|| source.node_states.as_ref().map(|n| n.len() as i64));
+    let source_nodes = match listed {
+        Some(nodes) => Some(nodes),
+        None => nodes_of(source.plan.clone()).await,
+    };
+    let (Some(source_nodes), Some(plan_nodes)) =
+        (source_nodes, nodes_of(plan_name.to_owned()).await)
     else {
         return true;
     };
-    let Some(plan) = catalog::plan(t, plan_name).filter(|_| t.forks_keep_node_count) else {
-        return true;
-    };
-    if plan.node_count >= source_nodes {
+    if plan_nodes >= source_nodes {
         return true;
     }
     diags.error_at(
         AttributePath::attr(name::PLAN),
         "Fork to fewer nodes",
         format!(
-            "Plan {plan_name} has {} nodes, but {} has {source_nodes}: {} services cannot be forked to a plan with fewer nodes. Choose a plan with at least {source_nodes} nodes.",
-            plan.node_count, fork.source, t.name
+            "Plan {plan_name} has {plan_nodes} nodes, but {} has {source_nodes}: {service_type} services cannot be forked to a plan with fewer nodes. Choose a plan with at least {source_nodes} nodes.",
+            fork.source
         ),
     );
     false

@@ -22,6 +22,7 @@ use crate::client::CallError;
 
 mod checks;
 pub use checks::check_tag_blocks;
+pub use plan_check::check_cloud_with_api;
 pub mod data_source;
 pub mod fork;
 pub mod kind;

@@ -3,7 +3,8 @@
 //! plan's figures. Our own catalog is never consulted here: the platform's
 //! plans differ per type and change over time, so a plan the API lists is
 //! never refused. When the API cannot be asked, the plan warns and goes
-//! on (the API still checks the request when it is applied).
+//! on (the API still checks the request when it is applied). Clouds are
+//! checked the same way, against the clouds the API lists.
 
 use aiven_api::catalog;
 use tfplugin::CancellationToken;
@@ -46,13 +47,13 @@ impl WrittenDisk {
     }
 }
 
-fn cannot_ask(diags: &mut Diagnostics, what: &str, err: &CallError) {
+fn cannot_ask(diags: &mut Diagnostics, what: &str, at: AttributePath, err: &CallError) {
     diags.push(
         Diagnostic::warning(
             format!("Could not check the {what} with the API"),
             format!("The Aiven API could not be asked ({err}), so the {what} goes unchecked in this plan; the API checks it when the change is applied."),
         )
-        .at(AttributePath::attr(name::PLAN)),
+        .at(at),
     );
 }
 
@@ -96,7 +97,7 @@ pub async fn check_plan_with_api(
             }
         }
         Err(CallError::Cancelled) => return,
-        Err(err) => return cannot_ask(diags, "plan", &err),
+        Err(err) => return cannot_ask(diags, "plan", AttributePath::attr(name::PLAN), &err),
     }
     let Some(written) = WrittenDisk::of(config) else {
         return;
@@ -124,6 +125,41 @@ pub async fn check_plan_with_api(
             }
         }
         Err(CallError::Cancelled) => {}
-        Err(err) => cannot_ask(diags, "disk size", &err),
+        Err(err) => cannot_ask(diags, "disk size", at, &err),
     }
+}
+
+/// Checks a cloud the configuration sets against the clouds the API
+/// lists: the project's own list where the project exists, else every
+/// cloud the API offers (the project may be made in this same apply).
+pub async fn check_cloud_with_api(
+    client: &Client,
+    cancel: &CancellationToken,
+    project: Option<&str>,
+    cloud: &str,
+    at: AttributePath,
+    diags: &mut Diagnostics,
+) {
+    let mut answer = client.clouds(project, cancel).await;
+    if project.is_some() && matches!(answer, Ok(None)) {
+        answer = client.clouds(None, cancel).await;
+    }
+    let list = match answer {
+        Ok(Some(list)) => list,
+        Ok(None) | Err(CallError::Cancelled) => return,
+        Err(err) => return cannot_ask(diags, "cloud", at, &err),
+    };
+    let offered = list.clouds.iter().map(|c| c.cloud_name.as_str());
+    if offered.clone().any(|name| name == cloud) {
+        return;
+    }
+    let scope = project.map_or("The API".to_owned(), |p| format!("Project {p}"));
+    diags.error_at(
+        at,
+        "Cloud not offered",
+        format!(
+            "{scope} offers no cloud {cloud:?}; {}.",
+            catalog::instead_of_cloud(cloud, offered)
+        ),
+    );
 }

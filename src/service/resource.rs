@@ -22,7 +22,7 @@ use super::checks::{check_fork_source, check_static};
 use super::fork;
 use super::kind::ServiceKind;
 use super::model::{IntegrationModel, ServiceModel, name};
-use super::plan_check::check_plan_with_api;
+use super::plan_check::{check_cloud_with_api, check_plan_with_api};
 use super::schema::resource_schema;
 use super::state::{self, disk_request, service_id};
 use super::upgrade;
@@ -502,6 +502,26 @@ impl ServiceResource {
         check_plan_with_api(&self.kind, client, cancel, &planned, &plan.config, diags).await;
     }
 
+    /// A cloud the configuration sets, when it is new or changed, against
+    /// the clouds the API lists.
+    async fn check_cloud(
+        &self,
+        client: &Client,
+        ctx: &Context<Client>,
+        plan: &Plan,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(cloud) = plan.config.get(name::CLOUD_NAME).as_str() else {
+            return;
+        };
+        if !plan.is_create() && plan.prior.get(name::CLOUD_NAME).as_str() == Some(cloud) {
+            return;
+        }
+        let project = self.model(&plan.planned).project;
+        let at = AttributePath::attr(name::CLOUD_NAME);
+        check_cloud_with_api(client, &ctx.cancel, project.as_deref(), cloud, at, diags).await;
+    }
+
     /// OpenSearch single sign-on does not survive a fork: say so before it
     /// is made.
     fn warn_of_uncopied_sso(&self, planned: &ServiceModel, diags: &mut Diagnostics) {
@@ -677,10 +697,11 @@ impl Resource<Client> for ServiceResource {
         }
         if !plan.is_create() {
             self.plan_update(plan, diags);
-            if let Some(client) = ctx.configured()
-                && plan_or_disk_changes(plan)
-            {
-                self.check_plan(client, ctx, plan, diags).await;
+            if let Some(client) = ctx.configured() {
+                self.check_cloud(client, ctx, plan, diags).await;
+                if plan_or_disk_changes(plan) {
+                    self.check_plan(client, ctx, plan, diags).await;
+                }
             }
             return;
         }
@@ -700,6 +721,7 @@ impl Resource<Client> for ServiceResource {
                 diags,
             );
             check.await;
+            self.check_cloud(client, ctx, plan, diags).await;
             self.check_plan(client, ctx, plan, diags).await;
         }
     }

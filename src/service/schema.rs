@@ -83,7 +83,7 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
             .requires_replace()
             .description("The service name: lowercase letters, digits and hyphens. Changing it forces a new service (fork the old one to keep its data)."),
         string(name::PLAN).required().description("The subscription plan, e.g. `startup-4` or `business-8`: node count, memory and default disk. Checked at plan time against the plans the API lists for the type in the project (a warning, not an error, when the API cannot be asked)."),
-        string(name::CLOUD_NAME).optional().computed().use_state_for_unknown().description("Cloud and region, e.g. `google-europe-west1`. Can be changed in place (the service migrates)."),
+        string(name::CLOUD_NAME).optional().computed().use_state_for_unknown().description("Cloud and region, e.g. `google-europe-west1`: one the API lists for the project (`avn cloud list`), checked at plan time. Can be changed in place (the service migrates)."),
         string(name::MAINTENANCE_WINDOW_DOW).optional().computed().use_state_for_unknown().description("Day of week for maintenance, e.g. `sunday`."),
         string(name::MAINTENANCE_WINDOW_TIME).optional().computed().use_state_for_unknown().description("Time of day (UTC) for maintenance, `HH:MM:SS`."),
         Attribute::new(name::TERMINATION_PROTECTION, Type::Bool)

@@ -225,6 +225,41 @@ pub fn unknown_plan_message(service_type: &ServiceType, name: &str) -> String {
     )
 }
 
+/// The published cloud called `name`.
+pub fn cloud(name: &str) -> Option<&'static crate::clouds::Cloud> {
+    crate::clouds::CLOUDS.iter().find(|c| c.name == name)
+}
+
+/// The offered clouds closest to `name`, for an error that refuses it:
+/// those of the same provider prefix, longest shared beginning first
+/// (`google-europe-west7` suggests `google-europe-west1` and its
+/// neighbours, not all 171), at most five.
+pub fn nearest_clouds<'a>(name: &str, offered: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let prefix = name.split('-').next().unwrap_or(name);
+    let shared = |other: &str| {
+        name.chars()
+            .zip(other.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut near: Vec<&str> = offered
+        .into_iter()
+        .filter(|other| other.split('-').next() == Some(prefix))
+        .collect();
+    near.sort_by_key(|other| (std::cmp::Reverse(shared(other)), *other));
+    near.truncate(5);
+    near
+}
+
+/// What to try instead of an unoffered cloud, for the end of an error.
+pub fn instead_of_cloud<'a>(name: &str, offered: impl IntoIterator<Item = &'a str>) -> String {
+    let near = nearest_clouds(name, offered);
+    match near.is_empty() {
+        true => "`avn cloud list` (GET /v1/clouds) lists the offered clouds".to_owned(),
+        false => format!("the closest offered: {}", near.join(", ")),
+    }
+}
+
 /// A plan's disk figures, as the API's plan specifications give them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DiskRule {
@@ -356,6 +391,28 @@ impl DiskRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_published_cloud_is_offered_and_a_near_miss_names_its_neighbours() {
+        for name in [
+            "google-europe-west1",
+            "avn-ovh-de1",
+            "ap-melbourne-1",
+            "do-fra",
+        ] {
+            assert!(cloud(name).is_some(), "{name}");
+        }
+        assert!(cloud("local-laptop").is_none());
+        let names = crate::clouds::CLOUDS.iter().map(|c| c.name);
+        let near = nearest_clouds("google-europe-west7", names.clone());
+        assert_eq!(near.len(), 5, "{near:?}");
+        assert!(
+            near.iter().all(|n| n.starts_with("google-europe-west")),
+            "{near:?}"
+        );
+        let message = instead_of_cloud("mars-1", names);
+        assert!(message.contains("avn cloud list"), "{message}");
+    }
 
     #[test]
     fn node_counts_grow_by_tier_for_clickhouse_and_cassandra() {

@@ -5,6 +5,7 @@
 //! - [`types`]: request and response bodies;
 //! - [`names`]: what the API accepts as project, service and user names;
 //! - [`catalog`]: service types, plans, and which types can do what;
+//! - [`clouds`]: the cloud regions the platform publishes;
 //! - [`contract`]: the real API's endpoints, fields and enums, as facts
 //!   to check requests and replies against;
 //! - [`user_config`]: each type's `user_config` keys, defined once and
@@ -15,6 +16,7 @@
 //! - [`userinfo`]: user names and passwords inside connection URIs.
 
 pub mod catalog;
+pub mod clouds;
 pub mod contract;
 pub mod fork_point;
 pub mod names;

@@ -681,6 +681,44 @@ pub struct ServicePlan {
     pub backup_config: BackupConfig,
 }
 
+/// One cloud region, as `GET /v1/clouds` and
+/// `GET /v1/project/{project}/clouds` list it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CloudOut {
+    pub cloud_name: String,
+    pub geo_region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo_latitude: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo_longitude: Option<f64>,
+}
+
+/// `GET /v1/clouds`, `GET /v1/project/{project}/clouds`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CloudList {
+    pub clouds: Vec<CloudOut>,
+}
+
+impl From<&crate::clouds::Cloud> for CloudOut {
+    fn from(cloud: &crate::clouds::Cloud) -> CloudOut {
+        CloudOut {
+            cloud_name: cloud.name.to_owned(),
+            geo_region: cloud.geo_region.to_owned(),
+            cloud_description: Some(cloud.description.to_owned()),
+            provider: cloud.provider.map(str::to_owned),
+            provider_description: Some(cloud.provider_description.to_owned()),
+            geo_latitude: None,
+            geo_longitude: None,
+        }
+    }
+}
+
 /// `GET /v1/project/{project}/service-types/{type}/plans`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ServicePlanList {

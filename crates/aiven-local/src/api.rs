@@ -162,6 +162,8 @@ pub fn router(
             get(plan_specs),
         )
         .route("/v1/service_versions", get(service_versions))
+        .route("/v1/clouds", get(clouds))
+        .route("/v1/project/{project}/clouds", get(project_clouds))
         .fallback(|| async { Error::not_found("Not found: no such API endpoint") })
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(
@@ -580,6 +582,23 @@ async fn plan_specs(Path((project, service_type, plan)): Path<(String, String, S
         disk_space_cap_mb: plan.disk_space_cap_mb,
         backup_config: backup_config(found, &plan),
     })
+}
+
+/// The clouds the platform publishes (`aiven_api::clouds`).
+fn all_clouds() -> aiven_api::types::CloudList {
+    let clouds = aiven_api::clouds::CLOUDS.iter().map(Into::into).collect();
+    aiven_api::types::CloudList { clouds }
+}
+
+async fn clouds() -> Reply {
+    reply(&all_clouds())
+}
+
+/// A project's clouds: every published one, as no project here has
+/// private clouds; a project that does not exist is a 404.
+async fn project_clouds(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+    crate::projects::found(&state, &project)?;
+    reply(&all_clouds())
 }
 
 async fn service_versions() -> Reply {

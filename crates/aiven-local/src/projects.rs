@@ -12,7 +12,7 @@ use crate::api::{AppState, Reply, ok, parse, project_name};
 use crate::error::Error;
 use crate::store::{ProjectRecord, StoreError};
 
-const DEFAULT_CLOUD: &str = "google-europe-west1";
+pub(crate) const DEFAULT_CLOUD: &str = "google-europe-west1";
 
 /// A project as the API reports it.
 fn reply(name: String, default_cloud: String, record: ProjectRecord) -> Project {
@@ -32,7 +32,7 @@ fn reply(name: String, default_cloud: String, record: ProjectRecord) -> Project 
 }
 
 /// A project's cloud and details; one that does not exist is a 404.
-fn found(state: &AppState, project: &str) -> Result<(String, ProjectRecord), Error> {
+pub(crate) fn found(state: &AppState, project: &str) -> Result<(String, ProjectRecord), Error> {
     project_name(project)?;
     state
         .services
@@ -62,7 +62,7 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Reply {
     let request: CreateProject = parse(&body)?;
     project_name(&request.project)?;
     let cloud = request.cloud.unwrap_or_else(|| DEFAULT_CLOUD.into());
-    names::check_cloud_name(&cloud).map_err(Error::invalid)?;
+    crate::services::offered_cloud(&cloud)?;
     crate::services::check_tags(request.tags.as_ref(), names::TagsOf::Project)?;
     let source = match &request.copy_from_project {
         Some(source) => found(&state, source)?.1,
@@ -125,7 +125,7 @@ pub async fn update(
     let request: UpdateProject = serde_json::from_value(raw).unwrap_or_default();
     found(&state, &project)?;
     if let Some(cloud) = &request.cloud {
-        names::check_cloud_name(cloud).map_err(Error::invalid)?;
+        crate::services::offered_cloud(cloud)?;
     }
     crate::services::check_tags(request.tags.as_ref(), names::TagsOf::Project)?;
     let (cloud, record) = state

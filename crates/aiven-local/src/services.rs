@@ -212,6 +212,19 @@ struct CheckedCreate {
     user_config: Map<String, Value>,
 }
 
+/// A cloud the platform publishes (see `aiven_api::clouds`); any other is
+/// refused, naming the published clouds closest to it.
+pub fn offered_cloud(cloud: &str) -> Result<(), Error> {
+    if catalog::cloud(cloud).is_some() {
+        return Ok(());
+    }
+    let offered = aiven_api::clouds::CLOUDS.iter().map(|c| c.name);
+    Err(Error::invalid(format!(
+        "Cloud {cloud:?} is not available; {}",
+        catalog::instead_of_cloud(cloud, offered)
+    )))
+}
+
 /// A service's or project's tags, as the API takes them.
 pub fn check_tags(tags: Option<&BTreeMap<String, String>>, of: names::TagsOf) -> Result<(), Error> {
     let pairs = tags
@@ -230,8 +243,13 @@ fn check_disk(plan: &catalog::Plan, disk_space_mb: i64) -> Result<(), Error> {
 }
 
 /// Names, type, plan, cloud, settings, maintenance window and disk size of
-/// a create request, each checked as the API does.
-fn check_create(project: &str, request: &CreateService) -> Result<CheckedCreate, Error> {
+/// a create request, each checked as the API does. A request that names
+/// no cloud gets `default_cloud`, the project's.
+fn check_create(
+    project: &str,
+    default_cloud: &str,
+    request: &CreateService,
+) -> Result<CheckedCreate, Error> {
     names::check_project_name(project).map_err(Error::invalid)?;
     names::check_service_name(&request.service_name).map_err(Error::invalid)?;
     let service_type = Services::service_type(&request.service_type)?;
@@ -241,8 +259,8 @@ fn check_create(project: &str, request: &CreateService) -> Result<CheckedCreate,
     let cloud = request
         .cloud
         .clone()
-        .unwrap_or_else(|| "google-europe-west1".to_owned());
-    names::check_cloud_name(&cloud).map_err(Error::invalid)?;
+        .unwrap_or_else(|| default_cloud.to_owned());
+    offered_cloud(&cloud)?;
     let user_config = request.user_config.clone().unwrap_or_default();
     user_config::validate(service_type, &user_config)?;
     check_maintenance(request.maintenance.as_ref())?;
@@ -291,7 +309,7 @@ fn check_update(current: &ServiceRecord, request: &UpdateService) -> Result<Chec
         None => None,
     };
     if let Some(cloud) = &request.cloud {
-        names::check_cloud_name(cloud).map_err(Error::invalid)?;
+        offered_cloud(cloud)?;
     }
     if let Some(disk) = request.disk_space_mb {
         let target = plan
@@ -533,7 +551,14 @@ impl Services {
         project: &str,
         request: CreateService,
     ) -> Result<ServiceRecord, Error> {
-        let checked = check_create(project, &request)?;
+        // A project made by this create (as aiven-local allows) has the
+        // platform's default cloud.
+        let default_cloud = match self.store.project(project) {
+            Ok(Some((cloud, _))) => cloud,
+            Ok(None) => crate::projects::DEFAULT_CLOUD.to_owned(),
+            Err(err) => return Err(err.into()),
+        };
+        let checked = check_create(project, &default_cloud, &request)?;
         let fork = self.resolve_fork(
             project,
             checked.service_type,

@@ -218,6 +218,12 @@ impl Store {
         if !has_accounts {
             connection.execute("ALTER TABLE backups ADD COLUMN accounts TEXT", [])?;
         }
+        // Projects made by a service's create once took a cloud the
+        // platform has never offered; they take the platform's default.
+        connection.execute(
+            "UPDATE projects SET default_cloud = 'google-europe-west1' WHERE default_cloud = 'local-laptop'",
+            [],
+        )?;
         Ok(Store {
             connection: Mutex::new(connection),
         })
@@ -344,7 +350,7 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction()?;
             tx.execute(
-                "INSERT OR IGNORE INTO projects (name, default_cloud) VALUES (?1, 'local-laptop')",
+                "INSERT OR IGNORE INTO projects (name, default_cloud) VALUES (?1, 'google-europe-west1')",
                 [&record.project],
             )?;
             let inserted = tx.execute(

@@ -119,6 +119,81 @@ async fn expect_error(local: &Local, body: serde_json::Value, status: u16, fragm
 }
 
 #[tokio::test]
+async fn every_published_cloud_is_listed_and_takes_services_and_projects() {
+    let local = Local::start();
+    let (status, body) = local.call(reqwest::Method::GET, "/v1/clouds", None).await;
+    assert_eq!(status, 200, "{body}");
+    let names: Vec<&str> = body["clouds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cloud_name"].as_str().unwrap())
+        .collect();
+    for cloud in [
+        "google-europe-west1",
+        "avn-ovh-de1",
+        "do-fra",
+        "aws-eu-west-1",
+    ] {
+        assert!(names.contains(&cloud), "{cloud} not in {names:?}");
+    }
+    // Clouds of providers our old PROVIDER-REGION rule did not know.
+    let (status, body) = local
+        .create(json!({"service_name": "ovh-grafana", "service_type": "grafana", "plan": "startup-1", "cloud": "avn-ovh-de1"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["service"]["cloud_name"], "avn-ovh-de1");
+    let project = json!({"project": "oci-project", "cloud": "ap-melbourne-1"});
+    let (status, body) = local
+        .call(reqwest::Method::POST, "/v1/project", Some(project))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["project"]["default_cloud"], "ap-melbourne-1");
+    // A service that names no cloud is made in its project's default.
+    let (status, body) = local
+        .call(
+            reqwest::Method::POST,
+            "/v1/project/oci-project/service",
+            Some(json!({"service_name": "oci-grafana", "service_type": "grafana", "plan": "startup-1"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["service"]["cloud_name"]),
+        (200, &json!("ap-melbourne-1")),
+        "{body}"
+    );
+    let (status, body) = local
+        .call(reqwest::Method::GET, "/v1/project/oci-project/clouds", None)
+        .await;
+    assert_eq!(
+        (status, body["clouds"].as_array().map(Vec::len)),
+        (200, Some(names.len()))
+    );
+    let (status, _) = local
+        .call(
+            reqwest::Method::GET,
+            "/v1/project/no-such-project/clouds",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let near_miss = json!({"cloud": "google-europe-west7"});
+    let (status, body) = local
+        .call(
+            reqwest::Method::PUT,
+            "/v1/project/oci-project",
+            Some(near_miss),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("closest offered: google-europe-west"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn every_error_names_what_was_wrong() {
     let local = Local::start();
     // Authentication.
@@ -202,7 +277,7 @@ async fn every_error_names_what_was_wrong() {
         &local,
         base(json!({"cloud": "mars-north1"})),
         400,
-        "cloud \"mars-north1\" is invalid",
+        "Cloud \"mars-north1\" is not available",
     )
     .await;
     expect_error(
