@@ -155,7 +155,7 @@ resource "aiven_valkey_user" "odd" {{
     let mysql = format!("mysql://odd:{encoded}@{}", at_host(e.uri("aiven_mysql.db")));
     assert_eq!(testkit::mariadb(&mysql, "SELECT current_user()"), "odd@%");
     let valkey = format!(
-        "redis://odd:{encoded}@{}",
+        "rediss://odd:{encoded}@{}",
         at_host(e.uri("aiven_valkey.db"))
     );
     assert_eq!(testkit::redis_cli(&valkey, &["PING"]), "PONG");
@@ -808,4 +808,71 @@ resource "aiven_mysql" "db" {
         "1",
         "plain connections still work"
     );
+}
+
+/// `redis-cli` against `uri`, verifying the server with `ca_file` when
+/// given; its exit status and output.
+fn redis_cli_with(uri: &str, ca_file: Option<&std::path::Path>) -> (bool, String) {
+    let mut command = std::process::Command::new("redis-cli");
+    command.args(["--no-auth-warning", "-u", &testkit::redis_cli_uri(uri)]);
+    if let Some(ca_file) = ca_file {
+        command.arg("--cacert").arg(ca_file);
+    }
+    let output = command.arg("PING").output().unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success() && said.trim() == "PONG", said)
+}
+
+#[test]
+fn valkey_serves_tls_that_the_projects_ca_verifies_unless_valkey_ssl_is_off() {
+    let e = env();
+    let config = |user_config: &str| {
+        format!(
+            r#"
+resource "aiven_project" "p" {{
+  project = "tls-valkey"
+}}
+
+resource "aiven_valkey" "cache" {{
+  project      = aiven_project.p.project
+  service_name = "tls-cache"
+  plan         = "startup-4"
+{user_config}
+}}
+"#
+        )
+    };
+    e.configure(&config(""));
+    e.tf.apply().assert_ok();
+    assert_eq!(e.tf.plan().code, 0);
+    let ca = e.attribute("aiven_project.p", "ca_cert");
+    let ca_file = e.tf.work_dir().join("project-ca.pem");
+    std::fs::write(&ca_file, ca.as_str().unwrap()).unwrap();
+    let uri = e.uri("aiven_valkey.cache");
+    assert!(
+        uri.starts_with("valkeys://default:"),
+        "as on the platform: {uri}"
+    );
+    let (ok, said) = redis_cli_with(&uri, Some(&ca_file));
+    assert!(ok, "verified against the project's CA: {said}");
+    let (ok, said) = redis_cli_with(
+        &uri,
+        Some(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt")),
+    );
+    assert!(!ok, "verified by a CA that did not sign it: {said}");
+    let plain = uri.replacen("valkeys://", "valkey://", 1);
+    let (ok, said) = redis_cli_with(&plain, None);
+    assert!(!ok, "plain text on a TLS port: {said}");
+
+    // valkey_ssl = false: the same port in plain text, in place.
+    e.configure(&config(
+        "  valkey_user_config {\n    valkey_ssl = false\n  }",
+    ));
+    e.tf.apply().assert_ok();
+    assert_eq!(e.tf.plan().code, 0);
+    let uri = e.uri("aiven_valkey.cache");
+    assert!(uri.starts_with("valkey://default:"), "{uri}");
+    let (ok, said) = redis_cli_with(&uri, None);
+    assert!(ok, "plain text with valkey_ssl off: {said}");
 }

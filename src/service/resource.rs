@@ -466,6 +466,7 @@ impl ServiceResource {
                 .at(AttributePath::attr(block)),
             );
         }
+        self.connection_follows_its_settings(plan);
         // An update ends when the service runs again.
         if plan.prior.get(name::STATE).as_str() == Some(ServiceState::Running.as_str()) {
             keep_prior(plan, name::STATE);
@@ -486,6 +487,39 @@ impl ServiceResource {
                     prior.service_name.unwrap_or_default()
                 ),
             );
+        }
+    }
+
+    /// Settings that change how clients connect (TLS on or off, which
+    /// networks a service answers on) change its URIs and components:
+    /// those are known only after the apply.
+    fn connection_follows_its_settings(&self, plan: &mut Plan) {
+        const CONNECTION_KEYS: [&str; 5] = [
+            "valkey_ssl",
+            "redis_ssl",
+            "public_access",
+            "private_access",
+            "privatelink_access",
+        ];
+        let block = self.kind.user_config_block;
+        let (planned, prior) = (
+            plan.planned.get(block).first(),
+            plan.prior.get(block).first(),
+        );
+        if CONNECTION_KEYS
+            .iter()
+            .all(|key| planned.get(key) == prior.get(key))
+        {
+            return;
+        }
+        let connection = [
+            name::SERVICE_URI,
+            name::SERVICE_HOST,
+            name::SERVICE_PORT,
+            name::COMPONENTS,
+        ];
+        for attribute in connection.into_iter().chain(self.kind.connection_attribute) {
+            plan.planned.set(attribute, Value::unknown());
         }
     }
 

@@ -13,12 +13,14 @@ fn is_pg(record: &ServiceRecord) -> bool {
     record.service_type == "pg"
 }
 
-/// The URI scheme of a type's `service_uri`: valkey speaks the Redis
-/// protocol and its clients take `redis://` (plain text here; the hosted
-/// service's `rediss://` is TLS); thanos answers HTTP.
+/// The URI scheme of a type's `service_uri`: as the platform writes
+/// them, `valkeys://` for Valkey over TLS (its default) and `valkey://`
+/// with `valkey_ssl` off (Aiven's "Manage SSL connectivity in Aiven for
+/// Valkey"); thanos answers HTTP.
 fn scheme(record: &ServiceRecord) -> &str {
     match record.service_type.as_str() {
-        "valkey" => "redis",
+        "valkey" if crate::engines::valkey::requires_tls(&record.user_config) => "valkeys",
+        "valkey" => "valkey",
         // Prometheus's query and remote-write APIs, plain HTTP here.
         "thanos" => "http",
         other => other,

@@ -44,7 +44,7 @@ async fn a_valkey_fork_holds_exactly_its_backups_keys_and_is_independent() {
     let local = Local::start();
     let source = create_valkey(&local, "cache", json!({})).await;
     let uri = service_uri(&source);
-    assert!(uri.starts_with("redis://default:"), "{uri}");
+    assert!(uri.starts_with("valkeys://default:"), "{uri}");
     redis(&uri, &["SET", "a", "1"]);
     redis(&uri, &["SET", "b", "2"]);
     let first = local.back_up_now("cache").await;
@@ -93,7 +93,7 @@ async fn valkey_users_are_acl_users_and_settings_are_applied() {
         .unwrap()
         .to_owned();
     let anonymous = Command::new("redis-cli")
-        .args(["-p", &port, "GET", "x"])
+        .args(["--tls", "--insecure", "-p", &port, "GET", "x"])
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&anonymous.stdout);
@@ -131,7 +131,7 @@ async fn valkey_users_are_acl_users_and_settings_are_applied() {
     assert_eq!(status, 200, "{body}");
     let password = body["user"]["password"].as_str().unwrap();
     let host_port = uri.rsplit_once('@').unwrap().1;
-    let sessions = format!("redis://sessions:{password}@{host_port}");
+    let sessions = format!("valkeys://sessions:{password}@{host_port}");
     assert_eq!(redis(&sessions, &["SET", "session:1", "on"]), "OK");
     let refused = redis(&sessions, &["SET", "other", "x"]);
     assert!(
@@ -247,7 +247,7 @@ async fn a_valkey_port_held_by_another_process_gets_no_password_and_the_service_
     let uri = service_uri(&service);
     let port: u16 = uri.rsplit(':').next().unwrap().parse().unwrap();
     let password = uri
-        .strip_prefix("redis://default:")
+        .strip_prefix("valkeys://default:")
         .and_then(|rest| rest.split('@').next())
         .unwrap()
         .to_owned();

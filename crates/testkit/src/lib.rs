@@ -377,11 +377,31 @@ pub fn mariadb(uri: &str, sql: &str) -> String {
     try_mariadb(uri, sql).unwrap_or_else(|err| panic!("mariadb {sql}: {err}"))
 }
 
+/// A Valkey URI as Debian's `redis-cli` 7.0 takes it: the platform's
+/// `valkeys://` and `valkey://` (which valkey-cli takes as they are) are
+/// the same protocol as `rediss://` and `redis://`.
+pub fn redis_cli_uri(uri: &str) -> String {
+    match uri.split_once("://") {
+        Some(("valkeys", rest)) => format!("rediss://{rest}"),
+        Some(("valkey", rest)) => format!("redis://{rest}"),
+        _ => uri.to_owned(),
+    }
+}
+
 /// `redis-cli -u URI ARGS...`: its output, trimmed (an error reply is
-/// output too, as redis-cli prints it).
+/// output too, as redis-cli prints it). A TLS URI (`valkeys://`,
+/// `rediss://`) is encrypted without checking the certificate, as psql's
+/// `sslmode=require` does (tests that check it pass `--cacert`).
 pub fn redis_cli(uri: &str, args: &[&str]) -> String {
+    let uri = redis_cli_uri(uri);
+    let tls: &[&str] = if uri.starts_with("rediss://") {
+        &["--insecure"]
+    } else {
+        &[]
+    };
     let output = Command::new("redis-cli")
-        .args(["--no-auth-warning", "-u", uri])
+        .args(["--no-auth-warning", "-u", &uri])
+        .args(tls)
         .args(args)
         .output()
         .expect("run redis-cli");

@@ -182,6 +182,41 @@ fn socket(paths: &ClusterPaths) -> std::path::PathBuf {
     paths.root.join("valkey.sock")
 }
 
+/// Whether clients must use TLS: `valkey_ssl`, true unless the service
+/// says false, as on the platform (the API's default).
+pub fn requires_tls(config: &Map<String, Value>) -> bool {
+    config
+        .get("valkey_ssl")
+        .and_then(Value::as_bool)
+        .unwrap_or(true)
+}
+
+/// How the server listens on the service's port: TLS with the certificate
+/// the project's CA signed (clients present none) or, with `valkey_ssl`
+/// off, plain text; and the TLS port that makes, 0 for none.
+fn listen_settings(
+    paths: &ClusterPaths,
+    port: u16,
+    config: &Map<String, Value>,
+) -> (Vec<(&'static str, String)>, u16) {
+    if !requires_tls(config) {
+        return (
+            vec![("port", port.to_string()), ("tls-port", "0".to_owned())],
+            0,
+        );
+    }
+    let file = |path: PathBuf| path.display().to_string();
+    let settings = vec![
+        ("tls-cert-file", file(paths.tls_cert())),
+        ("tls-key-file", file(paths.tls_key())),
+        ("tls-ca-cert-file", file(paths.tls_ca())),
+        ("tls-auth-clients", "no".to_owned()),
+        ("port", "0".to_owned()),
+        ("tls-port", port.to_string()),
+    ];
+    (settings, port)
+}
+
 /// The server's configuration: where it listens and keeps its files
 /// (never changeable from a client: Redis 7 protects `dir` and the like),
 /// then the service's settings.
@@ -189,7 +224,6 @@ fn config_text(paths: &ClusterPaths, port: u16, config: &Map<String, Value>) -> 
     let mut conf = format!(
         "# Managed by aiven-local; rewritten on every start.\n\
          bind 127.0.0.1\n\
-         port {port}\n\
          daemonize yes\n\
          pidfile {}\n\
          logfile {}\n\
@@ -208,8 +242,10 @@ fn config_text(paths: &ClusterPaths, port: u16, config: &Map<String, Value>) -> 
         conf_quote(&acl_file(paths).display().to_string()),
         conf_quote(&socket(paths).display().to_string()),
     );
-    for (name, value) in startup_settings(config)
+    for (name, value) in listen_settings(paths, port, config)
+        .0
         .into_iter()
+        .chain(startup_settings(config))
         .chain(redis_settings(config))
     {
         conf.push_str(&format!("{name} {}\n", conf_quote(&value)));
@@ -311,6 +347,7 @@ impl Engine for Valkey {
             "valkey_acl_channels_default",
             "valkey_pubsub_client_output_buffer_limit",
             "valkey_persistence",
+            "valkey_ssl",
         ]
     }
 
@@ -375,6 +412,14 @@ impl Engine for Valkey {
     }
 
     async fn apply_settings(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        // Switching between TLS and plain text moves the port from one
+        // listener to the other: a restart, as the platform's nodes do.
+        let (_, tls_port) = listen_settings(&at.paths, at.port()?, at.config());
+        let listening = self.cli(at, &["CONFIG GET tls-port".to_owned()]).await?;
+        if listening.lines().nth(1).map(str::trim) != Some(tls_port.to_string().as_str()) {
+            self.stop(&at.paths, Stop::Fast).await?;
+            return self.start(at).await;
+        }
         self.write_config(at)?;
         let commands: Vec<String> = redis_settings(at.config())
             .into_iter()
