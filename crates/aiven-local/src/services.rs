@@ -219,10 +219,13 @@ pub fn offered_cloud(cloud: &str) -> Result<(), Error> {
         return Ok(());
     }
     let offered = aiven_api::clouds::CLOUDS.iter().map(|c| c.name);
-    Err(Error::invalid(format!(
-        "Cloud {cloud:?} is not available; {}",
-        catalog::instead_of_cloud(cloud, offered)
-    )))
+    Err(Error::invalid_at(
+        "cloud",
+        format!(
+            "{cloud:?} is not available; {}",
+            catalog::instead_of_cloud(cloud, offered)
+        ),
+    ))
 }
 
 /// A service's or project's tags, as the API takes them.

@@ -261,6 +261,17 @@ async fn fork_and_restore_from_the_console_makes_a_point_in_time_fork() {
         "{page}"
     );
     let at: &'static str = Box::leak(at.into_boxed_str());
+    let mut elsewhere = form("elsewhere", at);
+    elsewhere[2].1 = "google-europe-west7".to_owned();
+    let (status, page, _) = send(elsewhere).await;
+    assert_eq!(status, 400);
+    let error = page
+        .find("id=\"cloud-error\"")
+        .expect("an unoffered cloud is refused at the cloud field");
+    assert!(
+        page[error..].contains("closest offered: google-europe-west1"),
+        "{page}"
+    );
     let (status, page, _) = send(form("orders", at)).await;
     assert_eq!(status, 400);
     assert!(

@@ -277,7 +277,7 @@ async fn every_error_names_what_was_wrong() {
         &local,
         base(json!({"cloud": "mars-north1"})),
         400,
-        "Cloud \"mars-north1\" is not available",
+        "cloud: \"mars-north1\" is not available",
     )
     .await;
     expect_error(

@@ -320,7 +320,9 @@ fn error_for<'a>(error: Option<&'a Error>, field: &str) -> Option<&'a Error> {
         Error::Invalid { message, .. } if message.contains("plan") || message.contains("nodes") => {
             "plan"
         }
-        Error::Invalid { message, .. } if message.contains("cloud") => "cloud",
+        Error::Invalid {
+            field: Some(path), ..
+        } if path == "cloud" => "cloud",
         Error::Conflict(_) => "name",
         Error::Invalid { message, .. }
             if message.contains("service_name") || message.contains("name") =>
