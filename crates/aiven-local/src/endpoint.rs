@@ -16,13 +16,14 @@ fn is_pg(record: &ServiceRecord) -> bool {
 /// The URI scheme of a type's `service_uri`: as the platform writes
 /// them, `valkeys://` for Valkey over TLS (its default) and `valkey://`
 /// with `valkey_ssl` off (Aiven's "Manage SSL connectivity in Aiven for
-/// Valkey"); thanos answers HTTP.
+/// Valkey"); thanos answers HTTPS (all traffic to the platform's
+/// services is TLS).
 fn scheme(record: &ServiceRecord) -> &str {
     match record.service_type.as_str() {
         "valkey" if crate::engines::valkey::requires_tls(&record.user_config) => "valkeys",
         "valkey" => "valkey",
-        // Prometheus's query and remote-write APIs, plain HTTP here.
-        "thanos" => "http",
+        // Prometheus's query and remote-write APIs.
+        "thanos" => "https",
         other => other,
     }
 }

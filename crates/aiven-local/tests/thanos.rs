@@ -30,12 +30,41 @@ async fn a_thanos_fork_answers_the_same_promql_for_what_its_backup_holds() {
         .await;
     assert_eq!(status, 200, "{body}");
     let source = base(&local.wait_ready("metrics").await);
-    let anonymous = source.replacen(&source[7..source.rfind('@').unwrap() + 1], "", 1);
+    let userinfo = source.find("://").unwrap() + 3..source.rfind('@').unwrap() + 1;
+    let anonymous = source.replacen(&source[userinfo], "", 1);
     assert_eq!(
         promql(&anonymous, "up", 0).0,
         401,
         "basic auth: {anonymous}"
     );
+    // HTTPS, its certificate the project CA's, as everything on the platform.
+    assert!(source.starts_with("https://"), "{source}");
+    let (_, ca) = local
+        .call(reqwest::Method::GET, "/v1/project/test/kms/ca", None)
+        .await;
+    let ca_file = std::env::temp_dir().join(format!("thanos-ca-{}.pem", std::process::id()));
+    std::fs::write(&ca_file, ca["certificate"].as_str().unwrap()).unwrap();
+    let curl = |url: String| {
+        let output = std::process::Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+            .arg(&ca_file)
+            .arg(url)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert_eq!(
+        curl(format!("{source}/api/v1/query?query=up")),
+        "200",
+        "verified by the project's CA"
+    );
+    let plain = source.replacen("https://", "http://", 1);
+    assert_ne!(
+        curl(format!("{plain}/api/v1/query?query=up")),
+        "200",
+        "no plain HTTP"
+    );
+    let _ = std::fs::remove_file(&ca_file);
 
     let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
     let labels = [("__name__", "orders_total"), ("shop", "north")];

@@ -472,11 +472,23 @@ pub fn remote_write_body(samples: &[Sample]) -> Vec<u8> {
     snappy
 }
 
-/// Sends `samples` to a Prometheus remote-write endpoint (`base` is an
-/// `http://user:password@host:port` URI) with curl; the HTTP status.
+/// curl's TLS arguments for `base`: an `https://` URI is encrypted
+/// without checking the certificate, as psql's `sslmode=require` does
+/// (tests that check it pass `--cacert` themselves).
+fn curl_tls(base: &str) -> &'static [&'static str] {
+    if base.starts_with("https://") {
+        &["--insecure"]
+    } else {
+        &[]
+    }
+}
+
+/// Sends `samples` to a Prometheus remote-write endpoint (`base` is a
+/// `https://user:password@host:port` URI) with curl; the HTTP status.
 pub fn remote_write(base: &str, samples: &[Sample]) -> u16 {
     use std::io::Write;
     let mut child = Command::new("curl")
+        .args(curl_tls(base))
         .args([
             "-s",
             "-o",
@@ -512,11 +524,12 @@ pub fn remote_write(base: &str, samples: &[Sample]) -> u16 {
         .unwrap_or(0)
 }
 
-/// A PromQL instant query at `time` (seconds) against `base` (an
-/// `http://user:password@host:port` URI): Prometheus's answer, and the
+/// A PromQL instant query at `time` (seconds) against `base` (a
+/// `https://user:password@host:port` URI): Prometheus's answer, and the
 /// HTTP status.
 pub fn promql(base: &str, query: &str, time: i64) -> (u16, serde_json::Value) {
     let output = Command::new("curl")
+        .args(curl_tls(base))
         .args(["-s", "-w", "\n%{http_code}", "-G", "--data-urlencode"])
         .arg(format!("query={query}"))
         .args(["--data-urlencode", &format!("time={time}")])

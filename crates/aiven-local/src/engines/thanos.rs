@@ -1,7 +1,7 @@
 //! Metrics (thanos) services on Prometheus 2.42, which has what Aiven for
 //! Metrics offers its clients: the Prometheus remote-write receiver and
-//! the PromQL query API. One Prometheus per service on 127.0.0.1, behind
-//! HTTP basic auth for the service's users (Prometheus's own web
+//! the PromQL query API. One Prometheus per service on 127.0.0.1, over
+//! HTTPS with the project CA's certificate, behind HTTP basic auth for the service's users (Prometheus's own web
 //! configuration, bcrypt hashes; it rereads the file on every request, so
 //! a user change needs no restart). Backups are TSDB snapshots, taken
 //! while samples keep arriving; a fork starts from one and answers the
@@ -45,11 +45,21 @@ fn web_config(paths: &ClusterPaths) -> PathBuf {
     paths.root.join("web.yml")
 }
 
-/// The web configuration: every user of the service, by bcrypt hash.
-/// Names and hashes are YAML-safe (the API's names; bcrypt's alphabet),
-/// quoted all the same.
-fn web_config_text(users: &[ServiceUser]) -> Result<String, EngineError> {
-    let mut text = String::from("# Managed by aiven-local.\nbasic_auth_users:\n");
+/// The web configuration: TLS with the certificate the project's CA
+/// signed (all traffic to the platform's services is TLS), and every user
+/// of the service, by bcrypt hash. Names, hashes and paths are YAML-safe
+/// (the API's names; bcrypt's alphabet; our own directories), quoted all
+/// the same.
+fn web_config_text(paths: &ClusterPaths, users: &[ServiceUser]) -> Result<String, EngineError> {
+    let mut text = String::from("# Managed by aiven-local.\n");
+    if paths.tls_cert().exists() {
+        text.push_str(&format!(
+            "tls_server_config:\n  cert_file: \"{}\"\n  key_file: \"{}\"\n",
+            paths.tls_cert().display(),
+            paths.tls_key().display()
+        ));
+    }
+    text.push_str("basic_auth_users:\n");
     for user in users {
         let password = user.password.as_deref().unwrap_or_default();
         let hash = bcrypt::hash(password, HASH_COST)
@@ -97,7 +107,7 @@ impl Prometheus {
         paths: &ClusterPaths,
         users: &[ServiceUser],
     ) -> Result<(), EngineError> {
-        process::write_secret(&web_config(paths), &web_config_text(users)?)
+        process::write_secret(&web_config(paths), &web_config_text(paths, users)?)
     }
 
     /// Starts Prometheus detached (it outlives aiven-local, as the other
@@ -151,7 +161,9 @@ impl Prometheus {
     }
 
     /// Calls Prometheus's HTTP API as the primary user; curl takes the
-    /// credentials from its standard input, not its command line.
+    /// credentials from its standard input, not its command line, and
+    /// sends them only to a server whose certificate the project's CA
+    /// signed, never to another process holding the port.
     async fn api(
         &self,
         at: &Instance<'_>,
@@ -162,7 +174,9 @@ impl Prometheus {
         let mut command = process::command(&self.curl);
         command
             .args(["-sS", "--fail", "--max-time", "60", "-K", "-", "-X", method])
-            .arg(format!("http://127.0.0.1:{}{path}", at.port()?));
+            .arg("--cacert")
+            .arg(at.paths.tls_ca())
+            .arg(format!("https://127.0.0.1:{}{path}", at.port()?));
         let config = format!("user = \"{}:{}\"\n", login.user, login.password);
         run_with_input(command, Some(config.as_bytes()), "curl (Prometheus API)").await
     }
@@ -258,7 +272,10 @@ mod tests {
             authentication: None,
             access_control: None,
         };
-        let text = web_config_text(&[user]).unwrap();
+        let paths = ClusterPaths {
+            root: PathBuf::from("/nonexistent"),
+        };
+        let text = web_config_text(&paths, &[user]).unwrap();
         assert!(!text.contains("secret-pass-1"), "{text}");
         let hash = text.lines().last().unwrap().split('"').nth(3).unwrap();
         assert!(bcrypt::verify("secret-pass-1", hash).unwrap());
