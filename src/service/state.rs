@@ -428,9 +428,9 @@ fn user_config_state(
 
 fn is_empty_object(value: &Value) -> bool {
     match value {
-        Value::Object(entries) => entries
-            .values()
-            .all(|v| v.is_null() || matches!(v, Value::List(items) if items.is_empty())),
+        Value::Object(entries) => entries.values().all(|v| {
+            v.is_null() || matches!(v, Value::List(items) | Value::Set(items) if items.is_empty())
+        }),
         _ => false,
     }
 }
@@ -467,6 +467,26 @@ mod tests {
         let block = state.connection.unwrap();
         assert_eq!(block.dbname.as_deref(), Some("defaultdb"));
         assert_eq!(block.sslmode.as_deref(), Some("require"));
+    }
+
+    #[test]
+    fn an_imported_service_without_settings_has_no_user_config_block() {
+        let kind = &crate::service::kind::PG;
+        let mut bare = minimal();
+        bare["user_config"] = serde_json::json!({});
+        let nothing = ServiceModel::default();
+        let imported = from_service(kind, "p", &reply(bare.clone()), &nothing, true, None);
+        assert_eq!(
+            imported.user_config,
+            Value::List(Vec::new()),
+            "as a create without the block"
+        );
+        bare["user_config"] = serde_json::json!({"work_mem": 8});
+        let imported = from_service(kind, "p", &reply(bare), &nothing, true, None);
+        assert_eq!(
+            imported.user_config.first().get("work_mem").as_i64(),
+            Some(8)
+        );
     }
 
     #[test]
