@@ -856,6 +856,8 @@ resource "aiven_valkey" "cache" {{
     );
     let (ok, said) = redis_cli_with(&uri, Some(&ca_file));
     assert!(ok, "verified against the project's CA: {said}");
+    let components = e.attribute("aiven_valkey.cache", "components");
+    assert_eq!(components[0]["ssl"], true, "{components}");
     let (ok, said) = redis_cli_with(
         &uri,
         Some(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt")),
@@ -875,4 +877,6 @@ resource "aiven_valkey" "cache" {{
     assert!(uri.starts_with("valkey://default:"), "{uri}");
     let (ok, said) = redis_cli_with(&uri, None);
     assert!(ok, "plain text with valkey_ssl off: {said}");
+    let components = e.attribute("aiven_valkey.cache", "components");
+    assert_eq!(components[0]["ssl"], false, "{components}");
 }

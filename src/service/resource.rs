@@ -506,10 +506,15 @@ impl ServiceResource {
             plan.planned.get(block).first(),
             plan.prior.get(block).first(),
         );
-        if CONNECTION_KEYS
-            .iter()
-            .all(|key| planned.get(key) == prior.get(key))
-        {
+        // A key the plan leaves out (the block removed, say) keeps the
+        // service's value: only a written value can change it.
+        let written = |value: &Value| match value {
+            Value::Null => false,
+            Value::List(items) | Value::Set(items) => !items.is_empty(),
+            _ => true,
+        };
+        let changes = |key: &&str| written(planned.get(key)) && planned.get(key) != prior.get(key);
+        if !CONNECTION_KEYS.iter().any(changes) {
             return;
         }
         let connection = [

@@ -1172,8 +1172,11 @@ impl Services {
                 port: i64::from(endpoint.port),
                 route: "dynamic".into(),
                 usage: "primary".into(),
-                // aiven-local's engines listen in plain text.
-                ssl: Some(false),
+                // TLS, as on the platform, but for Valkey with valkey_ssl off.
+                ssl: Some(
+                    record.service_type != "valkey"
+                        || crate::engines::valkey::requires_tls(&record.user_config),
+                ),
                 ..Component::default()
             }]),
             connection_info: Some(connection_info),
