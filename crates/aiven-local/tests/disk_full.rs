@@ -66,15 +66,21 @@ async fn running_out_of_disk_fails_backups_and_forks_clearly_and_harms_no_source
         "CREATE TABLE t AS SELECT generate_series(1, 1000) id",
     );
 
-    // Leave a megabyte free.
+    // Leave a megabyte free. Backups keep writing meanwhile, so what was
+    // free a moment ago may not be when the filler is made: try again
+    // with what is free then.
     let filler = mount.0.join("filler");
-    let spare = available_bytes(&mount.0).saturating_sub(1 << 20);
-    let status = Command::new("fallocate")
-        .args(["-l", &spare.to_string()])
-        .arg(&filler)
-        .status()
-        .expect("fallocate");
-    assert!(status.success(), "could not fill the tmpfs");
+    let filled = (0..20).any(|_| {
+        let spare = available_bytes(&mount.0).saturating_sub(1 << 20);
+        let _ = std::fs::remove_file(&filler);
+        Command::new("fallocate")
+            .args(["-l", &spare.to_string()])
+            .arg(&filler)
+            .status()
+            .expect("fallocate")
+            .success()
+    });
+    assert!(filled, "could not fill the tmpfs");
     let listed = |service: &serde_json::Value| -> Vec<String> {
         service["backups"]
             .as_array()
