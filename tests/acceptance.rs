@@ -163,10 +163,13 @@ const TYPES: [Type; 8] = [
     seed("aiven_cassandra", "startup-4", "business-4", false),
 ];
 
+/// The service, with its `<type>_user_config` block written (empty), as
+/// a configuration that imports a service writes it: the platform's
+/// services always report settings, and the block tracks them.
 fn service(t: &Type, plan: &str, extra: &str) -> String {
     let name = t.resource.trim_start_matches("aiven_");
     format!(
-        "resource \"{}\" \"svc\" {{\n  project      = \"acceptance\"\n  service_name = \"acc-{name}\"\n  plan         = \"{plan}\"\n{extra}}}\n",
+        "resource \"{}\" \"svc\" {{\n  project      = \"acceptance\"\n  service_name = \"acc-{name}\"\n  plan         = \"{plan}\"\n  {name}_user_config {{}}\n{extra}}}\n",
         t.resource
     )
 }

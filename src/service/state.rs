@@ -420,19 +420,10 @@ fn user_config_state(
         };
         element.set(EXTRA_JSON, extra);
     }
-    if import && is_empty_object(&element) {
-        return Value::List(Vec::new());
-    }
+    // An import keeps the block even when the reply holds no key the
+    // schema knows: the platform's services always report settings, so
+    // the configurations that import them write the block.
     Value::List(vec![element])
-}
-
-fn is_empty_object(value: &Value) -> bool {
-    match value {
-        Value::Object(entries) => entries.values().all(|v| {
-            v.is_null() || matches!(v, Value::List(items) | Value::Set(items) if items.is_empty())
-        }),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
@@ -470,18 +461,23 @@ mod tests {
     }
 
     #[test]
-    fn an_imported_service_without_settings_has_no_user_config_block() {
-        let kind = &crate::service::kind::PG;
-        let mut bare = minimal();
-        bare["user_config"] = serde_json::json!({});
+    fn an_import_has_one_user_config_block_whatever_the_type_reports() {
         let nothing = ServiceModel::default();
-        let imported = from_service(kind, "p", &reply(bare.clone()), &nothing, true, None);
-        assert_eq!(
-            imported.user_config,
-            Value::List(Vec::new()),
-            "as a create without the block"
-        );
+        for kind in [&crate::service::kind::PG, &crate::service::kind::VALKEY] {
+            let mut bare = minimal();
+            bare["service_type"] = kind.service_type.unwrap().into();
+            bare["user_config"] = serde_json::json!({});
+            let imported = from_service(kind, "p", &reply(bare), &nothing, true, None);
+            assert_eq!(
+                imported.user_config.elements().len(),
+                1,
+                "{}",
+                kind.type_name
+            );
+        }
+        let mut bare = minimal();
         bare["user_config"] = serde_json::json!({"work_mem": 8});
+        let kind = &crate::service::kind::PG;
         let imported = from_service(kind, "p", &reply(bare), &nothing, true, None);
         assert_eq!(
             imported.user_config.first().get("work_mem").as_i64(),
