@@ -232,10 +232,13 @@ fn find_engines(args: &ServeArgs, data_dir: &Path) -> Engines {
     let mut engines = Engines::new(NoEngine {
         provision_delay: args.provision_delay,
     });
-    engines.add("pg", Postgres::find(&args.pg_bin, &args.pgbouncer_bin));
+    let sockets = data_dir.join("run");
+    engines.add(
+        "pg",
+        Postgres::find(&args.pg_bin, &args.pgbouncer_bin, &sockets),
+    );
     engines.add("valkey", Valkey::find(&args.valkey_server));
     engines.add("thanos", Prometheus::find(&args.prometheus));
-    let sockets = data_dir.join("run");
     engines.add(
         "mysql",
         MariaDb::find(&args.mariadb_server, &args.mariadb_tools, &sockets),

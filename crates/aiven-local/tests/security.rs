@@ -317,3 +317,138 @@ async fn engines_inherit_nothing_of_aiven_locals_environment() {
         "the API token reached the engine"
     );
 }
+
+/// psql with `uri`: its trimmed output, or what it said on failure.
+fn try_psql(uri: &str, sql: &str) -> Result<String, String> {
+    let output = Command::new("psql")
+        .args([uri, "-XAtc", sql])
+        .output()
+        .expect("run psql");
+    match output.status.success() {
+        true => Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned()),
+        false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    }
+}
+
+#[tokio::test]
+async fn a_pg_primary_user_has_the_platforms_rights_and_no_superuser() {
+    let local = Local::start();
+    let service = local.create_pg("walled-pg", json!({})).await;
+    let uri = support::uri(&service);
+    assert_eq!(
+        testkit::psql(
+            &uri,
+            "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication FROM pg_roles WHERE rolname = current_user"
+        ),
+        "f|t|t|t",
+        "CREATEDB, CREATEROLE and REPLICATION, as Aiven documents avnadmin's rights"
+    );
+    let catalog = local.server.data_dir.join("catalog.sqlite3");
+    for (what, sql) in [
+        (
+            "ran a program",
+            "COPY (SELECT 1) TO PROGRAM 'id'".to_owned(),
+        ),
+        (
+            "read the catalog",
+            format!("SELECT pg_read_file('{}')", catalog.display()),
+        ),
+        (
+            "read password hashes",
+            "SELECT rolpassword FROM pg_authid".to_owned(),
+        ),
+        (
+            "changed a server setting",
+            "ALTER SYSTEM SET work_mem = '64MB'".to_owned(),
+        ),
+    ] {
+        let done = try_psql(&uri, &sql);
+        assert!(done.is_err(), "the primary user {what}: {done:?}");
+    }
+    // What the platform lets it do.
+    testkit::psql(&uri, "CREATE ROLE probe LOGIN");
+    testkit::psql(&uri, "CREATE DATABASE probe_db");
+    let (status, body) = local
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/project/{PROJECT}/service/walled-pg/db"),
+            Some(json!({"database": "orders"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let orders = uri.replace("/defaultdb", "/orders");
+    testkit::psql(&orders, "CREATE TABLE t (id int)");
+    assert_eq!(
+        testkit::psql(
+            &orders,
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'orders'"
+        ),
+        "avnadmin",
+        "a database made through the API is the primary user's"
+    );
+}
+
+/// SQL as the cluster's superuser, as aiven-local's OS user logs in:
+/// over the private socket, by peer authentication.
+fn as_aiven_local(data_dir: &Path, port: &str, sql: &str) -> String {
+    let mut command = Command::new("runuser");
+    command.args(["-u", "postgres", "--"]);
+    let output = command
+        .arg("psql")
+        .arg("-h")
+        .arg(data_dir.join("run"))
+        .args(["-p", port, "-U", "postgres", "-d", "postgres", "-XAtc", sql])
+        .output()
+        .expect("run psql");
+    assert!(output.status.success(), "{sql}: {output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[tokio::test]
+async fn a_cluster_whose_primary_user_was_its_superuser_gets_todays_roles_on_its_next_start() {
+    if !running_as_root() {
+        eprintln!("runs as root only: it logs in as the engine user, postgres, to age a cluster");
+        return;
+    }
+    let local = Local::start();
+    let service = local.create_pg("aged", json!({})).await;
+    let uri = support::uri(&service);
+    let port = service["service_uri_params"]["port"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let data_dir = local.server.data_dir.clone();
+    // Made as an earlier aiven-local made clusters: the primary user is the
+    // superuser, and there is no role called postgres.
+    as_aiven_local(&data_dir, &port, "ALTER ROLE avnadmin SUPERUSER");
+    testkit::psql(
+        &uri,
+        "ALTER ROLE postgres RENAME TO bootstrap; ALTER ROLE bootstrap NOLOGIN",
+    );
+    testkit::psql(
+        &uri,
+        "CREATE TABLE kept (id int); INSERT INTO kept VALUES (1)",
+    );
+
+    let mut local = local.restart();
+    let service = local.wait_ready("aged").await;
+    let uri = support::uri(&service);
+    assert_eq!(
+        testkit::psql(
+            &uri,
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ),
+        "f",
+        "the primary user is no longer the superuser"
+    );
+    assert_eq!(testkit::psql(&uri, "SELECT id FROM kept"), "1");
+    let (status, body) = local
+        .call(
+            reqwest::Method::POST,
+            &format!("/v1/project/{PROJECT}/service/aged/db"),
+            Some(json!({"database": "after"})),
+        )
+        .await;
+    assert_eq!(status, 200, "aiven-local manages it as before: {body}");
+    local.server.stop();
+}

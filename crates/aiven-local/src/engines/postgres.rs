@@ -8,6 +8,15 @@
 //! a fork's restore waits on decompression, and LZ4 unpacks several times
 //! faster than gzip), `postgres.log`, and while a fork restores,
 //! `restore-source/` (hard links to its source's backup and WAL).
+//!
+//! As on the platform ("Aiven doesn't allow superuser access", Aiven's
+//! "Perform DBA-type tasks"), the primary user is no superuser: it may
+//! create databases and roles and replicate (CREATEDB, CREATEROLE,
+//! REPLICATION). aiven-local manages each cluster as the superuser
+//! `postgres`, over a Unix socket in its own private directory with peer
+//! authentication, so it sends no password and reaches only the server it
+//! started. Clusters made by earlier versions, whose primary user was
+//! their superuser, are brought to this on their next start.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,17 +26,31 @@ use serde_json::{Map, Value};
 use tokio::process::Command;
 
 use super::pgbouncer::PgBouncer;
-use super::process::{self, run, run_with_input, write_secret};
+use super::process::{self, run, run_with_input};
 use super::{
     AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Login, RestoreTo,
     Stop,
 };
 
 const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
+/// The role aiven-local manages every cluster as (the platform's own
+/// superuser has this name too); only aiven-local's OS user may log in
+/// as it, over the private socket.
+const SUPERUSER: &str = "postgres";
+/// What the primary user may do, as Aiven documents `avnadmin`'s rights.
+const PRIMARY_RIGHTS: &str = "NOSUPERUSER CREATEDB CREATEROLE REPLICATION";
 const SERVER_CONF: &str = "aiven_local.conf";
 
 /// The notification kind for a `pg_version` the local binaries do not run.
 pub const VERSION_NOT_RUN: &str = "pg_version_not_run";
+
+/// Where and as whom psql connects: a socket directory or an address.
+struct Connect<'a> {
+    host: &'a Path,
+    user: &'a str,
+    password: Option<&'a str>,
+    port: u16,
+}
 
 /// Runs the PostgreSQL binaries.
 #[derive(Debug, Clone)]
@@ -40,19 +63,35 @@ pub struct Postgres {
     pub known_settings: std::sync::Arc<tokio::sync::OnceCell<Vec<&'static str>>>,
     /// What serves connection pools; without it pools are recorded only.
     pub pgbouncer: Option<PgBouncer>,
+    /// Where the servers' sockets are (`.s.PGSQL.PORT` each): a short
+    /// path inside aiven-local's private data directory.
+    pub sockets: PathBuf,
+    /// The OS user aiven-local runs as, who alone may be [`SUPERUSER`].
+    pub os_user: String,
 }
 
 impl Postgres {
     /// The PostgreSQL binaries in `bin`, or why they cannot run services;
-    /// pools are served by `pgbouncer` if that is installed.
-    pub fn find(bin: &Path, pgbouncer: &Path) -> Result<std::sync::Arc<dyn Engine>, String> {
+    /// pools are served by `pgbouncer` if that is installed; sockets go in
+    /// `sockets`.
+    pub fn find(
+        bin: &Path,
+        pgbouncer: &Path,
+        sockets: &Path,
+    ) -> Result<std::sync::Arc<dyn Engine>, String> {
         if !bin.join("postgres").is_file() {
             return Err(format!(
                 "PostgreSQL is not installed in {} (install postgresql-15, or point --pg-bin at its binaries)",
                 bin.display()
             ));
         }
+        let os_user = crate::privilege::current_user_name()
+            .ok_or_else(|| "cannot tell which OS user aiven-local runs as".to_owned())?;
+        std::fs::create_dir_all(sockets)
+            .map_err(|err| format!("cannot create {}: {err}", sockets.display()))?;
         Ok(std::sync::Arc::new(Postgres {
+            sockets: sockets.to_owned(),
+            os_user,
             major_version: major_version(bin),
             bin: bin.to_owned(),
             known_settings: Default::default(),
@@ -231,7 +270,8 @@ impl Postgres {
             "# Managed by aiven-local; rewritten on every start.\n\
              listen_addresses = '127.0.0.1'\n\
              port = {port}\n\
-             unix_socket_directories = ''\n\
+             unix_socket_directories = {}\n\
+             unix_socket_permissions = 0700\n\
              wal_level = replica\n\
              archive_mode = on\n\
              archive_command = {}\n\
@@ -239,6 +279,7 @@ impl Postgres {
              max_connections = {max_connections}\n\
              shared_buffers = 16MB\n\
              password_encryption = 'scram-sha-256'\n",
+            conf_quote(&self.sockets.display().to_string()),
             conf_quote(ARCHIVE_COMMAND)
         ) + &tls;
         let data = pgdata(paths);
@@ -247,8 +288,17 @@ impl Postgres {
             std::fs::write(&path, text).map_err(|err| EngineError::io("write", path, err))
         };
         write(SERVER_CONF, &conf)?;
-        let hba = "host all all 127.0.0.1/32 scram-sha-256\nhost replication all 127.0.0.1/32 scram-sha-256\n";
+        // The socket is for aiven-local's OS user as the superuser alone;
+        // every service user logs in with a password over TCP.
+        let hba = "local all all peer map=aiven_local\n\
+                   local replication all peer map=aiven_local\n\
+                   host all all 127.0.0.1/32 scram-sha-256\n\
+                   host replication all 127.0.0.1/32 scram-sha-256\n";
         write("pg_hba.conf", hba)?;
+        write(
+            "pg_ident.conf",
+            &format!("aiven_local \"{}\" {SUPERUSER}\n", self.os_user),
+        )?;
         let main_conf = data.join("postgresql.conf");
         let current = std::fs::read_to_string(&main_conf).unwrap_or_default();
         if !current.contains(SERVER_CONF) {
@@ -260,7 +310,9 @@ impl Postgres {
         Ok(())
     }
 
-    /// Creates a new cluster with the admin user and the default database.
+    /// Creates a new cluster: the superuser aiven-local manages it as,
+    /// the primary user with the rights the platform gives it, and the
+    /// default database, which the primary user owns.
     async fn init_cluster(
         &self,
         paths: &ClusterPaths,
@@ -270,31 +322,77 @@ impl Postgres {
     ) -> Result<(), EngineError> {
         let data = pgdata(paths);
         super::prepare_dirs(paths, &data).await?;
-        let password_file = paths.root.join("initdb.pw");
-        write_secret(&password_file, login.password)?;
         let mut command = self.command("initdb");
+        // pg_hba.conf is rewritten before the first start.
         command.arg("-D").arg(&data).args([
             "-U",
-            login.user,
-            "--auth=scram-sha-256",
+            SUPERUSER,
+            "--auth-local=peer",
+            "--auth-host=reject",
             "-E",
             "UTF8",
             "--no-locale",
         ]);
-        command.arg(format!("--pwfile={}", password_file.display()));
-        let result = run(command, "initdb").await;
-        let _ = std::fs::remove_file(&password_file);
-        result?;
+        run(command, "initdb").await?;
         self.write_server_conf(paths, port, max_connections)?;
         self.start_cluster(paths).await?;
-        self.sql(
+        let primary = format!(
+            "CREATE ROLE \"{}\" LOGIN {PRIMARY_RIGHTS} PASSWORD {}",
+            login.user,
+            sql_literal(login.password)
+        );
+        let database = format!(
+            "CREATE DATABASE {DEFAULT_DATABASE} OWNER \"{}\"",
+            login.user
+        );
+        self.psql(
             port,
-            login,
             "postgres",
-            &format!("CREATE DATABASE {DEFAULT_DATABASE}"),
+            &[&primary, &database],
+            "creating the primary user",
         )
-        .await?;
-        Ok(())
+        .await
+        .map(drop)
+    }
+
+    /// Brings a cluster made by an earlier aiven-local (or restored from
+    /// its backup), whose primary user was the superuser, to the roles of
+    /// today: [`SUPERUSER`] made once over TCP as the primary user (the
+    /// server was started by us a moment ago), then the primary user's
+    /// rights set as the platform has them, on every start.
+    async fn own_roles(&self, port: u16, login: Login<'_>) -> Result<(), EngineError> {
+        let rights = format!("ALTER ROLE \"{}\" {PRIMARY_RIGHTS}", login.user);
+        match self
+            .psql(
+                port,
+                "postgres",
+                &[&rights],
+                "setting the primary user's rights",
+            )
+            .await
+        {
+            Err(err)
+                if err
+                    .to_string()
+                    .contains(&format!("role \"{SUPERUSER}\" does not exist")) =>
+            {
+                tracing::info!(
+                    user = login.user,
+                    "making the superuser of a cluster from an earlier version"
+                );
+                let create = format!("CREATE ROLE {SUPERUSER} SUPERUSER LOGIN");
+                self.psql_over_tcp(port, login, &[&create]).await?;
+                self.psql(
+                    port,
+                    "postgres",
+                    &[&rights],
+                    "setting the primary user's rights",
+                )
+                .await
+                .map(drop)
+            }
+            other => other.map(drop),
+        }
     }
 
     async fn start_cluster(&self, paths: &ClusterPaths) -> Result<(), EngineError> {
@@ -334,15 +432,14 @@ impl Postgres {
         run(command, "pg_ctl status").await.is_ok()
     }
 
-    /// psql as the admin user on `port`, unaligned and tuples-only,
-    /// stopping at the first error, reading `statements` from its standard
-    /// input: SQL can carry passwords, and a command line is visible to
-    /// every local user. Each statement commits on its own (ALTER SYSTEM
-    /// refuses to run in a transaction).
-    async fn psql(
+    /// psql to `host` (a socket directory or an address) as `user`,
+    /// unaligned and tuples-only, stopping at the first error, reading
+    /// `statements` from its standard input: SQL can carry passwords, and
+    /// a command line is visible to every local user. Each statement
+    /// commits on its own (ALTER SYSTEM refuses to run in a transaction).
+    async fn run_psql(
         &self,
-        port: u16,
-        login: Login<'_>,
+        to: Connect<'_>,
         database: &str,
         statements: &[&str],
         what: &str,
@@ -356,30 +453,61 @@ impl Postgres {
                 "-t",
                 "-v",
                 "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
                 "-U",
-                login.user,
+                to.user,
             ])
+            .arg("-h")
+            .arg(to.host)
             .arg("-p")
-            .arg(port.to_string())
+            .arg(to.port.to_string())
             .arg("-d")
             .arg(database)
-            .env("PGPASSWORD", login.password)
             .env("PGCONNECT_TIMEOUT", "10");
+        if let Some(password) = to.password {
+            command.env("PGPASSWORD", password);
+        }
         let script: String = statements.iter().map(|s| format!("{s};\n")).collect();
         run_with_input(command, Some(script.as_bytes()), what).await
     }
 
-    /// Runs SQL as the admin user and returns unaligned, tuples-only output.
-    async fn sql(
+    /// psql as [`SUPERUSER`] over the cluster's private socket.
+    async fn psql(
+        &self,
+        port: u16,
+        database: &str,
+        statements: &[&str],
+        what: &str,
+    ) -> Result<String, EngineError> {
+        let to = Connect {
+            host: &self.sockets,
+            user: SUPERUSER,
+            password: None,
+            port,
+        };
+        self.run_psql(to, database, statements, what).await
+    }
+
+    /// psql as the primary user over TCP, with its password: only for
+    /// [`Self::own_roles`] on a cluster that has no [`SUPERUSER`] yet.
+    async fn psql_over_tcp(
         &self,
         port: u16,
         login: Login<'_>,
-        database: &str,
-        sql: &str,
+        statements: &[&str],
     ) -> Result<String, EngineError> {
-        self.psql(port, login, database, &[sql], "psql")
+        let to = Connect {
+            host: Path::new("127.0.0.1"),
+            user: login.user,
+            password: Some(login.password),
+            port,
+        };
+        self.run_psql(to, "postgres", statements, "psql (upgrading the roles)")
+            .await
+    }
+
+    /// Runs SQL as [`SUPERUSER`]; unaligned, tuples-only output.
+    async fn sql(&self, port: u16, database: &str, sql: &str) -> Result<String, EngineError> {
+        self.psql(port, database, &[sql], "psql")
             .await
             .map(|out| out.trim().to_owned())
     }
@@ -392,7 +520,6 @@ impl Postgres {
         &self,
         paths: &ClusterPaths,
         port: u16,
-        login: Login<'_>,
         pg: Option<&serde_json::Map<String, serde_json::Value>>,
     ) -> Result<(), EngineError> {
         self.write_server_conf(paths, port, max_connections(pg))?;
@@ -400,7 +527,7 @@ impl Postgres {
             pg.and_then(|settings| settings.get(name))
                 .and_then(|value| server_value(name, value))
         };
-        let names = self.settings_known(port, login).await?;
+        let names = self.settings_known(port).await?;
         let mut statements: Vec<String> = names
             .iter()
             .map(|name| match wanted(name) {
@@ -410,14 +537,8 @@ impl Postgres {
             .collect();
         statements.push("SELECT pg_reload_conf()".to_owned());
         let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
-        self.psql(
-            port,
-            login,
-            DEFAULT_DATABASE,
-            &statements,
-            "applying pg settings",
-        )
-        .await?;
+        self.psql(port, DEFAULT_DATABASE, &statements, "applying pg settings")
+            .await?;
 
         // Settings of the postmaster context wait for a restart. Both
         // views read the files when asked, so the reload cannot race this:
@@ -426,7 +547,6 @@ impl Postgres {
         let pending = self
             .sql(
                 port,
-                login,
                 DEFAULT_DATABASE,
                 "SELECT (SELECT count(*) FROM pg_file_settings WHERE NOT applied AND error IS NOT NULL) \
                  + (SELECT count(*) FROM pg_settings s WHERE s.context = 'postmaster' \
@@ -442,14 +562,10 @@ impl Postgres {
 
     /// The API's settings this server has (it spells some in capitals,
     /// such as TimeZone); the others are recorded only.
-    async fn settings_known(
-        &self,
-        port: u16,
-        login: Login<'_>,
-    ) -> Result<&[&'static str], EngineError> {
+    async fn settings_known(&self, port: u16) -> Result<&[&'static str], EngineError> {
         let names = self.known_settings.get_or_try_init(|| async {
             let query = "SELECT lower(name) FROM pg_settings";
-            let known = self.sql(port, login, DEFAULT_DATABASE, query).await?;
+            let known = self.sql(port, DEFAULT_DATABASE, query).await?;
             let known: std::collections::HashSet<&str> = known.lines().collect();
             let names = setting_names().into_iter();
             Ok::<_, EngineError>(
@@ -478,7 +594,6 @@ impl Postgres {
         &self,
         paths: &ClusterPaths,
         port: u16,
-        login: Login<'_>,
         name: &str,
     ) -> Result<i64, EngineError> {
         let target = paths.backup(name);
@@ -488,20 +603,19 @@ impl Postgres {
         let mut command = self.command("pg_basebackup");
         command
             .args([
-                "-h",
-                "127.0.0.1",
                 "-U",
-                login.user,
+                SUPERUSER,
                 "-Ft",
                 "--compress=client-lz4",
                 "-c",
                 "fast",
-                "-D",
+                "-h",
             ])
+            .arg(&self.sockets)
+            .arg("-D")
             .arg(&target)
             .arg("-p")
-            .arg(port.to_string())
-            .env("PGPASSWORD", login.password);
+            .arg(port.to_string());
         if let Err(err) = run(command, "pg_basebackup").await {
             // A backup that failed halfway (a full disk, say) leaves nothing.
             let _ = std::fs::remove_dir_all(&target);
@@ -535,18 +649,12 @@ impl Postgres {
     /// fresh commit record (so recovery to any time up to now finds a
     /// record past its target) and a WAL segment switch, then waits until
     /// the archiver copied that segment.
-    async fn flush_wal(
-        &self,
-        paths: &ClusterPaths,
-        port: u16,
-        login: Login<'_>,
-    ) -> Result<(), EngineError> {
-        self.sql(port, login, DEFAULT_DATABASE, "SELECT txid_current()")
+    async fn flush_wal(&self, paths: &ClusterPaths, port: u16) -> Result<(), EngineError> {
+        self.sql(port, DEFAULT_DATABASE, "SELECT txid_current()")
             .await?;
         let segment = self
             .sql(
                 port,
-                login,
                 DEFAULT_DATABASE,
                 "SELECT pg_walfile_name(pg_switch_wal())",
             )
@@ -733,7 +841,7 @@ fn sql_literal(text: &str) -> String {
 /// The statement that makes `change` (names are checked before they get
 /// here: identifiers without quotes; passwords, which may hold any
 /// character but control characters, are quoted).
-fn account_sql(change: AccountChange<'_>) -> String {
+fn account_sql(change: AccountChange<'_>, primary: &str) -> String {
     let password = |user: &aiven_api::types::ServiceUser| {
         sql_literal(user.password.as_deref().unwrap_or_default())
     };
@@ -755,7 +863,10 @@ fn account_sql(change: AccountChange<'_>) -> String {
             format!("ALTER ROLE \"{}\" {}", user.username, replication(user))
         }
         AccountChange::DropUser(username) => format!("DROP ROLE \"{username}\""),
-        AccountChange::CreateDatabase(database) => format!("CREATE DATABASE \"{database}\""),
+        // Owned by the primary user, as when it made them itself.
+        AccountChange::CreateDatabase(database) => {
+            format!("CREATE DATABASE \"{database}\" OWNER \"{primary}\"")
+        }
         AccountChange::DropDatabase(database) => {
             format!("DROP DATABASE \"{database}\" WITH (FORCE)")
         }
@@ -788,7 +899,8 @@ impl Engine for Postgres {
     async fn restore(&self, at: &Instance<'_>, to: RestoreTo<'_>) -> Result<(), EngineError> {
         let pg = at.config().get("pg").and_then(Value::as_object);
         self.restore_cluster(&at.paths, at.port()?, to, max_connections(pg))
-            .await
+            .await?;
+        self.own_roles(at.port()?, at.login()).await
     }
 
     async fn start(&self, at: &Instance<'_>) -> Result<(), EngineError> {
@@ -796,7 +908,8 @@ impl Engine for Postgres {
         // directory from an earlier aiven-local serves TLS too.
         let pg = at.config().get("pg").and_then(Value::as_object);
         self.write_server_conf(&at.paths, at.port()?, max_connections(pg))?;
-        self.start_cluster(&at.paths).await
+        self.start_cluster(&at.paths).await?;
+        self.own_roles(at.port()?, at.login()).await
     }
 
     /// `Fast` rolls back open transactions; `Immediate` skips the
@@ -818,17 +931,16 @@ impl Engine for Postgres {
 
     async fn apply_settings(&self, at: &Instance<'_>) -> Result<(), EngineError> {
         let settings = server_settings(at.config());
-        self.apply_pg_settings(&at.paths, at.port()?, at.login(), settings.as_ref())
+        self.apply_pg_settings(&at.paths, at.port()?, settings.as_ref())
             .await
     }
 
     async fn backup(&self, at: &Instance<'_>, name: &str) -> Result<i64, EngineError> {
-        self.base_backup(&at.paths, at.port()?, at.login(), name)
-            .await
+        self.base_backup(&at.paths, at.port()?, name).await
     }
 
     async fn flush_to_archive(&self, at: &Instance<'_>) -> Result<(), EngineError> {
-        self.flush_wal(&at.paths, at.port()?, at.login()).await
+        self.flush_wal(&at.paths, at.port()?).await
     }
 
     /// The WAL before the oldest kept backup's first segment goes.
@@ -848,14 +960,8 @@ impl Engine for Postgres {
         at: &Instance<'_>,
         change: AccountChange<'_>,
     ) -> Result<(), EngineError> {
-        self.sql(
-            at.port()?,
-            at.login(),
-            DEFAULT_DATABASE,
-            &account_sql(change),
-        )
-        .await
-        .map(drop)
+        let sql = account_sql(change, at.login().user);
+        self.sql(at.port()?, DEFAULT_DATABASE, &sql).await.map(drop)
     }
 
     async fn serve_pools(&self, at: &Instance<'_>) -> Result<(), EngineError> {
