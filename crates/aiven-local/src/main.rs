@@ -11,6 +11,7 @@ mod disk;
 mod endpoint;
 mod engines;
 mod error;
+mod host_check;
 mod privilege;
 mod projects;
 mod random;
@@ -319,11 +320,12 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         args.contract_log,
         variations,
     )?);
-    let app = console::router(Arc::clone(&services), token.clone()).merge(api::router(
-        Arc::clone(&services),
-        token,
-        conformance,
-    ));
+    let app = console::router(Arc::clone(&services), token.clone())
+        .merge(api::router(Arc::clone(&services), token, conformance))
+        .layer(axum::middleware::from_fn_with_state(
+            host_check::AllowedHosts::for_address(local),
+            host_check::check_host,
+        ));
     let limits = serve::Limits {
         max_connections: args.max_connections as usize,
         header_timeout: args.header_timeout,

@@ -452,3 +452,36 @@ async fn a_cluster_whose_primary_user_was_its_superuser_gets_todays_roles_on_its
     assert_eq!(status, 200, "aiven-local manages it as before: {body}");
     local.server.stop();
 }
+
+#[tokio::test]
+async fn a_page_that_made_its_own_name_resolve_here_is_refused() {
+    let local = Local::start();
+    let port = local.base().rsplit(':').next().unwrap().to_owned();
+    let ask = |host: String| {
+        let local = &local;
+        async move {
+            local
+                .http
+                .get(format!("{}/v1/project", local.base()))
+                .header("Host", host)
+                .header("Authorization", format!("aivenv1 {TOKEN}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(ask(format!("rebound.example:{port}")).await, 421, "DNS rebinding");
+    assert_eq!(ask("127.0.0.1:1".to_owned()).await, 421, "another port's name");
+    assert_eq!(ask(format!("localhost:{port}")).await, 200);
+    assert_eq!(ask(format!("127.0.0.1:{port}")).await, 200);
+    let console = local
+        .http
+        .get(format!("{}/console/login", local.base()))
+        .header("Host", format!("rebound.example:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(console.status().as_u16(), 421, "the Console too");
+}

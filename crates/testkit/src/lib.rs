@@ -765,6 +765,25 @@ fn answer_instead(client: &mut std::net::TcpStream, fault: Fault) -> Next {
 
 /// Sends the request upstream and relays the answer, unless the fault is
 /// one that spoils the answer after the request had its effect.
+/// `request` with its `Host` header naming `upstream`, as a reverse proxy
+/// sets it by default (nginx's `$proxy_host`).
+fn addressed_to(request: &[u8], upstream: &str) -> Vec<u8> {
+    let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return request.to_vec();
+    };
+    let head = String::from_utf8_lossy(&request[..end]);
+    let lines: Vec<String> = head
+        .split("\r\n")
+        .map(|line| match line.split_once(':') {
+            Some((name, _)) if name.eq_ignore_ascii_case("host") => format!("Host: {upstream}"),
+            _ => line.to_owned(),
+        })
+        .collect();
+    let mut rewritten = lines.join("\r\n").into_bytes();
+    rewritten.extend_from_slice(&request[end..]);
+    rewritten
+}
+
 fn forward(
     client: &mut std::net::TcpStream,
     upstream: &str,
@@ -775,7 +794,10 @@ fn forward(
     let Ok(mut upstream_stream) = std::net::TcpStream::connect(upstream) else {
         return Next::Close;
     };
-    if upstream_stream.write_all(request).is_err() {
+    if upstream_stream
+        .write_all(&addressed_to(request, upstream))
+        .is_err()
+    {
         return Next::Close;
     }
     let Some(response) = read_message(&mut BufReader::new(&upstream_stream)) else {
