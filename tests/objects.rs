@@ -388,6 +388,12 @@ resource "aiven_valkey_user" "open" {
   username              = "open"
   valkey_acl_categories = ["+@read", "nopass"]
 }
+
+resource "aiven_mysql_database" "system" {
+  project       = "keeps"
+  service_name  = "sql"
+  database_name = "performance_schema"
+}
 "#;
     e.configure(&format!("{service}{adopted}{bad}"));
     let output = e.tf.plan();
@@ -403,6 +409,8 @@ resource "aiven_valkey_user" "open" {
         "Invalid password",
         "Invalid ACL rule",
         "valkey_acl_categories rule \"nopass\" is not +@category or -@category",
+        "Reserved database name",
+        "database_name \"performance_schema\" is one the service keeps for itself",
     ] {
         assert!(flat.contains(expected), "{expected}: {flat}");
     }

@@ -100,13 +100,25 @@ impl Resource<Client> for DatabaseResource {
     }
 
     async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
-        if let Some(name) = config.get(DATABASE_NAME).as_str()
-            && let Err(message) = names::check_identifier(DATABASE_NAME, name)
-        {
+        let Some(name) = config.get(DATABASE_NAME).as_str() else {
+            return;
+        };
+        if let Err(message) = names::check_identifier(DATABASE_NAME, name) {
             diags.error_at(
                 AttributePath::attr(DATABASE_NAME),
                 "Invalid database name",
                 message,
+            );
+        }
+        let reserved = names::reserved_databases(self.service_type);
+        if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+            diags.error_at(
+                AttributePath::attr(DATABASE_NAME),
+                "Reserved database name",
+                format!(
+                    "database_name {name:?} is one the service keeps for itself ({}); choose another name.",
+                    reserved.join(", ")
+                ),
             );
         }
     }

@@ -73,8 +73,15 @@ pub fn check_role_name(name: &str) -> Result<(), NameError> {
 }
 
 /// Databases a service keeps for itself: none may be created or dropped
-/// through the API.
-pub const RESERVED_DATABASES: [&str; 3] = ["postgres", "template0", "template1"];
+/// through the API. PostgreSQL's are its maintenance and template
+/// databases; MySQL's its system schemas.
+pub fn reserved_databases(service_type: &str) -> &'static [&'static str] {
+    match service_type {
+        "pg" => &["postgres", "template0", "template1"],
+        "mysql" => &["mysql", "sys", "performance_schema", "information_schema"],
+        _ => &[],
+    }
+}
 
 /// The days a maintenance window may be set to (the request's `DowType`).
 /// Replies may also say `never`, which no request can ask for.

@@ -111,9 +111,15 @@ impl From<ConfigError> for Error {
 
 /// Only the engine's own reason, when it gives one, reaches the API: a
 /// client's full output can quote the statement it ran.
+/// An engine's refusal because of what it already holds is a conflict
+/// (409), which clients do not retry; anything else is a failure (500).
 impl From<EngineError> for Error {
     fn from(err: EngineError) -> Error {
         let message = err.reason().unwrap_or_else(|| err.to_string());
+        if err.is_conflict() {
+            tracing::info!(error = %err, "the engine already holds what the request conflicts with");
+            return Error::conflict(message);
+        }
         tracing::warn!(error = %err, "engine failure");
         Error::internal(message)
     }

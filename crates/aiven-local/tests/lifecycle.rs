@@ -605,3 +605,65 @@ async fn settings_changed_while_a_service_is_built_are_applied_when_it_runs() {
     let service = local.wait_ready("early").await;
     assert_eq!(psql(&uri(&service), "SHOW work_mem"), "64MB");
 }
+
+#[tokio::test]
+async fn what_the_engine_already_holds_is_a_conflict_and_its_own_databases_are_reserved() {
+    const POST: reqwest::Method = reqwest::Method::POST;
+    const DELETE: reqwest::Method = reqwest::Method::DELETE;
+    let local = Local::start();
+    let pg = local.create_pg("held", json!({})).await;
+    let pg_uri = uri(&pg);
+    let users = "/v1/project/test/service/held/user";
+    // A role made in the engine behind the API's back: a conflict, which
+    // clients do not retry.
+    psql(&pg_uri, "CREATE ROLE ghost LOGIN");
+    let ghost = Some(json!({"username": "ghost"}));
+    support::assert_answer(local.call(POST, users, ghost).await, 409, "already exists");
+    // A role that owns something cannot simply go.
+    let (status, body) = local
+        .call(POST, users, Some(json!({"username": "owner"})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    psql(&pg_uri, "ALTER ROLE owner CREATEDB");
+    let password = body["user"]["password"].as_str().unwrap().to_owned();
+    let (scheme_and_user, host) = pg_uri.rsplit_once('@').unwrap();
+    let scheme = scheme_and_user.split("://").next().unwrap();
+    let as_owner = format!(
+        "{scheme}://owner:{}@{host}",
+        aiven_api::userinfo::encode(&password)
+    );
+    psql(&as_owner, "CREATE DATABASE owned");
+    let owner = format!("{users}/owner");
+    support::assert_answer(local.call(DELETE, &owner, None).await, 409, "depend on it");
+
+    let (status, body) = local
+        .create(json!({"service_name": "held-mysql", "service_type": "mysql", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mysql = local.wait_ready("held-mysql").await;
+    let databases = "/v1/project/test/service/held-mysql/db";
+    testkit::mariadb(
+        mysql["service_uri"].as_str().unwrap(),
+        "CREATE DATABASE behind",
+    );
+    let behind = Some(json!({"database": "behind"}));
+    support::assert_answer(
+        local.call(POST, databases, behind).await,
+        409,
+        "database exists",
+    );
+    for own in [
+        "mysql",
+        "sys",
+        "performance_schema",
+        "information_schema",
+        "MySQL",
+    ] {
+        let asked = local
+            .call(POST, databases, Some(json!({"database": own})))
+            .await;
+        support::assert_answer(asked, 400, "reserved");
+    }
+    let sys = format!("{databases}/sys");
+    support::assert_answer(local.call(DELETE, &sys, None).await, 400, "reserved");
+}

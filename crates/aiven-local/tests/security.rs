@@ -472,8 +472,16 @@ async fn a_page_that_made_its_own_name_resolve_here_is_refused() {
                 .as_u16()
         }
     };
-    assert_eq!(ask(format!("rebound.example:{port}")).await, 421, "DNS rebinding");
-    assert_eq!(ask("127.0.0.1:1".to_owned()).await, 421, "another port's name");
+    assert_eq!(
+        ask(format!("rebound.example:{port}")).await,
+        421,
+        "DNS rebinding"
+    );
+    assert_eq!(
+        ask("127.0.0.1:1".to_owned()).await,
+        421,
+        "another port's name"
+    );
     assert_eq!(ask(format!("localhost:{port}")).await, 200);
     assert_eq!(ask(format!("127.0.0.1:{port}")).await, 200);
     let console = local

@@ -58,12 +58,45 @@ impl EngineError {
     }
 }
 
-/// PostgreSQL's ERROR and DETAIL lines in a client's output.
+impl EngineError {
+    /// Whether the engine refused because of what it already holds: an
+    /// object made in the engine behind the API's back, or one that others
+    /// depend on or are using. The request can be changed for it; sending
+    /// it again changes nothing, so it is no failure to retry.
+    pub fn is_conflict(&self) -> bool {
+        const CONFLICTS: [&str; 6] = [
+            // PostgreSQL: duplicate_object, duplicate_database.
+            "already exists",
+            // PostgreSQL: dependent_objects_still_exist.
+            "some objects depend on it",
+            // PostgreSQL: object_in_use.
+            "is being accessed by other users",
+            // MariaDB 1007.
+            "database exists",
+            // MariaDB 1396: a user that exists, or does not.
+            "Operation CREATE USER failed",
+            "Operation DROP USER failed",
+        ];
+        let text = self.reason().unwrap_or_else(|| self.to_string());
+        CONFLICTS.iter().any(|conflict| text.contains(conflict))
+    }
+}
+
+/// MariaDB errors whose text names only objects, never the statement
+/// (its syntax errors quote the statement, which may hold a password):
+/// database exists, database does not exist, user operation failed.
+const MARIADB_ERRORS_SHOWN: [&str; 3] = ["ERROR 1007 ", "ERROR 1008 ", "ERROR 1396 "];
+
+/// PostgreSQL's ERROR and DETAIL lines in a client's output, and the
+/// MariaDB errors that quote nothing.
 fn engine_reason(output: &str) -> Option<String> {
     let kept: Vec<&str> = output
         .lines()
         .filter_map(|line| {
-            let at = line.find("ERROR:").or_else(|| line.find("DETAIL:"))?;
+            let at = line
+                .find("ERROR:")
+                .or_else(|| line.find("DETAIL:"))
+                .or_else(|| MARIADB_ERRORS_SHOWN.iter().find_map(|code| line.find(code)))?;
             Some(line[at..].trim())
         })
         .collect();

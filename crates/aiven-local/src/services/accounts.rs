@@ -11,11 +11,13 @@ use crate::error::Error;
 use crate::store::StoreError;
 
 /// A database the service keeps for itself.
-fn reserved_database(database: &str) -> Result<(), Error> {
-    if names::RESERVED_DATABASES.contains(&database) {
+fn reserved_database(service_type: &str, database: &str) -> Result<(), Error> {
+    let reserved = names::reserved_databases(service_type);
+    // MySQL's schema names are not case-sensitive everywhere.
+    if reserved.iter().any(|r| r.eq_ignore_ascii_case(database)) {
         return Err(Error::invalid(format!(
             "database {database:?} is reserved ({}); choose another name",
-            names::RESERVED_DATABASES.join(", ")
+            reserved.join(", ")
         )));
     }
     Ok(())
@@ -78,10 +80,16 @@ fn check_password(password: &str) -> Result<&str, Error> {
 
 /// An engine failure as the API reports it: the engine's own reason (see
 /// [`EngineError::reason`]), never the statement.
+/// The engine's refusal, in its words without the statement: a conflict
+/// (409) when it already holds what the request collides with, else a
+/// failure (500).
 fn engine_failure(error: EngineError) -> Error {
     let message = error
         .reason()
         .unwrap_or_else(|| "the database engine refused the request".to_owned());
+    if error.is_conflict() {
+        return Error::conflict(message);
+    }
     tracing::warn!(%message, "engine failure");
     Error::internal(message)
 }
@@ -245,13 +253,9 @@ impl Services {
         database: &str,
     ) -> Result<(), Error> {
         names::check_identifier("database", database).map_err(Error::invalid)?;
-        reserved_database(database)?;
-        if self
-            .get(project, name)?
-            .databases
-            .iter()
-            .any(|d| d == database)
-        {
+        let record = self.get(project, name)?;
+        reserved_database(&record.service_type, database)?;
+        if record.databases.iter().any(|d| d == database) {
             return Err(Error::conflict(format!(
                 "Database {database} already exists"
             )));
@@ -271,18 +275,14 @@ impl Services {
         name: &str,
         database: &str,
     ) -> Result<(), Error> {
-        reserved_database(database)?;
+        let record = self.get(project, name)?;
+        reserved_database(&record.service_type, database)?;
         if database == DEFAULT_DATABASE {
             return Err(Error::invalid(format!(
                 "{DEFAULT_DATABASE} is the service's default database and cannot be deleted"
             )));
         }
-        if !self
-            .get(project, name)?
-            .databases
-            .iter()
-            .any(|d| d == database)
-        {
+        if !record.databases.iter().any(|d| d == database) {
             return Err(Error::not_found(format!(
                 "Database {database} does not exist"
             )));
@@ -469,5 +469,19 @@ mod tests {
         let text = failure.to_string();
         assert!(text.contains("syntax error"), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
+        let mariadb = |stderr: &str| {
+            engine_failure(EngineError::Failed {
+                program: "mariadb".to_owned(),
+                stderr: stderr.to_owned(),
+            })
+        };
+        let syntax = mariadb(
+            "ERROR 1064 (42000) at line 1: You have an error in your SQL syntax near 'PASSWORD 'hunter2hunter2''",
+        );
+        assert!(!syntax.to_string().contains("hunter2"), "{syntax}");
+        let exists =
+            mariadb("ERROR 1007 (HY000) at line 1: Can't create database 'x'; database exists");
+        assert!(matches!(exists, Error::Conflict(_)), "{exists:?}");
+        assert!(exists.to_string().contains("database exists"), "{exists}");
     }
 }

@@ -189,3 +189,11 @@ pub fn uri(service: &Value) -> String {
 pub fn ids(uri: &str) -> String {
     psql(uri, "SELECT string_agg(id::text, ',' ORDER BY id) FROM t")
 }
+
+/// Asserts an answer's status and that its message says `fragment`.
+pub fn assert_answer(answer: (u16, Value), status: u16, fragment: &str) {
+    let (got, body) = answer;
+    assert_eq!(got, status, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains(fragment), "{fragment:?} not in {body}");
+}
