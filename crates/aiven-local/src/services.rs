@@ -872,6 +872,9 @@ impl Services {
             return;
         };
         self.remove_orphans(&all).await;
+        for record in &all {
+            self.remove_unrecorded_backups(record);
+        }
         for record in all {
             let paths = self.paths(&record.project, &record.name);
             match record.state {
@@ -958,6 +961,30 @@ impl Services {
                 tracing::warn!(service = %record.name, error = %err, "first backup failed");
             }
         });
+    }
+
+    /// Removes a service's backup directories the catalog does not list:
+    /// backups a crash (`kill -9`) cut short, or finished but never
+    /// recorded. Nothing lists them, so no retention would ever remove
+    /// them. Called before anything can start a new backup.
+    fn remove_unrecorded_backups(&self, record: &ServiceRecord) {
+        let Ok(recorded) = self.store.backups(&record.project, &record.name) else {
+            return;
+        };
+        let paths = self.paths(&record.project, &record.name);
+        let Ok(entries) = std::fs::read_dir(paths.backups()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if recorded.iter().any(|b| b.name == name) {
+                continue;
+            }
+            tracing::warn!(service = %record.name, backup = %name, "removing a backup no crash-free run recorded");
+            if let Err(err) = std::fs::remove_dir_all(entry.path()) {
+                tracing::error!(error = %err, "cannot remove an unrecorded backup");
+            }
+        }
     }
 
     /// Removes service directories the store no longer knows, left by a
