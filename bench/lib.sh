@@ -14,7 +14,7 @@ start_aiven_local() {
   shift
   work=$(mktemp -d "/tmp/bench-$name.XXXXXX")
   chmod 711 "$work"
-  token=bench
+  token=bench-token-long-enough-for-aiven-local
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   url="http://127.0.0.1:$port"
   aiven_local_pid=""

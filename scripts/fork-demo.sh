@@ -15,7 +15,7 @@ bin="$repo/target/debug"
 
 work=$(mktemp -d /tmp/fork-demo.XXXXXX)
 chmod 711 "$work"
-token=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+token=$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 local_pid=""
 cleanup() {

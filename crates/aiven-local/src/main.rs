@@ -188,11 +188,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// The shortest API token taken. There is no rate limit on wrong tokens
+/// (a lockout would let any local process lock a pipeline out), so a
+/// token must be too long to guess: 32 letters and digits are 62^32.
+const MIN_TOKEN_CHARS: usize = 32;
+
 /// Reads or creates the API token.
 fn resolve_token(data_dir: &Path, given: Option<String>) -> Result<String, StartError> {
     use std::os::unix::fs::OpenOptionsExt;
     if let Some(token) = given.filter(|t| !t.trim().is_empty()) {
-        return Ok(token.trim().to_owned());
+        let token = token.trim();
+        let chars = token.chars().count();
+        if chars < MIN_TOKEN_CHARS {
+            return Err(StartError::Refused(format!(
+                "the API token has {chars} characters; use at least {MIN_TOKEN_CHARS} (say, `head -c 32 /dev/urandom | base64`), or give none to have one generated"
+            )));
+        }
+        return Ok(token.to_owned());
     }
     let path = data_dir.join("token");
     if let Ok(existing) = std::fs::read_to_string(&path) {

@@ -236,7 +236,7 @@ async fn every_error_names_what_was_wrong() {
     let response = local
         .http
         .post(format!("{}/v1/project/test/service", local.base()))
-        .header("Authorization", "aivenv1 test-token")
+        .header("Authorization", format!("aivenv1 {}", testkit::TOKEN))
         .body(r#"{"service_name":"pg-fork","service_type":"pg","plan":"startup-4","user_config":{"service_to_fork_from":"x",}}"#)
         .send()
         .await

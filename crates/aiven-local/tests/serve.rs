@@ -79,6 +79,22 @@ fn without_a_token_one_is_generated_printed_once_and_stored_privately() {
 }
 
 #[test]
+fn a_token_too_short_to_be_safe_from_guessing_is_refused() {
+    let dir = testkit::temp_dir("serve-short-token");
+    let output = Command::new(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .env("AIVEN_LOCAL_TOKEN", "secret")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("has 6 characters; use at least 32"), "{said}");
+    assert!(!said.contains("secret"), "the token is not repeated: {said}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn other_addresses_than_loopback_need_an_explicit_flag() {
     let dir = testkit::temp_dir("serve-remote");
     let output = Command::new(BINARY)
@@ -87,7 +103,7 @@ fn other_addresses_than_loopback_need_an_explicit_flag() {
             "--listen",
             "0.0.0.0:0",
             "--token",
-            "t",
+            "a-token-long-enough-for-aiven-local",
             "--data-dir",
         ])
         .arg(&dir)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// The API token every test server uses.
-pub const TOKEN: &str = "test-token";
+pub const TOKEN: &str = "test-token-of-the-suite-0123456789";
 
 /// The header with which a test looks at aiven-local's truth, exempt from
 /// its contract variations (`AIVEN_LOCAL_VARY`).
