@@ -3,9 +3,11 @@
 //! deadline, and a body that must arrive, whole and not too large, within
 //! another. A client that opens connections and never finishes a request
 //! (or promises a longer body than it sends) costs a bounded number of
-//! file descriptors for a bounded time.
+//! file descriptors for a bounded time, and when every slot is taken the
+//! oldest connection that never sent a request makes room for a new one.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -19,6 +21,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use crate::api::refusal;
 
@@ -48,6 +51,51 @@ impl Default for Limits {
     }
 }
 
+/// The connections being served, oldest first, and whether each has
+/// sent a whole request yet. When every slot is taken, the oldest that
+/// never has is closed for the newcomer: a real client sends its request
+/// at once, so a flood of idle connections cannot keep one waiting for
+/// the header deadline.
+#[derive(Default)]
+struct Connections {
+    open: std::sync::Mutex<Vec<Tracked>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+struct Tracked {
+    id: u64,
+    sent_a_request: Arc<AtomicBool>,
+    close: CancellationToken,
+}
+
+impl Connections {
+    fn track(&self) -> (u64, Arc<AtomicBool>, CancellationToken) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (sent_a_request, close) = (Arc::new(AtomicBool::new(false)), CancellationToken::new());
+        let tracked = Tracked {
+            id,
+            sent_a_request: Arc::clone(&sent_a_request),
+            close: close.clone(),
+        };
+        self.open.lock().expect("connections").push(tracked);
+        (id, sent_a_request, close)
+    }
+
+    fn forget(&self, id: u64) {
+        self.open.lock().expect("connections").retain(|c| c.id != id);
+    }
+
+    /// Closes the oldest connection that never sent a request; whether
+    /// there was one.
+    fn close_oldest_idle(&self) -> bool {
+        let open = self.open.lock().expect("connections");
+        let idle = open
+            .iter()
+            .find(|c| !c.sent_a_request.load(Ordering::Relaxed) && !c.close.is_cancelled());
+        idle.inspect(|c| c.close.cancel()).is_some()
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets the
 /// requests in flight finish (for up to ten seconds).
 pub async fn serve(
@@ -58,16 +106,10 @@ pub async fn serve(
 ) {
     let app = app.layer(axum::middleware::from_fn_with_state(limits, body_in_time));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let connections = Arc::new(Connections::default());
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            permit = Arc::clone(&permits).acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -80,15 +122,40 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let permit = match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                if connections.close_oldest_idle() {
+                    tracing::debug!("every connection slot taken: closed the oldest idle one");
+                }
+                tokio::select! {
+                    permit = Arc::clone(&permits).acquire_owned() => match permit {
+                        Ok(permit) => permit,
+                        Err(_) => break,
+                    },
+                    () = &mut shutdown => break,
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let (id, sent_a_request, close) = connections.track();
+        let inner = TowerToHyperService::new(app.clone());
+        let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+            sent_a_request.store(true, Ordering::Relaxed);
+            hyper::service::Service::call(&inner, request)
+        });
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
+        let connections = Arc::clone(&connections);
         tokio::spawn(async move {
-            let _ = connection.await;
+            tokio::select! {
+                _ = connection => {}
+                () = close.cancelled() => {}
+            }
+            connections.forget(id);
             drop(permit);
         });
     }

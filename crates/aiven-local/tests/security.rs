@@ -264,6 +264,35 @@ fn half_open_connections_and_short_bodies_cost_bounded_descriptors_for_bounded_t
 }
 
 #[test]
+fn a_flood_of_idle_connections_does_not_keep_a_real_request_waiting() {
+    // Idle connections would hold their slots for a minute here.
+    let server = testkit::LocalServer::start(
+        Path::new(env!("CARGO_BIN_EXE_aiven-local")),
+        &["--max-connections", "8", "--header-timeout", "60s"],
+    );
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let idle: Vec<std::net::TcpStream> = (0..40)
+        .map(|_| std::net::TcpStream::connect(&address).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // curl gives up after 20 s: far less than the header deadline, far
+    // more than a request takes.
+    let output = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20", "-H"])
+        .arg(format!("Authorization: aivenv1 {TOKEN}"))
+        .arg(format!("{}/v1/project", server.url))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "200",
+        "answered while {} idle connections stay open",
+        idle.len()
+    );
+    drop(idle);
+}
+
+#[test]
 fn reading_a_project_does_not_create_it() {
     let server = testkit::LocalServer::start(Path::new(env!("CARGO_BIN_EXE_aiven-local")), &[]);
     let (status, _) = server.call("GET", "/v1/project/ghost", None);
