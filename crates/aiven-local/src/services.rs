@@ -180,6 +180,11 @@ impl std::fmt::Display for PinError {
     }
 }
 
+/// Whether the service's engine failed to start when aiven-local did.
+fn engine_failed(record: &ServiceRecord) -> bool {
+    record.notifications.iter().any(|n| n.kind == ENGINE_FAILED)
+}
+
 /// Whether the service's provisioning failed for good.
 fn has_failed(record: &ServiceRecord) -> bool {
     record
@@ -881,6 +886,12 @@ impl Services {
                 ServiceState::Rebuilding if has_failed(&record) => {
                     tracing::info!(service = %record.name, "provisioning failed before; not retried");
                 }
+                // Provisioned, but its engine did not start last time: its
+                // data is whole, so it is started, never provisioned again.
+                ServiceState::Rebuilding if engine_failed(&record) => {
+                    self.start_engine(&record).await;
+                    self.spawn_first_backup_if_missing(record);
+                }
                 ServiceState::Rebuilding => {
                     tracing::info!(service = %record.name, "resuming interrupted provisioning");
                     // A half-made engine may still run from before the crash.
@@ -913,6 +924,8 @@ impl Services {
             if started.is_err() {
                 return;
             }
+        } else {
+            self.note_engine_start(record, None);
         }
         if let Err(err) = engine.serve_pools(&at).await {
             tracing::error!(service = %record.name, error = %err, "cannot serve the pools");
@@ -920,12 +933,23 @@ impl Services {
     }
 
     /// Says on the service why its engine did not start (where a user
-    /// looks: its notifications), and takes that back once it starts.
+    /// looks: its notifications) and that it is not running
+    /// (`REBUILDING`, as the platform says of a service whose nodes are
+    /// being brought back), and takes both back once it starts.
     fn note_engine_start(&self, record: &ServiceRecord, failed: Option<&EngineError>) {
+        if failed.is_none() && !engine_failed(record) {
+            return;
+        }
         let _ = self
             .store
             .update_service(&record.project, &record.name, |r| {
+                let was_down = engine_failed(r);
                 r.notifications.retain(|n| n.kind != ENGINE_FAILED);
+                match (failed, was_down) {
+                    (Some(_), _) => r.state = ServiceState::Rebuilding,
+                    (None, true) => r.state = ServiceState::Running,
+                    (None, false) => {}
+                }
                 if let Some(err) = failed {
                     r.notifications.push(ServiceNotification {
                         level: "warning".into(),

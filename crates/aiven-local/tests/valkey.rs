@@ -257,10 +257,18 @@ async fn a_valkey_port_held_by_another_process_gets_no_password_and_the_service_
     // A local process takes the port while aiven-local is down and
     // records everything sent to it.
     let squatter = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+    squatter.set_nonblocking(true).unwrap();
     let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
     let sink = std::sync::Arc::clone(&received);
-    std::thread::spawn(move || {
-        for stream in squatter.incoming().flatten() {
+    let leave = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let left = std::sync::Arc::clone(&leave);
+    let squatting = std::thread::spawn(move || {
+        while !left.load(std::sync::atomic::Ordering::Relaxed) {
+            let Ok((stream, _)) = squatter.accept() else {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                continue;
+            };
+            stream.set_nonblocking(false).unwrap();
             let sink = std::sync::Arc::clone(&sink);
             std::thread::spawn(move || {
                 use std::io::Read;
@@ -291,10 +299,25 @@ async fn a_valkey_port_held_by_another_process_gets_no_password_and_the_service_
         notices.contains("did not start") && notices.contains(&port.to_string()),
         "the service says why its engine is down: {notices}"
     );
+    assert_eq!(
+        body["service"]["state"], "REBUILDING",
+        "a service whose engine is down does not read RUNNING"
+    );
     let sent = String::from_utf8_lossy(&received.lock().unwrap()).into_owned();
     assert!(
         !sent.contains(&password) && !sent.contains("AUTH"),
         "the squatter was sent: {sent:?}"
     );
-    drop(again);
+
+    // Once the port is free again, the next start brings it back whole.
+    let mut again = again;
+    again.server.stop();
+    leave.store(true, std::sync::atomic::Ordering::Relaxed);
+    squatting.join().unwrap();
+    let back = Local::restart_in(&dir, false);
+    let service = back.wait_ready("squatted").await;
+    let notices = service["service_notifications"].to_string();
+    assert!(!notices.contains("did not start"), "{notices}");
+    assert_eq!(redis(&service_uri(&service), &["PING"]), "PONG");
+    drop(back);
 }
