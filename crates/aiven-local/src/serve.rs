@@ -82,7 +82,10 @@ impl Connections {
     }
 
     fn forget(&self, id: u64) {
-        self.open.lock().expect("connections").retain(|c| c.id != id);
+        self.open
+            .lock()
+            .expect("connections")
+            .retain(|c| c.id != id);
     }
 
     /// Closes the oldest connection that never sent a request; whether

@@ -41,7 +41,11 @@ async fn restart_and_kill_9_lose_nothing() {
     }
     // As if a crash struck in the middle of a backup: its directory,
     // half written, and never recorded.
-    let backups = dir.join("services").join("test").join("keep").join("backups");
+    let backups = dir
+        .join("services")
+        .join("test")
+        .join("keep")
+        .join("backups");
     let cut_short = backups.join("backup-cut-short");
     std::fs::create_dir_all(&cut_short).unwrap();
     std::fs::write(cut_short.join("base.tar.lz4"), vec![0u8; 1 << 20]).unwrap();
@@ -51,12 +55,21 @@ async fn restart_and_kill_9_lose_nothing() {
         !orphan.exists(),
         "data of services the catalog does not know is removed on start"
     );
-    assert!(!cut_short.exists(), "a backup no run recorded is removed on start");
-    let recorded = again.service("keep").await["backups"].as_array().unwrap().clone();
+    assert!(
+        !cut_short.exists(),
+        "a backup no run recorded is removed on start"
+    );
+    let recorded = again.service("keep").await["backups"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert!(!recorded.is_empty());
     for backup in &recorded {
         let name = backup["backup_name"].as_str().unwrap();
-        assert!(backups.join(name).exists(), "recorded backup {name} is kept");
+        assert!(
+            backups.join(name).exists(),
+            "recorded backup {name} is kept"
+        );
     }
     let service = again.wait_ready("keep").await;
     assert_eq!(

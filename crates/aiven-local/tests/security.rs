@@ -278,7 +278,16 @@ fn a_flood_of_idle_connections_does_not_keep_a_real_request_waiting() {
     // curl gives up after 20 s: far less than the header deadline, far
     // more than a request takes.
     let output = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20", "-H"])
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "20",
+            "-H",
+        ])
         .arg(format!("Authorization: aivenv1 {TOKEN}"))
         .arg(format!("{}/v1/project", server.url))
         .output()

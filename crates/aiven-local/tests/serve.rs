@@ -90,7 +90,10 @@ fn a_token_too_short_to_be_safe_from_guessing_is_refused() {
     assert_eq!(output.status.code(), Some(1));
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("has 6 characters; use at least 32"), "{said}");
-    assert!(!said.contains("secret"), "the token is not repeated: {said}");
+    assert!(
+        !said.contains("secret"),
+        "the token is not repeated: {said}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
