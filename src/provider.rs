@@ -111,7 +111,10 @@ impl Provider for AivenProvider {
             .into_iter()
             .map(|object| Arc::new(object) as Arc<dyn DataSource<Client>>);
         typed
-            .chain([Arc::new(BackupsDataSource) as Arc<dyn DataSource<Client>>])
+            .chain([
+                Arc::new(BackupsDataSource) as Arc<dyn DataSource<Client>>,
+                Arc::new(crate::service::list::ServiceListDataSource),
+            ])
             .chain(objects)
             .collect()
     }

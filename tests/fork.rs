@@ -534,3 +534,91 @@ fn renaming_by_fork_deletes_the_old_service_and_keeps_the_fork() {
     assert_eq!(ids(&e.uri("aiven_pg.new_name")), "1,2", "the fork was kept");
     assert_eq!(e.tf.plan().code, 0);
 }
+
+#[test]
+fn the_service_list_shows_a_projects_services_and_the_forks_of_one() {
+    let e = env();
+    let services = format!(
+        r#"{SOURCE}
+resource "aiven_pg" "copy" {{
+  project      = "acme"
+  service_name = "orders-copy"
+  plan         = "startup-4"
+  pg_user_config {{
+    service_to_fork_from = aiven_pg.source.service_name
+  }}
+}}
+
+resource "aiven_grafana" "dash" {{
+  project      = "acme"
+  service_name = "dash"
+  plan         = "startup-1"
+}}
+"#
+    );
+    e.configure(&services);
+    e.tf.apply().assert_ok();
+    // The official provider's own example, then the filters.
+    let lists = r#"
+data "aiven_service_list" "all" {
+  project = "acme"
+}
+
+data "aiven_service_list" "pg" {
+  project      = "acme"
+  service_type = "pg"
+}
+
+data "aiven_service_list" "forks" {
+  project     = "acme"
+  forked_from = "orders"
+}
+
+output "service_names" {
+  value = [for service in data.aiven_service_list.all.services : service.service_name]
+}
+
+output "service_types" {
+  value = [for service in data.aiven_service_list.all.services : service.service_type]
+}
+
+output "pg_names" {
+  value = [for service in data.aiven_service_list.pg.services : service.service_name]
+}
+
+output "forks" {
+  value = [for service in data.aiven_service_list.forks.services : "${service.service_name}<-${service.service_to_fork_from}"]
+}
+"#;
+    e.configure(&format!("{services}{lists}"));
+    e.tf.apply().assert_ok();
+    let outputs = e.tf.run(&["output", "-json"]);
+    let outputs: serde_json::Value = serde_json::from_str(&outputs.assert_ok().stdout).unwrap();
+    let value = |name: &str| outputs[name]["value"].clone();
+    assert_eq!(
+        value("service_names"),
+        serde_json::json!(["dash", "orders", "orders-copy"])
+    );
+    assert_eq!(
+        value("service_types"),
+        serde_json::json!(["grafana", "pg", "pg"])
+    );
+    assert_eq!(
+        value("pg_names"),
+        serde_json::json!(["orders", "orders-copy"])
+    );
+    assert_eq!(value("forks"), serde_json::json!(["orders-copy<-orders"]));
+    let listed = e.tf.resource("data.aiven_service_list.all").unwrap();
+    let orders = &listed["services"][1];
+    assert_eq!(orders["state"], "RUNNING");
+    assert_eq!(orders["plan"], "startup-4");
+    assert_eq!(orders["cloud_description"], "Europe, Belgium: Belgium");
+    let uri = orders["service_uri"].as_str().unwrap();
+    assert_eq!(
+        psql(uri, "SELECT 1"),
+        "1",
+        "the URI connects, its password real"
+    );
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+}

@@ -365,6 +365,25 @@ impl Client {
         Ok(found)
     }
 
+    /// A project's services, with their secrets (a list data source
+    /// marks them sensitive).
+    pub async fn list_services(
+        &self,
+        project: &str,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<Vec<Service>, CallError> {
+        let path = format!("/v1/project/{project}/service?include_secrets=true");
+        self.call::<aiven_api::types::ServiceList>(
+            Method::GET,
+            &path,
+            None::<&()>,
+            Resend::Freely,
+            cancel,
+        )
+        .await
+        .map(|list| list.services)
+    }
+
     /// Creates a service, never sending the request again while it may
     /// have been acted on: a lost or unreadable answer is settled by
     /// looking the service up. The caller has made sure the name was free.

@@ -26,6 +26,7 @@ pub use plan_check::check_cloud_with_api;
 pub mod data_source;
 pub mod fork;
 pub mod kind;
+pub mod list;
 pub mod model;
 mod plan_check;
 mod replace;

@@ -595,6 +595,23 @@ pub struct Service {
     pub tech_emails: Option<Vec<TechEmail>>,
     #[serde(default)]
     pub service_notifications: Option<Vec<ServiceNotification>>,
+    /// Where the cloud is, in the platform's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_type_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_cpu_count: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_memory_mb: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_cluster_plan: Option<bool>,
+}
+
+/// `GET /v1/project/{project}/service`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ServiceList {
+    pub services: Vec<Service>,
 }
 
 impl Service {

@@ -211,16 +211,22 @@ async fn list_vpcs(Path(project): Path<String>) -> Reply {
     ok(json!({ "vpcs": [] }))
 }
 
-async fn list_services(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+/// A project's services; their passwords only with `include_secrets`, as
+/// for one service.
+async fn list_services(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    Query(query): Query<SecretsQuery>,
+) -> Reply {
     project_name(&project)?;
     let services = state
         .services
         .store
         .services(Some(&project))?
         .iter()
-        .map(|r| state.services.to_api(r, false))
+        .map(|r| state.services.to_api(r, query.wanted()))
         .collect();
-    ok(serde_json::to_value(ServicesEnvelope { services }).unwrap_or_default())
+    reply(&ServicesEnvelope { services })
 }
 
 async fn create_service(

@@ -1246,6 +1246,8 @@ impl Services {
             maintenance: Some(record.maintenance.clone()),
             tech_emails: Some(record.tech_emails.clone()),
             service_notifications: Some(record.notifications.clone()),
+            cloud_description: catalog::cloud(&record.cloud).map(|c| c.description.to_owned()),
+            ..api::Service::default()
         }
     }
 }

@@ -151,6 +151,14 @@ impl From<i64> for Number {
     }
 }
 
+/// A finite float, in its shortest exact decimal form (cty numbers are
+/// decimals of any precision).
+impl From<f64> for Number {
+    fn from(value: f64) -> Number {
+        Number(value.to_string())
+    }
+}
+
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
