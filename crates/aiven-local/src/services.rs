@@ -217,6 +217,31 @@ struct CheckedCreate {
     user_config: Map<String, Value>,
 }
 
+/// The access blocks as the platform reports them: a block the request
+/// writes holds every switch the type has, those it leaves out off
+/// (`public_access { pg = true }` reads back with `pgbouncer` and
+/// `prometheus` false, as observed on the platform).
+fn with_access_switches(service_type: &catalog::ServiceType, config: &mut Map<String, Value>) {
+    const ACCESS_BLOCKS: [&str; 3] = ["public_access", "private_access", "privatelink_access"];
+    for field in user_config::fields(service_type) {
+        let user_config::Kind::Object(switches) = field.kind else {
+            continue;
+        };
+        if !ACCESS_BLOCKS.contains(&field.api_name) {
+            continue;
+        }
+        let Some(Value::Object(block)) = config.get_mut(field.api_name) else {
+            continue;
+        };
+        for switch in switches
+            .iter()
+            .filter(|s| matches!(s.kind, user_config::Kind::Boolean))
+        {
+            block.entry(switch.api_name).or_insert(Value::Bool(false));
+        }
+    }
+}
+
 /// A cloud the platform publishes (see `aiven_api::clouds`); any other is
 /// refused, naming the published clouds closest to it.
 pub fn offered_cloud(cloud: &str) -> Result<(), Error> {
@@ -269,8 +294,9 @@ fn check_create(
         .clone()
         .unwrap_or_else(|| default_cloud.to_owned());
     offered_cloud(&cloud)?;
-    let user_config = request.user_config.clone().unwrap_or_default();
+    let mut user_config = request.user_config.clone().unwrap_or_default();
     user_config::validate(service_type, &user_config)?;
+    with_access_switches(service_type, &mut user_config);
     check_maintenance(request.maintenance.as_ref())?;
     check_tags(request.tags.as_ref(), names::TagsOf::Service)?;
     if let Some(id) = &request.cmk_id {
@@ -337,6 +363,7 @@ fn check_update(current: &ServiceRecord, request: &UpdateService) -> Result<Chec
         config_update.remove(key);
     }
     user_config::validate(service_type, &config_update)?;
+    with_access_switches(service_type, &mut config_update);
     check_maintenance(request.maintenance.as_ref())?;
     if let Some(id) = &request.cmk_id {
         names::check_cmk_id(id).map_err(Error::invalid)?;

@@ -694,3 +694,45 @@ async fn what_the_engine_already_holds_is_a_conflict_and_its_own_databases_are_r
     let sys = format!("{databases}/sys");
     support::assert_answer(local.call(DELETE, &sys, None).await, 400, "reserved");
 }
+
+#[tokio::test]
+async fn an_access_block_reads_back_with_every_switch_it_leaves_out_off() {
+    let local = Local::start();
+    let (status, body) = local
+        .create(
+            json!({"service_name": "reachable", "service_type": "grafana", "plan": "startup-1",
+                       "user_config": {"public_access": {"grafana": true}}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = local
+        .create(
+            json!({"service_name": "reachable-pg", "service_type": "pg", "plan": "startup-4",
+                       "user_config": {"public_access": {"pg": true}}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // As the platform reports them (issue #22, observation 6).
+    assert_eq!(
+        body["service"]["user_config"]["public_access"],
+        json!({"pg": true, "pgbouncer": false, "prometheus": false})
+    );
+    let change = json!({"user_config": {"private_access": {"prometheus": true}}});
+    let (status, body) = local
+        .call(
+            reqwest::Method::PUT,
+            "/v1/project/test/service/reachable-pg",
+            Some(change),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let config = &body["service"]["user_config"];
+    assert_eq!(
+        config["private_access"],
+        json!({"pg": false, "pgbouncer": false, "prometheus": true})
+    );
+    assert_eq!(
+        config["public_access"]["pg"], true,
+        "a block the update leaves out is kept"
+    );
+}
