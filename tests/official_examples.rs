@@ -150,7 +150,15 @@ fn the_official_examples_keys_apply_and_replan_empty_for_every_type() {
         "900ms",
         "the setting reaches PostgreSQL"
     );
+    // The switches the written access block leaves out read as the
+    // platform reports them, not null.
+    let access = &pg["pg_user_config"][0]["public_access"][0];
+    assert_eq!(access["pg"], true);
+    assert_eq!(access["pgbouncer"], false);
+    assert_eq!(access["prometheus"], false);
     let mysql = e.tf.resource("aiven_mysql.mysql").unwrap();
+    let access = &mysql["mysql_user_config"][0]["public_access"][0];
+    assert_eq!(access["mysqlx"], false);
     let mysql_settings = &mysql["mysql_user_config"][0]["mysql"][0];
     assert_eq!(mysql_settings["sql_require_primary_key"], true);
 }

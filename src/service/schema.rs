@@ -2,7 +2,7 @@
 //! shares, its `<type>_user_config` block generated from the definitions
 //! in `aiven_api::user_config`, a connection block, and `timeouts`.
 
-use aiven_api::user_config::{Field, Kind};
+use aiven_api::user_config::{self, Field, Kind};
 use tfplugin::schema::{Attribute, Block, NestedBlock, ObjectNesting, Schema};
 use tfplugin::value::{Type, Value};
 
@@ -214,17 +214,30 @@ fn field_description(field: &Field) -> String {
 
 /// A block for a list of `user_config` fields: scalars become optional
 /// attributes, objects become nested blocks written at most once.
-pub fn fields_block(description: &str, fields: &[Field]) -> Block {
+/// `parent` is the field whose nested block this is, if any.
+pub fn fields_block(description: &str, fields: &[Field], parent: Option<&Field>) -> Block {
     let mut block = Block::new(description);
     for field in fields.iter().filter(|f| f.in_terraform) {
         match (field_type(&field.kind), field.kind) {
             (Some(ty), _) => {
-                // The API reports keys the configuration leaves out (its
-                // defaults, what a fork inherited): they are the service's,
-                // not a diff.
-                let mut attribute = Attribute::new(field.name, ty)
-                    .unset_keeps_state()
-                    .description(field_description(field));
+                let reported = parent
+                    .and_then(|block| user_config::reported_when_left_out(block, field))
+                    .and_then(|json| Some((Value::from_json(&json, &ty).ok()?, json)));
+                let attribute = Attribute::new(field.name, ty);
+                let mut attribute = match reported {
+                    // The platform fills the key in when its block is
+                    // written without it: plan that, so that state shows it.
+                    Some((default, value)) => attribute.default(default).description(format!(
+                        "{} Left out of a written block, the platform reports `{value}`.",
+                        field_description(field)
+                    )),
+                    // The API reports keys the configuration leaves out
+                    // (its defaults, what a fork inherited): they are the
+                    // service's, not a diff.
+                    None => attribute
+                        .unset_keeps_state()
+                        .description(field_description(field)),
+                };
                 if field.sensitive {
                     attribute = attribute.sensitive();
                 }
@@ -239,11 +252,11 @@ pub fn fields_block(description: &str, fields: &[Field]) -> Block {
             (None, Kind::Object(inner)) => {
                 block = block.block(NestedBlock::list_max_one(
                     field.name,
-                    fields_block(field.description, inner),
+                    fields_block(field.description, inner, Some(field)),
                 ));
             }
             (None, Kind::ObjectList { fields, set }) => {
-                let inner = fields_block(field.description, fields);
+                let inner = fields_block(field.description, fields, Some(field));
                 block = block.block(if set {
                     NestedBlock::set(field.name, inner)
                 } else {
@@ -321,6 +334,7 @@ fn user_config_block(kind: &ServiceKind) -> Block {
     let block = fields_block(
         "Service settings (the API's `user_config`).",
         &kind.fields(),
+        None,
     );
     if kind.service_type.is_some() {
         return block;

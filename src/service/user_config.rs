@@ -2,7 +2,7 @@
 //! by the same field definitions that built the schema.
 
 use aiven_api::timestamp;
-use aiven_api::user_config::{Field, Kind, RECOVERY_TARGET_TIME};
+use aiven_api::user_config::{Field, Kind, RECOVERY_TARGET_TIME, reported_when_left_out};
 use serde_json::{Map, Value as Json};
 use tfplugin::diag::Diagnostic;
 use tfplugin::value::{Number, Value};
@@ -299,7 +299,8 @@ fn field_from_api(field: &Field, json: &Json, prior: &Value, everything: bool) -
     match (field.kind, json) {
         (_, Json::Null) => Value::Null,
         (Kind::Object(inner), Json::Object(map)) => {
-            Value::List(vec![from_api(inner, map, prior.first(), everything)])
+            let block = block_from_api(inner, Some(field), map, prior.first(), everything);
+            Value::List(vec![block])
         }
         (Kind::ObjectList { fields, set }, Json::Array(items)) => {
             let priors = prior.elements();
@@ -361,6 +362,21 @@ pub fn from_api(
     prior: &Value,
     everything: bool,
 ) -> Value {
+    block_from_api(fields, None, api, prior, everything)
+}
+
+/// [`from_api`] for the fields of `parent`'s nested block (`None` at the
+/// top). A key the platform fills in when its block is written without it
+/// (`user_config::reported_when_left_out`) is refreshed like a managed
+/// one: the schema plans its reported value, and a state written before
+/// it did so catches up on the next read instead of planning a change.
+fn block_from_api(
+    fields: &[Field],
+    parent: Option<&Field>,
+    api: &Map<String, Json>,
+    prior: &Value,
+    everything: bool,
+) -> Value {
     let mut element = Value::object([]);
     for field in fields.iter().filter(|f| f.in_terraform) {
         if field.kind == Kind::IpFilter {
@@ -368,9 +384,11 @@ pub fn from_api(
             continue;
         }
         let prior_value = prior.get(field.name);
+        let reported = parent.is_some_and(|block| reported_when_left_out(block, field).is_some());
         let value = if field.create_only && !everything {
             prior_value.clone()
         } else if everything
+            || reported
             || !prior_value.is_null()
                 && !(matches!(prior_value, Value::List(items) if items.is_empty()))
         {
@@ -494,6 +512,27 @@ mod tests {
         assert!(
             refreshed.get("ip_filter").is_null(),
             "an unmanaged default does not"
+        );
+    }
+
+    #[test]
+    fn access_switches_a_written_block_leaves_out_read_as_the_platform_reports_them() {
+        let fields = pg_fields();
+        // A state written before the schema planned the reported `false`:
+        // the block holds `pg` only, the other switches null.
+        let mut access = Value::object([]);
+        access.set("pg", Value::Bool(true));
+        let mut prior = Value::object([]);
+        prior.set("public_access", Value::List(vec![access]));
+        let api = json!({"public_access": {"pg": true, "pgbouncer": false, "prometheus": false}});
+        let refreshed = from_api(&fields, api.as_object().unwrap(), &prior, false);
+        let access = refreshed.get("public_access").first();
+        assert_eq!(access.get("pg"), &Value::Bool(true));
+        assert_eq!(access.get("pgbouncer"), &Value::Bool(false));
+        assert_eq!(access.get("prometheus"), &Value::Bool(false));
+        assert!(
+            refreshed.get("pg").elements().is_empty(),
+            "a block the configuration does not write stays unread"
         );
     }
 }

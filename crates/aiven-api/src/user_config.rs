@@ -154,6 +154,22 @@ const CASSANDRA: [Field; 1] = [field(
     "Cassandra major version.",
 )];
 
+/// The blocks the platform reports whole: a request that writes one reads
+/// back with every switch the type has, those it leaves out `false`
+/// (`public_access { pg = true }` reports `pgbouncer` and `prometheus`
+/// false; observed on the platform, see docs/platform-facts.md).
+const REPORTED_WHOLE: [&str; 3] = ["public_access", "private_access", "privatelink_access"];
+
+/// What the platform reports for `switch`, a key of the nested block
+/// `block`, when a request writes the block but not the key; `None` when
+/// it reports nothing for such a key.
+pub fn reported_when_left_out(block: &Field, switch: &Field) -> Option<Value> {
+    let reported = REPORTED_WHOLE.contains(&block.api_name)
+        && matches!(block.kind, Kind::Object(_))
+        && matches!(switch.kind, Kind::Boolean);
+    reported.then_some(Value::Bool(false))
+}
+
 /// The `user_config` keys of a service type: every key the API publishes
 /// for it (see [`facts`]), and the fork keys this project relies on where
 /// the published set lacks them.

@@ -217,27 +217,21 @@ struct CheckedCreate {
     user_config: Map<String, Value>,
 }
 
-/// The access blocks as the platform reports them: a block the request
-/// writes holds every switch the type has, those it leaves out off
-/// (`public_access { pg = true }` reads back with `pgbouncer` and
-/// `prometheus` false, as observed on the platform).
+/// The nested blocks as the platform reports them: a block the request
+/// writes holds the keys the platform fills in when left out (see
+/// `user_config::reported_when_left_out`: every access switch, off).
 fn with_access_switches(service_type: &catalog::ServiceType, config: &mut Map<String, Value>) {
-    const ACCESS_BLOCKS: [&str; 3] = ["public_access", "private_access", "privatelink_access"];
     for field in user_config::fields(service_type) {
         let user_config::Kind::Object(switches) = field.kind else {
             continue;
         };
-        if !ACCESS_BLOCKS.contains(&field.api_name) {
-            continue;
-        }
         let Some(Value::Object(block)) = config.get_mut(field.api_name) else {
             continue;
         };
-        for switch in switches
-            .iter()
-            .filter(|s| matches!(s.kind, user_config::Kind::Boolean))
-        {
-            block.entry(switch.api_name).or_insert(Value::Bool(false));
+        for switch in switches {
+            if let Some(value) = user_config::reported_when_left_out(&field, switch) {
+                block.entry(switch.api_name).or_insert(value);
+            }
         }
     }
 }
