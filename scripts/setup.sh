@@ -3,7 +3,8 @@
 # (with Rust and Terraform) lacks: PostgreSQL 15 and its client, PgBouncer,
 # redis-server (valkey services), MariaDB and mariadb-backup (mysql
 # services), Prometheus (thanos services), chromium and chromedriver (the
-# Console's browser tests), tar, lz4,
+# Console's browser tests), tar, lz4, the en_US.UTF-8 locale (the
+# collation the platform gives a pg database that names none),
 # the `postgres` user aiven-local runs as when started as root, and the
 # official `avn` CLI for the compatibility test. Does nothing when all is
 # there; as a user other than root it installs packages through sudo.
@@ -16,6 +17,7 @@ command -v tar >/dev/null || need_apt+=(tar)
 command -v lz4 >/dev/null || need_apt+=(lz4)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v localedef >/dev/null || need_apt+=(locales)
 # The engines aiven-local runs besides PostgreSQL (a type whose engine is
 # missing keeps the lifecycle only).
 [ -x /usr/sbin/pgbouncer ] || need_apt+=(pgbouncer)
@@ -48,6 +50,12 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   fi
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+# The platform makes pg databases in en_US.UTF-8 unless told otherwise;
+# PostgreSQL can only use a locale the machine has.
+if ! locale -a 2>/dev/null | grep -qix 'en_US.utf-\?8'; then
+  echo "setup: generating the en_US.UTF-8 locale"
+  "${as_root[@]}" localedef -i en_US -f UTF-8 en_US.UTF-8
 fi
 # Started as root, aiven-local re-executes itself as this user.
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then

@@ -416,6 +416,96 @@ resource "aiven_mysql_database" "system" {
     }
 }
 
+/// A pg service with one database that names no locale and one that
+/// names `C`.
+fn locales_config(extra: &str) -> String {
+    format!(
+        r#"
+resource "aiven_pg" "db" {{
+  project      = "locales"
+  service_name = "sorted"
+  plan         = "startup-4"
+}}
+
+resource "aiven_pg_database" "plain" {{
+  project       = aiven_pg.db.project
+  service_name  = aiven_pg.db.service_name
+  database_name = "plain"
+}}
+
+resource "aiven_pg_database" "bytes" {{
+  project       = aiven_pg.db.project
+  service_name  = aiven_pg.db.service_name
+  database_name = "bytes"
+  lc_collate    = "C"
+  lc_ctype      = "C"
+}}
+{extra}"#
+    )
+}
+
+#[test]
+fn a_pg_database_gets_the_platforms_locale_unless_it_names_one() {
+    let e = env();
+    e.configure(&locales_config(""));
+    e.tf.apply().assert_ok();
+    assert_eq!(e.tf.plan().code, 0, "a second plan is empty");
+    for (address, locale) in [
+        ("aiven_pg_database.plain", "en_US.UTF-8"),
+        ("aiven_pg_database.bytes", "C"),
+    ] {
+        assert_eq!(e.attribute(address, "lc_collate"), locale, "{address}");
+        assert_eq!(e.attribute(address, "lc_ctype"), locale, "{address}");
+    }
+    let locales = psql(
+        &e.uri("aiven_pg.db"),
+        "SELECT string_agg(datname || '=' || datcollate || '/' || datctype, ' ' ORDER BY datname) \
+         FROM pg_database WHERE datname IN ('bytes', 'defaultdb', 'plain')",
+    );
+    assert_eq!(
+        locales, "bytes=C/C defaultdb=en_US.UTF-8/en_US.UTF-8 plain=en_US.UTF-8/en_US.UTF-8",
+        "what PostgreSQL made"
+    );
+
+    // A locale the machine lacks fails the apply, and nothing is left.
+    let unknown = r#"
+resource "aiven_pg_database" "unknown" {
+  project       = aiven_pg.db.project
+  service_name  = aiven_pg.db.service_name
+  database_name = "unknown"
+  lc_collate    = "xx_YY.UTF-8"
+}
+"#;
+    e.configure(&locales_config(unknown));
+    let failed = e.tf.apply();
+    assert_ne!(failed.code, 0);
+    let flat = failed
+        .stderr
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("xx_YY.UTF-8") && flat.contains("locale -a"),
+        "{flat}"
+    );
+    assert!(e.tf.resource("aiven_pg_database.unknown").is_none());
+    let listed = psql(
+        &e.uri("aiven_pg.db"),
+        "SELECT count(*) FROM pg_database WHERE datname = 'unknown'",
+    );
+    assert_eq!(listed, "0");
+
+    // An empty locale fails the plan, naming the attribute.
+    e.configure(&locales_config(&unknown.replace("xx_YY.UTF-8", "")));
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 1);
+    let flat = plan.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Invalid locale") && flat.contains("lc_collate"),
+        "{flat}"
+    );
+}
+
 const SOURCE: &str = r#"
 resource "aiven_pg" "source" {
   project      = "story"

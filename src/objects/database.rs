@@ -83,11 +83,17 @@ impl Resource<Client> for DatabaseResource {
                 (LC_COLLATE, "sort order (`LC_COLLATE`)"),
                 (LC_CTYPE, "character classification (`LC_CTYPE`)"),
             ] {
+                // The platform's default, planned so that state shows what
+                // the database gets; a database made in another locale
+                // (before this default, or adopted) is left as it is.
                 block = block.attribute(
                     Attribute::new(name, Type::String)
-                        .unset_keeps_state()
+                        .unset_keeps_state_created_as(Value::string(names::PG_DATABASE_LOCALE))
                         .requires_replace()
-                        .description(format!("The database's {what}, e.g. `en_US.UTF-8`. Changing it forces a new database.")),
+                        .description(format!(
+                            "The database's {what}: a locale name of 1 to 128 characters. Left out, a new database gets `{}`, as on the platform. Changing it forces a new database.",
+                            names::PG_DATABASE_LOCALE
+                        )),
                 );
             }
         }
@@ -100,6 +106,13 @@ impl Resource<Client> for DatabaseResource {
     }
 
     async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
+        for field in [LC_COLLATE, LC_CTYPE] {
+            if let Some(locale) = config.get(field).as_str()
+                && let Err(message) = names::check_locale(field, locale)
+            {
+                diags.error_at(AttributePath::attr(field), "Invalid locale", message);
+            }
+        }
         let Some(name) = config.get(DATABASE_NAME).as_str() else {
             return;
         };

@@ -8,7 +8,7 @@ use std::time::Duration;
 use aiven_api::timestamp;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::{Context, DataSource};
-use tfplugin::schema::{Attribute, Block, BlockNesting, Replacement, Schema};
+use tfplugin::schema::{Attribute, Block, BlockNesting, Replacement, Schema, Unset};
 use tfplugin::value::{Type, Value};
 
 use super::kind::ServiceKind;
@@ -29,7 +29,7 @@ pub fn read_only(block: &Block, keys: &[&str]) -> Block {
             optional: false,
             computed: true,
             default: None,
-            unset_keeps_state: false,
+            unset: Unset::Planned,
             replace: Replacement::Never,
             ..attribute.clone()
         };

@@ -72,6 +72,24 @@ pub fn check_role_name(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// The collation and character classification the platform gives a pg
+/// database whose create request names none: the official provider plans
+/// it (`internal/plugin/service/pg/database`), and its acceptance test
+/// reads it back from the API.
+pub const PG_DATABASE_LOCALE: &str = "en_US.UTF-8";
+
+/// A pg database's `lc_collate` or `lc_ctype`: 1 to 128 characters, the
+/// bound the official provider takes from the API's schema. Whether the
+/// machine has the locale is the engine's to say.
+pub fn check_locale(field: &str, locale: &str) -> Result<(), NameError> {
+    if locale.is_empty() || locale.chars().count() > 128 {
+        return Err(format!(
+            "{field} {locale:?} is invalid: use 1 to 128 characters, a locale name such as {PG_DATABASE_LOCALE:?}"
+        ));
+    }
+    Ok(())
+}
+
 /// Databases a service keeps for itself: none may be created or dropped
 /// through the API. PostgreSQL's are its maintenance and template
 /// databases; MySQL's its system schemas.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use aiven_api::catalog::{self, SERVICE_TYPES};
 use aiven_api::types::{
-    ApiError, BackupConfig, CreateDatabase, CreatePool, CreateService, CreateUser, DatabaseEntry,
+    ApiError, BackupConfig, CreateDatabase, CreatePool, CreateService, CreateUser,
     DatabasesResponse, ModifyUser, ServiceEnvelope, ServicePlan, ServicePlanList, ServicePlanSpecs,
     ServicesEnvelope, TagsBody, UpdatePool, UpdateService, UserEnvelope,
 };
@@ -382,17 +382,7 @@ async fn list_databases(
     State(state): State<AppState>,
     Path((project, service)): Path<(String, String)>,
 ) -> Reply {
-    let databases = state
-        .services
-        .get(&project, &service)?
-        .databases
-        .into_iter()
-        .map(|database_name| DatabaseEntry {
-            database_name,
-            lc_collate: None,
-            lc_ctype: None,
-        })
-        .collect();
+    let databases = state.services.get(&project, &service)?.databases;
     ok(serde_json::to_value(DatabasesResponse { databases }).unwrap_or_default())
 }
 
@@ -404,7 +394,7 @@ async fn create_database(
     let request: CreateDatabase = parse(&body)?;
     state
         .services
-        .create_database(&project, &service, &request.database)
+        .create_database(&project, &service, &request)
         .await?;
     ok(json!({ "message": "created" }))
 }

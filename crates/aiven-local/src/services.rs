@@ -29,7 +29,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::endpoint::Endpoint;
 use crate::engines::{
-    self, ADMIN_USER, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Engines, Instance, Stop,
+    self, ADMIN_USER, ClusterPaths, Engine, EngineError, Engines, Instance, Stop, default_database,
 };
 use crate::error::Error;
 use crate::store::{ForkSource, RestoreTo, ServiceRecord, Store, StoreError};
@@ -429,7 +429,7 @@ fn apply_update(
 /// The users, databases and pools a service starts with.
 struct Accounts {
     users: Vec<ServiceUser>,
-    databases: Vec<String>,
+    databases: Vec<api::DatabaseEntry>,
     pools: Vec<api::ConnectionPool>,
 }
 
@@ -456,7 +456,7 @@ impl Accounts {
                 authentication: None,
                 access_control: None,
             }],
-            databases: vec![DEFAULT_DATABASE.to_owned()],
+            databases: vec![default_database(service_type.name)],
             pools: Vec::new(),
         }
     }
@@ -1256,7 +1256,13 @@ impl Services {
             cmk_id: record.cmk_id.clone(),
             user_config: record.user_config.clone(),
             users: Some(users),
-            databases: Some(record.databases.clone()),
+            databases: Some(
+                record
+                    .databases
+                    .iter()
+                    .map(|d| d.database_name.clone())
+                    .collect(),
+            ),
             connection_pools: Some(endpoint.pools(record)),
             backups: Some(backups),
             termination_protection: record.termination_protection,

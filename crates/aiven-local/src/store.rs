@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use aiven_api::types::{ConnectionPool, Maintenance, ServiceNotification, ServiceUser, TechEmail};
+use aiven_api::types::{
+    ConnectionPool, DatabaseEntry, Maintenance, ServiceNotification, ServiceUser, TechEmail,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -89,7 +91,8 @@ pub struct ServiceRecord {
     /// The local port an engine listens on, kept across restarts.
     pub port: Option<u16>,
     pub users: Vec<ServiceUser>,
-    pub databases: Vec<String>,
+    #[serde(deserialize_with = "databases")]
+    pub databases: Vec<DatabaseEntry>,
     pub pools: Vec<ConnectionPool>,
     pub notifications: Vec<ServiceNotification>,
     pub fork: Option<ForkSource>,
@@ -97,6 +100,12 @@ pub struct ServiceRecord {
     /// rest is not encrypted with it here).
     #[serde(default)]
     pub cmk_id: Option<String>,
+}
+
+impl ServiceRecord {
+    pub fn has_database(&self, name: &str) -> bool {
+        self.databases.iter().any(|d| d.database_name == name)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -115,8 +124,32 @@ pub struct BackupRecord {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AccountsAt {
     pub users: Vec<ServiceUser>,
-    pub databases: Vec<String>,
+    #[serde(deserialize_with = "databases")]
+    pub databases: Vec<DatabaseEntry>,
     pub pools: Vec<ConnectionPool>,
+}
+
+/// A service's databases as recorded: with their locales, or, in records
+/// written before locales were kept, by name alone.
+fn databases<'de, D: serde::Deserializer<'de>>(from: D) -> Result<Vec<DatabaseEntry>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Recorded {
+        Entry(DatabaseEntry),
+        Name(String),
+    }
+    let recorded = Vec::<Recorded>::deserialize(from)?;
+    Ok(recorded
+        .into_iter()
+        .map(|database| match database {
+            Recorded::Entry(entry) => entry,
+            Recorded::Name(database_name) => DatabaseEntry {
+                database_name,
+                lc_collate: None,
+                lc_ctype: None,
+            },
+        })
+        .collect())
 }
 
 #[derive(Debug)]
@@ -508,6 +541,19 @@ impl Store {
 mod tests {
     use super::*;
 
+    #[test]
+    fn databases_recorded_by_name_alone_read_without_a_locale() {
+        let recorded = serde_json::json!({
+            "users": [],
+            "databases": ["defaultdb", {"database_name": "app", "lc_collate": "C", "lc_ctype": "C"}],
+            "pools": [],
+        });
+        let accounts: AccountsAt = serde_json::from_value(recorded).unwrap();
+        assert_eq!(accounts.databases[0].database_name, "defaultdb");
+        assert_eq!(accounts.databases[0].lc_collate, None);
+        assert_eq!(accounts.databases[1].lc_ctype.as_deref(), Some("C"));
+    }
+
     fn scratch() -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!(
             "aiven-local-store-{}-{}",
@@ -536,7 +582,11 @@ mod tests {
 
         let accounts = AccountsAt {
             users: Vec::new(),
-            databases: vec!["defaultdb".into()],
+            databases: vec![DatabaseEntry {
+                database_name: "defaultdb".into(),
+                lc_collate: None,
+                lc_ctype: None,
+            }],
             pools: Vec::new(),
         };
         let backup = BackupRecord {

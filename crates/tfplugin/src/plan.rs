@@ -13,7 +13,7 @@
 //!   [`Replacement`](crate::schema::Replacement) says.
 
 use crate::diag::{AttributePath, PathStep};
-use crate::schema::{AttributeKind, Block, ObjectNesting};
+use crate::schema::{AttributeKind, Block, ObjectNesting, Unset};
 use crate::value::Value;
 
 /// The outcome of planning from the schema alone.
@@ -121,12 +121,12 @@ fn mark_unknown(block: &Block, config: &Value, planned: &mut Value, creating: bo
     }
     for attribute in &block.attributes {
         let unset = config.get(&attribute.name).is_null();
-        if attribute.unset_keeps_state {
+        if let Unset::KeepsState { on_create } = &attribute.unset {
             // Terraform proposes the prior value for an unset computed
             // attribute, which is the plan on update; a new resource has
-            // none, and null is what the apply will store.
+            // none, and `on_create` is what the apply will store.
             if unset && creating {
-                planned.set(&attribute.name, Value::Null);
+                planned.set(&attribute.name, on_create.clone());
             }
             continue;
         }
@@ -320,6 +320,27 @@ mod tests {
         changed.set("size", Value::number(2));
         let updated = plan_from_schema(&block, &prior, &changed, &proposed);
         assert_eq!(updated.planned.get("version"), &Value::string("16"));
+    }
+
+    #[test]
+    fn an_unset_attribute_created_as_a_value_plans_it_on_create_and_keeps_a_different_prior_value()
+    {
+        let block = Block::new("test")
+            .attribute(Attribute::new("size", Type::Number).optional())
+            .attribute(
+                Attribute::new("locale", Type::String)
+                    .requires_replace()
+                    .unset_keeps_state_created_as(Value::string("en_US.UTF-8")),
+            );
+        let config = Value::object([("size", Value::number(1)), ("locale", Value::Null)]);
+        let created = plan_from_schema(&block, &Value::Null, &config, &config);
+        assert_eq!(created.planned.get("locale"), &Value::string("en_US.UTF-8"));
+
+        // A resource made with another value is neither changed nor replaced.
+        let prior = Value::object([("size", Value::number(1)), ("locale", Value::string("C"))]);
+        let updated = plan_from_schema(&block, &prior, &config, &prior);
+        assert_eq!(updated.planned.get("locale"), &Value::string("C"));
+        assert!(updated.requires_replace.is_empty());
     }
 
     #[test]

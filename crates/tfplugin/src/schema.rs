@@ -273,12 +273,22 @@ pub struct Attribute {
     /// While unconfigured, keep the value from state instead of planning it
     /// as unknown (for values that never change after create, such as ids).
     pub use_state_for_unknown: bool,
-    /// Left out of the configuration, plan null on create and the prior
-    /// value afterwards: a value the remote side may set, which the
-    /// configuration does not manage (see [`Attribute::unset_keeps_state`]).
-    pub unset_keeps_state: bool,
+    /// What an attribute left out of the configuration plans as.
+    pub unset: Unset,
     /// The value planned when the configuration leaves the attribute unset.
     pub default: Option<Value>,
+}
+
+/// What an attribute the configuration leaves out plans as, beyond its
+/// [`Attribute::default`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unset {
+    /// As Terraform proposes: null, or unknown for a computed attribute.
+    Planned,
+    /// `on_create` when the resource is created, the prior value after: a
+    /// value the remote side may set, which the configuration does not
+    /// manage (see [`Attribute::unset_keeps_state`]).
+    KeepsState { on_create: Value },
 }
 
 impl Attribute {
@@ -316,7 +326,7 @@ impl Attribute {
             deprecated: false,
             replace: Replacement::Never,
             use_state_for_unknown: false,
-            unset_keeps_state: false,
+            unset: Unset::Planned,
             default: None,
         }
     }
@@ -374,10 +384,19 @@ impl Attribute {
     /// side, so a value the configuration does not manage is never a diff.
     /// Writing a value manages it again. Makes the attribute computed, as
     /// Terraform requires of any value the provider may plan.
-    pub fn unset_keeps_state(mut self) -> Attribute {
+    pub fn unset_keeps_state(self) -> Attribute {
+        self.unset_keeps_state_created_as(Value::Null)
+    }
+
+    /// [`Attribute::unset_keeps_state`], for a value the remote side gives
+    /// a new resource: left out of the configuration, it plans as `value`
+    /// on create (what the remote side reports), the prior value after.
+    /// Unlike a default, a resource whose value differs (made elsewhere,
+    /// or before the remote side had this default) is not changed.
+    pub fn unset_keeps_state_created_as(mut self, value: Value) -> Attribute {
         self.optional = true;
         self.computed = true;
-        self.unset_keeps_state = true;
+        self.unset = Unset::KeepsState { on_create: value };
         self
     }
 

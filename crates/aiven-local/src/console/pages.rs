@@ -185,7 +185,7 @@ pub fn service(
                     @for u in &record.users { tr { td { (u.username) } td { (u.kind) } } }
                 } }
                 h2 { "Databases" }
-                ul { @for d in &record.databases { li { (d) } } }
+                ul { @for d in &record.databases { li { (d.database_name) } } }
                 h2 { "Connection pools" }
                 @if record.pools.is_empty() { p { "None." } } @else {
                     table { thead { tr { th { "Pool" } th { "Database" } th { "User" } th { "Mode" } th { "Size" } } } tbody {

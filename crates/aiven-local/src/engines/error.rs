@@ -82,6 +82,15 @@ impl EngineError {
     }
 }
 
+impl EngineError {
+    /// Whether PostgreSQL refused a locale the machine does not have (its
+    /// `invalid locale name` error for a database's collation or ctype).
+    pub fn is_unknown_locale(&self) -> bool {
+        self.reason()
+            .is_some_and(|reason| reason.contains("locale name"))
+    }
+}
+
 /// MariaDB errors whose text names only objects, never the statement
 /// (its syntax errors quote the statement, which may hold a password):
 /// database exists, database does not exist, user operation failed.

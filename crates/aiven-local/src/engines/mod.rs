@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aiven_api::types::{ServiceNotification, ServiceUser};
+use aiven_api::names;
+use aiven_api::types::{CreateDatabase, DatabaseEntry, ServiceNotification, ServiceUser};
 use serde_json::{Map, Value};
 
 pub use crate::store::RestoreTo;
@@ -34,6 +35,36 @@ pub use error::EngineError;
 /// a new service gets unless its settings choose another.
 pub const DEFAULT_DATABASE: &str = "defaultdb";
 pub const ADMIN_USER: &str = "avnadmin";
+
+/// A database as the platform makes it in a service of `service_type`:
+/// pg's in the locale the request names, and in
+/// [`names::PG_DATABASE_LOCALE`] where it names none; other types' with
+/// no locale reported.
+pub fn database_as_made(service_type: &str, request: &CreateDatabase) -> DatabaseEntry {
+    let pg = service_type == "pg";
+    let locale = |asked: &Option<String>| {
+        pg.then(|| {
+            asked
+                .clone()
+                .unwrap_or_else(|| names::PG_DATABASE_LOCALE.to_owned())
+        })
+    };
+    DatabaseEntry {
+        database_name: request.database.clone(),
+        lc_collate: locale(&request.lc_collate),
+        lc_ctype: locale(&request.lc_ctype),
+    }
+}
+
+/// A new service's default database, as [`database_as_made`] makes it.
+pub fn default_database(service_type: &str) -> DatabaseEntry {
+    let request = CreateDatabase {
+        database: DEFAULT_DATABASE.to_owned(),
+        lc_collate: None,
+        lc_ctype: None,
+    };
+    database_as_made(service_type, &request)
+}
 
 /// The account aiven-local connects to a service as: its primary user.
 #[derive(Debug, Clone, Copy)]
@@ -160,7 +191,8 @@ pub enum AccountChange<'a> {
     /// The user's access control (pg replication, valkey ACLs).
     SetAccess(&'a ServiceUser),
     DropUser(&'a str),
-    CreateDatabase(&'a str),
+    /// A database, with the locale its record keeps (pg).
+    CreateDatabase(&'a DatabaseEntry),
     DropDatabase(&'a str),
 }
 

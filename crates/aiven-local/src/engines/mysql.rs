@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use aiven_api::types::{ServiceNotification, ServiceUser};
+use aiven_api::types::{DatabaseEntry, ServiceNotification, ServiceUser};
 use serde_json::{Map, Value};
 use tokio::process::Command;
 
@@ -128,7 +128,10 @@ fn account_sql(change: AccountChange<'_>) -> Vec<String> {
         // MySQL users have no access control in the API.
         AccountChange::SetAccess(_) => Vec::new(),
         AccountChange::DropUser(username) => vec![format!("DROP USER {}", account(username))],
-        AccountChange::CreateDatabase(database) => {
+        AccountChange::CreateDatabase(DatabaseEntry {
+            database_name: database,
+            ..
+        }) => {
             vec![format!("CREATE DATABASE `{database}`")]
         }
         AccountChange::DropDatabase(database) => vec![format!("DROP DATABASE `{database}`")],

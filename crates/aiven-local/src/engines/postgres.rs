@@ -21,7 +21,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aiven_api::types::ServiceNotification;
+use aiven_api::types::{DatabaseEntry, ServiceNotification};
 use serde_json::{Map, Value};
 use tokio::process::Command;
 
@@ -29,7 +29,7 @@ use super::pgbouncer::PgBouncer;
 use super::process::{self, run, run_with_input};
 use super::{
     AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Login, RestoreTo,
-    Stop,
+    Stop, default_database,
 };
 
 const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
@@ -341,10 +341,7 @@ impl Postgres {
             login.user,
             sql_literal(login.password)
         );
-        let database = format!(
-            "CREATE DATABASE {DEFAULT_DATABASE} OWNER \"{}\"",
-            login.user
-        );
+        let database = create_database(&default_database("pg"), login.user);
         self.psql(
             port,
             "postgres",
@@ -838,6 +835,28 @@ fn sql_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// The statement that makes a database, owned by the primary user (as
+/// when it made one itself), in the locale its record keeps: from
+/// `template0`, the one template PostgreSQL copies into another locale.
+fn create_database(database: &DatabaseEntry, primary: &str) -> String {
+    let mut sql = format!(
+        "CREATE DATABASE \"{}\" OWNER \"{primary}\"",
+        database.database_name
+    );
+    if database.lc_collate.is_some() || database.lc_ctype.is_some() {
+        sql.push_str(" TEMPLATE template0");
+    }
+    for (clause, locale) in [
+        ("LC_COLLATE", &database.lc_collate),
+        ("LC_CTYPE", &database.lc_ctype),
+    ] {
+        if let Some(locale) = locale {
+            sql.push_str(&format!(" {clause} {}", sql_literal(locale)));
+        }
+    }
+    sql
+}
+
 /// The statement that makes `change` (names are checked before they get
 /// here: identifiers without quotes; passwords, which may hold any
 /// character but control characters, are quoted).
@@ -864,9 +883,7 @@ fn account_sql(change: AccountChange<'_>, primary: &str) -> String {
         }
         AccountChange::DropUser(username) => format!("DROP ROLE \"{username}\""),
         // Owned by the primary user, as when it made them itself.
-        AccountChange::CreateDatabase(database) => {
-            format!("CREATE DATABASE \"{database}\" OWNER \"{primary}\"")
-        }
+        AccountChange::CreateDatabase(database) => create_database(database, primary),
         AccountChange::DropDatabase(database) => {
             format!("DROP DATABASE \"{database}\" WITH (FORCE)")
         }

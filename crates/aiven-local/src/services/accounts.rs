@@ -6,7 +6,7 @@ use aiven_api::types::ServiceState;
 use aiven_api::types::{self as api, ServiceUser};
 
 use super::{Services, random_password};
-use crate::engines::{AccountChange, DEFAULT_DATABASE, EngineError};
+use crate::engines::{AccountChange, DEFAULT_DATABASE, EngineError, database_as_made};
 use crate::error::Error;
 use crate::store::StoreError;
 
@@ -89,6 +89,13 @@ fn engine_failure(error: EngineError) -> Error {
         .unwrap_or_else(|| "the database engine refused the request".to_owned());
     if error.is_conflict() {
         return Error::conflict(message);
+    }
+    if error.is_unknown_locale() {
+        return Error::invalid(format!(
+            "{message}: a database's locale must be one the machine running aiven-local has \
+             (`locale -a` lists them; scripts/setup.sh adds {})",
+            names::PG_DATABASE_LOCALE
+        ));
     }
     tracing::warn!(%message, "engine failure");
     Error::internal(message)
@@ -250,20 +257,30 @@ impl Services {
         &self,
         project: &str,
         name: &str,
-        database: &str,
+        request: &api::CreateDatabase,
     ) -> Result<(), Error> {
+        let database = request.database.as_str();
         names::check_identifier("database", database).map_err(Error::invalid)?;
+        for (field, locale) in [
+            ("lc_collate", &request.lc_collate),
+            ("lc_ctype", &request.lc_ctype),
+        ] {
+            if let Some(locale) = locale {
+                names::check_locale(field, locale).map_err(Error::invalid)?;
+            }
+        }
         let record = self.get(project, name)?;
         reserved_database(&record.service_type, database)?;
-        if record.databases.iter().any(|d| d == database) {
+        let made = database_as_made(&record.service_type, request);
+        if record.has_database(database) {
             return Err(Error::conflict(format!(
                 "Database {database} already exists"
             )));
         }
-        self.change_engine(project, name, AccountChange::CreateDatabase(database))
+        self.change_engine(project, name, AccountChange::CreateDatabase(&made))
             .await?;
         self.store.update_service(project, name, |r| {
-            r.databases.push(database.to_owned());
+            r.databases.push(made.clone());
             Ok(())
         })?;
         Ok(())
@@ -282,7 +299,7 @@ impl Services {
                 "{DEFAULT_DATABASE} is the service's default database and cannot be deleted"
             )));
         }
-        if !record.databases.iter().any(|d| d == database) {
+        if !record.has_database(database) {
             return Err(Error::not_found(format!(
                 "Database {database} does not exist"
             )));
@@ -290,7 +307,7 @@ impl Services {
         self.change_engine(project, name, AccountChange::DropDatabase(database))
             .await?;
         self.store.update_service(project, name, |r| {
-            r.databases.retain(|d| d != database);
+            r.databases.retain(|d| d.database_name != database);
             r.pools.retain(|p| p.database != database);
             Ok(())
         })?;
@@ -315,7 +332,7 @@ impl Services {
                 if r.pools.iter().any(|p| p.pool_name == request.pool_name) {
                     return Err(StoreError::Conflict);
                 }
-                if !r.databases.contains(&request.database) {
+                if !r.has_database(&request.database) {
                     return Err(StoreError::Missing);
                 }
                 if let Some(username) = &request.username
@@ -394,7 +411,7 @@ impl Services {
         self.store
             .update_service(project, name, |r| {
                 if let Some(database) = &request.database
-                    && !r.databases.contains(database)
+                    && !r.has_database(database)
                 {
                     return Err(StoreError::Invalid(format!(
                         "database {database:?} does not exist in service {name}"
