@@ -99,6 +99,26 @@ impl Connections {
     }
 }
 
+/// Headers every reply carries, API, Console and refusals alike: a
+/// browser takes no reply for another type than it says (`nosniff`),
+/// frames none of them, and runs nothing from a reply that sets no policy
+/// of its own (JSON, errors). The Console's pages set theirs.
+async fn with_security_headers(mut response: Response) -> Response {
+    use axum::http::{HeaderValue, header};
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
+    response
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets the
 /// requests in flight finish (for up to ten seconds).
 pub async fn serve(
@@ -107,7 +127,9 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let app = app.layer(axum::middleware::from_fn_with_state(limits, body_in_time));
+    let app = app
+        .layer(axum::middleware::from_fn_with_state(limits, body_in_time))
+        .layer(axum::middleware::map_response(with_security_headers));
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let connections = Arc::new(Connections::default());
     let graceful = GracefulShutdown::new();

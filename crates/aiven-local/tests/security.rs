@@ -531,3 +531,29 @@ async fn a_page_that_made_its_own_name_resolve_here_is_refused() {
         .unwrap();
     assert_eq!(console.status().as_u16(), 421, "the Console too");
 }
+
+#[tokio::test]
+async fn every_reply_says_its_type_is_final_and_refuses_frames() {
+    let local = Local::start();
+    let base = local.base().to_owned();
+    let client = reqwest::Client::new();
+    let token = format!("aivenv1 {TOKEN}");
+    let replies = [
+        client
+            .get(format!("{base}/v1/project"))
+            .header("authorization", &token),
+        client.get(format!("{base}/v1/project")),
+        client.get(format!("{base}/console/app.js")),
+        client.get(format!("{base}/console/login")),
+        client.get(format!("{base}/no/such/route")),
+    ];
+    for request in replies {
+        let reply = request.send().await.unwrap();
+        let url = reply.url().to_string();
+        let headers = reply.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{url}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{url}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("frame-ancestors 'none'"), "{url}: {policy}");
+    }
+}
