@@ -80,9 +80,7 @@ impl EngineError {
         let text = self.reason().unwrap_or_else(|| self.to_string());
         CONFLICTS.iter().any(|conflict| text.contains(conflict))
     }
-}
 
-impl EngineError {
     /// Whether PostgreSQL refused a locale the machine does not have (its
     /// `invalid locale name` error for a database's collation or ctype).
     pub fn is_unknown_locale(&self) -> bool {
