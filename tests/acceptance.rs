@@ -12,22 +12,26 @@ mod support;
 use serde_json::Value;
 use support::{Env, env};
 
-/// One expectation about state after a step, at an attribute path such
-/// as `tag` or `pg_user_config.0.work_mem`.
+/// One expectation about the state of a step's resource, at an
+/// attribute path such as `tag` or `pg_user_config.0.work_mem`.
 enum Check {
     /// The attribute has this value.
-    Is(&'static str, &'static str, Value),
+    Is(&'static str, Value),
     /// The attribute is there and not empty.
-    Set(&'static str, &'static str),
+    Set(&'static str),
     /// The list or set has this many elements.
-    Count(&'static str, &'static str, usize),
+    Count(&'static str, usize),
     /// The tag with this key has this value.
-    Tag(&'static str, &'static str, &'static str),
+    Tag(&'static str, &'static str),
+    /// A key of the service's `<type>_user_config` block has this value.
+    Setting(&'static str, Value),
 }
 
-/// One step: a configuration to apply and what state must say after.
+/// One step: a configuration to apply and what the state of the resource
+/// at `address` must say after.
 struct Step {
     name: String,
+    address: String,
     config: String,
     checks: Vec<Check>,
 }
@@ -40,30 +44,26 @@ fn at<'v>(values: &'v Value, path: &str) -> &'v Value {
         })
 }
 
-fn check(e: &Env, step: &str, check: &Check) {
-    let state = |address: &str| {
+fn check(e: &Env, step: &Step, check: &Check) {
+    let (name, address) = (&step.name, &step.address);
+    let values =
         e.tf.resource(address)
-            .unwrap_or_else(|| panic!("step {step}: {address} is not in state"))
-    };
+            .unwrap_or_else(|| panic!("step {name}: {address} is not in state"));
     match check {
-        Check::Is(address, path, expected) => {
-            let values = state(address);
-            assert_eq!(at(&values, path), expected, "step {step}: {address}.{path}");
+        Check::Is(path, expected) => {
+            assert_eq!(at(&values, path), expected, "step {name}: {address}.{path}");
         }
-        Check::Set(address, path) => {
-            let values = state(address);
+        Check::Set(path) => {
             let value = at(&values, path);
             let empty =
                 value.is_null() || value == "" || value.as_array().is_some_and(Vec::is_empty);
-            assert!(!empty, "step {step}: {address}.{path} is empty: {value}");
+            assert!(!empty, "step {name}: {address}.{path} is empty: {value}");
         }
-        Check::Count(address, path, count) => {
-            let values = state(address);
+        Check::Count(path, count) => {
             let found = at(&values, path).as_array().map_or(0, Vec::len);
-            assert_eq!(found, *count, "step {step}: {address}.{path}: {values}");
+            assert_eq!(found, *count, "step {name}: {address}.{path}: {values}");
         }
-        Check::Tag(address, key, value) => {
-            let values = state(address);
+        Check::Tag(key, value) => {
             let tags = values["tag"].as_array().cloned().unwrap_or_default();
             let found = tags
                 .iter()
@@ -72,8 +72,14 @@ fn check(e: &Env, step: &str, check: &Check) {
             assert_eq!(
                 found,
                 Some(Value::from(*value)),
-                "step {step}: tag {key} in {tags:?}"
+                "step {name}: tag {key} in {tags:?}"
             );
+        }
+        Check::Setting(key, expected) => {
+            let kind = address.split('.').next().unwrap_or_default();
+            let block = format!("{}_user_config", kind.trim_start_matches("aiven_"));
+            let found = &values[&block][0][key];
+            assert_eq!(found, expected, "step {name}: {address}.{block}.0.{key}");
         }
     }
 }
@@ -89,7 +95,7 @@ fn run(e: &Env, steps: &[Step]) {
             step.name, outcome.stdout, outcome.stderr
         );
         for expectation in &step.checks {
-            check(e, &step.name, expectation);
+            check(e, step, expectation);
         }
         let plan = e.tf.plan();
         assert_eq!(
@@ -187,7 +193,7 @@ fn gib(size: &Value) -> i64 {
 }
 
 fn service_steps(t: &Type) -> Vec<Step> {
-    let address = Box::leak(format!("{}.svc", t.resource).into_boxed_str());
+    let address = format!("{}.svc", t.resource);
     let (small, big) = t.plans;
     let disk = if t.extra_disk {
         "  additional_disk_space = \"30GiB\"\n"
@@ -198,54 +204,59 @@ fn service_steps(t: &Type) -> Vec<Step> {
     let one_tag = format!("{disk}{}", tag("team", "platform"));
     vec![
         Step {
+            address: address.clone(),
             name: format!("{address}: create on {small}"),
             config: service(t, small, ""),
             checks: vec![
-                Check::Is(address, "plan", small.into()),
-                Check::Is(address, "state", "RUNNING".into()),
-                Check::Set(address, "service_uri"),
-                Check::Set(address, "service_host"),
-                Check::Count(address, "tag", 0),
+                Check::Is("plan", small.into()),
+                Check::Is("state", "RUNNING".into()),
+                Check::Set("service_uri"),
+                Check::Set("service_host"),
+                Check::Count("tag", 0),
+                // What the platform reports for settings that name no filter.
+                Check::Setting("ip_filter", serde_json::json!(["0.0.0.0/0", "::/0"])),
             ],
         },
         Step {
+            address: address.clone(),
             name: format!("{address}: move to {big}"),
             config: service(t, big, ""),
             checks: vec![
-                Check::Is(address, "plan", big.into()),
-                Check::Is(address, "state", "RUNNING".into()),
+                Check::Is("plan", big.into()),
+                Check::Is("state", "RUNNING".into()),
             ],
         },
         Step {
+            address: address.clone(),
             name: format!("{address}: extra disk, where the type has it"),
             config: service(t, big, disk),
             checks: if t.extra_disk {
-                vec![Check::Is(address, "additional_disk_space", "30GiB".into())]
+                vec![Check::Is("additional_disk_space", "30GiB".into())]
             } else {
                 vec![]
             },
         },
         Step {
+            address: address.clone(),
             name: format!("{address}: two tags"),
             config: service(t, big, &two_tags),
             checks: vec![
-                Check::Count(address, "tag", 2),
-                Check::Tag(address, "env", "test"),
-                Check::Tag(address, "team", "data"),
+                Check::Count("tag", 2),
+                Check::Tag("env", "test"),
+                Check::Tag("team", "data"),
             ],
         },
         Step {
+            address: address.clone(),
             name: format!("{address}: one tag removed, one changed"),
             config: service(t, big, &one_tag),
-            checks: vec![
-                Check::Count(address, "tag", 1),
-                Check::Tag(address, "team", "platform"),
-            ],
+            checks: vec![Check::Count("tag", 1), Check::Tag("team", "platform")],
         },
         Step {
+            address: address.clone(),
             name: format!("{address}: no tags"),
             config: service(t, big, disk),
-            checks: vec![Check::Count(address, "tag", 0)],
+            checks: vec![Check::Count("tag", 0)],
         },
     ]
 }
@@ -370,20 +381,19 @@ fn as_user(service_uri: &str, user: &str, password: &str) -> String {
 fn every_engines_users_rotate_their_password_in_place_and_import_as_they_were() {
     let e = env();
     for u in &USERS {
-        let address = Box::leak(format!("{}.app", u.user).into_boxed_str());
+        let address = format!("{}.app", u.user);
         let steps = [
             Step {
+                address: address.clone(),
                 name: format!("{address}: create"),
                 config: with_user(u, "first-Password-1"),
-                checks: vec![
-                    Check::Is(address, "username", "app".into()),
-                    Check::Set(address, "type"),
-                ],
+                checks: vec![Check::Is("username", "app".into()), Check::Set("type")],
             },
             Step {
+                address: address.clone(),
                 name: format!("{address}: rotate"),
                 config: with_user(u, "second-Password-2"),
-                checks: vec![Check::Is(address, "password", "second-Password-2".into())],
+                checks: vec![Check::Is("password", "second-Password-2".into())],
             },
         ];
         run(&e, &steps[..1]);
@@ -406,7 +416,7 @@ fn every_engines_users_rotate_their_password_in_place_and_import_as_they_were() 
         let name = u.service.trim_start_matches("aiven_");
         import_verifies(
             &e,
-            address,
+            &address,
             &format!("acceptance/acc-users-{name}/app"),
             &["timeouts"],
         );

@@ -62,6 +62,41 @@ fn import_round_trips_and_a_service_deleted_behind_terraforms_back_is_recreated(
 }
 
 #[test]
+fn a_service_that_names_no_ip_filter_reports_the_open_one_which_import_counts_as_no_setting() {
+    let e = env();
+    e.configure(&pg("open", ""));
+    e.tf.apply().assert_ok();
+    let (_, service) = e.local.call("GET", "/v1/project/acme/service/open", None);
+    assert_eq!(
+        service["service"]["user_config"]["ip_filter"],
+        serde_json::json!(["0.0.0.0/0", "::/0"]),
+        "every address, as the platform reports it"
+    );
+
+    e.tf.run(&["state", "rm", "aiven_pg.db"]).assert_ok();
+    e.tf.import("aiven_pg.db", "acme/open").assert_ok();
+    let imported = e.tf.resource("aiven_pg.db").unwrap();
+    assert_eq!(
+        imported["pg_user_config"][0]["ip_filter"],
+        serde_json::json!(["0.0.0.0/0", "::/0"]),
+        "state shows what the API reports"
+    );
+    // The configuration writes no settings block: the plan stops tracking
+    // the reported one, and has no settings to warn of.
+    let plan = e.tf.plan();
+    assert!(
+        !plan
+            .stdout
+            .contains("Removing the block leaves the settings"),
+        "the open filter is no setting:\n{}",
+        plan.stdout
+    );
+    e.configure(&pg("open", "pg_user_config {}"));
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "an empty block tracks it:\n{}", plan.stdout);
+}
+
+#[test]
 fn updates_apply_in_place_and_keep_the_data() {
     let e = env();
     e.configure(&pg("inventory", ""));

@@ -394,6 +394,12 @@ resource "aiven_mysql_database" "system" {
   service_name  = "sql"
   database_name = "performance_schema"
 }
+
+resource "aiven_pg_database" "long" {
+  project       = "keeps"
+  service_name  = "kept"
+  database_name = "a_database_name_of_forty_one_characters_x"
+}
 "#;
     e.configure(&format!("{service}{adopted}{bad}"));
     let output = e.tf.plan();
@@ -411,6 +417,7 @@ resource "aiven_mysql_database" "system" {
         "valkey_acl_categories rule \"nopass\" is not +@category or -@category",
         "Reserved database name",
         "database_name \"performance_schema\" is one the service keeps for itself",
+        "database_name \"a_database_name_of_forty_one_characters_x\" is invalid: use 1 to 40 letters",
     ] {
         assert!(flat.contains(expected), "{expected}: {flat}");
     }

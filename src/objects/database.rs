@@ -116,7 +116,7 @@ impl Resource<Client> for DatabaseResource {
         let Some(name) = config.get(DATABASE_NAME).as_str() else {
             return;
         };
-        if let Err(message) = names::check_identifier(DATABASE_NAME, name) {
+        if let Err(message) = names::check_database_name(DATABASE_NAME, name) {
             diags.error_at(
                 AttributePath::attr(DATABASE_NAME),
                 "Invalid database name",

@@ -20,7 +20,7 @@ use tfplugin::value::Value;
 use super::api_diagnostic;
 use super::checks::{check_fork_source, check_static};
 use super::fork;
-use super::kind::ServiceKind;
+use super::kind::{EXTRA_JSON, ServiceKind};
 use super::model::{IntegrationModel, ServiceModel, name};
 use super::plan_check::{check_cloud_with_api, check_plan_with_api};
 use super::schema::resource_schema;
@@ -490,6 +490,20 @@ impl ServiceResource {
         }
     }
 
+    /// What a new service (not a fork) reports of the settings its written
+    /// block leaves out: the open IP filter. `aiven_service` writes its
+    /// other keys as JSON, which may hold a filter, so it plans none there.
+    fn plan_reported_settings(&self, plan: &mut Plan) {
+        let block = self.kind.user_config_block;
+        let config = plan.config.get(block).first().clone();
+        if self.kind.service_type.is_none() && !config.get(EXTRA_JSON).is_null() {
+            return;
+        }
+        if let Some(element) = plan.planned.get_mut(block).and_then(Value::first_mut) {
+            user_config::plan_reported_ip_filter(&config, element);
+        }
+    }
+
     /// Settings that change how clients connect (TLS on or off, which
     /// networks a service answers on) change its URIs and components:
     /// those are known only after the apply.
@@ -747,6 +761,9 @@ impl Resource<Client> for ServiceResource {
         let planned = self.model(&plan.planned);
         let asked = fork::asked(&planned, plan.planned.get(name::FORK_POINT));
         fork::plan_create(&mut plan.planned, &asked);
+        if matches!(asked, fork::Asked::NoFork) {
+            self.plan_reported_settings(plan);
+        }
         self.warn_of_uncopied_sso(&planned, diags);
         if let Some(client) = ctx.configured() {
             let written = !plan.config.get(name::FORK_POINT).is_null();

@@ -17,6 +17,10 @@ pub const IP_FILTER_STRING: &str = "ip_filter_string";
 pub const IP_FILTER_OBJECT: &str = "ip_filter_object";
 pub const IP_FILTER_FORMS: [&str; 3] = [IP_FILTER, IP_FILTER_STRING, IP_FILTER_OBJECT];
 
+/// What the `ip_filter` attributes' docs say of the filter a service
+/// reports when its settings name none.
+const OPEN_FILTER: &str = "A service whose settings name no filter admits every address: the API reports `[\"0.0.0.0/0\", \"::/0\"]` (older services `[\"0.0.0.0/0\"]`): a new service (not a fork) whose written settings block names no filter plans that in `ip_filter`, and state shows it.";
+
 fn string(name: &str) -> Attribute {
     Attribute::new(name, Type::String)
 }
@@ -267,7 +271,7 @@ pub fn fields_block(description: &str, fields: &[Field], parent: Option<&Field>)
                 let cidrs = |name: &str, more: &str| {
                     Attribute::new(name, Type::set(Type::String))
                         .unset_keeps_state()
-                        .description(format!("{} {more}", field.description))
+                        .description(format!("{} {more} {OPEN_FILTER}", field.description))
                 };
                 block = block
                     .attribute(

@@ -2,7 +2,10 @@
 //! by the same field definitions that built the schema.
 
 use aiven_api::timestamp;
-use aiven_api::user_config::{Field, Kind, RECOVERY_TARGET_TIME, reported_when_left_out};
+use aiven_api::user_config::{
+    Field, Kind, RECOVERY_TARGET_TIME, REPORTED_IP_FILTER, is_default_ip_filter,
+    reported_when_left_out,
+};
 use serde_json::{Map, Value as Json};
 use tfplugin::diag::Diagnostic;
 use tfplugin::value::{Number, Value};
@@ -58,15 +61,46 @@ pub fn keep_written_keys(kind: &ServiceKind, config: &Value, json: &mut Map<Stri
 }
 
 /// Whether a `user_config` element holds any value: a set attribute or a
-/// written block.
+/// written block. The `ip_filter` every service reports when its
+/// settings name none is not a setting.
 pub fn holds_settings(element: &Value) -> bool {
     match element {
-        Value::Object(entries) => entries.values().any(|value| match value {
+        Value::Object(entries) => entries.iter().any(|(key, value)| match value {
+            _ if IP_FILTER_FORMS.contains(&key.as_str()) && is_default_filter(value) => false,
             Value::List(items) | Value::Set(items) => !items.is_empty(),
             other => !other.is_null(),
         }),
         _ => false,
     }
+}
+
+/// Whether one of the `ip_filter` attributes holds the filter the
+/// platform reports for a service whose settings name none.
+fn is_default_filter(value: &Value) -> bool {
+    let networks: Option<Vec<&str>> = value
+        .elements()
+        .iter()
+        .map(|entry| entry.as_str().or_else(|| entry.get("network").as_str()))
+        .collect();
+    networks.is_some_and(|networks| !networks.is_empty() && is_default_ip_filter(networks))
+}
+
+/// Plans, for a new service whose written settings block names no IP
+/// filter, the one the API will report (every address), so that state
+/// shows it as the platform does. It goes in `ip_filter`, where an import
+/// reads a filter of plain ranges (the official provider does the same).
+/// A fork is left out: it inherits its source's filter, which the plan
+/// does not know.
+pub fn plan_reported_ip_filter(config: &Value, planned: &mut Value) {
+    let written = IP_FILTER_FORMS.into_iter().any(|form| {
+        let value = config.get(form);
+        value.is_unknown() || ip_filter_written(config, form)
+    });
+    if config.is_null() || written || !planned.get(IP_FILTER).is_null() {
+        return;
+    }
+    let open = REPORTED_IP_FILTER.into_iter().map(Value::string).collect();
+    planned.set(IP_FILTER, Value::Set(open));
 }
 
 /// Adds `extra_json`'s keys to the typed ones; a key set both ways is an
@@ -270,9 +304,16 @@ fn ip_filter_from_api(element: &mut Value, api: Option<&Json>, prior: &Value, ev
         };
         entries.iter().map(object).collect()
     };
+    // Either default stands for the other: a state that planned today's
+    // default keeps it when an older service reports the IPv4 range alone.
+    let both_default = shape.is_some_and(|form| is_default_filter(prior.get(form)))
+        && !entries.is_empty()
+        && is_default_ip_filter(entries.iter().map(|(network, _)| network.as_str()));
     for form in IP_FILTER_FORMS {
         let chosen = shape == Some(form);
-        let value = if form == IP_FILTER_OBJECT {
+        let value = if chosen && both_default {
+            prior.get(form).clone()
+        } else if form == IP_FILTER_OBJECT {
             Value::Set(if chosen { objects() } else { Vec::new() })
         } else if chosen {
             strings()
@@ -512,6 +553,58 @@ mod tests {
         assert!(
             refreshed.get("ip_filter").is_null(),
             "an unmanaged default does not"
+        );
+    }
+
+    fn open_filter() -> Value {
+        Value::Set(REPORTED_IP_FILTER.into_iter().map(Value::string).collect())
+    }
+
+    #[test]
+    fn a_new_services_written_block_plans_the_open_filter_unless_it_writes_one() {
+        let mut planned = Value::object([]);
+        plan_reported_ip_filter(&Value::object([]), &mut planned);
+        assert_eq!(planned.get(IP_FILTER), &open_filter());
+
+        let mut written = Value::object([]);
+        written.set(
+            IP_FILTER_STRING,
+            Value::Set(vec![Value::string("10.0.0.0/8")]),
+        );
+        let mut unknown = Value::object([]);
+        unknown.set(IP_FILTER_OBJECT, Value::unknown());
+        for config in [written, unknown] {
+            let mut planned = Value::object([]);
+            plan_reported_ip_filter(&config, &mut planned);
+            assert!(planned.get(IP_FILTER).is_null(), "{config:?}");
+        }
+    }
+
+    #[test]
+    fn the_open_filter_alone_is_no_setting_and_either_default_reads_as_the_other() {
+        let fields = pg_fields();
+        let mut element = Value::object([]);
+        element.set(IP_FILTER, open_filter());
+        assert!(
+            !holds_settings(&element),
+            "the default filter is no setting"
+        );
+        element.set("pg_version", Value::string("16"));
+        assert!(holds_settings(&element));
+
+        // An older service reports the IPv4 range alone: no change from
+        // the default planned.
+        let mut prior = Value::object([]);
+        prior.set(IP_FILTER, open_filter());
+        let api = json!({"ip_filter": ["0.0.0.0/0"]});
+        let read = from_api(&fields, api.as_object().unwrap(), &prior, false);
+        assert_eq!(read.get(IP_FILTER), &open_filter());
+        // A narrower filter made outside Terraform shows.
+        let api = json!({"ip_filter": ["10.0.0.0/8"]});
+        let read = from_api(&fields, api.as_object().unwrap(), &prior, false);
+        assert_eq!(
+            read.get(IP_FILTER),
+            &Value::Set(vec![Value::string("10.0.0.0/8")])
         );
     }
 

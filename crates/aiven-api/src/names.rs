@@ -30,9 +30,26 @@ pub fn check_project_name(name: &str) -> Result<(), NameError> {
     check("project", name, 63)
 }
 
-/// Service user and database names: letters, digits, `_` and `-`, starting
-/// with a letter or `_`, at most 63 bytes (PostgreSQL's identifier limit).
+/// Service user names (and pool names): letters, digits, `_` and `-`,
+/// starting with a letter or `_`, at most 63 bytes (PostgreSQL's
+/// identifier limit).
 pub fn check_identifier(kind: &str, name: &str) -> Result<(), NameError> {
+    check_identifier_up_to(kind, name, 63)
+}
+
+/// The longest database name the API takes: its create operation's
+/// `database` has a maximum length of 40 (the official provider's
+/// `aiven_pg_database` and `aiven_mysql_database`, generated from the
+/// API's specification, check the same).
+pub const DATABASE_NAME_MAX: usize = 40;
+
+/// Database names: the alphabet of [`check_identifier`], at most
+/// [`DATABASE_NAME_MAX`] characters.
+pub fn check_database_name(kind: &str, name: &str) -> Result<(), NameError> {
+    check_identifier_up_to(kind, name, DATABASE_NAME_MAX)
+}
+
+fn check_identifier_up_to(kind: &str, name: &str, max: usize) -> Result<(), NameError> {
     let first_ok = name
         .chars()
         .next()
@@ -40,9 +57,9 @@ pub fn check_identifier(kind: &str, name: &str) -> Result<(), NameError> {
     let chars_ok = name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !first_ok || !chars_ok || name.len() > 63 {
+    if !first_ok || !chars_ok || name.len() > max {
         return Err(format!(
-            "{kind} {name:?} is invalid: use 1 to 63 letters, digits, '_' or '-', starting with a letter or '_'"
+            "{kind} {name:?} is invalid: use 1 to {max} letters, digits, '_' or '-', starting with a letter or '_'"
         ));
     }
     Ok(())
@@ -299,6 +316,18 @@ mod tests {
         ] {
             assert!(check_role_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn database_names_stop_at_40_characters_where_user_names_go_on_to_63() {
+        let forty = "d".repeat(40);
+        assert!(check_database_name("database_name", &forty).is_ok());
+        let err = check_database_name("database_name", &format!("{forty}x")).unwrap_err();
+        assert!(
+            err.starts_with("database_name") && err.contains("1 to 40"),
+            "{err}"
+        );
+        assert!(check_identifier("username", &"u".repeat(63)).is_ok());
     }
 
     #[test]

@@ -170,6 +170,22 @@ pub fn reported_when_left_out(block: &Field, switch: &Field) -> Option<Value> {
     reported.then_some(Value::Bool(false))
 }
 
+/// The `ip_filter` a service reports when its settings name none: every
+/// IPv4 and IPv6 address (the default every type's published schema
+/// gives, see `../../docs/platform-facts.md`).
+pub const REPORTED_IP_FILTER: [&str; 2] = ["0.0.0.0/0", "::/0"];
+
+/// Whether `networks` is an `ip_filter` the platform reports for a service
+/// whose settings name none: today's [`REPORTED_IP_FILTER`], or the IPv4
+/// range alone, which older services report (the official provider's
+/// `internal/sdkprovider/userconfig/diff` takes both as no setting). Order
+/// does not matter; an empty list is not a default, it admits no one.
+pub fn is_default_ip_filter<'n>(networks: impl IntoIterator<Item = &'n str>) -> bool {
+    let mut networks: Vec<&str> = networks.into_iter().collect();
+    networks.sort_unstable();
+    networks == ["0.0.0.0/0"] || networks == ["0.0.0.0/0", "::/0"]
+}
+
 /// The `user_config` keys of a service type: every key the API publishes
 /// for it (see [`facts`]), and the fork keys this project relies on where
 /// the published set lacks them.
@@ -756,6 +772,19 @@ mod tests {
 
     fn config(json: Value) -> Map<String, Value> {
         json.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn either_open_filter_is_a_default_in_any_order_and_nothing_narrower_is() {
+        assert!(is_default_ip_filter(REPORTED_IP_FILTER));
+        assert!(is_default_ip_filter(["::/0", "0.0.0.0/0"]));
+        assert!(is_default_ip_filter(["0.0.0.0/0"]));
+        assert!(
+            !is_default_ip_filter(["::/0"]),
+            "IPv6 alone was never a default"
+        );
+        assert!(!is_default_ip_filter([]), "an empty filter admits no one");
+        assert!(!is_default_ip_filter(["0.0.0.0/0", "10.0.0.0/8"]));
     }
 
     #[test]

@@ -236,6 +236,26 @@ fn with_access_switches(service_type: &catalog::ServiceType, config: &mut Map<St
     }
 }
 
+/// A service's settings as the platform reports them: what was written,
+/// and the `ip_filter` a service that names none has (every address; see
+/// `user_config::REPORTED_IP_FILTER`). It is added to the reply, not
+/// stored, so that a fork still inherits its source's filter.
+fn reported_settings(service_type: &str, written: &Map<String, Value>) -> Map<String, Value> {
+    let mut reported = written.clone();
+    let filter = catalog::service_type(service_type).and_then(|t| {
+        user_config::fields(t)
+            .into_iter()
+            .find(|f| f.kind == user_config::Kind::IpFilter)
+    });
+    if let Some(filter) = filter {
+        let open = user_config::REPORTED_IP_FILTER.map(|network| Value::String(network.into()));
+        reported
+            .entry(filter.api_name)
+            .or_insert_with(|| Value::Array(open.to_vec()));
+    }
+    reported
+}
+
 /// A cloud the platform publishes (see `aiven_api::clouds`); any other is
 /// refused, naming the published clouds closest to it.
 pub fn offered_cloud(cloud: &str) -> Result<(), Error> {
@@ -1254,7 +1274,7 @@ impl Services {
             connection_info: Some(connection_info),
             metadata: Some(self.engines.of(record).metadata(&record.user_config)),
             cmk_id: record.cmk_id.clone(),
-            user_config: record.user_config.clone(),
+            user_config: reported_settings(&record.service_type, &record.user_config),
             users: Some(users),
             databases: Some(
                 record

@@ -171,8 +171,12 @@ async fn forks_hold_exactly_the_transactions_up_to_their_target_and_are_independ
     );
     assert_eq!(
         latest["user_config"],
-        json!({"service_to_fork_from": "source", "recovery_target_time": latest_target}),
-        "the fork records its own source and point"
+        json!({
+            "service_to_fork_from": "source",
+            "recovery_target_time": latest_target,
+            "ip_filter": ["0.0.0.0/0", "::/0"],
+        }),
+        "the fork records its own source and point, and its source's open filter"
     );
 
     // Independent: writes to a fork never reach the source, and vice versa.
@@ -205,7 +209,7 @@ async fn forks_hold_exactly_the_transactions_up_to_their_target_and_are_independ
     assert_eq!(ids(&uri(&grandchild)), "1,2");
     assert_eq!(
         grandchild["user_config"],
-        json!({"service_to_fork_from": "latest"}),
+        json!({"service_to_fork_from": "latest", "ip_filter": ["0.0.0.0/0", "::/0"]}),
         "a source's fork keys are not inherited"
     );
 }

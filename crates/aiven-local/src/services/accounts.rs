@@ -260,7 +260,7 @@ impl Services {
         request: &api::CreateDatabase,
     ) -> Result<(), Error> {
         let database = request.database.as_str();
-        names::check_identifier("database", database).map_err(Error::invalid)?;
+        names::check_database_name("database", database).map_err(Error::invalid)?;
         for (field, locale) in [
             ("lc_collate", &request.lc_collate),
             ("lc_ctype", &request.lc_ctype),
