@@ -157,6 +157,16 @@ async fn the_consoles_fork_and_restore_in_a_browser_forks_to_a_point_in_time_the
     wait_text(&client, ".state[data-service=orders]", "RUNNING").await;
     screenshot(&client, "console-services.png").await;
     click(&client, Locator::LinkText("orders")).await;
+    // The page holds no password; Reveal asks for it with the session's
+    // key, which the login left in this origin's storage.
+    let password = local.wait_ready("orders").await["service_uri_params"]["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    find(&client, Locator::Css("button.reveal")).await;
+    assert!(!client.source().await.unwrap().contains(&password));
+    click(&client, Locator::Css("button.reveal")).await;
+    wait_text(&client, "#password", &password).await;
     click(&client, Locator::LinkText("Backups")).await;
     find(&client, Locator::Css("svg[aria-label='Recovery window']")).await;
     let marks = client

@@ -11,11 +11,12 @@ use serde_json::json;
 use support::{Local, psql, uri};
 
 /// A browser without JavaScript: follows no redirects by itself, keeps
-/// the session cookie by hand.
+/// the session cookie, and the session key the login hands over, by hand.
 struct Browser {
     http: reqwest::Client,
     base: String,
     cookie: String,
+    key: String,
 }
 
 fn cookie_value(set_cookie: &str) -> (&str, &str) {
@@ -38,7 +39,35 @@ impl Browser {
                 .unwrap(),
             base: local.base().to_owned(),
             cookie: String::new(),
+            key: String::new(),
         }
+    }
+
+    /// Asks for a service's secrets as the Console's script does, with
+    /// `key` in the session key's header.
+    async fn secrets(&self, service: &str, key: &str) -> (u16, serde_json::Value) {
+        let reply = self
+            .http
+            .post(format!(
+                "{}/console/project/test/service/{service}/secrets",
+                self.base
+            ))
+            .header(COOKIE, &self.cookie)
+            .header("x-console-key", key)
+            .send()
+            .await
+            .unwrap();
+        let status = reply.status().as_u16();
+        let no_store = reply
+            .headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            no_store.as_deref(),
+            Some("no-store"),
+            "secrets are never cached"
+        );
+        (status, reply.json().await.unwrap_or_default())
     }
 
     async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
@@ -94,7 +123,9 @@ impl Browser {
             !page.contains(token) || token.is_empty(),
             "the token is never echoed"
         );
-        if status == 303 {
+        if status == 200 {
+            let at = page.find("data-key=\"").expect("the session's key") + 10;
+            self.key = page[at..].split('"').next().unwrap().to_owned();
             let session = headers
                 .get_all(SET_COOKIE)
                 .iter()
@@ -105,8 +136,6 @@ impl Browser {
                 session.contains("HttpOnly") && session.contains("SameSite=Strict"),
                 "{session}"
             );
-            let location = headers.get(LOCATION).unwrap().to_str().unwrap();
-            assert!(!location.contains(token), "the token is never in a URL");
             let (name, value) = cookie_value(&session);
             self.cookie = format!("{name}={value}");
         }
@@ -129,7 +158,7 @@ async fn the_console_needs_the_token_and_refuses_forms_without_their_csrf_token(
     let (status, _, _) = browser.get("/console/project/test").await;
     assert_eq!(status, 303, "and gives no session");
 
-    assert_eq!(browser.log_in(testkit::TOKEN).await, 303);
+    assert_eq!(browser.log_in(testkit::TOKEN).await, 200);
     local.create_pg("guarded", json!({})).await;
     let (status, page, _) = browser.get("/console/project/test").await;
     assert_eq!(status, 200);
@@ -168,6 +197,47 @@ async fn the_console_needs_the_token_and_refuses_forms_without_their_csrf_token(
     assert_eq!(status, 303);
     let (status, _, _) = browser.get("/console/project/test").await;
     assert_eq!(status, 303, "logged out");
+}
+
+#[tokio::test]
+async fn a_replayed_session_cookie_reveals_no_secret_without_the_key_the_login_gave() {
+    let local = Local::start();
+    let mut browser = Browser::new(&local);
+    browser.log_in(testkit::TOKEN).await;
+    let service = local.create_pg("kept", json!({})).await;
+    let password = service["service_uri_params"]["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in ["", "?reveal=1"] {
+        let (status, page, _) = browser
+            .get(&format!("/console/project/test/service/kept{path}"))
+            .await;
+        assert_eq!(status, 200);
+        assert!(
+            !page.contains(&password),
+            "the page{path} never holds the password: {page}"
+        );
+    }
+    // What a server on another port of the host gets: the cookie alone.
+    let key = std::mem::take(&mut browser.key);
+    for presented in [
+        "",
+        "guess",
+        &csrf_of(&browser.get("/console/project/test").await.1),
+    ] {
+        let (status, body) = browser.secrets("kept", presented).await;
+        assert_eq!(status, 403, "{presented:?}: {body}");
+        assert!(!body.to_string().contains(&password));
+        assert!(
+            body["message"].as_str().unwrap().contains("log in again"),
+            "{body}"
+        );
+    }
+    let (status, body) = browser.secrets("kept", &key).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["password"], password.as_str());
+    assert_eq!(body["uri"], service["service_uri"]);
 }
 
 #[tokio::test]

@@ -24,18 +24,70 @@ function keepStatesLive() {
   setInterval(refresh, 1500);
 }
 
-// Copy buttons.
-function enableCopying() {
-  document.querySelectorAll("button.copy[data-copy]").forEach((button) => {
+// The session's key: handed over once by the login's answer, kept in this
+// origin's storage (which, unlike a cookie, no other port of the host
+// reads), and sent with every request for a secret.
+const KEY_ITEM = "aiven-local-console-key";
+
+// On the login's answer: keep the key and go on to the Console.
+function keepSessionKey() {
+  const holder = document.getElementById("console-key");
+  if (!holder) return false;
+  localStorage.setItem(KEY_ITEM, holder.getAttribute("data-key"));
+  location.replace(holder.getAttribute("data-next") || "/console");
+  return true;
+}
+
+// A service's password and URI, asked for with the session's key.
+async function fetchSecrets(url) {
+  const reply = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "X-Console-Key": localStorage.getItem(KEY_ITEM) || "" },
+  });
+  if (!reply.ok) throw new Error("refused");
+  return reply.json();
+}
+
+// Reveal buttons: show the password and the whole URI in place.
+function enableRevealing() {
+  document.querySelectorAll("button.reveal[data-secrets]").forEach((button) => {
     button.addEventListener("click", async () => {
       try {
-        await navigator.clipboard.writeText(button.getAttribute("data-copy"));
+        const secrets = await fetchSecrets(button.getAttribute("data-secrets"));
+        document.getElementById("password").textContent = secrets.password;
+        document.getElementById("uri").textContent = secrets.uri;
+        button.hidden = true;
+      } catch (_) {
+        button.textContent = "Refused: log out and in again in this browser";
+      }
+    });
+  });
+}
+
+// Copy buttons: a plain value, or a secret fetched when clicked.
+function enableCopying() {
+  document.querySelectorAll("button.copy").forEach((button) => {
+    button.addEventListener("click", async () => {
+      try {
+        const secret = button.getAttribute("data-secret");
+        const text = secret
+          ? (await fetchSecrets(button.getAttribute("data-secrets")))[secret]
+          : button.getAttribute("data-copy");
+        await navigator.clipboard.writeText(text);
         button.textContent = "Copied";
       } catch (_) {
         button.textContent = "Copy failed";
       }
       setTimeout(() => { button.textContent = "Copy"; }, 1500);
     });
+  });
+}
+
+// Logging out forgets the key.
+function forgetKeyOnLogout() {
+  document.querySelectorAll("form.logout").forEach((form) => {
+    form.addEventListener("submit", () => localStorage.removeItem(KEY_ITEM));
   });
 }
 
@@ -60,7 +112,10 @@ function showLocalTime() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  if (keepSessionKey()) return;
   keepStatesLive();
+  enableRevealing();
   enableCopying();
+  forgetKeyOnLogout();
   showLocalTime();
 });

@@ -4,8 +4,9 @@
 //! same service layer the API uses, with the fork also written as
 //! Terraform, `avn` and curl. HTML is rendered here with maud (every value
 //! escaped); one small stylesheet and one small script are embedded; every
-//! page works without the script, which only adds live states, copying
-//! and the timeline's click.
+//! page works without the script, which adds live states, copying and the
+//! timeline's click, and alone can reveal a secret (see `session`: the
+//! session's key lives with it, not in a cookie).
 
 mod pages;
 pub mod session;
@@ -49,6 +50,7 @@ pub fn router(services: Arc<Services>, token: String) -> Router {
         .route("/console/project/{project}", get(services_page))
         .route("/console/project/{project}/states", get(states))
         .route(service, get(service_page))
+        .route(&format!("{service}/secrets"), axum::routing::post(secrets))
         .route(&format!("{service}/backups"), get(backups_page))
         .route(&format!("{service}/fork"), get(fork_page).post(create_fork))
         .route("/console/app.css", get(stylesheet))
@@ -62,6 +64,9 @@ enum Refusal {
     LoggedOut,
     /// A form posted without its session's CSRF token.
     BadCsrf,
+    /// A request for secrets without the session's key: a replayed
+    /// cookie, or a browser that logged in before keys or elsewhere.
+    NoKey,
     /// What the service layer refused.
     Domain(Error),
 }
@@ -73,6 +78,14 @@ impl IntoResponse for Refusal {
             Refusal::BadCsrf => (
                 StatusCode::FORBIDDEN,
                 Html(pages::message("Refused", "The form was not sent from this session's page (its CSRF token is missing or wrong). Reload the page and try again.").into_string()),
+            )
+                .into_response(),
+            Refusal::NoKey => (
+                StatusCode::FORBIDDEN,
+                [(header::CACHE_CONTROL, "no-store")],
+                axum::Json(serde_json::json!({
+                    "message": "This browser holds no key for this session: log out and log in again here to reveal secrets."
+                })),
             )
                 .into_response(),
             Refusal::Domain(err) => {
@@ -215,8 +228,10 @@ async fn login(State(console): State<Console>, headers: HeaderMap, body: Bytes) 
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         return response;
     }
-    let id = console.sessions.start();
-    let mut response = Redirect::to("/console").into_response();
+    // The answer is a page, not a redirect: it hands the session's key
+    // to the script, which keeps it and moves on to the Console.
+    let (id, session) = console.sessions.start();
+    let mut response = html(pages::logged_in(&session.key));
     for cookie in [
         set_cookie(SESSION_COOKIE, Some(&id)),
         set_cookie(LOGIN_COOKIE, None),
@@ -266,17 +281,10 @@ async fn states(
     Ok(axum::Json(states).into_response())
 }
 
-#[derive(Deserialize)]
-struct Reveal {
-    #[serde(default)]
-    reveal: Option<String>,
-}
-
 async fn service_page(
     State(console): State<Console>,
     headers: HeaderMap,
     Path((project, name)): Path<(String, String)>,
-    Query(reveal): Query<Reveal>,
 ) -> Page {
     let (_, session) = console.session(&headers)?;
     let record = console.services.get(&project, &name)?;
@@ -293,8 +301,31 @@ async fn service_page(
         })
         .map(|r| format!("{}/{}", r.project, r.name))
         .collect();
-    let shown = reveal.reveal.is_some();
-    Ok(html(pages::service(&session, &record, &api, &forks, shown)))
+    Ok(html(pages::service(&session, &record, &api, &forks)))
+}
+
+/// A service's password and URI, for the script's Reveal and Copy: only
+/// to a request that carries the session's key beside its cookie.
+async fn secrets(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    Path((project, name)): Path<(String, String)>,
+) -> Page {
+    let (_, session) = console.session(&headers)?;
+    if !session.holds_key(&headers) {
+        tracing::warn!("console: secrets of {project}/{name} refused: no session key");
+        return Err(Refusal::NoKey);
+    }
+    let record = console.services.get(&project, &name)?;
+    let api = console.services.to_api(&record, true);
+    let password = api
+        .service_uri_params
+        .as_ref()
+        .and_then(|params| params.get("password"))
+        .cloned()
+        .unwrap_or_default();
+    let secrets = serde_json::json!({"password": password, "uri": api.service_uri});
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(secrets)).into_response())
 }
 
 async fn backups_page(

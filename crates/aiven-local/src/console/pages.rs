@@ -65,6 +65,20 @@ pub fn login(nonce: &str, error: Option<&str>) -> Markup {
     )
 }
 
+/// The answer to a successful login: the session's key, for the script
+/// to keep (see `session`), and the way on.
+pub fn logged_in(key: &str) -> Markup {
+    layout(
+        "Logged in",
+        None,
+        html! {
+            h1 { "Logged in" }
+            div #console-key hidden data-key=(key) data-next="/console" {}
+            p { a href="/console" { "Continue to the Console" } }
+        },
+    )
+}
+
 pub fn projects(session: &Session, projects: &[String]) -> Markup {
     layout(
         "Projects",
@@ -130,12 +144,27 @@ fn heading(record: &ServiceRecord) -> Markup {
     }
 }
 
+/// A URI with the password of its user info masked, however it was
+/// encoded there.
+fn without_password(uri: &str) -> String {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return uri.to_owned();
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            format!("{scheme}://{user}:••••••••@{host}{path}")
+        }
+        None => uri.to_owned(),
+    }
+}
+
 pub fn service(
     session: &Session,
     record: &ServiceRecord,
     api: &Service,
     forks: &[String],
-    reveal: bool,
 ) -> Markup {
     let params = api.service_uri_params.clone().unwrap_or_default();
     let param = |key: &str| {
@@ -145,14 +174,8 @@ pub fn service(
             .unwrap_or("")
             .to_owned()
     };
-    let uri = api.service_uri.clone().unwrap_or_default();
-    let password = param("password");
-    let hidden_uri = if password.is_empty() {
-        uri.clone()
-    } else {
-        uri.replace(&password, "••••••••")
-    };
-    let base = service_link(&record.project, &record.name);
+    let hidden_uri = without_password(api.service_uri.as_deref().unwrap_or_default());
+    let secrets = format!("{}/secrets", service_link(&record.project, &record.name));
     layout(
         &record.name,
         Some(session),
@@ -161,20 +184,21 @@ pub fn service(
             (tabs(record, "Overview"))
             section {
                 h2 { "Connection" }
+                noscript { p { "Revealing or copying the password needs the Console's script." } }
                 dl {
                     dt { "Host" } dd { code { (param("host")) } }
                     dt { "Port" } dd { code { (param("port")) } }
                     dt { "User" } dd { code { (param("user")) } }
+                    // The page never holds the password: the script asks
+                    // for it with the session's key (see `session`).
                     dt { "Password" } dd {
-                        @if reveal { code #password { (password) } } @else {
-                            code { "••••••••" } " "
-                            a.reveal href={ (base) "?reveal=1" } { "Reveal" }
-                        }
-                        " " button.copy type="button" data-copy=(password) { "Copy" }
+                        code #password { "••••••••" } " "
+                        button.reveal type="button" data-secrets=(secrets) { "Reveal" }
+                        " " button.copy type="button" data-secrets=(secrets) data-secret="password" { "Copy" }
                     }
                     dt { "URI" } dd {
-                        code { @if reveal { (uri) } @else { (hidden_uri) } }
-                        " " button.copy type="button" data-copy=(uri) { "Copy" }
+                        code #uri { (hidden_uri) }
+                        " " button.copy type="button" data-secrets=(secrets) data-secret="uri" { "Copy" }
                     }
                     dt { "Type, plan, cloud" } dd { (record.service_type) ", " (record.plan) ", " (record.cloud) }
                 }
@@ -441,4 +465,22 @@ pub fn fork(
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_masked_uri_keeps_its_user_host_and_path_but_no_password() {
+        let uri = "postgres://avnadmin:p%40ss%2Fw0rd@127.0.0.1:5432/defaultdb?sslmode=require";
+        assert_eq!(
+            without_password(uri),
+            "postgres://avnadmin:••••••••@127.0.0.1:5432/defaultdb?sslmode=require"
+        );
+        assert_eq!(
+            without_password("http://127.0.0.1:9090"),
+            "http://127.0.0.1:9090"
+        );
+    }
 }

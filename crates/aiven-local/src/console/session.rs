@@ -1,8 +1,15 @@
 //! Console sessions: who logged in with the token, each with its own
-//! CSRF token. Kept in memory: a restart of aiven-local logs everyone out,
-//! which for a local tool is the safe side. The session cookie is
-//! HttpOnly and SameSite=Strict; the token itself never leaves the login
-//! form's POST body.
+//! CSRF token and key. Kept in memory: a restart of aiven-local logs
+//! everyone out, which for a local tool is the safe side. The session
+//! cookie is HttpOnly and SameSite=Strict; the token itself never leaves
+//! the login form's POST body.
+//!
+//! A browser sends a host's cookies to every port of it, so a server on
+//! another loopback port receives the session cookie and can replay it.
+//! What reveals a secret therefore also needs the session's key, which the
+//! login's answer hands to the Console's script once; the script keeps it
+//! in the origin's storage (an origin includes its port) and sends it in
+//! [`KEY_HEADER`], which no other origin can make a browser send.
 
 pub use crate::random::random_token;
 use std::collections::HashMap;
@@ -16,6 +23,8 @@ pub const SESSION_COOKIE: &str = "aiven_local_session";
 /// The login form's double-submit cookie: the form's CSRF token before a
 /// session exists.
 pub const LOGIN_COOKIE: &str = "aiven_local_login";
+/// The request header that carries a session's key.
+pub const KEY_HEADER: &str = "x-console-key";
 /// How long a session lasts without being used.
 const IDLE_LIMIT: Duration = Duration::from_secs(12 * 3600);
 
@@ -24,7 +33,20 @@ const IDLE_LIMIT: Duration = Duration::from_secs(12 * 3600);
 pub struct Session {
     /// Every state-changing form carries it; a POST without it is refused.
     pub csrf: String,
+    /// What reveals a secret needs beside the cookie (see the module's
+    /// docs); never in a page but the login's answer.
+    pub key: String,
     last_used: Instant,
+}
+
+impl Session {
+    /// Whether a request carries this session's key.
+    pub fn holds_key(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(KEY_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|presented| same_secret(presented, &self.key))
+    }
 }
 
 /// All sessions, by id.
@@ -34,15 +56,16 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Starts a session; its id, for the cookie.
-    pub fn start(&self) -> String {
+    /// Starts a session: its id, for the cookie, and the session.
+    pub fn start(&self) -> (String, Session) {
         let id = random_token();
         let session = Session {
             csrf: random_token(),
+            key: random_token(),
             last_used: Instant::now(),
         };
-        self.lock().insert(id.clone(), session);
-        id
+        self.lock().insert(id.clone(), session.clone());
+        (id, session)
     }
 
     /// The session a request's cookie names, if it is live.
@@ -106,7 +129,7 @@ mod tests {
     #[test]
     fn a_session_is_found_by_its_cookie_and_gone_once_ended() {
         let sessions = Sessions::default();
-        let id = sessions.start();
+        let (id, started) = sessions.start();
         let mut headers = HeaderMap::new();
         headers.insert(
             axum::http::header::COOKIE,
@@ -116,6 +139,12 @@ mod tests {
         assert_eq!(found, id);
         assert_eq!(session.csrf.len(), 32);
         assert_ne!(session.csrf, id);
+        assert_eq!(session.key, started.key);
+        assert!(!session.holds_key(&headers), "the cookie alone is no key");
+        headers.insert(KEY_HEADER, started.key.parse().unwrap());
+        assert!(session.holds_key(&headers));
+        headers.insert(KEY_HEADER, session.csrf.parse().unwrap());
+        assert!(!session.holds_key(&headers), "nor is the CSRF token");
         sessions.end(&id);
         assert!(sessions.find(&headers).is_none());
     }
