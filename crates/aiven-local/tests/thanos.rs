@@ -1,6 +1,7 @@
 //! Metrics (thanos) services run a real Prometheus: samples arrive by
-//! remote write behind basic auth, backups are TSDB snapshots, and a fork
-//! answers the same PromQL for every series written before its backup.
+//! remote write behind basic auth, backups are copies of the live TSDB
+//! (the admin API stays off), and a fork answers the same PromQL for every
+//! series written before its backup.
 
 mod support;
 
@@ -44,15 +45,17 @@ async fn a_thanos_fork_answers_the_same_promql_for_what_its_backup_holds() {
         .await;
     let ca_file = std::env::temp_dir().join(format!("thanos-ca-{}.pem", std::process::id()));
     std::fs::write(&ca_file, ca["certificate"].as_str().unwrap()).unwrap();
-    let curl = |url: String| {
+    let curl_as = |method: &str, url: String| {
         let output = std::process::Command::new("curl")
-            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method])
+            .arg("--cacert")
             .arg(&ca_file)
             .arg(url)
             .output()
             .unwrap();
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
+    let curl = |url: String| curl_as("GET", url);
     assert_eq!(
         curl(format!("{source}/api/v1/query?query=up")),
         "200",
@@ -64,6 +67,14 @@ async fn a_thanos_fork_answers_the_same_promql_for_what_its_backup_holds() {
         "200",
         "no plain HTTP"
     );
+    // The admin API is off: basic auth cannot keep a metrics user from it.
+    for admin in ["snapshot", "delete_series?match[]=up", "clean_tombstones"] {
+        let status = curl_as("POST", format!("{source}/api/v1/admin/tsdb/{admin}"));
+        assert!(
+            !status.starts_with('2'),
+            "the service's own user calls admin {admin}: {status}"
+        );
+    }
     let _ = std::fs::remove_file(&ca_file);
 
     let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;

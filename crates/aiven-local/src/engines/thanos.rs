@@ -3,9 +3,12 @@
 //! the PromQL query API. One Prometheus per service on 127.0.0.1, over
 //! HTTPS with the project CA's certificate, behind HTTP basic auth for the service's users (Prometheus's own web
 //! configuration, bcrypt hashes; it rereads the file on every request, so
-//! a user change needs no restart). Backups are TSDB snapshots, taken
-//! while samples keep arriving; a fork starts from one and answers the
-//! same queries for every series written before it.
+//! a user change needs no restart). Backups are copies of the live TSDB
+//! (its write-ahead log, then its blocks), taken while samples keep
+//! arriving; a fork starts from one and answers the same queries for
+//! every series written before it. The admin API (snapshots, deleting
+//! series) stays off: basic auth has no per-path rights, so every metrics
+//! user could call it.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -24,7 +27,12 @@ const PROGRAM: &str = "prometheus";
 /// low factor costs nothing in safety and keeps requests fast.
 const HASH_COST: u32 = 6;
 
-/// Runs `prometheus`; `curl` asks it for snapshots.
+/// How many times a backup copies the TSDB before giving up: a copy fails
+/// when Prometheus removes a file it was reading (a compaction or a
+/// write-ahead log checkpoint, every two hours or so).
+const COPY_ATTEMPTS: usize = 3;
+
+/// Runs `prometheus`; `curl` asks it whether it is ready.
 #[derive(Debug, Clone)]
 pub struct Prometheus {
     pub server: PathBuf,
@@ -69,11 +77,43 @@ fn web_config_text(paths: &ClusterPaths, users: &[ServiceUser]) -> Result<String
     Ok(text)
 }
 
-/// The snapshot's name in Prometheus's answer to a snapshot request.
-fn snapshot_name(answer: &str) -> Option<String> {
-    let answer: serde_json::Value = serde_json::from_str(answer).ok()?;
-    (answer["status"] == "success").then_some(())?;
-    Some(answer["data"]["name"].as_str()?.to_owned())
+/// Copies a running Prometheus's TSDB at `live` into `into`: what a
+/// restore needs to answer for every sample written before the copy.
+/// The write-ahead log goes first, then the blocks, so that a compaction
+/// in between (which moves samples out of the log into a new block) at
+/// worst copies a sample twice, which Prometheus takes, and never loses
+/// one. Blocks are complete directories with a `meta.json`; those being
+/// made or deleted carry a suffix and are left out. The memory-mapped
+/// head chunks are left out too: the log holds the same samples, and a
+/// restore replays it (repairing a record cut short at the copy's end).
+fn copy_live_tsdb(live: &Path, into: &Path) -> std::io::Result<()> {
+    copy_dir(&live.join("wal"), &into.join("wal"))?;
+    for entry in std::fs::read_dir(live)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let block = !name.to_string_lossy().contains('.')
+            && entry.file_type()?.is_dir()
+            && entry.path().join("meta.json").is_file();
+        if block {
+            copy_dir(&entry.path(), &into.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies the files and directories under `from` into `to`.
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 impl Prometheus {
@@ -133,7 +173,6 @@ impl Prometheus {
             .arg(format!("--web.config.file={}", web_config(paths).display()))
             .args([
                 "--web.enable-remote-write-receiver",
-                "--web.enable-admin-api",
                 "--storage.tsdb.retention.time=3650d",
             ])
             .stdin(Stdio::null())
@@ -230,18 +269,28 @@ impl Engine for Prometheus {
         Ok(())
     }
 
-    /// A TSDB snapshot (the head included), packed into the backup.
+    /// A copy of the live TSDB (see [`copy_live_tsdb`]), packed into the
+    /// backup.
     async fn backup(&self, at: &Instance<'_>, name: &str) -> Result<i64, EngineError> {
-        let answer = self.api(at, "POST", "/api/v1/admin/tsdb/snapshot").await?;
-        let snapshot = snapshot_name(&answer).ok_or_else(|| EngineError::Refused {
-            program: PROGRAM.to_owned(),
-            reason: "the snapshot request was not answered with a snapshot".to_owned(),
-        })?;
-        let taken = tsdb(&at.paths).join("snapshots").join(&snapshot);
         let target = at.paths.backup(name);
-        std::fs::create_dir_all(&target).map_err(|err| EngineError::io("create", &target, err))?;
-        let packed = process::pack(&taken, &target.join("tsdb.tar.lz4")).await;
-        let _ = std::fs::remove_dir_all(&taken);
+        let staging = target.join("tsdb");
+        let live = tsdb(&at.paths);
+        let mut copied = Ok(());
+        for _ in 0..COPY_ATTEMPTS {
+            let _ = std::fs::remove_dir_all(&staging);
+            let (live, staging) = (live.clone(), staging.clone());
+            copied = tokio::task::spawn_blocking(move || copy_live_tsdb(&live, &staging))
+                .await
+                .unwrap_or_else(|err| Err(std::io::Error::other(err)));
+            if copied.is_ok() {
+                break;
+            }
+        }
+        let packed = match copied {
+            Ok(()) => process::pack(&staging, &target.join("tsdb.tar.lz4")).await,
+            Err(err) => Err(EngineError::io("copy", &live, err)),
+        };
+        let _ = std::fs::remove_dir_all(&staging);
         if let Err(err) = packed {
             let _ = std::fs::remove_dir_all(&target);
             return Err(err);
@@ -286,9 +335,46 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_is_named_in_a_successful_answer_only() {
-        let ok = r#"{"status":"success","data":{"name":"20261126T155000Z-1"}}"#;
-        assert_eq!(snapshot_name(ok).as_deref(), Some("20261126T155000Z-1"));
-        assert_eq!(snapshot_name(r#"{"status":"error"}"#), None);
+    fn a_live_copy_holds_the_log_and_whole_blocks_but_nothing_half_made() {
+        let root = std::env::temp_dir().join(format!("tsdb-copy-{}", std::process::id()));
+        let live = root.join("live");
+        let write = |path: &str| {
+            let path = live.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"x").unwrap();
+        };
+        for path in [
+            "wal/00000003",
+            "wal/checkpoint.00000002/00000000",
+            "01HBLOCK/meta.json",
+            "01HBLOCK/chunks/000001",
+            "01HGONE.tmp-for-deletion/meta.json",
+            "01HMAKING.tmp-for-creation/chunks/000001",
+            "chunks_head/000001",
+            "lock",
+            "queries.active",
+        ] {
+            write(path);
+        }
+        let copy = root.join("copy");
+        copy_live_tsdb(&live, &copy).unwrap();
+        for kept in [
+            "wal/00000003",
+            "wal/checkpoint.00000002/00000000",
+            "01HBLOCK/meta.json",
+            "01HBLOCK/chunks/000001",
+        ] {
+            assert!(copy.join(kept).is_file(), "{kept} copied");
+        }
+        for left in [
+            "01HGONE.tmp-for-deletion",
+            "01HMAKING.tmp-for-creation",
+            "chunks_head",
+            "lock",
+            "queries.active",
+        ] {
+            assert!(!copy.join(left).exists(), "{left} left out");
+        }
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }
