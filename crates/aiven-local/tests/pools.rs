@@ -182,8 +182,20 @@ async fn pools_are_served_again_after_a_restart_and_a_kill() {
     );
 }
 
+/// The pid file of the one PgBouncer under `data_dir`.
+fn pgbouncer_pid_file(data_dir: &std::path::Path) -> std::path::PathBuf {
+    let listing = Command::new("find")
+        .arg(data_dir)
+        .args(["-name", "pgbouncer.pid"])
+        .output()
+        .expect("run find");
+    let found = String::from_utf8_lossy(&listing.stdout);
+    let path = found.lines().next().expect("a PgBouncer runs");
+    std::path::PathBuf::from(path)
+}
+
 #[tokio::test]
-async fn a_pool_whose_port_another_process_holds_is_refused_and_not_stored() {
+async fn a_pg_service_holds_its_pool_port_from_the_start_and_a_held_one_is_refused() {
     let local = Local::start();
     let service = local.create_pg("squatted-pool", json!({})).await;
     let uri = service["service_uri"].as_str().unwrap();
@@ -192,7 +204,27 @@ async fn a_pool_whose_port_another_process_holds_is_refused_and_not_stored() {
         .and_then(|(_, tail)| tail.split('/').next())
         .and_then(|p| p.parse().ok())
         .expect("the service's port");
-    let squatter = std::net::TcpListener::bind(("127.0.0.1", port + 1)).expect("pool port free");
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_err(),
+        "the pools' port is PgBouncer's before any pool exists"
+    );
+
+    // Were PgBouncer gone (a reboot) and the port taken meanwhile, a pool
+    // is refused rather than handed to the squatter, and nothing stored.
+    let pid_file = pgbouncer_pid_file(&local.server.data_dir);
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let killed = Command::new("kill").arg(pid.trim()).status().unwrap();
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let squatter = loop {
+        match std::net::TcpListener::bind(("127.0.0.1", port + 1)) {
+            Ok(listener) => break listener,
+            Err(_) if started.elapsed() < std::time::Duration::from_secs(10) => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(err) => panic!("PgBouncer never let go of its port: {err}"),
+        }
+    };
     let pools = format!(
         "/v1/project/{}/service/squatted-pool/connection_pool",
         support::PROJECT
@@ -219,4 +251,6 @@ async fn a_pool_whose_port_another_process_holds_is_refused_and_not_stored() {
     drop(squatter);
     let (status, body) = local.call(reqwest::Method::POST, &pools, Some(pool)).await;
     assert_eq!(status, 200, "once the port is free: {body}");
+    let served = pool_uri(&local.service("squatted-pool").await, "app");
+    assert_eq!(try_psql(&served, "SELECT 1").unwrap(), "1");
 }

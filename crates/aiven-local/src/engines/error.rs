@@ -24,6 +24,13 @@ pub enum EngineError {
     Refused { program: String, reason: String },
     /// Something did not happen in the time allowed.
     TimedOut { waiting_for: String },
+    /// Another process listens on a port the service serves on; starting
+    /// there would hand it the service's clients and their passwords.
+    PortHeld {
+        port: u16,
+        serving: &'static str,
+        source: io::Error,
+    },
     /// The engine cannot take a value, such as a time it cannot parse.
     Invalid(String),
     /// The service went away while its engine was still being used.
@@ -52,6 +59,7 @@ impl EngineError {
         match self {
             EngineError::Failed { stderr, .. } => engine_reason(stderr),
             EngineError::Refused { reason, .. } => Some(reason.clone()),
+            EngineError::PortHeld { .. } => Some(self.to_string()),
             EngineError::Logged { error, .. } => error.reason(),
             _ => None,
         }
@@ -64,6 +72,9 @@ impl EngineError {
     /// depend on or are using. The request can be changed for it; sending
     /// it again changes nothing, so it is no failure to retry.
     pub fn is_conflict(&self) -> bool {
+        if matches!(self, EngineError::PortHeld { .. }) {
+            return true;
+        }
         const CONFLICTS: [&str; 6] = [
             // PostgreSQL: duplicate_object, duplicate_database.
             "already exists",
@@ -124,6 +135,14 @@ impl fmt::Display for EngineError {
             EngineError::TimedOut { waiting_for } => {
                 write!(f, "timed out waiting for {waiting_for}")
             }
+            EngineError::PortHeld {
+                port,
+                serving,
+                source,
+            } => write!(
+                f,
+                "port {port}, where this service's {serving} are served, is held by another process ({source}); free it and try again"
+            ),
             EngineError::Invalid(message) => f.write_str(message),
             EngineError::Gone(message) => f.write_str(message),
             EngineError::Logged { error, log_line } => write!(f, "{error}: {log_line}"),
@@ -134,7 +153,9 @@ impl fmt::Display for EngineError {
 impl std::error::Error for EngineError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            EngineError::Io { source, .. } | EngineError::Spawn { source, .. } => Some(source),
+            EngineError::Io { source, .. }
+            | EngineError::Spawn { source, .. }
+            | EngineError::PortHeld { source, .. } => Some(source),
             EngineError::Logged { error, .. } => Some(error.as_ref()),
             _ => None,
         }
@@ -164,6 +185,21 @@ mod tests {
             log_line: "FATAL: x".into(),
         };
         assert_eq!(logged.reason().unwrap(), reason);
+    }
+
+    #[test]
+    fn a_held_port_is_a_conflict_whose_reason_names_the_port() {
+        let held = EngineError::PortHeld {
+            port: 20001,
+            serving: "connection pools",
+            source: io::Error::from(io::ErrorKind::AddrInUse),
+        };
+        assert!(held.is_conflict(), "freeing the port, not retrying, helps");
+        let reason = held.reason().unwrap();
+        assert!(
+            reason.contains("port 20001") && reason.contains("held by another process"),
+            "{reason}"
+        );
     }
 
     #[test]

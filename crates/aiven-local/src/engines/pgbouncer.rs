@@ -1,5 +1,7 @@
 //! Connection pools of a pg service, served by PgBouncer on the port
-//! after the cluster's: one PgBouncer per service that has pools, its
+//! after the cluster's: one PgBouncer per service, from the moment the
+//! service is made (so that its port is held before any pool is, and no
+//! other process can take it and receive the pools' clients), its
 //! `[databases]` written from the pools the API created (each pool a
 //! database alias with its own mode and size), clients authenticated by
 //! SCRAM against the service's users. It runs detached, as the cluster
@@ -96,13 +98,11 @@ fn config(paths: &ClusterPaths, pools: &[ConnectionPool], cluster_port: u16) -> 
 }
 
 impl PgBouncer {
-    /// Serves exactly the service's pools: started with its first pool,
-    /// reloaded when they or the users change, stopped with its last.
+    /// Serves exactly the service's pools, none at first: started with
+    /// the service, reloaded when its pools or users change, stopped with
+    /// it.
     pub async fn serve(&self, at: &Instance<'_>) -> Result<(), EngineError> {
         let paths = &at.paths;
-        if at.record.pools.is_empty() {
-            return self.stop(paths).await;
-        }
         let dir = dir(paths);
         std::fs::create_dir_all(&dir).map_err(|err| EngineError::io("create", &dir, err))?;
         // Passwords as PgBouncer reads them: in plain text, which lets it
@@ -156,13 +156,23 @@ impl PgBouncer {
 
     /// Starts it detached, and waits until it has written its pid file and
     /// listens: `-d` returns before either, and a change made meanwhile
-    /// would otherwise start a second one.
+    /// would otherwise start a second one. A port another process holds is
+    /// refused first: waiting for it to listen would take the squatter for
+    /// PgBouncer.
     async fn start(
         &self,
         paths: &ClusterPaths,
         conf: &Path,
         cluster_port: u16,
     ) -> Result<(), EngineError> {
+        let port = pool_port(cluster_port);
+        if let Err(source) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            return Err(EngineError::PortHeld {
+                port,
+                serving: "connection pools",
+                source,
+            });
+        }
         let mut command = process::command(&self.bin);
         command.arg("-d").arg("-q").arg(conf);
         run(command, PROGRAM).await?;

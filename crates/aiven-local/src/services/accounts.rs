@@ -326,7 +326,6 @@ impl Services {
         }
         check_pool_mode(&request.pool_mode)?;
         check_pool_size(request.pool_size)?;
-        self.check_pool_port_free(project, name)?;
         self.store
             .update_service(project, name, |r| {
                 if r.pools.iter().any(|p| p.pool_name == request.pool_name) {
@@ -375,23 +374,6 @@ impl Services {
             return Err(err);
         }
         Ok(())
-    }
-
-    /// The first pool starts PgBouncer on the port after the cluster's: a
-    /// port another process holds would hand it the pool's clients and
-    /// their passwords, so the pool is refused and nothing is stored.
-    fn check_pool_port_free(&self, project: &str, name: &str) -> Result<(), Error> {
-        let record = self.get(project, name)?;
-        let (Some(port), true) = (record.port, record.pools.is_empty()) else {
-            return Ok(());
-        };
-        let pool_port = crate::engines::pgbouncer::pool_port(port);
-        match std::net::TcpListener::bind(("127.0.0.1", pool_port)) {
-            Ok(_) => Ok(()),
-            Err(err) => Err(Error::conflict(format!(
-                "port {pool_port}, where this service's pools are served, is held by another process ({err}); free it and create the pool again"
-            ))),
-        }
     }
 
     /// Changes a pool's database, mode, size or user.
