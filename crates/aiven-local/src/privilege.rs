@@ -92,6 +92,19 @@ pub fn become_engine_user(user: &str, data_dir: &Path) -> Result<(), StartError>
 /// refused rather than taken over: walking a tree as root to change its
 /// owner is what a planted symlink exploits.
 fn hand_over(data_dir: &Path, user: &str, account: Account) -> Result<(), StartError> {
+    // A symlink the engine user planted would have root change the mode of
+    // whatever it points at: root follows none.
+    if std::fs::symlink_metadata(data_dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        let target = std::fs::canonicalize(data_dir).map_or_else(
+            |_| "the directory itself".to_owned(),
+            |t| t.display().to_string(),
+        );
+        return Err(StartError::Refused(format!(
+            "data dir {} is a symbolic link, which aiven-local started as root does not follow; \
+             give {target}",
+            data_dir.display()
+        )));
+    }
     if !data_dir.exists() {
         std::fs::create_dir_all(data_dir)
             .map_err(|err| StartError::io("create data dir", data_dir, err))?;

@@ -140,6 +140,19 @@ fn a_data_dir_it_cannot_own_or_reach_is_refused_with_what_to_do() {
         stderr.contains("cannot use data dir") && stderr.contains("parent directory"),
         "{stderr}"
     );
+    // A symlink (the engine user may plant one) is not followed as root:
+    // the empty root-owned directory it points at keeps its mode.
+    let target = temp_dir("target");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let link = closed.with_extension("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let output = serve(&link);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert_eq!(mode(&target), 0o755, "the target was not touched");
+    let _ = std::fs::remove_file(&link);
+    let _ = std::fs::remove_dir_all(&target);
     let _ = std::fs::remove_dir_all(&taken);
     let _ = std::fs::remove_dir_all(&closed);
 }
