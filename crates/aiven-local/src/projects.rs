@@ -165,5 +165,6 @@ pub async fn delete(State(state): State<AppState>, Path(project): Path<String>) 
             StoreError::Missing => Error::not_found(format!("Project {project} does not exist")),
             other => other.into(),
         })?;
+    state.services.remove_project_files(&project);
     ok(json!({ "message": "deleted" }))
 }

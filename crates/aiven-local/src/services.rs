@@ -918,6 +918,7 @@ impl Services {
             return;
         };
         self.remove_orphans(&all).await;
+        self.remove_orphaned_projects();
         for record in &all {
             self.remove_unrecorded_backups(record);
         }
@@ -1079,6 +1080,48 @@ impl Services {
                 }
                 if let Err(err) = std::fs::remove_dir_all(&paths.root) {
                     tracing::error!(error = %err, "cannot remove orphaned service data");
+                }
+            }
+        }
+    }
+
+    /// Removes what a deleted project kept on disk: its (empty) services
+    /// directory, and its CA, so that a project made again by the same
+    /// name gets a CA of its own.
+    pub fn remove_project_files(&self, project: &str) {
+        for dir in [
+            self.data_dir.join("services").join(project),
+            self.data_dir.join("ca").join(project),
+        ] {
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => {
+                    tracing::error!(dir = %dir.display(), error = %err, "cannot remove a deleted project's files");
+                }
+            }
+        }
+    }
+
+    /// Removes the files of projects the store no longer knows (a crash
+    /// between deleting a project and its files), and CA staging
+    /// directories a crash left half made.
+    fn remove_orphaned_projects(&self) {
+        let Ok(known) = self.store.projects() else {
+            return;
+        };
+        for parent in ["services", "ca"] {
+            let Ok(entries) = std::fs::read_dir(self.data_dir.join(parent)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if known.contains(&name) {
+                    continue;
+                }
+                tracing::warn!(project = %name, kind = parent, "removing files of a deleted project");
+                if let Err(err) = std::fs::remove_dir_all(entry.path()) {
+                    tracing::error!(error = %err, "cannot remove a deleted project's files");
                 }
             }
         }

@@ -100,6 +100,70 @@ async fn restart_and_kill_9_lose_nothing() {
     );
 }
 
+async fn project_ca(local: &Local, project: &str) -> serde_json::Value {
+    let path = format!("/v1/project/{project}/kms/ca");
+    local.call(reqwest::Method::GET, &path, None).await.1["certificate"].clone()
+}
+
+#[tokio::test]
+async fn a_deleted_projects_files_go_with_it_and_a_project_made_again_gets_a_new_ca() {
+    use reqwest::Method;
+    let local = Local::start();
+    let dir = local.server.data_dir.clone();
+    let (status, body) = local
+        .call(
+            Method::POST,
+            "/v1/project",
+            Some(json!({"project": "brief"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let service = json!({"service_name": "db", "service_type": "valkey", "plan": "startup-4"});
+    let create = "/v1/project/brief/service";
+    let (status, body) = local
+        .call(Method::POST, create, Some(service.clone()))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let first = project_ca(&local, "brief").await;
+    assert!(first.is_string(), "{first}");
+    let (status, _) = local
+        .call(Method::DELETE, "/v1/project/brief/service/db", None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = local.call(Method::DELETE, "/v1/project/brief", None).await;
+    assert_eq!(status, 200, "{body}");
+    for kept in ["services/brief", "ca/brief"] {
+        assert!(!dir.join(kept).exists(), "{kept} went with the project");
+    }
+    local
+        .call(
+            Method::POST,
+            "/v1/project",
+            Some(json!({"project": "brief"})),
+        )
+        .await;
+    local.call(Method::POST, create, Some(service)).await;
+    assert_ne!(
+        project_ca(&local, "brief").await,
+        first,
+        "a new project, a new CA"
+    );
+
+    // As if a crash struck between deleting a project and its files.
+    let local = local.restart();
+    let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&dir).unwrap());
+    for ghost in ["services/ghost", "ca/ghost", "ca/.brief.half-made"] {
+        std::fs::create_dir_all(dir.join(ghost)).unwrap();
+        std::os::unix::fs::chown(dir.join(ghost), Some(owner), None).unwrap();
+    }
+    let local = local.restart();
+    for ghost in ["services/ghost", "ca/ghost", "ca/.brief.half-made"] {
+        assert!(!dir.join(ghost).exists(), "{ghost} is removed on start");
+    }
+    assert!(dir.join("ca/brief").exists(), "a live project's CA stays");
+    drop(local);
+}
+
 #[tokio::test]
 async fn concurrent_creates_get_distinct_services_and_one_name_wins() {
     let local = Local::start();
