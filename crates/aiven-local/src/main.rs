@@ -165,7 +165,18 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let Command::Serve(args) = cli.command;
-    if let Err(message) = privilege::become_engine_user(&args.pg_user, &args.data_dir) {
+    // Read before root is dropped: a token file only root may read is the
+    // safe way to keep one.
+    let given = match given_token(args.token_file.as_deref(), args.token.clone()) {
+        Ok(given) => given,
+        Err(message) => {
+            eprintln!("aiven-local: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(message) =
+        privilege::become_engine_user(&args.pg_user, &args.data_dir, given.as_deref())
+    {
         eprintln!("aiven-local: {message}");
         return ExitCode::from(1);
     }
@@ -179,7 +190,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(serve(args)) {
+    match runtime.block_on(serve(args, given)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("aiven-local: {message}");
@@ -278,7 +289,7 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: stopping every cluster");
 }
 
-async fn serve(args: ServeArgs) -> Result<(), StartError> {
+async fn serve(args: ServeArgs, given_token: Option<String>) -> Result<(), StartError> {
     if !args.listen.ip().is_loopback() && !args.allow_remote {
         return Err(StartError::Refused(format!(
             "refusing to listen on {} without --allow-remote",
@@ -292,10 +303,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         .data_dir
         .canonicalize()
         .map_err(|err| StartError::io("resolve data dir", &args.data_dir, err))?;
-    let token = resolve_token(
-        &data_dir,
-        given_token(args.token_file.as_deref(), args.token.clone())?,
-    )?;
+    let token = resolve_token(&data_dir, given_token)?;
     let engines = find_engines(&args, &data_dir);
     let store_path = data_dir.join("catalog.sqlite3");
     let store = Store::open(&store_path).map_err(|err| {

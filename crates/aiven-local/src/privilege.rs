@@ -56,9 +56,15 @@ pub fn is_root() -> bool {
 }
 
 /// As root: makes `data_dir` the engine user's and re-executes this
-/// program as that user; returns only with the reason it could not. Not as
-/// root: closes `data_dir` to other users and returns `Ok`.
-pub fn become_engine_user(user: &str, data_dir: &Path) -> Result<(), StartError> {
+/// program as that user, handing it `token` (read as root, from
+/// `--token`, the environment or `--token-file`) in the environment;
+/// returns only with the reason it could not. Not as root: closes
+/// `data_dir` to other users and returns `Ok`.
+pub fn become_engine_user(
+    user: &str,
+    data_dir: &Path,
+    token: Option<&str>,
+) -> Result<(), StartError> {
     if !is_root() {
         return prepare_own_dir(data_dir);
     }
@@ -74,7 +80,7 @@ pub fn become_engine_user(user: &str, data_dir: &Path) -> Result<(), StartError>
         )));
     }
     hand_over(data_dir, user, account)?;
-    let (args, token) = without_token(std::env::args_os().skip(1));
+    let args = without_token(std::env::args_os().skip(1));
     let program = std::env::current_exe()
         .map_err(|err| StartError::io("find this program at", "/proc/self/exe", err))?;
     let mut command = std::process::Command::new(&program);
@@ -159,21 +165,25 @@ fn close(data_dir: &Path) -> Result<(), StartError> {
         .map_err(|err| StartError::io("close data dir", data_dir, err))
 }
 
-/// The arguments without `--token VALUE` or `--token=VALUE`, and the token.
-fn without_token(args: impl Iterator<Item = OsString>) -> (Vec<OsString>, Option<OsString>) {
+/// The arguments without the token's: `--token` and `--token-file`, each
+/// as `--flag VALUE` or `--flag=VALUE` (the token goes in the environment,
+/// already read).
+fn without_token(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
+    const FLAGS: [&str; 2] = ["--token", "--token-file"];
     let mut kept = Vec::new();
-    let mut token = None;
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
-        if arg == "--token" {
-            token = args.next();
-        } else if let Some(value) = arg.to_str().and_then(|a| a.strip_prefix("--token=")) {
-            token = Some(value.into());
-        } else {
+        let text = arg.to_str().unwrap_or_default();
+        if FLAGS.contains(&text) {
+            args.next();
+        } else if !FLAGS.iter().any(|flag| {
+            text.strip_prefix(flag)
+                .is_some_and(|rest| rest.starts_with('='))
+        }) {
             kept.push(arg);
         }
     }
-    (kept, token)
+    kept
 }
 
 #[cfg(test)]
@@ -181,14 +191,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_token_leaves_the_command_line_in_either_form() {
+    fn the_token_and_its_file_leave_the_command_line_in_either_form() {
         let args = ["serve", "--token", "s3cret", "--data-dir", "d"].map(OsString::from);
-        let (kept, token) = without_token(args.into_iter());
+        let kept = without_token(args.into_iter());
         assert_eq!(kept, ["serve", "--data-dir", "d"].map(OsString::from));
-        assert_eq!(token, Some("s3cret".into()));
-        let (kept, token) =
-            without_token(["serve", "--token=s3cret"].map(OsString::from).into_iter());
+        let kept = without_token(["serve", "--token=s3cret"].map(OsString::from).into_iter());
         assert_eq!(kept, [OsString::from("serve")]);
-        assert_eq!(token, Some("s3cret".into()));
+        let args = [
+            "serve",
+            "--token-file",
+            "/root/t",
+            "--token-file=/root/t",
+            "--tokens",
+        ];
+        let kept = without_token(args.map(OsString::from).into_iter());
+        assert_eq!(kept, ["serve", "--tokens"].map(OsString::from));
     }
 }

@@ -68,6 +68,57 @@ async fn started_as_root_it_runs_as_the_engine_user_with_its_files_closed_to_oth
     );
 }
 
+#[test]
+fn a_token_file_only_root_may_read_is_read_before_root_is_dropped() {
+    if !running_as_root() {
+        eprintln!("skipped: a root-only file needs root to set up");
+        return;
+    }
+    let secrets = temp_dir("root-only");
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let token_file = secrets.join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let data_dir = temp_dir("token-file-data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aiven-local"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data_dir)
+        .arg("--token-file")
+        .arg(&token_file)
+        .env_remove("AIVEN_LOCAL_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let address = std::io::BufRead::lines(stdout)
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.strip_prefix("aiven-local listening on ")
+                .map(str::to_owned)
+        });
+    let answered = address.map(|url| {
+        let output = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H"])
+            .arg(format!("Authorization: aivenv1 {TOKEN}"))
+            .arg(format!("{url}/v1/project"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    });
+    let pid = child.id();
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        answered.as_deref(),
+        Some("200"),
+        "serving with the file's token: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&secrets);
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
 #[tokio::test]
 async fn passwords_never_appear_on_a_command_line() {
     let local = Local::start();
