@@ -180,6 +180,9 @@ fn main() -> ExitCode {
         eprintln!("aiven-local: {message}");
         return ExitCode::from(1);
     }
+    // Everything made from here on, by aiven-local and by the engines it
+    // starts (they inherit the mask), is its own user's alone.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

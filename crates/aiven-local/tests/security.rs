@@ -66,6 +66,38 @@ async fn started_as_root_it_runs_as_the_engine_user_with_its_files_closed_to_oth
         !String::from_utf8_lossy(&cmdline).contains(TOKEN),
         "the token left the command line when aiven-local re-executed itself"
     );
+    // Within it too: the cluster, its backups, its certificate, the CA.
+    local.back_up_now("sealed").await;
+    let open = open_to_others(dir);
+    assert!(open.is_empty(), "open to group or others: {open:?}");
+}
+
+/// Every file and directory under `dir` (symbolic links aside) whose mode
+/// lets its group or others in.
+fn open_to_others(dir: &Path) -> Vec<String> {
+    let mut open = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return open;
+    };
+    for entry in entries.flatten() {
+        let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+            continue;
+        };
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        if meta.permissions().mode() & 0o077 != 0 {
+            open.push(format!(
+                "{} {:o}",
+                entry.path().display(),
+                meta.permissions().mode() & 0o777
+            ));
+        }
+        if meta.is_dir() {
+            open.extend(open_to_others(&entry.path()));
+        }
+    }
+    open
 }
 
 #[test]
