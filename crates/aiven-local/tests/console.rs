@@ -157,6 +157,47 @@ async fn the_console_needs_the_token_and_refuses_forms_without_their_csrf_token(
     );
     let (status, _, _) = browser.get("/console/project/test").await;
     assert_eq!(status, 303, "and gives no session");
+    // A login form's token is one this server handed out: a value a page
+    // elsewhere on the host set as both cookie and field is refused.
+    let forged = "forged-login-nonce-forged-login-n";
+    let mut forger = Browser::new(&local);
+    forger.cookie = format!("aiven_local_login={forged}");
+    let (status, _, _) = forger
+        .post(
+            "/console/login",
+            &[("csrf", forged), ("token", testkit::TOKEN)],
+        )
+        .await;
+    assert_eq!(status, 403, "a login form this server never gave");
+    // Each form is good once: a wrong token gets a fresh one, which the
+    // right token then passes.
+    let (_, page, headers) = forger.get("/console/login").await;
+    let login_cookie = |headers: &reqwest::header::HeaderMap| {
+        let set = headers.get(SET_COOKIE).unwrap().to_str().unwrap();
+        let (name, value) = cookie_value(set);
+        format!("{name}={value}")
+    };
+    forger.cookie = login_cookie(&headers);
+    let form = csrf_of(&page);
+    let (status, page, headers) = forger
+        .post("/console/login", &[("csrf", &form), ("token", "wrong")])
+        .await;
+    assert_eq!(status, 401);
+    let (status, _, _) = forger
+        .post(
+            "/console/login",
+            &[("csrf", &form), ("token", testkit::TOKEN)],
+        )
+        .await;
+    assert_eq!(status, 403, "the used form is not taken again");
+    forger.cookie = login_cookie(&headers);
+    let (status, _, _) = forger
+        .post(
+            "/console/login",
+            &[("csrf", &csrf_of(&page)), ("token", testkit::TOKEN)],
+        )
+        .await;
+    assert_eq!(status, 200, "the fresh form is");
 
     assert_eq!(browser.log_in(testkit::TOKEN).await, 200);
     local.create_pg("guarded", json!({})).await;

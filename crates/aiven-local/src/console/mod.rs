@@ -204,8 +204,8 @@ async fn home(State(console): State<Console>, headers: HeaderMap) -> Page {
     Ok(html(pages::projects(&session, &projects)))
 }
 
-async fn login_page() -> Response {
-    let nonce = session::random_token();
+async fn login_page(State(console): State<Console>) -> Response {
+    let nonce = console.sessions.issue_login();
     let mut response = html(pages::login(&nonce, None));
     if let Ok(cookie) = set_cookie(LOGIN_COOKIE, Some(&nonce)).parse() {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -217,15 +217,23 @@ async fn login(State(console): State<Console>, headers: HeaderMap, body: Bytes) 
     let fields = form_fields(&body);
     let nonce = session::cookie(&headers, LOGIN_COOKIE);
     let form_ok = matches!((&nonce, field(&fields, "csrf")), (Some(a), Some(b)) if session::same_secret(b, a));
-    if !form_ok {
+    if !form_ok
+        || !nonce
+            .as_deref()
+            .is_some_and(|n| console.sessions.take_login(n))
+    {
         return Refusal::BadCsrf.into_response();
     }
     let token = field(&fields, "token").unwrap_or_default().trim();
     if !session::same_secret(token, &console.token) {
         tracing::warn!("console login refused: wrong token");
-        let nonce = nonce.unwrap_or_default();
+        // The form's token is used up: the next try gets a new one.
+        let nonce = console.sessions.issue_login();
         let mut response = html(pages::login(&nonce, Some("That token was not accepted.")));
         *response.status_mut() = StatusCode::UNAUTHORIZED;
+        if let Ok(cookie) = set_cookie(LOGIN_COOKIE, Some(&nonce)).parse() {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
         return response;
     }
     // The answer is a page, not a redirect: it hands the session's key

@@ -11,7 +11,7 @@
 //! in the origin's storage (an origin includes its port) and sends it in
 //! [`KEY_HEADER`], which no other origin can make a browser send.
 
-pub use crate::random::random_token;
+use crate::random::random_token;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -25,6 +25,10 @@ pub const SESSION_COOKIE: &str = "aiven_local_session";
 pub const LOGIN_COOKIE: &str = "aiven_local_login";
 /// The request header that carries a session's key.
 pub const KEY_HEADER: &str = "x-console-key";
+/// How long a login form stays good.
+const LOGIN_LIMIT: Duration = Duration::from_secs(3600);
+/// How many login forms may be outstanding; beyond that the oldest go.
+const LOGINS_KEPT: usize = 1024;
 /// How long a session lasts without being used.
 const IDLE_LIMIT: Duration = Duration::from_secs(12 * 3600);
 
@@ -49,10 +53,14 @@ impl Session {
     }
 }
 
-/// All sessions, by id.
+/// All sessions, by id, and the login forms handed out.
 #[derive(Default)]
 pub struct Sessions {
     by_id: Mutex<HashMap<String, Session>>,
+    /// Each login form's CSRF token, and when it was handed out: a login
+    /// is taken only with one of these, once, not with any value a page
+    /// elsewhere on the host set as both cookie and field.
+    logins: Mutex<HashMap<String, Instant>>,
 }
 
 impl Sessions {
@@ -82,11 +90,40 @@ impl Sessions {
         self.lock().remove(id);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        self.by_id
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// A new login form's CSRF token.
+    pub fn issue_login(&self) -> String {
+        let nonce = random_token();
+        let mut logins = lock(&self.logins);
+        logins.retain(|_, issued| issued.elapsed() < LOGIN_LIMIT);
+        if logins.len() >= LOGINS_KEPT
+            && let Some(oldest) = logins
+                .iter()
+                .min_by_key(|(_, t)| **t)
+                .map(|(n, _)| n.clone())
+        {
+            logins.remove(&oldest);
+        }
+        logins.insert(nonce.clone(), Instant::now());
+        nonce
     }
+
+    /// Whether `nonce` is a login form's token handed out here and still
+    /// good; it is used up either way.
+    pub fn take_login(&self, nonce: &str) -> bool {
+        lock(&self.logins)
+            .remove(nonce)
+            .is_some_and(|issued| issued.elapsed() < LOGIN_LIMIT)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        lock(&self.by_id)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A cookie's value from the request's `Cookie` headers.
@@ -147,6 +184,15 @@ mod tests {
         assert!(!session.holds_key(&headers), "nor is the CSRF token");
         sessions.end(&id);
         assert!(sessions.find(&headers).is_none());
+    }
+
+    #[test]
+    fn a_login_form_token_is_good_once_and_only_if_handed_out_here() {
+        let sessions = Sessions::default();
+        assert!(!sessions.take_login("made-up"));
+        let nonce = sessions.issue_login();
+        assert!(sessions.take_login(&nonce));
+        assert!(!sessions.take_login(&nonce), "used up");
     }
 
     #[test]
