@@ -92,6 +92,14 @@ fn static_mistakes_are_caught_before_anything_is_created() {
             ],
         ),
         (
+            "pg3d",
+            "  service_name = \"pg3d\"\n  plan = \"startup-4\"\n  pg_user_config {\n    ip_filter_string = [\"999.1.1.1/99\"]\n  }",
+            &[
+                "user_config.ip_filter[0]: expected an address or CIDR range",
+                "999.1.1.1/99",
+            ],
+        ),
+        (
             "pg4",
             "  service_name = \"pg4\"\n  plan = \"startup-4\"\n  pg_user_config {\n    service_to_fork_from = \"src\"\n    recovery_target_time = \"last tuesday\"\n  }",
             &[

@@ -72,6 +72,7 @@ mod tests {
             default: None,
             in_terraform: true,
             kind: Kind::String,
+            max_items: None,
             description: "",
             sensitive: false,
             create_only: true,

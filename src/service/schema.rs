@@ -17,6 +17,9 @@ pub const IP_FILTER_STRING: &str = "ip_filter_string";
 pub const IP_FILTER_OBJECT: &str = "ip_filter_object";
 pub const IP_FILTER_FORMS: [&str; 3] = [IP_FILTER, IP_FILTER_STRING, IP_FILTER_OBJECT];
 
+/// What the API takes in an IP filter (every published type's schema).
+const FILTER_LIMITS: &str = "Each entry an IPv4 or IPv6 address or CIDR range (`10.0.0.0/8`, `2001:db8::/32`) of at most 43 characters, at most 8000 entries.";
+
 /// What the `ip_filter` attributes' docs say of the filter a service
 /// reports when its settings name none.
 const OPEN_FILTER: &str = "A service whose settings name no filter admits every address: the API reports `[\"0.0.0.0/0\", \"::/0\"]` (older services `[\"0.0.0.0/0\"]`): a new service (not a fork) whose written settings block names no filter plans that in `ip_filter`, and state shows it.";
@@ -210,6 +213,13 @@ fn field_description(field: &Field) -> String {
         ),
         _ => {}
     }
+    let list = matches!(
+        field.kind,
+        Kind::StringList | Kind::TextList { .. } | Kind::IntList | Kind::ObjectList { .. }
+    );
+    if let (true, Some(max)) = (list, field.max_items) {
+        text.push_str(&format!(" At most {max} entries."));
+    }
     if field.create_only {
         text.push_str(" Only used when the service is created: changing it forces a new service; removing it keeps the service.");
     }
@@ -271,7 +281,10 @@ pub fn fields_block(description: &str, fields: &[Field], parent: Option<&Field>)
                 let cidrs = |name: &str, more: &str| {
                     Attribute::new(name, Type::set(Type::String))
                         .unset_keeps_state()
-                        .description(format!("{} {more} {OPEN_FILTER}", field.description))
+                        .description(format!(
+                            "{} {more} {FILTER_LIMITS} {OPEN_FILTER}",
+                            field.description
+                        ))
                 };
                 block = block
                     .attribute(

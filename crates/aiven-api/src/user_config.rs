@@ -88,6 +88,8 @@ pub struct Field {
     /// Null is one of the values the API takes (its enum lists it); any
     /// other key refuses null.
     pub nullable: bool,
+    /// The most entries a list may have, as the API publishes it.
+    pub max_items: Option<usize>,
 }
 
 const fn field(name: &'static str, kind: Kind, description: &'static str) -> Field {
@@ -102,6 +104,7 @@ const fn field(name: &'static str, kind: Kind, description: &'static str) -> Fie
         default: None,
         in_terraform: true,
         nullable: false,
+        max_items: None,
     }
 }
 
@@ -142,11 +145,15 @@ const BASEBACKUP_NAME: Field = create_only(
     "Name of the source's backup to fork from instead of the latest one.",
 );
 
-const COMMON: [Field; 1] = [field(
-    "ip_filter",
-    Kind::IpFilter,
-    "Allow incoming connections from these CIDR ranges.",
-)];
+const COMMON: [Field; 1] = [Field {
+    // What every published type's schema gives its `ip_filter`.
+    max_items: Some(8000),
+    ..field(
+        "ip_filter",
+        Kind::IpFilter,
+        "Allow incoming connections from these CIDR ranges.",
+    )
+}];
 
 const CASSANDRA: [Field; 1] = [field(
     "cassandra_version",
@@ -412,6 +419,11 @@ pub enum Problem {
     InvalidIpFilterEntry {
         value: String,
     },
+    /// A list longer than the API takes.
+    TooManyItems {
+        max: usize,
+        found: usize,
+    },
     WrongType {
         expected: &'static str,
         value: String,
@@ -505,8 +517,12 @@ impl std::fmt::Display for Problem {
             }
             Problem::InvalidIpFilterEntry { value } => write!(
                 f,
-                "expected a CIDR string or {{\"network\": ..., \"description\": ...}}, got {value}"
+                "expected an address or CIDR range (such as 10.0.0.0/8 or 2001:db8::/32, at most 43 characters), as a string or {{\"network\": ..., \"description\": ...}} with a description of at most 1024 characters, got {value}"
             ),
+            Problem::TooManyItems { max, found } => {
+                let entries = if *max == 1 { "entry" } else { "entries" };
+                write!(f, "the API takes at most {max} {entries}, got {found}")
+            }
             Problem::WrongType { expected, value } => write!(f, "expected {expected}, got {value}"),
             Problem::Null => write!(
                 f,
@@ -542,6 +558,12 @@ fn validate_object(
         if value.is_null() {
             path.pop();
             continue;
+        }
+        if let (Some(max), Value::Array(items)) = (field.max_items, value)
+            && items.len() > max
+        {
+            let found = items.len();
+            return Err(ConfigError::new(path, Problem::TooManyItems { max, found }));
         }
         validate_value(&field.kind, value, path, service_type)?;
         path.pop();
@@ -719,22 +741,59 @@ fn number_problem(number: &serde_json::Number, min: f64, max: f64) -> Option<Pro
 }
 
 /// Each entry is a CIDR string or `{"network": ..., "description": ...}`.
+/// The longest `network` and `description` of an `ip_filter` entry the
+/// API takes (every published type's schema).
+const NETWORK_MAX: usize = 43;
+const DESCRIPTION_MAX: usize = 1024;
+
+/// Whether `network` is an address or a CIDR range: an IPv4 or IPv6
+/// address, with a prefix no longer than the address.
+pub fn is_network(network: &str) -> bool {
+    let (address, prefix) = match network.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (network, None),
+    };
+    let Ok(address) = address.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let bits = if address.is_ipv4() { 32 } else { 128 };
+    prefix.is_none_or(|prefix| {
+        prefix.bytes().all(|b| b.is_ascii_digit())
+            && prefix.parse::<u8>().is_ok_and(|length| length <= bits)
+    })
+}
+
 fn validate_ip_filter(items: &[Value], path: &mut Vec<ConfigStep>) -> Result<(), ConfigError> {
+    let network_ok = |network: &str| network.len() <= NETWORK_MAX && is_network(network);
     for (index, item) in items.iter().enumerate() {
         let valid = match item {
-            Value::String(_) => true,
+            Value::String(network) => network_ok(network),
             Value::Object(object) => {
-                object.get("network").is_some_and(Value::is_string)
-                    && object.get("description").is_none_or(Value::is_string)
+                object
+                    .get("network")
+                    .and_then(Value::as_str)
+                    .is_some_and(network_ok)
+                    && object.get("description").is_none_or(|d| {
+                        d.as_str()
+                            .is_some_and(|d| d.chars().count() <= DESCRIPTION_MAX)
+                    })
                     && object.keys().all(|k| k == "network" || k == "description")
             }
             _ => false,
         };
         if !valid {
             path.push(ConfigStep::Index(index));
-            let problem = Problem::InvalidIpFilterEntry {
-                value: item.to_string(),
-            };
+            // A long entry is cut: the message names it, not repeats it.
+            let mut value = item.to_string();
+            if value.len() > 80 {
+                let cut = (0..=80)
+                    .rev()
+                    .find(|&i| value.is_char_boundary(i))
+                    .unwrap_or(0);
+                value.truncate(cut);
+                value.push('…');
+            }
+            let problem = Problem::InvalidIpFilterEntry { value };
             return Err(ConfigError::new(path, problem));
         }
     }
@@ -775,6 +834,68 @@ mod tests {
     }
 
     #[test]
+    fn ip_filters_take_addresses_and_ranges_within_the_apis_limits() {
+        for good in [
+            "10.0.0.0/8",
+            "10.1.2.3",
+            "0.0.0.0/0",
+            "::/0",
+            "2001:db8::/32",
+            "::1",
+        ] {
+            assert!(is_network(good), "{good}");
+        }
+        for bad in [
+            "999.1.1.1/99",
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/+8",
+            "office",
+            "",
+            "10.0.0.0/",
+        ] {
+            assert!(!is_network(bad), "{bad}");
+        }
+        let pg = service_type("pg").unwrap();
+        let err = validate(
+            pg,
+            &config(json!({"ip_filter": ["10.0.0.0/8", "999.1.1.1/99"]})),
+        )
+        .unwrap_err();
+        assert_eq!(err.dotted_path(), "user_config.ip_filter[1]");
+        let long = json!([{"network": "10.0.0.0/8", "description": "d".repeat(1025)}]);
+        let err = validate(pg, &config(json!({"ip_filter": long}))).unwrap_err();
+        assert!(
+            err.to_string().len() < 400,
+            "the entry is not repeated whole: {err}"
+        );
+        let many: Vec<String> = (0..8001)
+            .map(|i| format!("10.{}.{}.0/24", i / 256, i % 256))
+            .collect();
+        let err = validate(pg, &config(json!({"ip_filter": many}))).unwrap_err();
+        assert!(
+            err.to_string().contains("at most 8000 entries, got 8001"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_list_holds_at_most_what_the_api_publishes() {
+        let grafana = service_type("grafana").unwrap();
+        let domains: Vec<String> = (0..65).map(|i| format!("d{i}.example.com")).collect();
+        let err = validate(
+            grafana,
+            &config(json!({"auth_google": {"allowed_domains": domains}})),
+        )
+        .unwrap_err();
+        assert_eq!(err.dotted_path(), "user_config.auth_google.allowed_domains");
+        assert!(
+            err.to_string().contains("at most 64 entries, got 65"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn either_open_filter_is_a_default_in_any_order_and_nothing_narrower_is() {
         assert!(is_default_ip_filter(REPORTED_IP_FILTER));
         assert!(is_default_ip_filter(["::/0", "0.0.0.0/0"]));
@@ -804,13 +925,16 @@ mod tests {
         let err = validate(pg, &config(json!({"recovery_target_time": "soon"}))).unwrap_err();
         assert!(matches!(err.problem, Problem::InvalidTime(_)), "{err}");
         assert!(err.to_string().contains("RFC 3339"), "{err}");
-        let regions = json!({"additional_backup_regions": ["aws-eu-west-1", "Not A Region"]});
+        let regions = json!({"additional_backup_regions": ["Not A Region"]});
         let err = validate(pg, &config(regions)).unwrap_err();
         assert_eq!(
             err.dotted_path(),
-            "user_config.additional_backup_regions[1]"
+            "user_config.additional_backup_regions[0]"
         );
         assert!(err.to_string().contains("^[a-z0-9-]+$"), "{err}");
+        let regions = json!({"additional_backup_regions": ["aws-eu-west-1", "aws-eu-west-2"]});
+        let err = validate(pg, &config(regions)).unwrap_err();
+        assert!(err.to_string().contains("at most 1 entry, got 2"), "{err}");
         let filter = json!({"ip_filter": ["10.0.0.0/8", {"cidr": "x"}]});
         let err = validate(pg, &config(filter)).unwrap_err();
         assert_eq!(err.path, vec![key("ip_filter"), ConfigStep::Index(1)]);

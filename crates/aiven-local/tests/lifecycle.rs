@@ -347,7 +347,14 @@ async fn every_error_names_what_was_wrong() {
         &local,
         base(json!({"user_config": {"ip_filter": ["10.0.0.0/8", {"net": "10.1.0.0/16"}]}})),
         400,
-        "user_config.ip_filter[1]: expected a CIDR string or",
+        "user_config.ip_filter[1]: expected an address or CIDR range",
+    )
+    .await;
+    expect_error(
+        &local,
+        base(json!({"user_config": {"ip_filter": ["999.1.1.1/99"]}})),
+        400,
+        "user_config.ip_filter[0]: expected an address or CIDR range",
     )
     .await;
     expect_error(

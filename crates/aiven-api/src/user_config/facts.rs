@@ -60,6 +60,9 @@ struct FieldFacts {
     default: Option<serde_json::Value>,
     #[serde(default)]
     integer: bool,
+    /// The most entries a list takes (for a block, 1: how the official
+    /// provider writes an object).
+    max_items: Option<usize>,
     items: Option<ItemFacts>,
     #[serde(default)]
     fields: Vec<FieldFacts>,
@@ -134,6 +137,7 @@ fn convert(mut fact: FieldFacts) -> Field {
         default: fact.default.map(|value| &*Box::leak(Box::new(value))),
         in_terraform: !fact.api_only,
         nullable: fact.nullable,
+        max_items: fact.max_items,
     }
 }
 
