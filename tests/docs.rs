@@ -350,3 +350,18 @@ fn every_file_the_readme_architecture_names_exists() {
         "README names missing files: {missing:?}"
     );
 }
+
+#[test]
+fn the_pages_of_write_only_passwords_say_where_state_still_holds_one() {
+    let root = Path::new(REPO).join("docs/resources");
+    for page in ["pg_user.md", "connection_pool.md"] {
+        let text = std::fs::read_to_string(root.join(page)).unwrap();
+        let said = text
+            .lines()
+            .any(|line| line.contains("connection_uri") && line.contains("password_wo"));
+        assert!(
+            said,
+            "{page} says a pool's connection_uri holds the password"
+        );
+    }
+}

@@ -94,7 +94,7 @@ impl Resource<Client> for PoolResource {
                 .attribute(Attribute::new(POOL_MODE, Type::String).default(Value::string("transaction")).description("When a server connection returns to the pool: `session`, `transaction` (the default) or `statement`."))
                 .attribute(Attribute::new(POOL_SIZE, Type::Number).default(Value::number(10)).description("Server connections in the pool, 1 to 10000 (default 10)."))
                 .attribute(Attribute::new(USERNAME, Type::String).optional().description("The user the pool connects as; unset, each client connects as itself."))
-                .attribute(Attribute::new(CONNECTION_URI, Type::String).computed().sensitive().use_state_for_unknown().description("The URI to connect through the pool."))
+                .attribute(Attribute::new(CONNECTION_URI, Type::String).computed().sensitive().use_state_for_unknown().description("The URI to connect through the pool. The API builds it with the pool user's password (the service's primary user's when the pool names none), so it is in state even when that password was written with `password_wo`: keep state where secrets may be, or build the URI from the pool's host, port and name and the password you hold."))
                 .block(super::timeouts_block()),
         )
     }
