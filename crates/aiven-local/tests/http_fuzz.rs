@@ -1,8 +1,10 @@
 //! A bounded HTTP fuzz run against a live aiven-local: random methods,
 //! paths, headers and bodies, most of them near the API's real shapes so
-//! they get past the first check. No answer may be a 5xx, the server must
-//! stay up, and no error body may carry a secret. FUZZ_CASES and FUZZ_SEED
-//! set the run; it prints what it did.
+//! they get past the first check, aimed at a pg, a mysql and a valkey
+//! service (their users, databases, pools, backups, and forks of them).
+//! No answer may be a 5xx, the server must stay up, and no error body may
+//! carry a secret. FUZZ_CASES and FUZZ_SEED set the run; it prints what it
+//! did.
 
 mod support;
 
@@ -10,6 +12,9 @@ use serde_json::{Value, json};
 use support::{Local, PROJECT};
 
 const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
+
+/// The services the fuzz aims at, one per engine that keeps data.
+const TARGETS: [&str; 3] = ["target", "target-sql", "target-kv"];
 
 /// A random piece of text: short, long, odd bytes, path tricks.
 fn text(rng: &mut fastrand::Rng) -> String {
@@ -47,7 +52,7 @@ fn segment(rng: &mut fastrand::Rng) -> String {
 
 fn path(rng: &mut fastrand::Rng) -> String {
     let service = if rng.bool() {
-        "target".to_owned()
+        TARGETS[rng.usize(..TARGETS.len())].to_owned()
     } else {
         segment(rng)
     };
@@ -85,6 +90,28 @@ fn scalar(rng: &mut fastrand::Rng) -> Value {
     }
 }
 
+/// A create that is whole but for its fork's details, so that forks of
+/// the valkey target are made (and of the others refused: another type).
+fn fork_create(rng: &mut fastrand::Rng) -> Vec<u8> {
+    let source = if rng.bool() {
+        "target-kv"
+    } else {
+        TARGETS[rng.usize(..TARGETS.len())]
+    };
+    let mut fork = json!({"service_to_fork_from": source});
+    if rng.u8(0..4) == 0 {
+        fork["recovery_basebackup_name"] = json!(text(rng));
+    }
+    let plans = ["startup-4".to_owned(), "business-4".to_owned(), text(rng)];
+    let create = json!({
+        "service_name": format!("fz-{}", rng.u16(..1000)),
+        "service_type": "valkey",
+        "plan": plans[rng.usize(..plans.len())],
+        "user_config": fork,
+    });
+    create.to_string().into_bytes()
+}
+
 /// A body near a real one, with random values and sometimes stray keys.
 fn body(rng: &mut fastrand::Rng) -> Vec<u8> {
     let keys = [
@@ -109,6 +136,18 @@ fn body(rng: &mut fastrand::Rng) -> Vec<u8> {
     for _ in 0..rng.usize(0..6) {
         let key = keys[rng.usize(..keys.len())];
         let value = match key {
+            "user_config" if rng.bool() => {
+                // A fork of one of the targets; only a valkey one can be
+                // made here (see service_type), the rest are refused.
+                let source = TARGETS[rng.usize(..TARGETS.len())];
+                let mut fork = json!({"service_to_fork_from": source});
+                match rng.u8(0..3) {
+                    0 => fork["recovery_target_time"] = scalar(rng),
+                    1 => fork["recovery_basebackup_name"] = json!(text(rng)),
+                    _ => {}
+                }
+                fork
+            }
             "user_config" => json!({"pg": {"timezone": text(rng)}, "work_mem": scalar(rng),
                                     "ip_filter": [text(rng)], "pg_version": scalar(rng)}),
             "maintenance" => json!({"dow": text(rng), "time": text(rng)}),
@@ -137,17 +176,21 @@ async fn random_requests_get_no_5xx_and_no_secret_in_any_error() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(7);
     let local = Local::start();
-    let target = local.create_pg("target", json!({})).await;
-    let secrets = [
-        target["service_uri_params"]["password"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
-        testkit::TOKEN.to_owned(),
-    ];
+    let mut secrets = vec![testkit::TOKEN.to_owned()];
+    for (name, service_type) in TARGETS.into_iter().zip(["pg", "mysql", "valkey"]) {
+        let (status, body) = local
+            .create(
+                json!({"service_name": name, "service_type": service_type, "plan": "startup-4"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let target = local.wait_ready(name).await;
+        let password = target["service_uri_params"]["password"].as_str();
+        secrets.push(password.unwrap().to_owned());
+    }
     let mut rng = fastrand::Rng::with_seed(seed);
     let client = reqwest::Client::new();
-    let (mut by_class, mut failures) = ([0usize; 6], Vec::new());
+    let (mut by_class, mut failures, mut made) = ([0usize; 6], Vec::new(), 0);
     for case in 0..cases {
         let method = METHODS[rng.usize(..METHODS.len())];
         let path = path(&mut rng);
@@ -156,17 +199,34 @@ async fn random_requests_get_no_5xx_and_no_secret_in_any_error() {
             .header("Authorization", format!("aivenv1 {}", testkit::TOKEN))
             .header(testkit::EXACT_HEADER, "1");
         if rng.u8(0..5) == 0 {
-            request = request.header("Content-Type", text(&mut rng).replace(['\r', '\n'], ""));
+            // Any bytes a header may hold: what the client itself would
+            // refuse to send is no case for the server.
+            let value: String = text(&mut rng)
+                .chars()
+                .filter(|c| c.is_ascii_graphic() || *c == ' ')
+                .collect();
+            request = request.header("Content-Type", value);
         }
-        if method != "GET" && method != "HEAD" {
+        if method == "POST" && path.ends_with("/service") && rng.bool() {
+            request = request.body(fork_create(&mut rng));
+        } else if method != "GET" && method != "HEAD" {
             request = request.body(body(&mut rng));
         }
-        let Ok(response) = request.send().await else {
-            failures.push(format!("case {case}: {method} {path}: no answer"));
-            continue;
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(err) => {
+                let shown: String = path.chars().take(120).collect();
+                failures.push(format!(
+                    "case {case}: {method} {shown}: no answer ({err:?})"
+                ));
+                continue;
+            }
         };
         let status = response.status().as_u16();
         by_class[usize::from(status / 100).min(5)] += 1;
+        if method == "POST" && path.ends_with("/service") && status == 200 {
+            made += 1;
+        }
         let text = response.text().await.unwrap_or_default();
         if status >= 500 {
             failures.push(format!("case {case}: {method} {path}: {status} {text}"));
@@ -177,7 +237,7 @@ async fn random_requests_get_no_5xx_and_no_secret_in_any_error() {
     }
     let (status, _) = local.call(reqwest::Method::GET, "/v1/project", None).await;
     println!(
-        "http fuzz: {cases} cases (seed {seed}): {} 2xx, {} 4xx, {} 5xx; server {}",
+        "http fuzz: {cases} cases (seed {seed}): {} 2xx, {} 4xx, {} 5xx; {made} services made (forks of the valkey target); server {}",
         by_class[2],
         by_class[4],
         by_class[5],
