@@ -1,12 +1,14 @@
-//! A crash loop: each round runs a workflow (create a source, write rows,
-//! fork to the latest transaction, fork to a point in time, delete a fork
-//! and create it again) and `kill -9`s aiven-local at a random moment of
-//! it, then starts it again on the same data directory and checks that
+//! A crash loop, for each engine that keeps data: each round runs a
+//! workflow (create a source, write rows, fork it, fork it again, delete a
+//! fork and create it again) and `kill -9`s aiven-local at a random moment
+//! of it, then starts it again on the same data directory and checks that
 //! every service settles (RUNNING, or failed with its reason), that every
 //! committed row is where it was promised, that the catalog and the disk
-//! agree, and, after a clean stop, that no process is left behind.
-//! CHAOS_ROUNDS (default 3) and CHAOS_SEED set the run; `bench/chaos.sh`
-//! runs 30 rounds and prints the figures.
+//! agree, and, after a clean stop, that no process is left behind. pg and
+//! mysql fork to the latest transaction and to a point in time; valkey,
+//! which restores backups only, forks its newest backup, taken on demand.
+//! CHAOS_ROUNDS (default 3 for pg, 2 for the others) and CHAOS_SEED set
+//! the run; `bench/chaos.sh` runs 30 rounds of each and prints the figures.
 
 mod support;
 
@@ -102,78 +104,187 @@ fn uri(service: &Value) -> String {
         .to_owned()
 }
 
-fn ids(uri: &str) -> Option<Vec<i32>> {
-    let output = std::process::Command::new("psql")
-        .args([uri, "-X", "-A", "-t", "-c", "SELECT id FROM t ORDER BY id"])
-        .output()
-        .ok()?;
-    output.status.success().then(|| {
-        String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|l| l.trim().parse().ok())
-            .collect()
-    })
+/// How a round reaches one engine's data: rows are integers, in a table
+/// `t` (pg, mysql) or a set `rows` (valkey).
+struct Engine {
+    service_type: &'static str,
+    /// Makes the place rows go; whether it committed.
+    prepare: fn(&str) -> Option<()>,
+    /// Writes row `id`; `None` when it did not commit.
+    write: fn(&str, i32) -> Option<()>,
+    /// The rows, in order; `None` when the service cannot be read or has
+    /// no table yet.
+    read: fn(&str) -> Option<Vec<i32>>,
+    /// Whether it forks to a point in time (else: its newest backup).
+    point_in_time: bool,
 }
 
-/// Runs SQL; `None` when it did not commit (the cluster may be gone).
-fn sql(uri: &str, statement: &str) -> Option<()> {
-    std::process::Command::new("psql")
-        .args([uri, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", statement])
+fn parse_rows(text: &str) -> Vec<i32> {
+    let mut rows: Vec<i32> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
+    rows.sort_unstable();
+    rows
+}
+
+fn psql_ok(uri: &str, statement: &str) -> Option<String> {
+    let output = std::process::Command::new("psql")
+        .args([
+            uri,
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            statement,
+        ])
         .output()
-        .ok()?
+        .ok()?;
+    output
         .status
         .success()
-        .then_some(())
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn mariadb_ok(uri: &str, statement: &str) -> Option<String> {
+    (!uri.is_empty())
+        .then(|| testkit::try_mariadb(uri, statement).ok())
+        .flatten()
+}
+
+fn valkey_ok(uri: &str, args: &[&str]) -> Option<String> {
+    let uri = testkit::redis_cli_uri(uri);
+    let output = std::process::Command::new("redis-cli")
+        .args(["--no-auth-warning", "--insecure", "-u", &uri])
+        .args(args)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.success() && !text.starts_with("ERR") && !text.contains("NOAUTH"))
+        .then_some(text)
+}
+
+const PG: Engine = Engine {
+    service_type: "pg",
+    prepare: |uri| psql_ok(uri, "CREATE TABLE IF NOT EXISTS t (id int)").map(drop),
+    write: |uri, id| psql_ok(uri, &format!("INSERT INTO t VALUES ({id})")).map(drop),
+    read: |uri| psql_ok(uri, "SELECT id FROM t ORDER BY id").map(|t| parse_rows(&t)),
+    point_in_time: true,
+};
+
+const MYSQL: Engine = Engine {
+    service_type: "mysql",
+    prepare: |uri| mariadb_ok(uri, "CREATE TABLE IF NOT EXISTS t (id int)").map(drop),
+    write: |uri, id| mariadb_ok(uri, &format!("INSERT INTO t VALUES ({id})")).map(drop),
+    read: |uri| mariadb_ok(uri, "SELECT id FROM t ORDER BY id").map(|t| parse_rows(&t)),
+    point_in_time: true,
+};
+
+const VALKEY: Engine = Engine {
+    service_type: "valkey",
+    prepare: |uri| valkey_ok(uri, &["PING"]).map(drop),
+    write: |uri, id| valkey_ok(uri, &["SADD", "rows", &id.to_string()]).map(drop),
+    read: |uri| valkey_ok(uri, &["SMEMBERS", "rows"]).map(|t| parse_rows(&t)),
+    point_in_time: false,
+};
+
+/// Asks the server at `pid` for a backup of every service (SIGUSR1) and
+/// waits until `name` has one more; `None` when none came.
+fn back_up(url: &str, pid: u32, name: &str) -> Option<()> {
+    let count = || service(url, name).map(|s| s["backups"].as_array().map_or(0, Vec::len));
+    let before = count()?;
+    let sent = std::process::Command::new("kill")
+        .args(["-USR1", &pid.to_string()])
+        .status()
+        .ok()?;
+    sent.success().then_some(())?;
+    let started = Instant::now();
+    while count()? <= before {
+        if started.elapsed() > Duration::from_secs(60) {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(())
 }
 
 /// The workflow; stops quietly at the first request that finds no server.
-fn workflow(url: &str, progress: &Mutex<Progress>) -> Option<()> {
+/// `pid` is the server's, for the backup a backup-only fork needs.
+fn workflow(engine: &Engine, url: &str, pid: u32, progress: &Mutex<Progress>) -> Option<()> {
     let create = |name: &str, config: Value| {
+        let body = json!({"service_name": name, "service_type": engine.service_type,
+                          "plan": "startup-4", "user_config": config});
         call(
             url,
             "POST",
             &format!("/v1/project/{PROJECT}/service"),
-            Some(json!({"service_name": name, "service_type": "pg", "plan": "startup-4", "user_config": config})),
+            Some(body),
         )
         .filter(|(status, _)| *status == 200)
     };
     create("source", json!({}))?;
-    let source = settle(url, "source", Duration::from_secs(60))?;
-    sql(&uri(&source), "CREATE TABLE IF NOT EXISTS t (id int)")?;
+    let source = uri(&settle(url, "source", Duration::from_secs(60))?);
+    (engine.prepare)(&source)?;
+    let write = |id: i32| {
+        (engine.write)(&source, id)?;
+        progress.lock().ok()?.rows.push(id);
+        Some(())
+    };
     for id in 1..=3 {
-        if sql(&uri(&source), &format!("INSERT INTO t VALUES ({id})")).is_some() {
-            progress.lock().ok()?.rows.push(id);
-        }
+        let _ = write(id);
     }
-    let promise = |name: &str| {
-        let rows = progress.lock().map(|p| p.rows.clone()).unwrap_or_default();
+    let rows = || progress.lock().map(|p| p.rows.clone()).unwrap_or_default();
+    let promise = |name: &str, rows: Vec<i32>| {
         if let Ok(mut progress) = progress.lock() {
+            progress.promised.retain(|(n, _)| n != name);
             progress.promised.push((name.to_owned(), rows));
         }
     };
-    // The latest transaction, as the provider asks for it: the window's
-    // end (now), as a point in time.
+    // pg and mysql: the latest transaction, as the provider asks for it
+    // (the window's end, now, as a point in time). valkey: the newest
+    // backup, taken now, holding every row written so far.
+    // As the provider resolves it: MySQL restores whole seconds, so its
+    // latest transaction is the next one, asked for once it has passed.
     let latest = || {
-        let now = aiven_api::timestamp::format(time::OffsetDateTime::now_utc());
-        json!({"service_to_fork_from": "source", "recovery_target_time": now})
+        if !engine.point_in_time {
+            return Some(json!({"service_to_fork_from": "source"}));
+        }
+        let service_type = aiven_api::catalog::service_type(engine.service_type)?;
+        let now = time::OffsetDateTime::now_utc();
+        let latest = aiven_api::fork_point::latest_transaction(service_type, None, now);
+        let ahead = latest.not_before - time::OffsetDateTime::now_utc();
+        if ahead.is_positive() {
+            std::thread::sleep(ahead.unsigned_abs());
+        }
+        let target = aiven_api::timestamp::format(latest.target);
+        Some(json!({"service_to_fork_from": "source", "recovery_target_time": target}))
     };
-    create("latest", latest())?;
-    promise("latest");
+    if !engine.point_in_time {
+        back_up(url, pid, "source")?;
+    }
+    let backed_up = rows();
+    create("latest", latest()?)?;
+    promise("latest", backed_up.clone());
     std::thread::sleep(Duration::from_millis(1100));
     let target = aiven_api::timestamp::format(time::OffsetDateTime::now_utc());
-    let before_target = progress.lock().ok()?.rows.clone();
+    let before_target = rows();
     std::thread::sleep(Duration::from_millis(1100));
-    sql(&uri(&source), "INSERT INTO t VALUES (4)")?;
-    progress.lock().ok()?.rows.push(4);
-    create(
+    write(4)?;
+    // The second fork: to the moment before row 4, or (valkey) the same
+    // newest backup, which row 4 came after.
+    let point = match engine.point_in_time {
+        true => json!({"service_to_fork_from": "source", "recovery_target_time": target}),
+        false => json!({"service_to_fork_from": "source"}),
+    };
+    create("point", point)?;
+    promise(
         "point",
-        json!({"service_to_fork_from": "source", "recovery_target_time": target}),
-    )?;
-    progress
-        .lock()
-        .ok()?
-        .promised
-        .push(("point".into(), before_target));
+        if engine.point_in_time {
+            before_target
+        } else {
+            backed_up.clone()
+        },
+    );
     settle(url, "latest", Duration::from_secs(60))?;
     call(
         url,
@@ -186,12 +297,17 @@ fn workflow(url: &str, progress: &Mutex<Progress>) -> Option<()> {
         .ok()?
         .promised
         .retain(|(n, _)| n != "latest");
-    create("latest", latest())?;
-    promise("latest");
+    let again = if engine.point_in_time {
+        rows()
+    } else {
+        backed_up
+    };
+    create("latest", latest()?)?;
+    promise("latest", again);
     Some(())
 }
 
-/// Postgres servers whose data lies under `dir`.
+/// Processes (servers, PgBouncer) whose command line names `dir`.
 fn servers_under(dir: &Path) -> Vec<String> {
     let needle = dir.to_string_lossy().into_owned();
     std::fs::read_dir("/proc")
@@ -200,20 +316,21 @@ fn servers_under(dir: &Path) -> Vec<String> {
         .flatten()
         .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
         .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
-        .filter(|line| line.contains("postgres") && line.contains(&needle))
+        .filter(|line| line.contains(&needle))
         .collect()
 }
 
 /// One round; the problems found, and how long recovery took.
-fn round(seed: u64) -> (Vec<String>, Duration) {
+fn round(engine: &'static Engine, seed: u64) -> (Vec<String>, Duration) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let dir = testkit::temp_dir("chaos");
     let mut first = LocalServer::start_in(binary(), &dir, &["--backup-interval", "1h"]);
     let url = first.url.clone();
     let progress = Arc::new(Mutex::new(Progress::default()));
+    let pid = first.pid().expect("the server runs");
     let worker = {
         let (url, progress) = (url.clone(), Arc::clone(&progress));
-        std::thread::spawn(move || workflow(&url, &progress))
+        std::thread::spawn(move || workflow(engine, &url, pid, &progress))
     };
     std::thread::sleep(Duration::from_millis(rng.u64(200..9000)));
     first.kill9();
@@ -255,7 +372,7 @@ fn round(seed: u64) -> (Vec<String>, Duration) {
         if failed(found).is_some() || found["state"] != "RUNNING" {
             continue;
         }
-        let rows = ids(&uri(found));
+        let rows = (engine.read)(&uri(found));
         let expected = match name {
             "source" => Some(progress.rows.clone()),
             _ => progress
@@ -270,12 +387,15 @@ fn round(seed: u64) -> (Vec<String>, Duration) {
             ("source", None, Some(expected)) if expected.is_empty() => {}
             ("source", Some(rows), Some(expected)) if rows == expected => {}
             // A fork holds at least what was promised when it was asked for.
+            // A fork holds at least what was promised when it was asked
+            // for; exactly that for a point in time and a backup.
             (_, Some(rows), Some(expected))
                 if name != "source" && expected.iter().all(|r| rows.contains(r)) =>
             {
-                if name == "point" && rows != expected {
+                let exact = name == "point" || !engine.point_in_time;
+                if exact && rows != expected {
                     problems.push(format!(
-                        "point holds {rows:?}, expected exactly {expected:?}"
+                        "{name} holds {rows:?}, expected exactly {expected:?}"
                     ));
                 }
             }
@@ -308,12 +428,13 @@ fn round(seed: u64) -> (Vec<String>, Duration) {
     (problems, recovery)
 }
 
-#[test]
-fn kill_9_at_any_moment_of_a_fork_workflow_loses_nothing_and_orphans_nothing() {
+/// Runs CHAOS_ROUNDS rounds (default `rounds`) of `engine`'s workflow and
+/// prints the figures.
+fn crash_loop(engine: &'static Engine, rounds: u64) {
     let rounds: u64 = std::env::var("CHAOS_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(rounds);
     let seed: u64 = std::env::var("CHAOS_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -321,7 +442,7 @@ fn kill_9_at_any_moment_of_a_fork_workflow_loses_nothing_and_orphans_nothing() {
     let mut failures = Vec::new();
     let mut recoveries = Vec::new();
     for n in 0..rounds {
-        let (problems, recovery) = round(seed.wrapping_mul(1000) + n);
+        let (problems, recovery) = round(engine, seed.wrapping_mul(1000) + n);
         recoveries.push(recovery);
         for problem in problems {
             failures.push(format!("round {n}: {problem}"));
@@ -334,10 +455,26 @@ fn kill_9_at_any_moment_of_a_fork_workflow_loses_nothing_and_orphans_nothing() {
         .unwrap_or_default();
     let worst = recoveries.last().copied().unwrap_or_default();
     println!(
-        "chaos: {rounds} rounds (seed {seed}), {} failures; recovery median {:.1} s, worst {:.1} s",
+        "chaos: {} {rounds} rounds (seed {seed}), {} failures; recovery median {:.1} s, worst {:.1} s",
+        engine.service_type,
         failures.len(),
         median.as_secs_f64(),
         worst.as_secs_f64()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn kill_9_at_any_moment_of_a_fork_workflow_loses_nothing_and_orphans_nothing() {
+    crash_loop(&PG, 3);
+}
+
+#[test]
+fn kill_9_at_any_moment_of_a_mysql_fork_workflow_loses_nothing_and_orphans_nothing() {
+    crash_loop(&MYSQL, 2);
+}
+
+#[test]
+fn kill_9_at_any_moment_of_a_valkey_backup_and_fork_loses_nothing_and_orphans_nothing() {
+    crash_loop(&VALKEY, 2);
 }
