@@ -7,16 +7,76 @@
 # 2. `terraform apply` of COUNT pg services at -parallelism=20, timed, and
 #    the memory each idle service costs (PSS of its PostgreSQL processes;
 #    the other types run no engine).
-# Usage: bench/load.sh [CLIENTS=16] [SECONDS=30] [COUNT=50]
+# 3. A connection flood: FLOOD idle connections and 100 requests sent
+#    half, held open while real requests are timed against the same
+#    requests on a quiet server (p50/p99), with the descriptors
+#    aiven-local holds and how many real requests failed.
+# Usage: bench/load.sh [CLIENTS=16] [SECONDS=30] [COUNT=50] [FLOOD=600]
+#        bench/load.sh flood [FLOOD=600]   (the flood alone)
 set -euo pipefail
-clients=${1:-16}
-seconds=${2:-30}
-count=${3:-50}
+only_flood=false
+if [ "${1:-}" = flood ]; then
+  only_flood=true
+  shift
+  flood=${1:-600}
+else
+  clients=${1:-16}
+  seconds=${2:-30}
+  count=${3:-50}
+  flood=${4:-600}
+fi
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 cargo build --quiet --release --workspace --bins
 . bench/lib.sh
 start_aiven_local load --provision-delay 200ms
+
+flood() {
+python3 - "$port" "$token" "$aiven_local_pid" "$flood" <<'PY'
+import os, socket, sys, time, http.client
+port, token, pid, flood = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+def timed(n):
+    times, failed = [], 0
+    for _ in range(n):
+        started = time.time()
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.request("GET", "/v1/project", headers={"Authorization": f"aivenv1 {token}"})
+            ok = c.getresponse().status == 200
+            c.close()
+        except Exception:
+            ok = False
+        failed += not ok
+        times.append((time.time() - started) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))], failed
+quiet = timed(100)
+held, refused = [], 0
+for i in range(flood + 100):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if i >= flood:
+            s.sendall(b"GET /v1/project HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        held.append(s)
+    except OSError:
+        refused += 1
+time.sleep(1)
+during = timed(100)
+fds = len(os.listdir(f"/proc/{pid}/fd"))
+for s in held:
+    s.close()
+time.sleep(2)
+after_fds = len(os.listdir(f"/proc/{pid}/fd"))
+print(f"flood: {flood} idle connections and 100 half-sent requests ({refused} not accepted): "
+      f"real requests p50 {during[0]:.1f} ms, p99 {during[1]:.1f} ms, {during[2]} failed of 100 "
+      f"(quiet: p50 {quiet[0]:.1f} ms, p99 {quiet[1]:.1f} ms); "
+      f"aiven-local held {fds} descriptors, {after_fds} once they closed")
+PY
+}
+if $only_flood; then
+  flood
+  exit 0
+fi
 
 python3 - "$url" "$token" "$clients" "$seconds" "$aiven_local_pid" <<'PY'
 import json, random, subprocess, sys, threading, time, urllib.request, urllib.error
@@ -140,3 +200,4 @@ started, ended, count, pss = float(sys.argv[1]), float(sys.argv[2]), int(sys.arg
 print(f"apply: {count} pg services at -parallelism=20 in {ended - started:.1f} s; "
       f"idle pg service {pss / count / 1024:.1f} MiB PSS; other types run no engine (0 MiB)")
 PY
+flood
