@@ -275,6 +275,24 @@ async fn a_replayed_session_cookie_reveals_no_secret_without_the_key_the_login_g
             "{body}"
         );
     }
+    // Nor does it make a fork: the page's CSRF token is within its reach,
+    // the key is not.
+    let (_, page, _) = browser.get("/console/project/test/service/kept/fork").await;
+    let form = [("csrf", csrf_of(&page)), ("name", "replayed".to_owned())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page, _) = browser
+        .post("/console/project/test/service/kept/fork", &form)
+        .await;
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("holds no key"), "{page}");
+    let (status, _) = local
+        .call(
+            reqwest::Method::GET,
+            "/v1/project/test/service/replayed",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "no fork was made");
     let (status, body) = browser.secrets("kept", &key).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["password"], password.as_str());
@@ -332,6 +350,7 @@ async fn fork_and_restore_from_the_console_makes_a_point_in_time_fork() {
     let form = |name: &'static str, at: &'static str| {
         vec![
             ("csrf", csrf.clone()),
+            ("key", browser.key.clone()),
             ("name", name.to_owned()),
             ("cloud", "google-europe-west1".to_owned()),
             ("plan", "startup-4".to_owned()),
@@ -373,7 +392,7 @@ async fn fork_and_restore_from_the_console_makes_a_point_in_time_fork() {
     );
     let at: &'static str = Box::leak(at.into_boxed_str());
     let mut elsewhere = form("elsewhere", at);
-    elsewhere[2].1 = "google-europe-west7".to_owned();
+    elsewhere[3].1 = "google-europe-west7".to_owned();
     let (status, page, _) = send(elsewhere).await;
     assert_eq!(status, 400);
     let error = page
@@ -449,6 +468,7 @@ async fn a_mysql_fork_from_the_console_holds_the_latest_backup_or_the_latest_tra
     ] {
         let form = [
             ("csrf", csrf.as_str()),
+            ("key", browser.key.as_str()),
             ("name", name),
             ("restore", restore),
         ];
@@ -507,6 +527,7 @@ async fn the_fork_dialog_disables_smaller_plans_and_warns_about_sso() {
     let csrf = csrf_of(&page);
     let form = [
         ("csrf", csrf.as_str()),
+        ("key", browser.key.as_str()),
         ("name", "narrow"),
         ("plan", "startup-8"),
         ("restore", "latest_backup"),

@@ -84,6 +84,22 @@ function enableCopying() {
   });
 }
 
+// Forms that change something carry the session's key too.
+function signForms() {
+  document.querySelectorAll("form[data-signed]").forEach((form) => {
+    form.addEventListener("submit", () => {
+      let input = form.querySelector('input[name="key"]');
+      if (!input) {
+        input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "key";
+        form.appendChild(input);
+      }
+      input.value = localStorage.getItem(KEY_ITEM) || "";
+    });
+  });
+}
+
 // Logging out forgets the key.
 function forgetKeyOnLogout() {
   document.querySelectorAll("form.logout").forEach((form) => {
@@ -116,6 +132,7 @@ document.addEventListener("DOMContentLoaded", () => {
   keepStatesLive();
   enableRevealing();
   enableCopying();
+  signForms();
   forgetKeyOnLogout();
   showLocalTime();
 });

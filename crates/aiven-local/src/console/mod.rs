@@ -5,8 +5,8 @@
 //! Terraform, `avn` and curl. HTML is rendered here with maud (every value
 //! escaped); one small stylesheet and one small script are embedded; every
 //! page works without the script, which adds live states, copying and the
-//! timeline's click, and alone can reveal a secret (see `session`: the
-//! session's key lives with it, not in a cookie).
+//! timeline's click, and alone can reveal a secret or make a fork (see
+//! `session`: the session's key lives with it, not in a cookie).
 
 mod pages;
 pub mod session;
@@ -67,6 +67,9 @@ enum Refusal {
     /// A request for secrets without the session's key: a replayed
     /// cookie, or a browser that logged in before keys or elsewhere.
     NoKey,
+    /// A form that changes something, sent without the session's key
+    /// (which the script adds): the same, for a page.
+    FormWithoutKey,
     /// What the service layer refused.
     Domain(Error),
 }
@@ -86,6 +89,11 @@ impl IntoResponse for Refusal {
                 axum::Json(serde_json::json!({
                     "message": "This browser holds no key for this session: log out and log in again here to reveal secrets."
                 })),
+            )
+                .into_response(),
+            Refusal::FormWithoutKey => (
+                StatusCode::FORBIDDEN,
+                Html(pages::message("Refused", "This browser holds no key for this session, which the Console's script adds to the form: enable the script, or log out and log in again here.").into_string()),
             )
                 .into_response(),
             Refusal::Domain(err) => {
@@ -432,10 +440,16 @@ async fn create_fork(
     let (_, session) = console.session(&headers)?;
     let fields = form_fields(&body);
     check_csrf(&fields, &session)?;
+    let preview = field(&fields, "preview").is_some();
+    // Making a fork needs the session's key as well: the cookie and the
+    // page's CSRF token are both within reach of a replayed cookie.
+    if !preview && !session.is_key(field(&fields, "key")) {
+        tracing::warn!("console: a fork of {project}/{name} refused: no session key");
+        return Err(Refusal::FormWithoutKey);
+    }
     let record = console.services.get(&project, &name)?;
     let mut fork = ForkForm::from_fields(&fields).fork(&record);
     let backups = console.services.backups(&project, &name)?;
-    let preview = field(&fields, "preview").is_some();
     console
         .resolve(&mut fork, &record, &backups, !preview)
         .await;

@@ -403,7 +403,8 @@ pub fn fork(
             (heading(record))
             (tabs(record, "Fork & restore"))
             @if let Some(e) = error_for(error, "form") { p.error role="alert" { (e) } }
-            form.card.fork method="post" action=(action) {
+            noscript { p { "Creating the fork needs the Console's script, which signs the form with this browser's session key; updating the code below works without it." } }
+            form.card.fork method="post" action=(action) data-signed {
                 input type="hidden" name="csrf" value=(session.csrf);
                 label for="name" { "New service name" }
                 input #name name="name" value=(fork.name) required aria-describedby="name-error";

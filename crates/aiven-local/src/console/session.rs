@@ -44,12 +44,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Whether a request carries this session's key.
+    /// Whether a request carries this session's key in [`KEY_HEADER`].
     pub fn holds_key(&self, headers: &HeaderMap) -> bool {
-        headers
-            .get(KEY_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|presented| same_secret(presented, &self.key))
+        let presented = headers.get(KEY_HEADER).and_then(|v| v.to_str().ok());
+        self.is_key(presented)
+    }
+
+    /// Whether `presented` (a header's or a form field's) is this
+    /// session's key.
+    pub fn is_key(&self, presented: Option<&str>) -> bool {
+        presented.is_some_and(|presented| same_secret(presented, &self.key))
     }
 }
 
