@@ -403,7 +403,7 @@ async fn fork_and_restore_from_the_console_makes_a_point_in_time_fork() {
         "{page}"
     );
     let (status, page, _) = send(form("orders", at)).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 409, "a conflict, as the API answers it");
     assert!(
         page.contains("id=\"name-error\""),
         "a taken name is refused at the name: {page}"

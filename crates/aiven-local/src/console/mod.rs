@@ -97,10 +97,7 @@ impl IntoResponse for Refusal {
             )
                 .into_response(),
             Refusal::Domain(err) => {
-                let status = match &err {
-                    Error::NotFound(_) => StatusCode::NOT_FOUND,
-                    _ => StatusCode::BAD_REQUEST,
-                };
+                let status = crate::api::status_of(&err);
                 (status, Html(pages::message("Not possible", &err.to_string()).into_string())).into_response()
             }
         }
@@ -473,7 +470,7 @@ async fn create_fork(
             let api_url = api_url(&headers);
             let page = pages::fork(&session, &record, &backups, &fork, Some(&err), &api_url);
             let mut response = html(page);
-            *response.status_mut() = StatusCode::BAD_REQUEST;
+            *response.status_mut() = crate::api::status_of(&err);
             Ok(response)
         }
     }
