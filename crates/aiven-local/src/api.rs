@@ -241,10 +241,9 @@ async fn create_service(
 ) -> Reply {
     let request: CreateService = parse(&body)?;
     let record = state.services.create(&project, request).await?;
-    ok(serde_json::to_value(ServiceEnvelope {
+    reply(&ServiceEnvelope {
         service: state.services.to_api(&record, false),
     })
-    .unwrap_or_default())
 }
 
 /// `?include_secrets=true` asks for passwords; without it they read
@@ -269,10 +268,9 @@ async fn get_service(
     Query(query): Query<SecretsQuery>,
 ) -> Reply {
     let record = state.services.get(&project, &service)?;
-    ok(serde_json::to_value(ServiceEnvelope {
+    reply(&ServiceEnvelope {
         service: state.services.to_api(&record, query.wanted()),
     })
-    .unwrap_or_default())
 }
 
 async fn update_service(
@@ -282,10 +280,9 @@ async fn update_service(
 ) -> Reply {
     let request: UpdateService = parse(&body)?;
     let record = state.services.update(&project, &service, request).await?;
-    ok(serde_json::to_value(ServiceEnvelope {
+    reply(&ServiceEnvelope {
         service: state.services.to_api(&record, false),
     })
-    .unwrap_or_default())
 }
 
 async fn delete_service(
@@ -301,7 +298,7 @@ async fn get_tags(
     Path((project, service)): Path<(String, String)>,
 ) -> Reply {
     let tags = state.services.get(&project, &service)?.tags;
-    ok(serde_json::to_value(TagsBody { tags }).unwrap_or_default())
+    reply(&TagsBody { tags })
 }
 
 async fn replace_tags(
@@ -320,7 +317,7 @@ async fn list_backups(
     State(state): State<AppState>,
     Path((project, service)): Path<(String, String)>,
 ) -> Reply {
-    ok(serde_json::to_value(state.services.backups(&project, &service)?).unwrap_or_default())
+    reply(&state.services.backups(&project, &service)?)
 }
 
 async fn list_users(
@@ -340,7 +337,7 @@ async fn create_user(
         .services
         .create_user(&project, &service, &request)
         .await?;
-    ok(serde_json::to_value(UserEnvelope { user }).unwrap_or_default())
+    reply(&UserEnvelope { user })
 }
 
 async fn get_user(
@@ -353,7 +350,7 @@ async fn get_user(
         .into_iter()
         .find(|u| u.username == username)
         .ok_or_else(|| Error::not_found(format!("Service user {username} does not exist")))?;
-    ok(serde_json::to_value(UserEnvelope { user }).unwrap_or_default())
+    reply(&UserEnvelope { user })
 }
 
 async fn modify_user(
@@ -369,7 +366,7 @@ async fn modify_user(
     // The API answers with the whole service, passwords redacted.
     let record = state.services.get(&project, &service)?;
     let service = state.services.to_api(&record, false);
-    ok(serde_json::to_value(ServiceEnvelope { service }).unwrap_or_default())
+    reply(&ServiceEnvelope { service })
 }
 
 async fn delete_user(
@@ -388,7 +385,7 @@ async fn list_databases(
     Path((project, service)): Path<(String, String)>,
 ) -> Reply {
     let databases = state.services.get(&project, &service)?.databases;
-    ok(serde_json::to_value(DatabasesResponse { databases }).unwrap_or_default())
+    reply(&DatabasesResponse { databases })
 }
 
 async fn create_database(

@@ -122,7 +122,8 @@ pub async fn update(
     {
         return Err(Error::invalid(violation.to_string()));
     }
-    let request: UpdateProject = serde_json::from_value(raw).unwrap_or_default();
+    let request: UpdateProject = serde_json::from_value(raw)
+        .map_err(|err| Error::invalid(format!("the request body does not fit: {err}")))?;
     found(&state, &project)?;
     if let Some(cloud) = &request.cloud {
         crate::services::offered_cloud(cloud)?;
