@@ -226,8 +226,7 @@ async fn list_services(
     project_name(&project)?;
     let services = state
         .services
-        .store
-        .services(Some(&project))?
+        .services_of(Some(&project))?
         .iter()
         .map(|r| state.services.to_api(r, query.wanted()))
         .collect();

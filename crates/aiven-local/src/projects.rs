@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::api::{AppState, Reply, ok, parse, project_name};
 use crate::error::Error;
-use crate::store::{ProjectRecord, StoreError};
+use crate::store::ProjectRecord;
 
 pub(crate) const DEFAULT_CLOUD: &str = "google-europe-west1";
 
@@ -34,16 +34,12 @@ fn reply(name: String, default_cloud: String, record: ProjectRecord) -> Project 
 /// A project's cloud and details; one that does not exist is a 404.
 pub(crate) fn found(state: &AppState, project: &str) -> Result<(String, ProjectRecord), Error> {
     project_name(project)?;
-    state
-        .services
-        .store
-        .project(project)?
-        .ok_or_else(|| Error::not_found(format!("Project {project} does not exist")))
+    state.services.project(project)
 }
 
 pub async fn list(State(state): State<AppState>) -> Reply {
     let mut projects = Vec::new();
-    for name in state.services.store.projects()? {
+    for name in state.services.project_names()? {
         let (cloud, record) = found(&state, &name)?;
         projects.push(reply(name, cloud, record));
     }
@@ -80,15 +76,9 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Reply {
         }),
         tech_emails: request.tech_emails.unwrap_or(source.tech_emails),
     };
-    let store = &state.services.store;
-    store
-        .create_project(&request.project, &cloud, &record)
-        .map_err(|err| match err {
-            StoreError::Conflict => {
-                Error::conflict(format!("Project {} already exists", request.project))
-            }
-            other => other.into(),
-        })?;
+    state
+        .services
+        .create_project(&request.project, &cloud, &record)?;
     ok(json!({ "project": reply(request.project, cloud, record) }))
 }
 
@@ -129,43 +119,29 @@ pub async fn update(
         crate::services::offered_cloud(cloud)?;
     }
     crate::services::check_tags(request.tags.as_ref(), names::TagsOf::Project)?;
-    let (cloud, record) = state
-        .services
-        .store
-        .update_project(&project, |cloud, record| {
-            if let Some(new_cloud) = request.cloud {
-                *cloud = new_cloud;
-            }
-            if request.account_id.is_some() {
-                record.account_id = request.account_id;
-            }
-            if request.billing_group_id.is_some() {
-                record.billing_group_id = request.billing_group_id;
-            }
-            if let Some(tags) = request.tags {
-                record.tags = tags;
-            }
-            if let Some(emails) = request.tech_emails {
-                record.tech_emails = emails;
-            }
-        })?;
+    let (cloud, record) = state.services.update_project(&project, |cloud, record| {
+        if let Some(new_cloud) = request.cloud {
+            *cloud = new_cloud;
+        }
+        if request.account_id.is_some() {
+            record.account_id = request.account_id;
+        }
+        if request.billing_group_id.is_some() {
+            record.billing_group_id = request.billing_group_id;
+        }
+        if let Some(tags) = request.tags {
+            record.tags = tags;
+        }
+        if let Some(emails) = request.tech_emails {
+            record.tech_emails = emails;
+        }
+    })?;
     ok(json!({ "project": reply(project, cloud, record) }))
 }
 
 /// Deletes a project that has no services left.
 pub async fn delete(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
     project_name(&project)?;
-    state
-        .services
-        .store
-        .delete_project(&project)
-        .map_err(|err| match err {
-            StoreError::Conflict => {
-                Error::conflict(format!("Project {project} has services; delete them first"))
-            }
-            StoreError::Missing => Error::not_found(format!("Project {project} does not exist")),
-            other => other.into(),
-        })?;
-    state.services.remove_project_files(&project);
+    state.services.delete_project(&project)?;
     ok(json!({ "message": "deleted" }))
 }

@@ -41,6 +41,7 @@ mod accounts;
 mod backups;
 mod checks;
 mod fork;
+mod projects;
 mod provision;
 mod read;
 mod reconcile;
@@ -116,7 +117,7 @@ fn service_missing(project: &str, name: &str) -> Error {
 
 /// Shared state of a running aiven-local.
 pub struct Services {
-    pub store: Store,
+    store: Store,
     pub data_dir: PathBuf,
     pub engines: Engines,
     pub backup_interval: Duration,

@@ -110,12 +110,6 @@ impl From<Error> for Refusal {
     }
 }
 
-impl From<crate::store::StoreError> for Refusal {
-    fn from(err: crate::store::StoreError) -> Refusal {
-        Refusal::Domain(err.into())
-    }
-}
-
 type Page = Result<Response, Refusal>;
 
 impl Console {
@@ -200,7 +194,7 @@ fn html(markup: maud::Markup) -> Response {
 /// of projects is for when there is more than one to choose from.
 async fn home(State(console): State<Console>, headers: HeaderMap) -> Page {
     let (_, session) = console.session(&headers)?;
-    let projects = console.services.store.projects()?;
+    let projects = console.services.project_names()?;
     if let [only] = projects.as_slice() {
         // Project names are letters, digits and hyphens: safe in a path.
         let path = format!("/console/project/{only}");
@@ -273,7 +267,7 @@ async fn services_page(
     Path(project): Path<String>,
 ) -> Page {
     let (_, session) = console.session(&headers)?;
-    let services = console.services.store.services(Some(&project))?;
+    let services = console.services.services_of(Some(&project))?;
     Ok(html(pages::services(&session, &project, &services)))
 }
 
@@ -286,8 +280,7 @@ async fn states(
     console.session(&headers)?;
     let states: serde_json::Map<String, serde_json::Value> = console
         .services
-        .store
-        .services(Some(&project))?
+        .services_of(Some(&project))?
         .into_iter()
         .map(|r| (r.name, r.state.to_string().into()))
         .collect();
@@ -302,18 +295,7 @@ async fn service_page(
     let (_, session) = console.session(&headers)?;
     let record = console.services.get(&project, &name)?;
     let api = console.services.to_api(&record, true);
-    let forks: Vec<String> = console
-        .services
-        .store
-        .services(None)?
-        .into_iter()
-        .filter(|r| {
-            r.fork
-                .as_ref()
-                .is_some_and(|f| f.project == project && f.service == name)
-        })
-        .map(|r| format!("{}/{}", r.project, r.name))
-        .collect();
+    let forks = console.services.forks_of(&project, &name)?;
     Ok(html(pages::service(&session, &record, &api, &forks)))
 }
 
