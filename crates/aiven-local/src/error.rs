@@ -2,7 +2,7 @@
 //! it from starting at all ([`StartError`]).
 //!
 //! The service layer says what happened (a thing missing, a conflict, a
-//! value the API refuses); `api.rs` decides, in one place, which status and
+//! value the API refuses); `api` decides, in one place, which status and
 //! error body that is on the wire.
 
 use std::fmt;

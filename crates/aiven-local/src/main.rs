@@ -5,17 +5,13 @@
 //! engine. The API is under `/v1`, the web Console under `/console`.
 
 mod api;
-mod conformance;
 mod console;
 mod disk;
 mod endpoint;
 mod engines;
 mod error;
-mod host_check;
 mod privilege;
-mod projects;
 mod random;
-mod serve;
 mod services;
 mod store;
 mod tls;
@@ -28,6 +24,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::api::{conformance, host_check, serve};
 use crate::engines::Engines;
 use crate::engines::mysql::MariaDb;
 use crate::engines::none::NoEngine;

@@ -42,6 +42,8 @@ mod backups;
 mod checks;
 mod fork;
 mod projects;
+
+pub use projects::DEFAULT_CLOUD;
 mod provision;
 mod read;
 mod reconcile;
@@ -349,7 +351,7 @@ impl Services {
         // platform's default cloud.
         let default_cloud = match self.store.project(project) {
             Ok(Some((cloud, _))) => cloud,
-            Ok(None) => crate::projects::DEFAULT_CLOUD.to_owned(),
+            Ok(None) => DEFAULT_CLOUD.to_owned(),
             Err(err) => return Err(err.into()),
         };
         let checked = check_create(project, &default_cloud, &request)?;

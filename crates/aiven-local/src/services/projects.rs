@@ -6,6 +6,8 @@ use crate::store::{ProjectRecord, ServiceRecord, StoreError};
 
 use super::Services;
 
+pub const DEFAULT_CLOUD: &str = "google-europe-west1";
+
 fn project_missing(project: &str) -> Error {
     Error::not_found(format!("Project {project} does not exist"))
 }

@@ -1,7 +1,14 @@
 //! The HTTP API: Aiven's paths and JSON envelopes over [`Services`].
 //! Bodies are parsed by hand (not axum's `Json` extractor) so that every
 //! malformed or mistyped body gets a 400 in the API's error shape naming
-//! the field.
+//! the field. The whole HTTP layer lives here: the project routes in
+//! [`projects`], the contract check in [`conformance`], the `Host` check
+//! in [`host_check`], and the server with its limits in [`serve`].
+
+pub mod conformance;
+pub mod host_check;
+mod projects;
+pub mod serve;
 
 use std::sync::Arc;
 
@@ -23,7 +30,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::projects;
 use crate::services::Services;
 
 #[derive(Clone)]
@@ -98,7 +104,7 @@ pub(crate) fn project_name(project: &str) -> Result<(), Error> {
 pub fn router(
     services: Arc<Services>,
     token: String,
-    conformance: Arc<crate::conformance::Conformance>,
+    conformance: Arc<conformance::Conformance>,
 ) -> Router {
     let state = AppState {
         services,
@@ -173,7 +179,7 @@ pub fn router(
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(
             conformance,
-            crate::conformance::conform,
+            conformance::conform,
         ))
         .with_state(state)
 }
@@ -594,7 +600,7 @@ async fn clouds() -> Reply {
 /// A project's clouds: every published one, as no project here has
 /// private clouds; a project that does not exist is a 404.
 async fn project_clouds(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
-    crate::projects::found(&state, &project)?;
+    projects::found(&state, &project)?;
     reply(&all_clouds())
 }
 

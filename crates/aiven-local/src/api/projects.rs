@@ -12,8 +12,6 @@ use crate::api::{AppState, Reply, ok, parse, project_name};
 use crate::error::Error;
 use crate::store::ProjectRecord;
 
-pub(crate) const DEFAULT_CLOUD: &str = "google-europe-west1";
-
 /// A project as the API reports it.
 fn reply(name: String, default_cloud: String, record: ProjectRecord) -> Project {
     Project {
@@ -57,7 +55,9 @@ pub async fn list(State(state): State<AppState>) -> Reply {
 pub async fn create(State(state): State<AppState>, body: Bytes) -> Reply {
     let request: CreateProject = parse(&body)?;
     project_name(&request.project)?;
-    let cloud = request.cloud.unwrap_or_else(|| DEFAULT_CLOUD.into());
+    let cloud = request
+        .cloud
+        .unwrap_or_else(|| crate::services::DEFAULT_CLOUD.into());
     crate::services::offered_cloud(&cloud)?;
     crate::services::check_tags(request.tags.as_ref(), names::TagsOf::Project)?;
     let source = match &request.copy_from_project {
