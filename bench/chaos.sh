@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 rounds="${1:-30}"
 seed="${2:-1}"
 CHAOS_ROUNDS="$rounds" CHAOS_SEED="$seed" \
-  cargo test --release -p aiven-local --test chaos -- --nocapture 2>&1 | grep -E '^chaos:|panicked|round [0-9]+:'
+  cargo test --release -p aiven-local --test chaos -- --nocapture --test-threads=1 2>&1 |
+  grep -oE 'chaos: .*|panicked.*|round [0-9]+:.*'
 INTERRUPT_ROUNDS="$rounds" INTERRUPT_SEED="$seed" \
   cargo test --release --test interrupt -- --nocapture 2>&1 | grep -E '^interrupt:|panicked|round [0-9]+:'

@@ -60,7 +60,7 @@ if [ "$engine" = idle ]; then
     echo $((total / 1024))
   }
   echo "idle PSS per service: pg $(tree_pss "$(head -1 "$dir/idle-pg/pgdata/postmaster.pid")") MB" \
-    "(+ PgBouncer for its pools $(tree_pss "$(cat "$dir/idle-pg/pgbouncer/pgbouncer.pid")") MB)," \
+    "(+ its PgBouncer $(tree_pss "$(cat "$dir/idle-pg/pgbouncer/pgbouncer.pid")") MB)," \
     "mysql $(tree_pss "$(cat "$dir/idle-mysql/mariadbd.pid")") MB," \
     "valkey $(tree_pss "$(cat "$dir/idle-valkey/valkey.pid")") MB," \
     "thanos $(tree_pss "$(cat "$dir/idle-thanos/prometheus.pid")") MB"
