@@ -586,7 +586,7 @@ impl ServiceResource {
         let service_type = planned
             .type_name(&self.kind)
             .and_then(catalog::service_type);
-        if forking && service_type.map(|t| t.name) == Some("opensearch") {
+        if forking && service_type.is_some_and(|t| t.fork_leaves_out_sso) {
             diags.push(
                 Diagnostic::warning(
                     "Single sign-on settings are not copied to a fork",

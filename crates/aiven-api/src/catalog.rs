@@ -19,6 +19,12 @@ pub struct ServiceType {
     pub nodes_per_tier: [i64; 3],
     pub has_hobbyist: bool,
     pub default_port: u16,
+    /// The primary user a new service has: `avnadmin`, but `default` on
+    /// Valkey, as the hosted service names it.
+    pub primary_user: &'static str,
+    /// A fork leaves out the source's single sign-on settings, which are
+    /// tied to its URLs (OpenSearch, Aiven's fork docs), and says so.
+    pub fork_leaves_out_sso: bool,
 }
 
 const fn kind(name: &'static str, description: &'static str) -> ServiceType {
@@ -32,6 +38,8 @@ const fn kind(name: &'static str, description: &'static str) -> ServiceType {
         nodes_per_tier: [1, 2, 3],
         has_hobbyist: false,
         default_port: 443,
+        primary_user: "avnadmin",
+        fork_leaves_out_sso: false,
     }
 }
 
@@ -57,6 +65,7 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
         named_backup_recovery: true,
         has_hobbyist: true,
         default_port: 6379,
+        primary_user: "default",
         ..kind("valkey", "Valkey - In-Memory Data Store (Caching)")
     },
     ServiceType {
@@ -77,6 +86,7 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
         named_backup_recovery: true,
         has_hobbyist: true,
         nodes_per_tier: [1, 3, 6],
+        fork_leaves_out_sso: true,
         ..kind(
             "opensearch",
             "OpenSearch - Search & Analyze Data in Real Time",

@@ -32,7 +32,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::endpoint::Endpoint;
 use crate::engines::{
-    self, ADMIN_USER, ClusterPaths, Engine, EngineError, Engines, Instance, Stop, default_database,
+    self, ClusterPaths, Engine, EngineError, Engines, Instance, Stop, default_database,
 };
 use crate::error::Error;
 use crate::store::{ForkSource, RestoreTo, ServiceRecord, Store, StoreError};
@@ -205,10 +205,7 @@ impl Accounts {
     /// settings choose, if they do; on valkey `default`, as the hosted
     /// service names it) and the default database.
     fn new(service_type: &ServiceType, user_config: &Map<String, Value>) -> Accounts {
-        let primary = match service_type.name {
-            "valkey" => "default",
-            _ => ADMIN_USER,
-        };
+        let primary = service_type.primary_user;
         let chosen = |key: &str| {
             user_config
                 .get(key)
@@ -256,7 +253,7 @@ fn inherit_settings(
     }
     overlay(&mut inherited, requested);
     let mut notifications = Vec::new();
-    if service_type.name == "opensearch" {
+    if service_type.fork_leaves_out_sso {
         notifications.push(ServiceNotification {
             level: "warning".into(),
             message: "Single sign-on (SSO) settings were not copied from the source service, because they are \
