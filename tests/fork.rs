@@ -23,6 +23,19 @@ resource "aiven_pg" "source" {
 }
 "#;
 
+/// A fork of [`SOURCE`] at the API's default point, as the official
+/// provider writes one.
+const COPY: &str = r#"
+resource "aiven_pg" "copy" {
+  project      = "acme"
+  service_name = "orders-copy"
+  plan         = "startup-4"
+  pg_user_config {
+    service_to_fork_from = aiven_pg.source.service_name
+  }
+}
+"#;
+
 #[test]
 fn forks_hold_the_latest_backup_the_latest_transaction_or_exactly_the_point_in_time() {
     let e = env();
@@ -249,18 +262,7 @@ output "window_start" {{
 #[test]
 fn a_fork_in_the_same_apply_as_its_source_waits_for_the_first_backup() {
     let e = env();
-    e.configure(&format!(
-        r#"{SOURCE}
-resource "aiven_pg" "copy" {{
-  project      = "acme"
-  service_name = "orders-copy"
-  plan         = "startup-4"
-  pg_user_config {{
-    service_to_fork_from = aiven_pg.source.service_name
-  }}
-}}
-"#
-    ));
+    e.configure(&format!(r#"{SOURCE}{COPY}"#));
     let plan = e.tf.plan();
     assert!(
         words(&plan.stdout).contains("The fork's point is known after the source's first backup")
@@ -539,16 +541,7 @@ fn renaming_by_fork_deletes_the_old_service_and_keeps_the_fork() {
 fn the_service_list_shows_a_projects_services_and_the_forks_of_one() {
     let e = env();
     let services = format!(
-        r#"{SOURCE}
-resource "aiven_pg" "copy" {{
-  project      = "acme"
-  service_name = "orders-copy"
-  plan         = "startup-4"
-  pg_user_config {{
-    service_to_fork_from = aiven_pg.source.service_name
-  }}
-}}
-
+        r#"{SOURCE}{COPY}
 resource "aiven_grafana" "dash" {{
   project      = "acme"
   service_name = "dash"

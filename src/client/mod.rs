@@ -105,7 +105,7 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Token,
-    plans: plans::SharedPlanFacts,
+    plans: plans::SharedCatalogAnswers,
 }
 
 /// Whether a request may be sent again after it may have been acted on.
@@ -228,7 +228,7 @@ impl Client {
             http,
             base: base.trim_end_matches('/').to_owned(),
             token,
-            plans: plans::SharedPlanFacts::default(),
+            plans: plans::SharedCatalogAnswers::default(),
         })
     }
 

@@ -14,15 +14,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CallError, Client, Resend};
 
-/// What one run has learned about plans and clouds, by request path.
+/// The catalog answers one run has had (plan lists, plan specifications,
+/// cloud lists), by request path.
 #[derive(Debug, Default)]
-pub(super) struct PlanFacts {
+pub(super) struct CatalogAnswers {
     lists: HashMap<String, Result<Arc<ServicePlanList>, CallError>>,
     specs: HashMap<String, Result<Option<Arc<ServicePlanSpecs>>, CallError>>,
     clouds: HashMap<String, Result<Option<Arc<CloudList>>, CallError>>,
 }
 
-pub(super) type SharedPlanFacts = Arc<Mutex<PlanFacts>>;
+pub(super) type SharedCatalogAnswers = Arc<Mutex<CatalogAnswers>>;
 
 /// This run's answer for `path`: the one kept, or `fetch`'s, kept unless
 /// Terraform cancelled it.

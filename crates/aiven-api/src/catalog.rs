@@ -240,6 +240,18 @@ pub fn cloud(name: &str) -> Option<&'static crate::clouds::Cloud> {
     crate::clouds::CLOUDS.iter().find(|c| c.name == name)
 }
 
+/// A cloud the platform publishes, or why not, naming the published
+/// clouds closest to it.
+pub fn check_cloud(name: &str) -> Result<&'static crate::clouds::Cloud, String> {
+    cloud(name).ok_or_else(|| {
+        let offered = crate::clouds::CLOUDS.iter().map(|c| c.name);
+        format!(
+            "{name:?} is not available; {}",
+            instead_of_cloud(name, offered)
+        )
+    })
+}
+
 /// The offered clouds closest to `name`, for an error that refuses it:
 /// those of the same provider prefix, longest shared beginning first
 /// (`google-europe-west7` suggests `google-europe-west1` and its

@@ -64,20 +64,11 @@ pub(super) fn with_access_switches(
     }
 }
 
-/// A cloud the platform publishes (see `aiven_api::clouds`); any other is
-/// refused, naming the published clouds closest to it.
+/// [`catalog::check_cloud`], refused at the request's `cloud`.
 pub fn offered_cloud(cloud: &str) -> Result<(), Error> {
-    if catalog::cloud(cloud).is_some() {
-        return Ok(());
-    }
-    let offered = aiven_api::clouds::CLOUDS.iter().map(|c| c.name);
-    Err(Error::invalid_at(
-        "cloud",
-        format!(
-            "{cloud:?} is not available; {}",
-            catalog::instead_of_cloud(cloud, offered)
-        ),
-    ))
+    catalog::check_cloud(cloud)
+        .map(drop)
+        .map_err(|message| Error::invalid_at("cloud", message))
 }
 
 /// A service's or project's tags, as the API takes them.
