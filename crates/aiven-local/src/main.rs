@@ -15,6 +15,7 @@ mod random;
 mod services;
 mod store;
 mod tls;
+mod wrong_guesses;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -340,8 +341,14 @@ async fn serve(args: ServeArgs, given_token: Option<String>) -> Result<(), Start
         args.contract_log,
         variations,
     )?);
-    let app = console::router(Arc::clone(&services), token.clone())
-        .merge(api::router(Arc::clone(&services), token, conformance))
+    let guesses = Arc::new(wrong_guesses::WrongGuesses::default());
+    let app = console::router(Arc::clone(&services), token.clone(), Arc::clone(&guesses))
+        .merge(api::router(
+            Arc::clone(&services),
+            token,
+            conformance,
+            guesses,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             host_check::AllowedHosts::for_address(local),
             host_check::check_host,

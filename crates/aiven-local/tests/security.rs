@@ -151,6 +151,42 @@ fn a_token_file_only_root_may_read_is_read_before_root_is_dropped() {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
+#[test]
+fn each_wrong_token_is_answered_later_than_the_last_and_a_right_one_at_once() {
+    let server = testkit::LocalServer::start(Path::new(env!("CARGO_BIN_EXE_aiven-local")), &[]);
+    let ask = |token: &str| {
+        let started = std::time::Instant::now();
+        let output = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H"])
+            .arg(format!("Authorization: aivenv1 {token}"))
+            .arg(format!("{}/v1/project", server.url))
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            started.elapsed(),
+        )
+    };
+    let wrong = "w".repeat(TOKEN.len());
+    let mut waited = std::time::Duration::ZERO;
+    for _ in 0..5 {
+        let (status, took) = ask(&wrong);
+        assert_eq!(status, "403");
+        waited += took;
+    }
+    // 50, 100, 200, 400 and 800 ms at the least.
+    assert!(
+        waited.as_millis() >= 1550,
+        "five wrong guesses took {waited:?}"
+    );
+    let (status, took) = ask(TOKEN);
+    assert_eq!(status, "200");
+    assert!(
+        took.as_millis() < 1000,
+        "a right token waits for no backoff (the next wrong one would wait 1.6 s): {took:?}"
+    );
+}
+
 #[tokio::test]
 async fn passwords_never_appear_on_a_command_line() {
     let local = Local::start();

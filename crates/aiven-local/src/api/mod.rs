@@ -31,11 +31,13 @@ use serde_json::{Value, json};
 
 use crate::error::Error;
 use crate::services::Services;
+use crate::wrong_guesses::WrongGuesses;
 
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) services: Arc<Services>,
     token: Arc<str>,
+    guesses: Arc<WrongGuesses>,
 }
 
 /// The one place a domain error becomes HTTP: its status, and the API's
@@ -105,10 +107,12 @@ pub fn router(
     services: Arc<Services>,
     token: String,
     conformance: Arc<conformance::Conformance>,
+    guesses: Arc<WrongGuesses>,
 ) -> Router {
     let state = AppState {
         services,
         token: token.into(),
+        guesses,
     };
     let service = "/v1/project/{project}/service/{service}";
     Router::new()
@@ -199,6 +203,7 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
             "Authentication failed: send 'Authorization: aivenv1 <token>'",
         ),
         Some(token) if !same_secret(token.trim().as_bytes(), state.token.as_bytes()) => {
+            state.guesses.answer_later().await;
             Error::forbidden("Invalid authentication token").into_response()
         }
         Some(_) => next.run(request).await,

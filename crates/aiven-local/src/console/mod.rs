@@ -24,6 +24,7 @@ use serde::Deserialize;
 
 use crate::error::Error;
 use crate::services::Services;
+use crate::wrong_guesses::WrongGuesses;
 use session::{LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions, set_cookie};
 use snippets::{Fork, Restore};
 
@@ -32,14 +33,16 @@ struct Console {
     services: Arc<Services>,
     token: Arc<str>,
     sessions: Arc<Sessions>,
+    guesses: Arc<WrongGuesses>,
 }
 
 /// The Console's routes; `token` is the API token a login must present.
-pub fn router(services: Arc<Services>, token: String) -> Router {
+pub fn router(services: Arc<Services>, token: String, guesses: Arc<WrongGuesses>) -> Router {
     let console = Console {
         services,
         token: token.into(),
         sessions: Arc::default(),
+        guesses,
     };
     let service = "/console/project/{project}/service/{service}";
     Router::new()
@@ -226,6 +229,7 @@ async fn login(State(console): State<Console>, headers: HeaderMap, body: Bytes) 
     let token = field(&fields, "token").unwrap_or_default().trim();
     if !session::same_secret(token, &console.token) {
         tracing::warn!("console login refused: wrong token");
+        console.guesses.answer_later().await;
         // The form's token is used up: the next try gets a new one.
         let nonce = console.sessions.issue_login();
         let mut response = html(pages::login(&nonce, Some("That token was not accepted.")));
