@@ -288,7 +288,7 @@ async fn states(
         .into_iter()
         .map(|r| (r.name, r.state.to_string().into()))
         .collect();
-    Ok(axum::Json(states).into_response())
+    Ok(crate::api::reply(&states)?)
 }
 
 async fn service_page(
@@ -324,7 +324,12 @@ async fn secrets(
         .cloned()
         .unwrap_or_default();
     let secrets = serde_json::json!({"password": password, "uri": api.service_uri});
-    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(secrets)).into_response())
+    let mut reply = crate::api::reply(&secrets)?;
+    reply.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(reply)
 }
 
 async fn backups_page(
