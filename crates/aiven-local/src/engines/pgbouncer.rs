@@ -120,7 +120,13 @@ impl PgBouncer {
             .collect();
         let admin_password = admin_password(&dir)?;
         let users = format!("{users}\"{ADMIN}\" \"{admin_password}\"\n");
-        write_secret(&dir.join("userlist.txt"), &users)?;
+        // Written beside and renamed into place: PgBouncer rereads the
+        // file on RELOAD only when its inode, size or mtime (in seconds)
+        // changed, and a password changed within the second to one of the
+        // same length would otherwise go unread.
+        let (list, next) = (dir.join("userlist.txt"), dir.join("userlist.txt.next"));
+        write_secret(&next, &users)?;
+        std::fs::rename(&next, &list).map_err(|err| EngineError::io("replace", &list, err))?;
         let conf = dir.join("pgbouncer.ini");
         std::fs::write(&conf, config(paths, &at.record.pools, at.port()?))
             .map_err(|err| EngineError::io("write", &conf, err))?;
