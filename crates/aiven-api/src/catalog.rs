@@ -19,6 +19,19 @@ pub struct ServiceType {
     pub nodes_per_tier: [i64; 3],
     pub has_hobbyist: bool,
     pub default_port: u16,
+    /// The scheme of the service's `service_uri` and connection URIs.
+    pub uri_scheme: &'static str,
+    /// What follows the URI's path: the TLS mode for the types whose
+    /// clients are told it there (pg `sslmode=require`, MySQL's
+    /// `ssl-mode=REQUIRED`). Those types' URIs and params also name the
+    /// default database.
+    pub uri_query: Option<&'static str>,
+    /// The name of the component that port serves, in `components`.
+    pub component: &'static str,
+    /// The `user_config` key that turns TLS off (TLS stays on unless the
+    /// key is false), for the types whose clients may connect in plain
+    /// text; `None` where TLS is always on, as on the platform.
+    pub tls_switch: Option<&'static str>,
     /// The primary user a new service has: `avnadmin`, but `default` on
     /// Valkey, as the hosted service names it.
     pub primary_user: &'static str,
@@ -38,6 +51,10 @@ const fn kind(name: &'static str, description: &'static str) -> ServiceType {
         nodes_per_tier: [1, 2, 3],
         has_hobbyist: false,
         default_port: 443,
+        uri_scheme: name,
+        uri_query: None,
+        component: name,
+        tls_switch: None,
         primary_user: "avnadmin",
         fork_leaves_out_sso: false,
     }
@@ -49,6 +66,8 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
         point_in_time_recovery: true,
         has_hobbyist: true,
         default_port: 5432,
+        uri_scheme: "postgres",
+        uri_query: Some("sslmode=require"),
         ..kind(
             "pg",
             "PostgreSQL - Object-Relational Database Management System",
@@ -59,12 +78,17 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
         recovers_whole_seconds: true,
         has_hobbyist: true,
         default_port: 3306,
+        uri_query: Some("ssl-mode=REQUIRED"),
         ..kind("mysql", "MySQL - Relational Database Management System")
     },
     ServiceType {
         named_backup_recovery: true,
         has_hobbyist: true,
         default_port: 6379,
+        // `valkeys://` with TLS (the default), `valkey://` without
+        // (Aiven's "Manage SSL connectivity in Aiven for Valkey").
+        uri_scheme: "valkeys",
+        tls_switch: Some("valkey_ssl"),
         primary_user: "default",
         ..kind("valkey", "Valkey - In-Memory Data Store (Caching)")
     },
@@ -73,7 +97,12 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
         forks_keep_node_count: true,
         has_hobbyist: true,
         nodes_per_tier: [1, 3, 6],
-        default_port: 9440,
+        // The HTTPS interface (component `clickhouse_https` in the API's
+        // user_config keys), the one aiven-local serves; the platform also
+        // serves the native protocol and MySQL's.
+        default_port: 8443,
+        uri_scheme: "https",
+        component: "clickhouse_https",
         ..kind("clickhouse", "ClickHouse - Columnar Database")
     },
     ServiceType {
@@ -98,12 +127,35 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
         ..kind("grafana", "Grafana - Metrics Dashboard")
     },
     ServiceType {
+        // Prometheus's query and remote-write APIs, over TLS.
+        uri_scheme: "https",
         ..kind(
             "thanos",
             "Thanos - Metrics (Prometheus-compatible long-term storage)",
         )
     },
 ];
+
+impl ServiceType {
+    /// Whether clients must use TLS with `config`: always, but where the
+    /// type's [`ServiceType::tls_switch`] is false.
+    pub fn requires_tls(&self, config: &serde_json::Map<String, serde_json::Value>) -> bool {
+        self.tls_switch
+            .and_then(|key| config.get(key))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true)
+    }
+
+    /// The scheme of a `service_uri` with `config`: the type's, or its
+    /// plain-text form where TLS is off (`valkeys` becomes `valkey`).
+    pub fn scheme(&self, config: &serde_json::Map<String, serde_json::Value>) -> &'static str {
+        if self.requires_tls(config) {
+            self.uri_scheme
+        } else {
+            self.uri_scheme.strip_suffix('s').unwrap_or(self.uri_scheme)
+        }
+    }
+}
 
 /// Looks a type up by name; `redis` is accepted for `valkey`.
 pub fn service_type(name: &str) -> Option<&'static ServiceType> {

@@ -381,7 +381,75 @@ pub struct ConnectionInfo {
     pub receiver_remote_write_uri: Option<String>,
 }
 
+/// Where a service answers, for [`ConnectionInfo::of_type`]: its URI and
+/// what the API lists beside it. `password` is as the reply shows it
+/// (redacted unless secrets were asked for).
+#[derive(Debug, Clone)]
+pub struct Connection<'a> {
+    pub uri: &'a str,
+    pub host: &'a str,
+    pub port: u16,
+    pub user: &'a str,
+    pub password: &'a str,
+    pub dbname: &'a str,
+}
+
 impl ConnectionInfo {
+    /// `connection_info` as the API reports it for `service_type`: the
+    /// URIs under the type's own name, and the fields the type has beside
+    /// them. One node per service: no standbys or replicas.
+    pub fn of_type(service_type: &str, at: &Connection<'_>) -> ConnectionInfo {
+        let uris = Some(vec![at.uri.to_owned()]);
+        let params = |pg: bool| {
+            Some(vec![ConnectionParams {
+                dbname: at.dbname.to_owned(),
+                host: at.host.to_owned(),
+                password: at.password.to_owned(),
+                port: at.port.to_string(),
+                // MySQL's params name the TLS mode apart from pg's.
+                sslmode: pg.then(|| "require".into()),
+                ssl_mode: (!pg).then(|| "require".into()),
+                user: at.user.to_owned(),
+            }])
+        };
+        let mut info = ConnectionInfo::default();
+        match service_type {
+            "pg" => {
+                info.pg = uris;
+                info.pg_params = params(true);
+                info.pg_standby = Some(Vec::new());
+                info.pg_syncing = Some(Vec::new());
+            }
+            "mysql" => {
+                info.mysql = uris;
+                info.mysql_params = params(false);
+                info.mysql_standby = Some(Vec::new());
+            }
+            "valkey" => {
+                info.valkey = uris;
+                info.valkey_password = Some(at.password.to_owned());
+                info.valkey_slave = Some(Vec::new());
+            }
+            "opensearch" => {
+                info.opensearch = uris;
+                info.opensearch_username = Some(at.user.to_owned());
+                info.opensearch_password = Some(at.password.to_owned());
+                info.opensearch_dashboards_uri = Some(at.uri.to_owned());
+            }
+            "thanos" => {
+                info.thanos = uris;
+                info.query_uri = Some(at.uri.to_owned());
+                info.query_frontend_uri = Some(at.uri.to_owned());
+                info.receiver_remote_write_uri = Some(format!("{}/api/v1/write", at.uri));
+            }
+            "clickhouse" => info.clickhouse = uris,
+            "cassandra" => info.cassandra = uris,
+            "grafana" => info.grafana = uris,
+            _ => {}
+        }
+        info
+    }
+
     /// The URIs of a service type, listed under its name.
     pub fn uris(&self, service_type: &str) -> Option<&[String]> {
         match service_type {

@@ -3,29 +3,15 @@
 //! pool's URI.
 
 use aiven_api::catalog;
-use aiven_api::types::{self as api, ConnectionInfo, ConnectionParams};
+use aiven_api::types::{self as api, Connection, ConnectionInfo};
 use serde_json::{Map, Value};
 
 use crate::engines::DEFAULT_DATABASE;
 use crate::store::ServiceRecord;
 
-fn is_pg(record: &ServiceRecord) -> bool {
-    record.service_type == "pg"
-}
-
-/// The URI scheme of a type's `service_uri`: as the platform writes
-/// them, `valkeys://` for Valkey over TLS (its default) and `valkey://`
-/// with `valkey_ssl` off (Aiven's "Manage SSL connectivity in Aiven for
-/// Valkey"); thanos answers HTTPS (all traffic to the platform's
-/// services is TLS).
-fn scheme(record: &ServiceRecord) -> &str {
-    match record.service_type.as_str() {
-        "valkey" if crate::engines::valkey::requires_tls(&record.user_config) => "valkeys",
-        "valkey" => "valkey",
-        // Prometheus's query and remote-write APIs.
-        "thanos" => "https",
-        other => other,
-    }
+/// The type's facts from the catalog; every record's type is in it.
+fn type_of(record: &ServiceRecord) -> Option<&'static catalog::ServiceType> {
+    catalog::service_type(&record.service_type)
 }
 
 /// Where a service answers, and as whom: its primary user.
@@ -82,74 +68,51 @@ impl Endpoint {
         .into_iter()
         .map(|(key, value)| (key.to_owned(), Value::String(value)))
         .collect();
-        let service_uri = if is_pg(record) {
-            params.insert("dbname".into(), DEFAULT_DATABASE.into());
-            params.insert("sslmode".into(), "require".into());
-            format!("postgres://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?sslmode=require")
-        } else if record.service_type == "mysql" {
-            params.insert("dbname".into(), DEFAULT_DATABASE.into());
-            format!("mysql://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?ssl-mode=REQUIRED")
-        } else {
-            format!("{}://{user}:{password}@{host}:{port}", scheme(record))
+        let kind = type_of(record);
+        let scheme = kind.map_or(record.service_type.as_str(), |t| {
+            t.scheme(&record.user_config)
+        });
+        let service_uri = match kind.and_then(|t| t.uri_query) {
+            // The types whose clients are told the TLS mode in the URI name
+            // the default database in it too.
+            Some(query) => {
+                params.insert("dbname".into(), DEFAULT_DATABASE.into());
+                if let Some(mode) = query.strip_prefix("sslmode=") {
+                    params.insert("sslmode".into(), mode.into());
+                }
+                format!("{scheme}://{user}:{password}@{host}:{port}/{DEFAULT_DATABASE}?{query}")
+            }
+            None => format!("{scheme}://{user}:{password}@{host}:{port}"),
         };
         (service_uri, params)
     }
 
-    /// `connection_info`: the type's URIs under its own name, and what
-    /// else the API reports for the type. Passwords read as
-    /// `shown_password` (redacted unless secrets were asked for).
+    /// `connection_info`, in the type's shape (see
+    /// [`ConnectionInfo::of_type`]). Passwords read as `shown_password`
+    /// (redacted unless secrets were asked for).
     pub fn connection_info(&self, record: &ServiceRecord, shown_password: &str) -> ConnectionInfo {
         let (uri, _) = self.connection(record, shown_password.to_owned());
-        let uris = Some(vec![uri.clone()]);
-        let params = || {
-            Some(vec![ConnectionParams {
-                dbname: DEFAULT_DATABASE.into(),
-                host: self.host.clone(),
-                password: shown_password.to_owned(),
-                port: self.port.to_string(),
-                // TLS, as on the platform; MySQL's params name the mode apart.
-                sslmode: is_pg(record).then(|| "require".into()),
-                ssl_mode: (!is_pg(record)).then(|| "require".into()),
-                user: self.user.clone(),
-            }])
+        let at = Connection {
+            uri: &uri,
+            host: &self.host,
+            port: self.port,
+            user: &self.user,
+            password: shown_password,
+            dbname: DEFAULT_DATABASE,
         };
-        let mut info = ConnectionInfo::default();
-        match record.service_type.as_str() {
-            "pg" => {
-                info.pg = uris;
-                info.pg_params = params();
-                // One node per service here: no standby, no replica.
-                info.pg_standby = Some(Vec::new());
-                info.pg_syncing = Some(Vec::new());
-            }
-            "mysql" => {
-                info.mysql = uris;
-                info.mysql_params = params();
-                info.mysql_standby = Some(Vec::new());
-            }
-            "valkey" => {
-                info.valkey = uris;
-                info.valkey_password = Some(shown_password.to_owned());
-                info.valkey_slave = Some(Vec::new());
-            }
-            "opensearch" => {
-                info.opensearch = uris;
-                info.opensearch_username = Some(self.user.clone());
-                info.opensearch_password = Some(shown_password.to_owned());
-                info.opensearch_dashboards_uri = Some(uri);
-            }
-            "thanos" => {
-                info.thanos = uris;
-                info.query_uri = Some(uri.clone());
-                info.query_frontend_uri = Some(uri.clone());
-                info.receiver_remote_write_uri = Some(format!("{uri}/api/v1/write"));
-            }
-            "clickhouse" => info.clickhouse = uris,
-            "cassandra" => info.cassandra = uris,
-            "grafana" => info.grafana = uris,
-            _ => {}
-        }
-        info
+        ConnectionInfo::of_type(&record.service_type, &at)
+    }
+
+    /// Whether clients connect over TLS: always, as on the platform, but
+    /// where the type lets its settings turn TLS off (Valkey's
+    /// `valkey_ssl`).
+    pub fn tls(record: &ServiceRecord) -> bool {
+        type_of(record).is_none_or(|t| t.requires_tls(&record.user_config))
+    }
+
+    /// The name of the component the service's port serves.
+    pub fn component(record: &ServiceRecord) -> String {
+        type_of(record).map_or_else(|| record.service_type.clone(), |t| t.component.to_owned())
     }
 
     /// The pools with the URI each connects through (PgBouncer's port, the

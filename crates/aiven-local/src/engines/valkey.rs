@@ -184,11 +184,8 @@ fn socket(paths: &ClusterPaths) -> std::path::PathBuf {
 
 /// Whether clients must use TLS: `valkey_ssl`, true unless the service
 /// says false, as on the platform (the API's default).
-pub fn requires_tls(config: &Map<String, Value>) -> bool {
-    config
-        .get("valkey_ssl")
-        .and_then(Value::as_bool)
-        .unwrap_or(true)
+fn requires_tls(config: &Map<String, Value>) -> bool {
+    aiven_api::catalog::service_type("valkey").is_none_or(|t| t.requires_tls(config))
 }
 
 /// How the server listens on the service's port: TLS with the certificate

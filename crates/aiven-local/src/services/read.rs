@@ -43,16 +43,12 @@ impl Services {
             service_uri: Some(service_uri),
             service_uri_params: Some(params),
             components: Some(vec![Component {
-                component: record.service_type.clone(),
+                component: Endpoint::component(record),
                 host: endpoint.host.clone(),
                 port: i64::from(endpoint.port),
                 route: "dynamic".into(),
                 usage: "primary".into(),
-                // TLS, as on the platform, but for Valkey with valkey_ssl off.
-                ssl: Some(
-                    record.service_type != "valkey"
-                        || crate::engines::valkey::requires_tls(&record.user_config),
-                ),
+                ssl: Some(Endpoint::tls(record)),
                 ..Component::default()
             }]),
             connection_info: Some(connection_info),
