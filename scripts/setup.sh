@@ -16,6 +16,7 @@ command -v psql >/dev/null || need_apt+=(postgresql-client-15)
 command -v tar >/dev/null || need_apt+=(tar)
 command -v lz4 >/dev/null || need_apt+=(lz4)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v localedef >/dev/null || need_apt+=(locales)
 # The engines aiven-local runs besides PostgreSQL (a type whose engine is
@@ -60,6 +61,26 @@ fi
 # Started as root, aiven-local re-executes itself as this user.
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
   useradd --system --home /var/lib/postgresql postgres
+fi
+# chDB, the ClickHouse engine as a library, runs clickhouse services
+# (aiven-local's --chdb-python); clickhouse-connect, ClickHouse's own
+# Python client, is what the tests connect with. Pinned, in a virtual
+# environment of their own that every local user can read. chdb-core
+# without its dependencies: pandas and pyarrow (about 300 MB) serve only
+# its DataFrame results, which nothing here asks for. Made with Debian's
+# Python: a venv links to its interpreter, and one under a user's home
+# (pyenv's) is out of the engine user's reach.
+chdb_venv=/opt/aiven-local/chdb
+chdb_check=("$chdb_venv/bin/python" -c 'import chdb, clickhouse_connect')
+if [ "$(id -u)" -eq 0 ]; then
+  chdb_check=(runuser -u postgres -- "${chdb_check[@]}")
+fi
+if ! "${chdb_check[@]}" 2>/dev/null; then
+  echo "setup: installing chDB 26.9 and clickhouse-connect into $chdb_venv"
+  "${as_root[@]}" /usr/bin/python3 -m venv --clear "$chdb_venv"
+  pip=("${as_root[@]}" "$chdb_venv/bin/pip" install --quiet --disable-pip-version-check)
+  "${pip[@]}" --no-deps chdb-core==26.9.0 lz4==4.4.5 zstandard==0.25.0
+  "${pip[@]}" clickhouse-connect==1.12.0
 fi
 # The official Aiven CLI, for the compatibility test. Debian's own Python
 # refuses pip installs into the system unless told otherwise.

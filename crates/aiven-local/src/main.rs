@@ -27,6 +27,7 @@ use clap::{Parser, Subcommand};
 
 use crate::api::{conformance, host_check, serve};
 use crate::engines::Engines;
+use crate::engines::clickhouse::ClickHouse;
 use crate::engines::mysql::MariaDb;
 use crate::engines::none::NoEngine;
 use crate::engines::postgres::Postgres;
@@ -102,6 +103,10 @@ struct ServeArgs {
     /// The server thanos (Metrics) services run on: Prometheus.
     #[arg(long, default_value = "/usr/bin/prometheus")]
     prometheus: PathBuf,
+    /// The Python that runs clickhouse services: one with chDB
+    /// (`chdb-core`) installed, as `scripts/setup.sh` makes it.
+    #[arg(long, default_value = "/opt/aiven-local/chdb/bin/python")]
+    chdb_python: PathBuf,
     /// PgBouncer, which serves pg connection pools.
     #[arg(long, default_value = "/usr/sbin/pgbouncer")]
     pgbouncer_bin: PathBuf,
@@ -264,6 +269,7 @@ fn find_engines(args: &ServeArgs, data_dir: &Path) -> Engines {
     );
     engines.add("valkey", Valkey::find(&args.valkey_server));
     engines.add("thanos", Prometheus::find(&args.prometheus));
+    engines.add("clickhouse", ClickHouse::find(&args.chdb_python, &sockets));
     engines.add(
         "mysql",
         MariaDb::find(&args.mariadb_server, &args.mariadb_tools, &sockets),

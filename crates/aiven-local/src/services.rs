@@ -91,12 +91,14 @@ impl From<StoreError> for JobError {
 
 /// Every notification kind aiven-local adds that the hosted API does not
 /// have.
-pub const LOCAL_NOTIFICATION_KINDS: [&str; 7] = [
+pub const LOCAL_NOTIFICATION_KINDS: [&str; 9] = [
     PROVISIONING_FAILED,
     ENGINE_FAILED,
     engines::postgres::VERSION_NOT_RUN,
     engines::valkey::VERSION_NOT_RUN,
     engines::mysql::VERSION_NOT_RUN,
+    engines::clickhouse::VERSION_NOT_RUN,
+    engines::clickhouse::SETTINGS_NOT_APPLIED,
     FORK_SSO_NOT_COPIED,
     ENGINE_MISSING,
 ];
@@ -395,7 +397,7 @@ impl Services {
             }
             None => (user_config, Vec::new()),
         };
-        notifications.extend(self.version_notice(service_type, &user_config));
+        notifications.extend(self.settings_notices(service_type, &user_config));
         notifications.extend(self.engine_missing_notice(service_type));
         let created = now();
         let maintenance_in = request.maintenance.as_ref();
@@ -503,16 +505,16 @@ impl Services {
         })
     }
 
-    /// A warning when the settings ask for what the type's engine records
+    /// Warnings when the settings ask for what the type's engine records
     /// but cannot honour, such as another major version.
-    fn version_notice(
+    fn settings_notices(
         &self,
         service_type: &ServiceType,
         config: &Map<String, Value>,
-    ) -> Option<ServiceNotification> {
+    ) -> Vec<ServiceNotification> {
         self.engines
             .for_type(service_type.name)
-            .version_notice(config)
+            .settings_notices(config)
     }
 
     /// A warning when the type has an engine but it is not installed here.
@@ -572,9 +574,9 @@ impl Services {
         let (_, record) = self.store.update_service(project, name, |r| {
             apply_update(r, &request, &checked, powered_change);
             r.notifications
-                .retain(|n| !engines::is_version_notice(&n.kind));
-            let notice = self.version_notice(checked.service_type, &r.user_config);
-            r.notifications.extend(notice);
+                .retain(|n| !engines::is_settings_notice(&n.kind));
+            let notices = self.settings_notices(checked.service_type, &r.user_config);
+            r.notifications.extend(notices);
             Ok(())
         })?;
         self.update_engine(&current, &record, powered_change)

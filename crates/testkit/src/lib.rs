@@ -1,6 +1,6 @@
 //! Test support: runs the real aiven-local binary on a throwaway data
 //! directory, and reads data back through the engines' own clients
-//! (`psql`, `mariadb`, `redis-cli`).
+//! (`psql`, `mariadb`, `redis-cli`, clickhouse-connect).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -820,4 +820,67 @@ fn forward(
         _ if client.write_all(&response).is_err() => Next::Close,
         _ => Next::KeepOpen,
     }
+}
+
+/// The Python with chDB and clickhouse-connect that `scripts/setup.sh`
+/// installs (`AIVEN_LOCAL_CHDB_PYTHON` overrides it, as `--chdb-python`
+/// does aiven-local's).
+pub fn chdb_python() -> PathBuf {
+    std::env::var_os("AIVEN_LOCAL_CHDB_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/aiven-local/chdb/bin/python"))
+}
+
+/// What every [`clickhouse_connect`] script starts with: a client of
+/// ClickHouse's own Python library for the service's `https://` URI,
+/// verifying its certificate against the project CA when one is given.
+const CLICKHOUSE_PRELUDE: &str = r#"
+import os, sys
+from urllib.parse import urlsplit, unquote
+import clickhouse_connect
+_uri = urlsplit(os.environ["CH_URI"])
+assert _uri.scheme == "https", _uri.scheme
+client = clickhouse_connect.get_client(
+    host=_uri.hostname, port=_uri.port,
+    username=unquote(_uri.username), password=unquote(_uri.password or ""),
+    secure=True, verify="CH_CA" in os.environ, ca_cert=os.environ.get("CH_CA"))
+"#;
+
+/// Runs a Python `script` with `client`, a clickhouse-connect client of
+/// the service at `uri` (an `https://user:password@host:port` URI, the
+/// password in the environment, never in arguments), checking the
+/// server's certificate against `ca_file` (without one, not at all:
+/// `redis-cli --insecure`'s counterpart, for tests about data, not TLS);
+/// what the script prints, trimmed, or the error it ended with.
+pub fn clickhouse_connect(
+    uri: &str,
+    ca_file: Option<&Path>,
+    script: &str,
+) -> Result<String, String> {
+    let mut command = Command::new(chdb_python());
+    command
+        .arg("-c")
+        .arg(format!("{CLICKHOUSE_PRELUDE}\n{script}"))
+        .env("CH_URI", uri);
+    if let Some(ca_file) = ca_file {
+        command.env("CH_CA", ca_file);
+    }
+    let output = command.output().expect("run the chDB venv's python");
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    } else {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // The exception's own line, not the traceback above it.
+        let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+        Err(last.unwrap_or_default().to_owned())
+    }
+}
+
+/// `SELECT`s through [`clickhouse_connect`], one row per line with tabs
+/// between values; panics when the query fails.
+pub fn clickhouse_query(uri: &str, ca_file: &Path, sql: &str) -> String {
+    let script = format!(
+        "for row in client.query({sql:?}).result_rows:\n    print('\\t'.join(str(v) for v in row))"
+    );
+    clickhouse_connect(uri, Some(ca_file), &script).unwrap_or_else(|err| panic!("{sql}: {err}"))
 }

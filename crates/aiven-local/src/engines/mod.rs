@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 pub use crate::store::RestoreTo;
 use crate::store::ServiceRecord;
 
+pub mod clickhouse;
 pub mod error;
 pub mod mysql;
 pub mod none;
@@ -275,10 +276,17 @@ pub trait Engine: Send + Sync {
         Ok(())
     }
 
-    /// A warning for settings the engine records but cannot honour, such
-    /// as a major version other than the one installed.
+    /// A warning for a version the settings ask for that the engine does
+    /// not run.
     fn version_notice(&self, _config: &Map<String, Value>) -> Option<ServiceNotification> {
         None
+    }
+
+    /// Warnings for settings the engine records but cannot honour: a
+    /// version it does not run, settings it does not apply. Each update
+    /// replaces them (see [`is_settings_notice`]).
+    fn settings_notices(&self, config: &Map<String, Value>) -> Vec<ServiceNotification> {
+        self.version_notice(config).into_iter().collect()
     }
 
     /// What the API reports in a service's `metadata`.
@@ -371,11 +379,12 @@ pub fn users_after(users: &[ServiceUser], change: AccountChange<'_>) -> Vec<Serv
     users
 }
 
-/// Whether a notification kind is an engine's warning about a version it
-/// does not run (`pg_version_not_run`, `mysql_version_not_run`): each
-/// update replaces them.
-pub fn is_version_notice(kind: &str) -> bool {
-    kind.ends_with("_version_not_run")
+/// Whether a notification kind is one of [`Engine::settings_notices`]: a
+/// version the engine does not run (`pg_version_not_run`), settings it
+/// does not apply (`clickhouse_settings_not_applied`). Each update
+/// replaces them.
+pub fn is_settings_notice(kind: &str) -> bool {
+    kind.ends_with("_version_not_run") || kind.ends_with("_settings_not_applied")
 }
 
 /// Links backup `backup` of `source` and its archive as archived so far
