@@ -5,8 +5,9 @@
 //! every service settles (RUNNING, or failed with its reason), that every
 //! committed row is where it was promised, that the catalog and the disk
 //! agree, and, after a clean stop, that no process is left behind. pg and
-//! mysql fork to the latest transaction and to a point in time; valkey,
-//! which restores backups only, forks its newest backup, taken on demand.
+//! mysql fork to the latest transaction and to a point in time; valkey and
+//! clickhouse, which restore backups only, fork their newest backup, taken
+//! on demand.
 //! CHAOS_ROUNDS (default 3 for pg, 2 for the others) and CHAOS_SEED set
 //! the run; `bench/chaos.sh` runs 30 rounds of each and prints the figures.
 
@@ -185,6 +186,31 @@ const VALKEY: Engine = Engine {
     prepare: |uri| valkey_ok(uri, &["PING"]).map(drop),
     write: |uri, id| valkey_ok(uri, &["SADD", "rows", &id.to_string()]).map(drop),
     read: |uri| valkey_ok(uri, &["SMEMBERS", "rows"]).map(|t| parse_rows(&t)),
+    point_in_time: false,
+};
+
+fn clickhouse_ok(uri: &str, sql: &str) -> Option<String> {
+    let script = format!(
+        "for row in client.query({sql:?}).result_rows:\n    print('\\t'.join(str(v) for v in row))"
+    );
+    (!uri.is_empty())
+        .then(|| testkit::clickhouse_connect(uri, None, &script).ok())
+        .flatten()
+}
+
+const CLICKHOUSE: Engine = Engine {
+    service_type: "clickhouse",
+    prepare: |uri| {
+        let table =
+            "CREATE TABLE IF NOT EXISTS defaultdb.t (id Int32) ENGINE = MergeTree ORDER BY id";
+        clickhouse_ok(uri, table).map(drop)
+    },
+    write: |uri, id| {
+        clickhouse_ok(uri, &format!("INSERT INTO defaultdb.t VALUES ({id})")).map(drop)
+    },
+    read: |uri| {
+        clickhouse_ok(uri, "SELECT id FROM defaultdb.t ORDER BY id").map(|t| parse_rows(&t))
+    },
     point_in_time: false,
 };
 
@@ -477,4 +503,9 @@ fn kill_9_at_any_moment_of_a_mysql_fork_workflow_loses_nothing_and_orphans_nothi
 #[test]
 fn kill_9_at_any_moment_of_a_valkey_backup_and_fork_loses_nothing_and_orphans_nothing() {
     crash_loop(&VALKEY, 2);
+}
+
+#[test]
+fn kill_9_at_any_moment_of_a_clickhouse_backup_and_fork_loses_nothing_and_orphans_nothing() {
+    crash_loop(&CLICKHOUSE, 2);
 }
