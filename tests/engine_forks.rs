@@ -1,6 +1,7 @@
-//! Forks of mysql and valkey services through terraform, against
-//! aiven-local's real MariaDB and redis-server, checked with the engines'
-//! own clients: `mariadb` row by row, `redis-cli` key by key. A fork that
+//! Forks of mysql, valkey and clickhouse services through terraform,
+//! against aiven-local's real MariaDB, redis-server and ClickHouse (chDB),
+//! checked with the engines' own clients: `mariadb` row by row,
+//! `redis-cli` key by key, `clickhouse-connect` row by row. A fork that
 //! names no point holds the latest backup; the plan says which.
 
 mod support;
@@ -193,6 +194,84 @@ resource "aiven_valkey" "newest" {{
     let copy = e.uri("aiven_valkey.copy");
     redis_cli(&copy, &["SET", "fork-only", "x"]);
     assert_eq!(redis_cli(&uri, &["EXISTS", "fork-only"]), "0");
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
+}
+
+/// The ids in `defaultdb.t` of the ClickHouse service at `uri`, in order,
+/// read with ClickHouse's own Python client (the certificate is checked
+/// in aiven-local's tests; these are about data).
+fn clickhouse_ids(uri: &str) -> String {
+    let script = "print(','.join(str(r[0]) for r in client.query('SELECT id FROM defaultdb.t ORDER BY id').result_rows))";
+    testkit::clickhouse_connect(uri, None, script).expect("read defaultdb.t")
+}
+
+fn clickhouse(uri: &str, sql: &str) {
+    let script = format!("client.command({sql:?})");
+    testkit::clickhouse_connect(uri, None, &script).unwrap_or_else(|err| panic!("{sql}: {err}"));
+}
+
+#[test]
+fn a_clickhouse_fork_holds_the_rows_of_the_backup_it_names_or_of_the_newest() {
+    let e = env();
+    let source = r#"
+resource "aiven_clickhouse" "source" {
+  project      = "acme"
+  service_name = "olap"
+  plan         = "startup-16"
+}
+"#;
+    e.configure(source);
+    e.tf.apply().assert_ok();
+    let uri = e.uri("aiven_clickhouse.source");
+    clickhouse(
+        &uri,
+        "CREATE TABLE defaultdb.t (id UInt32) ENGINE = MergeTree ORDER BY id",
+    );
+    clickhouse(&uri, "INSERT INTO defaultdb.t VALUES (1), (2)");
+    let backup = e.local.back_up_now("acme", "olap");
+    clickhouse(&uri, "INSERT INTO defaultdb.t VALUES (3)");
+    let newest = e.local.back_up_now("acme", "olap");
+
+    e.configure(&format!(
+        r#"{source}
+resource "aiven_clickhouse" "named" {{
+  project      = "acme"
+  service_name = "olap-named"
+  plan         = "startup-16"
+  fork_point   = "backup:{backup}"
+  clickhouse_user_config {{
+    service_to_fork_from = aiven_clickhouse.source.service_name
+  }}
+}}
+
+resource "aiven_clickhouse" "newest" {{
+  project      = "acme"
+  service_name = "olap-newest"
+  plan         = "startup-16"
+  clickhouse_user_config {{
+    service_to_fork_from = aiven_clickhouse.source.service_name
+  }}
+}}
+"#
+    ));
+    let plan = words(&e.tf.plan().stdout);
+    assert!(
+        plan.contains(&format!("restored from backup {newest}")),
+        "{plan}"
+    );
+    e.tf.apply().assert_ok();
+    assert_eq!(clickhouse_ids(&e.uri("aiven_clickhouse.named")), "1,2");
+    let restored = e.attribute("aiven_clickhouse.named", "fork_restored_to");
+    assert_eq!(restored["backup_name"], backup.as_str());
+    let copy = e.uri("aiven_clickhouse.newest");
+    assert_eq!(clickhouse_ids(&copy), "1,2,3");
+    clickhouse(&copy, "INSERT INTO defaultdb.t VALUES (4)");
+    assert_eq!(
+        clickhouse_ids(&uri),
+        "1,2,3",
+        "the fork's write stays there"
+    );
     let plan = e.tf.plan();
     assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
 }
