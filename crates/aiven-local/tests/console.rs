@@ -1,7 +1,7 @@
 //! The Console over HTTP: login with the token into an HttpOnly,
 //! SameSite=Strict session; CSRF tokens on every form; escaped values;
-//! and a point-in-time fork made from the Fork & restore form whose rows
-//! are checked with psql.
+//! and forks made from the Fork & restore form whose rows are checked
+//! with the engine's own client (psql, mariadb, clickhouse-connect).
 
 mod support;
 
@@ -497,6 +497,57 @@ async fn a_mysql_fork_from_the_console_holds_the_latest_backup_or_the_latest_tra
         page.contains("and nothing written after it"),
         "lineage: {page}"
     );
+}
+
+#[tokio::test]
+async fn a_clickhouse_fork_from_the_console_holds_the_backup_it_names() {
+    let local = Local::start();
+    let mut browser = Browser::new(&local);
+    browser.log_in(testkit::TOKEN).await;
+    let (status, body) = local
+        .create(json!({"service_name": "olap", "service_type": "clickhouse", "plan": "startup-16"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let olap = uri(&local.wait_ready("olap").await);
+    let write = |sql: &str| {
+        let script = format!("client.command({sql:?})");
+        testkit::clickhouse_connect(&olap, None, &script).expect("write");
+    };
+    write("CREATE TABLE defaultdb.t (id UInt32) ENGINE = MergeTree ORDER BY id");
+    write("INSERT INTO defaultdb.t VALUES (1)");
+    let named = local.back_up_now("olap").await;
+    write("INSERT INTO defaultdb.t VALUES (2)");
+    local.back_up_now("olap").await;
+
+    let (_, page, _) = browser
+        .get("/console/project/test/service/olap/backups")
+        .await;
+    assert!(page.contains(&named), "the Backups page lists it: {page}");
+    let (_, page, _) = browser.get("/console/project/test/service/olap/fork").await;
+    assert!(
+        page.contains("value=\"backup\"") && page.contains(&format!("value=\"{named}\"")),
+        "named backups to choose from: {page}"
+    );
+    assert!(
+        !page.contains("value=\"latest_transaction\""),
+        "no point in time for ClickHouse: {page}"
+    );
+    let csrf = csrf_of(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", browser.key.as_str()),
+        ("name", "olap-then"),
+        ("restore", "backup"),
+        ("backup", named.as_str()),
+    ];
+    let (status, page, _) = browser
+        .post("/console/project/test/service/olap/fork", &form)
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let then = uri(&local.wait_ready("olap-then").await);
+    let script = "print(client.query('SELECT groupArray(id) FROM defaultdb.t').result_rows[0][0])";
+    let rows = testkit::clickhouse_connect(&then, None, script).expect("read the fork");
+    assert_eq!(rows, "[1]", "the rows of {named}, no later");
 }
 
 #[tokio::test]
