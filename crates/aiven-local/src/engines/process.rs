@@ -107,13 +107,18 @@ pub async fn remove_dir_settling(dir: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Hard-links every file of `from` into `into` that `into` lacks yet.
+/// Hard-links every file under `from` into `into` (the same tree, its
+/// directories made anew) that `into` lacks yet.
 pub fn link_missing(from: &Path, into: &Path) -> Result<(), EngineError> {
     std::fs::create_dir_all(into).map_err(|err| EngineError::io("create", into, err))?;
     let entries = std::fs::read_dir(from).map_err(|err| EngineError::io("read", from, err))?;
     for entry in entries {
         let entry = entry.map_err(|err| EngineError::io("read", from, err))?;
         let target = into.join(entry.file_name());
+        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            link_missing(&entry.path(), &target)?;
+            continue;
+        }
         match std::fs::hard_link(entry.path(), &target) {
             Ok(()) => {}
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -126,13 +131,18 @@ pub fn link_missing(from: &Path, into: &Path) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// The total size of the files directly in `dir`.
+/// The total size of the files under `dir`.
 pub fn files_size(dir: &Path) -> Result<i64, EngineError> {
-    Ok(std::fs::read_dir(dir)
-        .map_err(|err| EngineError::io("read", dir, err))?
-        .filter_map(|entry| entry.ok()?.metadata().ok())
-        .map(|metadata| metadata.len() as i64)
-        .sum())
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).map_err(|err| EngineError::io("read", dir, err))? {
+        let Ok(entry) = entry else { continue };
+        match entry.metadata() {
+            Ok(metadata) if metadata.is_dir() => total += files_size(&entry.path())?,
+            Ok(metadata) => total += metadata.len() as i64,
+            Err(_) => {}
+        }
+    }
+    Ok(total)
 }
 
 /// The pid in `pid_file`, if that process runs and is `program` (a pid is
@@ -261,6 +271,82 @@ pub fn product(name: &str, version: Option<&str>) -> String {
     match version {
         Some(version) => format!("{name} {version}"),
         None => name.to_owned(),
+    }
+}
+
+/// `curl`, for engines whose own API is HTTPS (Prometheus, OpenSearch).
+pub fn find_curl() -> Option<std::path::PathBuf> {
+    ["/usr/bin/curl", "/bin/curl"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|path| path.is_file())
+}
+
+/// A value as a quoted string of a curl configuration file.
+fn curl_quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// One call to an engine's HTTPS API on `127.0.0.1:port` as `login`, with
+/// an optional JSON `body`; the reply's status and body. curl takes the
+/// credentials and the body from its standard input, never its command
+/// line, and sends them only to a server whose certificate `ca` signed,
+/// never to another process holding the port. `what` names the call in
+/// errors.
+pub async fn https_call(
+    curl: &Path,
+    ca: &Path,
+    port: u16,
+    login: super::Login<'_>,
+    request: (&str, &str, Option<&str>),
+    what: &str,
+) -> Result<(u16, String), EngineError> {
+    let (method, path, body) = request;
+    let mut command = command(curl);
+    command
+        .args(["-sS", "--max-time", "300", "-K", "-", "-X", method])
+        .args(["-w", "\n%{http_code}", "--cacert"])
+        .arg(ca)
+        .arg(format!("https://127.0.0.1:{port}{path}"));
+    let mut config = format!(
+        "user = {}\n",
+        curl_quoted(&format!("{}:{}", login.user, login.password))
+    );
+    if let Some(body) = body {
+        config.push_str("header = \"Content-Type: application/json\"\n");
+        config.push_str(&format!("data-binary = {}\n", curl_quoted(body)));
+    }
+    let output = run_with_input(command, Some(config.as_bytes()), what).await?;
+    let (reply, status) = output.rsplit_once('\n').unwrap_or(("", &output));
+    let status = status.trim().parse().map_err(|_| EngineError::Failed {
+        program: what.to_owned(),
+        stderr: format!("no HTTP status in curl's answer: {status:?}"),
+    })?;
+    Ok((status, reply.to_owned()))
+}
+
+/// Why a server exited before it answered on `port`: its exit status and
+/// the most telling line of its log (the last one naming an error, else
+/// the last one).
+pub fn exited_early(
+    program: &str,
+    what: &str,
+    log_file: &Path,
+    port: u16,
+    status: std::process::ExitStatus,
+) -> EngineError {
+    let log = std::fs::read_to_string(log_file).unwrap_or_default();
+    let mut lines = log.lines().rev();
+    let telling = lines
+        .clone()
+        .find(|l| l.contains("Exception") || l.contains("ERROR"))
+        .or_else(|| lines.find(|l| !l.trim().is_empty()))
+        .unwrap_or_default();
+    EngineError::Refused {
+        program: program.to_owned(),
+        reason: format!(
+            "{what} exited ({status}; is port {port} held by another process?): {telling}"
+        ),
     }
 }
 

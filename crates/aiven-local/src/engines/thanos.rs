@@ -17,7 +17,7 @@ use std::time::Duration;
 use aiven_api::types::ServiceUser;
 use tokio::process::Command;
 
-use super::process::{self, run_with_input};
+use super::process;
 use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, RestoreTo, Stop};
 
 /// The name the server runs under.
@@ -120,11 +120,7 @@ impl Prometheus {
     /// `prometheus` at `server` (and `curl` on the path), or why they
     /// cannot run services.
     pub fn find(server: &Path) -> Result<std::sync::Arc<dyn Engine>, String> {
-        let curl = ["/usr/bin/curl", "/bin/curl"]
-            .iter()
-            .map(PathBuf::from)
-            .find(|path| path.is_file());
-        let (true, Some(curl)) = (server.is_file(), curl) else {
+        let (true, Some(curl)) = (server.is_file(), process::find_curl()) else {
             return Err(format!(
                 "Prometheus is not installed at {} (install prometheus and curl, or point --prometheus at it)",
                 server.display()
@@ -199,25 +195,27 @@ impl Prometheus {
         })
     }
 
-    /// Calls Prometheus's HTTP API as the primary user; curl takes the
-    /// credentials from its standard input, not its command line, and
-    /// sends them only to a server whose certificate the project's CA
-    /// signed, never to another process holding the port.
+    /// Calls Prometheus's HTTP API as the primary user (see
+    /// [`process::https_call`]); a status other than 2xx is its refusal.
     async fn api(
         &self,
         at: &Instance<'_>,
         method: &str,
         path: &str,
     ) -> Result<String, EngineError> {
-        let login = at.login();
-        let mut command = process::command(&self.curl);
-        command
-            .args(["-sS", "--fail", "--max-time", "60", "-K", "-", "-X", method])
-            .arg("--cacert")
-            .arg(at.paths.tls_ca())
-            .arg(format!("https://127.0.0.1:{}{path}", at.port()?));
-        let config = format!("user = \"{}:{}\"\n", login.user, login.password);
-        run_with_input(command, Some(config.as_bytes()), "curl (Prometheus API)").await
+        let what = "curl (Prometheus API)";
+        let ca = at.paths.tls_ca();
+        let call = (method, path, None);
+        let (status, reply) =
+            process::https_call(&self.curl, &ca, at.port()?, at.login(), call, what).await?;
+        if (200..300).contains(&status) {
+            Ok(reply)
+        } else {
+            Err(EngineError::Failed {
+                program: what.to_owned(),
+                stderr: format!("HTTP {status}: {}", reply.trim()),
+            })
+        }
     }
 }
 
