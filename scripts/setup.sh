@@ -2,13 +2,16 @@
 # Installs what the demo and the tests need and a fresh Debian 12 machine
 # (with Rust and Terraform) lacks: PostgreSQL 15 and its client, PgBouncer,
 # redis-server (valkey services), MariaDB and mariadb-backup (mysql
-# services), Prometheus (thanos services), chromium and chromedriver (the
+# services), Prometheus (thanos services), chDB and clickhouse-connect
+# (clickhouse services), Java 17, Maven and OpenSearch's jars (opensearch
+# services), chromium and chromedriver (the
 # Console's browser tests), tar, lz4, the en_US.UTF-8 locale (the
 # collation the platform gives a pg database that names none),
 # the `postgres` user aiven-local runs as when started as root, and the
 # official `avn` CLI for the compatibility test. Does nothing when all is
 # there; as a user other than root it installs packages through sudo.
 set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
 
 need_apt=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql-15)
@@ -26,6 +29,9 @@ command -v localedef >/dev/null || need_apt+=(locales)
 [ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
 [ -x /usr/bin/mariadb-backup ] || need_apt+=(mariadb-backup)
 [ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
+# OpenSearch runs on Java 17, from jars Maven fetches.
+command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null || need_apt+=(maven)
 # A real browser for the Console's tests.
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
@@ -81,6 +87,34 @@ if ! "${chdb_check[@]}" 2>/dev/null; then
   pip=("${as_root[@]}" "$chdb_venv/bin/pip" install --quiet --disable-pip-version-check)
   "${pip[@]}" --no-deps chdb-core==26.9.0 lz4==4.4.5 zstandard==0.25.0
   "${pip[@]}" clickhouse-connect==1.12.0
+fi
+# OpenSearch 2.19 (the newest line that runs on Java 17) for opensearch
+# services (aiven-local's --opensearch-home): its core and Netty HTTP
+# transport from Maven Central with their dependencies (lib/), the
+# security plugin's jars and default configuration from its zip
+# (security/), and aiven-local's launcher, which starts a node from that
+# classpath (classes/). Made again when the launcher or the list of jars
+# changes.
+os_src="$repo/crates/aiven-local/src/engines/opensearch"
+os_home=/opt/aiven-local/opensearch-2.19.4
+os_stamp=$(cat "$os_src/pom.xml" "$os_src/AivenLocalNode.java" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$os_home/.made-from" 2>/dev/null)" != "$os_stamp" ]; then
+  echo "setup: putting OpenSearch 2.19.4 and its security plugin together in $os_home"
+  os_tmp=$(mktemp -d)
+  mvn=(mvn -q -B -Dstyle.color=never -Dmaven.repo.local="${AIVEN_LOCAL_M2:-$HOME/.m2/repository}")
+  "${mvn[@]}" -f "$os_src/pom.xml" dependency:copy-dependencies -DoutputDirectory="$os_tmp/lib"
+  "${mvn[@]}" -f "$os_src/pom.xml" dependency:copy -DoutputDirectory="$os_tmp" \
+    -Dartifact=org.opensearch.plugin:opensearch-security:2.19.4.0:zip
+  python3 -m zipfile -e "$os_tmp/opensearch-security-2.19.4.0.zip" "$os_tmp/security"
+  rm "$os_tmp/opensearch-security-2.19.4.0.zip"
+  javac -d "$os_tmp/classes" -cp "$os_tmp/lib/*:$os_tmp/security/*" "$os_src/AivenLocalNode.java"
+  echo "$os_stamp" >"$os_tmp/.made-from"
+  chmod -R a+rX "$os_tmp"
+  "${as_root[@]}" rm -rf "$os_home"
+  "${as_root[@]}" mkdir -p "$(dirname "$os_home")"
+  "${as_root[@]}" cp -r "$os_tmp" "$os_home"
+  "${as_root[@]}" chmod 755 "$os_home"
+  rm -rf "$os_tmp"
 fi
 # The official Aiven CLI, for the compatibility test. Debian's own Python
 # refuses pip installs into the system unless told otherwise.

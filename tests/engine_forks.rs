@@ -1,8 +1,9 @@
-//! Forks of mysql, valkey and clickhouse services through terraform,
-//! against aiven-local's real MariaDB, redis-server and ClickHouse (chDB),
-//! checked with the engines' own clients: `mariadb` row by row,
-//! `redis-cli` key by key, `clickhouse-connect` row by row. A fork that
-//! names no point holds the latest backup; the plan says which.
+//! Forks of mysql, valkey, clickhouse and opensearch services through
+//! terraform, against aiven-local's real MariaDB, redis-server, ClickHouse
+//! (chDB) and OpenSearch, checked with the engines' own clients:
+//! `mariadb` row by row, `redis-cli` key by key, `clickhouse-connect` row
+//! by row, curl document by document. A fork that names no point holds
+//! the latest backup; the plan says which.
 
 mod support;
 
@@ -269,6 +270,95 @@ resource "aiven_clickhouse" "newest" {{
     clickhouse(&copy, "INSERT INTO defaultdb.t VALUES (4)");
     assert_eq!(
         clickhouse_ids(&uri),
+        "1,2,3",
+        "the fork's write stays there"
+    );
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
+}
+
+/// The project's CA, from the API, in a file for curl.
+fn project_ca(e: &support::Env) -> std::path::PathBuf {
+    let (_, ca) = e.local.call("GET", "/v1/project/acme/kms/ca", None);
+    let file = testkit::temp_dir("engine-forks-ca").join("ca.pem");
+    std::fs::write(&file, ca["certificate"].as_str().expect("certificate")).unwrap();
+    file
+}
+
+/// The ids of the documents in `articles`, sorted, joined by commas.
+fn article_ids(uri: &str, ca: &std::path::Path) -> String {
+    let query = serde_json::json!({"size": 100, "sort": [{"n": "asc"}]});
+    let (status, reply) = testkit::opensearch(uri, ca, "POST", "/articles/_search", Some(&query));
+    assert_eq!(status, 200, "{reply}");
+    let hits = reply["hits"]["hits"].as_array().unwrap();
+    hits.iter()
+        .map(|hit| hit["_id"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn add_article(uri: &str, ca: &std::path::Path, n: u32) {
+    let doc = serde_json::json!({"n": n, "title": format!("article {n}")});
+    let path = format!("/articles/_doc/{n}?refresh=true");
+    let (status, reply) = testkit::opensearch(uri, ca, "PUT", &path, Some(&doc));
+    assert!(status == 200 || status == 201, "{reply}");
+}
+
+#[test]
+fn an_opensearch_fork_holds_the_documents_of_the_backup_it_names_or_of_the_newest() {
+    let e = env();
+    let source = r#"
+resource "aiven_opensearch" "source" {
+  project      = "acme"
+  service_name = "search"
+  plan         = "startup-4"
+}
+"#;
+    e.configure(source);
+    e.tf.apply().assert_ok();
+    let ca = project_ca(&e);
+    let uri = e.uri("aiven_opensearch.source");
+    add_article(&uri, &ca, 1);
+    add_article(&uri, &ca, 2);
+    let backup = e.local.back_up_now("acme", "search");
+    add_article(&uri, &ca, 3);
+    e.local.back_up_now("acme", "search");
+
+    e.configure(&format!(
+        r#"{source}
+resource "aiven_opensearch" "named" {{
+  project      = "acme"
+  service_name = "search-named"
+  plan         = "startup-4"
+  fork_point   = "backup:{backup}"
+  opensearch_user_config {{
+    service_to_fork_from = aiven_opensearch.source.service_name
+  }}
+}}
+
+resource "aiven_opensearch" "newest" {{
+  project      = "acme"
+  service_name = "search-newest"
+  plan         = "startup-4"
+  opensearch_user_config {{
+    service_to_fork_from = aiven_opensearch.source.service_name
+  }}
+}}
+"#
+    ));
+    let plan = e.tf.plan();
+    assert!(
+        words(&plan.stdout).contains("Single sign-on settings are not copied to a fork"),
+        "{}",
+        plan.stdout
+    );
+    e.tf.apply().assert_ok();
+    assert_eq!(article_ids(&e.uri("aiven_opensearch.named"), &ca), "1,2");
+    let copy = e.uri("aiven_opensearch.newest");
+    assert_eq!(article_ids(&copy, &ca), "1,2,3");
+    add_article(&copy, &ca, 4);
+    assert_eq!(
+        article_ids(&uri, &ca),
         "1,2,3",
         "the fork's write stays there"
     );

@@ -35,10 +35,15 @@ pub struct ServiceType {
     /// The primary user a new service has: `avnadmin`, but `default` on
     /// Valkey, as the hosted service names it.
     pub primary_user: &'static str,
-    /// A fork leaves out the source's single sign-on settings, which are
-    /// tied to its URLs (OpenSearch, Aiven's fork docs), and says so.
+    /// A fork leaves out the source's single sign-on settings
+    /// ([`SSO_SETTINGS`]), which are tied to its URLs (OpenSearch, Aiven's
+    /// fork docs), and says so.
     pub fork_leaves_out_sso: bool,
 }
+
+/// The `user_config` keys of single sign-on, which a fork of a type that
+/// [`ServiceType::fork_leaves_out_sso`] does not copy from its source.
+pub const SSO_SETTINGS: [&str; 2] = ["saml", "openid"];
 
 const fn kind(name: &'static str, description: &'static str) -> ServiceType {
     ServiceType {
@@ -116,6 +121,9 @@ pub const SERVICE_TYPES: [ServiceType; 8] = [
         has_hobbyist: true,
         nodes_per_tier: [1, 3, 6],
         fork_leaves_out_sso: true,
+        // The REST API over TLS (Aiven's "Connect to OpenSearch with
+        // curl": the service URI is an `https://` one).
+        uri_scheme: "https",
         ..kind(
             "opensearch",
             "OpenSearch - Search & Analyze Data in Real Time",

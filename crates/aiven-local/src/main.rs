@@ -30,6 +30,7 @@ use crate::engines::Engines;
 use crate::engines::clickhouse::ClickHouse;
 use crate::engines::mysql::MariaDb;
 use crate::engines::none::NoEngine;
+use crate::engines::opensearch::OpenSearch;
 use crate::engines::postgres::Postgres;
 use crate::engines::thanos::Prometheus;
 use crate::engines::valkey::Valkey;
@@ -107,6 +108,16 @@ struct ServeArgs {
     /// (`chdb-core`) installed, as `scripts/setup.sh` makes it.
     #[arg(long, default_value = "/opt/aiven-local/chdb/bin/python")]
     chdb_python: PathBuf,
+    /// The Java that runs opensearch services (17 or newer).
+    #[arg(long, default_value = "/usr/bin/java")]
+    java: PathBuf,
+    /// OpenSearch's jars and aiven-local's launcher for them, as
+    /// `scripts/setup.sh` puts them together.
+    #[arg(long, default_value = "/opt/aiven-local/opensearch-2.19.4")]
+    opensearch_home: PathBuf,
+    /// Each OpenSearch node's heap, in MiB.
+    #[arg(long, default_value_t = 256)]
+    opensearch_heap_mb: u32,
     /// PgBouncer, which serves pg connection pools.
     #[arg(long, default_value = "/usr/sbin/pgbouncer")]
     pgbouncer_bin: PathBuf,
@@ -270,6 +281,10 @@ fn find_engines(args: &ServeArgs, data_dir: &Path) -> Engines {
     engines.add("valkey", Valkey::find(&args.valkey_server));
     engines.add("thanos", Prometheus::find(&args.prometheus));
     engines.add("clickhouse", ClickHouse::find(&args.chdb_python, &sockets));
+    engines.add(
+        "opensearch",
+        OpenSearch::find(&args.java, &args.opensearch_home, args.opensearch_heap_mb),
+    );
     engines.add(
         "mysql",
         MariaDb::find(&args.mariadb_server, &args.mariadb_tools, &sockets),

@@ -91,7 +91,7 @@ impl From<StoreError> for JobError {
 
 /// Every notification kind aiven-local adds that the hosted API does not
 /// have.
-pub const LOCAL_NOTIFICATION_KINDS: [&str; 9] = [
+pub const LOCAL_NOTIFICATION_KINDS: [&str; 11] = [
     PROVISIONING_FAILED,
     ENGINE_FAILED,
     engines::postgres::VERSION_NOT_RUN,
@@ -99,6 +99,8 @@ pub const LOCAL_NOTIFICATION_KINDS: [&str; 9] = [
     engines::mysql::VERSION_NOT_RUN,
     engines::clickhouse::VERSION_NOT_RUN,
     engines::clickhouse::SETTINGS_NOT_APPLIED,
+    engines::opensearch::VERSION_NOT_RUN,
+    engines::opensearch::SETTINGS_NOT_APPLIED,
     FORK_SSO_NOT_COPIED,
     ENGINE_MISSING,
 ];
@@ -252,6 +254,11 @@ fn inherit_settings(
         RECOVERY_BASEBACKUP_NAME,
     ] {
         inherited.remove(key);
+    }
+    if service_type.fork_leaves_out_sso {
+        for key in catalog::SSO_SETTINGS {
+            inherited.remove(key);
+        }
     }
     overlay(&mut inherited, requested);
     let mut notifications = Vec::new();

@@ -6,29 +6,12 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use reqwest::Method;
 use serde_json::json;
-use support::{Local, uri};
+use support::{Local, as_user, uri};
 use testkit::{clickhouse_connect, clickhouse_query};
-
-/// The project CA's certificate in a file, for the client to verify with.
-async fn ca_file(local: &Local) -> PathBuf {
-    let (_, ca) = local
-        .call(Method::GET, "/v1/project/test/kms/ca", None)
-        .await;
-    let file = testkit::temp_dir("clickhouse-ca").join("ca.pem");
-    std::fs::write(&file, ca["certificate"].as_str().expect("certificate")).unwrap();
-    file
-}
-
-/// `uri` with another user and password in it.
-fn as_user(uri: &str, user: &str, password: &str) -> String {
-    let start = uri.find("://").expect("scheme") + 3;
-    let end = uri.rfind('@').expect("userinfo");
-    format!("{}{user}:{password}{}", &uri[..start], &uri[end..])
-}
 
 /// Writes `count` rows from `first` into `defaultdb.events` (made if
 /// missing) with the client's own insert (the Native format).
@@ -66,7 +49,7 @@ async fn a_clickhouse_fork_holds_every_row_of_its_backup_and_its_users() {
     let source = uri(&service);
     assert!(source.starts_with("https://avnadmin:"), "{source}");
     assert_eq!(service["components"][0]["component"], "clickhouse_https");
-    let ca = ca_file(&local).await;
+    let ca = local.ca_file().await;
     let version = clickhouse_query(&source, &ca, "SELECT version()");
     assert!(
         version.chars().next().is_some_and(|c| c.is_ascii_digit()),
@@ -212,7 +195,7 @@ async fn a_clickhouse_database_dropped_through_the_api_is_gone_from_the_engine()
         .await;
     assert_eq!(status, 200, "{body}");
     let source = uri(&local.wait_ready("olap").await);
-    let ca = ca_file(&local).await;
+    let ca = local.ca_file().await;
     let path = "/v1/project/test/service/olap/db";
     let (status, body) = local
         .call(Method::POST, path, Some(json!({"database": "scratch"})))
@@ -260,7 +243,7 @@ async fn clickhouse_session_settings_are_where_every_query_starts_and_server_set
         "{unapplied}"
     );
     let source = uri(&service);
-    let ca = ca_file(&local).await;
+    let ca = local.ca_file().await;
     let compatibility = "SELECT getSetting('compatibility')";
     assert_eq!(clickhouse_query(&source, &ca, compatibility), "24.8");
     // A query's own setting counts for that query alone.

@@ -490,8 +490,12 @@ async fn every_error_names_what_was_wrong() {
             .unwrap()
             .contains("SSO")
     );
+    let (status, engineless) = local
+        .create(json!({"service_name": "wide", "service_type": "cassandra", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{engineless}");
     assert!(
-        fork["service"]["service_uri"]
+        engineless["service"]["service_uri"]
             .as_str()
             .unwrap()
             .contains(".invalid"),

@@ -884,3 +884,102 @@ pub fn clickhouse_query(uri: &str, ca_file: &Path, sql: &str) -> String {
     );
     clickhouse_connect(uri, Some(ca_file), &script).unwrap_or_else(|err| panic!("{sql}: {err}"))
 }
+
+/// One call to an OpenSearch service's REST API with curl, as the
+/// platform's docs connect: `uri` is the service's `https://user:password@
+/// host:port` URI, whose credentials curl reads from its standard input,
+/// never its arguments; the certificate is checked against `ca_file`.
+/// The reply's status and its JSON (a string where it is none).
+pub fn opensearch(
+    uri: &str,
+    ca_file: &Path,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let body = body.map(serde_json::Value::to_string);
+    let body = body.as_deref().map(|text| ("application/json", text));
+    opensearch_call(uri, Some(ca_file), (method, path, body))
+}
+
+/// [`opensearch`] without checking the certificate (`curl --insecure`,
+/// as `redis-cli --insecure`), for tests about data, not TLS.
+pub fn opensearch_unverified(
+    uri: &str,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let body = body.map(serde_json::Value::to_string);
+    let body = body.as_deref().map(|text| ("application/json", text));
+    opensearch_call(uri, None, (method, path, body))
+}
+
+/// A `POST` of newline-delimited JSON (`_bulk`) through [`opensearch`].
+pub fn opensearch_ndjson(
+    uri: &str,
+    ca_file: &Path,
+    path: &str,
+    lines: &str,
+) -> (u16, serde_json::Value) {
+    let body = Some(("application/x-ndjson", lines));
+    opensearch_call(uri, Some(ca_file), ("POST", path, body))
+}
+
+/// A method, a path and a body with its content type.
+type OpenSearchRequest<'a> = (&'a str, &'a str, Option<(&'a str, &'a str)>);
+
+fn opensearch_call(
+    uri: &str,
+    ca_file: Option<&Path>,
+    (method, path, body): OpenSearchRequest<'_>,
+) -> (u16, serde_json::Value) {
+    let (scheme, rest) = uri.split_once("://").expect("a URI");
+    let (userinfo, host) = rest.rsplit_once('@').expect("credentials in the URI");
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let decode = aiven_api::userinfo::decode;
+    let quoted = |text: &str| {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
+        format!("\"{escaped}\"")
+    };
+    let credentials = format!("{}:{}", decode(user), decode(password));
+    let mut config = format!("user = {}\n", quoted(&credentials));
+    if let Some((content_type, text)) = body {
+        config.push_str(&format!("header = \"Content-Type: {content_type}\"\n"));
+        config.push_str(&format!("data-binary = {}\n", quoted(text)));
+    }
+    let mut command = Command::new("curl");
+    command.args([
+        "-sS",
+        "--max-time",
+        "120",
+        "-K",
+        "-",
+        "-w",
+        "\n%{http_code}",
+        "-X",
+        method,
+    ]);
+    match ca_file {
+        Some(ca_file) => command.arg("--cacert").arg(ca_file),
+        None => command.arg("--insecure"),
+    };
+    let mut child = command
+        .arg(format!("{scheme}://{}{path}", host.trim_end_matches('/')))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run curl");
+    use std::io::Write;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(config.as_bytes()).unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (reply, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+    let reply = serde_json::from_str(reply).unwrap_or_else(|_| reply.into());
+    (status.trim().parse().unwrap_or(0), reply)
+}

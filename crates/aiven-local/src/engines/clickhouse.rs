@@ -208,7 +208,13 @@ impl ClickHouse {
         })?;
         for _ in 0..2400 {
             if let Ok(Some(status)) = child.try_wait() {
-                return Err(self.exited(paths, port, status));
+                return Err(process::exited_early(
+                    PROGRAM,
+                    "chDB's HTTP interface",
+                    &log_file(paths),
+                    port,
+                    status,
+                ));
             }
             if self.control(at, json!({"sql": "SELECT 1"})).await.is_ok() {
                 // The server keeps settings in memory: every start gets them.
@@ -219,27 +225,6 @@ impl ClickHouse {
         Err(EngineError::TimedOut {
             waiting_for: "chDB's HTTP interface to start".to_owned(),
         })
-    }
-
-    /// Why the server exited before it answered: the last line of its log.
-    fn exited(
-        &self,
-        paths: &ClusterPaths,
-        port: u16,
-        status: std::process::ExitStatus,
-    ) -> EngineError {
-        let log = std::fs::read_to_string(log_file(paths)).unwrap_or_default();
-        let last = log
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or_default();
-        EngineError::Refused {
-            program: PROGRAM.to_owned(),
-            reason: format!(
-                "chDB's HTTP interface exited ({status}; is port {port} held by another process?): {last}"
-            ),
-        }
     }
 
     /// One request on the control socket, which only this service's

@@ -24,6 +24,7 @@ pub mod clickhouse;
 pub mod error;
 pub mod mysql;
 pub mod none;
+pub mod opensearch;
 pub mod pgbouncer;
 pub mod postgres;
 pub mod process;

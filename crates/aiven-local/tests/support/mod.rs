@@ -197,3 +197,23 @@ pub fn assert_answer(answer: (u16, Value), status: u16, fragment: &str) {
     let message = body["message"].as_str().unwrap_or_default();
     assert!(message.contains(fragment), "{fragment:?} not in {body}");
 }
+
+impl Local {
+    /// The project CA's certificate (`GET .../kms/ca`) in a file, for a
+    /// client to verify a service's certificate with.
+    pub async fn ca_file(&self) -> std::path::PathBuf {
+        let (_, ca) = self
+            .call(reqwest::Method::GET, "/v1/project/test/kms/ca", None)
+            .await;
+        let file = testkit::temp_dir("project-ca").join("ca.pem");
+        std::fs::write(&file, ca["certificate"].as_str().expect("certificate")).unwrap();
+        file
+    }
+}
+
+/// `uri` with another user and password in it.
+pub fn as_user(uri: &str, user: &str, password: &str) -> String {
+    let start = uri.find("://").expect("scheme") + 3;
+    let end = uri.rfind('@').expect("userinfo");
+    format!("{}{user}:{password}{}", &uri[..start], &uri[end..])
+}

@@ -1,0 +1,258 @@
+//! OpenSearch services run OpenSearch 2.19 with its security plugin: the
+//! REST API over HTTPS with the service's users, checked with curl as
+//! the platform's docs connect. Backups are snapshots; a fork, from the
+//! newest or a named backup, holds every document its backup holds, and
+//! its users log in with their passwords.
+
+mod support;
+
+use std::path::Path;
+
+use reqwest::Method;
+use serde_json::json;
+use support::{Local, as_user, uri};
+use testkit::opensearch;
+
+/// Indexes `count` documents from `first` into `logs` in one bulk
+/// request, visible to searches once it answers.
+fn index_logs(uri: &str, ca: &Path, first: u32, count: u32) {
+    let mut lines = String::new();
+    for id in first..first + count {
+        lines.push_str(&json!({"index": {"_index": "logs", "_id": id.to_string()}}).to_string());
+        lines.push('\n');
+        lines.push_str(&json!({"n": id, "message": format!("event {id}")}).to_string());
+        lines.push('\n');
+    }
+    // _bulk takes newline-delimited JSON: a JSON string carries it here.
+    let (status, reply) = testkit::opensearch_ndjson(uri, ca, "/_bulk?refresh=true", &lines);
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["errors"], false, "{reply}");
+}
+
+/// Every document of `logs`, summed up so that any one lost or changed
+/// shows: count, sum of `n`, and the ids.
+fn logs_digest(uri: &str, ca: &Path) -> String {
+    let query = json!({"size": 0, "track_total_hits": true,
+                       "aggs": {"sum": {"sum": {"field": "n"}}, "max": {"max": {"field": "n"}}}});
+    let (status, reply) = opensearch(uri, ca, "POST", "/logs/_search", Some(&query));
+    assert_eq!(status, 200, "{reply}");
+    format!(
+        "{} docs, sum {}, max {}",
+        reply["hits"]["total"]["value"],
+        reply["aggregations"]["sum"]["value"],
+        reply["aggregations"]["max"]["value"]
+    )
+}
+
+#[tokio::test]
+async fn an_opensearch_fork_holds_every_document_of_its_backup_and_its_users() {
+    let local = Local::start();
+    let (status, body) = local
+        .create(
+            json!({"service_name": "search", "service_type": "opensearch", "plan": "startup-4"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let service = local.wait_ready("search").await;
+    let source = uri(&service);
+    assert!(source.starts_with("https://avnadmin:"), "{source}");
+    let ca = local.ca_file().await;
+    let (status, root) = opensearch(&source, &ca, "GET", "/", None);
+    assert_eq!(status, 200, "{root}");
+    assert!(
+        root["version"]["number"]
+            .as_str()
+            .unwrap()
+            .starts_with("2.19"),
+        "{root}"
+    );
+    let (status, _) = opensearch(
+        &as_user(&source, "avnadmin", "not-the-password"),
+        &ca,
+        "GET",
+        "/",
+        None,
+    );
+    assert_eq!(status, 401, "a wrong password is refused");
+
+    // A service user made through the API logs in with its password and
+    // works with indices, but not with the security plugin's API.
+    let (status, body) = local
+        .call(
+            Method::POST,
+            "/v1/project/test/service/search/user",
+            Some(json!({"username": "indexer"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let password = body["user"]["password"]
+        .as_str()
+        .expect("password")
+        .to_owned();
+    let indexer = as_user(&source, "indexer", &password);
+    index_logs(&indexer, &ca, 0, 500);
+    let (status, reply) = opensearch(
+        &indexer,
+        &ca,
+        "GET",
+        "/_plugins/_security/api/internalusers",
+        None,
+    );
+    assert_eq!(status, 403, "{reply}");
+
+    let first = local.back_up_now("search").await;
+    let at_first = logs_digest(&source, &ca);
+    assert!(at_first.starts_with("500 docs"), "{at_first}");
+    index_logs(&source, &ca, 500, 20);
+    let newest = local.back_up_now("search").await;
+    let at_newest = logs_digest(&source, &ca);
+    assert_ne!(at_first, at_newest);
+
+    // The newest backup, with aiven-local killed in the middle of the fork.
+    let (status, body) = local
+        .create(
+            json!({"service_name": "search-copy", "service_type": "opensearch", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "search"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let local = local.kill9_and_restart();
+    let copy = local.wait_ready("search-copy").await;
+    let copy_uri = uri(&copy);
+    assert_ne!(copy_uri, source);
+    assert_eq!(
+        logs_digest(&copy_uri, &ca),
+        at_newest,
+        "every document of {newest}"
+    );
+    let copy_indexer = as_user(&copy_uri, "indexer", &password);
+    let (status, reply) = opensearch(&copy_indexer, &ca, "GET", "/logs/_doc/519", None);
+    assert_eq!(
+        status, 200,
+        "the fork's user reads the copied index: {reply}"
+    );
+    assert_eq!(reply["_source"]["message"], "event 519");
+
+    // A write to the fork stays in the fork.
+    index_logs(&copy_uri, &ca, 9000, 1);
+    assert_ne!(logs_digest(&copy_uri, &ca), at_newest);
+    assert_eq!(
+        logs_digest(&source, &ca),
+        at_newest,
+        "the source never sees it"
+    );
+
+    // A named backup, the older one, with a graceful restart mid-fork.
+    let (status, body) = local
+        .create(json!({"service_name": "search-then", "service_type": "opensearch", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "search", "recovery_basebackup_name": first}}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let local = local.restart();
+    let then = uri(&local.wait_ready("search-then").await);
+    assert_eq!(
+        logs_digest(&then, &ca),
+        at_first,
+        "the documents of {first}, no later"
+    );
+    local.wait_ready("search").await;
+    assert_eq!(
+        logs_digest(&source, &ca),
+        at_newest,
+        "the source after a restart"
+    );
+}
+
+#[tokio::test]
+async fn opensearch_users_follow_the_api_and_unapplied_settings_are_named() {
+    let local = Local::start();
+    let config = json!({"opensearch": {"action_auto_create_index_enabled": false}});
+    let (status, body) = local
+        .create(
+            json!({"service_name": "docs", "service_type": "opensearch", "plan": "hobbyist",
+                       "user_config": config}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let service = local.wait_ready("docs").await;
+    let notices = service["service_notifications"].as_array().unwrap();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n["type"] == "opensearch_settings_not_applied"
+                && n["message"].as_str().unwrap().contains("opensearch")),
+        "names what it does not apply: {notices:?}"
+    );
+    let source = uri(&service);
+    let ca = local.ca_file().await;
+    let path = "/v1/project/test/service/docs/user";
+    let (status, body) = local
+        .call(Method::POST, path, Some(json!({"username": "reader"})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let old = body["user"]["password"].as_str().unwrap().to_owned();
+    let (status, body) = local
+        .call(
+            Method::PUT,
+            &format!("{path}/reader"),
+            Some(json!({"operation": "reset-credentials", "new_password": "a-new-password-of-reader"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = opensearch(&as_user(&source, "reader", &old), &ca, "GET", "/", None);
+    assert_eq!(status, 401, "the old password no longer works");
+    let (status, _) = opensearch(
+        &as_user(&source, "reader", "a-new-password-of-reader"),
+        &ca,
+        "GET",
+        "/",
+        None,
+    );
+    assert_eq!(status, 200, "the new one does");
+    let (status, body) = local
+        .call(Method::DELETE, &format!("{path}/reader"), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = opensearch(
+        &as_user(&source, "reader", "a-new-password-of-reader"),
+        &ca,
+        "GET",
+        "/",
+        None,
+    );
+    assert_eq!(status, 401, "a deleted user is gone from the engine");
+}
+
+#[tokio::test]
+async fn an_opensearch_fork_leaves_out_single_sign_on_and_says_so() {
+    let local = Local::start();
+    let saml = json!({"enabled": true, "idp_entity_id": "idp", "idp_metadata_url": "https://idp.example/metadata",
+                      "sp_entity_id": "search", "roles_key": "roles"});
+    let (status, body) = local
+        .create(
+            json!({"service_name": "sso", "service_type": "opensearch", "plan": "startup-4",
+                       "user_config": {"saml": saml, "max_index_count": 100}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    local.wait_ready("sso").await;
+    let (status, body) = local
+        .create(
+            json!({"service_name": "sso-fork", "service_type": "opensearch", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "sso"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let fork = local.wait_ready("sso-fork").await;
+    let config = &fork["user_config"];
+    assert!(config.get("saml").is_none(), "SSO is not copied: {config}");
+    assert_eq!(
+        config["max_index_count"], 100,
+        "the other settings are: {config}"
+    );
+    let notices = fork["service_notifications"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n["type"] == "fork_sso_not_copied"),
+        "{notices:?}"
+    );
+}
