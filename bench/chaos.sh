@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The crash loop at full length: ROUNDS rounds (default 30) of a fork
-# workflow for each of pg, mysql, valkey and clickhouse (valkey and
-# clickhouse: a backup and forks of it) with aiven-local killed (kill -9) at a random moment of each,
+# workflow for each of pg, mysql, valkey, clickhouse and opensearch (the
+# last three: a backup and forks of it) with aiven-local killed (kill -9)
+# at a random moment of each,
 # restarted, and checked for settled services, exact rows, a catalog that
 # agrees with the disk and no server left behind; then Terraform
 # interrupted mid-apply (SIGINT, then SIGKILL) and applied again.

@@ -2,18 +2,20 @@
 # Benchmark: forking a ~1 GB service on aiven-local, against each engine's
 # floor, with the engine's start time, idle memory per service (PSS) and
 # how long the source's writes stall while a backup is taken.
-# Usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | idle]
-#   pg      pgbench scale (default 60, ~0.9 GB): see bench/fork-pg.sh
-#   mysql   1 kB rows (default 1000000, ~1 GB)
-#   valkey  1 kB keys (default 1000000, ~1 GB)
-#   idle    one empty service of each engine (a pg one with a pool): PSS
+# Usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | clickhouse [ROWS] | opensearch [DOCS] | idle]
+#   pg          pgbench scale (default 60, ~0.9 GB): see bench/fork-pg.sh
+#   mysql       1 kB rows (default 1000000, ~1 GB)
+#   valkey      1 kB keys (default 1000000, ~1 GB)
+#   clickhouse  rows of 1 kB of random text (default 1000000, ~1 GB on disk)
+#   opensearch  documents of 1 kB of random text (default 1000000, ~1 GB on disk)
+#   idle        one empty service of each engine (a pg one with a pool): PSS
 set -euo pipefail
 case "${1:-pg}" in
   pg) shift || true; exec "$(dirname "$0")/fork-pg.sh" "$@" ;;
   [0-9]*) exec "$(dirname "$0")/fork-pg.sh" "$@" ;;
-  mysql | valkey) engine=$1; count=${2:-1000000} ;;
+  mysql | valkey | clickhouse | opensearch) engine=$1; count=${2:-1000000} ;;
   idle) engine=idle; count=0 ;;
-  *) echo "usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | idle]" >&2; exit 2 ;;
+  *) echo "usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | clickhouse [ROWS] | opensearch [DOCS] | idle]" >&2; exit 2 ;;
 esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -43,7 +45,7 @@ wait_backup_after() {
 create() { call -X POST "$api/service" -d "{\"service_name\":\"$1\",\"service_type\":\"$engine\",\"plan\":\"startup-4\"$2}" >/dev/null; }
 
 if [ "$engine" = idle ]; then
-  for kind in pg mysql valkey thanos; do
+  for kind in pg mysql valkey thanos clickhouse opensearch; do
     call -X POST "$api/service" -d "{\"service_name\":\"idle-$kind\",\"service_type\":\"$kind\",\"plan\":\"startup-4\"}" >/dev/null
     wait_running "idle-$kind"
   done
@@ -63,7 +65,9 @@ if [ "$engine" = idle ]; then
     "(+ its PgBouncer $(tree_pss "$(cat "$dir/idle-pg/pgbouncer/pgbouncer.pid")") MB)," \
     "mysql $(tree_pss "$(cat "$dir/idle-mysql/mariadbd.pid")") MB," \
     "valkey $(tree_pss "$(cat "$dir/idle-valkey/valkey.pid")") MB," \
-    "thanos $(tree_pss "$(cat "$dir/idle-thanos/prometheus.pid")") MB"
+    "thanos $(tree_pss "$(cat "$dir/idle-thanos/prometheus.pid")") MB," \
+    "clickhouse $(tree_pss "$(cat "$dir/idle-clickhouse/clickhouse.pid")") MB," \
+    "opensearch $(tree_pss "$(cat "$dir/idle-opensearch/opensearch.pid")") MB"
   exit 0
 fi
 
@@ -127,6 +131,105 @@ for _ in range(int(sys.argv[1])): print('INSERT INTO w (at) VALUES (SYSDATE(6));
   floor_pid=$!
   until { mariadb -h 127.0.0.1 -P "$floor_port" -u nobody -e "SELECT 1" 2>&1 || true; } | grep -q "Access denied"; do sleep 0.05; done
   echo "floor (cp -a + crash recovery): $(elapsed "$t") s"
+elif [ "$engine" = opensearch ]; then
+  # curl as the platform's docs connect; the credentials reach it on its
+  # standard input (no CA check: this measures data, not TLS).
+  os() {
+    local uri=$1 method=$2 path=$3
+    shift 3
+    python3 -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(f'user = \"{u.unquote(p.username)}:{u.unquote(p.password)}\"')" "$uri" |
+      curl -sS --fail --insecure -K - -X "$method" -H 'Content-Type: application/json' "$@" \
+        "https://127.0.0.1:$(python3 -c "import sys,urllib.parse as u; print(u.urlsplit(sys.argv[1]).port)" "$uri")$path"
+  }
+  create big ""
+  wait_running big
+  uri=$(call "$api/service/big" | field "['service']['service_uri']")
+  echo "idle memory of one opensearch service (PSS of its JVM): $(pss_of "$dir/empty/opensearch.pid") MB"
+  t=$(now)
+  os "$uri" PUT /big -d '{"settings": {"number_of_replicas": 0, "refresh_interval": "30s"}}' >/dev/null
+  batch=5000
+  for ((first = 0; first < count; first += batch)); do
+    python3 -c "
+import json, os, sys
+first, n = int(sys.argv[1]), int(sys.argv[2])
+out = sys.stdout
+for i in range(first, first + n):
+    out.write(json.dumps({'index': {'_index': 'big', '_id': str(i)}}) + '\n')
+    out.write(json.dumps({'n': i, 'note': os.urandom(500).hex()}) + '\n')
+" "$first" "$(( count - first < batch ? count - first : batch ))" >"$work/bulk.ndjson"
+    os "$uri" POST /_bulk -H 'Content-Type: application/x-ndjson' --data-binary @"$work/bulk.ndjson" >/dev/null
+  done
+  os "$uri" POST /big/_refresh >/dev/null
+  size=$(os "$uri" GET "/big/_stats/store" | python3 -c "import json,sys; print(round(json.load(sys.stdin)['_all']['total']['store']['size_in_bytes']/1e6))")
+  echo "loaded $count documents (${size} MB on disk) in $(elapsed "$t") s"
+  loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  wait_backup_after "$loaded" big
+  os "$uri" PUT "/big/_doc/last?refresh=true" -d '{"n": -1, "note": "after the backup"}' >/dev/null
+  name=$(call "$api/service/big/backups" | python3 -c "import json,sys; print(json.load(sys.stdin)['backups'][-1]['backup_name'])")
+  t=$(now)
+  create big-fork ",\"user_config\":{\"service_to_fork_from\":\"big\",\"recovery_basebackup_name\":\"$name\"}"
+  wait_running big-fork
+  fork_s=$(elapsed "$t")
+  fork_uri=$(call "$api/service/big-fork" | field "['service']['service_uri']")
+  docs=$(os "$fork_uri" GET "/big/_count" | python3 -c "import json,sys; print(json.load(sys.stdin)['count'])")
+  echo "fork (named backup): $fork_s s; documents: $docs (written after it: $(os "$fork_uri" GET "/big/_count?q=note:after" | python3 -c "import json,sys; print(json.load(sys.stdin)['count'])"))"
+  echo "idle memory of the 1 GB fork (PSS of its JVM): $(pss_of "$dir/big-fork/opensearch.pid") MB"
+  # Floor: the source's data directory copied as it is, then a node of
+  # the same jars started on it until it answers.
+  t=$(now)
+  cp -a "$dir/big/opensearch" "$work/floor"
+  cp -a "$dir/big/opensearch-config" "$work/floor-config"
+  floor_port=$(free_port)
+  sed -i "s|^path.data: .*|path.data: \"$work/floor\"|; s|^http.port: .*|http.port: $floor_port|; s|^path.logs: .*|path.logs: \"$work/floor-logs\"|" "$work/floor-config/opensearch.yml"
+  chown -R postgres "$work/floor" "$work/floor-config"
+  home=/opt/aiven-local/opensearch-2.19.4
+  runuser -u postgres -- java -Xms256m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Djava.io.tmpdir="$work/floor" -cp "$home/classes:$home/lib/*:$home/security/*" \
+    AivenLocalNode "$work/floor-config" "$work/floor.pid" >/dev/null 2>&1 &
+  floor_pid=$!
+  until os "${uri%:*}:$floor_port" GET /big/_count >/dev/null 2>&1; do sleep 0.1; done
+  echo "floor (cp -a + start a node on it): $(elapsed "$t") s"
+elif [ "$engine" = clickhouse ]; then
+  # ClickHouse's own Python client, as the tests use it (no CA check:
+  # this measures data, not TLS); the password stays in the environment.
+  chpy=${AIVEN_LOCAL_CHDB_PYTHON:-/opt/aiven-local/chdb/bin/python}
+  ch() {
+    CH_URI=$1 "$chpy" -c "
+import os, sys, urllib.parse as u, clickhouse_connect
+p = u.urlsplit(os.environ['CH_URI'])
+c = clickhouse_connect.get_client(host=p.hostname, port=p.port, username=u.unquote(p.username),
+    password=u.unquote(p.password), secure=True, verify=False, send_receive_timeout=3600)
+for row in c.query(sys.argv[1]).result_rows: print(*row, sep='\t')" "$2"
+  }
+  create big ""
+  wait_running big
+  uri=$(call "$api/service/big" | field "['service']['service_uri']")
+  echo "idle memory of one clickhouse service (PSS of chDB's server): $(pss_of "$dir/empty/clickhouse.pid") MB"
+  t=$(now)
+  ch "$uri" "CREATE TABLE defaultdb.big (id UInt64, note String) ENGINE = MergeTree ORDER BY id" >/dev/null
+  ch "$uri" "INSERT INTO defaultdb.big SELECT number, randomPrintableASCII(1000) FROM numbers($count)" >/dev/null
+  size=$(ch "$uri" "SELECT round(sum(bytes_on_disk) / 1e6) FROM system.parts WHERE database = 'defaultdb' AND active")
+  echo "loaded $count rows (${size} MB on disk) in $(elapsed "$t") s"
+  loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  wait_backup_after "$loaded" big
+  ch "$uri" "INSERT INTO defaultdb.big VALUES (0, 'after the backup')" >/dev/null
+  name=$(call "$api/service/big/backups" | python3 -c "import json,sys; print(json.load(sys.stdin)['backups'][-1]['backup_name'])")
+  t=$(now)
+  create big-fork ",\"user_config\":{\"service_to_fork_from\":\"big\",\"recovery_basebackup_name\":\"$name\"}"
+  wait_running big-fork
+  fork_s=$(elapsed "$t")
+  fork_uri=$(call "$api/service/big-fork" | field "['service']['service_uri']")
+  echo "fork (named backup): $fork_s s; rows, written after it: $(ch "$fork_uri" "SELECT count(), countIf(id = 0) FROM defaultdb.big")"
+  echo "idle memory of the 1 GB fork (PSS of chDB's server): $(pss_of "$dir/big-fork/clickhouse.pid") MB"
+  # Floor: the source's data directory copied as it is and opened by a
+  # bare chDB session, which counts the rows.
+  t=$(now)
+  cp -a "$dir/big/clickhouse" "$work/floor"
+  chown -R postgres "$work/floor"
+  runuser -u postgres -- "$chpy" -c "
+import sys, chdb.state
+print('floor rows:', chdb.state.connect(sys.argv[1]).query('SELECT count() FROM defaultdb.big', 'TSV').bytes().decode().strip())" "$work/floor"
+  echo "floor (cp -a + open it in chDB): $(elapsed "$t") s"
 else
   create big ""
   wait_running big

@@ -5,9 +5,9 @@
 //! every service settles (RUNNING, or failed with its reason), that every
 //! committed row is where it was promised, that the catalog and the disk
 //! agree, and, after a clean stop, that no process is left behind. pg and
-//! mysql fork to the latest transaction and to a point in time; valkey and
-//! clickhouse, which restore backups only, fork their newest backup, taken
-//! on demand.
+//! mysql fork to the latest transaction and to a point in time; valkey,
+//! clickhouse and opensearch, which restore backups only, fork their
+//! newest backup, taken on demand.
 //! CHAOS_ROUNDS (default 3 for pg, 2 for the others) and CHAOS_SEED set
 //! the run; `bench/chaos.sh` runs 30 rounds of each and prints the figures.
 
@@ -210,6 +210,37 @@ const CLICKHOUSE: Engine = Engine {
     },
     read: |uri| {
         clickhouse_ok(uri, "SELECT id FROM defaultdb.t ORDER BY id").map(|t| parse_rows(&t))
+    },
+    point_in_time: false,
+};
+
+fn opensearch_ok(uri: &str, method: &str, path: &str, body: Option<Value>) -> Option<Value> {
+    let (status, reply) = (!uri.is_empty())
+        .then(|| testkit::opensearch_unverified(uri, method, path, body.as_ref()))?;
+    (200..300).contains(&status).then_some(reply)
+}
+
+const OPENSEARCH: Engine = Engine {
+    service_type: "opensearch",
+    prepare: |uri| opensearch_ok(uri, "GET", "/", None).map(drop),
+    write: |uri, id| {
+        let path = format!("/t/_doc/{id}?refresh=true");
+        opensearch_ok(uri, "PUT", &path, Some(json!({"id": id}))).map(drop)
+    },
+    read: |uri| {
+        let query = json!({"size": 1000, "query": {"match_all": {}}});
+        let reply = opensearch_ok(
+            uri,
+            "POST",
+            "/t/_search?ignore_unavailable=true",
+            Some(query),
+        )?;
+        let ids = reply["hits"]["hits"].as_array()?.iter();
+        let mut rows: Vec<i32> = ids
+            .filter_map(|hit| hit["_id"].as_str()?.parse().ok())
+            .collect();
+        rows.sort_unstable();
+        Some(rows)
     },
     point_in_time: false,
 };
@@ -508,4 +539,9 @@ fn kill_9_at_any_moment_of_a_valkey_backup_and_fork_loses_nothing_and_orphans_no
 #[test]
 fn kill_9_at_any_moment_of_a_clickhouse_backup_and_fork_loses_nothing_and_orphans_nothing() {
     crash_loop(&CLICKHOUSE, 2);
+}
+
+#[test]
+fn kill_9_at_any_moment_of_an_opensearch_backup_and_fork_loses_nothing_and_orphans_nothing() {
+    crash_loop(&OPENSEARCH, 2);
 }
