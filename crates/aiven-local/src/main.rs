@@ -289,6 +289,15 @@ fn find_engines(args: &ServeArgs, data_dir: &Path) -> Engines {
         "mysql",
         MariaDb::find(&args.mariadb_server, &args.mariadb_tools, &sockets),
     );
+    engines.keep_lifecycle_only(
+        "grafana",
+        "Grafana's server is AGPL-licensed, and aiven-local neither ships nor builds it, so no dashboards \
+         or data sources are served or copied by a fork",
+    );
+    engines.keep_lifecycle_only(
+        "cassandra",
+        "aiven-local has no Cassandra engine yet (the hosted platform retired Cassandra in 2026)",
+    );
     engines
 }
 

@@ -91,7 +91,7 @@ impl From<StoreError> for JobError {
 
 /// Every notification kind aiven-local adds that the hosted API does not
 /// have.
-pub const LOCAL_NOTIFICATION_KINDS: [&str; 11] = [
+pub const LOCAL_NOTIFICATION_KINDS: [&str; 12] = [
     PROVISIONING_FAILED,
     ENGINE_FAILED,
     engines::postgres::VERSION_NOT_RUN,
@@ -103,11 +103,15 @@ pub const LOCAL_NOTIFICATION_KINDS: [&str; 11] = [
     engines::opensearch::SETTINGS_NOT_APPLIED,
     FORK_SSO_NOT_COPIED,
     ENGINE_MISSING,
+    LIFECYCLE_ONLY,
 ];
 
 /// The notification kind for a service made while its type's engine was
 /// not installed: it keeps the lifecycle only.
 const ENGINE_MISSING: &str = "engine_missing";
+/// The notification kind for a service of a type aiven-local runs no
+/// engine for (Grafana, Cassandra): it keeps the lifecycle only.
+const LIFECYCLE_ONLY: &str = "lifecycle_only";
 /// A service whose engine did not start with aiven-local.
 const ENGINE_FAILED: &str = "engine_failed";
 
@@ -524,8 +528,19 @@ impl Services {
             .settings_notices(config)
     }
 
-    /// A warning when the type has an engine but it is not installed here.
+    /// A warning when the type has an engine but it is not installed here,
+    /// or when aiven-local runs none for it.
     fn engine_missing_notice(&self, service_type: &ServiceType) -> Option<ServiceNotification> {
+        if let Some(why) = self.engines.lifecycle_only(service_type.name) {
+            return Some(ServiceNotification {
+                level: "warning".into(),
+                message: format!(
+                    "On aiven-local this service keeps the lifecycle only, with no data: {why}."
+                ),
+                kind: LIFECYCLE_ONLY.into(),
+                metadata: Map::new(),
+            });
+        }
         let why = self.engines.missing(service_type.name)?;
         Some(ServiceNotification {
             level: "warning".into(),

@@ -14,7 +14,9 @@ variable "project" {
   default = "examples"
 }
 
-# An Aiven for Cassandra service.
+# An Aiven for Cassandra service (the hosted platform retired Cassandra
+# in 2026). On aiven-local it keeps the lifecycle only, with no data, and
+# a lifecycle_only notification says so.
 resource "aiven_cassandra" "example" {
   project      = var.project
   service_name = "example-cassandra"

@@ -14,7 +14,10 @@ variable "project" {
   default = "examples"
 }
 
-# An Aiven for Grafana service.
+# An Aiven for Grafana service. On aiven-local it keeps the lifecycle
+# only, with no data: Grafana's server is AGPL-licensed and is neither
+# shipped nor built, so no dashboards are served or copied by a fork (a
+# lifecycle_only notification says so).
 resource "aiven_grafana" "example" {
   project      = var.project
   service_name = "example-grafana"

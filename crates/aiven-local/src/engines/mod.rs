@@ -307,6 +307,8 @@ pub struct Engines {
     running: HashMap<&'static str, Arc<dyn Engine>>,
     /// Types with an engine that could not be found, and why.
     missing: HashMap<&'static str, String>,
+    /// Types aiven-local runs no engine for, by design, and why.
+    lifecycle_only: HashMap<&'static str, &'static str>,
     none: Arc<none::NoEngine>,
 }
 
@@ -315,6 +317,7 @@ impl Engines {
         Engines {
             running: HashMap::new(),
             missing: HashMap::new(),
+            lifecycle_only: HashMap::new(),
             none: Arc::new(none),
         }
     }
@@ -343,6 +346,18 @@ impl Engines {
     /// Why `service_type` has an engine elsewhere but none here.
     pub fn missing(&self, service_type: &str) -> Option<&str> {
         self.missing.get(service_type).map(String::as_str)
+    }
+
+    /// Records that aiven-local runs no engine for `service_type`, and
+    /// why: its services keep the lifecycle and say so.
+    pub fn keep_lifecycle_only(&mut self, service_type: &'static str, why: &'static str) {
+        self.lifecycle_only.insert(service_type, why);
+    }
+
+    /// Why aiven-local runs no engine for `service_type`, if it runs none
+    /// by design.
+    pub fn lifecycle_only(&self, service_type: &str) -> Option<&'static str> {
+        self.lifecycle_only.get(service_type).copied()
     }
 
     /// Every installed engine, for work on a directory whose service is
