@@ -221,6 +221,31 @@ async fn opensearch_users_follow_the_api_and_unapplied_settings_are_named() {
         None,
     );
     assert_eq!(status, 401, "a deleted user is gone from the engine");
+
+    // The primary user's own password: aiven-local changes it as that user.
+    let (status, body) = local
+        .call(
+            Method::PUT,
+            &format!("{path}/avnadmin"),
+            Some(json!({"operation": "reset-credentials", "new_password": "a-new-password-of-avnadmin"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = opensearch(&source, &ca, "GET", "/", None);
+    assert_eq!(
+        status, 401,
+        "the primary user's old password no longer works"
+    );
+    let primary = as_user(&source, "avnadmin", "a-new-password-of-avnadmin");
+    let (status, _) = opensearch(&primary, &ca, "GET", "/", None);
+    assert_eq!(status, 200, "its new one does");
+    let local = local.restart();
+    let (status, _) = opensearch(&primary, &ca, "GET", "/", None);
+    assert_eq!(status, 200, "and still does after a restart");
+    let (status, body) = local
+        .call(Method::POST, path, Some(json!({"username": "later"})))
+        .await;
+    assert_eq!(status, 200, "aiven-local still manages users: {body}");
 }
 
 #[tokio::test]
