@@ -21,7 +21,13 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 cargo build --quiet --release -p aiven-local
 floor_pid=""
-bench_cleanup() { [ -n "$floor_pid" ] && kill -KILL "$floor_pid" 2>/dev/null || true; }
+# The floor's server runs under runuser, which a kill does not pass on:
+# every process naming the floor's directory goes.
+bench_cleanup() {
+  [ -n "$floor_pid" ] && kill -KILL "$floor_pid" 2>/dev/null
+  [ -n "${work:-}" ] && pkill -KILL -f -- "$work/floor" 2>/dev/null
+  true
+}
 . bench/lib.sh
 start_aiven_local "fork-$engine" --backup-interval 20s
 api="$url/v1/project/bench"
@@ -138,7 +144,7 @@ elif [ "$engine" = opensearch ]; then
     local uri=$1 method=$2 path=$3
     shift 3
     python3 -c "import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(f'user = \"{u.unquote(p.username)}:{u.unquote(p.password)}\"')" "$uri" |
-      curl -sS --fail --insecure -K - -X "$method" -H 'Content-Type: application/json' "$@" \
+      curl -sS --fail-with-body --insecure -K - -X "$method" "$@" \
         "https://127.0.0.1:$(python3 -c "import sys,urllib.parse as u; print(u.urlsplit(sys.argv[1]).port)" "$uri")$path"
   }
   create big ""
@@ -146,8 +152,9 @@ elif [ "$engine" = opensearch ]; then
   uri=$(call "$api/service/big" | field "['service']['service_uri']")
   echo "idle memory of one opensearch service (PSS of its JVM): $(pss_of "$dir/empty/opensearch.pid") MB"
   t=$(now)
-  os "$uri" PUT /big -d '{"settings": {"number_of_replicas": 0, "refresh_interval": "30s"}}' >/dev/null
-  batch=5000
+  json=(-H 'Content-Type: application/json')
+  os "$uri" PUT /big "${json[@]}" -d '{"settings": {"number_of_replicas": 0, "refresh_interval": "30s"}}' >/dev/null
+  batch=1000
   for ((first = 0; first < count; first += batch)); do
     python3 -c "
 import json, os, sys
@@ -164,7 +171,7 @@ for i in range(first, first + n):
   echo "loaded $count documents (${size} MB on disk) in $(elapsed "$t") s"
   loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   wait_backup_after "$loaded" big
-  os "$uri" PUT "/big/_doc/last?refresh=true" -d '{"n": -1, "note": "after the backup"}' >/dev/null
+  os "$uri" PUT "/big/_doc/last?refresh=true" "${json[@]}" -d '{"n": -1, "note": "after the backup"}' >/dev/null
   name=$(call "$api/service/big/backups" | python3 -c "import json,sys; print(json.load(sys.stdin)['backups'][-1]['backup_name'])")
   t=$(now)
   create big-fork ",\"user_config\":{\"service_to_fork_from\":\"big\",\"recovery_basebackup_name\":\"$name\"}"
@@ -185,9 +192,12 @@ for i in range(first, first + n):
   home=/opt/aiven-local/opensearch-2.19.4
   runuser -u postgres -- java -Xms256m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Djava.io.tmpdir="$work/floor" -cp "$home/classes:$home/lib/*:$home/security/*" \
-    AivenLocalNode "$work/floor-config" "$work/floor.pid" >/dev/null 2>&1 &
+    AivenLocalNode "$work/floor-config" "$work/floor/floor.pid" >"$work/floor.log" 2>&1 &
   floor_pid=$!
-  until os "${uri%:*}:$floor_port" GET /big/_count >/dev/null 2>&1; do sleep 0.1; done
+  until os "${uri%:*}:$floor_port" GET /big/_count >/dev/null 2>&1; do
+    kill -0 "$floor_pid" 2>/dev/null || { echo "the floor's node exited:"; tail -3 "$work/floor.log"; exit 1; }
+    sleep 0.1
+  done
   echo "floor (cp -a + start a node on it): $(elapsed "$t") s"
 elif [ "$engine" = clickhouse ]; then
   # ClickHouse's own Python client, as the tests use it (no CA check:

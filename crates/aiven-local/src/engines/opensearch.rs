@@ -125,6 +125,10 @@ fn node_settings(paths: &ClusterPaths, name: &str, port: u16) -> String {
         // aiven-local watches the volume itself; OpenSearch's watermarks
         // would make indices read-only on a laptop's fuller disk.
         "cluster.routing.allocation.disk.threshold_enabled: false".to_owned(),
+        // The serial collector lets the heap fill before it collects, so
+        // a breaker counting real memory would refuse writes (429) that
+        // the heap has room for once collected; count reservations only.
+        "indices.breaker.total.use_real_memory: false".to_owned(),
         "plugins.security.ssl.transport.pemcert_filepath: node.pem".to_owned(),
         "plugins.security.ssl.transport.pemkey_filepath: node-key.pem".to_owned(),
         "plugins.security.ssl.transport.pemtrustedcas_filepath: ca.pem".to_owned(),
