@@ -24,9 +24,8 @@ floor_pid=""
 # The floor's server runs under runuser, which a kill does not pass on:
 # every process naming the floor's directory goes.
 bench_cleanup() {
-  [ -n "$floor_pid" ] && kill -KILL "$floor_pid" 2>/dev/null
-  [ -n "${work:-}" ] && pkill -KILL -f -- "$work/floor" 2>/dev/null
-  true
+  if [ -n "$floor_pid" ]; then kill -KILL "$floor_pid" 2>/dev/null || true; fi
+  if [ -n "${work:-}" ]; then pkill -KILL -f -- "$work/floor" 2>/dev/null || true; fi
 }
 . bench/lib.sh
 start_aiven_local "fork-$engine" --backup-interval 20s
@@ -44,9 +43,17 @@ pss_of() {
   echo $((total / 1024))
 }
 # Waits for a backup finished after the time $1 (RFC 3339) and prints it.
+# One finished after $1 may have started before it: for every write before
+# $1, see wait_backup_started_after.
 wait_backup_after() {
   until call "$api/service/$2/backups" | python3 -c "import json,sys; b=json.load(sys.stdin)['backups']; sys.exit(0 if b and b[-1]['backup_time'] > '$1' else 1)"; do sleep 1; done
   call "$api/service/$2/backups" | python3 -c "import json,sys; b=json.load(sys.stdin)['backups'][-1]; print(f\"backup {b['backup_name']}: {b['data_size']/1e6:.0f} MB\")"
+}
+# Waits for a backup started after the time $1, so holding every write
+# made before it (the one after a backup finished after $1), and prints it.
+wait_backup_started_after() {
+  wait_backup_after "$1" "$2" >/dev/null
+  wait_backup_after "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$2"
 }
 create() { call -X POST "$api/service" -d "{\"service_name\":\"$1\",\"service_type\":\"$engine\",\"plan\":\"startup-4\"$2}" >/dev/null; }
 
@@ -110,8 +117,7 @@ for _ in range(int(sys.argv[1])): print('INSERT INTO w (at) VALUES (SYSDATE(6));
   wait "$writer"
   sql -e "SELECT CONCAT('longest stall between commits during the backup: ', ROUND(MAX(gap)*1000), ' ms (', ROUND(AVG(gap)*1000, 2), ' ms mean)') FROM (SELECT TIMESTAMPDIFF(MICROSECOND, LAG(at) OVER (ORDER BY n), at)/1e6 AS gap FROM w) g"
   # The fork below starts from a backup taken after all of that.
-  wait_backup_after "$(date -u +%Y-%m-%dT%H:%M:%SZ)" big >/dev/null
-  wait_backup_after "$(date -u +%Y-%m-%dT%H:%M:%SZ)" big
+  wait_backup_started_after "$(date -u +%Y-%m-%dT%H:%M:%SZ)" big
   sql -e "INSERT INTO big VALUES (0, 'last', 'after the backup')"
   # The latest transaction, as the provider asks for it on mysql: the
   # next whole second, sent once it has passed.
@@ -153,7 +159,9 @@ elif [ "$engine" = opensearch ]; then
   echo "idle memory of one opensearch service (PSS of its JVM): $(pss_of "$dir/empty/opensearch.pid") MB"
   t=$(now)
   json=(-H 'Content-Type: application/json')
-  os "$uri" PUT /big "${json[@]}" -d '{"settings": {"number_of_replicas": 0, "refresh_interval": "30s"}}' >/dev/null
+  # The text is kept in _source only, as a payload, not indexed.
+  os "$uri" PUT /big "${json[@]}" -d '{"settings": {"number_of_replicas": 0, "refresh_interval": "30s"},
+    "mappings": {"properties": {"note": {"type": "keyword", "index": false, "doc_values": false}}}}' >/dev/null
   batch=1000
   for ((first = 0; first < count; first += batch)); do
     python3 -c "
@@ -164,13 +172,17 @@ for i in range(first, first + n):
     out.write(json.dumps({'index': {'_index': 'big', '_id': str(i)}}) + '\n')
     out.write(json.dumps({'n': i, 'note': os.urandom(500).hex()}) + '\n')
 " "$first" "$(( count - first < batch ? count - first : batch ))" >"$work/bulk.ndjson"
-    os "$uri" POST /_bulk -H 'Content-Type: application/x-ndjson' --data-binary @"$work/bulk.ndjson" >/dev/null
+    # A bulk request answers 200 with the items it refused (429 when the
+    # node is busy); the same ids are sent again until none is refused.
+    until os "$uri" POST /_bulk -H 'Content-Type: application/x-ndjson' --data-binary @"$work/bulk.ndjson" |
+      python3 -c "import json,sys; sys.exit(1 if json.load(sys.stdin)['errors'] else 0)"; do sleep 1; done
   done
   os "$uri" POST /big/_refresh >/dev/null
   size=$(os "$uri" GET "/big/_stats/store" | python3 -c "import json,sys; print(round(json.load(sys.stdin)['_all']['total']['store']['size_in_bytes']/1e6))")
-  echo "loaded $count documents (${size} MB on disk) in $(elapsed "$t") s"
+  held=$(os "$uri" GET "/big/_count" | python3 -c "import json,sys; print(json.load(sys.stdin)['count'])")
+  echo "loaded $held documents (${size} MB on disk) in $(elapsed "$t") s"
   loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  wait_backup_after "$loaded" big
+  wait_backup_started_after "$loaded" big
   os "$uri" PUT "/big/_doc/last?refresh=true" "${json[@]}" -d '{"n": -1, "note": "after the backup"}' >/dev/null
   name=$(call "$api/service/big/backups" | python3 -c "import json,sys; print(json.load(sys.stdin)['backups'][-1]['backup_name'])")
   t=$(now)
@@ -221,7 +233,7 @@ for row in c.query(sys.argv[1]).result_rows: print(*row, sep='\t')" "$2"
   size=$(ch "$uri" "SELECT round(sum(bytes_on_disk) / 1e6) FROM system.parts WHERE database = 'defaultdb' AND active")
   echo "loaded $count rows (${size} MB on disk) in $(elapsed "$t") s"
   loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  wait_backup_after "$loaded" big
+  wait_backup_started_after "$loaded" big
   ch "$uri" "INSERT INTO defaultdb.big VALUES (0, 'after the backup')" >/dev/null
   name=$(call "$api/service/big/backups" | python3 -c "import json,sys; print(json.load(sys.stdin)['backups'][-1]['backup_name'])")
   t=$(now)
@@ -256,7 +268,7 @@ for i in range(int(sys.argv[1])):
 " "$count" | redis-cli --no-auth-warning -u "$uri" --pipe >/dev/null
   echo "loaded $count keys ($(redis-cli --no-auth-warning -u "$uri" INFO memory | awk -F: '/^used_memory_human/ {print $2}' | tr -d '\r')) in $(elapsed "$t") s"
   loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  wait_backup_after "$loaded" big
+  wait_backup_started_after "$loaded" big
   redis-cli --no-auth-warning -u "$uri" SET last after-the-backup >/dev/null
   name=$(call "$api/service/big/backups" | python3 -c "import json,sys; print(json.load(sys.stdin)['backups'][-1]['backup_name'])")
   t=$(now)
