@@ -1,7 +1,7 @@
 //! The Console over HTTP: login with the token into an HttpOnly,
 //! SameSite=Strict session; CSRF tokens on every form; escaped values;
 //! and forks made from the Fork & restore form whose rows are checked
-//! with the engine's own client (psql, mariadb, clickhouse-connect).
+//! with the engine's own client (psql, mariadb, clickhouse-connect, curl).
 
 mod support;
 
@@ -548,6 +548,51 @@ async fn a_clickhouse_fork_from_the_console_holds_the_backup_it_names() {
     let script = "print(client.query('SELECT groupArray(id) FROM defaultdb.t').result_rows[0][0])";
     let rows = testkit::clickhouse_connect(&then, None, script).expect("read the fork");
     assert_eq!(rows, "[1]", "the rows of {named}, no later");
+}
+
+#[tokio::test]
+async fn an_opensearch_fork_from_the_console_holds_the_newest_backups_documents() {
+    let local = Local::start();
+    let mut browser = Browser::new(&local);
+    browser.log_in(testkit::TOKEN).await;
+    let (status, body) = local
+        .create(json!({"service_name": "docs", "service_type": "opensearch", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let docs = uri(&local.wait_ready("docs").await);
+    let put = |id: u32| {
+        let path = format!("/articles/_doc/{id}?refresh=true");
+        let (status, reply) =
+            testkit::opensearch_unverified(&docs, "PUT", &path, Some(&json!({"id": id})));
+        assert!(status == 200 || status == 201, "{reply}");
+    };
+    put(1);
+    let newest = local.back_up_now("docs").await;
+    put(2);
+    let (_, page, _) = browser
+        .get("/console/project/test/service/docs/backups")
+        .await;
+    assert!(page.contains(&newest), "the Backups page lists it: {page}");
+    let (_, page, _) = browser.get("/console/project/test/service/docs/fork").await;
+    assert!(
+        page.contains("SSO"),
+        "the dialog warns about single sign-on: {page}"
+    );
+    let csrf = csrf_of(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", browser.key.as_str()),
+        ("name", "docs-copy"),
+        ("restore", "latest_backup"),
+    ];
+    let (status, page, _) = browser
+        .post("/console/project/test/service/docs/fork", &form)
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let copy = uri(&local.wait_ready("docs-copy").await);
+    let (status, reply) = testkit::opensearch_unverified(&copy, "GET", "/articles/_count", None);
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["count"], 1, "the documents of {newest}, no later");
 }
 
 #[tokio::test]
