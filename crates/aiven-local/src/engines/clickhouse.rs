@@ -377,25 +377,22 @@ impl Engine for ClickHouse {
     }
 
     fn settings_notices(&self, config: &Map<String, Value>) -> Vec<ServiceNotification> {
-        let unapplied: Vec<&str> = NOT_APPLIED
-            .into_iter()
-            .filter(|key| config.contains_key(*key))
-            .collect();
-        let mut notices: Vec<ServiceNotification> =
-            self.version_notice(config).into_iter().collect();
-        if !unapplied.is_empty() {
-            notices.push(ServiceNotification {
-                level: "warning".into(),
-                message: format!(
+        let unapplied = super::not_applied_notice(
+            config,
+            &NOT_APPLIED,
+            SETTINGS_NOT_APPLIED,
+            |keys| {
+                format!(
                     "{} recorded, but aiven-local's ClickHouse (chDB, the engine as a library) does not apply \
-                     them: it has no server settings or tiered storage of its own.",
-                    unapplied.join(" and ")
-                ),
-                kind: SETTINGS_NOT_APPLIED.into(),
-                metadata: Map::new(),
-            });
-        }
-        notices
+                 them: it has no server settings or tiered storage of its own.",
+                    keys.join(" and ")
+                )
+            },
+        );
+        self.version_notice(config)
+            .into_iter()
+            .chain(unapplied)
+            .collect()
     }
 
     fn version_notice(&self, config: &Map<String, Value>) -> Option<ServiceNotification> {

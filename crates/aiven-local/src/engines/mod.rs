@@ -395,6 +395,28 @@ pub fn users_after(users: &[ServiceUser], change: AccountChange<'_>) -> Vec<Serv
     users
 }
 
+/// The warning that the keys of `keys` present in `config` are recorded
+/// but not applied, worded by `message` from those keys; none when none
+/// is present. For [`Engine::settings_notices`].
+pub fn not_applied_notice(
+    config: &Map<String, Value>,
+    keys: &[&str],
+    kind: &str,
+    message: impl FnOnce(&[&str]) -> String,
+) -> Option<ServiceNotification> {
+    let present: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|key| config.contains_key(*key))
+        .collect();
+    (!present.is_empty()).then(|| ServiceNotification {
+        level: "warning".into(),
+        message: message(&present),
+        kind: kind.into(),
+        metadata: Map::new(),
+    })
+}
+
 /// Whether a notification kind is one of [`Engine::settings_notices`]: a
 /// version the engine does not run (`pg_version_not_run`), settings it
 /// does not apply (`clickhouse_settings_not_applied`). Each update

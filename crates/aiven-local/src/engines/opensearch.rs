@@ -572,24 +572,17 @@ impl Engine for OpenSearch {
     }
 
     fn settings_notices(&self, config: &Map<String, Value>) -> Vec<ServiceNotification> {
-        let unapplied: Vec<&str> = NOT_APPLIED
-            .into_iter()
-            .filter(|key| config.contains_key(*key))
-            .collect();
-        let mut notices: Vec<ServiceNotification> =
-            self.version_notice(config).into_iter().collect();
-        if !unapplied.is_empty() {
-            notices.push(ServiceNotification {
-                level: "warning".into(),
-                message: format!(
+        let unapplied =
+            super::not_applied_notice(config, &NOT_APPLIED, SETTINGS_NOT_APPLIED, |keys| {
+                format!(
                     "{} recorded, but aiven-local's OpenSearch does not apply them.",
-                    unapplied.join(", ")
-                ),
-                kind: SETTINGS_NOT_APPLIED.into(),
-                metadata: Map::new(),
+                    keys.join(", ")
+                )
             });
-        }
-        notices
+        self.version_notice(config)
+            .into_iter()
+            .chain(unapplied)
+            .collect()
     }
 
     fn version_notice(&self, config: &Map<String, Value>) -> Option<ServiceNotification> {
