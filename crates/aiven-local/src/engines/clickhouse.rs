@@ -23,7 +23,6 @@ use std::time::Duration;
 use aiven_api::types::{ServiceNotification, ServiceUser};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
 use super::process;
@@ -232,33 +231,8 @@ impl ClickHouse {
     /// refusal.
     async fn control(&self, at: &Instance<'_>, request: Value) -> Result<String, EngineError> {
         let socket = self.control_socket(at.port()?);
-        let io = |doing| {
-            let socket = socket.clone();
-            move |err| EngineError::io(doing, socket, err)
-        };
-        let stream = tokio::net::UnixStream::connect(&socket)
-            .await
-            .map_err(io("connect to"))?;
-        let (read, mut write) = stream.into_split();
-        let mut line = request.to_string();
-        line.push('\n');
-        write
-            .write_all(line.as_bytes())
-            .await
-            .map_err(io("write to"))?;
-        let mut answer = String::new();
-        BufReader::new(read)
-            .read_line(&mut answer)
-            .await
-            .map_err(io("read from"))?;
-        let answer: Value = serde_json::from_str(&answer)
-            .map_err(|_| EngineError::Gone("chDB's HTTP interface closed its control socket"))?;
-        match (answer.get("ok"), answer.get("error")) {
-            (Some(Value::String(out)), _) => Ok(out.clone()),
-            (_, Some(Value::String(reason))) => Err(EngineError::Refused {
-                program: PROGRAM.to_owned(),
-                reason: reason.clone(),
-            }),
+        match process::ask_control(&socket, &request, PROGRAM).await? {
+            Value::String(out) => Ok(out),
             _ => Err(EngineError::Gone("chDB's HTTP interface answered nothing")),
         }
     }
@@ -398,15 +372,13 @@ impl Engine for ClickHouse {
     fn version_notice(&self, config: &Map<String, Value>) -> Option<ServiceNotification> {
         let asked = config.get("clickhouse_version")?.as_str()?;
         let runs = self.version.as_deref().unwrap_or("26");
-        Some(ServiceNotification {
-            level: "warning".into(),
-            message: format!(
+        Some(super::warning(
+            VERSION_NOT_RUN,
+            format!(
                 "clickhouse_version {asked} is recorded, but aiven-local runs ClickHouse {runs} (chDB): \
                  behaviour that changed between the two versions follows {runs}."
             ),
-            kind: VERSION_NOT_RUN.into(),
-            metadata: Map::new(),
-        })
+        ))
     }
 }
 

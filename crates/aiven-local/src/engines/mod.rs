@@ -409,12 +409,51 @@ pub fn not_applied_notice(
         .copied()
         .filter(|key| config.contains_key(*key))
         .collect();
-    (!present.is_empty()).then(|| ServiceNotification {
+    (!present.is_empty()).then(|| warning(kind, message(&present)))
+}
+
+/// A notification of aiven-local's own, of level `warning`.
+pub fn warning(kind: &str, message: String) -> ServiceNotification {
+    ServiceNotification {
         level: "warning".into(),
-        message: message(&present),
+        message,
         kind: kind.into(),
         metadata: Map::new(),
+    }
+}
+
+/// The warning that `config`'s `key` asks for a version `product` does
+/// not run: one `runs` does not start with (`2` is 2.19's, `4` is not
+/// 5.0.6's). For [`Engine::version_notice`].
+pub fn other_version(
+    config: &Map<String, Value>,
+    key: &str,
+    product: &str,
+    runs: &str,
+    kind: &str,
+) -> Option<ServiceNotification> {
+    let asked = config.get(key)?.as_str()?;
+    (!runs.starts_with(asked)).then(|| {
+        warning(
+            kind,
+            format!(
+                "{key} {asked} is recorded, but aiven-local runs {product} {runs}: \
+                 behaviour that changed between the two versions follows {runs}."
+            ),
+        )
     })
+}
+
+/// A service user for engines' tests.
+#[cfg(test)]
+pub fn test_user(name: &str, kind: &str, password: &str) -> ServiceUser {
+    ServiceUser {
+        username: name.into(),
+        password: Some(password.into()),
+        kind: kind.into(),
+        authentication: None,
+        access_control: None,
+    }
 }
 
 /// Whether a notification kind is one of [`Engine::settings_notices`]: a

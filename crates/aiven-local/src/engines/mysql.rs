@@ -710,16 +710,14 @@ impl Engine for MariaDb {
 
     fn version_notice(&self, config: &Map<String, Value>) -> Option<ServiceNotification> {
         let asked = config.get("mysql_version")?.as_str()?;
-        Some(ServiceNotification {
-            level: "warning".into(),
-            message: format!(
+        Some(super::warning(
+            VERSION_NOT_RUN,
+            format!(
                 "mysql_version {asked} is recorded, but aiven-local runs {}, which speaks MySQL's protocol \
                  and SQL; features only MySQL {asked} has are not available.",
                 self.product()
             ),
-            kind: VERSION_NOT_RUN.into(),
-            metadata: Map::new(),
-        })
+        ))
     }
 }
 

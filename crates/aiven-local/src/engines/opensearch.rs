@@ -586,17 +586,14 @@ impl Engine for OpenSearch {
     }
 
     fn version_notice(&self, config: &Map<String, Value>) -> Option<ServiceNotification> {
-        let asked = config.get("opensearch_version")?.as_str()?;
         let runs = self.version.as_deref().unwrap_or("2.19");
-        (!runs.starts_with(asked)).then(|| ServiceNotification {
-            level: "warning".into(),
-            message: format!(
-                "opensearch_version {asked} is recorded, but aiven-local runs OpenSearch {runs}: \
-                 behaviour that changed between the two versions follows {runs}."
-            ),
-            kind: VERSION_NOT_RUN.into(),
-            metadata: Map::new(),
-        })
+        super::other_version(
+            config,
+            "opensearch_version",
+            "OpenSearch",
+            runs,
+            VERSION_NOT_RUN,
+        )
     }
 }
 
@@ -604,15 +601,7 @@ impl Engine for OpenSearch {
 mod tests {
     use super::*;
 
-    fn user(name: &str, kind: &str, password: &str) -> ServiceUser {
-        ServiceUser {
-            username: name.into(),
-            password: Some(password.into()),
-            kind: kind.into(),
-            authentication: None,
-            access_control: None,
-        }
-    }
+    use crate::engines::test_user as user;
 
     #[test]
     fn internal_users_hold_bcrypt_hashes_that_check_and_no_password() {

@@ -993,15 +993,13 @@ impl Engine for Postgres {
     fn version_notice(&self, config: &Map<String, Value>) -> Option<ServiceNotification> {
         let asked = config.get("pg_version")?.as_str()?;
         let runs = self.major_version.as_deref()?;
-        (asked != runs).then(|| ServiceNotification {
-            level: "warning".into(),
-            message: format!(
+        (asked != runs).then(|| super::warning(
+            VERSION_NOT_RUN,
+            format!(
                 "pg_version {asked} is recorded, but aiven-local runs PostgreSQL {runs} (the server in --pg-bin), \
                  so this cluster is PostgreSQL {runs}."
             ),
-            kind: VERSION_NOT_RUN.into(),
-            metadata: Map::new(),
-        })
+        ))
     }
 
     /// PostgreSQL's connection limit.

@@ -150,9 +150,24 @@ pub fn files_size(dir: &Path) -> Result<i64, EngineError> {
 pub fn running_pid(pid_file: &Path, program: &str) -> Option<rustix::process::Pid> {
     let text = std::fs::read_to_string(pid_file).ok()?;
     let pid = rustix::process::Pid::from_raw(text.trim().parse().ok()?)?;
-    rustix::process::test_kill_process(pid).ok()?;
-    let command = std::fs::read_to_string(format!("/proc/{}/comm", pid.as_raw_nonzero())).ok()?;
-    (command.trim() == program).then_some(pid)
+    alive(pid, program).then_some(pid)
+}
+
+/// Whether `pid` is still `program` and has not exited. A zombie has: a
+/// server that exited and whose parent has not reaped it (aiven-local
+/// itself, or, for a server whose aiven-local was killed, an init that
+/// never reaps, as in some containers) holds no port and no files, and
+/// must be started again, not waited for.
+fn alive(pid: rustix::process::Pid, program: &str) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw_nonzero())) else {
+        return false;
+    };
+    // `PID (COMM) STATE ...`: the name may hold spaces and parentheses.
+    let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+        return false;
+    };
+    let state = stat[close + 1..].trim_start().chars().next();
+    &stat[open + 1..close] == program && !matches!(state, Some('Z' | 'X') | None)
 }
 
 /// Sends `signal` to the `program` whose pid is in `pid_file`, if it runs,
@@ -170,9 +185,12 @@ pub async fn stop_pid(
         program: program.to_owned(),
         source: err.into(),
     })?;
+    // The process itself, not its pid file: a server may remove that
+    // file as it begins to stop (Cassandra's launcher does, while the
+    // node still drains), and is stopped only once it has exited.
     let started = std::time::Instant::now();
     while started.elapsed() < patience {
-        if running_pid(pid_file, program).is_none() {
+        if !alive(pid, program) {
             return Ok(());
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
@@ -325,6 +343,47 @@ pub async fn https_call(
     Ok((status, reply.to_owned()))
 }
 
+/// One request on a server's control socket, one JSON line each way (our
+/// servers beside chDB and Cassandra): what the server answered, its
+/// `ok`, or its refusal, its `error`, in the words of `program`.
+pub async fn ask_control(
+    socket: &Path,
+    request: &serde_json::Value,
+    program: &str,
+) -> Result<serde_json::Value, EngineError> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let io = |doing| move |err| EngineError::io(doing, socket, err);
+    let stream = tokio::net::UnixStream::connect(socket)
+        .await
+        .map_err(io("connect to"))?;
+    let (read, mut write) = stream.into_split();
+    let mut line = request.to_string();
+    line.push('\n');
+    write
+        .write_all(line.as_bytes())
+        .await
+        .map_err(io("write to"))?;
+    let mut answer = String::new();
+    BufReader::new(read)
+        .read_line(&mut answer)
+        .await
+        .map_err(io("read from"))?;
+    let mut answer: serde_json::Value = serde_json::from_str(&answer)
+        .map_err(|_| EngineError::Gone("a server closed its control socket"))?;
+    if let Some(ok) = answer.get_mut("ok") {
+        return Ok(ok.take());
+    }
+    match answer.get("error") {
+        Some(serde_json::Value::String(reason)) => Err(EngineError::Refused {
+            program: program.to_owned(),
+            reason: reason.clone(),
+        }),
+        _ => Err(EngineError::Gone(
+            "a server answered nothing on its control socket",
+        )),
+    }
+}
+
 /// Why a server exited before it answered on `port`: its exit status and
 /// the most telling line of its log (the last one naming an error, else
 /// the last one).
@@ -378,6 +437,31 @@ mod tests {
         remove_dir_settling(&writing).await.unwrap();
         assert!(!writing.exists());
         remove_dir_settling(&writing).await.unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_stop_waits_for_the_process_to_exit_not_for_its_pid_file_to_go() {
+        let dir = testkit::temp_dir("stop-pid");
+        let pid_file = dir.join("server.pid");
+        // A server that removes its pid file as soon as it is asked to
+        // stop, and exits a moment later, as Cassandra's launcher does.
+        let mut server = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("trap 'rm -f \"$0\"; sleep 0.5; exit 0' TERM; while :; do sleep 0.05; done")
+            .arg(&pid_file)
+            .spawn()
+            .unwrap();
+        std::fs::write(&pid_file, server.id().to_string()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let patience = std::time::Duration::from_secs(10);
+        stop_pid(&pid_file, "sh", rustix::process::Signal::TERM, patience)
+            .await
+            .unwrap();
+        assert!(
+            server.try_wait().unwrap().is_some(),
+            "stop_pid returned while the server was still stopping"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

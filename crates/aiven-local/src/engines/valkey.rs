@@ -479,15 +479,13 @@ impl Engine for Valkey {
     fn version_notice(&self, config: &Map<String, Value>) -> Option<ServiceNotification> {
         let asked = config.get("valkey_version")?.as_str()?;
         let runs = self.version.as_deref().unwrap_or("7");
-        Some(ServiceNotification {
-            level: "warning".into(),
-            message: format!(
+        Some(super::warning(
+            VERSION_NOT_RUN,
+            format!(
                 "valkey_version {asked} is recorded, but aiven-local runs redis-server {runs}, whose protocol \
                  Valkey speaks; commands added after Redis 7.0 are not available."
             ),
-            kind: VERSION_NOT_RUN.into(),
-            metadata: Map::new(),
-        })
+        ))
     }
 }
 
