@@ -2,20 +2,22 @@
 # Benchmark: forking a ~1 GB service on aiven-local, against each engine's
 # floor, with the engine's start time, idle memory per service (PSS) and
 # how long the source's writes stall while a backup is taken.
-# Usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | clickhouse [ROWS] | opensearch [DOCS] | idle]
+# Usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | clickhouse [ROWS] | opensearch [DOCS] | cassandra [ROWS] | idle]
 #   pg          pgbench scale (default 60, ~0.9 GB): see bench/fork-pg.sh
 #   mysql       1 kB rows (default 1000000, ~1 GB)
 #   valkey      1 kB keys (default 1000000, ~1 GB)
 #   clickhouse  rows of 1 kB of random text (default 1000000, ~1 GB on disk)
 #   opensearch  documents of 1 kB of random text (default 1000000, ~1 GB on disk)
+#   cassandra   rows of 10 kB of random bytes (default 100000, ~1 GB on disk)
 #   idle        one empty service of each engine (a pg one with a pool): PSS
 set -euo pipefail
 case "${1:-pg}" in
   pg) shift || true; exec "$(dirname "$0")/fork-pg.sh" "$@" ;;
   [0-9]*) exec "$(dirname "$0")/fork-pg.sh" "$@" ;;
   mysql | valkey | clickhouse | opensearch) engine=$1; count=${2:-1000000} ;;
+  cassandra) engine=$1; count=${2:-100000} ;;
   idle) engine=idle; count=0 ;;
-  *) echo "usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | clickhouse [ROWS] | opensearch [DOCS] | idle]" >&2; exit 2 ;;
+  *) echo "usage: bench/fork.sh [pg [SCALE] | mysql [ROWS] | valkey [KEYS] | clickhouse [ROWS] | opensearch [DOCS] | cassandra [ROWS] | idle]" >&2; exit 2 ;;
 esac
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -58,7 +60,7 @@ wait_backup_started_after() {
 create() { call -X POST "$api/service" -d "{\"service_name\":\"$1\",\"service_type\":\"$engine\",\"plan\":\"startup-4\"$2}" >/dev/null; }
 
 if [ "$engine" = idle ]; then
-  for kind in pg mysql valkey thanos clickhouse opensearch; do
+  for kind in pg mysql valkey thanos clickhouse opensearch cassandra; do
     call -X POST "$api/service" -d "{\"service_name\":\"idle-$kind\",\"service_type\":\"$kind\",\"plan\":\"startup-4\"}" >/dev/null
     wait_running "idle-$kind"
   done
@@ -80,7 +82,8 @@ if [ "$engine" = idle ]; then
     "valkey $(tree_pss "$(cat "$dir/idle-valkey/valkey.pid")") MB," \
     "thanos $(tree_pss "$(cat "$dir/idle-thanos/prometheus.pid")") MB," \
     "clickhouse $(tree_pss "$(cat "$dir/idle-clickhouse/clickhouse.pid")") MB," \
-    "opensearch $(tree_pss "$(cat "$dir/idle-opensearch/opensearch.pid")") MB"
+    "opensearch $(tree_pss "$(cat "$dir/idle-opensearch/opensearch.pid")") MB," \
+    "cassandra $(tree_pss "$(cat "$dir/idle-cassandra/cassandra.pid")") MB"
   exit 0
 fi
 
@@ -211,6 +214,69 @@ for i in range(first, first + n):
     sleep 0.1
   done
   echo "floor (cp -a + start a node on it): $(elapsed "$t") s"
+elif [ "$engine" = cassandra ]; then
+  # Cassandra's own Python driver, as the tests use it (no CA check: this
+  # measures data, not TLS); the password stays in the environment.
+  cqlpy=${AIVEN_LOCAL_CQL_PYTHON:-/opt/aiven-local/cqlsh/bin/python}
+  cq() {
+    CQL_URI=$1 "$cqlpy" -c "
+import os, ssl, sys, urllib.parse as u
+from cassandra.cluster import Cluster
+from cassandra.auth import PlainTextAuthProvider
+from cassandra.concurrent import execute_concurrent_with_args
+p = u.urlsplit(os.environ['CQL_URI'])
+tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); tls.check_hostname = False; tls.verify_mode = ssl.CERT_NONE
+s = Cluster([p.hostname], port=p.port, protocol_version=5, ssl_context=tls,
+            auth_provider=PlainTextAuthProvider(u.unquote(p.username), u.unquote(p.password))).connect()
+s.default_timeout = 600
+exec(sys.argv[1])" "$2"
+  }
+  create big ""
+  wait_running big
+  uri=$(call "$api/service/big" | field "['service']['service_uri']")
+  echo "idle memory of one cassandra service (PSS of its node): $(pss_of "$dir/empty/cassandra.pid") MB"
+  t=$(now)
+  cq "$uri" "
+s.execute(\"CREATE KEYSPACE big WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}\")
+s.execute('CREATE TABLE big.t (id int PRIMARY KEY, note blob)')
+insert = s.prepare('INSERT INTO big.t (id, note) VALUES (?, ?)')
+for start in range(0, $count, 5000):
+    rows = [(i, os.urandom(10000)) for i in range(start, min(start + 5000, $count))]
+    for ok, result in execute_concurrent_with_args(s, insert, rows, concurrency=16):
+        assert ok, result"
+  echo "loaded $count rows in $(elapsed "$t") s"
+  loaded=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  wait_backup_started_after "$loaded" big
+  cq "$uri" "s.execute('INSERT INTO big.t (id, note) VALUES (-1, 0x00)')"
+  name=$(call "$api/service/big/backups" | python3 -c "import json,sys; print(json.load(sys.stdin)['backups'][-1]['backup_name'])")
+  t=$(now)
+  create big-fork ",\"user_config\":{\"service_to_fork_from\":\"big\",\"recovery_basebackup_name\":\"$name\"}"
+  wait_running big-fork
+  fork_s=$(elapsed "$t")
+  fork_uri=$(call "$api/service/big-fork" | field "['service']['service_uri']")
+  counted="print(s.execute('SELECT count(*) FROM big.t').one()[0], s.execute('SELECT count(*) FROM big.t WHERE id = -1').one()[0])"
+  echo "fork (named backup): $fork_s s; rows, written after it: $(cq "$fork_uri" "$counted")"
+  echo "idle memory of the 1 GB fork (PSS of its node): $(pss_of "$dir/big-fork/cassandra.pid") MB"
+  # Floor: the source's node files copied as they are (flushed first by
+  # the backup above) and a node of the same jars and launcher started on
+  # them, with the source's command line and settings pointed at the copy.
+  t=$(now)
+  mkdir "$work/floor"
+  cp -a "$dir/big/cassandra" "$dir/big/cassandra-config" "$work/floor/"
+  floor_port=$(free_port)
+  src_port=$(python3 -c "import sys,urllib.parse as u; print(u.urlsplit(sys.argv[1]).port)" "$uri")
+  sed -i "s|$dir/big/|$work/floor/|g; s|$src_port|$floor_port|g" "$work/floor/cassandra-config/cassandra.yaml"
+  mapfile -d '' cmd < "/proc/$(cat "$dir/big/cassandra.pid")/cmdline"
+  cmd=("${cmd[@]//$dir\/big/$work/floor}")
+  cmd=("${cmd[@]//cassandra.$src_port.sock/cassandra.$floor_port.sock}")
+  chown -R postgres "$work/floor"
+  runuser -u postgres -- "${cmd[@]}" >"$work/floor.log" 2>&1 &
+  floor_pid=$!
+  until [ -f "$work/floor/cassandra.pid" ]; do
+    kill -0 "$floor_pid" 2>/dev/null || { echo "the floor's node exited:"; tail -3 "$work/floor.log"; exit 1; }
+    sleep 0.1
+  done
+  echo "floor (cp -a + start a node on it): $(elapsed "$t") s; rows: $(cq "${uri%:*}:$floor_port" "print(s.execute('SELECT count(*) FROM big.t').one()[0])")"
 elif [ "$engine" = clickhouse ]; then
   # ClickHouse's own Python client, as the tests use it (no CA check:
   # this measures data, not TLS); the password stays in the environment.

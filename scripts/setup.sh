@@ -3,8 +3,8 @@
 # (with Rust and Terraform) lacks: PostgreSQL 15 and its client, PgBouncer,
 # redis-server (valkey services), MariaDB and mariadb-backup (mysql
 # services), Prometheus (thanos services), chDB and clickhouse-connect
-# (clickhouse services), Java 17, Maven and OpenSearch's jars (opensearch
-# services), chromium and chromedriver (the
+# (clickhouse services), Java 17, Maven, OpenSearch's jars (opensearch
+# services) and Cassandra's with cqlsh (cassandra services), chromium and chromedriver (the
 # Console's browser tests), tar, lz4, the en_US.UTF-8 locale (the
 # collation the platform gives a pg database that names none),
 # the `postgres` user aiven-local runs as when started as root, and the
@@ -88,6 +88,18 @@ if ! "${chdb_check[@]}" 2>/dev/null; then
   "${pip[@]}" --no-deps chdb-core==26.9.0 lz4==4.4.5 zstandard==0.25.0
   "${pip[@]}" clickhouse-connect==1.12.0
 fi
+# Maven, for the JVM engines' jars, into its usual local repository.
+mvn=(mvn -q -B -Dstyle.color=never -Dmaven.repo.local="${AIVEN_LOCAL_M2:-$HOME/.m2/repository}")
+# Puts the directory $1, made by this script, in place as $2, readable by
+# every local user (the engines run as an unprivileged one).
+put_in_place() {
+  chmod -R a+rX "$1"
+  "${as_root[@]}" rm -rf "$2"
+  "${as_root[@]}" mkdir -p "$(dirname "$2")"
+  "${as_root[@]}" cp -r "$1" "$2"
+  "${as_root[@]}" chmod 755 "$2"
+  rm -rf "$1"
+}
 # OpenSearch 2.19 (the newest line that runs on Java 17) for opensearch
 # services (aiven-local's --opensearch-home): its core and Netty HTTP
 # transport from Maven Central with their dependencies (lib/), the
@@ -101,7 +113,6 @@ os_stamp=$(cat "$os_src/pom.xml" "$os_src/AivenLocalNode.java" | sha256sum | cut
 if [ "$(cat "$os_home/.made-from" 2>/dev/null)" != "$os_stamp" ]; then
   echo "setup: putting OpenSearch 2.19.4 and its security plugin together in $os_home"
   os_tmp=$(mktemp -d)
-  mvn=(mvn -q -B -Dstyle.color=never -Dmaven.repo.local="${AIVEN_LOCAL_M2:-$HOME/.m2/repository}")
   "${mvn[@]}" -f "$os_src/pom.xml" dependency:copy-dependencies -DoutputDirectory="$os_tmp/lib"
   "${mvn[@]}" -f "$os_src/pom.xml" dependency:copy -DoutputDirectory="$os_tmp" \
     -Dartifact=org.opensearch.plugin:opensearch-security:2.19.4.0:zip
@@ -109,12 +120,32 @@ if [ "$(cat "$os_home/.made-from" 2>/dev/null)" != "$os_stamp" ]; then
   rm "$os_tmp/opensearch-security-2.19.4.0.zip"
   javac -d "$os_tmp/classes" -cp "$os_tmp/lib/*:$os_tmp/security/*" "$os_src/AivenLocalNode.java"
   echo "$os_stamp" >"$os_tmp/.made-from"
-  chmod -R a+rX "$os_tmp"
-  "${as_root[@]}" rm -rf "$os_home"
-  "${as_root[@]}" mkdir -p "$(dirname "$os_home")"
-  "${as_root[@]}" cp -r "$os_tmp" "$os_home"
-  "${as_root[@]}" chmod 755 "$os_home"
-  rm -rf "$os_tmp"
+  put_in_place "$os_tmp" "$os_home"
+fi
+# Apache Cassandra 5.0 (a line that runs on Java 17) for cassandra
+# services (aiven-local's --cassandra-home): cassandra-all from Maven
+# Central with its dependencies (lib/) and aiven-local's launcher, which
+# starts the daemon from that classpath with a control socket (classes/).
+# Made again when the launcher or the list of jars changes. cqlsh and
+# the Python driver it runs on are what the tests connect with, in a
+# virtual environment of their own as chDB's is.
+cs_src="$repo/crates/aiven-local/src/engines/cassandra"
+cs_home=/opt/aiven-local/cassandra-5.0.6
+cs_stamp=$(cat "$cs_src/pom.xml" "$cs_src/AivenLocalCassandra.java" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$cs_home/.made-from" 2>/dev/null)" != "$cs_stamp" ]; then
+  echo "setup: putting Cassandra 5.0.6 together in $cs_home"
+  cs_tmp=$(mktemp -d)
+  "${mvn[@]}" -f "$cs_src/pom.xml" dependency:copy-dependencies -DoutputDirectory="$cs_tmp/lib"
+  javac -d "$cs_tmp/classes" -cp "$cs_tmp/lib/*" "$cs_src/AivenLocalCassandra.java"
+  echo "$cs_stamp" >"$cs_tmp/.made-from"
+  put_in_place "$cs_tmp" "$cs_home"
+fi
+cql_venv=/opt/aiven-local/cqlsh
+if ! "$cql_venv/bin/cqlsh" --version >/dev/null 2>&1; then
+  echo "setup: installing cqlsh 6.2.2 into $cql_venv"
+  "${as_root[@]}" /usr/bin/python3 -m venv --clear "$cql_venv"
+  "${as_root[@]}" "$cql_venv/bin/pip" install --quiet --disable-pip-version-check \
+    cqlsh==6.2.2 cassandra-driver==3.30.1
 fi
 # The official Aiven CLI, for the compatibility test. Debian's own Python
 # refuses pip installs into the system unless told otherwise.

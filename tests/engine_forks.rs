@@ -1,8 +1,9 @@
-//! Forks of mysql, valkey, clickhouse and opensearch services through
-//! terraform, against aiven-local's real MariaDB, redis-server, ClickHouse
-//! (chDB) and OpenSearch, checked with the engines' own clients:
-//! `mariadb` row by row, `redis-cli` key by key, `clickhouse-connect` row
-//! by row, curl document by document. A fork that names no point holds
+//! Forks of mysql, valkey, clickhouse, opensearch and cassandra services
+//! through terraform, against aiven-local's real MariaDB, redis-server,
+//! ClickHouse (chDB), OpenSearch and Cassandra, checked with the engines'
+//! own clients: `mariadb` row by row, `redis-cli` key by key,
+//! `clickhouse-connect` row by row, curl document by document, Cassandra's
+//! Python driver row by row. A fork that names no point holds
 //! the latest backup; the plan says which.
 
 mod support;
@@ -359,6 +360,72 @@ resource "aiven_opensearch" "newest" {{
     add_article(&copy, &ca, 4);
     assert_eq!(
         article_ids(&uri, &ca),
+        "1,2,3",
+        "the fork's write stays there"
+    );
+    let plan = e.tf.plan();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
+}
+
+/// The ids in Cassandra's `app.t`, sorted, joined by commas.
+fn cassandra_ids(uri: &str, ca: &std::path::Path) -> String {
+    let script = "print(','.join(str(i) for i in sorted(r.id for r in session.execute('SELECT id FROM app.t'))))";
+    testkit::cql(uri, Some(ca), script).expect("read app.t")
+}
+
+fn cassandra_write(uri: &str, ca: &std::path::Path, statement: &str) {
+    let script = format!("session.execute({statement:?})");
+    testkit::cql(uri, Some(ca), &script).unwrap_or_else(|err| panic!("{statement}: {err}"));
+}
+
+#[test]
+fn a_cassandra_fork_holds_the_rows_of_the_newest_backup() {
+    let e = env();
+    let source = r#"
+resource "aiven_cassandra" "source" {
+  project      = "acme"
+  service_name = "ring"
+  plan         = "startup-4"
+}
+"#;
+    e.configure(source);
+    e.tf.apply().assert_ok();
+    let ca = project_ca(&e);
+    let uri = e.uri("aiven_cassandra.source");
+    cassandra_write(
+        &uri,
+        &ca,
+        "CREATE KEYSPACE app WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
+    );
+    cassandra_write(&uri, &ca, "CREATE TABLE app.t (id int PRIMARY KEY)");
+    cassandra_write(&uri, &ca, "INSERT INTO app.t (id) VALUES (1)");
+    cassandra_write(&uri, &ca, "INSERT INTO app.t (id) VALUES (2)");
+    let backup = e.local.back_up_now("acme", "ring");
+    cassandra_write(&uri, &ca, "INSERT INTO app.t (id) VALUES (3)");
+
+    e.configure(&format!(
+        r#"{source}
+resource "aiven_cassandra" "copy" {{
+  project      = "acme"
+  service_name = "ring-copy"
+  plan         = "startup-4"
+  cassandra_user_config {{
+    service_to_fork_from = aiven_cassandra.source.service_name
+  }}
+}}
+"#
+    ));
+    let plan = words(&e.tf.plan().stdout);
+    assert!(
+        plan.contains(&format!("restored from backup {backup}")),
+        "{plan}"
+    );
+    e.tf.apply().assert_ok();
+    let copy = e.uri("aiven_cassandra.copy");
+    assert_eq!(cassandra_ids(&copy, &ca), "1,2", "the rows of {backup}");
+    cassandra_write(&copy, &ca, "INSERT INTO app.t (id) VALUES (4)");
+    assert_eq!(
+        cassandra_ids(&uri, &ca),
         "1,2,3",
         "the fork's write stays there"
     );

@@ -27,6 +27,7 @@ use clap::{Parser, Subcommand};
 
 use crate::api::{conformance, host_check, serve};
 use crate::engines::Engines;
+use crate::engines::cassandra::Cassandra;
 use crate::engines::clickhouse::ClickHouse;
 use crate::engines::mysql::MariaDb;
 use crate::engines::none::NoEngine;
@@ -108,7 +109,7 @@ struct ServeArgs {
     /// (`chdb-core`) installed, as `scripts/setup.sh` makes it.
     #[arg(long, default_value = "/opt/aiven-local/chdb/bin/python")]
     chdb_python: PathBuf,
-    /// The Java that runs opensearch services (17 or newer).
+    /// The Java that runs opensearch and cassandra services (17 or newer).
     #[arg(long, default_value = "/usr/bin/java")]
     java: PathBuf,
     /// OpenSearch's jars and aiven-local's launcher for them, as
@@ -118,6 +119,13 @@ struct ServeArgs {
     /// Each OpenSearch node's heap, in MiB.
     #[arg(long, default_value_t = 256)]
     opensearch_heap_mb: u32,
+    /// Cassandra's jars and aiven-local's launcher for them, as
+    /// `scripts/setup.sh` puts them together.
+    #[arg(long, default_value = "/opt/aiven-local/cassandra-5.0.6")]
+    cassandra_home: PathBuf,
+    /// Each Cassandra node's heap, in MiB.
+    #[arg(long, default_value_t = 256)]
+    cassandra_heap_mb: u32,
     /// PgBouncer, which serves pg connection pools.
     #[arg(long, default_value = "/usr/sbin/pgbouncer")]
     pgbouncer_bin: PathBuf,
@@ -286,6 +294,15 @@ fn find_engines(args: &ServeArgs, data_dir: &Path) -> Engines {
         OpenSearch::find(&args.java, &args.opensearch_home, args.opensearch_heap_mb),
     );
     engines.add(
+        "cassandra",
+        Cassandra::find(
+            &args.java,
+            &args.cassandra_home,
+            &sockets,
+            args.cassandra_heap_mb,
+        ),
+    );
+    engines.add(
         "mysql",
         MariaDb::find(&args.mariadb_server, &args.mariadb_tools, &sockets),
     );
@@ -293,10 +310,6 @@ fn find_engines(args: &ServeArgs, data_dir: &Path) -> Engines {
         "grafana",
         "Grafana's server is AGPL-licensed, and aiven-local neither ships nor builds it, so no dashboards \
          or data sources are served or copied by a fork",
-    );
-    engines.keep_lifecycle_only(
-        "cassandra",
-        "aiven-local has no Cassandra engine yet (the hosted platform retired Cassandra in 2026)",
     );
     engines
 }

@@ -91,7 +91,7 @@ impl From<StoreError> for JobError {
 
 /// Every notification kind aiven-local adds that the hosted API does not
 /// have.
-pub const LOCAL_NOTIFICATION_KINDS: [&str; 12] = [
+pub const LOCAL_NOTIFICATION_KINDS: [&str; 13] = [
     PROVISIONING_FAILED,
     ENGINE_FAILED,
     engines::postgres::VERSION_NOT_RUN,
@@ -101,6 +101,7 @@ pub const LOCAL_NOTIFICATION_KINDS: [&str; 12] = [
     engines::clickhouse::SETTINGS_NOT_APPLIED,
     engines::opensearch::VERSION_NOT_RUN,
     engines::opensearch::SETTINGS_NOT_APPLIED,
+    engines::cassandra::VERSION_NOT_RUN,
     FORK_SSO_NOT_COPIED,
     ENGINE_MISSING,
     LIFECYCLE_ONLY,
@@ -110,7 +111,7 @@ pub const LOCAL_NOTIFICATION_KINDS: [&str; 12] = [
 /// not installed: it keeps the lifecycle only.
 const ENGINE_MISSING: &str = "engine_missing";
 /// The notification kind for a service of a type aiven-local runs no
-/// engine for (Grafana, Cassandra): it keeps the lifecycle only.
+/// engine for (Grafana): it keeps the lifecycle only.
 const LIFECYCLE_ONLY: &str = "lifecycle_only";
 /// A service whose engine did not start with aiven-local.
 const ENGINE_FAILED: &str = "engine_failed";

@@ -6,7 +6,7 @@
 //! committed row is where it was promised, that the catalog and the disk
 //! agree, and, after a clean stop, that no process is left behind. pg and
 //! mysql fork to the latest transaction and to a point in time; valkey,
-//! clickhouse and opensearch, which restore backups only, fork their
+//! clickhouse, opensearch and cassandra, which restore backups only, fork their
 //! newest backup, taken on demand.
 //! CHAOS_ROUNDS (default 3 for pg, 2 for the others) and CHAOS_SEED set
 //! the run; `bench/chaos.sh` runs 30 rounds of each and prints the figures.
@@ -241,6 +241,34 @@ const OPENSEARCH: Engine = Engine {
             .collect();
         rows.sort_unstable();
         Some(rows)
+    },
+    point_in_time: false,
+};
+
+fn cql_ok(uri: &str, script: &str) -> Option<String> {
+    (!uri.is_empty())
+        .then(|| testkit::cql(uri, None, script).ok())
+        .flatten()
+}
+
+const CASSANDRA: Engine = Engine {
+    service_type: "cassandra",
+    prepare: |uri| {
+        let script = "session.execute(\"CREATE KEYSPACE IF NOT EXISTS app WITH replication = \
+                      {'class': 'SimpleStrategy', 'replication_factor': 1}\")\n\
+                      session.execute('CREATE TABLE IF NOT EXISTS app.t (id int PRIMARY KEY)')";
+        cql_ok(uri, script).map(drop)
+    },
+    write: |uri, id| {
+        cql_ok(
+            uri,
+            &format!("session.execute('INSERT INTO app.t (id) VALUES ({id})')"),
+        )
+        .map(drop)
+    },
+    read: |uri| {
+        let script = "for row in session.execute('SELECT id FROM app.t'):\n    print(row.id)";
+        cql_ok(uri, script).map(|t| parse_rows(&t))
     },
     point_in_time: false,
 };
@@ -544,4 +572,9 @@ fn kill_9_at_any_moment_of_a_clickhouse_backup_and_fork_loses_nothing_and_orphan
 #[test]
 fn kill_9_at_any_moment_of_an_opensearch_backup_and_fork_loses_nothing_and_orphans_nothing() {
     crash_loop(&OPENSEARCH, 2);
+}
+
+#[test]
+fn kill_9_at_any_moment_of_a_cassandra_backup_and_fork_loses_nothing_and_orphans_nothing() {
+    crash_loop(&CASSANDRA, 2);
 }

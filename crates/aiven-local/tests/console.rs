@@ -596,6 +596,54 @@ async fn an_opensearch_fork_from_the_console_holds_the_newest_backups_documents(
 }
 
 #[tokio::test]
+async fn a_cassandra_fork_from_the_console_holds_the_newest_backups_rows() {
+    let local = Local::start();
+    let mut browser = Browser::new(&local);
+    browser.log_in(testkit::TOKEN).await;
+    let (status, body) = local
+        .create(json!({"service_name": "ring", "service_type": "cassandra", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let ring = uri(&local.wait_ready("ring").await);
+    let cql = |uri: &str, script: &str| {
+        testkit::cql(uri, None, script).unwrap_or_else(|err| panic!("{script}: {err}"))
+    };
+    cql(
+        &ring,
+        "session.execute(\"CREATE KEYSPACE app WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}\")\n\
+         session.execute('CREATE TABLE app.t (id int PRIMARY KEY)')\n\
+         session.execute('INSERT INTO app.t (id) VALUES (1)')",
+    );
+    let newest = local.back_up_now("ring").await;
+    cql(
+        &ring,
+        "session.execute('INSERT INTO app.t (id) VALUES (2)')",
+    );
+    let (_, page, _) = browser
+        .get("/console/project/test/service/ring/backups")
+        .await;
+    assert!(page.contains(&newest), "the Backups page lists it: {page}");
+    let (_, page, _) = browser.get("/console/project/test/service/ring/fork").await;
+    let csrf = csrf_of(&page);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", browser.key.as_str()),
+        ("name", "ring-copy"),
+        ("restore", "latest_backup"),
+    ];
+    let (status, page, _) = browser
+        .post("/console/project/test/service/ring/fork", &form)
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let copy = uri(&local.wait_ready("ring-copy").await);
+    let ids = cql(
+        &copy,
+        "print(sorted(r.id for r in session.execute('SELECT id FROM app.t')))",
+    );
+    assert_eq!(ids, "[1]", "the rows of {newest}, no later");
+}
+
+#[tokio::test]
 async fn the_fork_dialog_disables_smaller_plans_and_warns_about_sso() {
     let local = Local::start();
     let mut browser = Browser::new(&local);

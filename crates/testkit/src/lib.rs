@@ -865,12 +865,17 @@ pub fn clickhouse_connect(
     if let Some(ca_file) = ca_file {
         command.env("CH_CA", ca_file);
     }
-    let output = command.output().expect("run the chDB venv's python");
+    python_output(command)
+}
+
+/// What a Python script printed, trimmed, or the error it ended with: the
+/// exception's own line, not the traceback above it.
+fn python_output(mut command: Command) -> Result<String, String> {
+    let output = command.output().expect("run a venv's python");
     if output.status.success() {
         Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
     } else {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        // The exception's own line, not the traceback above it.
         let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
         Err(last.unwrap_or_default().to_owned())
     }
@@ -883,6 +888,55 @@ pub fn clickhouse_query(uri: &str, ca_file: &Path, sql: &str) -> String {
         "for row in client.query({sql:?}).result_rows:\n    print('\\t'.join(str(v) for v in row))"
     );
     clickhouse_connect(uri, Some(ca_file), &script).unwrap_or_else(|err| panic!("{sql}: {err}"))
+}
+
+/// The Python with cassandra-driver (and cqlsh) that `scripts/setup.sh`
+/// installs (`AIVEN_LOCAL_CQL_PYTHON` overrides it).
+pub fn cql_python() -> PathBuf {
+    std::env::var_os("AIVEN_LOCAL_CQL_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/aiven-local/cqlsh/bin/python"))
+}
+
+/// What every [`cql`] script starts with: `session`, a session of
+/// Cassandra's own Python driver (the one cqlsh runs on) with the
+/// service at `host:port` over TLS, verifying the certificate and host
+/// name against the project CA when one is given.
+const CQL_PRELUDE: &str = r#"
+import os, ssl, logging
+from urllib.parse import urlsplit, unquote
+from cassandra.cluster import Cluster
+from cassandra.auth import PlainTextAuthProvider
+logging.basicConfig(level=logging.ERROR)
+_uri = urlsplit(os.environ["CQL_URI"])
+_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+if "CQL_CA" in os.environ:
+    _tls.load_verify_locations(os.environ["CQL_CA"])
+else:
+    _tls.check_hostname = False
+    _tls.verify_mode = ssl.CERT_NONE
+cluster = Cluster([_uri.hostname], port=_uri.port, protocol_version=5,
+                  ssl_context=_tls, ssl_options={"server_hostname": _uri.hostname},
+                  auth_provider=PlainTextAuthProvider(unquote(_uri.username), unquote(_uri.password or "")))
+session = cluster.connect()
+"#;
+
+/// Runs a Python `script` with `session`, a cassandra-driver session with
+/// the service at `uri` (a `scheme://user:password@host:port` URI, the
+/// password in the environment, never in arguments), checking the
+/// certificate against `ca_file` (without one, not at all, as
+/// [`clickhouse_connect`]); what the script prints, trimmed, or the
+/// error it ended with.
+pub fn cql(uri: &str, ca_file: Option<&Path>, script: &str) -> Result<String, String> {
+    let mut command = Command::new(cql_python());
+    command
+        .arg("-c")
+        .arg(format!("{CQL_PRELUDE}\n{script}\ncluster.shutdown()"))
+        .env("CQL_URI", uri);
+    if let Some(ca_file) = ca_file {
+        command.env("CQL_CA", ca_file);
+    }
+    python_output(command)
 }
 
 /// One call to an OpenSearch service's REST API with curl, as the

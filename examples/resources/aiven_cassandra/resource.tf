@@ -15,8 +15,9 @@ variable "project" {
 }
 
 # An Aiven for Cassandra service (the hosted platform retired Cassandra
-# in 2026). On aiven-local it keeps the lifecycle only, with no data, and
-# a lifecycle_only notification says so.
+# in 2026). On aiven-local it runs one Cassandra 5.0 node, CQL over TLS on
+# the service's port; version 4 is recorded, and a
+# cassandra_version_not_run notification says which version runs.
 resource "aiven_cassandra" "example" {
   project      = var.project
   service_name = "example-cassandra"

@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 pub use crate::store::RestoreTo;
 use crate::store::ServiceRecord;
 
+pub mod cassandra;
 pub mod clickhouse;
 pub mod error;
 pub mod mysql;
