@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The crash loop at full length: ROUNDS rounds (default 30) of a fork
-# workflow for each of pg, mysql, valkey, clickhouse and opensearch (the
-# last three: a backup and forks of it) with aiven-local killed (kill -9)
+# workflow for each of pg, mysql, valkey, clickhouse, opensearch and
+# cassandra (the last four: a backup and forks of it) with aiven-local killed (kill -9)
 # at a random moment of each,
 # restarted, and checked for settled services, exact rows, a catalog that
 # agrees with the disk and no server left behind; then Terraform

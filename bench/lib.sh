@@ -7,7 +7,8 @@
 # aiven-local runs as can reach its data under it), `token`, `port` and
 # `url`, and starts target/release/aiven-local with its data in
 # "$work/data" and its log in "$work/log". A script with more to tidy up
-# defines `bench_cleanup` before calling it.
+# defines `bench_cleanup` before calling it. BENCH_KEEP=1 keeps the work
+# directory (the engines' logs among it) for a look after the run.
 
 start_aiven_local() {
   local name=$1
@@ -49,5 +50,5 @@ stop_aiven_local() {
     kill -TERM "$aiven_local_pid" 2>/dev/null && wait "$aiven_local_pid" 2>/dev/null
   fi
   if declare -F bench_cleanup >/dev/null; then bench_cleanup; fi
-  rm -rf "$work"
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
 }
