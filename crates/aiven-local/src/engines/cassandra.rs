@@ -359,13 +359,6 @@ impl Cassandra {
         command
     }
 
-    /// Empty directories for a new node, after stopping whatever node a
-    /// crash left starting on them (its pid file is written first thing).
-    async fn fresh(&self, paths: &ClusterPaths) -> Result<(), EngineError> {
-        self.stop(paths, Stop::Immediate).await?;
-        super::prepare_dirs(paths, &data(paths)).await
-    }
-
     /// One request on the node's control socket.
     async fn control(&self, at: &Instance<'_>, request: Value) -> Result<Value, EngineError> {
         let socket = self.control_socket(at.port()?);
@@ -390,7 +383,7 @@ impl Engine for Cassandra {
     }
 
     async fn init(&self, at: &Instance<'_>) -> Result<(), EngineError> {
-        self.fresh(&at.paths).await?;
+        super::prepare_dirs(&at.paths, &data(&at.paths)).await?;
         self.launch(at).await
     }
 
@@ -400,7 +393,7 @@ impl Engine for Cassandra {
     /// them.
     async fn restore(&self, at: &Instance<'_>, _to: RestoreTo<'_>) -> Result<(), EngineError> {
         let paths = &at.paths;
-        self.fresh(paths).await?;
+        super::prepare_dirs(paths, &data(paths)).await?;
         process::link_missing(&paths.restore_backup(), &data(paths).join("data"))?;
         self.launch(at).await?;
         super::drop_restore_source(paths)

@@ -363,6 +363,12 @@ def main():
     args = parser.parse_args()
     name_this_process(b"chdb-http")
     os.umask(0o077)
+    # The pid file first: a server still starting is one aiven-local can
+    # find and stop (after a crash of its own, say). aiven-local knows it
+    # is ready when its control socket answers.
+    with open(args.pid_file + ".part", "w", encoding="utf-8") as f:
+        f.write(str(os.getpid()))
+    os.rename(args.pid_file + ".part", args.pid_file)
     engine = Engine(args.data, args.config)
     users = Users(args.users)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -373,11 +379,9 @@ def main():
         pass
     control = ControlServer(args.control, Control)
     control.engine, control.users = engine, users
-    threading.Thread(target=control.serve_forever, daemon=True).start()
     server = TlsServer(args.port, context, engine, users)
-    with open(args.pid_file + ".part", "w", encoding="utf-8") as f:
-        f.write(str(os.getpid()))
-    os.rename(args.pid_file + ".part", args.pid_file)
+    # The control socket answers once the HTTPS port is bound.
+    threading.Thread(target=control.serve_forever, daemon=True).start()
     import signal
 
     def stop(*_):

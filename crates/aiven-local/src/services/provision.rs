@@ -75,6 +75,11 @@ impl Services {
     /// has them now, and its pools.
     pub(super) async fn provision(&self, record: &ServiceRecord) -> Result<(), JobError> {
         let (engine, at) = self.instance(record);
+        // A crash of aiven-local in the middle of a provisioning may have
+        // left that attempt's engine starting on these directories, which
+        // are about to be made afresh: it goes first (every engine writes
+        // its pid file as it starts, so one still starting is found).
+        engine.stop(&at.paths, Stop::Immediate).await?;
         self.issue_certificate(engine, record, &at.paths)?;
         match &record.fork {
             Some(fork) if engine.runs() => {

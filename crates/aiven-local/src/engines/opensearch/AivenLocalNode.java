@@ -7,8 +7,8 @@
 //
 // Usage: java -cp CLASSPATH AivenLocalNode CONFIG_DIR PID_FILE
 // CONFIG_DIR holds opensearch.yml, log4j2.properties and the security
-// plugin's files; PID_FILE is written once the node has started (HTTP
-// bound), and removed when it stops.
+// plugin's files; PID_FILE is written as the launcher starts, and removed
+// once the node has stopped.
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +47,12 @@ public final class AivenLocalNode extends Node {
         Environment environment = InternalSettingsPreparer.prepareEnvironment(home, Collections.emptyMap(), config, () -> "aiven-local");
         LogConfigurator.registerErrorListener();
         LogConfigurator.configure(environment);
+        // The pid file first: a node that is still starting is one
+        // aiven-local can find and stop (after a crash of its own, say).
+        // aiven-local knows the node is ready when its HTTP port answers.
+        Path partial = pidFile.resolveSibling(pidFile.getFileName() + ".part");
+        Files.writeString(partial, Long.toString(ProcessHandle.current().pid()));
+        Files.move(partial, pidFile, StandardCopyOption.ATOMIC_MOVE);
         AivenLocalNode node = new AivenLocalNode(environment);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -64,9 +70,6 @@ public final class AivenLocalNode extends Node {
             }
         }, "aiven-local-stop"));
         node.start();
-        Path partial = pidFile.resolveSibling(pidFile.getFileName() + ".part");
-        Files.writeString(partial, Long.toString(ProcessHandle.current().pid()));
-        Files.move(partial, pidFile, StandardCopyOption.ATOMIC_MOVE);
         stopped.await();
     }
 }
