@@ -139,3 +139,47 @@ fn objects() -> Vec<ObjectDataSource> {
         object(Arc::new(ProjectResource), &["project"]),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfplugin::schema::{AttributeKind, Replacement};
+    use tfplugin::value::Type;
+
+    /// Identity must name an object for good: every resource has one, made
+    /// of required string attributes a change of which makes a new object,
+    /// and an object's identity is the key its data source looks it up by.
+    #[test]
+    fn every_resource_has_an_identity_of_required_attributes_that_replace_it() {
+        let provider = AivenProvider;
+        for resource in provider.resources() {
+            let name = resource.type_name();
+            let identity = resource
+                .identity()
+                .unwrap_or_else(|| panic!("{name} has no identity"));
+            let schema = resource.schema();
+            for part in &identity.attributes {
+                let attribute = schema
+                    .block
+                    .attribute_named(part.name)
+                    .unwrap_or_else(|| panic!("{name}: no attribute {}", part.name));
+                assert!(attribute.required, "{name}.{} is not required", part.name);
+                assert!(
+                    matches!(attribute.kind, AttributeKind::Plain(Type::String)),
+                    "{name}.{} is not a string",
+                    part.name
+                );
+                assert!(
+                    matches!(attribute.replace, Replacement::OnChange),
+                    "{name}.{}: a change must make a new object",
+                    part.name
+                );
+            }
+        }
+        for object in objects() {
+            let identity = object.resource.identity().unwrap();
+            let names: Vec<&str> = identity.attributes.iter().map(|a| a.name).collect();
+            assert_eq!(names, object.keys, "{}", object.resource.type_name());
+        }
+    }
+}

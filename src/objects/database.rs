@@ -234,6 +234,13 @@ impl Resource<Client> for DatabaseResource {
         super::delete(ctx, prior, DATABASE_NAME, "db", diags).await;
     }
 
+    fn identity(&self) -> Option<tfplugin::identity::Identity> {
+        Some(super::object_identity(
+            DATABASE_NAME,
+            "The database's name.",
+        ))
+    }
+
     async fn import(
         &self,
         _ctx: &Context<Client>,

@@ -190,6 +190,17 @@ pub async fn delete(
 }
 
 /// The state an import ID stands for, for a read to complete.
+/// The identity of an object of a service (protocol 6.9): its project,
+/// its service and its own name `name` (described by `what`), the parts
+/// of its import ID.
+pub fn object_identity(name: &'static str, what: &'static str) -> tfplugin::identity::Identity {
+    tfplugin::identity::Identity::of(&[
+        (PROJECT, "The project the service is in."),
+        (SERVICE_NAME, "The service the object belongs to."),
+        (name, what),
+    ])
+}
+
 pub fn import(id: &str, name: &str, diags: &mut Diagnostics) -> Option<Value> {
     let key = ObjectKey::parse(id, name).map_err(|d| diags.push(d)).ok()?;
     Some(key.value(name))

@@ -230,6 +230,13 @@ impl Resource<Client> for PoolResource {
         super::delete(ctx, prior, POOL_NAME, "connection_pool", diags).await;
     }
 
+    fn identity(&self) -> Option<tfplugin::identity::Identity> {
+        Some(super::object_identity(
+            POOL_NAME,
+            "The connection pool's name.",
+        ))
+    }
+
     async fn import(
         &self,
         _ctx: &Context<Client>,

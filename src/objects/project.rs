@@ -278,6 +278,14 @@ impl Resource<Client> for ProjectResource {
         }
     }
 
+    /// A project is named by its name alone, its import ID.
+    fn identity(&self) -> Option<tfplugin::identity::Identity> {
+        Some(tfplugin::identity::Identity::of(&[(
+            PROJECT,
+            "The project's name.",
+        )]))
+    }
+
     async fn import(
         &self,
         _ctx: &Context<Client>,

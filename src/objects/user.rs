@@ -496,6 +496,10 @@ impl Resource<Client> for UserResource {
         super::delete(ctx, prior, USERNAME, "user", diags).await;
     }
 
+    fn identity(&self) -> Option<tfplugin::identity::Identity> {
+        Some(super::object_identity(USERNAME, "The service user's name."))
+    }
+
     async fn import(
         &self,
         _ctx: &Context<Client>,

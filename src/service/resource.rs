@@ -976,6 +976,15 @@ impl Resource<Client> for ServiceResource {
         })
     }
 
+    /// A service is named by its project and its name, its import ID's
+    /// two parts.
+    fn identity(&self) -> Option<tfplugin::identity::Identity> {
+        Some(tfplugin::identity::Identity::of(&[
+            ("project", "The project the service is in."),
+            ("service_name", "The service's name."),
+        ]))
+    }
+
     async fn import(
         &self,
         _ctx: &Context<Client>,

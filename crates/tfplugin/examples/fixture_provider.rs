@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tfplugin::async_trait;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::identity::Identity;
 use tfplugin::resource::{Applied, Change, Context, DataSource, Plan, Provider, Resource};
 use tfplugin::schema::{Attribute, Block, NestedBlock, ObjectNesting, Schema};
 use tfplugin::value::{Type, Value};
@@ -228,6 +229,11 @@ impl Resource<Store> for Thing {
         } else {
             diags.push(Diagnostic::error("Cannot delete", "No store or id."));
         }
+    }
+
+    /// A thing is named by its stored id.
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::of(&[("id", "The thing's stored id.")]))
     }
 
     async fn import(

@@ -6,7 +6,8 @@
 //! - [`value`] and [`diag`]: cty values with both wire encodings, and
 //!   diagnostics tied to attribute paths;
 //! - [`schema`] and [`plan`]: schemas and the planning rules they imply;
-//! - [`resource`]: what a provider author implements;
+//! - [`resource`]: what a provider author implements, with [`identity`]
+//!   for the resources that name their objects for good;
 //! - [`server`]: the translation between requests and the resource model;
 //! - [`harness`]: drives the real `terraform` binary in acceptance tests.
 //!
@@ -15,6 +16,7 @@
 pub mod diag;
 pub mod harness;
 pub mod host;
+pub mod identity;
 pub mod logging;
 pub mod plan;
 pub mod proto;

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use crate::diag::{AttributePath, Diagnostic, Diagnostics};
+use crate::identity::Identity;
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -125,6 +126,14 @@ pub trait Resource<D: Send + Sync>: Send + Sync {
     async fn update(&self, ctx: &Context<D>, change: &Change) -> Applied;
 
     async fn delete(&self, ctx: &Context<D>, prior: &Value, diags: &mut Diagnostics);
+
+    /// The attributes that name an object of this type for good (protocol
+    /// 6.9), in the order the import ID joins them with `/`; `None` for a
+    /// type without one. Clients that know identity (Terraform 1.12,
+    /// OpenTofu 1.12) keep it beside the state and import by it.
+    fn identity(&self) -> Option<Identity> {
+        None
+    }
 
     /// Turns an import ID into a state that `read` can complete.
     async fn import(&self, _ctx: &Context<D>, _id: &str, diags: &mut Diagnostics) -> Option<Value> {

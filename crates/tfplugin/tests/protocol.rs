@@ -1,6 +1,7 @@
 //! The provider service spoken to directly through a tonic client, for
 //! what Terraform cannot be made to send on demand: refined unknowns,
-//! malformed values, cancellation mid-apply.
+//! malformed values, cancellation mid-apply, and resource identity, which
+//! Terraform 1.11 never asks for.
 
 mod fixture;
 
@@ -250,6 +251,123 @@ async fn stop_provider_cancels_an_apply_in_flight() {
         "cancelled long before the 60 s delay"
     );
     assert_eq!(response.diagnostics[0].summary, "Cancelled");
+    let _ = std::fs::remove_dir_all(store);
+}
+
+/// The identity data of a response, decoded.
+fn identity_of(data: Option<pb::ResourceIdentityData>) -> Value {
+    let ty = Type::object([("id", Type::String)]);
+    let value = data.and_then(|d| d.identity_data).expect("identity data");
+    Value::from_msgpack(&value.msgpack, &ty).unwrap()
+}
+
+#[tokio::test]
+async fn identity_is_declared_kept_beside_state_and_imports_by_itself() {
+    let mut provider = start().await;
+    let store = tfplugin::harness::unique_temp_dir("store").unwrap();
+    configure(&mut provider, &store).await;
+    let schemas = provider
+        .client
+        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let thing = &schemas.identity_schemas["fixture_thing"];
+    assert_eq!(thing.version, 0);
+    let attribute = &thing.identity_attributes[0];
+    assert_eq!(
+        (attribute.name.as_str(), attribute.r#type.as_slice()),
+        ("id", b"\"string\"".as_slice())
+    );
+    assert!(attribute.required_for_import);
+
+    // A create answers its identity; a read answers the same one.
+    let mut planned = thing_config(Value::string("a"), &[]);
+    planned.set("id", Value::unknown());
+    planned.set("revision", Value::unknown());
+    let ty = provider.thing.clone();
+    let applied = provider
+        .client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: "fixture_thing".into(),
+            prior_state: dynamic(&Value::Null, &ty),
+            planned_state: dynamic(&planned, &ty),
+            config: dynamic(&planned, &ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let identity = identity_of(applied.new_identity);
+    assert_eq!(identity, Value::object([("id", Value::string("thing-a"))]));
+    let read = provider
+        .client
+        .read_resource(pb::read_resource::Request {
+            type_name: "fixture_thing".into(),
+            current_state: applied.new_state,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(identity_of(read.new_identity), identity);
+
+    // An import by identity alone, with no ID.
+    let id_type = Type::object([("id", Type::String)]);
+    let by_identity = |value: &Value| pb::import_resource_state::Request {
+        type_name: "fixture_thing".into(),
+        identity: Some(pb::ResourceIdentityData {
+            identity_data: dynamic(value, &id_type),
+        }),
+        ..Default::default()
+    };
+    let imported = provider
+        .client
+        .import_resource_state(by_identity(&identity))
+        .await
+        .unwrap()
+        .into_inner();
+    let resource = imported.imported_resources.into_iter().next().unwrap();
+    let state = Value::from_msgpack(&resource.state.unwrap().msgpack, &ty).unwrap();
+    assert_eq!(state.get("id"), &Value::string("thing-a"));
+    assert_eq!(identity_of(resource.identity), identity);
+    let refused = provider
+        .client
+        .import_resource_state(by_identity(&Value::object([("id", Value::Null)])))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(refused.imported_resources.is_empty());
+    assert!(
+        refused.diagnostics[0].detail.contains("\"id\""),
+        "names the attribute: {:?}",
+        refused.diagnostics
+    );
+
+    // Stored identity of the current version comes back as it was; of
+    // another, a clear error.
+    let upgrade = |version| pb::upgrade_resource_identity::Request {
+        type_name: "fixture_thing".into(),
+        version,
+        raw_identity: Some(pb::RawState {
+            json: br#"{"id":"thing-a"}"#.to_vec(),
+            ..Default::default()
+        }),
+    };
+    let same = provider
+        .client
+        .upgrade_resource_identity(upgrade(0))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(identity_of(same.upgraded_identity), identity);
+    let newer = provider
+        .client
+        .upgrade_resource_identity(upgrade(3))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(newer.diagnostics[0].summary, "Unsupported identity version");
     let _ = std::fs::remove_dir_all(store);
 }
 

@@ -10,6 +10,7 @@
 
 mod convert;
 mod data_sources;
+mod identity;
 mod metadata;
 mod provider;
 mod resources;
@@ -33,6 +34,8 @@ struct Typed<T: ?Sized> {
     implementation: Arc<T>,
     schema: Schema,
     ty: Type,
+    /// A resource type's identity; data sources have none.
+    identity: Option<crate::identity::Identity>,
 }
 
 /// Serves one provider. Schemas are built once at start-up: Terraform asks
@@ -55,12 +58,14 @@ impl<P: Provider> ProviderService<P> {
             .map(|resource| {
                 let schema = resource.schema();
                 let ty = schema.block.value_type();
+                let identity = resource.identity();
                 (
                     resource.type_name(),
                     Typed {
                         implementation: resource,
                         schema,
                         ty,
+                        identity,
                     },
                 )
             })
@@ -77,6 +82,7 @@ impl<P: Provider> ProviderService<P> {
                         implementation: source,
                         schema,
                         ty,
+                        identity: None,
                     },
                 )
             })
@@ -214,6 +220,22 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         Ok(Response::new(
             resources::upgrade_resource_state(self, request.into_inner()).await,
+        ))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        Ok(Response::new(identity::get_resource_identity_schemas(self)))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        Ok(Response::new(
+            identity::upgrade_resource_identity(self, request.into_inner()).await,
         ))
     }
 

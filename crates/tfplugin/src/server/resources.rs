@@ -9,6 +9,7 @@ use crate::resource::{Applied, Change, Plan, Provider};
 use crate::value::Value;
 
 use super::convert::{decode, diagnostics_to_proto, encode, path_to_proto, value_error};
+use super::identity;
 use super::{ProviderService, guarded, respond};
 
 pub(super) async fn validate_resource_config<P: Provider>(
@@ -66,7 +67,7 @@ pub(super) async fn read_resource<P: Provider>(
     service: &ProviderService<P>,
     request: pb::read_resource::Request,
 ) -> pb::read_resource::Response {
-    let (new_state, diagnostics) = respond(async |diagnostics| {
+    let ((new_state, new_identity), diagnostics) = respond(async |diagnostics| {
         let typed = service.resource(&request.type_name)?;
         let state = decode(request.current_state.as_ref(), &typed.ty, "current state")?;
         let ctx = service.context();
@@ -81,7 +82,9 @@ pub(super) async fn read_resource<P: Provider>(
             None if diagnostics.has_errors() => state,
             None => Value::Null,
         };
-        encode(&new_state, &typed.ty, "refreshed state").map(Some)
+        let new_identity = identity::data_of(typed.identity.as_ref(), &new_state);
+        let encoded = encode(&new_state, &typed.ty, "refreshed state")?;
+        Ok((Some(encoded), new_identity))
     })
     .await;
     pb::read_resource::Response {
@@ -89,6 +92,7 @@ pub(super) async fn read_resource<P: Provider>(
         diagnostics,
         private: request.private,
         deferred: None,
+        new_identity,
     }
 }
 
@@ -128,6 +132,8 @@ pub(super) async fn plan_resource_change<P: Provider>(
         Ok((Some(planned_state), requires_replace))
     })
     .await;
+    // Identity attributes force a new object, so an update keeps the
+    // identity it had; a create's comes with its apply.
     pb::plan_resource_change::Response {
         planned_state,
         requires_replace,
@@ -135,6 +141,7 @@ pub(super) async fn plan_resource_change<P: Provider>(
         diagnostics,
         legacy_type_system: false,
         deferred: None,
+        planned_identity: request.prior_identity,
     }
 }
 
@@ -142,7 +149,7 @@ pub(super) async fn apply_resource_change<P: Provider>(
     service: &ProviderService<P>,
     request: pb::apply_resource_change::Request,
 ) -> pb::apply_resource_change::Response {
-    let (new_state, diagnostics) = respond(async |diagnostics| {
+    let ((new_state, new_identity), diagnostics) = respond(async |diagnostics| {
         let typed = service.resource(&request.type_name)?;
         let prior = decode(request.prior_state.as_ref(), &typed.ty, "prior state")?;
         let planned = decode(request.planned_state.as_ref(), &typed.ty, "planned state")?;
@@ -173,7 +180,9 @@ pub(super) async fn apply_resource_change<P: Provider>(
             strip_write_only(&typed.schema.block, &mut state);
             state
         };
-        encode(&new_state, &typed.ty, "new state").map(Some)
+        let new_identity = identity::data_of(typed.identity.as_ref(), &new_state);
+        let encoded = encode(&new_state, &typed.ty, "new state")?;
+        Ok((Some(encoded), new_identity))
     })
     .await;
     pb::apply_resource_change::Response {
@@ -181,6 +190,7 @@ pub(super) async fn apply_resource_change<P: Provider>(
         private: request.planned_private,
         diagnostics,
         legacy_type_system: false,
+        new_identity,
     }
 }
 
@@ -191,7 +201,15 @@ pub(super) async fn import_resource_state<P: Provider>(
     let (imported_resources, diagnostics) = respond(async |diagnostics| {
         let typed = service.resource(&request.type_name)?;
         let ctx = service.context();
-        let import = typed.implementation.import(&ctx, &request.id, diagnostics);
+        // An import by identity (`import { identity = {...} }`) sends the
+        // identity and no ID: the ID is the one its values make.
+        let id = match &request.identity {
+            Some(data) if request.id.is_empty() => {
+                identity::import_id(typed.identity.as_ref(), &request.type_name, data)?
+            }
+            _ => request.id.clone(),
+        };
+        let import = typed.implementation.import(&ctx, &id, diagnostics);
         let Some(state) = guarded(import).await? else {
             return Ok(Vec::new());
         };
@@ -199,6 +217,7 @@ pub(super) async fn import_resource_state<P: Provider>(
             type_name: request.type_name.clone(),
             state: Some(encode(&state, &typed.ty, "imported state")?),
             private: Vec::new(),
+            identity: identity::data_of(typed.identity.as_ref(), &state),
         }])
     })
     .await;
@@ -221,5 +240,6 @@ pub(super) fn move_resource_state(
         target_state: None,
         diagnostics: diagnostics_to_proto(diagnostics),
         target_private: Vec::new(),
+        target_identity: None,
     }
 }
