@@ -5,7 +5,8 @@
 #   dist/terraform-provider-aiven_<version>_linux_amd64.zip
 #   dist/terraform-provider-aiven_<version>_manifest.json   (protocol 6.0)
 #   dist/terraform-provider-aiven_<version>_SHA256SUMS
-#   dist/mirror/registry.terraform.io/aiven-rs/aiven/...    (a filesystem mirror)
+#   dist/mirror/registry.terraform.io/aiven-rs/aiven/...    (a filesystem mirror,
+#   dist/mirror/registry.opentofu.org/aiven-rs/aiven/...     for Terraform and OpenTofu)
 #
 # Usage: scripts/release.sh [--binary PATH] [--out DIR]
 # Without --binary it builds the release binary first.
@@ -55,10 +56,14 @@ cp terraform-registry-manifest.json "$out/$manifest"
 (cd "$out" && sha256sum "$zip" "$manifest" > "${name}_${version}_SHA256SUMS")
 
 # A packed filesystem mirror: terraform init -plugin-dir, or a
-# provider_installation { filesystem_mirror } block, installs from it.
-mirror="$out/mirror/registry.terraform.io/aiven-rs/aiven"
-mkdir -p "$mirror"
-cp "$out/$zip" "$mirror/"
+# provider_installation { filesystem_mirror } block, installs from it. A
+# bare `source = "aiven-rs/aiven"` means Terraform's registry to Terraform
+# and OpenTofu's to OpenTofu, so the mirror holds the package under both.
+for host in registry.terraform.io registry.opentofu.org; do
+  mirror="$out/mirror/$host/aiven-rs/aiven"
+  mkdir -p "$mirror"
+  cp "$out/$zip" "$mirror/"
+done
 
 echo "$out/$zip"
 echo "$out/${name}_${version}_SHA256SUMS"

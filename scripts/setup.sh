@@ -4,7 +4,9 @@
 # redis-server (valkey services), MariaDB and mariadb-backup (mysql
 # services), Prometheus (thanos services), chDB and clickhouse-connect
 # (clickhouse services), Java 17, Maven, OpenSearch's jars (opensearch
-# services) and Cassandra's with cqlsh (cassandra services), chromium and chromedriver (the
+# services) and Cassandra's with cqlsh (cassandra services), OpenTofu
+# 1.11 and 1.12 built from the Go module proxy (the tests' other client),
+# chromium and chromedriver (the
 # Console's browser tests), tar, lz4, the en_US.UTF-8 locale (the
 # collation the platform gives a pg database that names none),
 # the `postgres` user aiven-local runs as when started as root, and the
@@ -147,6 +149,13 @@ if ! "$cql_venv/bin/cqlsh" --version >/dev/null 2>&1; then
   "${as_root[@]}" "$cql_venv/bin/pip" install --quiet --disable-pip-version-check \
     cqlsh==6.2.2 cassandra-driver==3.30.1
 fi
+# OpenTofu, the tests' second client (scripts/test.sh runs the
+# Terraform-driving suites under each): a current 1.11 and a 1.12 (the
+# first with resource identity), built from the Go module proxy once each
+# into /opt/aiven-local/tofu-VERSION (scripts/build-tofu.sh, which needs Go).
+for tofu_version in $(cat "$repo/scripts/tofu-versions"); do
+  "$repo/scripts/build-tofu.sh" "$tofu_version" >/dev/null
+done
 # The official Aiven CLI, for the compatibility test. Debian's own Python
 # refuses pip installs into the system unless told otherwise.
 if ! command -v avn >/dev/null; then

@@ -14,9 +14,7 @@
 mod support;
 
 use serde_json::{Value as Json, json};
-use support::{ADDRESS, env};
-
-const OFFICIAL: &str = "registry.terraform.io/aiven/aiven";
+use support::{env, provider_address};
 
 /// The official provider's zero value for an attribute of `ty` (a type in
 /// `terraform providers schema -json` form).
@@ -154,12 +152,16 @@ fn short(type_name: &str) -> &str {
 
 /// The state file as the official provider would have left it.
 fn officialize(state: &mut Json, schemas: &Json, api: &Json) {
-    let ours = format!("provider[\"{ADDRESS}\"]");
+    let (address, official) = (
+        provider_address("aiven-rs/aiven"),
+        provider_address("aiven/aiven"),
+    );
+    let ours = format!("provider[\"{address}\"]");
     for resource in state["resources"].as_array_mut().unwrap() {
         assert_eq!(resource["provider"], ours.as_str());
-        resource["provider"] = json!(format!("provider[\"{OFFICIAL}\"]"));
+        resource["provider"] = json!(format!("provider[\"{official}\"]"));
         let type_name = resource["type"].as_str().unwrap().to_owned();
-        let schema = &schemas["provider_schemas"][ADDRESS]["resource_schemas"][&type_name];
+        let schema = &schemas["provider_schemas"][&address]["resource_schemas"][&type_name];
         for instance in resource["instances"].as_array_mut().unwrap() {
             instance["schema_version"] = json!(1);
             official_attributes(&mut instance["attributes"], &type_name, schema, api);
@@ -169,12 +171,16 @@ fn officialize(state: &mut Json, schemas: &Json, api: &Json) {
 
 /// `terraform state replace-provider` from the official provider to this.
 fn replace_provider(tf: &tfplugin::harness::Terraform) {
+    let (official, ours) = (
+        provider_address("aiven/aiven"),
+        provider_address("aiven-rs/aiven"),
+    );
     let replace = [
         "state",
         "replace-provider",
         "-auto-approve",
-        OFFICIAL,
-        ADDRESS,
+        official.as_str(),
+        ours.as_str(),
     ];
     tf.run(&replace).assert_ok();
 }

@@ -6,7 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use support::{binary, registry_host};
 use tfplugin::harness::unique_temp_dir;
+
+mod support;
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-aiven");
@@ -55,7 +58,7 @@ fn hex_bytes(hex: &str) -> Vec<u8> {
 }
 
 fn terraform(dir: &Path, cli_config: &Path, args: &[&str]) -> Output {
-    Command::new("terraform")
+    Command::new(binary())
         .args(args)
         .current_dir(dir)
         .env("TF_CLI_CONFIG_FILE", cli_config)
@@ -101,11 +104,12 @@ fn terraform_installs_the_release_from_its_mirror_and_runs_it() {
 
     // A user's machine: only a filesystem mirror, no dev_overrides.
     let mirror: PathBuf = dist.join("mirror");
+    let host = registry_host();
     let cli_config = root.join("cli.tfrc");
     std::fs::write(
         &cli_config,
         format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"registry.terraform.io/aiven-rs/aiven\"]\n  }}\n}}\n",
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"{host}/aiven-rs/aiven\"]\n  }}\n}}\n",
             mirror.display().to_string()
         ),
     )
@@ -130,7 +134,7 @@ fn terraform_installs_the_release_from_its_mirror_and_runs_it() {
         "terraform validate",
     );
     let installed = work.join(format!(
-        ".terraform/providers/registry.terraform.io/aiven-rs/aiven/{VERSION}/linux_amd64/terraform-provider-aiven_v{VERSION}"
+        ".terraform/providers/{host}/aiven-rs/aiven/{VERSION}/linux_amd64/terraform-provider-aiven_v{VERSION}"
     ));
     assert_eq!(
         std::fs::read(&installed).unwrap(),

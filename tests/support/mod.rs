@@ -12,6 +12,34 @@ pub use testkit::psql;
 
 pub const ADDRESS: &str = "registry.terraform.io/aiven-rs/aiven";
 
+/// The binary the tests drive: `$TERRAFORM`, or `terraform`.
+pub fn binary() -> std::ffi::OsString {
+    std::env::var_os("TERRAFORM").unwrap_or_else(|| "terraform".into())
+}
+
+/// The registry a bare `source = "NAMESPACE/TYPE"` means to that binary:
+/// OpenTofu's for OpenTofu, Terraform's for Terraform. State records
+/// providers by it.
+pub fn registry_host() -> &'static str {
+    static HOST: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        let output = std::process::Command::new(binary())
+            .arg("version")
+            .output()
+            .expect("the binary in $TERRAFORM runs");
+        if String::from_utf8_lossy(&output.stdout).starts_with("OpenTofu") {
+            "registry.opentofu.org"
+        } else {
+            "registry.terraform.io"
+        }
+    })
+}
+
+/// `NAMESPACE/TYPE` as state records it under the binary the tests drive.
+pub fn provider_address(namespace_and_type: &str) -> String {
+    format!("{}/{namespace_and_type}", registry_host())
+}
+
 pub struct Env {
     pub local: LocalServer,
     pub tf: Terraform,

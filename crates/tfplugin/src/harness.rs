@@ -54,6 +54,24 @@ pub struct Terraform {
     env: Vec<(String, String)>,
 }
 
+/// The CLI configuration that resolves `address` to the provider in
+/// `plugins`. A bare `source = "NAMESPACE/TYPE"` means Terraform's registry
+/// to Terraform and OpenTofu's to OpenTofu, so an address on either
+/// registry is overridden on both: one directory serves either binary (the
+/// one `$TERRAFORM` names).
+fn cli_config(address: &str, plugins: &Path) -> String {
+    const REGISTRIES: [&str; 2] = ["registry.terraform.io/", "registry.opentofu.org/"];
+    let addresses: Vec<String> = match REGISTRIES.iter().find_map(|r| address.strip_prefix(r)) {
+        Some(name) => REGISTRIES.iter().map(|r| format!("{r}{name}")).collect(),
+        None => vec![address.to_owned()],
+    };
+    let overrides: String = addresses
+        .iter()
+        .map(|a| format!("    \"{a}\" = \"{}\"\n", plugins.display()))
+        .collect();
+    format!("provider_installation {{\n  dev_overrides {{\n{overrides}  }}\n  direct {{}}\n}}\n")
+}
+
 impl Terraform {
     /// Prepares a directory where `address` (e.g.
     /// `registry.terraform.io/aiven-rs/aiven`) resolves to `provider`.
@@ -68,11 +86,7 @@ impl Terraform {
             &provider,
             plugins.join(format!("terraform-provider-{type_name}")),
         )?;
-        let cli_config = format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"{address}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-            plugins.display()
-        );
-        std::fs::write(root.join("cli.tfrc"), cli_config)?;
+        std::fs::write(root.join("cli.tfrc"), cli_config(address, &plugins))?;
         let binary =
             std::env::var_os("TERRAFORM").map_or_else(|| PathBuf::from("terraform"), PathBuf::from);
         let env = vec![
@@ -203,4 +217,25 @@ pub fn unique_temp_dir(prefix: &str) -> std::io::Result<PathBuf> {
     ));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_registry_address_is_overridden_on_terraforms_and_opentofus_registry() {
+        let config = cli_config("registry.terraform.io/aiven-rs/aiven", Path::new("/p"));
+        for address in [
+            "registry.terraform.io/aiven-rs/aiven",
+            "registry.opentofu.org/aiven-rs/aiven",
+        ] {
+            assert!(
+                config.contains(&format!("\"{address}\" = \"/p\"")),
+                "{config}"
+            );
+        }
+        let other = cli_config("example.com/acme/thing", Path::new("/p"));
+        assert_eq!(other.matches(" = ").count(), 1, "{other}");
+    }
 }
