@@ -12,7 +12,7 @@
 set -euo pipefail
 version=${1:?usage: scripts/build-tofu.sh VERSION}
 dest=/opt/aiven-local/tofu-$version
-if "$dest/tofu" version 2>/dev/null | head -1 | grep -qx "OpenTofu v$version"; then
+if "$dest/tofu" version 2>/dev/null | grep -qx "OpenTofu v$version"; then
   echo "$dest/tofu"
   exit 0
 fi
