@@ -27,7 +27,10 @@ pub fn registry_host() -> &'static str {
             .arg("version")
             .output()
             .expect("the binary in $TERRAFORM runs");
-        if String::from_utf8_lossy(&output.stdout).starts_with("OpenTofu") {
+        // OpenTofu 1.12 may print a warning about the CLI configuration
+        // before its version line.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if stdout.lines().any(|line| line.starts_with("OpenTofu v")) {
             "registry.opentofu.org"
         } else {
             "registry.terraform.io"
