@@ -11,7 +11,9 @@ use std::time::Duration;
 use tfplugin::async_trait;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::identity::Identity;
-use tfplugin::resource::{Applied, Change, Context, DataSource, Plan, Provider, Resource};
+use tfplugin::resource::{
+    Applied, Change, Context, DataSource, EphemeralResource, Plan, Provider, Resource,
+};
 use tfplugin::schema::{Attribute, Block, NestedBlock, ObjectNesting, Schema};
 use tfplugin::value::{Type, Value};
 
@@ -76,6 +78,10 @@ impl Provider for Fixture {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Store>>> {
         vec![Arc::new(Lookup)]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Store>>> {
+        vec![Arc::new(Secret)]
     }
 }
 
@@ -190,6 +196,16 @@ impl Resource<Store> for Thing {
         );
         state.set("id", Value::string(&id));
         state.set("revision", Value::number(1));
+        // What a write-only token delivered, kept where the tests can see
+        // it and state cannot.
+        if let Some(token) = change.config.get("token").as_str()
+            && let Err(err) = std::fs::write(store.dir.join(format!("{id}.token")), token)
+        {
+            return Applied::failed(
+                Value::Null,
+                Diagnostic::error("Cannot store token", err.to_string()),
+            );
+        }
         match store.save(&id, &state) {
             Ok(()) => Applied::ok(state),
             Err(diag) => Applied::failed(Value::Null, diag),
@@ -299,6 +315,57 @@ impl DataSource<Store> for Lookup {
                     AttributePath::attr("id"),
                     "Not found",
                     format!("No thing with id {id:?}."),
+                );
+                Value::Null
+            }
+        }
+    }
+}
+
+/// A secret kept in the store directory as `<name>.secret`, read for one
+/// run and never stored.
+struct Secret;
+
+#[async_trait]
+impl EphemeralResource<Store> for Secret {
+    fn type_name(&self) -> &'static str {
+        "fixture_secret"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new("Reads a stored secret.")
+                .attribute(Attribute::new("name", Type::String).required())
+                .attribute(Attribute::new("value", Type::String).computed().sensitive()),
+        )
+    }
+
+    async fn validate(&self, _ctx: &Context<Store>, config: &Value, diags: &mut Diagnostics) {
+        if config.get("name").as_str() == Some("") {
+            diags.error_at(AttributePath::attr("name"), "Empty name", "Name a secret.");
+        }
+    }
+
+    async fn open(&self, ctx: &Context<Store>, config: &Value, diags: &mut Diagnostics) -> Value {
+        let name = config.get("name").as_str().unwrap_or_default();
+        let store = match ctx.data() {
+            Ok(store) => store,
+            Err(diag) => {
+                diags.push(diag);
+                return Value::Null;
+            }
+        };
+        match std::fs::read_to_string(store.dir.join(format!("{name}.secret"))) {
+            Ok(secret) => {
+                let mut result = config.clone();
+                result.set("value", Value::string(secret.trim()));
+                result
+            }
+            Err(_) => {
+                diags.error_at(
+                    AttributePath::attr("name"),
+                    "No such secret",
+                    format!("No secret named {name:?}."),
                 );
                 Value::Null
             }

@@ -173,6 +173,23 @@ pub trait DataSource<D: Send + Sync>: Send + Sync {
     async fn read(&self, ctx: &Context<D>, config: &Value, diags: &mut Diagnostics) -> Value;
 }
 
+/// An ephemeral resource type (protocol 6.7; Terraform 1.10, OpenTofu
+/// 1.11): values read for one run and handed to what needs them (a
+/// write-only argument, a provider block), never written to plan or state.
+#[async_trait]
+pub trait EphemeralResource<D: Send + Sync>: Send + Sync {
+    fn type_name(&self) -> &'static str;
+
+    fn schema(&self) -> Schema;
+
+    async fn validate(&self, _ctx: &Context<D>, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Reads the values. Terraform opens an ephemeral resource only once
+    /// its configuration is wholly known; nothing is held open afterwards,
+    /// so there is nothing to renew or close.
+    async fn open(&self, ctx: &Context<D>, config: &Value, diags: &mut Diagnostics) -> Value;
+}
+
 /// A provider: its own configuration and the types it offers.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
@@ -194,4 +211,8 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>>;
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Self::Data>>> {
+        Vec::new()
+    }
 }

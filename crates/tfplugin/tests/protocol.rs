@@ -372,6 +372,106 @@ async fn identity_is_declared_kept_beside_state_and_imports_by_itself() {
 }
 
 #[tokio::test]
+async fn ephemeral_resources_are_declared_validated_opened_and_never_held() {
+    let mut provider = start().await;
+    let store = tfplugin::harness::unique_temp_dir("store").unwrap();
+    configure(&mut provider, &store).await;
+    std::fs::write(store.join("db.secret"), "s3cret").unwrap();
+    let metadata = provider
+        .client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(metadata.ephemeral_resources[0].type_name, "fixture_secret");
+    let schema = provider
+        .client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    let block = schema.ephemeral_resource_schemas["fixture_secret"]
+        .block
+        .clone()
+        .unwrap();
+    let ty = schema_type(&block);
+    let value = block.attributes.iter().find(|a| a.name == "value").unwrap();
+    assert!(value.sensitive && value.computed);
+
+    let config =
+        |name: &str| Value::object([("name", Value::string(name)), ("value", Value::Null)]);
+    let validated = provider
+        .client
+        .validate_ephemeral_resource_config(pb::validate_ephemeral_resource_config::Request {
+            type_name: "fixture_secret".into(),
+            config: dynamic(&config(""), &ty),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(validated.diagnostics[0].summary, "Empty name");
+    let open = |config: Value| pb::open_ephemeral_resource::Request {
+        type_name: "fixture_secret".into(),
+        config: dynamic(&config, &ty),
+        client_capabilities: None,
+    };
+    let opened = provider
+        .client
+        .open_ephemeral_resource(open(config("db")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(opened.diagnostics.is_empty(), "{:?}", opened.diagnostics);
+    let result = Value::from_msgpack(&opened.result.unwrap().msgpack, &ty).unwrap();
+    assert_eq!(result.get("value").as_str(), Some("s3cret"));
+    assert!(opened.private.is_none(), "nothing is held open");
+
+    // A name not yet known: nothing is read, the result is unknown.
+    let pending = provider
+        .client
+        .open_ephemeral_resource(open(Value::object([
+            ("name", Value::unknown()),
+            ("value", Value::Null),
+        ])))
+        .await
+        .unwrap()
+        .into_inner();
+    let result = Value::from_msgpack(&pending.result.unwrap().msgpack, &ty).unwrap();
+    assert!(result.is_unknown() && pending.diagnostics.is_empty());
+
+    let missing = provider
+        .client
+        .open_ephemeral_resource(open(config("nope")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(missing.diagnostics[0].summary, "No such secret");
+    assert!(missing.result.is_none());
+
+    let closed = provider
+        .client
+        .close_ephemeral_resource(pb::close_ephemeral_resource::Request {
+            type_name: "fixture_secret".into(),
+            private: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(closed.diagnostics.is_empty());
+    let renewed = provider
+        .client
+        .renew_ephemeral_resource(pb::renew_ephemeral_resource::Request {
+            type_name: "fixture_nope".into(),
+            private: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(renewed.diagnostics[0].detail.contains("fixture_nope"));
+    let _ = std::fs::remove_dir_all(store);
+}
+
+#[tokio::test]
 async fn unsupported_calls_answer_cleanly() {
     let mut provider = start().await;
     let functions = provider

@@ -227,7 +227,17 @@ size = 5"#,
 fn schema_loads_with_flags_intact() {
     let s = setup(r#"name = "x""#);
     let schema = s.tf.providers_schema();
-    let thing = &schema["provider_schemas"][fixture::ADDRESS]["resource_schemas"]["fixture_thing"];
+    // Keyed by the client's registry: OpenTofu names its own.
+    let (_, name) = fixture::ADDRESS
+        .split_once('/')
+        .expect("host/namespace/type");
+    let (_, provider) = schema["provider_schemas"]
+        .as_object()
+        .and_then(|providers| providers.iter().find(|(key, _)| key.ends_with(name)))
+        .expect("the fixture's schema");
+    let secret = &provider["ephemeral_resource_schemas"]["fixture_secret"]["block"];
+    assert_eq!(secret["attributes"]["value"]["sensitive"], true);
+    let thing = &provider["resource_schemas"]["fixture_thing"];
     assert_eq!(thing["version"], 1);
     let attributes = &thing["block"]["attributes"];
     assert_eq!(attributes["token"]["write_only"], true);
@@ -237,4 +247,42 @@ fn schema_loads_with_flags_intact() {
     let limits = &attributes["limits"]["nested_type"];
     assert_eq!(limits["nesting_mode"], "single");
     assert_eq!(limits["attributes"]["note"]["sensitive"], true);
+}
+
+#[test]
+fn an_ephemeral_value_reaches_a_write_only_argument_and_never_the_state() {
+    let s = setup(
+        r#"name = "one"
+token = ephemeral.fixture_secret.s.value"#,
+    );
+    std::fs::write(s.store.join("db.secret"), "opened-not-stored\n").unwrap();
+    s.tf.write(
+        "secret.tf",
+        "ephemeral \"fixture_secret\" \"s\" { name = \"db\" }\n",
+    );
+    s.tf.apply().assert_ok();
+    let delivered = std::fs::read_to_string(s.store.join("thing-one.token")).unwrap();
+    assert_eq!(delivered, "opened-not-stored", "the provider got the value");
+    let state = std::fs::read_to_string(s.tf.work_dir().join("terraform.tfstate")).unwrap();
+    assert!(state.contains("thing-one"), "the state holds the thing");
+    assert!(!state.contains("opened-not-stored"), "{state}");
+    let plan = s.tf.run(&["plan", "-out=saved.plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.code, 0,
+        "replans empty: {}{}",
+        plan.stdout, plan.stderr
+    );
+    // The saved plan is a zip: read it as Terraform shows it.
+    let saved = s.tf.run(&["show", "-json", "saved.plan"]);
+    saved.assert_ok();
+    assert!(saved.stdout.contains("thing-one"), "{}", saved.stdout);
+    assert!(!saved.stdout.contains("opened-not-stored"), "nor the plan");
+
+    // An error of the ephemeral resource names its attribute at plan time.
+    s.tf.write(
+        "secret.tf",
+        "ephemeral \"fixture_secret\" \"s\" { name = \"missing\" }\n",
+    );
+    let output = s.tf.plan().assert_failed();
+    assert!(output.contains("No secret named \"missing\""), "{output}");
 }

@@ -1,5 +1,6 @@
 //! The RPCs that describe the provider rather than act on a resource:
-//! metadata, schemas, functions (none) and the stop signal.
+//! metadata, schemas (resources, data sources and ephemeral resources),
+//! functions (none) and the stop signal.
 
 use crate::proto::tfplugin6 as pb;
 use crate::resource::Provider;
@@ -14,6 +15,8 @@ pub(super) fn get_metadata<P: Provider>(
     resources.sort();
     let mut data_sources: Vec<_> = service.data_sources.keys().collect();
     data_sources.sort();
+    let mut ephemeral_resources: Vec<_> = service.ephemeral_resources.keys().collect();
+    ephemeral_resources.sort();
     pb::get_metadata::Response {
         server_capabilities: Some(capabilities()),
         resources: resources
@@ -25,6 +28,12 @@ pub(super) fn get_metadata<P: Provider>(
         data_sources: data_sources
             .into_iter()
             .map(|name| pb::get_metadata::DataSourceMetadata {
+                type_name: (*name).to_owned(),
+            })
+            .collect(),
+        ephemeral_resources: ephemeral_resources
+            .into_iter()
+            .map(|name| pb::get_metadata::EphemeralMetadata {
                 type_name: (*name).to_owned(),
             })
             .collect(),
@@ -44,6 +53,11 @@ pub(super) fn get_provider_schema<P: Provider>(
             .collect(),
         data_source_schemas: service
             .data_sources
+            .iter()
+            .map(|(name, typed)| ((*name).to_owned(), schema_to_proto(&typed.schema)))
+            .collect(),
+        ephemeral_resource_schemas: service
+            .ephemeral_resources
             .iter()
             .map(|(name, typed)| ((*name).to_owned(), schema_to_proto(&typed.schema)))
             .collect(),

@@ -10,6 +10,7 @@
 
 mod convert;
 mod data_sources;
+mod ephemeral;
 mod identity;
 mod metadata;
 mod provider;
@@ -26,7 +27,7 @@ use tonic::{Request, Response, Status};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::proto::tfplugin6 as pb;
-use crate::resource::{Context, DataSource, Provider, Resource};
+use crate::resource::{Context, DataSource, EphemeralResource, Provider, Resource};
 use crate::schema::Schema;
 use crate::value::Type;
 
@@ -38,6 +39,22 @@ struct Typed<T: ?Sized> {
     identity: Option<crate::identity::Identity>,
 }
 
+impl<T: ?Sized> Typed<T> {
+    fn new(
+        implementation: Arc<T>,
+        schema: Schema,
+        identity: Option<crate::identity::Identity>,
+    ) -> Typed<T> {
+        let ty = schema.block.value_type();
+        Typed {
+            implementation,
+            schema,
+            ty,
+            identity,
+        }
+    }
+}
+
 /// Serves one provider. Schemas are built once at start-up: Terraform asks
 /// for them on every run and decodes every value against them.
 pub struct ProviderService<P: Provider> {
@@ -46,6 +63,7 @@ pub struct ProviderService<P: Provider> {
     provider_type: Type,
     resources: HashMap<&'static str, Typed<dyn Resource<P::Data>>>,
     data_sources: HashMap<&'static str, Typed<dyn DataSource<P::Data>>>,
+    ephemeral_resources: HashMap<&'static str, Typed<dyn EphemeralResource<P::Data>>>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop: CancellationToken,
 }
@@ -56,18 +74,8 @@ impl<P: Provider> ProviderService<P> {
             .resources()
             .into_iter()
             .map(|resource| {
-                let schema = resource.schema();
-                let ty = schema.block.value_type();
-                let identity = resource.identity();
-                (
-                    resource.type_name(),
-                    Typed {
-                        implementation: resource,
-                        schema,
-                        ty,
-                        identity,
-                    },
-                )
+                let (schema, identity) = (resource.schema(), resource.identity());
+                (resource.type_name(), Typed::new(resource, schema, identity))
             })
             .collect();
         let data_sources = provider
@@ -75,16 +83,15 @@ impl<P: Provider> ProviderService<P> {
             .into_iter()
             .map(|source| {
                 let schema = source.schema();
-                let ty = schema.block.value_type();
-                (
-                    source.type_name(),
-                    Typed {
-                        implementation: source,
-                        schema,
-                        ty,
-                        identity: None,
-                    },
-                )
+                (source.type_name(), Typed::new(source, schema, None))
+            })
+            .collect();
+        let ephemeral_resources = provider
+            .ephemeral_resources()
+            .into_iter()
+            .map(|ephemeral| {
+                let schema = ephemeral.schema();
+                (ephemeral.type_name(), Typed::new(ephemeral, schema, None))
             })
             .collect();
         let provider_schema = provider.schema();
@@ -95,6 +102,7 @@ impl<P: Provider> ProviderService<P> {
             provider_type,
             resources,
             data_sources,
+            ephemeral_resources,
             data: RwLock::new(None),
             stop: CancellationToken::new(),
         }
@@ -128,6 +136,20 @@ impl<P: Provider> ProviderService<P> {
             Diagnostic::error(
                 "Unknown data source",
                 format!("This provider has no data source {type_name:?}."),
+            )
+            .into()
+        })
+    }
+
+    fn ephemeral_resource(
+        &self,
+        type_name: &str,
+    ) -> Result<&Typed<dyn EphemeralResource<P::Data>>, Diagnostics> {
+        tracing::debug!(ephemeral_resource = type_name, "ephemeral resource call");
+        self.ephemeral_resources.get(type_name).ok_or_else(|| {
+            Diagnostic::error(
+                "Unknown ephemeral resource",
+                format!("This provider has no ephemeral resource type {type_name:?}."),
             )
             .into()
         })
@@ -300,6 +322,44 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         Ok(Response::new(
             data_sources::read_data_source(self, request.into_inner()).await,
         ))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        request: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+        Ok(Response::new(
+            ephemeral::validate_ephemeral_resource_config(self, request.into_inner()).await,
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        request: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+        Ok(Response::new(
+            ephemeral::open_ephemeral_resource(self, request.into_inner()).await,
+        ))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        request: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::renew_ephemeral_resource::Response>, Status> {
+        Ok(Response::new(ephemeral::renew_ephemeral_resource(
+            self,
+            request.into_inner(),
+        )))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        request: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Result<Response<pb::close_ephemeral_resource::Response>, Status> {
+        Ok(Response::new(ephemeral::close_ephemeral_resource(
+            self,
+            request.into_inner(),
+        )))
     }
 
     async fn get_functions(
