@@ -20,12 +20,16 @@ AIVEN_LOCAL_VARY="seed=$seed" cargo test --workspace -- --test-threads=2
 
 # The suites that drive the client, again under each OpenTofu version
 # (setup built them): forks, the engines' forks, the examples, migration
-# from the official provider, the objects, identity and the release.
+# from the official provider, the objects, identity, ephemeral resources
+# and the release; and the plugin layer's own run of the real client.
 for tofu_version in $(cat scripts/tofu-versions); do
   echo "== again under OpenTofu $tofu_version"
   TERRAFORM="/opt/aiven-local/tofu-$tofu_version/tofu" cargo test \
     --test fork --test engine_forks --test examples --test migrate \
-    --test objects --test identity --test release -- --test-threads=2
+    --test objects --test identity --test ephemeral --test release \
+    -- --test-threads=2
+  TERRAFORM="/opt/aiven-local/tofu-$tofu_version/tofu" cargo test \
+    -p tfplugin --test terraform -- --test-threads=2
 done
 
 echo "== the README's install, switching and aiven-local commands, as written"

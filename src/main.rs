@@ -2,6 +2,7 @@
 //! with `--debug`).
 
 mod client;
+mod ephemeral;
 mod objects;
 mod provider;
 mod service;

@@ -4,11 +4,13 @@
 use std::sync::Arc;
 
 use tfplugin::diag::{AttributePath, Diagnostics};
-use tfplugin::resource::{DataSource, Provider, Resource};
+use tfplugin::resource::{DataSource, EphemeralResource, Provider, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::client::{Client, Token};
+use crate::ephemeral::connection::ConnectionEphemeral;
+use crate::ephemeral::credentials::CredentialsEphemeral;
 use crate::objects::data_source::ObjectDataSource;
 use crate::objects::database::{MYSQL_DATABASE, PG_DATABASE};
 use crate::objects::pool::PoolResource;
@@ -117,6 +119,13 @@ impl Provider for AivenProvider {
             ])
             .chain(objects)
             .collect()
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource<Client>>> {
+        vec![
+            Arc::new(ConnectionEphemeral),
+            Arc::new(CredentialsEphemeral),
+        ]
     }
 }
 

@@ -150,7 +150,8 @@ fn render_schema(block: &Value, out: &mut String) {
 
 /// A file of the example directory for `name`, in the registry's layout:
 /// `examples/resources/<name>/resource.tf` and `import.sh`,
-/// `examples/data-sources/<name>/data-source.tf`.
+/// `examples/data-sources/<name>/data-source.tf`,
+/// `examples/ephemeral-resources/<name>/ephemeral-resource.tf`.
 fn example(kind: &str, name: &str, file: &str) -> Option<String> {
     std::fs::read_to_string(
         Path::new(REPO)
@@ -176,19 +177,14 @@ fn page(kind: &str, name: &str, schema: &Value) -> String {
         .next()
         .unwrap_or_default()
         .trim_end_matches('.');
-    let label = if kind == "resources" {
-        "Resource"
-    } else {
-        "Data Source"
+    let (label, example_file) = match kind {
+        "resources" => ("Resource", "resource.tf"),
+        "ephemeral-resources" => ("Ephemeral Resource", "ephemeral-resource.tf"),
+        _ => ("Data Source", "data-source.tf"),
     };
     let mut out = format!(
         "---\npage_title: \"{name} {label} - aiven-rs\"\nsubcategory: \"\"\ndescription: |-\n  {first_sentence}.\n---\n\n# {name} ({label})\n\n{description}\n"
     );
-    let example_file = if kind == "resources" {
-        "resource.tf"
-    } else {
-        "data-source.tf"
-    };
     if let Some(example) = example(kind, name, example_file) {
         let _ = write!(
             out,
@@ -229,15 +225,19 @@ fn index(provider: &Value) -> String {
     out
 }
 
+/// The registry's kinds of page: the docs/ folder, and the schema key.
+const KINDS: [(&str, &str); 3] = [
+    ("resources", "resource_schemas"),
+    ("data-sources", "data_source_schemas"),
+    ("ephemeral-resources", "ephemeral_resource_schemas"),
+];
+
 /// Every generated file, by path under docs/.
 fn generate(schema: &Value) -> BTreeMap<PathBuf, String> {
     let provider = &schema["provider_schemas"][ADDRESS];
     let mut files = BTreeMap::new();
     files.insert(PathBuf::from("index.md"), index(&provider["provider"]));
-    for (kind, key) in [
-        ("resources", "resource_schemas"),
-        ("data-sources", "data_source_schemas"),
-    ] {
+    for (kind, key) in KINDS {
         for (name, entry) in provider[key].as_object().expect("schemas") {
             files.insert(page_path(kind, name), page(kind, name, entry));
         }
@@ -262,6 +262,11 @@ fn every_resource_and_data_source_has_its_examples() {
             "data-sources",
             "data_source_schemas",
             &["data-source.tf"][..],
+        ),
+        (
+            "ephemeral-resources",
+            "ephemeral_resource_schemas",
+            &["ephemeral-resource.tf"][..],
         ),
     ] {
         for name in provider[key].as_object().expect("schemas").keys() {
@@ -293,7 +298,7 @@ fn docs_match_the_schema() {
             stale.push(path.display().to_string());
         }
     }
-    for kind in ["resources", "data-sources"] {
+    for (kind, _) in KINDS {
         for entry in std::fs::read_dir(docs.join(kind))
             .into_iter()
             .flatten()

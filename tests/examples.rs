@@ -8,8 +8,14 @@ use std::path::PathBuf;
 use support::env;
 
 /// The configuration files of examples: scenarios' `main.tf`, and the
-/// registry layout's `resource.tf` and `data-source.tf`.
-const EXAMPLE_FILES: [&str; 3] = ["main.tf", "resource.tf", "data-source.tf"];
+/// registry layout's `resource.tf`, `data-source.tf` and
+/// `ephemeral-resource.tf`.
+const EXAMPLE_FILES: [&str; 4] = [
+    "main.tf",
+    "resource.tf",
+    "data-source.tf",
+    "ephemeral-resource.tf",
+];
 
 fn example_files() -> Vec<PathBuf> {
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"));

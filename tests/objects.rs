@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{env, psql};
+use support::{env, psql, uri_as};
 
 const SECRET: &str = "bob-first-secret-1";
 const ROTATED: &str = "bob-second-secret-2";
@@ -72,14 +72,6 @@ output "alice_password_matches" {{
 }}
 "#
     )
-}
-
-/// `postgres://user:password@host:port/database` on the service's host.
-fn uri_as(service_uri: &str, user: &str, password: &str, database: &str) -> String {
-    let host = service_uri.rsplit_once('@').unwrap().1;
-    let host = host.split('/').next().unwrap();
-    let password = aiven_api::userinfo::encode(password);
-    format!("postgres://{user}:{password}@{host}/{database}?sslmode=disable")
 }
 
 /// A password the API takes and our earlier rule refused: spaces, quotes

@@ -189,7 +189,6 @@ pub async fn delete(
     }
 }
 
-/// The state an import ID stands for, for a read to complete.
 /// The identity of an object of a service (protocol 6.9): its project,
 /// its service and its own name `name` (described by `what`), the parts
 /// of its import ID.
@@ -201,6 +200,7 @@ pub fn object_identity(name: &'static str, what: &'static str) -> tfplugin::iden
     ])
 }
 
+/// The state an import ID stands for, for a read to complete.
 pub fn import(id: &str, name: &str, diags: &mut Diagnostics) -> Option<Value> {
     let key = ObjectKey::parse(id, name).map_err(|d| diags.push(d)).ok()?;
     Some(key.value(name))

@@ -44,17 +44,17 @@ pub fn service_id(project: &str, service: &str) -> String {
 
 /// Connection details: `service_uri_params` where the reply has them,
 /// else read from `service_uri` (the reply may leave the params out).
-struct Connection {
-    host: Option<String>,
-    port: Option<i64>,
-    user: Option<String>,
-    password: Option<String>,
-    dbname: Option<String>,
-    sslmode: Option<String>,
+pub struct Connection {
+    pub host: Option<String>,
+    pub port: Option<i64>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub dbname: Option<String>,
+    pub sslmode: Option<String>,
 }
 
 impl Connection {
-    fn of(service: &Service) -> Connection {
+    pub fn of(service: &Service) -> Connection {
         let uri = service.service_uri.as_deref().and_then(parse_uri);
         let from_uri = |pick: fn(&UriParts) -> Option<String>| uri.as_ref().and_then(pick);
         let param = |key: &str| service.uri_param(key);

@@ -43,6 +43,21 @@ pub fn provider_address(namespace_and_type: &str) -> String {
     format!("{}/{namespace_and_type}", registry_host())
 }
 
+/// A main.tf: the provider requirement plus `body`.
+pub fn main_tf(body: &str) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    aiven = {{ source = \"aiven-rs/aiven\" }}\n  }}\n}}\n\n{body}\n"
+    )
+}
+
+/// A pg service's URI as `user` with `password`, into `database`.
+pub fn uri_as(service_uri: &str, user: &str, password: &str, database: &str) -> String {
+    let host = service_uri.rsplit_once('@').unwrap().1;
+    let host = host.split('/').next().unwrap();
+    let password = aiven_api::userinfo::encode(password);
+    format!("postgres://{user}:{password}@{host}/{database}?sslmode=disable")
+}
+
 pub struct Env {
     pub local: LocalServer,
     pub tf: Terraform,
@@ -80,10 +95,7 @@ pub fn env_counting_requests() -> Env {
 impl Env {
     /// Writes main.tf: the provider requirement plus `body`.
     pub fn configure(&self, body: &str) {
-        self.tf.write(
-            "main.tf",
-            &format!("terraform {{\n  required_providers {{\n    aiven = {{ source = \"aiven-rs/aiven\" }}\n  }}\n}}\n\n{body}\n"),
-        );
+        self.tf.write("main.tf", &main_tf(body));
     }
 
     /// Another terraform working directory on the same aiven-local, with
