@@ -24,16 +24,10 @@ resource "aiven_pg_user" "app" {
 }
 "#;
 
-const APPLICATION: &str = r#"
+const CONNECTION: &str = r#"
 ephemeral "aiven_service_connection" "db" {
   project      = "acme"
   service_name = "shop"
-}
-
-ephemeral "aiven_service_user_credentials" "app" {
-  project      = "acme"
-  service_name = "shop"
-  username     = "app"
 }
 
 resource "aiven_pg_user" "reporting" {
@@ -42,6 +36,14 @@ resource "aiven_pg_user" "reporting" {
   username            = "reporting"
   password_wo         = ephemeral.aiven_service_connection.db.password
   password_wo_version = 1
+}
+"#;
+
+const CREDENTIALS: &str = r#"
+ephemeral "aiven_service_user_credentials" "app" {
+  project      = "acme"
+  service_name = "shop"
+  username     = "app"
 }
 
 resource "aiven_pg_user" "app_twin" {
@@ -53,6 +55,16 @@ resource "aiven_pg_user" "app_twin" {
 }
 "#;
 
+/// Whether aiven-local answers as loosely as the contract allows, where
+/// the API may show no password for a user other than the primary one
+/// (`AIVEN_LOCAL_VARY`).
+fn loose() -> bool {
+    std::env::var_os("AIVEN_LOCAL_VARY").is_some()
+}
+
+/// The refusal of a user whose password the API does not show.
+const NOT_SHOWN: &str = "did not show a password for user";
+
 #[test]
 fn ephemeral_credentials_reach_write_only_passwords_and_never_state_or_plan() {
     let e = env();
@@ -60,36 +72,40 @@ fn ephemeral_credentials_reach_write_only_passwords_and_never_state_or_plan() {
     e.tf.apply().assert_ok();
     let service_uri = e.uri("aiven_pg.db");
     let admin_password = e.attribute("aiven_pg.db", "service_password");
-    let app_password = e.attribute("aiven_pg_user.app", "password");
-    let secrets = [
-        admin_password
-            .as_str()
-            .expect("the primary user's password"),
-        app_password.as_str().expect("the generated password"),
-    ];
-
+    let admin_password = admin_password
+        .as_str()
+        .expect("the primary user's password");
     let app = e.terraform_with(&[]);
-    app.write("main.tf", &main_tf(APPLICATION));
+    let logs_in = |user: &str, password: &str| {
+        let uri = uri_as(&service_uri, user, password, "defaultdb");
+        assert_eq!(psql(&uri, "SELECT current_user"), user, "{user} logs in");
+    };
+
+    // A user's password the API does not show is refused at plan time,
+    // and nothing is made.
+    app.write("main.tf", &main_tf(&format!("{CONNECTION}{CREDENTIALS}")));
+    let mut secrets = vec![admin_password.to_owned()];
+    if loose() {
+        let output = words(&app.plan().assert_failed());
+        assert!(output.contains(NOT_SHOWN), "{output}");
+        app.write("main.tf", &main_tf(CONNECTION));
+    } else {
+        let app_password = e.attribute("aiven_pg_user.app", "password");
+        secrets.push(
+            app_password
+                .as_str()
+                .expect("a generated password")
+                .to_owned(),
+        );
+    }
     app.apply().assert_ok();
-    assert_eq!(
-        psql(
-            &uri_as(&service_uri, "reporting", secrets[0], "defaultdb"),
-            "SELECT current_user"
-        ),
-        "reporting",
-        "the primary user's password reached the engine"
-    );
-    assert_eq!(
-        psql(
-            &uri_as(&service_uri, "app_twin", secrets[1], "defaultdb"),
-            "SELECT current_user"
-        ),
-        "app_twin",
-        "the app user's password reached the engine"
-    );
+    logs_in("reporting", admin_password);
+    if let Some(app_password) = secrets.get(1) {
+        logs_in("app_twin", app_password);
+    }
 
     let state = std::fs::read_to_string(app.work_dir().join("terraform.tfstate")).unwrap();
-    assert!(state.contains("app_twin"), "the state holds the users");
+    assert!(state.contains("reporting"), "the state holds the users");
     let saved = app.run(&["plan", "-out=saved.plan", "-detailed-exitcode", "-no-color"]);
     assert_eq!(
         saved.code, 0,
@@ -98,9 +114,12 @@ fn ephemeral_credentials_reach_write_only_passwords_and_never_state_or_plan() {
     );
     let plan = app.run(&["show", "-json", "saved.plan"]);
     plan.assert_ok();
-    for secret in secrets {
-        assert!(!state.contains(secret), "a password is in state");
-        assert!(!plan.stdout.contains(secret), "a password is in the plan");
+    for secret in &secrets {
+        assert!(!state.contains(secret.as_str()), "a password is in state");
+        assert!(
+            !plan.stdout.contains(secret.as_str()),
+            "a password is in the plan"
+        );
     }
 
     // A user the service does not have fails the plan, at its name.
@@ -142,6 +161,14 @@ resource "aiven_pg_user" "fresh_twin" {
 fn an_object_made_in_the_same_apply_is_read_by_id_once_it_exists() {
     let e = env();
     e.configure(&format!("{PLATFORM}{SAME_APPLY}"));
+    if loose() {
+        // Read at apply, the password the API does not show stops the
+        // apply before the twin is made.
+        let output = words(&e.tf.apply().assert_failed());
+        assert!(output.contains(NOT_SHOWN), "{output}");
+        assert!(e.tf.resource("aiven_pg_user.fresh_twin").is_none());
+        return;
+    }
     e.tf.apply().assert_ok();
     let password = e.attribute("aiven_pg_user.fresh", "password");
     let uri = uri_as(

@@ -80,7 +80,16 @@ impl EphemeralResource<Client> for CredentialsEphemeral {
                 return Value::Null;
             }
         };
-        let Some(password) = secret(user.password.as_deref()) else {
+        // The user's own reply may leave the password out (the contract
+        // has it optional); the service's user list, read with secrets,
+        // is the other place the API shows it.
+        let listed = service
+            .users
+            .iter()
+            .flatten()
+            .find(|u| u.username == *username)
+            .and_then(|u| secret(u.password.as_deref()));
+        let Some(password) = secret(user.password.as_deref()).or(listed) else {
             let what = if user.password.as_deref() == Some(REDACTED) {
                 format!("the password of user {username:?}")
             } else {
