@@ -42,6 +42,8 @@ SPOKEN = {
     "ProjectServicePlanList", "ProjectServicePlanSpecsGet",
     "ProjectKmsGetCA",
     "ListClouds", "ListProjectClouds",
+    "ServiceIntegrationCreate", "ServiceIntegrationGet", "ServiceIntegrationUpdate",
+    "ServiceIntegrationDelete", "ServiceIntegrationList",
 }
 
 # The envelope key each reply is wrapped in (None: the structure is the body).
@@ -56,6 +58,9 @@ ENVELOPES = {
     "ProjectCreate": "project",
     "ProjectGet": "project",
     "ProjectUpdate": "project",
+    "ServiceIntegrationCreate": "service_integration",
+    "ServiceIntegrationGet": "service_integration",
+    "ServiceIntegrationUpdate": "service_integration",
 }
 
 # Replies the contract describes in words rather than by a structure.
@@ -66,6 +71,7 @@ INLINE_REPLIES = {
     "ProjectKmsGetCA": {"certificate": {"type": "string"}},
     "ListClouds": {"clouds": {"type": "[]CloudOut"}},
     "ListProjectClouds": {"clouds": {"type": "[]CloudOut"}},
+    "ServiceIntegrationList": {"service_integrations": {"type": "[]ServiceIntegrationOut"}},
 }
 
 # Nullability the contract leaves out, with why.

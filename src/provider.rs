@@ -13,6 +13,7 @@ use crate::ephemeral::connection::ConnectionEphemeral;
 use crate::ephemeral::credentials::CredentialsEphemeral;
 use crate::objects::data_source::ObjectDataSource;
 use crate::objects::database::{MYSQL_DATABASE, PG_DATABASE};
+use crate::objects::integration::IntegrationResource;
 use crate::objects::pool::PoolResource;
 use crate::objects::project::ProjectResource;
 use crate::objects::user::{MYSQL_USER, PG_USER, VALKEY_USER};
@@ -146,6 +147,16 @@ fn objects() -> Vec<ObjectDataSource> {
             &["project", "service_name", "pool_name"],
         ),
         object(Arc::new(ProjectResource), &["project"]),
+        // Found by what it joins, not by its identity (its API ID).
+        object(
+            Arc::new(IntegrationResource),
+            &[
+                "project",
+                "integration_type",
+                "source_service_name",
+                "destination_service_name",
+            ],
+        ),
     ]
 }
 
@@ -156,10 +167,12 @@ mod tests {
     use tfplugin::value::Type;
 
     /// Identity must name an object for good: every resource has one, made
-    /// of required string attributes a change of which makes a new object,
-    /// and an object's identity is the key its data source looks it up by.
+    /// of string attributes that never change for the object: required
+    /// ones a change of which makes a new object, or an ID the API gives
+    /// and state keeps; and an object named by what the configuration
+    /// writes has the key its data source looks it up by.
     #[test]
-    fn every_resource_has_an_identity_of_required_attributes_that_replace_it() {
+    fn every_resource_has_an_identity_of_attributes_that_name_it_for_good() {
         let provider = AivenProvider;
         for resource in provider.resources() {
             let name = resource.type_name();
@@ -172,20 +185,26 @@ mod tests {
                     .block
                     .attribute_named(part.name)
                     .unwrap_or_else(|| panic!("{name}: no attribute {}", part.name));
-                assert!(attribute.required, "{name}.{} is not required", part.name);
                 assert!(
                     matches!(attribute.kind, AttributeKind::Plain(Type::String)),
                     "{name}.{} is not a string",
                     part.name
                 );
+                let given_by_the_api =
+                    attribute.computed && !attribute.optional && attribute.use_state_for_unknown;
                 assert!(
-                    matches!(attribute.replace, Replacement::OnChange),
-                    "{name}.{}: a change must make a new object",
+                    given_by_the_api
+                        || attribute.required && matches!(attribute.replace, Replacement::OnChange),
+                    "{name}.{}: neither required and replacing nor an ID the API gives",
                     part.name
                 );
             }
         }
-        for object in objects() {
+        let by_api_id = ["aiven_service_integration"];
+        for object in objects()
+            .into_iter()
+            .filter(|o| !by_api_id.contains(&o.resource.type_name()))
+        {
             let identity = object.resource.identity().unwrap();
             let names: Vec<&str> = identity.attributes.iter().map(|a| a.name).collect();
             assert_eq!(names, object.keys, "{}", object.resource.type_name());

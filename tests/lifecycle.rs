@@ -380,12 +380,12 @@ fn aiven_local_refuses_integrations_it_cannot_run_and_nothing_is_left_behind() {
     let e = env();
     e.configure(&pg(
         "replica",
-        "service_integrations {\n    integration_type    = \"read_replica\"\n    source_service_name = \"main\"\n  }",
+        "service_integrations {\n    integration_type    = \"disaster_recovery\"\n    source_service_name = \"main\"\n  }",
     ));
     let output = e.tf.apply().assert_failed();
     let flat = output.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        flat.contains("aiven-local runs no integrations"),
+        flat.contains("aiven-local runs read_replica integrations only"),
         "{output}"
     );
     assert!(!e.exists("acme", "replica"));

@@ -1,11 +1,11 @@
 //! The objects around a service, each its own resource with a data source
 //! and import: databases (`aiven_pg_database`, `aiven_mysql_database`),
 //! users (`aiven_pg_user`, `aiven_mysql_user`, `aiven_valkey_user`),
-//! connection pools (`aiven_connection_pool`) and projects
-//! (`aiven_project`).
+//! connection pools (`aiven_connection_pool`), projects
+//! (`aiven_project`) and integrations (`aiven_service_integration`).
 //!
-//! - [`database`], [`user`], [`pool`], [`project`]: one resource family
-//!   each;
+//! - [`database`], [`user`], [`pool`], [`project`], [`integration`]: one
+//!   resource family each;
 //! - [`data_source`]: a data source from any of them, reading by its keys.
 //!
 //! Objects of a service are addressed as `project/service_name/<name>`,
@@ -20,6 +20,7 @@ use crate::client::{CallError, Client};
 
 pub mod data_source;
 pub mod database;
+pub mod integration;
 pub mod pool;
 pub mod project;
 pub mod user;

@@ -466,15 +466,91 @@ impl ConnectionInfo {
     }
 }
 
-/// A service's integration as a reply lists it (`ServiceIntegrationOut`),
-/// the fields this project reads.
+/// An integration between two services as the API reports it
+/// (`ServiceIntegrationOut`, and the `Get`/`Create`/`Update` replies of
+/// the same shape). Fields a reply may leave out default, so a loose
+/// reply still reads.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct ServiceIntegration {
+    #[serde(default)]
+    pub service_integration_id: String,
     pub integration_type: String,
     pub source_project: String,
     pub source_service: String,
     #[serde(default)]
+    pub source_service_type: String,
+    #[serde(default)]
+    pub dest_project: String,
+    #[serde(default)]
     pub dest_service: Option<String>,
+    #[serde(default)]
+    pub dest_service_type: String,
+    /// Whether the integration is in effect: true once it is set up.
+    #[serde(default)]
+    pub active: bool,
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_status: Option<IntegrationStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_config: Option<Map<String, Value>>,
+}
+
+/// How an integration is doing (`IntegrationStatusOut`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct IntegrationStatus {
+    pub state: IntegrationState,
+    /// A sentence for people, e.g. how far a replica lags.
+    pub status_user_desc: String,
+}
+
+/// `StateOut`: the status (`IntegrationStatusType`: `failed`,
+/// `inactive`, `running`, `starting`, `unknown`), errors and per-node
+/// details.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct IntegrationState {
+    pub errors: Vec<String>,
+    pub nodes: Map<String, Value>,
+    pub status: String,
+}
+
+/// A new integration between existing services
+/// (`ServiceIntegrationCreateIn`); projects default to the path's.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CreateIntegration {
+    pub integration_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_project: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dest_project: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dest_service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_endpoint_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dest_endpoint_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_config: Option<Map<String, Value>>,
+}
+
+/// `ServiceIntegrationUpdateIn`: the integration's settings, whole.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct UpdateIntegration {
+    pub user_config: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IntegrationEnvelope {
+    pub service_integration: ServiceIntegration,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IntegrationsEnvelope {
+    pub service_integrations: Vec<ServiceIntegration>,
 }
 
 /// An integration to make with a new service (`ServiceIntegrationIn`).

@@ -47,6 +47,7 @@ pub use projects::DEFAULT_CLOUD;
 mod provision;
 mod read;
 mod reconcile;
+mod replicas;
 
 use checks::{CheckedCreate, apply_update, check_create, check_update, overlay};
 pub use checks::{check_tags, offered_cloud};
@@ -234,7 +235,7 @@ impl Accounts {
         }
     }
 
-    /// A fork's: its source's, which its data carries.
+    /// A fork's or a read replica's: its source's, which its data carries.
     fn of(source: &ServiceRecord) -> Accounts {
         Accounts {
             users: source.users.clone(),
@@ -372,13 +373,26 @@ impl Services {
             &checked.plan,
             &checked.user_config,
         )?;
+        let integrations = request.service_integrations.as_deref().unwrap_or_default();
+        let follows = self.resolve_follow(project, checked.service_type, integrations)?;
+        if fork.is_some() && follows.is_some() {
+            return Err(Error::invalid(
+                "service_integrations: a service is a fork or a read replica, not both",
+            ));
+        }
         let port = if self.engines.for_type(checked.service_type.name).runs() {
             let _guard = self.ports.lock().await;
             Some(self.allocate_port().await?)
         } else {
             None
         };
-        let record = self.new_record(project, &request, checked, fork, port);
+        let mut record = self.new_record(project, &request, checked, fork, port);
+        if let Some((source, follow)) = follows {
+            // A replica's data is its source's, accounts included.
+            let accounts = Accounts::of(&source);
+            (record.users, record.databases) = (accounts.users, accounts.databases);
+            record.follows = Some(follow);
+        }
         self.insert_pinned(&record).await?;
         self.spawn_provision(record.clone());
         Ok(record)
@@ -448,6 +462,7 @@ impl Services {
             notifications,
             fork: fork.map(|(_, source)| source),
             cmk_id: request.cmk_id.clone().filter(|id| id != names::NO_CMK),
+            follows: None,
         }
     }
 
@@ -670,6 +685,7 @@ impl Services {
                 "Service {name} has termination protection enabled; disable it before deleting the service"
             )));
         }
+        self.promote_replicas_of(project, name).await?;
         self.store.delete_service(project, name)?;
         self.end_provisioning(project, name).await;
         let (engine, at) = self.instance(&record);

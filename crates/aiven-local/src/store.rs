@@ -100,6 +100,24 @@ pub struct ServiceRecord {
     /// rest is not encrypted with it here).
     #[serde(default)]
     pub cmk_id: Option<String>,
+    /// The service this one is a read replica of, while it is one.
+    #[serde(default)]
+    pub follows: Option<Follow>,
+}
+
+/// A read replica's source (the `read_replica` integration that made it):
+/// the replica is built from the source's newest backup and then follows
+/// its changes until the integration is deleted, which promotes it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Follow {
+    /// The integration's id, as the API reports it.
+    pub integration_id: String,
+    pub project: String,
+    pub service: String,
+    /// The backup the replica was built from, once chosen.
+    #[serde(default)]
+    pub backup_name: Option<String>,
+    pub create_time: String,
 }
 
 impl ServiceRecord {

@@ -2,11 +2,13 @@
 //! Bodies are parsed by hand (not axum's `Json` extractor) so that every
 //! malformed or mistyped body gets a 400 in the API's error shape naming
 //! the field. The whole HTTP layer lives here: the project routes in
-//! [`projects`], the contract check in [`conformance`], the `Host` check
+//! [`projects`], read replicas' integrations in [`integrations`], the
+//! contract check in [`conformance`], the `Host` check
 //! in [`host_check`], and the server with its limits in [`serve`].
 
 pub mod conformance;
 pub mod host_check;
+mod integrations;
 mod projects;
 pub mod serve;
 
@@ -134,6 +136,17 @@ pub fn router(
             get(get_service).put(update_service).delete(delete_service),
         )
         .route(&format!("{service}/backups"), get(list_backups))
+        .route(&format!("{service}/integration"), get(integrations::list))
+        .route(
+            "/v1/project/{project}/integration",
+            axum::routing::post(integrations::create),
+        )
+        .route(
+            "/v1/project/{project}/integration/{integration}",
+            get(integrations::get)
+                .put(integrations::update)
+                .delete(integrations::delete),
+        )
         .route(&format!("{service}/tags"), get(get_tags).put(replace_tags))
         .route(
             &format!("{service}/user"),

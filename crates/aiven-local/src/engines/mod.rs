@@ -163,6 +163,15 @@ impl Instance<'_> {
     }
 }
 
+/// Where a read replica's source is, for an engine to follow it: its
+/// port, files (its archive) and settings.
+#[derive(Clone, Copy)]
+pub struct Upstream<'a> {
+    pub port: u16,
+    pub paths: &'a ClusterPaths,
+    pub config: &'a Map<String, Value>,
+}
+
 /// How to stop an engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -231,6 +240,31 @@ pub trait Engine: Send + Sync {
     async fn restore(&self, at: &Instance<'_>, to: RestoreTo<'_>) -> Result<(), EngineError>;
 
     async fn start(&self, at: &Instance<'_>) -> Result<(), EngineError>;
+
+    /// Whether this engine's services can be read replicas.
+    fn follows(&self) -> bool {
+        false
+    }
+
+    /// Makes a read replica from the backup linked into its restore
+    /// source (as for a fork), then keeps applying what `upstream` commits
+    /// after it; started, ready, and read-only. Only called when
+    /// [`Engine::follows`].
+    async fn follow(&self, _at: &Instance<'_>, _upstream: Upstream<'_>) -> Result<(), EngineError> {
+        Err(EngineError::Invalid(format!(
+            "{} services cannot be read replicas here",
+            self.product()
+        )))
+    }
+
+    /// Stops following: the replica takes writes of its own and no longer
+    /// needs its source.
+    async fn promote(&self, _at: &Instance<'_>) -> Result<(), EngineError> {
+        Err(EngineError::Invalid(format!(
+            "{} services cannot be read replicas here",
+            self.product()
+        )))
+    }
 
     async fn stop(&self, paths: &ClusterPaths, mode: Stop) -> Result<(), EngineError>;
 

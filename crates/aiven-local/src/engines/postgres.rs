@@ -29,7 +29,7 @@ use super::pgbouncer::PgBouncer;
 use super::process::{self, run, run_with_input};
 use super::{
     AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Login, RestoreTo,
-    Stop, default_database,
+    Stop, Upstream, default_database,
 };
 
 const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
@@ -673,15 +673,13 @@ impl Postgres {
         })
     }
 
-    /// Restores the backup linked into `paths`' restore source (see
-    /// [`super::link_restore_source`]) into a new cluster, recovers it as
-    /// far as `to` says and promotes it; the links go once the fork stands
-    /// on its own.
-    async fn restore_cluster(
+    /// Unpacks the backup linked into `paths`' restore source (see
+    /// [`super::link_restore_source`]) into a new data directory, with
+    /// the settings aiven-local owns written over the source's.
+    async fn unpack_backup(
         &self,
         paths: &ClusterPaths,
         port: u16,
-        to: RestoreTo<'_>,
         max_connections: i64,
     ) -> Result<(), EngineError> {
         let data = pgdata(paths);
@@ -689,7 +687,6 @@ impl Postgres {
         let wal = data.join("pg_wal");
         std::fs::create_dir_all(&wal).map_err(|err| EngineError::io("create", wal, err))?;
         let backup_dir = paths.restore_backup();
-        let started = std::time::Instant::now();
         // pg_basebackup compresses the data archive on the client side and
         // leaves the WAL archive uncompressed.
         let archives: [(&str, &[&str], PathBuf); 2] = [
@@ -702,9 +699,24 @@ impl Postgres {
                 .arg(backup_dir.join(archive))
                 .arg("-C")
                 .arg(&into);
-            run(tar, &format!("unpacking {archive} of the fork's backup")).await?;
+            run(tar, &format!("unpacking {archive} of the backup")).await?;
         }
-        self.write_server_conf(paths, port, max_connections)?;
+        self.write_server_conf(paths, port, max_connections)
+    }
+
+    /// Restores the backup linked into `paths`' restore source into a new
+    /// cluster, recovers it as far as `to` says and promotes it; the links
+    /// go once the fork stands on its own.
+    async fn restore_cluster(
+        &self,
+        paths: &ClusterPaths,
+        port: u16,
+        to: RestoreTo<'_>,
+        max_connections: i64,
+    ) -> Result<(), EngineError> {
+        let data = pgdata(paths);
+        let started = std::time::Instant::now();
+        self.unpack_backup(paths, port, max_connections).await?;
         // Nothing queries the fork before promotion, and without hot
         // standby recovery does not demand the source's max_connections
         // and other limits, so a fork may ask for smaller ones.
@@ -745,6 +757,68 @@ impl Postgres {
         // fork never reads its restore source again, then the source.
         write(RECOVERY_CONF, "")?;
         super::drop_restore_source(paths)
+    }
+
+    /// Makes a hot standby of `upstream` from the backup linked into the
+    /// restore source: WAL comes from the linked archive, then the
+    /// source's own archive, then streamed from the source over its
+    /// private socket as the superuser. It serves read-only queries, so
+    /// it takes the source's connection limit where that is higher (a hot
+    /// standby refuses to run with less).
+    async fn follow_cluster(
+        &self,
+        paths: &ClusterPaths,
+        port: u16,
+        upstream: Upstream<'_>,
+        max_connections: i64,
+    ) -> Result<(), EngineError> {
+        self.unpack_backup(paths, port, max_connections).await?;
+        let source_pg = server_settings(upstream.config);
+        let limit = max_connections.max(self::max_connections(source_pg.as_ref()));
+        let fetch = format!(
+            "cp ../restore-source/wal/%f %p 2>/dev/null || cp \"{}/%f\" %p",
+            upstream.paths.archive().display()
+        );
+        let source = format!(
+            "host='{}' port={} user={SUPERUSER} application_name=replica",
+            self.sockets.display(),
+            upstream.port
+        );
+        let standby = format!(
+            "restore_command = {}\nprimary_conninfo = {}\nhot_standby = on\nmax_connections = {limit}\n",
+            conf_quote(&fetch),
+            conf_quote(&source)
+        );
+        let data = pgdata(paths);
+        for (name, text) in [(RECOVERY_CONF, standby.as_str()), ("standby.signal", "")] {
+            let path = data.join(name);
+            std::fs::write(&path, text).map_err(|err| EngineError::io("write", path, err))?;
+        }
+        self.start_cluster(paths).await?;
+        self.wait_accepting(port).await
+    }
+
+    /// Whether the cluster is a standby still following its source.
+    async fn in_recovery(&self, port: u16) -> Result<bool, EngineError> {
+        Ok(self
+            .sql(port, "postgres", "SELECT pg_is_in_recovery()")
+            .await?
+            == "t")
+    }
+
+    /// Ends a standby's recovery: it takes writes from now on, and its
+    /// standby settings and links to the source go.
+    async fn promote_cluster(&self, paths: &ClusterPaths, port: u16) -> Result<(), EngineError> {
+        if self.in_recovery(port).await? {
+            self.sql(port, "postgres", "SELECT pg_promote(true, 60)")
+                .await?;
+        }
+        let recovery = pgdata(paths).join(RECOVERY_CONF);
+        std::fs::write(&recovery, "").map_err(|err| EngineError::io("write", recovery, err))?;
+        if paths.restore_source().exists() {
+            super::drop_restore_source(paths)?;
+        }
+        Ok(())
     }
 
     /// Starts a cluster set up for recovery and waits until it is promoted.
@@ -926,6 +1000,25 @@ impl Engine for Postgres {
         let pg = at.config().get("pg").and_then(Value::as_object);
         self.write_server_conf(&at.paths, at.port()?, max_connections(pg))?;
         self.start_cluster(&at.paths).await?;
+        // A read replica's roles are its source's, and read-only.
+        if self.in_recovery(at.port()?).await? {
+            return Ok(());
+        }
+        self.own_roles(at.port()?, at.login()).await
+    }
+
+    fn follows(&self) -> bool {
+        true
+    }
+
+    async fn follow(&self, at: &Instance<'_>, upstream: Upstream<'_>) -> Result<(), EngineError> {
+        let pg = at.config().get("pg").and_then(Value::as_object);
+        self.follow_cluster(&at.paths, at.port()?, upstream, max_connections(pg))
+            .await
+    }
+
+    async fn promote(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        self.promote_cluster(&at.paths, at.port()?).await?;
         self.own_roles(at.port()?, at.login()).await
     }
 

@@ -121,6 +121,12 @@ impl Services {
                 record.state
             )));
         }
+        if let Some(follow) = &record.follows {
+            return Err(Error::conflict(format!(
+                "Service {name} is a read replica of {}: its users and databases are its source's;                  change them there, or delete the read_replica integration to promote it first",
+                follow.service
+            )));
+        }
         engine.account(&at, change).await.map_err(engine_failure)
     }
 

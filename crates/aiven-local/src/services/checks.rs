@@ -115,15 +115,6 @@ pub(super) fn check_create(
     if let Some(id) = &request.cmk_id {
         names::check_cmk_id(id).map_err(Error::invalid)?;
     }
-    if request
-        .service_integrations
-        .as_ref()
-        .is_some_and(|i| !i.is_empty())
-    {
-        return Err(Error::invalid(
-            "service_integrations: aiven-local runs no integrations (read_replica, disaster_recovery); create the service without them",
-        ));
-    }
     if let Some(disk) = request.disk_space_mb {
         check_disk(&plan, disk)?;
     }

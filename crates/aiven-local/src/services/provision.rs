@@ -81,8 +81,9 @@ impl Services {
         // its pid file as it starts, so one still starting is found).
         engine.stop(&at.paths, Stop::Immediate).await?;
         self.issue_certificate(engine, record, &at.paths)?;
-        match &record.fork {
-            Some(fork) if engine.runs() => {
+        match (&record.fork, &record.follows) {
+            (_, Some(follow)) if engine.runs() => self.provision_replica(record, follow).await?,
+            (Some(fork), _) if engine.runs() => {
                 // Pinned when the fork was asked for (see pin_fork_source);
                 // linking again is a no-op then, and recovers links a
                 // crash interrupted.

@@ -9,6 +9,14 @@ impl Services {
     /// `include_secrets`), passwords read [`REDACTED`], as the hosted API
     /// answers; the URI keeps its password, as the official CLI expects.
     pub fn to_api(&self, record: &ServiceRecord, secrets: bool) -> api::Service {
+        // A read replica's users and databases are its source's, as its
+        // data follows them.
+        let followed = self.followed_accounts(record).map(|source| ServiceRecord {
+            users: source.users,
+            databases: source.databases,
+            ..record.clone()
+        });
+        let record = followed.as_ref().unwrap_or(record);
         let endpoint = Endpoint::of(record);
         let shown = |password: &str| {
             if secrets {
@@ -66,7 +74,9 @@ impl Services {
             connection_pools: Some(endpoint.pools(record)),
             backups: Some(backups),
             termination_protection: record.termination_protection,
-            service_integrations: Vec::new(),
+            service_integrations: self
+                .integrations_of(&record.project, &record.name)
+                .unwrap_or_default(),
             tags: Some(record.tags.clone()),
             disk_space_mb: Some(record.disk_space_mb),
             project_vpc_id: record.project_vpc_id.clone(),
