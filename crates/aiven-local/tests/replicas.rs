@@ -3,7 +3,9 @@
 //! newest backup, then streaming), reads what the source writes after it
 //! was made, refuses writes, survives a restart of aiven-local, and once
 //! its integration is deleted takes writes of its own that never reach
-//! the source.
+//! the source. A valkey replica does the same by Redis replication, over
+//! TLS, and a mysql one by binary log replication; checked with psql,
+//! redis-cli and the mariadb client.
 
 mod support;
 
@@ -27,17 +29,45 @@ fn try_psql(uri: &str, sql: &str) -> (bool, String) {
     (output.status.success(), text.trim().to_owned())
 }
 
-/// Waits until `uri` lists exactly `expected` in table t.
-async fn until_ids(uri: &str, expected: &str) {
+/// Polls `read` until it gives `expected`, for 20 seconds at most.
+async fn until(what: &str, expected: &str, read: impl Fn() -> String) {
     let mut last = String::new();
     for _ in 0..200 {
-        last = ids(uri);
+        last = read();
         if last == expected {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the replica never held {expected}: it holds {last}");
+    panic!("{what} never read {expected}: it reads {last:?}");
+}
+
+/// The ids in table t of a pg service.
+async fn until_ids(uri: &str, expected: &str) {
+    until(uri, expected, || ids(uri)).await;
+}
+
+/// Creates `name`, a `kind` read replica of `source`, and waits until it
+/// runs.
+async fn create_replica(local: &Local, kind: &str, name: &str, source: &str) -> serde_json::Value {
+    let (status, created) = local
+        .create(json!({
+            "service_name": name, "service_type": kind, "plan": "startup-4",
+            "service_integrations": [{"integration_type": "read_replica", "source_service": source}],
+        }))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    local.wait_ready(name).await
+}
+
+/// Deletes a replica's integration, which promotes it.
+async fn promote(local: &Local, replica: &serde_json::Value) {
+    let id = replica["service_integrations"][0]["service_integration_id"]
+        .as_str()
+        .expect("the replica lists its integration");
+    let path = format!("/v1/project/test/integration/{id}");
+    let (status, body) = local.call(Method::DELETE, &path, None).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test]
@@ -48,14 +78,7 @@ async fn a_pg_read_replica_follows_its_source_refuses_writes_and_stands_alone_on
         &uri(&source),
         "CREATE TABLE t (id int); INSERT INTO t VALUES (1)",
     );
-    let (status, created) = local
-        .create(json!({
-            "service_name": "replica", "service_type": "pg", "plan": "startup-4",
-            "service_integrations": [{"integration_type": "read_replica", "source_service": "primary"}],
-        }))
-        .await;
-    assert_eq!(status, 200, "{created}");
-    let replica = local.wait_ready("replica").await;
+    let replica = create_replica(&local, "pg", "replica", "primary").await;
     let listed = &replica["service_integrations"][0];
     assert_eq!(listed["integration_type"], "read_replica", "{replica}");
     assert_eq!(listed["source_service"], "primary");
@@ -132,6 +155,102 @@ async fn a_pg_read_replica_follows_its_source_refuses_writes_and_stands_alone_on
             .is_empty(),
         "{promoted}"
     );
+}
+
+/// Waits until `key` reads `expected` at a valkey `uri`.
+async fn until_key(uri: &str, key: &str, expected: &str) {
+    until(key, expected, || testkit::redis_cli(uri, &["GET", key])).await;
+}
+
+#[tokio::test]
+async fn a_valkey_read_replica_follows_over_tls_refuses_writes_and_stands_alone_once_promoted() {
+    let local = Local::start();
+    let (status, created) = local
+        .create(json!({"service_name": "cache", "service_type": "valkey", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let source = local.wait_ready("cache").await;
+    let source_uri = source["service_uri"].as_str().unwrap().to_owned();
+    assert!(
+        source_uri.starts_with("valkeys://"),
+        "TLS only: {source_uri}"
+    );
+    testkit::redis_cli(&source_uri, &["SET", "before", "1"]);
+    let replica = create_replica(&local, "valkey", "cache-replica", "cache").await;
+    let replica_uri = replica["service_uri"].as_str().unwrap().to_owned();
+    until_key(&replica_uri, "before", "1").await;
+    testkit::redis_cli(&source_uri, &["SET", "after", "2"]);
+    until_key(&replica_uri, "after", "2").await;
+    let refused = testkit::redis_cli(&replica_uri, &["SET", "mine", "x"]);
+    assert!(refused.contains("READONLY"), "{refused}");
+
+    let local = local.kill9_and_restart();
+    local.wait_ready("cache-replica").await;
+    testkit::redis_cli(&source_uri, &["SET", "restarted", "3"]);
+    until_key(&replica_uri, "restarted", "3").await;
+
+    promote(&local, &replica).await;
+    assert_eq!(
+        testkit::redis_cli(&replica_uri, &["SET", "mine", "x"]),
+        "OK"
+    );
+    testkit::redis_cli(&source_uri, &["SET", "later", "4"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(testkit::redis_cli(&replica_uri, &["GET", "later"]), "");
+    assert_eq!(testkit::redis_cli(&source_uri, &["GET", "mine"]), "");
+
+    // Promoted for good: a restart does not make it a replica again.
+    let local = local.restart();
+    local.wait_ready("cache-replica").await;
+    assert_eq!(
+        testkit::redis_cli(&replica_uri, &["SET", "still", "mine"]),
+        "OK"
+    );
+}
+
+/// Waits until the ids in table t of a mysql service are `expected`.
+async fn until_mysql_ids(uri: &str, expected: &str) {
+    let query = "SELECT COALESCE(GROUP_CONCAT(id ORDER BY id), '') FROM defaultdb.t";
+    until(uri, expected, || {
+        testkit::try_mariadb(uri, query).unwrap_or_default()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_mysql_read_replica_replicates_the_binary_log_refuses_writes_and_stands_alone_once_promoted()
+ {
+    let local = Local::start();
+    let (status, created) = local
+        .create(json!({"service_name": "shop", "service_type": "mysql", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let source = uri(&local.wait_ready("shop").await);
+    testkit::mariadb(
+        &source,
+        "CREATE TABLE defaultdb.t (id INT PRIMARY KEY); INSERT INTO defaultdb.t VALUES (1)",
+    );
+    let replica_service = create_replica(&local, "mysql", "shop-replica", "shop").await;
+    let replica = uri(&replica_service);
+    testkit::mariadb(&source, "INSERT INTO defaultdb.t VALUES (2)");
+    until_mysql_ids(&replica, "1,2").await;
+    let refused = testkit::try_mariadb(&replica, "INSERT INTO defaultdb.t VALUES (9)").unwrap_err();
+    assert!(
+        refused.contains("read-only") || refused.contains("READ-ONLY"),
+        "{refused}"
+    );
+
+    let local = local.kill9_and_restart();
+    local.wait_ready("shop-replica").await;
+    testkit::mariadb(&source, "INSERT INTO defaultdb.t VALUES (3)");
+    until_mysql_ids(&replica, "1,2,3").await;
+
+    promote(&local, &replica_service).await;
+    testkit::mariadb(&replica, "INSERT INTO defaultdb.t VALUES (4)");
+    testkit::mariadb(&source, "INSERT INTO defaultdb.t VALUES (5)");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    until_mysql_ids(&replica, "1,2,3,4").await;
+    until_mysql_ids(&source, "1,2,3,5").await;
 }
 
 #[tokio::test]

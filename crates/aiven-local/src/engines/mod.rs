@@ -164,10 +164,11 @@ impl Instance<'_> {
 }
 
 /// Where a read replica's source is, for an engine to follow it: its
-/// port, files (its archive) and settings.
+/// port, primary user, files (its archive, its certificates) and settings.
 #[derive(Clone, Copy)]
 pub struct Upstream<'a> {
     pub port: u16,
+    pub login: Login<'a>,
     pub paths: &'a ClusterPaths,
     pub config: &'a Map<String, Value>,
 }

@@ -11,6 +11,10 @@
 //! as `data.tar.lz4` with the binary log position they stand at; a fork
 //! unpacks one and replays the archived binary log (row events, in UTC)
 //! from that position to the latest transaction or to its target time.
+//! A read replica unpacks its source's newest backup and replicates the
+//! source's binary log from that position (`CHANGE MASTER TO`), with
+//! `read_only` on until it is promoted. Each server's `server-id` is its
+//! port, so no two are alike.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -23,6 +27,7 @@ use tokio::process::Command;
 use super::process::{self, run, run_with_input};
 use super::{
     AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, RestoreTo, Stop,
+    Upstream,
 };
 
 /// The name the server runs under.
@@ -103,14 +108,21 @@ fn account(username: &str) -> String {
 
 /// What no service user holds: the server's files (`FILE`: `LOAD_FILE`,
 /// `INTO OUTFILE`), `SUPER` (with which `SET GLOBAL general_log_file`
-/// writes anywhere the engine user may) and `SHUTDOWN`. aiven-local
+/// writes anywhere the engine user may), `SHUTDOWN`, and `READ_ONLY
+/// ADMIN` (which writes past a read replica's `read_only`). aiven-local
 /// manages the server as its own OS user over the private socket, not as
 /// a service user.
 fn confined(username: &str) -> String {
     format!(
-        "REVOKE FILE, SUPER, SHUTDOWN ON *.* FROM {}",
+        "REVOKE FILE, SUPER, SHUTDOWN, READ_ONLY ADMIN ON *.* FROM {}",
         account(username)
     )
+}
+
+/// While the service is a read replica: the option that keeps it so
+/// across restarts (MariaDB keeps where it replicates from itself).
+fn replica_file(paths: &ClusterPaths) -> PathBuf {
+    paths.root.join("replica.cnf")
 }
 
 /// The statements that make `change`.
@@ -322,7 +334,7 @@ impl MariaDb {
              tmpdir={}\n\
              log-bin={}\n\
              binlog_format=ROW\n\
-             server-id=1\n\
+             server-id={port}\n\
              sync_binlog=1\n\
              innodb_flush_log_at_trx_commit=1\n\
              skip-name-resolve\n\
@@ -359,6 +371,9 @@ impl MariaDb {
             if let Some(value) = option_value(value) {
                 conf.push_str(&format!("loose-{name}={value}\n"));
             }
+        }
+        if replica_file(paths).exists() {
+            conf.push_str("read_only=ON\n");
         }
         let path = paths.root.join("my.cnf");
         std::fs::write(&path, conf).map_err(|err| EngineError::io("write", &path, err))?;
@@ -615,6 +630,76 @@ impl Engine for MariaDb {
 
     async fn start(&self, at: &Instance<'_>) -> Result<(), EngineError> {
         self.launch(at).await
+    }
+
+    fn follows(&self) -> bool {
+        true
+    }
+
+    /// Unpacks the source's backup, read-only, and replicates the source's
+    /// binary log from the backup's position as the source's primary user.
+    /// The users the backup holds lose what would write past `read_only`
+    /// (here only: the replica does not log it).
+    async fn follow(&self, at: &Instance<'_>, upstream: Upstream<'_>) -> Result<(), EngineError> {
+        self.unpack(&at.paths).await?;
+        let marker = replica_file(&at.paths);
+        std::fs::write(&marker, "read_only\n")
+            .map_err(|err| EngineError::io("write", &marker, err))?;
+        self.launch(at).await?;
+        let info_path = at.paths.restore_backup().join("binlog_info");
+        let info = std::fs::read_to_string(&info_path)
+            .map_err(|err| EngineError::io("read", &info_path, err))?;
+        let (file, position) = binlog_position(&info).ok_or_else(|| {
+            EngineError::Invalid(format!("{} names no position", info_path.display()))
+        })?;
+        let mut statements = vec!["SET sql_log_bin = 0".to_owned()];
+        statements.extend(at.record.users.iter().map(|u| confined(&u.username)));
+        statements.push(format!(
+            "CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {}, MASTER_USER = {}, \
+             MASTER_PASSWORD = {}, MASTER_LOG_FILE = {}, MASTER_LOG_POS = {position}, MASTER_USE_GTID = no",
+            upstream.port,
+            quote(upstream.login.user),
+            quote(upstream.login.password),
+            quote(&file)
+        ));
+        statements.push("START SLAVE".to_owned());
+        let port = at.port()?;
+        self.sql(port, &statements).await?;
+        for _ in 0..2400 {
+            let running = self
+                .sql(
+                    port,
+                    &["SHOW GLOBAL STATUS LIKE 'Slave_running'".to_owned()],
+                )
+                .await?;
+            if running.trim().ends_with("ON") {
+                return super::drop_restore_source(&at.paths);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(self.with_log_tail(
+            &at.paths,
+            EngineError::TimedOut {
+                waiting_for: "the replica to replicate from its source (2 minutes)".to_owned(),
+            },
+        ))
+    }
+
+    /// Replication stops and is forgotten; the server takes writes.
+    async fn promote(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        let statements = [
+            "STOP SLAVE".to_owned(),
+            "RESET SLAVE ALL".to_owned(),
+            "SET GLOBAL read_only = OFF".to_owned(),
+        ];
+        self.sql(at.port()?, &statements).await?;
+        let marker = replica_file(&at.paths);
+        match std::fs::remove_file(&marker) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                Err(EngineError::io("remove", &marker, err))
+            }
+            _ => self.write_config(at).map(drop),
+        }
     }
 
     /// `Fast` shuts down cleanly; `Immediate` kills (the data is about to

@@ -6,7 +6,9 @@
 //! BGSAVE, so writes go on meanwhile; a fork starts from exactly one
 //! backup's keys. `valkey_*` settings Redis 7 has are applied with CONFIG
 //! SET (those it reads only at start, at the next start); the others are
-//! recorded.
+//! recorded. A read replica starts from its source's backup and follows
+//! the source with Redis replication (`replicaof`, over TLS when the
+//! source takes only TLS), read-only until promoted.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,7 +18,9 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::process::{self, run, run_with_input};
-use super::{AccountChange, ClusterPaths, Engine, EngineError, Instance, RestoreTo, Stop};
+use super::{
+    AccountChange, ClusterPaths, Engine, EngineError, Instance, RestoreTo, Stop, Upstream,
+};
 
 /// The name the server runs under.
 const PROGRAM: &str = "redis-server";
@@ -38,6 +42,35 @@ fn data(paths: &ClusterPaths) -> PathBuf {
 
 fn pid_file(paths: &ClusterPaths) -> PathBuf {
     paths.root.join("valkey.pid")
+}
+
+/// While the service is a read replica: how it reaches its source (the
+/// primary user's password inside, so readable by aiven-local alone).
+fn replica_file(paths: &ClusterPaths) -> PathBuf {
+    paths.root.join("replica.conf")
+}
+
+/// The settings that make the server a replica of `upstream`.
+fn replica_text(upstream: &Upstream<'_>) -> String {
+    let mut text = format!(
+        "replicaof 127.0.0.1 {}
+masteruser {}
+masterauth {}
+replica-read-only yes
+",
+        upstream.port,
+        conf_quote(upstream.login.user),
+        conf_quote(upstream.login.password)
+    );
+    if requires_tls(upstream.config) {
+        text.push_str(&format!(
+            "tls-replication yes
+tls-ca-cert-file {}
+",
+            conf_quote(&upstream.paths.tls_ca().display().to_string())
+        ));
+    }
+    text
 }
 
 fn acl_file(paths: &ClusterPaths) -> PathBuf {
@@ -247,6 +280,12 @@ fn config_text(paths: &ClusterPaths, port: u16, config: &Map<String, Value>) -> 
     {
         conf.push_str(&format!("{name} {}\n", conf_quote(&value)));
     }
+    if replica_file(paths).exists() {
+        conf.push_str(&format!(
+            "include {}\n",
+            conf_quote(&replica_file(paths).display().to_string())
+        ));
+    }
     conf
 }
 
@@ -357,12 +396,55 @@ impl Engine for Valkey {
     async fn restore(&self, at: &Instance<'_>, _to: RestoreTo<'_>) -> Result<(), EngineError> {
         let data = data(&at.paths);
         super::prepare_dirs(&at.paths, &data).await?;
+        let _ = std::fs::remove_file(replica_file(&at.paths));
         process::archive_file(
             &at.paths.restore_backup().join("dump.rdb"),
             &data.join("dump.rdb"),
         )?;
         self.start(at).await?;
         super::drop_restore_source(&at.paths)
+    }
+
+    fn follows(&self) -> bool {
+        true
+    }
+
+    /// Starts from the backup's keys as a replica of `upstream`, then
+    /// waits until the first sync with it is done.
+    async fn follow(&self, at: &Instance<'_>, upstream: Upstream<'_>) -> Result<(), EngineError> {
+        let data = data(&at.paths);
+        super::prepare_dirs(&at.paths, &data).await?;
+        process::archive_file(
+            &at.paths.restore_backup().join("dump.rdb"),
+            &data.join("dump.rdb"),
+        )?;
+        process::write_secret(&replica_file(&at.paths), &replica_text(&upstream))?;
+        self.start(at).await?;
+        for _ in 0..2400 {
+            let info = self.cli(at, &["INFO replication".to_owned()]).await?;
+            if info_field(&info, "master_link_status") == Some("up")
+                && info_field(&info, "master_sync_in_progress") == Some("0")
+            {
+                return super::drop_restore_source(&at.paths);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(EngineError::TimedOut {
+            waiting_for: "the replica's first sync with its source (2 minutes)".to_owned(),
+        })
+    }
+
+    /// `REPLICAOF NO ONE`, and the replica's settings go for good.
+    async fn promote(&self, at: &Instance<'_>) -> Result<(), EngineError> {
+        self.cli(at, &["REPLICAOF NO ONE".to_owned()]).await?;
+        let file = replica_file(&at.paths);
+        match std::fs::remove_file(&file) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                return Err(EngineError::io("remove", &file, err));
+            }
+            _ => {}
+        }
+        self.write_config(at).map(drop)
     }
 
     async fn start(&self, at: &Instance<'_>) -> Result<(), EngineError> {

@@ -1,10 +1,11 @@
 //! Read replicas: the `read_replica` integration. A service created with
 //! `service_integrations: [{integration_type: read_replica,
 //! source_service: X}]` is built from X's newest backup and keeps applying
-//! what X commits, read-only; deleting the integration promotes it to a
-//! service of its own, as on the platform ("Create and use Aiven for
-//! PostgreSQL read-only replicas"). The integration lives in the replica's
-//! record ([`Follow`]); the API's integration endpoints read it there.
+//! what X commits, read-only (pg, mysql and valkey: each engine's
+//! `follow`); deleting the integration promotes it to a service of its
+//! own, as on the platform ("Create and use Aiven for PostgreSQL read-only
+//! replicas"). The integration lives in the replica's record ([`Follow`]);
+//! the API's integration endpoints read it there.
 
 use aiven_api::types::{
     CreateIntegration, IntegrationState, IntegrationStatus, NewIntegration, ServiceIntegration,
@@ -59,7 +60,7 @@ impl Services {
         }
         if !self.engines.for_type(service_type.name).follows() {
             return Err(Error::invalid(format!(
-                "service_integrations: aiven-local does not yet run {} read replicas (pg only so far)",
+                "service_integrations: aiven-local does not yet run {} read replicas",
                 service_type.name
             )));
         }
@@ -101,6 +102,7 @@ impl Services {
         let (_, source_at) = self.instance(&source);
         let upstream = Upstream {
             port: source_at.port()?,
+            login: source_at.login(),
             paths: &source_paths,
             config: &source.user_config,
         };
