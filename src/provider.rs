@@ -117,6 +117,7 @@ impl Provider for AivenProvider {
             .chain([
                 Arc::new(BackupsDataSource) as Arc<dyn DataSource<Client>>,
                 Arc::new(crate::service::list::ServiceListDataSource),
+                Arc::new(crate::service::component::ComponentDataSource),
             ])
             .chain(objects)
             .collect()

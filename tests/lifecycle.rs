@@ -390,3 +390,44 @@ fn aiven_local_refuses_integrations_it_cannot_run_and_nothing_is_left_behind() {
     );
     assert!(!e.exists("acme", "replica"));
 }
+
+#[test]
+fn a_service_component_is_the_services_endpoint_and_a_missing_one_is_named() {
+    let e = env();
+    e.configure(&format!(
+        "{}\ndata \"aiven_service_component\" \"pg\" {{\n  project      = aiven_pg.db.project\n  service_name = aiven_pg.db.service_name\n  component    = \"pg\"\n}}\n",
+        pg("endpoint", "")
+    ));
+    e.tf.apply().assert_ok();
+    let component = e.tf.show()["values"]["root_module"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "data.aiven_service_component.pg")
+        .expect("the data source in state")["values"]
+        .clone();
+    assert_eq!(
+        component["host"],
+        e.attribute("aiven_pg.db", "service_host")
+    );
+    assert_eq!(
+        component["port"],
+        e.attribute("aiven_pg.db", "service_port")
+    );
+    assert_eq!(
+        component["usage"], "primary",
+        "the primary one when left out"
+    );
+    assert_eq!(e.tf.plan().code, 0, "replans empty");
+
+    e.tf.write(
+        "kafka.tf",
+        "data \"aiven_service_component\" \"none\" {\n  project      = \"acme\"\n  service_name = \"endpoint\"\n  component    = \"kafka\"\n}\n",
+    );
+    let output = e.tf.plan().assert_failed();
+    let flat = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("has no endpoint matching these filters; it has: pg (dynamic, primary)"),
+        "{output}"
+    );
+}

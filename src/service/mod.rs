@@ -14,13 +14,15 @@
 //! - `upgrade`: stored state from this provider's first schema and from
 //!   the official provider's;
 //! - [`wait`]: polling until RUNNING, forkable or gone;
-//! - [`data_source`]: read-only views.
+//! - [`data_source`]: read-only views; [`list`] a project's services;
+//!   [`component`] one endpoint of a service.
 
 use tfplugin::diag::Diagnostic;
 
 use crate::client::CallError;
 
 mod checks;
+pub mod component;
 pub use checks::check_tag_blocks;
 pub use plan_check::check_cloud_with_api;
 pub mod data_source;
