@@ -901,7 +901,7 @@ mod tests {
             [
                 "CREATE USER 'app'@'%' IDENTIFIED BY 'pass-word_1'",
                 "GRANT ALL PRIVILEGES ON *.* TO 'app'@'%'",
-                "REVOKE FILE, SUPER, SHUTDOWN ON *.* FROM 'app'@'%'"
+                "REVOKE FILE, SUPER, SHUTDOWN, READ_ONLY ADMIN ON *.* FROM 'app'@'%'"
             ]
         );
         assert_eq!(quote("it's"), "'it\\'s'");
