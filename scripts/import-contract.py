@@ -44,6 +44,7 @@ SPOKEN = {
     "ListClouds", "ListProjectClouds",
     "ServiceIntegrationCreate", "ServiceIntegrationGet", "ServiceIntegrationUpdate",
     "ServiceIntegrationDelete", "ServiceIntegrationList",
+    "VpcCreate", "VpcGet", "VpcList", "VpcDelete",
 }
 
 # The envelope key each reply is wrapped in (None: the structure is the body).
@@ -72,6 +73,7 @@ INLINE_REPLIES = {
     "ListClouds": {"clouds": {"type": "[]CloudOut"}},
     "ListProjectClouds": {"clouds": {"type": "[]CloudOut"}},
     "ServiceIntegrationList": {"service_integrations": {"type": "[]ServiceIntegrationOut"}},
+    "VpcList": {"vpcs": {"type": "[]VpcOut"}},
 }
 
 # Nullability the contract leaves out, with why.

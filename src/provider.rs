@@ -17,6 +17,7 @@ use crate::objects::integration::IntegrationResource;
 use crate::objects::pool::PoolResource;
 use crate::objects::project::ProjectResource;
 use crate::objects::user::{MYSQL_USER, PG_USER, VALKEY_USER};
+use crate::objects::vpc::{VpcDataSource, VpcResource};
 use crate::service::data_source::{BackupsDataSource, ServiceDataSource};
 use crate::service::kind::{GENERIC, TYPED};
 use crate::service::resource::ServiceResource;
@@ -101,7 +102,7 @@ impl Provider for AivenProvider {
             .map(|kind| Arc::new(ServiceResource { kind }) as Arc<dyn Resource<Client>>);
         let generic = Arc::new(ServiceResource { kind: GENERIC }) as Arc<dyn Resource<Client>>;
         typed
-            .chain([generic])
+            .chain([generic, Arc::new(VpcResource) as Arc<dyn Resource<Client>>])
             .chain(objects().into_iter().map(|object| object.resource))
             .collect()
     }
@@ -118,6 +119,7 @@ impl Provider for AivenProvider {
                 Arc::new(BackupsDataSource) as Arc<dyn DataSource<Client>>,
                 Arc::new(crate::service::list::ServiceListDataSource),
                 Arc::new(crate::service::component::ComponentDataSource),
+                Arc::new(VpcDataSource),
             ])
             .chain(objects)
             .collect()

@@ -81,6 +81,12 @@ fn a_read_replica_follows_until_its_integration_goes_then_stands_alone() {
     assert_eq!(integrations[0]["source_service_name"], "orders");
     let plan = e.tf.plan();
     assert_eq!(plan.code, 0, "replans empty:\n{}", plan.stdout);
+    let id = e.attribute("aiven_service_integration.replica", "id");
+    e.tf.run(&["state", "rm", "aiven_service_integration.replica"])
+        .assert_ok();
+    e.tf.import("aiven_service_integration.replica", id.as_str().unwrap())
+        .assert_ok();
+    assert_eq!(e.tf.plan().code, 0, "replans empty after import");
 
     let refused = std::process::Command::new("psql")
         .args([replica.as_str(), "-X", "-c", "INSERT INTO t VALUES (9)"])

@@ -8,6 +8,7 @@
 mod integrations;
 mod objects;
 mod plans;
+mod vpcs;
 
 use std::time::Duration;
 

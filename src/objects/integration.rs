@@ -7,7 +7,7 @@
 
 use aiven_api::contract::contract;
 use aiven_api::types::{CreateIntegration, ServiceIntegration};
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::identity::Identity;
 use tfplugin::resource::{Applied, Change, Context, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
@@ -328,25 +328,6 @@ impl Resource<Client> for IntegrationResource {
         id: &str,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        match id.split_once('/') {
-            Some((project, integration))
-                if !project.is_empty() && !integration.is_empty() && !integration.contains('/') =>
-            {
-                Some(Value::object([
-                    (ID, Value::string(id)),
-                    (PROJECT, Value::string(project)),
-                    (INTEGRATION_ID, Value::string(integration)),
-                ]))
-            }
-            _ => {
-                diags.push(Diagnostic::error(
-                    "Invalid import ID",
-                    format!(
-                        "{id:?} is not an integration's import ID; write project/integration_id."
-                    ),
-                ));
-                None
-            }
-        }
+        super::import_by_api_id(id, INTEGRATION_ID, "an integration", diags)
     }
 }

@@ -2,10 +2,11 @@
 //! and import: databases (`aiven_pg_database`, `aiven_mysql_database`),
 //! users (`aiven_pg_user`, `aiven_mysql_user`, `aiven_valkey_user`),
 //! connection pools (`aiven_connection_pool`), projects
-//! (`aiven_project`) and integrations (`aiven_service_integration`).
+//! (`aiven_project`), integrations (`aiven_service_integration`) and
+//! VPCs (`aiven_project_vpc`).
 //!
-//! - [`database`], [`user`], [`pool`], [`project`], [`integration`]: one
-//!   resource family each;
+//! - [`database`], [`user`], [`pool`], [`project`], [`integration`],
+//!   [`vpc`]: one resource family each;
 //! - [`data_source`]: a data source from any of them, reading by its keys.
 //!
 //! Objects of a service are addressed as `project/service_name/<name>`,
@@ -24,6 +25,7 @@ pub mod integration;
 pub mod pool;
 pub mod project;
 pub mod user;
+pub mod vpc;
 
 pub const ID: &str = "id";
 pub const TIMEOUTS: &str = "timeouts";
@@ -199,6 +201,33 @@ pub fn object_identity(name: &'static str, what: &'static str) -> tfplugin::iden
         (SERVICE_NAME, "The service the object belongs to."),
         (name, what),
     ])
+}
+
+/// An object of a project named by the API's ID for it (an integration,
+/// a VPC): its import ID is `project/<id>`, and the state that stands for
+/// lets a read complete; `what` names it in the error.
+pub fn import_by_api_id(
+    id: &str,
+    id_attribute: &str,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    match id.split_once('/') {
+        Some((project, own)) if !project.is_empty() && !own.is_empty() && !own.contains('/') => {
+            Some(Value::object([
+                (ID, Value::string(id)),
+                (PROJECT, Value::string(project)),
+                (id_attribute, Value::string(own)),
+            ]))
+        }
+        _ => {
+            diags.push(Diagnostic::error(
+                "Invalid import ID",
+                format!("{id:?} is not {what}'s import ID; write project/{id_attribute}."),
+            ));
+            None
+        }
+    }
 }
 
 /// The state an import ID stands for, for a read to complete.

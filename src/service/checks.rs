@@ -66,6 +66,7 @@ pub fn check_static(kind: &ServiceKind, config: &ServiceModel, diags: &mut Diagn
     let block = AttributePath::attr(kind.user_config_block).index(0);
     warn_deprecated(&kind.fields(), config.user_config.first(), block, diags);
     check_names(config, diags);
+    check_vpc_id(config, diags);
     check_disk_sizes(config, diags);
     check_timeouts(config, diags);
     let service_type = check_type(kind, config, diags);
@@ -73,6 +74,38 @@ pub fn check_static(kind: &ServiceKind, config: &ServiceModel, diags: &mut Diagn
         check_user_config(kind, service_type, config, diags);
     }
     fork::check(kind, service_type, config, diags);
+}
+
+/// `project_vpc_id` as the official provider writes it, the VPC
+/// resource's ID `project/vpc_id`, in the service's project.
+fn check_vpc_id(config: &ServiceModel, diags: &mut Diagnostics) {
+    let Some(id) = config.project_vpc_id.as_deref() else {
+        return;
+    };
+    let at = AttributePath::attr(name::PROJECT_VPC_ID);
+    match id.split_once('/') {
+        Some((project, vpc)) if !vpc.is_empty() && !vpc.contains('/') => {
+            if let Some(own) = config.project.as_deref()
+                && own != project
+            {
+                diags.error_at(
+                    at,
+                    "VPC of another project",
+                    format!("project_vpc_id {id:?} is a VPC of project {project:?}; a service runs in a VPC of its own project, {own:?}."),
+                );
+            }
+        }
+        _ => diags.error_at(
+            at,
+            "Invalid project_vpc_id",
+            format!("project_vpc_id {id:?} must be project/vpc_id, as aiven_project_vpc's id is."),
+        ),
+    }
+}
+
+/// The VPC ID the API takes: `project_vpc_id` without its project.
+pub fn api_vpc_id(id: Option<&str>) -> Option<String> {
+    id.map(|id| id.split_once('/').map_or(id, |(_, vpc)| vpc).to_owned())
 }
 
 /// A warning for each deprecated key the configuration sets: it still

@@ -152,7 +152,7 @@ impl ServiceResource {
                 true,
             )?),
             termination_protection: planned.termination_protection,
-            project_vpc_id: planned.project_vpc_id.clone(),
+            project_vpc_id: super::checks::api_vpc_id(planned.project_vpc_id.as_deref()),
             static_ips: planned.static_ips.clone(),
             tags: Some(planned.tags.clone().unwrap_or_default()),
             tech_emails: Some(tech_emails(planned)),
@@ -207,7 +207,7 @@ impl ServiceResource {
             // Unset, it is sent as null: out of the VPC, onto the public
             // network.
             project_vpc_id: (planned.project_vpc_id != prior.project_vpc_id)
-                .then(|| planned.project_vpc_id.clone()),
+                .then(|| super::checks::api_vpc_id(planned.project_vpc_id.as_deref())),
             tech_emails: Some(tech_emails(planned)),
             cmk_id: (planned.cmk_id != prior.cmk_id)
                 .then(|| planned.cmk_id.clone())

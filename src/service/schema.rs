@@ -98,7 +98,7 @@ fn common_attributes(kind: &ServiceKind) -> Vec<Attribute> {
             .description("Refuse to delete the service. A plan that would destroy or replace it fails while this is `true`."),
         string(name::DISK_SPACE).optional().computed().deprecated().description("Total disk space, e.g. `90GiB`. Deprecated: use `additional_disk_space`."),
         string(name::ADDITIONAL_DISK_SPACE).optional().computed().description("Disk space on top of the plan's, e.g. `30GiB`: in the plan's steps (`disk_space_step`) up to its maximum (`disk_space_cap`), checked at plan time against the API's figures for the plan. Removing it returns the service to the plan's disk (the nodes restart)."),
-        string(name::PROJECT_VPC_ID).optional().description("The VPC the service runs in."),
+        string(name::PROJECT_VPC_ID).optional().description("The VPC the service runs in, as `aiven_project_vpc`'s `id` (`project/vpc_id`), in the service's cloud and project. Left out, the service is on the public network; changing it moves the service."),
         Attribute::new(name::STATIC_IPS, Type::set(Type::String)).optional().description("Static IP addresses to associate with the service."),
         string(name::STATE).computed().description("`REBUILDING`, `RUNNING`, `REBALANCING` or `POWEROFF`."),
         string(name::SERVICE_URI).computed().sensitive().use_state_for_unknown().description("URI for connecting to the service."),

@@ -171,7 +171,11 @@ pub fn from_service(
         termination_protection: Some(service.termination_protection),
         disk_space: disk.total.clone(),
         additional_disk_space: disk.additional,
-        project_vpc_id: service.project_vpc_id.clone(),
+        // As the official provider keeps it: the VPC resource's ID.
+        project_vpc_id: service
+            .project_vpc_id
+            .as_ref()
+            .map(|vpc| format!("{project}/{vpc}")),
         static_ips: prior.static_ips.clone(),
         state: Some(service.state.as_str().to_owned()),
         service_uri: uri.clone().or_else(|| prior.service_uri.clone()),

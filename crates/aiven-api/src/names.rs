@@ -296,8 +296,49 @@ pub fn check_cmk_id(id: &str) -> Result<(), NameError> {
     }
 }
 
+/// A VPC's `network_cidr`: an IPv4 block `a.b.c.d/n` whose host bits are
+/// zero.
+pub fn check_cidr(cidr: &str) -> Result<(), NameError> {
+    let (address, prefix) = cidr
+        .split_once('/')
+        .ok_or_else(|| format!("network_cidr {cidr:?} is not a CIDR block such as 10.0.0.0/24"))?;
+    let address: std::net::Ipv4Addr = address
+        .parse()
+        .map_err(|_| format!("network_cidr {cidr:?}: {address:?} is not an IPv4 address"))?;
+    let prefix: u32 = prefix
+        .parse()
+        .ok()
+        .filter(|p| *p <= 32)
+        .ok_or_else(|| format!("network_cidr {cidr:?}: the prefix length must be 0 to 32"))?;
+    let host_bits = u32::from(address) & u32::MAX.checked_shr(prefix).unwrap_or(0);
+    if host_bits != 0 {
+        return Err(format!(
+            "network_cidr {cidr:?} has host bits set; the network is {}/{prefix}",
+            std::net::Ipv4Addr::from(
+                u32::from(address) & !u32::MAX.checked_shr(prefix).unwrap_or(0)
+            )
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_vpc_network_is_a_cidr_block_without_host_bits() {
+        use super::check_cidr;
+        assert!(check_cidr("10.0.0.0/24").is_ok());
+        assert!(check_cidr("192.168.1.0/24").is_ok());
+        assert!(
+            check_cidr("10.0.0.1/24")
+                .unwrap_err()
+                .contains("10.0.0.0/24")
+        );
+        assert!(check_cidr("10.0.0.0").is_err());
+        assert!(check_cidr("10.0.0.0/33").is_err());
+        assert!(check_cidr("ten/8").is_err());
+    }
+
     use super::*;
 
     #[test]

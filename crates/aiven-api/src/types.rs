@@ -516,6 +516,38 @@ pub struct IntegrationState {
     pub status: String,
 }
 
+/// A project's VPC as the API reports it (`VpcGetOut`, and `VpcOut` in a
+/// list, which leaves the peering connections out). aiven-local records
+/// VPCs and makes no network.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Vpc {
+    pub project_vpc_id: String,
+    pub cloud_name: String,
+    pub network_cidr: String,
+    /// `APPROVED`, `ACTIVE`, `DELETING` or `DELETED` (`VpcStateType`).
+    pub state: String,
+    #[serde(default)]
+    pub create_time: String,
+    #[serde(default)]
+    pub update_time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peering_connections: Option<Vec<Value>>,
+}
+
+/// `VpcCreateIn`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CreateVpc {
+    pub cloud_name: String,
+    pub network_cidr: String,
+    #[serde(default)]
+    pub peering_connections: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VpcsEnvelope {
+    pub vpcs: Vec<Vpc>,
+}
+
 /// A new integration between existing services
 /// (`ServiceIntegrationCreateIn`); projects default to the path's.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]

@@ -1,6 +1,7 @@
 //! Secrets from the kernel's randomness source (getrandom): session and
-//! CSRF tokens, generated passwords. Never a seeded generator, whose output
-//! a local user who knows the start time could replay.
+//! CSRF tokens, generated passwords, and the IDs the API gives objects.
+//! Never a seeded generator, whose output a local user who knows the
+//! start time could replay.
 
 /// Fills `bytes` from the kernel's randomness source.
 pub fn fill_random(bytes: &mut [u8]) {
@@ -25,4 +26,21 @@ pub fn random_token() -> String {
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect()
+}
+
+/// A random UUID (version 4), the form the API gives its objects' IDs.
+pub fn uuid_v4() -> String {
+    let mut bytes = [0u8; 16];
+    fill_random(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }

@@ -48,6 +48,7 @@ mod provision;
 mod read;
 mod reconcile;
 mod replicas;
+mod vpcs;
 
 use checks::{CheckedCreate, apply_update, check_create, check_update, overlay};
 pub use checks::{check_tags, offered_cloud};
@@ -92,7 +93,7 @@ impl From<StoreError> for JobError {
 
 /// Every notification kind aiven-local adds that the hosted API does not
 /// have.
-pub const LOCAL_NOTIFICATION_KINDS: [&str; 13] = [
+pub const LOCAL_NOTIFICATION_KINDS: [&str; 14] = [
     PROVISIONING_FAILED,
     ENGINE_FAILED,
     engines::postgres::VERSION_NOT_RUN,
@@ -106,6 +107,7 @@ pub const LOCAL_NOTIFICATION_KINDS: [&str; 13] = [
     FORK_SSO_NOT_COPIED,
     ENGINE_MISSING,
     LIFECYCLE_ONLY,
+    vpcs::VPC_NO_NETWORK,
 ];
 
 /// The notification kind for a service made while its type's engine was
@@ -367,6 +369,9 @@ impl Services {
             Err(err) => return Err(err.into()),
         };
         let checked = check_create(project, &default_cloud, &request)?;
+        if let Some(vpc) = &request.project_vpc_id {
+            self.check_vpc(project, vpc, &checked.cloud)?;
+        }
         let fork = self.resolve_fork(
             project,
             checked.service_type,
@@ -608,6 +613,14 @@ impl Services {
     ) -> Result<ServiceRecord, Error> {
         let current = self.get(project, name)?;
         let checked = check_update(&current, &request)?;
+        let vpc = request
+            .project_vpc_id
+            .as_ref()
+            .map_or(current.project_vpc_id.as_ref(), Option::as_ref);
+        if let Some(vpc) = vpc {
+            let cloud = request.cloud.as_ref().unwrap_or(&current.cloud);
+            self.check_vpc(project, vpc, cloud)?;
+        }
         let powered_change = request.powered.filter(|p| *p != current.powered);
         let (_, record) = self.store.update_service(project, name, |r| {
             apply_update(r, &request, &checked, powered_change);

@@ -66,6 +66,18 @@ pub struct ProjectRecord {
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
     pub tech_emails: Vec<TechEmail>,
+    /// The project's VPCs: recorded, no network is made.
+    #[serde(default)]
+    pub vpcs: Vec<VpcRecord>,
+}
+
+/// A project VPC as aiven-local records it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VpcRecord {
+    pub id: String,
+    pub cloud_name: String,
+    pub network_cidr: String,
+    pub create_time: String,
 }
 
 /// Everything aiven-local knows about a service.

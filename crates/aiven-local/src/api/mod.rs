@@ -126,7 +126,14 @@ pub fn router(
                 .put(projects::update)
                 .delete(projects::delete),
         )
-        .route("/v1/project/{project}/vpcs", get(list_vpcs))
+        .route(
+            "/v1/project/{project}/vpcs",
+            get(projects::list_vpcs).post(projects::create_vpc),
+        )
+        .route(
+            "/v1/project/{project}/vpcs/{vpc}",
+            get(projects::get_vpc).delete(projects::delete_vpc),
+        )
         .route(
             "/v1/project/{project}/service",
             get(list_services).post(create_service),
@@ -235,11 +242,6 @@ fn same_secret(presented: &[u8], real: &[u8]) -> bool {
 }
 
 /// aiven-local has no VPCs; the official CLI lists them before a create.
-async fn list_vpcs(Path(project): Path<String>) -> Reply {
-    project_name(&project)?;
-    ok(json!({ "vpcs": [] }))
-}
-
 /// A project's services; their passwords only with `include_secrets`, as
 /// for one service.
 async fn list_services(

@@ -1,14 +1,15 @@
 //! The project endpoints: a project is created, read, changed and, once
 //! it holds no services, deleted; reading one never creates it. aiven-local
-//! has no billing: every project reports one local account.
+//! has no billing: every project reports one local account. Its VPCs are
+//! recorded here too (`/vpcs`), with no network made.
 
 use aiven_api::names;
-use aiven_api::types::{CreateProject, Project, UpdateProject};
+use aiven_api::types::{CreateProject, CreateVpc, Project, UpdateProject, VpcsEnvelope};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use serde_json::json;
 
-use crate::api::{AppState, Reply, ok, parse, project_name};
+use crate::api::{AppState, Reply, ok, parse, project_name, reply as typed};
 use crate::error::Error;
 use crate::store::ProjectRecord;
 
@@ -75,6 +76,8 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Reply {
             }
         }),
         tech_emails: request.tech_emails.unwrap_or(source.tech_emails),
+        // A copy takes the source's settings, not its networks.
+        vpcs: Vec::new(),
     };
     state
         .services
@@ -144,4 +147,36 @@ pub async fn delete(State(state): State<AppState>, Path(project): Path<String>) 
     project_name(&project)?;
     state.services.delete_project(&project)?;
     ok(json!({ "message": "deleted" }))
+}
+
+/// A project's VPCs (recorded; aiven-local makes no network).
+pub async fn list_vpcs(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+    project_name(&project)?;
+    typed(&VpcsEnvelope {
+        vpcs: state.services.vpcs(&project)?,
+    })
+}
+
+pub async fn create_vpc(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    body: Bytes,
+) -> Reply {
+    project_name(&project)?;
+    let request: CreateVpc = parse(&body)?;
+    typed(&state.services.create_vpc(&project, &request)?)
+}
+
+pub async fn get_vpc(
+    State(state): State<AppState>,
+    Path((project, vpc)): Path<(String, String)>,
+) -> Reply {
+    typed(&state.services.vpc(&project, &vpc)?)
+}
+
+pub async fn delete_vpc(
+    State(state): State<AppState>,
+    Path((project, vpc)): Path<(String, String)>,
+) -> Reply {
+    typed(&state.services.delete_vpc(&project, &vpc)?)
 }

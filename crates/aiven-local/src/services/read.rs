@@ -82,7 +82,14 @@ impl Services {
             project_vpc_id: record.project_vpc_id.clone(),
             maintenance: Some(record.maintenance.clone()),
             tech_emails: Some(record.tech_emails.clone()),
-            service_notifications: Some(record.notifications.clone()),
+            service_notifications: Some(
+                record
+                    .notifications
+                    .iter()
+                    .cloned()
+                    .chain(Self::vpc_notice(record))
+                    .collect(),
+            ),
             cloud_description: catalog::cloud(&record.cloud).map(|c| c.description.to_owned()),
             ..api::Service::default()
         }

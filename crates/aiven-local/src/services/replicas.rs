@@ -65,7 +65,7 @@ impl Services {
             )));
         }
         let follow = Follow {
-            integration_id: new_integration_id(),
+            integration_id: crate::random::uuid_v4(),
             project: source_project.to_owned(),
             service: source_name.to_owned(),
             backup_name: None,
@@ -318,21 +318,4 @@ impl Services {
             user_config: Some(Map::new()),
         }
     }
-}
-
-/// An integration id in the API's form, a UUID (version 4).
-fn new_integration_id() -> String {
-    let mut bytes = [0u8; 16];
-    crate::random::fill_random(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
 }
