@@ -1000,8 +1000,10 @@ impl Engine for Postgres {
         let pg = at.config().get("pg").and_then(Value::as_object);
         self.write_server_conf(&at.paths, at.port()?, max_connections(pg))?;
         self.start_cluster(&at.paths).await?;
-        // A read replica's roles are its source's, and read-only.
-        if self.in_recovery(at.port()?).await? {
+        // A read replica's roles are its source's, and read-only. Told by
+        // its file, not by asking the server: a cluster from an earlier
+        // aiven-local has no superuser to ask with until own_roles runs.
+        if pgdata(&at.paths).join("standby.signal").exists() {
             return Ok(());
         }
         self.own_roles(at.port()?, at.login()).await
