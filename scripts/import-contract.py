@@ -45,6 +45,8 @@ SPOKEN = {
     "ServiceIntegrationCreate", "ServiceIntegrationGet", "ServiceIntegrationUpdate",
     "ServiceIntegrationDelete", "ServiceIntegrationList",
     "VpcCreate", "VpcGet", "VpcList", "VpcDelete",
+    "StaticIPCreate", "StaticIPList", "StaticIPDelete",
+    "ProjectStaticIPAssociate", "ProjectStaticIPDissociate",
 }
 
 # The envelope key each reply is wrapped in (None: the structure is the body).
@@ -74,6 +76,7 @@ INLINE_REPLIES = {
     "ListProjectClouds": {"clouds": {"type": "[]CloudOut"}},
     "ServiceIntegrationList": {"service_integrations": {"type": "[]ServiceIntegrationOut"}},
     "VpcList": {"vpcs": {"type": "[]VpcOut"}},
+    "StaticIPList": {"static_ips": {"type": "[]StaticIPOut"}},
 }
 
 # Nullability the contract leaves out, with why.

@@ -16,6 +16,7 @@ use crate::objects::database::{MYSQL_DATABASE, PG_DATABASE};
 use crate::objects::integration::IntegrationResource;
 use crate::objects::pool::PoolResource;
 use crate::objects::project::ProjectResource;
+use crate::objects::static_ip::StaticIpResource;
 use crate::objects::user::{MYSQL_USER, PG_USER, VALKEY_USER};
 use crate::objects::vpc::{VpcDataSource, VpcResource};
 use crate::service::data_source::{BackupsDataSource, ServiceDataSource};
@@ -102,7 +103,11 @@ impl Provider for AivenProvider {
             .map(|kind| Arc::new(ServiceResource { kind }) as Arc<dyn Resource<Client>>);
         let generic = Arc::new(ServiceResource { kind: GENERIC }) as Arc<dyn Resource<Client>>;
         typed
-            .chain([generic, Arc::new(VpcResource) as Arc<dyn Resource<Client>>])
+            .chain([
+                generic,
+                Arc::new(VpcResource) as Arc<dyn Resource<Client>>,
+                Arc::new(StaticIpResource),
+            ])
             .chain(objects().into_iter().map(|object| object.resource))
             .collect()
     }

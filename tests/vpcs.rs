@@ -122,3 +122,112 @@ resource "aiven_pg" "db" {
     assert!(output.contains("is a VPC of project \"other\""), "{output}");
     assert!(!e.exists("acme", "in-vpc"));
 }
+
+fn with_ips(service_ips: &str, setting: bool) -> String {
+    format!(
+        r#"
+resource "aiven_project" "acme" {{
+  project = "acme"
+}}
+
+resource "aiven_static_ip" "ips" {{
+  count      = 2
+  project    = aiven_project.acme.project
+  cloud_name = "google-europe-west1"
+}}
+
+resource "aiven_pg" "db" {{
+  project      = aiven_project.acme.project
+  service_name = "fixed"
+  plan         = "startup-4"
+  cloud_name   = "google-europe-west1"
+  static_ips   = toset([{service_ips}])
+  pg_user_config {{
+    static_ips = {setting}
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn static_ips_are_associated_dissociated_and_an_assigned_one_is_kept_at_plan_time() {
+    let e = env();
+    let states = || {
+        let (_, listed) = e.local.call("GET", "/v1/project/acme/static-ips", None);
+        let mut pairs: Vec<(String, String)> = listed["static_ips"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|ip| {
+                let id = ip["static_ip_address_id"].as_str().unwrap().to_owned();
+                (
+                    id,
+                    format!(
+                        "{}:{}",
+                        ip["state"].as_str().unwrap(),
+                        ip["service_name"].as_str().unwrap()
+                    ),
+                )
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    e.configure(&with_ips(
+        "aiven_static_ip.ips[0].static_ip_address_id",
+        false,
+    ));
+    e.tf.apply().assert_ok();
+    let first = e.tf.resource("aiven_static_ip.ips[0]").unwrap()["static_ip_address_id"].clone();
+    let first = first.as_str().unwrap().to_owned();
+    assert!(
+        states().contains(&(first.clone(), "available:fixed".to_owned())),
+        "{:?}",
+        states()
+    );
+    assert_eq!(e.tf.plan().code, 0, "replans empty");
+
+    let both =
+        "aiven_static_ip.ips[0].static_ip_address_id, aiven_static_ip.ips[1].static_ip_address_id";
+    e.configure(&with_ips(both, false));
+    e.tf.apply().assert_ok();
+    assert!(
+        states().iter().all(|(_, s)| s == "available:fixed"),
+        "{:?}",
+        states()
+    );
+
+    // Dissociated while the setting is off; assigned once it is on (an
+    // assigned address can no longer be dissociated).
+    let second = "aiven_static_ip.ips[1].static_ip_address_id";
+    e.configure(&with_ips(second, false));
+    e.tf.apply().assert_ok();
+    let now = states();
+    assert!(
+        now.contains(&(first.clone(), "created:".to_owned())),
+        "dissociated: {now:?}"
+    );
+    e.configure(&with_ips(second, true));
+    e.tf.apply().assert_ok();
+    let now = states();
+    assert!(now.iter().any(|(_, s)| s == "assigned:fixed"), "{now:?}");
+    assert_eq!(e.tf.plan().code, 0, "replans empty");
+
+    // A plan that would delete the assigned address is refused.
+    e.configure(
+        r#"
+resource "aiven_project" "acme" {
+  project = "acme"
+}
+
+resource "aiven_static_ip" "ips" {
+  count      = 1
+  project    = aiven_project.acme.project
+  cloud_name = "google-europe-west1"
+}
+"#,
+    );
+    let output = words(&e.tf.plan().assert_failed());
+    assert!(output.contains("is assigned to fixed"), "{output}");
+}

@@ -2,11 +2,11 @@
 //! and import: databases (`aiven_pg_database`, `aiven_mysql_database`),
 //! users (`aiven_pg_user`, `aiven_mysql_user`, `aiven_valkey_user`),
 //! connection pools (`aiven_connection_pool`), projects
-//! (`aiven_project`), integrations (`aiven_service_integration`) and
-//! VPCs (`aiven_project_vpc`).
+//! (`aiven_project`), integrations (`aiven_service_integration`), VPCs
+//! (`aiven_project_vpc`) and static IP addresses (`aiven_static_ip`).
 //!
 //! - [`database`], [`user`], [`pool`], [`project`], [`integration`],
-//!   [`vpc`]: one resource family each;
+//!   [`vpc`], [`static_ip`]: one resource family each;
 //! - [`data_source`]: a data source from any of them, reading by its keys.
 //!
 //! Objects of a service are addressed as `project/service_name/<name>`,
@@ -24,6 +24,7 @@ pub mod database;
 pub mod integration;
 pub mod pool;
 pub mod project;
+pub mod static_ip;
 pub mod user;
 pub mod vpc;
 

@@ -407,7 +407,8 @@ impl ServiceResource {
         applied
     }
 
-    /// Sends an update, then the tags through their own endpoint (the
+    /// Sends an update (static IP addresses associated before it and
+    /// dissociated after it), then the tags through their own endpoint (the
     /// service update takes none). Returns the update time the answer
     /// carries, which the wait compares reads against.
     async fn send_update(
@@ -419,10 +420,32 @@ impl ServiceResource {
         ctx: &Context<Client>,
     ) -> Result<String, Diagnostic> {
         let (project, name) = project_and_name(planned);
+        let (added, removed) = static_ip_changes(prior, planned);
+        // Associated first, so that a `static_ips` setting turned on in
+        // the same update finds them (as the official provider does).
+        for id in &added {
+            client
+                .associate_static_ip(&project, id, &name, &ctx.cancel)
+                .await
+                .map_err(|err| {
+                    api_diagnostic(&format!("Cannot associate static IP address {id}"), &err)
+                })?;
+        }
         let answer = client
             .update_service(&project, &name, request, &ctx.cancel)
             .await
             .map_err(|err| api_diagnostic("Cannot update the service", &err))?;
+        for id in &removed {
+            client
+                .dissociate_static_ip(&project, id, &ctx.cancel)
+                .await
+                .map_err(|err| {
+                    api_diagnostic(
+                        &format!("The service was updated, but static IP address {id} could not be dissociated"),
+                        &err,
+                    )
+                })?;
+        }
         if planned.tags.is_some() && planned.tags != prior.tags {
             let body = TagsBody {
                 tags: planned.tags.clone().unwrap_or_default(),
@@ -870,7 +893,7 @@ impl Resource<Client> for ServiceResource {
                         &ctx.cancel,
                     )
                     .await;
-                let state = state::from_service(
+                let mut state = state::from_service(
                     &self.kind,
                     &project,
                     &service,
@@ -878,6 +901,7 @@ impl Resource<Client> for ServiceResource {
                     importing,
                     plan.as_deref(),
                 );
+                state.static_ips = static_ips_of(client, &project, &name, &prior, ctx).await;
                 Some(state.to_value(&self.kind))
             }
             Err(err) if err.is_not_found() => {
@@ -1014,4 +1038,46 @@ impl Resource<Client> for ServiceResource {
         };
         Some(model.to_value(&self.kind))
     }
+}
+
+/// The static IP addresses an update associates and dissociates.
+fn static_ip_changes(prior: &ServiceModel, planned: &ServiceModel) -> (Vec<String>, Vec<String>) {
+    let listed = |model: &ServiceModel| model.static_ips.clone().unwrap_or_default();
+    let (before, after) = (listed(prior), listed(planned));
+    let added = after
+        .iter()
+        .filter(|id| !before.contains(id))
+        .cloned()
+        .collect();
+    let removed = before
+        .iter()
+        .filter(|id| !after.contains(id))
+        .cloned()
+        .collect();
+    (added, removed)
+}
+
+/// The static IP addresses associated with the service, as its project's
+/// list has them; what state had when none are and state named none, or
+/// when the list cannot be read.
+async fn static_ips_of(
+    client: &Client,
+    project: &str,
+    name: &str,
+    prior: &ServiceModel,
+    ctx: &Context<Client>,
+) -> Option<Vec<String>> {
+    let Ok(all) = client.static_ips(project, &ctx.cancel).await else {
+        return prior.static_ips.clone();
+    };
+    let mut ids: Vec<String> = all
+        .into_iter()
+        .filter(|ip| ip.service_name == name)
+        .map(|ip| ip.static_ip_address_id)
+        .collect();
+    ids.sort();
+    if ids.is_empty() && prior.static_ips.as_ref().is_none_or(Vec::is_empty) {
+        return prior.static_ips.clone();
+    }
+    Some(ids)
 }

@@ -548,6 +548,42 @@ pub struct VpcsEnvelope {
     pub vpcs: Vec<Vpc>,
 }
 
+/// A static IP address of a project (`StaticIPOut` and the replies of the
+/// same shape). aiven-local records them and routes nothing to them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct StaticIp {
+    pub static_ip_address_id: String,
+    pub cloud_name: String,
+    pub ip_address: String,
+    /// The service it is associated with; empty when none.
+    #[serde(default)]
+    pub service_name: String,
+    /// `creating`, `created`, `available`, `assigned`, `deleting` or
+    /// `deleted` (`StaticIPStateType`).
+    pub state: String,
+    #[serde(default)]
+    pub termination_protection: bool,
+}
+
+/// `StaticIPCreateIn`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CreateStaticIp {
+    pub cloud_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_protection: Option<bool>,
+}
+
+/// `ProjectStaticIPAssociateIn`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct AssociateStaticIp {
+    pub service_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StaticIpsEnvelope {
+    pub static_ips: Vec<StaticIp>,
+}
+
 /// A new integration between existing services
 /// (`ServiceIntegrationCreateIn`); projects default to the path's.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]

@@ -48,6 +48,7 @@ mod provision;
 mod read;
 mod reconcile;
 mod replicas;
+mod static_ips;
 mod vpcs;
 
 use checks::{CheckedCreate, apply_update, check_create, check_update, overlay};
@@ -372,6 +373,8 @@ impl Services {
         if let Some(vpc) = &request.project_vpc_id {
             self.check_vpc(project, vpc, &checked.cloud)?;
         }
+        let static_ips = request.static_ips.clone().unwrap_or_default();
+        self.check_static_ips(project, &checked.cloud, &static_ips)?;
         let fork = self.resolve_fork(
             project,
             checked.service_type,
@@ -399,6 +402,9 @@ impl Services {
             record.follows = Some(follow);
         }
         self.insert_pinned(&record).await?;
+        for id in &static_ips {
+            self.associate_static_ip(project, id, &record.name)?;
+        }
         self.spawn_provision(record.clone());
         Ok(record)
     }
@@ -700,6 +706,7 @@ impl Services {
         }
         self.promote_replicas_of(project, name).await?;
         self.store.delete_service(project, name)?;
+        self.release_static_ips(project, name)?;
         self.end_provisioning(project, name).await;
         let (engine, at) = self.instance(&record);
         let _ = engine.stop(&at.paths, Stop::Immediate).await;

@@ -69,6 +69,20 @@ pub struct ProjectRecord {
     /// The project's VPCs: recorded, no network is made.
     #[serde(default)]
     pub vpcs: Vec<VpcRecord>,
+    /// The project's static IP addresses: recorded, nothing routed.
+    #[serde(default)]
+    pub static_ips: Vec<StaticIpRecord>,
+}
+
+/// A static IP address as aiven-local records it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StaticIpRecord {
+    pub id: String,
+    pub cloud_name: String,
+    pub ip_address: String,
+    pub termination_protection: bool,
+    /// The service it is associated with.
+    pub service: Option<String>,
 }
 
 /// A project VPC as aiven-local records it.

@@ -131,6 +131,19 @@ pub fn router(
             get(projects::list_vpcs).post(projects::create_vpc),
         )
         .route(
+            "/v1/project/{project}/static-ips",
+            get(projects::list_static_ips).post(projects::create_static_ip),
+        )
+        .route(
+            "/v1/project/{project}/static-ips/{ip}",
+            delete(projects::delete_static_ip),
+        )
+        .route(
+            "/v1/project/{project}/static-ips/{ip}/association",
+            axum::routing::post(projects::associate_static_ip)
+                .delete(projects::dissociate_static_ip),
+        )
+        .route(
             "/v1/project/{project}/vpcs/{vpc}",
             get(projects::get_vpc).delete(projects::delete_vpc),
         )

@@ -1,10 +1,14 @@
 //! The project endpoints: a project is created, read, changed and, once
 //! it holds no services, deleted; reading one never creates it. aiven-local
 //! has no billing: every project reports one local account. Its VPCs are
-//! recorded here too (`/vpcs`), with no network made.
+//! recorded here too (`/vpcs`), with no network made, and its static IP
+//! addresses (`/static-ips`), with nothing routed.
 
 use aiven_api::names;
-use aiven_api::types::{CreateProject, CreateVpc, Project, UpdateProject, VpcsEnvelope};
+use aiven_api::types::{
+    AssociateStaticIp, CreateProject, CreateStaticIp, CreateVpc, Project, StaticIpsEnvelope,
+    UpdateProject, VpcsEnvelope,
+};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use serde_json::json;
@@ -78,6 +82,7 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Reply {
         tech_emails: request.tech_emails.unwrap_or(source.tech_emails),
         // A copy takes the source's settings, not its networks.
         vpcs: Vec::new(),
+        static_ips: Vec::new(),
     };
     state
         .services
@@ -179,4 +184,48 @@ pub async fn delete_vpc(
     Path((project, vpc)): Path<(String, String)>,
 ) -> Reply {
     typed(&state.services.delete_vpc(&project, &vpc)?)
+}
+
+pub async fn list_static_ips(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
+    project_name(&project)?;
+    typed(&StaticIpsEnvelope {
+        static_ips: state.services.static_ips(&project)?,
+    })
+}
+
+pub async fn create_static_ip(
+    State(state): State<AppState>,
+    Path(project): Path<String>,
+    body: Bytes,
+) -> Reply {
+    project_name(&project)?;
+    let request: CreateStaticIp = parse(&body)?;
+    typed(&state.services.create_static_ip(&project, &request)?)
+}
+
+pub async fn delete_static_ip(
+    State(state): State<AppState>,
+    Path((project, ip)): Path<(String, String)>,
+) -> Reply {
+    typed(&state.services.delete_static_ip(&project, &ip)?)
+}
+
+pub async fn associate_static_ip(
+    State(state): State<AppState>,
+    Path((project, ip)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: AssociateStaticIp = parse(&body)?;
+    typed(
+        &state
+            .services
+            .associate_static_ip(&project, &ip, &request.service_name)?,
+    )
+}
+
+pub async fn dissociate_static_ip(
+    State(state): State<AppState>,
+    Path((project, ip)): Path<(String, String)>,
+) -> Reply {
+    typed(&state.services.dissociate_static_ip(&project, &ip)?)
 }

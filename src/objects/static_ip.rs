@@ -1,0 +1,253 @@
+//! `aiven_static_ip`: a static IP address of a project, in the official
+//! provider's shape (ID `project/static_ip_address_id`); services take
+//! them with `static_ips`. Deleting one dissociates it first, as the
+//! official provider does; an `assigned` one stays bound to its node and
+//! cannot go.
+
+use aiven_api::types::{CreateStaticIp, StaticIp};
+use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::identity::Identity;
+use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
+use tfplugin::schema::{Attribute, Block, Schema};
+use tfplugin::value::{Type, Value};
+
+use super::{ID, PROJECT, TIMEOUTS, api_error};
+use crate::client::Client;
+
+const CLOUD_NAME: &str = "cloud_name";
+const TERMINATION_PROTECTION: &str = "termination_protection";
+const STATIC_IP_ADDRESS_ID: &str = "static_ip_address_id";
+const IP_ADDRESS: &str = "ip_address";
+const SERVICE_NAME: &str = "service_name";
+const STATE: &str = "state";
+
+pub struct StaticIpResource;
+
+fn text(value: &Value, name: &str) -> Option<String> {
+    value.get(name).as_str().map(str::to_owned)
+}
+
+fn state_of(project: &str, ip: &StaticIp, known: &Value) -> Value {
+    Value::object([
+        (
+            ID,
+            Value::string(format!("{project}/{}", ip.static_ip_address_id)),
+        ),
+        (PROJECT, Value::string(project)),
+        (CLOUD_NAME, Value::string(&ip.cloud_name)),
+        (
+            TERMINATION_PROTECTION,
+            Value::Bool(ip.termination_protection),
+        ),
+        (
+            STATIC_IP_ADDRESS_ID,
+            Value::string(&ip.static_ip_address_id),
+        ),
+        (IP_ADDRESS, Value::string(&ip.ip_address)),
+        (SERVICE_NAME, Value::string(&ip.service_name)),
+        (STATE, Value::string(&ip.state)),
+        (TIMEOUTS, known.get(TIMEOUTS).known_or_null()),
+    ])
+}
+
+/// The address `id` of `project`, as the project's list has it.
+async fn find(
+    client: &Client,
+    ctx: &Context<Client>,
+    project: &str,
+    id: &str,
+) -> Result<Option<StaticIp>, crate::client::CallError> {
+    let listed = client.static_ips(project, &ctx.cancel).await?;
+    Ok(listed.into_iter().find(|ip| ip.static_ip_address_id == id))
+}
+
+#[tfplugin::async_trait]
+impl Resource<Client> for StaticIpResource {
+    fn type_name(&self) -> &'static str {
+        "aiven_static_ip"
+    }
+
+    fn schema(&self) -> Schema {
+        let computed = |name: &str, about: &str| {
+            Attribute::new(name, Type::String)
+                .computed()
+                .description(about)
+        };
+        Schema::new(
+            Block::new(
+                "A static IP address of a project, for services in its cloud (`static_ips` on the service, and the `static_ips` setting on to use them). Once `assigned` it stays bound to its node: it can be neither dissociated nor deleted. aiven-local records it; nothing is routed to it.",
+            )
+            .attribute(
+                computed(ID, "`project/static_ip_address_id`, the import ID.").use_state_for_unknown(),
+            )
+            .attribute(
+                Attribute::new(PROJECT, Type::String)
+                    .required()
+                    .requires_replace()
+                    .description("The project. Changing it forces a new address."),
+            )
+            .attribute(
+                Attribute::new(CLOUD_NAME, Type::String)
+                    .required()
+                    .requires_replace()
+                    .description("The cloud, such as `google-europe-west1`. Changing it forces a new address."),
+            )
+            .attribute(
+                Attribute::new(TERMINATION_PROTECTION, Type::Bool)
+                    .default(Value::Bool(false))
+                    .requires_replace()
+                    .description("Refuse to delete the address. Changing it forces a new address: the API calls this provider speaks have none that changes it."),
+            )
+            .attribute(
+                computed(STATIC_IP_ADDRESS_ID, "The address's ID, which services' `static_ips` take.")
+                    .use_state_for_unknown(),
+            )
+            .attribute(computed(IP_ADDRESS, "The IPv4 address.").use_state_for_unknown())
+            .attribute(computed(SERVICE_NAME, "The service it is associated with; empty when none."))
+            .attribute(computed(
+                STATE,
+                "`creating`, `created`, `available` (associated), `assigned` (in use), `deleting` or `deleted`.",
+            ))
+            .block(super::timeouts_block()),
+        )
+    }
+
+    /// A plan that would delete an `assigned` address is refused, as the
+    /// official provider refuses it: the API would refuse the delete after
+    /// the rest of the apply was done. The address is read afresh: state
+    /// may hold the state of an apply before the service's setting changed.
+    async fn modify_plan(&self, ctx: &Context<Client>, plan: &mut Plan, diags: &mut Diagnostics) {
+        if !plan.is_destroy() {
+            return;
+        }
+        let prior = &plan.prior;
+        let (Some(client), Some(project), Some(id)) = (
+            ctx.configured(),
+            text(prior, PROJECT),
+            text(prior, STATIC_IP_ADDRESS_ID),
+        ) else {
+            return;
+        };
+        let Ok(Some(ip)) = find(client, ctx, &project, &id).await else {
+            return;
+        };
+        if ip.state == "assigned" {
+            diags.push(Diagnostic::error(
+                "The address is assigned",
+                format!(
+                    "Static IP address {id} is assigned to {}: it stays bound to its node until the node is recycled, so it cannot be deleted. Turn the service's static_ips setting off and apply that first.",
+                    ip.service_name
+                ),
+            ));
+        }
+    }
+
+    async fn create(&self, ctx: &Context<Client>, change: &Change) -> Applied {
+        let client = match ctx.data() {
+            Ok(client) => client,
+            Err(diag) => return Applied::failed(Value::Null, diag),
+        };
+        let planned = &change.planned;
+        let project = text(planned, PROJECT).unwrap_or_default();
+        let request = CreateStaticIp {
+            cloud_name: text(planned, CLOUD_NAME).unwrap_or_default(),
+            termination_protection: planned.get(TERMINATION_PROTECTION).as_bool(),
+        };
+        let mut diags = Diagnostics::new();
+        let mut ip = match client
+            .create_static_ip(&project, &request, &ctx.cancel)
+            .await
+        {
+            Ok(ip) => ip,
+            Err(err) => {
+                api_error(
+                    &mut diags,
+                    CLOUD_NAME,
+                    "Cannot create the static IP address",
+                    &err,
+                );
+                return Applied::failed(Value::Null, diags);
+            }
+        };
+        // `creating` until the platform has the address.
+        for _ in 0..600 {
+            if ip.state != "creating" || ctx.cancel.is_cancelled() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            if let Ok(Some(now)) = find(client, ctx, &project, &ip.static_ip_address_id).await {
+                ip = now;
+            }
+        }
+        Applied::ok(state_of(&project, &ip, planned))
+    }
+
+    async fn read(
+        &self,
+        ctx: &Context<Client>,
+        prior: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
+        let project = text(prior, PROJECT)?;
+        let id = text(prior, STATIC_IP_ADDRESS_ID)?;
+        match find(client, ctx, &project, &id).await {
+            Ok(Some(ip)) if ip.state != "deleted" => Some(state_of(&project, &ip, prior)),
+            Ok(_) => None,
+            Err(err) if err.is_not_found() => None,
+            Err(err) => {
+                api_error(
+                    diags,
+                    STATIC_IP_ADDRESS_ID,
+                    "Cannot read the static IP address",
+                    &err,
+                );
+                None
+            }
+        }
+    }
+
+    /// Only `timeouts` changes in place; it lives in state.
+    async fn update(&self, _ctx: &Context<Client>, change: &Change) -> Applied {
+        Applied::ok(change.planned.clone())
+    }
+
+    async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
+        let (Ok(client), Some(project), Some(id)) = (
+            ctx.data(),
+            text(prior, PROJECT),
+            text(prior, STATIC_IP_ADDRESS_ID),
+        ) else {
+            return;
+        };
+        // As the official provider does: dissociate first, whatever that
+        // answers; the delete says why if the address cannot go.
+        let _ = client
+            .dissociate_static_ip(&project, &id, &ctx.cancel)
+            .await;
+        if let Err(err) = client.delete_static_ip(&project, &id, &ctx.cancel).await {
+            api_error(
+                diags,
+                STATIC_IP_ADDRESS_ID,
+                "Cannot delete the static IP address",
+                &err,
+            );
+        }
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::of(&[
+            (PROJECT, "The project the address belongs to."),
+            (STATIC_IP_ADDRESS_ID, "The address's ID."),
+        ]))
+    }
+
+    async fn import(
+        &self,
+        _ctx: &Context<Client>,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        super::import_by_api_id(id, STATIC_IP_ADDRESS_ID, "a static IP address", diags)
+    }
+}
