@@ -81,8 +81,12 @@ impl Services {
         Ok(self.static_ip_reply(project, &record))
     }
 
+    /// A project's addresses; one that does not exist yet has none (see
+    /// `vpcs`).
     pub fn static_ips(&self, project: &str) -> Result<Vec<StaticIp>, Error> {
-        let (_, details) = self.project(project)?;
+        let Some((_, details)) = self.store.project(project)? else {
+            return Ok(Vec::new());
+        };
         Ok(details
             .static_ips
             .iter()

@@ -81,8 +81,13 @@ impl Services {
         Ok(Self::vpc_reply(&record, "APPROVED", true))
     }
 
+    /// A project's VPCs. One that does not exist yet has none: aiven-local
+    /// makes a project with its first service, and clients (`avn service
+    /// create`) look for a VPC in the cloud before that service.
     pub fn vpcs(&self, project: &str) -> Result<Vec<Vpc>, Error> {
-        let (_, details) = self.project(project)?;
+        let Some((_, details)) = self.store.project(project)? else {
+            return Ok(Vec::new());
+        };
         Ok(details
             .vpcs
             .iter()
