@@ -121,15 +121,20 @@ fn requests_stay_inside_the_contract_tags_have_their_own_endpoint_and_no_vpc_is_
 #[test]
 fn moving_a_service_out_of_its_vpc_sends_null() {
     let e = env();
+    // The project and its VPC (in the default cloud, the service's) stay.
+    let network = "resource \"aiven_project\" \"acme\" {\n  project = \"acme\"\n}\n\
+        resource \"aiven_project_vpc\" \"net\" {\n  project      = aiven_project.acme.project\n  \
+        cloud_name   = \"google-europe-west1\"\n  network_cidr = \"10.0.0.0/24\"\n}\n";
     let in_vpc = PG.replace(
         "  plan                    = \"startup-4\"\n",
-        "  plan                    = \"startup-4\"\n  project_vpc_id          = \"acme/vpc-1\"\n",
+        "  plan                    = \"startup-4\"\n  project_vpc_id          = aiven_project_vpc.net.id\n",
     );
-    e.configure(&in_vpc);
+    e.configure(&format!("{network}{in_vpc}"));
     e.tf.apply().assert_ok();
-    assert_eq!(e.attribute("aiven_pg.db", "project_vpc_id"), "acme/vpc-1");
+    let vpc = e.attribute("aiven_project_vpc.net", "id");
+    assert_eq!(e.attribute("aiven_pg.db", "project_vpc_id"), vpc);
     let proxy = FaultProxy::start(&e.local.url, vec![]);
-    e.configure(PG);
+    e.configure(&format!("{network}{PG}"));
     let tf = e.terraform_via(&proxy.url);
     tf.apply().assert_ok();
     let update = proxy
