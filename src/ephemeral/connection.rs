@@ -7,9 +7,10 @@ use tfplugin::resource::{Context, EphemeralResource};
 use tfplugin::schema::{Attribute, Schema};
 use tfplugin::value::{Type, Value};
 
-use super::{Key, SERVICE_PARTS, at, service, string_or_null, text, withheld};
+use super::{Key, SERVICE_PARTS, at, string_or_null, text, withheld};
 use crate::client::Client;
 use crate::objects::SERVICE_NAME;
+use crate::service::data_source::read_named;
 use crate::service::state::Connection;
 
 const KEY: Key = Key {
@@ -61,7 +62,7 @@ impl EphemeralResource<Client> for ConnectionEphemeral {
         };
         let named = (names[0].as_str(), names[1].as_str());
         let at = at(config, SERVICE_NAME);
-        let Some(service) = service(client, ctx, named, at, diags).await else {
+        let Some(service) = read_named(client, ctx, named, at, diags).await else {
             return Value::Null;
         };
         let redacted_param = service

@@ -8,10 +8,11 @@ use tfplugin::resource::{Context, EphemeralResource};
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
-use super::{Key, SERVICE_PARTS, at, service, string_or_null, text, withheld};
+use super::{Key, SERVICE_PARTS, at, string_or_null, text, withheld};
 use crate::client::Client;
 use crate::objects::SERVICE_NAME;
 use crate::objects::user::USERNAME;
+use crate::service::data_source::read_named;
 
 const KEY: Key = Key {
     parts: &[
@@ -59,7 +60,7 @@ impl EphemeralResource<Client> for CredentialsEphemeral {
         let [project, service_name, username] = [&names[0], &names[1], &names[2]];
         let at_service = at(config, SERVICE_NAME);
         let named = (project.as_str(), service_name.as_str());
-        let Some(service) = service(client, ctx, named, at_service, diags).await else {
+        let Some(service) = read_named(client, ctx, named, at_service, diags).await else {
             return Value::Null;
         };
         let user = match client

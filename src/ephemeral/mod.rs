@@ -14,7 +14,6 @@
 pub mod connection;
 pub mod credentials;
 
-use aiven_api::types::Service;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::resource::Context;
 use tfplugin::schema::{Attribute, Block};
@@ -136,31 +135,6 @@ fn text(name: &str, description: &str) -> Attribute {
 
 fn string_or_null(value: Option<&str>) -> Value {
     value.map_or(Value::Null, Value::string)
-}
-
-/// Service `name` of `project`, read with its secrets; an error at
-/// `at` when the API cannot give it.
-async fn service(
-    client: &Client,
-    ctx: &Context<Client>,
-    (project, name): (&str, &str),
-    at: &str,
-    diags: &mut Diagnostics,
-) -> Option<Service> {
-    match client.get_service(project, name, &ctx.cancel).await {
-        Ok(service) => Some(service),
-        Err(err) => {
-            let detail = if err.is_not_found() {
-                format!("Project {project:?} has no service {name:?}.")
-            } else {
-                format!("The Aiven API answered: {err}")
-            };
-            diags.push(
-                Diagnostic::error("Cannot read the service", detail).at(AttributePath::attr(at)),
-            );
-            None
-        }
-    }
 }
 
 /// The attribute an error about the part `name` belongs at: `id` when the

@@ -13,7 +13,7 @@ use tfplugin::resource::{Applied, Change, Context, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
-use super::{ID, PROJECT, TIMEOUTS, api_error};
+use super::{ID, PROJECT, TIMEOUTS, api_error, project_and_id, text};
 use crate::client::Client;
 
 const INTEGRATION_ID: &str = "integration_id";
@@ -34,10 +34,6 @@ fn integration_types() -> &'static [String] {
         .enums
         .get("IntegrationType")
         .map_or(&[], Vec::as_slice)
-}
-
-fn text(value: &Value, name: &str) -> Option<String> {
-    value.get(name).as_str().map(str::to_owned)
 }
 
 /// State from the API's integration; `known` (plan or prior state) keeps
@@ -303,11 +299,8 @@ impl Resource<Client> for IntegrationResource {
     }
 
     async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
-        let (Ok(client), Some(project), Some(id)) = (
-            ctx.data(),
-            text(prior, PROJECT),
-            text(prior, INTEGRATION_ID),
-        ) else {
+        let (Ok(client), Some((project, id))) = (ctx.data(), project_and_id(prior, INTEGRATION_ID))
+        else {
             return;
         };
         if let Err(err) = client.delete_integration(&project, &id, &ctx.cancel).await {

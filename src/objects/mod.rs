@@ -204,6 +204,17 @@ pub fn object_identity(name: &'static str, what: &'static str) -> tfplugin::iden
     ])
 }
 
+/// A string attribute's value, when it is known.
+pub fn text(value: &Value, name: &str) -> Option<String> {
+    value.get(name).as_str().map(str::to_owned)
+}
+
+/// The project and the API's ID (attribute `id_attribute`) of an object a
+/// state names, when both are known.
+pub fn project_and_id(value: &Value, id_attribute: &str) -> Option<(String, String)> {
+    Some((text(value, PROJECT)?, text(value, id_attribute)?))
+}
+
 /// An object of a project named by the API's ID for it (an integration,
 /// a VPC): its import ID is `project/<id>`, and the state that stands for
 /// lets a read complete; `what` names it in the error.

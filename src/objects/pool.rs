@@ -9,7 +9,7 @@ use tfplugin::resource::{Applied, Change, Context, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
-use super::{ObjectKey, api_error, key_attributes};
+use super::{ObjectKey, api_error, key_attributes, text};
 use crate::client::Client;
 
 pub const POOL_NAME: &str = "pool_name";
@@ -73,10 +73,6 @@ fn as_planned(planned: &Value, prior: &Value) -> Value {
     let mut state = planned.clone();
     state.set(CONNECTION_URI, prior.get(CONNECTION_URI).known_or_null());
     state
-}
-
-fn text(value: &Value, name: &str) -> Option<String> {
-    value.get(name).as_str().map(str::to_owned)
 }
 
 #[tfplugin::async_trait]

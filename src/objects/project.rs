@@ -11,7 +11,7 @@ use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, Value};
 
-use super::{ID, PROJECT, TIMEOUTS, api_error};
+use super::{ID, PROJECT, TIMEOUTS, api_error, text};
 use crate::client::Client;
 
 const DEFAULT_CLOUD: &str = "default_cloud";
@@ -39,10 +39,6 @@ const AS_WRITTEN: [&str; 5] = [
 ];
 
 pub struct ProjectResource;
-
-fn text(value: &Value, name: &str) -> Option<String> {
-    value.get(name).as_str().map(str::to_owned)
-}
 
 /// State from the API's project; `known` (the plan, or the state before)
 /// supplies what the API does not report.

@@ -11,7 +11,7 @@ use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
-use super::{ID, PROJECT, TIMEOUTS, api_error};
+use super::{ID, PROJECT, TIMEOUTS, api_error, project_and_id, text};
 use crate::client::Client;
 
 const CLOUD_NAME: &str = "cloud_name";
@@ -22,10 +22,6 @@ const SERVICE_NAME: &str = "service_name";
 const STATE: &str = "state";
 
 pub struct StaticIpResource;
-
-fn text(value: &Value, name: &str) -> Option<String> {
-    value.get(name).as_str().map(str::to_owned)
-}
 
 fn state_of(project: &str, ip: &StaticIp, known: &Value) -> Value {
     Value::object([
@@ -121,10 +117,9 @@ impl Resource<Client> for StaticIpResource {
             return;
         }
         let prior = &plan.prior;
-        let (Some(client), Some(project), Some(id)) = (
+        let (Some(client), Some((project, id))) = (
             ctx.configured(),
-            text(prior, PROJECT),
-            text(prior, STATIC_IP_ADDRESS_ID),
+            project_and_id(prior, STATIC_IP_ADDRESS_ID),
         ) else {
             return;
         };
@@ -189,8 +184,7 @@ impl Resource<Client> for StaticIpResource {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
-        let project = text(prior, PROJECT)?;
-        let id = text(prior, STATIC_IP_ADDRESS_ID)?;
+        let (project, id) = project_and_id(prior, STATIC_IP_ADDRESS_ID)?;
         match find(client, ctx, &project, &id).await {
             Ok(Some(ip)) if ip.state != "deleted" => Some(state_of(&project, &ip, prior)),
             Ok(_) => None,
@@ -213,11 +207,9 @@ impl Resource<Client> for StaticIpResource {
     }
 
     async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
-        let (Ok(client), Some(project), Some(id)) = (
-            ctx.data(),
-            text(prior, PROJECT),
-            text(prior, STATIC_IP_ADDRESS_ID),
-        ) else {
+        let (Ok(client), Some((project, id))) =
+            (ctx.data(), project_and_id(prior, STATIC_IP_ADDRESS_ID))
+        else {
             return;
         };
         // As the official provider does: dissociate first, whatever that

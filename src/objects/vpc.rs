@@ -14,7 +14,7 @@ use tfplugin::resource::{Applied, Change, Context, DataSource, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
-use super::{ID, PROJECT, TIMEOUTS, api_error};
+use super::{ID, PROJECT, TIMEOUTS, api_error, project_and_id, text};
 use crate::client::{CallError, Client};
 
 const CLOUD_NAME: &str = "cloud_name";
@@ -27,10 +27,6 @@ const SETTLE: Duration = Duration::from_secs(600);
 
 pub struct VpcResource;
 pub struct VpcDataSource;
-
-fn text(value: &Value, name: &str) -> Option<String> {
-    value.get(name).as_str().map(str::to_owned)
-}
 
 fn state_of(project: &str, vpc: &Vpc, known: &Value) -> Value {
     Value::object([
@@ -174,8 +170,7 @@ impl Resource<Client> for VpcResource {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
-        let project = text(prior, PROJECT)?;
-        let id = text(prior, PROJECT_VPC_ID)?;
+        let (project, id) = project_and_id(prior, PROJECT_VPC_ID)?;
         match client.get_vpc(&project, &id, &ctx.cancel).await {
             Ok(vpc) if vpc.state == "DELETED" => None,
             Ok(vpc) => Some(state_of(&project, &vpc, prior)),
@@ -193,11 +188,8 @@ impl Resource<Client> for VpcResource {
     }
 
     async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
-        let (Ok(client), Some(project), Some(id)) = (
-            ctx.data(),
-            text(prior, PROJECT),
-            text(prior, PROJECT_VPC_ID),
-        ) else {
+        let (Ok(client), Some((project, id))) = (ctx.data(), project_and_id(prior, PROJECT_VPC_ID))
+        else {
             return;
         };
         if let Err(err) = client.delete_vpc(&project, &id, &ctx.cancel).await {

@@ -7,12 +7,13 @@
 use aiven_api::catalog;
 use aiven_api::contract::contract;
 use aiven_api::types::{Component, Service};
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::resource::{Context, DataSource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
 use crate::client::Client;
+use crate::service::data_source::read_named;
 use crate::service::state::Connection;
 
 const PROJECT: &str = "project";
@@ -193,20 +194,9 @@ impl DataSource<Client> for ComponentDataSource {
             );
             return Value::Null;
         };
-        let service = match client.get_service(project, name, &ctx.cancel).await {
-            Ok(service) => service,
-            Err(err) => {
-                let detail = if err.is_not_found() {
-                    format!("Project {project:?} has no service {name:?}.")
-                } else {
-                    format!("The Aiven API answered: {err}")
-                };
-                diags.push(
-                    Diagnostic::error("Cannot read the service", detail)
-                        .at(AttributePath::attr(SERVICE_NAME)),
-                );
-                return Value::Null;
-            }
+        let named = (project, name);
+        let Some(service) = read_named(client, ctx, named, SERVICE_NAME, diags).await else {
+            return Value::Null;
         };
         let components = components_of(&service);
         let Some(found) = components.iter().find(|c| matches(c, config)) else {

@@ -11,6 +11,8 @@ use tfplugin::resource::{Context, DataSource};
 use tfplugin::schema::{Attribute, Block, BlockNesting, Replacement, Schema, Unset};
 use tfplugin::value::{Type, Value};
 
+use aiven_api::types::Service;
+
 use super::kind::ServiceKind;
 use super::model::{ServiceModel, name};
 use super::schema::resource_schema;
@@ -257,6 +259,33 @@ impl DataSource<Client> for BackupsDataSource {
                 );
                 Value::Null
             }
+        }
+    }
+}
+
+/// Service `name` of `project`, read with its secrets, for what looks one
+/// up by name (`aiven_service_component`, the ephemeral resources); an
+/// error at attribute `at` when the API cannot give it, saying plainly
+/// when the service is not there.
+pub async fn read_named(
+    client: &Client,
+    ctx: &Context<Client>,
+    (project, name): (&str, &str),
+    at: &str,
+    diags: &mut Diagnostics,
+) -> Option<Service> {
+    match client.get_service(project, name, &ctx.cancel).await {
+        Ok(service) => Some(service),
+        Err(err) => {
+            let detail = if err.is_not_found() {
+                format!("Project {project:?} has no service {name:?}.")
+            } else {
+                format!("The Aiven API answered: {err}")
+            };
+            diags.push(
+                Diagnostic::error("Cannot read the service", detail).at(AttributePath::attr(at)),
+            );
+            None
         }
     }
 }
