@@ -74,9 +74,7 @@ impl Services {
             connection_pools: Some(endpoint.pools(record)),
             backups: Some(backups),
             termination_protection: record.termination_protection,
-            service_integrations: self
-                .integrations_of(&record.project, &record.name)
-                .unwrap_or_default(),
+            service_integrations: self.integrations_of_record(record).unwrap_or_default(),
             tags: Some(record.tags.clone()),
             disk_space_mb: Some(record.disk_space_mb),
             project_vpc_id: record.project_vpc_id.clone(),

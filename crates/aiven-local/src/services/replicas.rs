@@ -143,16 +143,24 @@ impl Services {
         project: &str,
         name: &str,
     ) -> Result<Vec<ServiceIntegration>, Error> {
-        let record = self.get(project, name)?;
+        self.integrations_of_record(&self.get(project, name)?)
+    }
+
+    /// [`Services::integrations_of`] for a record in hand, as a service's
+    /// reply has it (no second read of the record).
+    pub(super) fn integrations_of_record(
+        &self,
+        record: &ServiceRecord,
+    ) -> Result<Vec<ServiceIntegration>, Error> {
         let mut found: Vec<ServiceIntegration> = Vec::new();
         if let Some(follow) = &record.follows {
-            found.push(self.integration_reply(&record, follow));
+            found.push(self.integration_reply(record, follow));
         }
         for replica in self.store.services(None)? {
             if let Some(follow) = replica
                 .follows
                 .as_ref()
-                .filter(|f| f.project == project && f.service == name)
+                .filter(|f| f.project == record.project && f.service == record.name)
             {
                 found.push(self.integration_reply(&replica, follow));
             }
