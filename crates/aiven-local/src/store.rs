@@ -348,46 +348,31 @@ impl Store {
     /// A project's default cloud and details; `None` when there is no such
     /// project. One made by a service create has no details yet.
     pub fn project(&self, name: &str) -> Result<Option<(String, ProjectRecord)>, StoreError> {
-        self.with(|c| {
-            let row: Option<(String, Option<String>)> = c
-                .query_row(
-                    "SELECT p.default_cloud, d.record FROM projects p
-                     LEFT JOIN project_details d ON d.name = p.name WHERE p.name = ?1",
-                    [name],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            row.map(|(cloud, json)| {
-                let record = json.map(|j| serde_json::from_str(&j)).transpose()?;
-                Ok((cloud, record.unwrap_or_default()))
-            })
-            .transpose()
-        })
+        self.with(|c| read_project(c, name))
     }
 
-    /// Changes a project's default cloud and details in one transaction.
+    /// Reads, changes and writes a project's default cloud and details in
+    /// one transaction, so changes made at once all land.
     pub fn update_project(
         &self,
         name: &str,
         change: impl FnOnce(&mut String, &mut ProjectRecord),
     ) -> Result<(String, ProjectRecord), StoreError> {
-        let (mut cloud, mut record) = self.project(name)?.ok_or(StoreError::Missing)?;
-        change(&mut cloud, &mut record);
-        let json = serde_json::to_string(&record)?;
         self.with(|c| {
             let tx = c.transaction()?;
+            let (mut cloud, mut record) = read_project(&tx, name)?.ok_or(StoreError::Missing)?;
+            change(&mut cloud, &mut record);
             tx.execute(
                 "UPDATE projects SET default_cloud = ?2 WHERE name = ?1",
                 [name, &cloud],
             )?;
             tx.execute(
                 "INSERT OR REPLACE INTO project_details (name, record) VALUES (?1, ?2)",
-                [name, &json],
+                [name, &serde_json::to_string(&record)?],
             )?;
             tx.commit()?;
-            Ok(())
-        })?;
-        Ok((cloud, record))
+            Ok((cloud, record))
+        })
     }
 
     /// Deletes an empty project: `Missing` if there is none, `Conflict`
@@ -581,6 +566,23 @@ impl Store {
     }
 }
 
+/// A project's row and details, read on a connection or inside a transaction.
+fn read_project(c: &Connection, name: &str) -> Result<Option<(String, ProjectRecord)>, StoreError> {
+    let row: Option<(String, Option<String>)> = c
+        .query_row(
+            "SELECT p.default_cloud, d.record FROM projects p
+             LEFT JOIN project_details d ON d.name = p.name WHERE p.name = ?1",
+            [name],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(cloud, json)| {
+        let record = json.map(|j| serde_json::from_str(&j)).transpose()?;
+        Ok((cloud, record.unwrap_or_default()))
+    })
+    .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,6 +608,35 @@ mod tests {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         dir.join("catalog.sqlite3")
+    }
+
+    #[test]
+    fn changes_to_one_project_made_at_once_all_land() {
+        // Two static IPs created in one apply are two requests at once; each
+        // change must see the other's, or one address is lost.
+        let store = std::sync::Arc::new(Store::open(&scratch()).unwrap());
+        store
+            .create_project("p", "google-europe-west1", &ProjectRecord::default())
+            .unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        store
+                            .update_project("p", |_, details| {
+                                details.tags.insert(format!("{t}-{i}"), String::new());
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let (_, details) = store.project("p").unwrap().unwrap();
+        assert_eq!(details.tags.len(), 200);
     }
 
     #[test]
