@@ -47,6 +47,7 @@ SPOKEN = {
     "VpcCreate", "VpcGet", "VpcList", "VpcDelete",
     "StaticIPCreate", "StaticIPList", "StaticIPDelete",
     "ProjectStaticIPAssociate", "ProjectStaticIPDissociate",
+    "ServiceOpenSearchAclGet", "ServiceOpenSearchAclSet", "ServiceOpenSearchAclUpdate",
 }
 
 # The envelope key each reply is wrapped in (None: the structure is the body).
@@ -64,6 +65,9 @@ ENVELOPES = {
     "ServiceIntegrationCreate": "service_integration",
     "ServiceIntegrationGet": "service_integration",
     "ServiceIntegrationUpdate": "service_integration",
+    "ServiceOpenSearchAclGet": "opensearch_acl_config",
+    "ServiceOpenSearchAclSet": "opensearch_acl_config",
+    "ServiceOpenSearchAclUpdate": "opensearch_acl_config",
 }
 
 # Replies the contract describes in words rather than by a structure.

@@ -1135,3 +1135,52 @@ pub struct CreateProject {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tech_emails: Option<Vec<TechEmail>>,
 }
+
+/// An OpenSearch service's index access control lists
+/// (`ServiceOpenSearchAclGetOut`, and `OpensearchAclConfigIn` for a
+/// replacement); on the wire inside `{"opensearch_acl_config": …}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct OpensearchAclConfig {
+    #[serde(default)]
+    pub acls: Vec<OpensearchAcl>,
+    /// Off: every service user reaches every index.
+    #[serde(default)]
+    pub enabled: bool,
+}
+
+/// One user's rules (`AclIn`, `OpensearchAclOut`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct OpensearchAcl {
+    pub username: String,
+    #[serde(default)]
+    pub rules: Vec<OpensearchAclRule>,
+}
+
+/// An index pattern (glob: `*` any run, `?` one character) and what the
+/// user may do with the indices it matches (`RuleIn`, `RuleOut`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct OpensearchAclRule {
+    pub index: String,
+    /// One of [`OPENSEARCH_PERMISSIONS`] (`OpensearchPermissionType`).
+    pub permission: String,
+}
+
+/// `OpensearchPermissionType`, as the API lists it.
+pub const OPENSEARCH_PERMISSIONS: [&str; 5] = ["admin", "deny", "read", "readwrite", "write"];
+
+/// The body of `ServiceOpenSearchAclSet` (a whole new configuration) and,
+/// with [`OpensearchAclChange`], of `ServiceOpenSearchAclUpdate`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct OpensearchAclEnvelope<T> {
+    pub opensearch_acl_config: T,
+}
+
+/// `ServiceOpenSearchAclUpdateOpensearchAclConfigIn`: what is given is
+/// changed, the rest kept.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct OpensearchAclChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acls: Option<Vec<OpensearchAcl>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}

@@ -41,6 +41,7 @@ mod accounts;
 mod backups;
 mod checks;
 mod fork;
+mod index_acls;
 mod projects;
 
 pub use projects::DEFAULT_CLOUD;
@@ -142,6 +143,9 @@ pub struct Services {
     pub shutdown: CancellationToken,
     pub tasks: TaskTracker,
     ports: tokio::sync::Mutex<()>,
+    /// Held while OpenSearch access control lists change, so that two
+    /// changes at once reach the engine in the order the record keeps.
+    index_acls: tokio::sync::Mutex<()>,
     /// Provisioning in flight, by project and service name, so that a
     /// delete ends it before a service of the same name can be created.
     provisioning: std::sync::Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>,
@@ -301,6 +305,7 @@ impl Services {
             shutdown: CancellationToken::new(),
             tasks: TaskTracker::new(),
             ports: tokio::sync::Mutex::new(()),
+            index_acls: tokio::sync::Mutex::new(()),
             provisioning: std::sync::Mutex::new(HashMap::new()),
         }
     }
@@ -420,6 +425,11 @@ impl Services {
         fork: Option<(ServiceRecord, ForkSource)>,
         port: Option<u16>,
     ) -> ServiceRecord {
+        // A fork's users keep their access to indices.
+        let opensearch_acl = fork
+            .as_ref()
+            .map(|(source, _)| source.opensearch_acl.clone())
+            .unwrap_or_default();
         let CheckedCreate {
             service_type,
             plan,
@@ -474,6 +484,7 @@ impl Services {
             fork: fork.map(|(_, source)| source),
             cmk_id: request.cmk_id.clone().filter(|id| id != names::NO_CMK),
             follows: None,
+            opensearch_acl,
         }
     }
 

@@ -11,7 +11,8 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use aiven_api::types::{
-    ConnectionPool, DatabaseEntry, Maintenance, ServiceNotification, ServiceUser, TechEmail,
+    ConnectionPool, DatabaseEntry, Maintenance, OpensearchAclConfig, ServiceNotification,
+    ServiceUser, TechEmail,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -129,6 +130,9 @@ pub struct ServiceRecord {
     /// The service this one is a read replica of, while it is one.
     #[serde(default)]
     pub follows: Option<Follow>,
+    /// OpenSearch's index access control lists (off for a new service).
+    #[serde(default)]
+    pub opensearch_acl: OpensearchAclConfig,
 }
 
 /// A read replica's source (the `read_replica` integration that made it):

@@ -281,3 +281,160 @@ async fn an_opensearch_fork_leaves_out_single_sign_on_and_says_so() {
         "{notices:?}"
     );
 }
+
+/// `method path` as `who`, and the status OpenSearch answers.
+fn status_of(who: &str, ca: &Path, method: &str, path: &str) -> u16 {
+    let body = (method == "PUT").then(|| json!({"n": 2}));
+    let (status, reply) = opensearch(who, ca, method, path, body.as_ref());
+    assert!(
+        [200, 201, 403].contains(&status),
+        "{method} {path}: {status} {reply}"
+    );
+    status
+}
+
+#[tokio::test]
+async fn access_control_lists_limit_each_user_to_its_indices_and_a_fork_keeps_them() {
+    let local = Local::start();
+    let (status, body) = local
+        .create(json!({"service_name": "acl", "service_type": "opensearch", "plan": "startup-4"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let source = uri(&local.wait_ready("acl").await);
+    let ca = local.ca_file().await;
+    let users = "/v1/project/test/service/acl/user";
+    let (status, body) = local
+        .call(Method::POST, users, Some(json!({"username": "ana"})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let ana = as_user(&source, "ana", body["user"]["password"].as_str().unwrap());
+    for index in [
+        "logs_2017",
+        "logs_2018",
+        "logs_2019",
+        "events_1",
+        "messages",
+    ] {
+        let path = format!("/{index}/_doc/1?refresh=true");
+        let (status, reply) = opensearch(&source, &ca, "PUT", &path, Some(&json!({"n": 1})));
+        assert_eq!(status, 201, "{reply}");
+    }
+    assert_eq!(
+        status_of(&ana, &ca, "GET", "/messages/_doc/1"),
+        200,
+        "lists off: every index"
+    );
+
+    // The platform docs' example rules.
+    let acl = "/v1/project/test/service/acl/opensearch/acl";
+    let rules = json!([
+        {"index": "logs_*", "permission": "read"},
+        {"index": "events_*", "permission": "write"},
+        {"index": "logs_2018*", "permission": "deny"},
+        {"index": "logs_2019*", "permission": "admin"},
+    ]);
+    let whole = json!({"opensearch_acl_config": {"enabled": true,
+                       "acls": [{"username": "ana", "rules": rules}]}});
+    let (status, body) = local.call(Method::POST, acl, Some(whole.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, whole, "the reply is the lists as they now are");
+    let (status, body) = local.call(Method::GET, acl, None).await;
+    assert_eq!((status, &body), (200, &whole));
+    for (method, path, expected, why) in [
+        ("GET", "/logs_2017/_doc/1", 200, "read"),
+        ("PUT", "/logs_2017/_doc/2", 403, "read only"),
+        ("GET", "/logs_2018/_doc/1", 403, "deny beats logs_*"),
+        ("GET", "/messages/_doc/1", 403, "no rule matches"),
+        ("PUT", "/events_1/_doc/2", 201, "write"),
+        ("GET", "/events_1/_doc/1", 403, "write only"),
+        ("PUT", "/events_2/_doc/1", 201, "write makes the index"),
+        ("DELETE", "/events_2", 403, "but does not delete it"),
+        ("DELETE", "/logs_2019", 200, "admin beats logs_*/read"),
+    ] {
+        assert_eq!(
+            status_of(&ana, &ca, method, path),
+            expected,
+            "{method} {path}: {why}"
+        );
+    }
+    let mget = json!({"docs": [{"_index": "logs_2017", "_id": "1"}]});
+    let (status, reply) = opensearch(&ana, &ca, "POST", "/_mget", Some(&mget));
+    assert_eq!(status, 200, "_mget of allowed indices: {reply}");
+    assert_eq!(reply["docs"][0]["found"], true, "{reply}");
+    assert_eq!(
+        status_of(&source, &ca, "GET", "/messages/_doc/1"),
+        200,
+        "the primary user is not limited"
+    );
+
+    // Refused, naming the rule; nothing changes.
+    let bad = json!({"opensearch_acl_config": {"enabled": true, "acls": [{"username": "ana",
+                     "rules": [{"index": "messages", "permission": "owner"}]}]}});
+    let (status, body) = local.call(Method::POST, acl, Some(bad)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("rules[0].permission"),
+        "{body}"
+    );
+    assert_eq!(status_of(&ana, &ca, "GET", "/messages/_doc/1"), 403);
+
+    // A change in part keeps the rest; off lets every user everywhere.
+    let (status, body) = local
+        .call(
+            Method::PUT,
+            acl,
+            Some(json!({"opensearch_acl_config": {"enabled": false}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["opensearch_acl_config"]["acls"],
+        whole["opensearch_acl_config"]["acls"]
+    );
+    assert_eq!(status_of(&ana, &ca, "GET", "/messages/_doc/1"), 200);
+    let (status, body) = local
+        .call(
+            Method::PUT,
+            acl,
+            Some(json!({"opensearch_acl_config": {"enabled": true}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(status_of(&ana, &ca, "GET", "/messages/_doc/1"), 403);
+
+    // A user made while the lists are on has what its rules give: none.
+    let (status, body) = local
+        .call(Method::POST, users, Some(json!({"username": "bo"})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let bo = as_user(&source, "bo", body["user"]["password"].as_str().unwrap());
+    assert_eq!(status_of(&bo, &ca, "GET", "/logs_2017/_doc/1"), 403);
+
+    // A fork starts with its source's lists.
+    local.back_up_now("acl").await;
+    let (status, body) = local
+        .create(
+            json!({"service_name": "acl-copy", "service_type": "opensearch", "plan": "startup-4",
+                       "user_config": {"service_to_fork_from": "acl"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let copy = uri(&local.wait_ready("acl-copy").await);
+    let (status, body) = local
+        .call(
+            Method::GET,
+            "/v1/project/test/service/acl-copy/opensearch/acl",
+            None,
+        )
+        .await;
+    assert_eq!((status, &body), (200, &whole));
+    let ana_copy = ana.replace(
+        &source[source.rfind('@').unwrap()..],
+        &copy[copy.rfind('@').unwrap()..],
+    );
+    assert_eq!(status_of(&ana_copy, &ca, "GET", "/logs_2017/_doc/1"), 200);
+    assert_eq!(status_of(&ana_copy, &ca, "GET", "/messages/_doc/1"), 403);
+}

@@ -8,6 +8,7 @@
 
 pub mod conformance;
 pub mod host_check;
+mod index_acls;
 mod integrations;
 mod projects;
 pub mod serve;
@@ -168,6 +169,12 @@ pub fn router(
                 .delete(integrations::delete),
         )
         .route(&format!("{service}/tags"), get(get_tags).put(replace_tags))
+        .route(
+            &format!("{service}/opensearch/acl"),
+            get(index_acls::get)
+                .post(index_acls::set)
+                .put(index_acls::update),
+        )
         .route(
             &format!("{service}/user"),
             get(list_users).post(create_user),

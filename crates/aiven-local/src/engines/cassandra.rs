@@ -443,7 +443,8 @@ impl Engine for Cassandra {
             AccountChange::DropUser(name) => json!({ "drop_user": name }),
             AccountChange::SetAccess(_)
             | AccountChange::CreateDatabase(_)
-            | AccountChange::DropDatabase(_) => return Ok(()),
+            | AccountChange::DropDatabase(_)
+            | AccountChange::SetIndexAcl(_) => return Ok(()),
         };
         let users = super::users_after(&at.record.users, change);
         process::write_secret(&users_file(&at.paths), &users_text(&users)?)?;

@@ -338,7 +338,7 @@ impl Engine for ClickHouse {
                 self.sql(at, format!("DROP DATABASE IF EXISTS {name}"))
                     .await?;
             }
-            AccountChange::SetAccess(_) => {}
+            AccountChange::SetAccess(_) | AccountChange::SetIndexAcl(_) => {}
             AccountChange::CreateUser(_)
             | AccountChange::SetPassword(_)
             | AccountChange::DropUser(_) => {

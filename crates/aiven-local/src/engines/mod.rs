@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aiven_api::names;
-use aiven_api::types::{CreateDatabase, DatabaseEntry, ServiceNotification, ServiceUser};
+use aiven_api::types::{
+    CreateDatabase, DatabaseEntry, OpensearchAclConfig, ServiceNotification, ServiceUser,
+};
 use serde_json::{Map, Value};
 
 pub use crate::store::RestoreTo;
@@ -207,6 +209,8 @@ pub enum AccountChange<'a> {
     /// A database, with the locale its record keeps (pg).
     CreateDatabase(&'a DatabaseEntry),
     DropDatabase(&'a str),
+    /// OpenSearch's index access control lists, replacing the record's.
+    SetIndexAcl(&'a OpensearchAclConfig),
 }
 
 /// What an engine does for one service.
@@ -426,7 +430,9 @@ pub fn users_after(users: &[ServiceUser], change: AccountChange<'_>) -> Vec<Serv
             }
         }
         AccountChange::DropUser(name) => users.retain(|u| u.username != name),
-        AccountChange::CreateDatabase(_) | AccountChange::DropDatabase(_) => {}
+        AccountChange::CreateDatabase(_)
+        | AccountChange::DropDatabase(_)
+        | AccountChange::SetIndexAcl(_) => {}
     }
     users
 }

@@ -143,8 +143,8 @@ fn account_sql(change: AccountChange<'_>) -> Vec<String> {
             account(&user.username),
             password(user)
         )],
-        // MySQL users have no access control in the API.
-        AccountChange::SetAccess(_) => Vec::new(),
+        // MySQL users have no access control in the API, nor index ACLs.
+        AccountChange::SetAccess(_) | AccountChange::SetIndexAcl(_) => Vec::new(),
         AccountChange::DropUser(username) => vec![format!("DROP USER {}", account(username))],
         AccountChange::CreateDatabase(DatabaseEntry {
             database_name: database,

@@ -11,7 +11,10 @@
 //! hashes, never the password itself): the primary user maps to
 //! `all_access`, the others to a role with every index and cluster
 //! action and no access to the security API, as the platform's users
-//! have with its access control lists off. Backups are snapshots into an
+//! have with its access control lists off. With the lists on, each other
+//! user instead holds a role made from the rules that name it (see
+//! [`acl_role`]); the primary user keeps `all_access`, since aiven-local
+//! works as that user. Backups are snapshots into an
 //! `fs` repository in the backup's directory (every index but the
 //! security plugin's own); a fork restores the snapshot into a fresh node
 //! whose users are its record's, copied from the source.
@@ -20,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use aiven_api::types::{ServiceNotification, ServiceUser};
+use aiven_api::types::{OpensearchAclConfig, OpensearchAclRule, ServiceNotification, ServiceUser};
 use serde_json::{Map, Value, json};
 use tokio::process::Command;
 
@@ -187,13 +190,21 @@ aiven_local_user:
   backend_roles: ["aiven_local_user"]
 "#;
 
-/// The backend role a user gets: the primary user's is `admin`.
-fn backend_role(user: &ServiceUser) -> &'static str {
-    if user.kind == "primary" {
-        "admin"
+/// A user as the security plugin keeps it: its hash and how it gets its
+/// permissions. The primary user maps to `all_access` (aiven-local acts
+/// as it); with the access control lists on, each other user holds only
+/// its own role of index rules (see [`acl_role`]), and otherwise the role
+/// of every index and cluster action.
+fn user_entry(user: &ServiceUser, acl: &OpensearchAclConfig) -> Result<Value, EngineError> {
+    let hash = password_hash(user)?;
+    Ok(if user.kind == "primary" {
+        json!({"hash": hash, "backend_roles": ["admin"]})
+    } else if acl.enabled {
+        json!({"hash": hash, "backend_roles": [],
+               "opendistro_security_roles": [acl_role_name(&user.username)]})
     } else {
-        USER_ROLE
-    }
+        json!({"hash": hash, "backend_roles": [USER_ROLE]})
+    })
 }
 
 fn password_hash(user: &ServiceUser) -> Result<String, EngineError> {
@@ -205,18 +216,145 @@ fn password_hash(user: &ServiceUser) -> Result<String, EngineError> {
 }
 
 /// The security plugin's internal users: the service's users by hash.
-/// Read when the node first starts, to make its security index.
-fn internal_users(users: &[ServiceUser]) -> Result<String, EngineError> {
+/// Read when the node first starts, to make its security index. Each
+/// entry is a JSON object, which YAML reads as its own flow mapping.
+fn internal_users(users: &[ServiceUser], acl: &OpensearchAclConfig) -> Result<String, EngineError> {
     let mut text = "_meta:\n  type: \"internalusers\"\n  config_version: 2\n".to_owned();
     for user in users {
         text.push_str(&format!(
-            "{}:\n  hash: {}\n  backend_roles: [{}]\n",
+            "{}: {}\n",
             yaml(&user.username),
-            yaml(&password_hash(user)?),
-            yaml(backend_role(user))
+            user_entry(user, acl)?
         ));
     }
     Ok(text)
+}
+
+/// The roles the node starts with: aiven-local's own and, with the access
+/// control lists on, each non-primary user's rules (a fork's users keep
+/// their access from the first request).
+fn roles(users: &[ServiceUser], acl: &OpensearchAclConfig) -> String {
+    let mut text = ROLES.to_owned();
+    if acl.enabled {
+        for user in users.iter().filter(|u| u.kind != "primary") {
+            let name = acl_role_name(&user.username);
+            text.push_str(&format!(
+                "{}: {}\n",
+                yaml(&name),
+                acl_role(&user.username, acl)
+            ));
+        }
+    }
+    text
+}
+
+/// The role that holds `username`'s index rules.
+fn acl_role_name(username: &str) -> String {
+    format!("aiven_acl_{username}")
+}
+
+/// What a rule's permission allows on the indices it matches, as the
+/// security plugin's action groups and actions (the platform's docs list
+/// the APIs each reaches: `read` searches and gets; `write` adds, updates
+/// and deletes documents, changes mappings and creates indices but does
+/// not delete them; `admin` anything). `deny` allows nothing.
+fn allowed_actions(permission: &str) -> &'static [&'static str] {
+    const READ: &str = "read";
+    const WRITE: [&str; 3] = ["write", "create_index", "indices:admin/mapping/put"];
+    const MAPPINGS: &str = "indices:admin/mappings/get";
+    match permission {
+        "admin" => &["indices_all"],
+        "readwrite" => &[READ, MAPPINGS, WRITE[0], WRITE[1], WRITE[2]],
+        "read" => &[READ, MAPPINGS],
+        "write" => &WRITE,
+        _ => &[],
+    }
+}
+
+/// An index pattern of the API (`*` any run of characters, `?` one) as a
+/// Java regular expression matching the same names.
+fn glob_regex(glob: &str) -> String {
+    let mut regex = String::new();
+    for c in glob.chars() {
+        match c {
+            '*' => regex.push_str(".*"),
+            '?' => regex.push('.'),
+            c if c.is_ascii_alphanumeric() || c == '_' => regex.push(c),
+            // A backslash before any other character stands for itself.
+            c => {
+                regex.push('\\');
+                regex.push(c);
+            }
+        }
+    }
+    regex
+}
+
+/// Whether `name` matches `pattern` (`*` any run of characters, `?` one):
+/// a list's username may be a pattern, its rules then hold for every user
+/// it matches.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    let (pattern, name): (Vec<char>, Vec<char>) =
+        (pattern.chars().collect(), name.chars().collect());
+    let (mut p, mut n) = (0, 0);
+    // The last `*` seen, and where in `name` its run would end next.
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == name[n] => (p, n) = (p + 1, n + 1),
+            _ => match star {
+                // Let the last `*` take one more character and go on.
+                Some((at, from)) => {
+                    star = Some((at, from + 1));
+                    (p, n) = (at + 1, from + 1);
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+/// `username`'s rules as a security plugin role. The plugin only adds
+/// permissions up, so `admin` over `read` on the same index needs nothing
+/// more; a `deny` rule instead takes its indices out of every other rule's
+/// pattern, as a regular expression (`/…/`) that refuses them. Cluster
+/// APIs are the service's, not the lists': users may read cluster state,
+/// and use `_bulk`, `_mget` and `_msearch` where every index they name is
+/// allowed.
+fn acl_role(username: &str, acl: &OpensearchAclConfig) -> Value {
+    let rules: Vec<&OpensearchAclRule> = acl
+        .acls
+        .iter()
+        .filter(|a| glob_matches(&a.username, username))
+        .flat_map(|a| &a.rules)
+        .collect();
+    let denied: Vec<String> = rules
+        .iter()
+        .filter(|r| r.permission == "deny")
+        .map(|r| glob_regex(&r.index))
+        .collect();
+    let index_permissions: Vec<Value> = rules
+        .iter()
+        .filter(|r| !allowed_actions(&r.permission).is_empty())
+        .map(|r| {
+            let pattern = if denied.is_empty() {
+                r.index.clone()
+            } else {
+                format!("/(?!(?:{})$){}/", denied.join("|"), glob_regex(&r.index))
+            };
+            json!({"index_patterns": [pattern], "allowed_actions": allowed_actions(&r.permission)})
+        })
+        .collect();
+    json!({
+        "description": format!("aiven-local: the access control list of {username}"),
+        "cluster_permissions": ["cluster_monitor", "cluster_composite_ops"],
+        "index_permissions": index_permissions,
+    })
 }
 
 /// `name` as one segment of a URL's path.
@@ -303,11 +441,12 @@ impl OpenSearch {
         ] {
             copy(defaults.join(name), security.join(name))?;
         }
-        write(security.join("roles.yml"), ROLES)?;
+        let (users, acl) = (&at.record.users, &at.record.opensearch_acl);
+        write(security.join("roles.yml"), &roles(users, acl))?;
         write(security.join("roles_mapping.yml"), ROLES_MAPPING)?;
         process::write_secret(
             &security.join("internal_users.yml"),
-            &internal_users(&at.record.users)?,
+            &internal_users(users, acl)?,
         )
     }
 
@@ -446,14 +585,50 @@ impl OpenSearch {
             .map(drop)
     }
 
-    /// A user as the security plugin keeps it, made or replaced.
-    async fn put_user(&self, at: &Instance<'_>, user: &ServiceUser) -> Result<(), EngineError> {
-        let body = json!({"hash": password_hash(user)?, "backend_roles": [backend_role(user)]});
-        let path = format!(
-            "/_plugins/_security/api/internalusers/{}",
-            segment(&user.username)
+    /// A user as the security plugin keeps it, made or replaced, with its
+    /// role of index rules first when the access control lists are on.
+    async fn put_user(
+        &self,
+        at: &Instance<'_>,
+        user: &ServiceUser,
+        acl: &OpensearchAclConfig,
+    ) -> Result<(), EngineError> {
+        let name = &user.username;
+        if acl.enabled && user.kind != "primary" {
+            let path = format!(
+                "/_plugins/_security/api/roles/{}",
+                segment(&acl_role_name(name))
+            );
+            self.must(at, "PUT", &path, Some(&acl_role(name, acl)))
+                .await?;
+        }
+        let path = format!("/_plugins/_security/api/internalusers/{}", segment(name));
+        let entry = user_entry(user, acl)?;
+        self.must(at, "PUT", &path, Some(&entry)).await.map(drop)
+    }
+
+    /// Puts every user under `acl`: each non-primary user's role and how
+    /// it gets its permissions change together.
+    async fn set_index_acl(
+        &self,
+        at: &Instance<'_>,
+        acl: &OpensearchAclConfig,
+    ) -> Result<(), EngineError> {
+        for user in at.record.users.iter().filter(|u| u.kind != "primary") {
+            self.put_user(at, user, acl).await?;
+        }
+        Ok(())
+    }
+
+    async fn drop_user(&self, at: &Instance<'_>, name: &str) -> Result<(), EngineError> {
+        let path = format!("/_plugins/_security/api/internalusers/{}", segment(name));
+        self.must(at, "DELETE", &path, None).await?;
+        // Its role of rules, if it had one.
+        let role = format!(
+            "/_plugins/_security/api/roles/{}",
+            segment(&acl_role_name(name))
         );
-        self.must(at, "PUT", &path, Some(&body)).await.map(drop)
+        self.call(at, "DELETE", &role, None).await.map(drop)
     }
 }
 
@@ -559,12 +734,10 @@ impl Engine for OpenSearch {
     ) -> Result<(), EngineError> {
         match change {
             AccountChange::CreateUser(user) | AccountChange::SetPassword(user) => {
-                self.put_user(at, user).await
+                self.put_user(at, user, &at.record.opensearch_acl).await
             }
-            AccountChange::DropUser(name) => {
-                let path = format!("/_plugins/_security/api/internalusers/{}", segment(name));
-                self.must(at, "DELETE", &path, None).await.map(drop)
-            }
+            AccountChange::DropUser(name) => self.drop_user(at, name).await,
+            AccountChange::SetIndexAcl(acl) => self.set_index_acl(at, acl).await,
             AccountChange::SetAccess(_)
             | AccountChange::CreateDatabase(_)
             | AccountChange::DropDatabase(_) => Ok(()),
@@ -602,33 +775,147 @@ mod tests {
     use super::*;
 
     use crate::engines::test_user as user;
+    use aiven_api::types::OpensearchAcl;
+
+    fn rule(index: &str, permission: &str) -> OpensearchAclRule {
+        OpensearchAclRule {
+            index: index.into(),
+            permission: permission.into(),
+        }
+    }
+
+    fn lists(enabled: bool, username: &str, rules: Vec<OpensearchAclRule>) -> OpensearchAclConfig {
+        OpensearchAclConfig {
+            enabled,
+            acls: vec![OpensearchAcl {
+                username: username.into(),
+                rules,
+            }],
+        }
+    }
+
+    /// The internal users file as the plugin reads it: each user's entry.
+    fn entries(text: &str) -> Vec<(String, Value)> {
+        text.lines()
+            .skip(3)
+            .map(|line| {
+                let (name, entry) = line.split_once(": ").unwrap();
+                (
+                    serde_json::from_str(name).unwrap(),
+                    serde_json::from_str(entry).unwrap(),
+                )
+            })
+            .collect()
+    }
 
     #[test]
     fn internal_users_hold_bcrypt_hashes_that_check_and_no_password() {
-        let text = internal_users(&[
+        let users = [
             user("avnadmin", "primary", "pw-123456789"),
             user("ana\"lyst", "normal", "pw-123456789"),
-        ])
-        .unwrap();
+        ];
+        let text = internal_users(&users, &OpensearchAclConfig::default()).unwrap();
         assert!(!text.contains("pw-123456789"), "{text}");
-        assert!(text.contains("\"avnadmin\":\n  hash: \"$2b$"), "{text}");
-        assert!(
-            text.contains("\"ana\\\"lyst\":"),
-            "names are quoted: {text}"
+        let entries = entries(&text);
+        assert_eq!(entries[0].0, "avnadmin");
+        assert_eq!(entries[0].1["backend_roles"], json!(["admin"]));
+        assert_eq!(entries[1].0, "ana\"lyst", "names are quoted");
+        assert_eq!(entries[1].1["backend_roles"], json!(["aiven_local_user"]));
+        let hash = entries[1].1["hash"].as_str().unwrap();
+        assert!(bcrypt::verify("pw-123456789", hash).unwrap());
+    }
+
+    #[test]
+    fn with_the_lists_on_other_users_hold_only_their_rules_and_the_primary_keeps_all() {
+        let users = [
+            user("avnadmin", "primary", "pw-123456789"),
+            user("ana", "normal", "pw-123456789"),
+        ];
+        let acl = lists(true, "ana", vec![rule("logs_*", "read")]);
+        let entries = entries(&internal_users(&users, &acl).unwrap());
+        assert_eq!(entries[0].1["backend_roles"], json!(["admin"]));
+        assert_eq!(entries[1].1["backend_roles"], json!([]));
+        assert_eq!(
+            entries[1].1["opendistro_security_roles"],
+            json!(["aiven_acl_ana"])
         );
-        assert!(text.contains("backend_roles: [\"admin\"]"), "{text}");
-        assert!(
-            text.contains("backend_roles: [\"aiven_local_user\"]"),
-            "{text}"
+        let made = roles(&users, &acl);
+        assert!(made.starts_with(ROLES), "{made}");
+        assert!(made.contains("\n\"aiven_acl_ana\": {"), "{made}");
+        assert!(!made.contains("aiven_acl_avnadmin"), "{made}");
+        assert_eq!(roles(&users, &lists(false, "ana", Vec::new())), ROLES);
+    }
+
+    #[test]
+    fn patterns_become_regular_expressions_that_match_the_same_names() {
+        assert_eq!(glob_regex("logs_2019*"), "logs_2019.*");
+        assert_eq!(glob_regex("a?c"), "a.c");
+        assert_eq!(glob_regex("x.y-z+"), "x\\.y\\-z\\+");
+    }
+
+    #[test]
+    fn usernames_in_the_lists_may_be_patterns() {
+        for (pattern, name, expected) in [
+            ("ana", "ana", true),
+            ("ana", "anna", false),
+            ("*", "ana", true),
+            ("an?", "ana", true),
+            ("a*a", "anna", true),
+            ("a*a", "anne", false),
+            ("*-reader", "logs-reader", true),
+            ("*-reader", "logs-writer", false),
+            ("a**", "a", true),
+        ] {
+            assert_eq!(glob_matches(pattern, name), expected, "{pattern} / {name}");
+        }
+        let mut acl = lists(true, "*-reader", vec![rule("logs_*", "read")]);
+        acl.acls.push(OpensearchAcl {
+            username: "logs-reader".into(),
+            rules: vec![rule("events", "admin")],
+        });
+        let role = acl_role("logs-reader", &acl);
+        assert_eq!(
+            role["index_permissions"].as_array().unwrap().len(),
+            2,
+            "{role}"
         );
-        let hash = text
-            .lines()
-            .nth(4)
-            .unwrap()
-            .trim()
-            .trim_start_matches("hash: ");
-        let hash: String = serde_json::from_str(hash).unwrap();
-        assert!(bcrypt::verify("pw-123456789", &hash).unwrap());
+    }
+
+    #[test]
+    fn deny_rules_take_their_indices_out_of_every_other_rule() {
+        let acl = lists(
+            true,
+            "ana",
+            vec![
+                rule("logs_*", "read"),
+                rule("events_*", "write"),
+                rule("logs_2018*", "deny"),
+                rule("logs_2019*", "admin"),
+            ],
+        );
+        let role = acl_role("ana", &acl);
+        let permissions = role["index_permissions"].as_array().unwrap();
+        assert_eq!(permissions.len(), 3, "deny adds no permission: {role}");
+        assert_eq!(
+            permissions[0]["index_patterns"],
+            json!(["/(?!(?:logs_2018.*)$)logs_.*/"])
+        );
+        assert_eq!(
+            permissions[0]["allowed_actions"],
+            json!(["read", "indices:admin/mappings/get"])
+        );
+        assert_eq!(permissions[2]["allowed_actions"], json!(["indices_all"]));
+        let plain = acl_role("ana", &lists(true, "ana", vec![rule("logs_*", "write")]));
+        assert_eq!(
+            plain["index_permissions"][0]["index_patterns"],
+            json!(["logs_*"])
+        );
+        let none = acl_role("bo", &acl);
+        assert_eq!(
+            none["index_permissions"],
+            json!([]),
+            "no rule, no index: {none}"
+        );
     }
 
     #[test]

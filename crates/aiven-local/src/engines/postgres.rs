@@ -931,14 +931,14 @@ fn create_database(database: &DatabaseEntry, primary: &str) -> String {
     sql
 }
 
-/// The statement that makes `change` (names are checked before they get
-/// here: identifiers without quotes; passwords, which may hold any
-/// character but control characters, are quoted).
-fn account_sql(change: AccountChange<'_>, primary: &str) -> String {
+/// The statement that makes `change`, if PostgreSQL has one (names are
+/// checked before they get here: identifiers without quotes; passwords,
+/// which may hold any character but control characters, are quoted).
+fn account_sql(change: AccountChange<'_>, primary: &str) -> Option<String> {
     let password = |user: &aiven_api::types::ServiceUser| {
         sql_literal(user.password.as_deref().unwrap_or_default())
     };
-    match change {
+    Some(match change {
         AccountChange::CreateUser(user) => format!(
             "CREATE ROLE \"{}\" LOGIN {} PASSWORD {}",
             user.username,
@@ -961,7 +961,8 @@ fn account_sql(change: AccountChange<'_>, primary: &str) -> String {
         AccountChange::DropDatabase(database) => {
             format!("DROP DATABASE \"{database}\" WITH (FORCE)")
         }
-    }
+        AccountChange::SetIndexAcl(_) => return None,
+    })
 }
 
 #[async_trait::async_trait]
@@ -1072,8 +1073,10 @@ impl Engine for Postgres {
         at: &Instance<'_>,
         change: AccountChange<'_>,
     ) -> Result<(), EngineError> {
-        let sql = account_sql(change, at.login().user);
-        self.sql(at.port()?, DEFAULT_DATABASE, &sql).await.map(drop)
+        match account_sql(change, at.login().user) {
+            Some(sql) => self.sql(at.port()?, DEFAULT_DATABASE, &sql).await.map(drop),
+            None => Ok(()),
+        }
     }
 
     async fn serve_pools(&self, at: &Instance<'_>) -> Result<(), EngineError> {

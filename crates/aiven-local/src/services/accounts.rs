@@ -104,7 +104,7 @@ fn engine_failure(error: EngineError) -> Error {
 impl Services {
     /// Makes `change` in the service's engine, if it runs one; a service
     /// that is not RUNNING cannot take it yet.
-    async fn change_engine(
+    pub(super) async fn change_engine(
         &self,
         project: &str,
         name: &str,
