@@ -48,6 +48,8 @@ SPOKEN = {
     "StaticIPCreate", "StaticIPList", "StaticIPDelete",
     "ProjectStaticIPAssociate", "ProjectStaticIPDissociate",
     "ServiceOpenSearchAclGet", "ServiceOpenSearchAclSet", "ServiceOpenSearchAclUpdate",
+    "ServiceClickHouseDatabaseCreate", "ServiceClickHouseDatabaseList",
+    "ServiceClickHouseDatabaseDelete",
 }
 
 # The envelope key each reply is wrapped in (None: the structure is the body).
@@ -73,6 +75,7 @@ ENVELOPES = {
 # Replies the contract describes in words rather than by a structure.
 INLINE_REPLIES = {
     "ServiceList": {"services": {"type": "[]ServiceOut"}},
+    "ServiceClickHouseDatabaseList": {"databases": {"type": "[]ClickhouseDatabaseOut"}},
     "ProjectServiceTagsList": {"tags": {"type": "map[string]string"}},
     "ProjectServicePlanList": {"service_plans": {"type": "[]ServicePlanOut"}},
     "ProjectKmsGetCA": {"certificate": {"type": "string"}},

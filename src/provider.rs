@@ -12,12 +12,13 @@ use crate::client::{Client, Token};
 use crate::ephemeral::connection::ConnectionEphemeral;
 use crate::ephemeral::credentials::CredentialsEphemeral;
 use crate::objects::data_source::ObjectDataSource;
-use crate::objects::database::{MYSQL_DATABASE, PG_DATABASE};
+use crate::objects::database::{CLICKHOUSE_DATABASE, MYSQL_DATABASE, PG_DATABASE};
 use crate::objects::integration::IntegrationResource;
+use crate::objects::opensearch_acl::{AclConfigResource, AclRuleResource};
 use crate::objects::pool::PoolResource;
 use crate::objects::project::ProjectResource;
 use crate::objects::static_ip::StaticIpResource;
-use crate::objects::user::{MYSQL_USER, PG_USER, VALKEY_USER};
+use crate::objects::user::{MYSQL_USER, OPENSEARCH_USER, PG_USER, VALKEY_USER};
 use crate::objects::vpc::{VpcDataSource, VpcResource};
 use crate::service::data_source::{BackupsDataSource, ServiceDataSource};
 use crate::service::kind::{GENERIC, TYPED};
@@ -147,9 +148,19 @@ fn objects() -> Vec<ObjectDataSource> {
     vec![
         object(Arc::new(PG_DATABASE), DATABASE),
         object(Arc::new(MYSQL_DATABASE), DATABASE),
+        object(
+            Arc::new(CLICKHOUSE_DATABASE),
+            &["project", "service_name", "name"],
+        ),
         object(Arc::new(PG_USER), USER),
         object(Arc::new(MYSQL_USER), USER),
         object(Arc::new(VALKEY_USER), USER),
+        object(Arc::new(OPENSEARCH_USER), USER),
+        object(Arc::new(AclConfigResource), &["project", "service_name"]),
+        object(
+            Arc::new(AclRuleResource),
+            &["project", "service_name", "username", "index"],
+        ),
         object(
             Arc::new(PoolResource),
             &["project", "service_name", "pool_name"],

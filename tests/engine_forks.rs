@@ -214,13 +214,19 @@ fn clickhouse(uri: &str, sql: &str) {
 }
 
 #[test]
-fn a_clickhouse_fork_holds_the_rows_of_the_backup_it_names_or_of_the_newest() {
+fn a_clickhouse_fork_holds_the_rows_and_databases_of_the_backup_it_names_or_of_the_newest() {
     let e = env();
     let source = r#"
 resource "aiven_clickhouse" "source" {
   project      = "acme"
   service_name = "olap"
   plan         = "startup-16"
+}
+
+resource "aiven_clickhouse_database" "events" {
+  project      = aiven_clickhouse.source.project
+  service_name = aiven_clickhouse.source.service_name
+  name         = "events"
 }
 "#;
     e.configure(source);
@@ -231,6 +237,11 @@ resource "aiven_clickhouse" "source" {
         "CREATE TABLE defaultdb.t (id UInt32) ENGINE = MergeTree ORDER BY id",
     );
     clickhouse(&uri, "INSERT INTO defaultdb.t VALUES (1), (2)");
+    clickhouse(
+        &uri,
+        "CREATE TABLE events.e (id UInt32) ENGINE = MergeTree ORDER BY id",
+    );
+    clickhouse(&uri, "INSERT INTO events.e VALUES (7)");
     let backup = e.local.back_up_now("acme", "olap");
     clickhouse(&uri, "INSERT INTO defaultdb.t VALUES (3)");
     let newest = e.local.back_up_now("acme", "olap");
@@ -276,6 +287,45 @@ resource "aiven_clickhouse" "newest" {{
     );
     let plan = e.tf.plan();
     assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.stdout);
+
+    // The fork keeps the database, with its rows, and adopts it by import.
+    let (_, listed) = e.local.call(
+        "GET",
+        "/v1/project/acme/service/olap-newest/clickhouse/db",
+        None,
+    );
+    let names: Vec<&str> = listed["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert!(names.contains(&"events"), "{listed}");
+    let script = "print(client.query('SELECT id FROM events.e').result_rows[0][0])";
+    assert_eq!(
+        testkit::clickhouse_connect(&copy, None, script).unwrap(),
+        "7"
+    );
+    let adopted = r#"
+resource "aiven_clickhouse_database" "copied" {
+  project      = aiven_clickhouse.newest.project
+  service_name = aiven_clickhouse.newest.service_name
+  name         = "events"
+}
+"#;
+    let main = std::fs::read_to_string(e.tf.work_dir().join("main.tf")).unwrap();
+    e.tf.write("main.tf", &format!("{main}{adopted}"));
+    e.tf.import(
+        "aiven_clickhouse_database.copied",
+        "acme/olap-newest/events",
+    )
+    .assert_ok();
+    let plan = e.tf.plan();
+    assert_eq!(
+        plan.code, 0,
+        "the adopted database replans empty:\n{}",
+        plan.stdout
+    );
 }
 
 /// The project's CA, from the API, in a file for curl.

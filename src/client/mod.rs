@@ -7,6 +7,7 @@
 
 mod integrations;
 mod objects;
+mod opensearch;
 mod plans;
 mod vpcs;
 

@@ -4,8 +4,8 @@
 //! resent.
 
 use aiven_api::types::{
-    CreateDatabase, CreatePool, CreateProject, CreateUser, DatabasesResponse, ModifyUser, Project,
-    ProjectEnvelope, ServiceUser, UpdatePool, UpdateProject, UserEnvelope,
+    ClickhouseDatabases, CreatePool, CreateProject, CreateUser, DatabasesResponse, ModifyUser,
+    Project, ProjectEnvelope, ServiceUser, UpdatePool, UpdateProject, UserEnvelope,
 };
 use reqwest::Method;
 use serde::de::IgnoredAny;
@@ -69,14 +69,17 @@ impl Client {
         self.get_user(project, service, username, cancel).await
     }
 
+    /// Creates a database through the endpoint of `kind` (`db`, or
+    /// ClickHouse's `clickhouse/db`), with the body that endpoint takes.
     pub async fn create_database(
         &self,
         project: &str,
         service: &str,
-        request: &CreateDatabase,
+        kind: &str,
+        request: &(impl serde::Serialize + Sync),
         cancel: &CancellationToken,
     ) -> Result<(), CallError> {
-        let path = format!("{}/db", Self::service_path(project, service));
+        let path = format!("{}/{kind}", Self::service_path(project, service));
         self.call::<IgnoredAny>(
             Method::POST,
             &path,
@@ -95,6 +98,18 @@ impl Client {
         cancel: &CancellationToken,
     ) -> Result<DatabasesResponse, CallError> {
         let path = format!("{}/db", Self::service_path(project, service));
+        self.call(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+            .await
+    }
+
+    /// A ClickHouse service's databases, as its own endpoint lists them.
+    pub async fn clickhouse_databases(
+        &self,
+        project: &str,
+        service: &str,
+        cancel: &CancellationToken,
+    ) -> Result<ClickhouseDatabases, CallError> {
+        let path = format!("{}/clickhouse/db", Self::service_path(project, service));
         self.call(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
             .await
     }

@@ -1,15 +1,18 @@
-//! `aiven_pg_database` and `aiven_mysql_database`: a database in a
-//! service. On pg in aiven-local it is a real database.
+//! `aiven_pg_database`, `aiven_mysql_database` and
+//! `aiven_clickhouse_database`: a database in a service, real in the
+//! service's engine in aiven-local. ClickHouse's is named by `name` and
+//! made through ClickHouse's own endpoints (`.../clickhouse/db`), as the
+//! official provider's is.
 
 use aiven_api::names;
-use aiven_api::types::CreateDatabase;
+use aiven_api::types::{CreateClickhouseDatabase, CreateDatabase};
 use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
 use super::{ObjectKey, api_error, kept_by_the_service, key_attributes};
-use crate::client::Client;
+use crate::client::{CallError, Client};
 
 pub const DATABASE_NAME: &str = "database_name";
 const LC_COLLATE: &str = "lc_collate";
@@ -21,9 +24,12 @@ pub const DEFAULT_DATABASE: &str = "defaultdb";
 
 pub struct DatabaseResource {
     pub type_name: &'static str,
-    /// `pg` or `mysql`: only pg databases take a collation.
+    /// `pg`, `mysql` or `clickhouse`: only pg databases take a collation.
     pub service_type: &'static str,
 }
+
+/// ClickHouse's database attribute, as the official provider names it.
+const NAME: &str = "name";
 
 pub const PG_DATABASE: DatabaseResource = DatabaseResource {
     type_name: "aiven_pg_database",
@@ -33,16 +39,50 @@ pub const MYSQL_DATABASE: DatabaseResource = DatabaseResource {
     type_name: "aiven_mysql_database",
     service_type: "mysql",
 };
+pub const CLICKHOUSE_DATABASE: DatabaseResource = DatabaseResource {
+    type_name: "aiven_clickhouse_database",
+    service_type: "clickhouse",
+};
 
 impl DatabaseResource {
     fn is_pg(&self) -> bool {
         self.service_type == "pg"
     }
 
+    fn is_clickhouse(&self) -> bool {
+        self.service_type == "clickhouse"
+    }
+
+    /// The attribute that names the database.
+    fn name_attribute(&self) -> &'static str {
+        if self.is_clickhouse() {
+            NAME
+        } else {
+            DATABASE_NAME
+        }
+    }
+
+    /// The API's path segment for the service's databases.
+    fn kind(&self) -> &'static str {
+        if self.is_clickhouse() {
+            "clickhouse/db"
+        } else {
+            "db"
+        }
+    }
+
+    fn product(&self) -> &'static str {
+        match self.service_type {
+            "pg" => "PostgreSQL",
+            "mysql" => "MySQL",
+            _ => "ClickHouse",
+        }
+    }
+
     /// State for a database the API lists, collation as `known` says (the
     /// API may leave it out).
     fn state(&self, key: &ObjectKey, known: &Value) -> Value {
-        let mut state = key.state(DATABASE_NAME, known);
+        let mut state = key.state(self.name_attribute(), known);
         if self.is_pg() {
             state.set(LC_COLLATE, known.get(LC_COLLATE).clone());
             state.set(LC_CTYPE, known.get(LC_CTYPE).clone());
@@ -67,11 +107,11 @@ impl Resource<Client> for DatabaseResource {
     fn schema(&self) -> Schema {
         let mut block = Block::new(format!(
             "A database in a {} service. Forks copy it with the data.",
-            if self.is_pg() { "PostgreSQL" } else { "MySQL" }
+            self.product()
         ))
-        .attributes(key_attributes(DATABASE_NAME, "the database is in"))
+        .attributes(key_attributes(self.name_attribute(), "the database is in"))
         .attribute(
-            Attribute::new(DATABASE_NAME, Type::String)
+            Attribute::new(self.name_attribute(), Type::String)
                 .required()
                 .requires_replace()
                 .description(
@@ -113,12 +153,13 @@ impl Resource<Client> for DatabaseResource {
                 diags.error_at(AttributePath::attr(field), "Invalid locale", message);
             }
         }
-        let Some(name) = config.get(DATABASE_NAME).as_str() else {
+        let attribute = self.name_attribute();
+        let Some(name) = config.get(attribute).as_str() else {
             return;
         };
-        if let Err(message) = names::check_database_name(DATABASE_NAME, name) {
+        if let Err(message) = names::check_database_name(attribute, name) {
             diags.error_at(
-                AttributePath::attr(DATABASE_NAME),
+                AttributePath::attr(attribute),
                 "Invalid database name",
                 message,
             );
@@ -126,10 +167,10 @@ impl Resource<Client> for DatabaseResource {
         let reserved = names::reserved_databases(self.service_type);
         if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
             diags.error_at(
-                AttributePath::attr(DATABASE_NAME),
+                AttributePath::attr(attribute),
                 "Reserved database name",
                 format!(
-                    "database_name {name:?} is one the service keeps for itself ({}); choose another name.",
+                    "{attribute} {name:?} is one the service keeps for itself ({}); choose another name.",
                     reserved.join(", ")
                 ),
             );
@@ -147,10 +188,10 @@ impl Resource<Client> for DatabaseResource {
                 "termination_protection is true; set it to false and apply that first.",
             );
         }
-        if plan.prior.get(DATABASE_NAME).as_str() == Some(DEFAULT_DATABASE) {
+        if plan.prior.get(self.name_attribute()).as_str() == Some(DEFAULT_DATABASE) {
             kept_by_the_service(
                 diags,
-                DATABASE_NAME,
+                self.name_attribute(),
                 format!("{DEFAULT_DATABASE} is the service's default database"),
             );
         }
@@ -160,7 +201,7 @@ impl Resource<Client> for DatabaseResource {
         let (client, key) = match super::client_and_key(
             ctx,
             &change.planned,
-            DATABASE_NAME,
+            self.name_attribute(),
             "Cannot create the database",
             &Value::Null,
         ) {
@@ -173,15 +214,29 @@ impl Resource<Client> for DatabaseResource {
             lc_collate: text(LC_COLLATE),
             lc_ctype: text(LC_CTYPE),
         };
+        let clickhouse_request = CreateClickhouseDatabase {
+            database: key.name.clone(),
+        };
+        let (project, service, kind) = (&key.project, &key.service, self.kind());
         let mut diags = Diagnostics::new();
         let created = super::create_settled(
-            || client.create_database(&key.project, &key.service, &request, &ctx.cancel),
+            || async {
+                if self.is_clickhouse() {
+                    client
+                        .create_database(project, service, kind, &clickhouse_request, &ctx.cancel)
+                        .await
+                } else {
+                    client
+                        .create_database(project, service, kind, &request, &ctx.cancel)
+                        .await
+                }
+            },
             || self.listed(client, &key, ctx),
         );
         if let Err(err) = created.await {
             api_error(
                 &mut diags,
-                DATABASE_NAME,
+                self.name_attribute(),
                 "Cannot create the database",
                 &err,
             );
@@ -197,21 +252,15 @@ impl Resource<Client> for DatabaseResource {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let client = ctx.data().map_err(|d| diags.push(d)).ok()?;
-        let key = ObjectKey::of(prior, DATABASE_NAME)?;
-        match client
-            .databases(&key.project, &key.service, &ctx.cancel)
-            .await
-        {
+        let key = ObjectKey::of(prior, self.name_attribute())?;
+        match self.listing(client, &key, ctx).await {
             Ok(listing) => {
-                let entry = listing
-                    .databases
-                    .into_iter()
-                    .find(|d| d.database_name == key.name)?;
+                let (lc_collate, lc_ctype) = listing.into_iter().find(|d| d.0 == key.name)?.1;
                 let mut known = prior.clone();
-                if let Some(collate) = entry.lc_collate {
+                if let Some(collate) = lc_collate {
                     known.set(LC_COLLATE, Value::string(collate));
                 }
-                if let Some(ctype) = entry.lc_ctype {
+                if let Some(ctype) = lc_ctype {
                     known.set(LC_CTYPE, Value::string(ctype));
                 }
                 Some(self.state(&key, &known))
@@ -219,7 +268,12 @@ impl Resource<Client> for DatabaseResource {
             // The service is gone, and the database with it.
             Err(err) if err.is_not_found() => None,
             Err(err) => {
-                api_error(diags, DATABASE_NAME, "Cannot read the database", &err);
+                api_error(
+                    diags,
+                    self.name_attribute(),
+                    "Cannot read the database",
+                    &err,
+                );
                 None
             }
         }
@@ -231,12 +285,12 @@ impl Resource<Client> for DatabaseResource {
     }
 
     async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {
-        super::delete(ctx, prior, DATABASE_NAME, "db", diags).await;
+        super::delete(ctx, prior, self.name_attribute(), self.kind(), diags).await;
     }
 
     fn identity(&self) -> Option<tfplugin::identity::Identity> {
         Some(super::object_identity(
-            DATABASE_NAME,
+            self.name_attribute(),
             "The database's name.",
         ))
     }
@@ -247,21 +301,45 @@ impl Resource<Client> for DatabaseResource {
         id: &str,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        super::import(id, DATABASE_NAME, diags)
+        super::import(id, self.name_attribute(), diags)
     }
 }
 
+/// A database as a listing has it: its name, and its collation and
+/// character classification where the API gives them (pg).
+type Listed = (String, (Option<String>, Option<String>));
+
 impl DatabaseResource {
+    /// The service's databases, from the endpoint of its type.
+    async fn listing(
+        &self,
+        client: &Client,
+        key: &ObjectKey,
+        ctx: &Context<Client>,
+    ) -> Result<Vec<Listed>, CallError> {
+        let (project, service) = (&key.project, &key.service);
+        Ok(if self.is_clickhouse() {
+            let listing = client
+                .clickhouse_databases(project, service, &ctx.cancel)
+                .await?;
+            listing
+                .databases
+                .into_iter()
+                .map(|d| (d.name, (None, None)))
+                .collect()
+        } else {
+            let listing = client.databases(project, service, &ctx.cancel).await?;
+            listing
+                .databases
+                .into_iter()
+                .map(|d| (d.database_name, (d.lc_collate, d.lc_ctype)))
+                .collect()
+        })
+    }
+
     /// The database as the API lists it, if it does.
     async fn listed(&self, client: &Client, key: &ObjectKey, ctx: &Context<Client>) -> Option<()> {
-        let listing = client
-            .databases(&key.project, &key.service, &ctx.cancel)
-            .await
-            .ok()?;
-        listing
-            .databases
-            .iter()
-            .any(|d| d.database_name == key.name)
-            .then_some(())
+        let listing = self.listing(client, key, ctx).await.ok()?;
+        listing.iter().any(|d| d.0 == key.name).then_some(())
     }
 }

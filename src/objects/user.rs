@@ -1,4 +1,5 @@
-//! `aiven_pg_user`, `aiven_mysql_user` and `aiven_valkey_user`: a user of
+//! `aiven_pg_user`, `aiven_mysql_user`, `aiven_valkey_user` and
+//! `aiven_opensearch_user`: a user of
 //! a service, with a password that is generated, set, or written once and
 //! never stored (`password_wo`, rotated by `password_wo_version`).
 
@@ -31,6 +32,7 @@ pub enum Flavor {
     Pg,
     Mysql,
     Valkey,
+    Opensearch,
 }
 
 pub struct UserResource {
@@ -49,6 +51,10 @@ pub const MYSQL_USER: UserResource = UserResource {
 pub const VALKEY_USER: UserResource = UserResource {
     type_name: "aiven_valkey_user",
     flavor: Flavor::Valkey,
+};
+pub const OPENSEARCH_USER: UserResource = UserResource {
+    type_name: "aiven_opensearch_user",
+    flavor: Flavor::Opensearch,
 };
 
 fn strings(value: &Value) -> Option<Vec<String>> {
@@ -104,7 +110,7 @@ impl UserResource {
                 valkey_acl_keys: strings(value.get(VALKEY_ACLS[3])),
                 ..AccessControl::default()
             },
-            Flavor::Mysql => return None,
+            Flavor::Mysql | Flavor::Opensearch => return None,
         };
         (access != AccessControl::default()).then_some(access)
     }
@@ -158,6 +164,9 @@ impl UserResource {
                     state.set(name, value);
                 }
             }
+            // Its access is the service's access control lists, not the
+            // user's own.
+            Flavor::Opensearch => {}
         }
         state
     }
@@ -209,6 +218,7 @@ impl Resource<Client> for UserResource {
             Flavor::Pg => "PostgreSQL",
             Flavor::Mysql => "MySQL",
             Flavor::Valkey => "Valkey",
+            Flavor::Opensearch => "OpenSearch",
         };
         let mut block = Block::new(format!("A user of a {what} service. Forks copy users with their passwords."))
             .attributes(key_attributes(USERNAME, "the user belongs to"))
@@ -254,6 +264,7 @@ impl Resource<Client> for UserResource {
                         )
                     })
             }
+            Flavor::Opensearch => block,
         };
         Schema::new(block.block(super::timeouts_block()))
     }

@@ -1184,3 +1184,31 @@ pub struct OpensearchAclChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
+
+/// A database of a ClickHouse service as its own endpoint lists it
+/// (`ClickhouseDatabaseOut`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ClickhouseDatabase {
+    pub name: String,
+    #[serde(default)]
+    pub engine: String,
+    /// Kept by the service: it cannot be deleted.
+    #[serde(default)]
+    pub required: bool,
+    /// `ok`, `pending_creation` or `pending_removal` (`DatabaseStateType`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// The reply of `ServiceClickHouseDatabaseList`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ClickhouseDatabases {
+    #[serde(default)]
+    pub databases: Vec<ClickhouseDatabase>,
+}
+
+/// `ServiceClickHouseDatabaseCreateIn`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CreateClickhouseDatabase {
+    pub database: String,
+}

@@ -40,6 +40,7 @@ use crate::store::{ForkSource, RestoreTo, ServiceRecord, Store, StoreError};
 mod accounts;
 mod backups;
 mod checks;
+mod clickhouse_databases;
 mod fork;
 mod index_acls;
 mod projects;

@@ -214,6 +214,32 @@ async fn a_clickhouse_database_dropped_through_the_api_is_gone_from_the_engine()
     let databases = clickhouse_query(&source, &ca, "SHOW DATABASES");
     assert!(!databases.lines().any(|d| d == "scratch"), "{databases}");
     assert!(databases.lines().any(|d| d == "defaultdb"), "{databases}");
+
+    // ClickHouse's own endpoints, which the official provider uses.
+    let own = "/v1/project/test/service/olap/clickhouse/db";
+    let (status, body) = local
+        .call(Method::POST, own, Some(json!({"database": "events"})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let databases = clickhouse_query(&source, &ca, "SHOW DATABASES");
+    assert!(databases.lines().any(|d| d == "events"), "{databases}");
+    let (status, body) = local.call(Method::GET, own, None).await;
+    assert_eq!(status, 200, "{body}");
+    let listed = body["databases"].as_array().unwrap();
+    let entry = |name: &str| listed.iter().find(|d| d["name"] == name).cloned();
+    assert_eq!(entry("events").unwrap()["required"], false, "{body}");
+    assert_eq!(entry("events").unwrap()["state"], "ok", "{body}");
+    assert_eq!(entry("defaultdb").unwrap()["required"], true, "{body}");
+    let (status, body) = local
+        .call(Method::DELETE, &format!("{own}/defaultdb"), None)
+        .await;
+    assert_eq!(status, 400, "the default database stays: {body}");
+    let (status, body) = local
+        .call(Method::DELETE, &format!("{own}/events"), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let databases = clickhouse_query(&source, &ca, "SHOW DATABASES");
+    assert!(!databases.lines().any(|d| d == "events"), "{databases}");
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 //! contract check in [`conformance`], the `Host` check
 //! in [`host_check`], and the server with its limits in [`serve`].
 
+mod clickhouse;
 pub mod conformance;
 pub mod host_check;
 mod index_acls;
@@ -169,6 +170,14 @@ pub fn router(
                 .delete(integrations::delete),
         )
         .route(&format!("{service}/tags"), get(get_tags).put(replace_tags))
+        .route(
+            &format!("{service}/clickhouse/db"),
+            get(clickhouse::list).post(clickhouse::create),
+        )
+        .route(
+            &format!("{service}/clickhouse/db/{{database}}"),
+            delete(clickhouse::delete),
+        )
         .route(
             &format!("{service}/opensearch/acl"),
             get(index_acls::get)

@@ -1,0 +1,27 @@
+terraform {
+  required_providers {
+    aiven = {
+      source = "aiven-rs/aiven"
+    }
+  }
+}
+
+# Endpoint and token come from AIVEN_WEB_URL and AIVEN_TOKEN.
+provider "aiven" {}
+
+variable "project" {
+  type    = string
+  default = "examples"
+}
+
+resource "aiven_clickhouse" "example" {
+  project      = var.project
+  service_name = "databases-clickhouse"
+  plan         = "startup-16"
+}
+
+resource "aiven_clickhouse_database" "example" {
+  project      = aiven_clickhouse.example.project
+  service_name = aiven_clickhouse.example.service_name
+  name         = "events"
+}
