@@ -15,6 +15,7 @@ use crate::objects::data_source::ObjectDataSource;
 use crate::objects::database::{CLICKHOUSE_DATABASE, MYSQL_DATABASE, PG_DATABASE};
 use crate::objects::integration::IntegrationResource;
 use crate::objects::opensearch_acl::{AclConfigResource, AclRuleResource};
+use crate::objects::organization::{ACCOUNT, ORGANIZATION, Parent, ParentDataSource};
 use crate::objects::pool::PoolResource;
 use crate::objects::project::ProjectResource;
 use crate::objects::static_ip::StaticIpResource;
@@ -108,6 +109,8 @@ impl Provider for AivenProvider {
                 generic,
                 Arc::new(VpcResource) as Arc<dyn Resource<Client>>,
                 Arc::new(StaticIpResource),
+                Arc::new(ORGANIZATION),
+                Arc::new(ACCOUNT),
             ])
             .chain(objects().into_iter().map(|object| object.resource))
             .collect()
@@ -126,6 +129,12 @@ impl Provider for AivenProvider {
                 Arc::new(crate::service::list::ServiceListDataSource),
                 Arc::new(crate::service::component::ComponentDataSource),
                 Arc::new(VpcDataSource),
+                Arc::new(ParentDataSource {
+                    kind: Parent::Organization,
+                }),
+                Arc::new(ParentDataSource {
+                    kind: Parent::Account,
+                }),
             ])
             .chain(objects)
             .collect()

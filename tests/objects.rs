@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{env, psql, uri_as};
+use support::{env, psql, uri_as, words};
 
 const SECRET: &str = "bob-first-secret-1";
 const ROTATED: &str = "bob-second-secret-2";
@@ -672,9 +672,13 @@ fn a_fork_copies_databases_users_and_pools_which_import_blocks_adopt() {
 fn project(cloud: &str, team: &str) -> String {
     format!(
         r#"
+resource "aiven_organization" "acme" {{
+  name = "Acme"
+}}
+
 resource "aiven_project" "team" {{
   project          = "team-{team}"
-  parent_id        = "org-4f2a"
+  parent_id        = aiven_organization.acme.id
   default_cloud    = "{cloud}"
   billing_group    = "bg-1"
   technical_emails = ["ops@example.com"]
@@ -713,7 +717,17 @@ fn projects_are_created_changed_in_place_imported_and_deleted_only_when_empty() 
         reply["project"]["tech_emails"][0]["email"],
         "ops@example.com"
     );
-    assert_eq!(reply["project"]["account_id"], "org-4f2a");
+    // The API takes the organization's root account; state keeps the
+    // organization's ID, as written.
+    let organization = e.attribute("aiven_organization.acme", "id");
+    assert_eq!(reply["project"]["organization_id"], organization);
+    let (_, root) = e.local.call(
+        "GET",
+        &format!("/v1/organization/{}", organization.as_str().unwrap()),
+        None,
+    );
+    assert_eq!(reply["project"]["account_id"], root["account_id"]);
+    assert_eq!(e.attribute("aiven_project.team", "parent_id"), organization);
     let (_, copy) = e.local.call("GET", "/v1/project/team-data-copy", None);
     assert_eq!(
         copy["project"]["tech_emails"][0]["email"], "ops@example.com",
@@ -757,6 +771,116 @@ fn projects_are_created_changed_in_place_imported_and_deleted_only_when_empty() 
         .assert_ok();
     let plan = fresh.plan();
     assert_eq!(plan.code, 0, "imported as it is: {}", plan.stdout);
+}
+
+#[test]
+fn organizations_and_accounts_parent_projects_rename_in_place_and_are_found_by_name() {
+    let e = env();
+    let config = |name: &str| {
+        format!(
+            r#"
+resource "aiven_organization" "acme" {{
+  name = "{name}"
+}}
+
+resource "aiven_account" "legacy" {{
+  name = "Legacy"
+}}
+
+resource "aiven_project" "in_org" {{
+  project   = "in-org"
+  parent_id = aiven_organization.acme.id
+}}
+
+resource "aiven_project" "in_account" {{
+  project   = "in-account"
+  parent_id = aiven_account.legacy.id
+}}
+
+data "aiven_organization" "by_name" {{
+  name = aiven_organization.acme.name
+}}
+
+data "aiven_organization" "by_id" {{
+  id = aiven_organization.acme.id
+}}
+
+data "aiven_account" "legacy" {{
+  name = aiven_account.legacy.name
+}}
+"#
+        )
+    };
+    e.configure(&config("Acme"));
+    e.tf.apply().assert_ok();
+    let organization = e.attribute("aiven_organization.acme", "id");
+    assert!(
+        organization.as_str().unwrap().starts_with("org"),
+        "{organization}"
+    );
+    let account = e.attribute("aiven_account.legacy", "id");
+    assert!(account.as_str().unwrap().starts_with('a'), "{account}");
+    assert_eq!(
+        e.attribute("data.aiven_organization.by_name", "id"),
+        organization
+    );
+    assert_eq!(e.attribute("data.aiven_organization.by_id", "name"), "Acme");
+    assert_eq!(e.attribute("data.aiven_account.legacy", "id"), account);
+    assert_eq!(
+        e.attribute("aiven_project.in_account", "parent_id"),
+        account
+    );
+    let (_, project) = e.local.call("GET", "/v1/project/in-account", None);
+    assert_eq!(project["project"]["account_id"], account);
+    assert_eq!(e.tf.plan().code, 0, "a second plan is empty");
+
+    // A rename is in place; the organization keeps its ID and projects.
+    e.configure(&config("Acme Corp"));
+    let plan = words(&e.tf.plan().stdout);
+    assert!(
+        plan.contains("Plan: 0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    e.tf.apply().assert_ok();
+    assert_eq!(e.attribute("aiven_organization.acme", "id"), organization);
+    let id = organization.as_str().unwrap();
+    let (_, found) = e.local.call("GET", &format!("/v1/organization/{id}"), None);
+    assert_eq!(found["organization_name"], "Acme Corp");
+    assert_eq!(e.tf.plan().code, 0, "replans empty after the rename");
+
+    // The API keeps an organization that holds projects.
+    let (status, body) = e.local.call(
+        "DELETE",
+        &format!("/v1/organization/{id}?recursive=true"),
+        None,
+    );
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("in-org"),
+        "{body}"
+    );
+
+    // A parent that does not exist is refused at apply, naming parent_id.
+    e.configure(&format!(
+        "{}
+resource \"aiven_project\" \"orphan\" {{\n  project   = \"orphan\"\n  parent_id = \"org0000000000ff\"\n}}\n",
+        config("Acme Corp")
+    ));
+    let failed = words(&e.tf.apply().assert_failed());
+    assert!(failed.contains("parent_id org0000000000ff"), "{failed}");
+
+    // Imported by ID, each replans empty; then all goes, projects first.
+    e.configure(&config("Acme Corp"));
+    for address in ["aiven_organization.acme", "aiven_account.legacy"] {
+        e.tf.run(&["state", "rm", address]).assert_ok();
+    }
+    e.tf.import("aiven_organization.acme", id).assert_ok();
+    e.tf.import("aiven_account.legacy", account.as_str().unwrap())
+        .assert_ok();
+    assert_eq!(e.tf.plan().code, 0, "imported as they are");
+    e.tf.destroy().assert_ok();
+    let (status, _) = e.local.call("GET", &format!("/v1/organization/{id}"), None);
+    assert_eq!(status, 404);
 }
 
 /// A user's password moves between generated, written and write-only in

@@ -168,9 +168,13 @@ fn the_official_examples_keys_apply_and_replan_empty_for_every_type() {
 /// the rest). aiven-local runs no MySQL or Valkey engine yet, so those
 /// users are recorded, not real; the pg objects are.
 const OBJECTS: &str = r#"
+resource "aiven_organization" "main" {
+  name = "Example organization"
+}
+
 resource "aiven_project" "example_project" {
   project   = "objects-examples"
-  parent_id = "org-1a2b3c"
+  parent_id = aiven_organization.main.id
 }
 
 data "aiven_project" "example_project" {

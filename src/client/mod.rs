@@ -5,6 +5,7 @@
 //! outcome is settled by looking the service up ([`Client::create_service`]).
 //! Everything else surfaces with the API's own message and status.
 
+mod accounts;
 mod integrations;
 mod objects;
 mod opensearch;

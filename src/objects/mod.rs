@@ -1,14 +1,17 @@
 //! The objects around a service, each its own resource with a data source
-//! and import: databases (`aiven_pg_database`, `aiven_mysql_database`),
+//! and import: databases (`aiven_pg_database`, `aiven_mysql_database`,
+//! `aiven_clickhouse_database`),
 //! users (`aiven_pg_user`, `aiven_mysql_user`, `aiven_valkey_user`,
 //! `aiven_opensearch_user`), OpenSearch access control lists
 //! (`aiven_opensearch_acl_config`, `aiven_opensearch_acl_rule`),
 //! connection pools (`aiven_connection_pool`), projects
-//! (`aiven_project`), integrations (`aiven_service_integration`), VPCs
+//! (`aiven_project`) and their parents (`aiven_organization`, the
+//! deprecated `aiven_account`), integrations (`aiven_service_integration`), VPCs
 //! (`aiven_project_vpc`) and static IP addresses (`aiven_static_ip`).
 //!
 //! - [`database`], [`user`], [`pool`], [`project`], [`integration`],
-//!   [`vpc`], [`static_ip`], [`opensearch_acl`]: one resource family each;
+//!   [`vpc`], [`static_ip`], [`opensearch_acl`], [`organization`]: one
+//!   resource family each;
 //! - [`data_source`]: a data source from any of them, reading by its keys.
 //!
 //! Objects of a service are addressed as `project/service_name/<name>`,
@@ -25,6 +28,7 @@ pub mod data_source;
 pub mod database;
 pub mod integration;
 pub mod opensearch_acl;
+pub mod organization;
 pub mod pool;
 pub mod project;
 pub mod static_ip;

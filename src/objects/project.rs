@@ -11,6 +11,7 @@ use tfplugin::resource::{Applied, Change, Context, Plan, Resource};
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, Value};
 
+use super::organization::{account_id_of, is_organization_id};
 use super::{ID, PROJECT, TIMEOUTS, api_error, text};
 use crate::client::Client;
 
@@ -75,6 +76,53 @@ fn state(project: &Project, known: &Value) -> Value {
     state
 }
 
+/// The project's parent in the form `known` wrote it: the API answers
+/// with an account ID, so an organization ID is found through that account
+/// (as the official provider does), and a parent moved elsewhere shows.
+async fn parent_as_written(
+    client: &Client,
+    project: &Project,
+    known: &Value,
+    ctx: &Context<Client>,
+) -> Value {
+    let written = known.get(PARENT_ID);
+    let Some(id) = written.as_str() else {
+        return written.known_or_null();
+    };
+    if !is_organization_id(id) {
+        return Value::string(&project.account_id);
+    }
+    match client.get_account(&project.account_id, &ctx.cancel).await {
+        Ok(account) if !account.organization_id.is_empty() => {
+            Value::string(account.organization_id)
+        }
+        _ => written.clone(),
+    }
+}
+
+/// The account a plan puts the project in: `parent_id` (an organization
+/// ID is turned into its root account's, which the API takes), else the
+/// deprecated `account_id`.
+async fn parent_account(
+    client: &Client,
+    planned: &Value,
+    ctx: &Context<Client>,
+) -> Result<Option<String>, Diagnostic> {
+    let Some(parent) = text(planned, PARENT_ID) else {
+        return Ok(text(planned, ACCOUNT_ID));
+    };
+    account_id_of(client, &parent, ctx)
+        .await
+        .map(Some)
+        .map_err(|err| {
+            Diagnostic::error(
+                "Cannot find the project's parent",
+                format!("parent_id {parent}: the Aiven API answered: {err}"),
+            )
+            .at(AttributePath::attr(PARENT_ID))
+        })
+}
+
 /// State with the project's CA certificate, which the API serves apart
 /// (`GET /v1/project/{project}/kms/ca`); as `known` had it when the API
 /// cannot say.
@@ -85,6 +133,10 @@ async fn with_ca(
     ctx: &Context<Client>,
 ) -> Value {
     let mut state = state(project, known);
+    state.set(
+        PARENT_ID,
+        parent_as_written(client, project, known, ctx).await,
+    );
     match client.project_ca(&project.project_name, &ctx.cancel).await {
         Ok(certificate) => state.set(CA_CERT, Value::string(certificate)),
         Err(err) => {
@@ -109,12 +161,6 @@ fn emails(value: &Value) -> Option<Vec<TechEmail>> {
         };
         emails.elements().iter().filter_map(email).collect()
     })
-}
-
-/// The organization a plan puts the project in: `parent_id`, else the
-/// deprecated `account_id`.
-fn account(planned: &Value) -> Option<String> {
-    text(planned, PARENT_ID).or_else(|| text(planned, ACCOUNT_ID))
 }
 
 fn string(name: &str) -> Attribute {
@@ -191,10 +237,14 @@ impl Resource<Client> for ProjectResource {
                 Diagnostic::error("Cannot create the project", "project must be known."),
             );
         };
+        let account_id = match parent_account(client, planned, ctx).await {
+            Ok(account) => account,
+            Err(diag) => return Applied::failed(Value::Null, diag),
+        };
         let request = CreateProject {
             project: name.clone(),
             cloud: text(planned, DEFAULT_CLOUD),
-            account_id: account(planned),
+            account_id,
             billing_group_id: text(planned, BILLING_GROUP),
             copy_from_project: text(planned, COPY_FROM_PROJECT),
             add_account_owners_admin_access: planned.get(ADD_OWNERS).as_bool(),
@@ -244,11 +294,17 @@ impl Resource<Client> for ProjectResource {
         let planned = &change.planned;
         let name = planned.get(PROJECT).as_str().unwrap_or_default();
         let changed = |attribute: &str| planned.get(attribute) != change.prior.get(attribute);
+        let account_id = if changed(PARENT_ID) || changed(ACCOUNT_ID) {
+            match parent_account(client, planned, ctx).await {
+                Ok(account) => account,
+                Err(diag) => return Applied::failed(change.prior.clone(), diag),
+            }
+        } else {
+            None
+        };
         let request = UpdateProject {
             cloud: text(planned, DEFAULT_CLOUD),
-            account_id: (changed(PARENT_ID) || changed(ACCOUNT_ID))
-                .then(|| account(planned))
-                .flatten(),
+            account_id,
             billing_group_id: changed(BILLING_GROUP)
                 .then(|| text(planned, BILLING_GROUP))
                 .flatten(),

@@ -1212,3 +1212,80 @@ pub struct ClickhouseDatabases {
 pub struct CreateClickhouseDatabase {
     pub database: String,
 }
+
+/// An account: an organization's root, or an organizational unit under
+/// one (`AccountOut` and the replies of the same shape).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Account {
+    pub account_id: String,
+    pub account_name: String,
+    #[serde(default)]
+    pub account_owner_team_id: String,
+    #[serde(default)]
+    pub create_time: String,
+    #[serde(default)]
+    pub update_time: String,
+    #[serde(default)]
+    pub is_account_owner: bool,
+    /// The organization the account is (or is a unit of).
+    #[serde(default)]
+    pub organization_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_account_id: Option<String>,
+    /// Deprecated by the API: always empty.
+    #[serde(default)]
+    pub primary_billing_group_id: String,
+    #[serde(default)]
+    pub root_account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+}
+
+/// `{"account": …}`, the reply of `AccountCreate`, `AccountGet` and
+/// `AccountUpdate`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct AccountEnvelope {
+    pub account: Account,
+}
+
+/// The reply of `AccountList`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct AccountsEnvelope {
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+}
+
+/// `AccountCreateIn`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CreateAccount {
+    pub account_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_billing_group_id: Option<String>,
+}
+
+/// `AccountUpdateIn`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct UpdateAccount {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_billing_group_id: Option<String>,
+}
+
+/// An organization (`OrganizationGetOut`), whose root unit is the account
+/// `account_id`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Organization {
+    pub organization_id: String,
+    pub organization_name: String,
+    pub account_id: String,
+    #[serde(default)]
+    pub create_time: String,
+    #[serde(default)]
+    pub update_time: String,
+    /// `business` or `personal` (`TierType`).
+    #[serde(default)]
+    pub tier: String,
+}

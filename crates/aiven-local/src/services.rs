@@ -43,6 +43,7 @@ mod checks;
 mod clickhouse_databases;
 mod fork;
 mod index_acls;
+mod organizations;
 mod projects;
 
 pub use projects::DEFAULT_CLOUD;

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use aiven_api::types::{
-    ConnectionPool, DatabaseEntry, Maintenance, OpensearchAclConfig, ServiceNotification,
+    Account, ConnectionPool, DatabaseEntry, Maintenance, OpensearchAclConfig, ServiceNotification,
     ServiceUser, TechEmail,
 };
 use rusqlite::{Connection, OptionalExtension, params};
@@ -283,6 +283,10 @@ impl Store {
                  record TEXT NOT NULL,
                  PRIMARY KEY (project, name)
              );
+             CREATE TABLE IF NOT EXISTS accounts (
+                 id TEXT PRIMARY KEY,
+                 record TEXT NOT NULL
+             );
              CREATE TABLE IF NOT EXISTS backups (
                  project TEXT NOT NULL,
                  service TEXT NOT NULL,
@@ -396,6 +400,69 @@ impl Store {
                 return Err(StoreError::Missing);
             }
             tx.execute("DELETE FROM project_details WHERE name = ?1", [name])?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Records a new account.
+    pub fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
+        let json = serde_json::to_string(account)?;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO accounts (id, record) VALUES (?1, ?2)",
+                [&account.account_id, &json],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every account, oldest first.
+    pub fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare("SELECT record FROM accounts ORDER BY rowid")?;
+            let rows = statement
+                .query_map([], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows
+                .iter()
+                .map(|json| serde_json::from_str(json))
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    /// Reads, changes and writes one account in a single transaction.
+    pub fn update_account(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut Account),
+    ) -> Result<Account, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let json: String = tx
+                .query_row("SELECT record FROM accounts WHERE id = ?1", [id], |row| {
+                    row.get(0)
+                })
+                .optional()?
+                .ok_or(StoreError::Missing)?;
+            let mut account: Account = serde_json::from_str(&json)?;
+            change(&mut account);
+            tx.execute(
+                "UPDATE accounts SET record = ?2 WHERE id = ?1",
+                [id, &serde_json::to_string(&account)?],
+            )?;
+            tx.commit()?;
+            Ok(account)
+        })
+    }
+
+    /// Removes accounts, all or none.
+    pub fn delete_accounts(&self, ids: &[String]) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for id in ids {
+                tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+            }
             tx.commit()?;
             Ok(())
         })

@@ -6,6 +6,7 @@
 //! contract check in [`conformance`], the `Host` check
 //! in [`host_check`], and the server with its limits in [`serve`].
 
+mod accounts;
 mod clickhouse;
 pub mod conformance;
 pub mod host_check;
@@ -121,6 +122,17 @@ pub fn router(
     let service = "/v1/project/{project}/service/{service}";
     Router::new()
         .route("/v1/project", get(projects::list).post(projects::create))
+        .route("/v1/account", get(accounts::list).post(accounts::create))
+        .route(
+            "/v1/account/{account}",
+            get(accounts::get)
+                .put(accounts::update)
+                .delete(accounts::delete),
+        )
+        .route(
+            "/v1/organization/{organization}",
+            get(accounts::organization).delete(accounts::delete_organization),
+        )
         .route("/v1/project/{project}/kms/ca", get(projects::ca))
         .route(
             "/v1/project/{project}",

@@ -17,11 +17,14 @@ use crate::api::{AppState, Reply, ok, parse, project_name, reply as typed};
 use crate::error::Error;
 use crate::store::ProjectRecord;
 
-/// A project as the API reports it.
-fn reply(name: String, default_cloud: String, record: ProjectRecord) -> Project {
+/// A project as the API reports it, with the organization of its parent
+/// account (a project with none reports aiven-local's own, `local`).
+fn reply(state: &AppState, name: String, default_cloud: String, record: ProjectRecord) -> Project {
+    let parent = record.account_id.as_deref();
+    let organization = parent.and_then(|id| state.services.account(id).ok());
     Project {
-        account_id: record.account_id.unwrap_or_else(|| "local".into()),
-        organization_id: "local".into(),
+        account_id: record.account_id.clone().unwrap_or_else(|| "local".into()),
+        organization_id: organization.map_or_else(|| "local".into(), |a| a.organization_id),
         billing_group_id: record.billing_group_id.unwrap_or_else(|| "local".into()),
         billing_group_name: "aiven-local".into(),
         estimated_balance: "0.00".into(),
@@ -44,7 +47,7 @@ pub async fn list(State(state): State<AppState>) -> Reply {
     let mut projects = Vec::new();
     for name in state.services.project_names()? {
         let (cloud, record) = found(&state, &name)?;
-        projects.push(reply(name, cloud, record));
+        projects.push(reply(&state, name, cloud, record));
     }
     let names = projects.iter().map(|p| p.project_name.clone());
     ok(json!({
@@ -65,6 +68,9 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Reply {
         .unwrap_or_else(|| crate::services::DEFAULT_CLOUD.into());
     crate::services::offered_cloud(&cloud)?;
     crate::services::check_tags(request.tags.as_ref(), names::TagsOf::Project)?;
+    state
+        .services
+        .check_project_parent(request.account_id.as_deref())?;
     let source = match &request.copy_from_project {
         Some(source) => found(&state, source)?.1,
         None => ProjectRecord::default(),
@@ -87,12 +93,12 @@ pub async fn create(State(state): State<AppState>, body: Bytes) -> Reply {
     state
         .services
         .create_project(&request.project, &cloud, &record)?;
-    ok(json!({ "project": reply(request.project, cloud, record) }))
+    ok(json!({ "project": reply(&state, request.project, cloud, record) }))
 }
 
 pub async fn get(State(state): State<AppState>, Path(project): Path<String>) -> Reply {
     let (cloud, record) = found(&state, &project)?;
-    ok(json!({ "project": reply(project, cloud, record) }))
+    ok(json!({ "project": reply(&state, project, cloud, record) }))
 }
 
 /// The project's CA certificate, which signs its services' certificates.
@@ -127,6 +133,9 @@ pub async fn update(
         crate::services::offered_cloud(cloud)?;
     }
     crate::services::check_tags(request.tags.as_ref(), names::TagsOf::Project)?;
+    state
+        .services
+        .check_project_parent(request.account_id.as_deref())?;
     let (cloud, record) = state.services.update_project(&project, |cloud, record| {
         if let Some(new_cloud) = request.cloud {
             *cloud = new_cloud;
@@ -144,7 +153,7 @@ pub async fn update(
             record.tech_emails = emails;
         }
     })?;
-    ok(json!({ "project": reply(project, cloud, record) }))
+    ok(json!({ "project": reply(&state, project, cloud, record) }))
 }
 
 /// Deletes a project that has no services left.
