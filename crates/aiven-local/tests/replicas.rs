@@ -60,6 +60,36 @@ async fn create_replica(local: &Local, kind: &str, name: &str, source: &str) -> 
     local.wait_ready(name).await
 }
 
+/// Polls the replica's integration until its node reports `field` as 0:
+/// caught up with its source. The value is a number all along.
+async fn until_caught_up(local: &Local, replica: &serde_json::Value, field: &str) {
+    let id = replica["service_integrations"][0]["service_integration_id"]
+        .as_str()
+        .expect("the replica lists its integration");
+    let node = format!("{}-1", replica["service_name"].as_str().unwrap());
+    let path = format!("/v1/project/test/integration/{id}");
+    let mut last = serde_json::Value::Null;
+    for _ in 0..200 {
+        let (status, body) = local.call(Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+        last = body["service_integration"]["integration_status"].clone();
+        let lag = &last["state"]["nodes"][&node][field];
+        assert!(lag.is_number(), "{field} of {node}: {last}");
+        if lag.as_f64() == Some(0.0) {
+            assert!(
+                last["status_user_desc"]
+                    .as_str()
+                    .unwrap()
+                    .contains("behind"),
+                "{last}"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{node} never caught up: {last}");
+}
+
 /// Deletes a replica's integration, which promotes it.
 async fn promote(local: &Local, replica: &serde_json::Value) {
     let id = replica["service_integrations"][0]["service_integration_id"]
@@ -91,6 +121,7 @@ async fn a_pg_read_replica_follows_its_source_refuses_writes_and_stands_alone_on
     // Written after the replica was made: it follows.
     support::psql(&uri(&source), "INSERT INTO t VALUES (2)");
     until_ids(&uri(&replica), "1,2").await;
+    until_caught_up(&local, &replica, "replication_lag_bytes").await;
     let (wrote, said) = try_psql(&uri(&replica), "INSERT INTO t VALUES (9)");
     assert!(!wrote && said.contains("read-only"), "{said}");
 
@@ -181,6 +212,7 @@ async fn a_valkey_read_replica_follows_over_tls_refuses_writes_and_stands_alone_
     until_key(&replica_uri, "before", "1").await;
     testkit::redis_cli(&source_uri, &["SET", "after", "2"]);
     until_key(&replica_uri, "after", "2").await;
+    until_caught_up(&local, &replica, "replication_lag_bytes").await;
     let refused = testkit::redis_cli(&replica_uri, &["SET", "mine", "x"]);
     assert!(refused.contains("READONLY"), "{refused}");
 
@@ -234,6 +266,7 @@ async fn a_mysql_read_replica_replicates_the_binary_log_refuses_writes_and_stand
     let replica = uri(&replica_service);
     testkit::mariadb(&source, "INSERT INTO defaultdb.t VALUES (2)");
     until_mysql_ids(&replica, "1,2").await;
+    until_caught_up(&local, &replica_service, "replication_lag_seconds").await;
     let refused = testkit::try_mariadb(&replica, "INSERT INTO defaultdb.t VALUES (9)").unwrap_err();
     assert!(
         refused.contains("read-only") || refused.contains("READ-ONLY"),

@@ -16,7 +16,10 @@ pub async fn list(
     State(state): State<AppState>,
     Path((project, service)): Path<(String, String)>,
 ) -> Reply {
-    let service_integrations = state.services.integrations_of(&project, &service)?;
+    let mut service_integrations = Vec::new();
+    for integration in state.services.integrations_of(&project, &service)? {
+        service_integrations.push(state.services.with_lag(integration).await);
+    }
     reply(&IntegrationsEnvelope {
         service_integrations,
     })
@@ -39,7 +42,8 @@ pub async fn get(
     State(state): State<AppState>,
     Path((project, id)): Path<(String, String)>,
 ) -> Reply {
-    let service_integration = state.services.integration(&project, &id)?;
+    let integration = state.services.integration(&project, &id)?;
+    let service_integration = state.services.with_lag(integration).await;
     reply(&IntegrationEnvelope {
         service_integration,
     })

@@ -143,7 +143,7 @@ pub struct Instance<'a> {
     pub port: Option<u16>,
 }
 
-impl Instance<'_> {
+impl<'a> Instance<'a> {
     /// The service's port; a service an engine runs always has one.
     pub fn port(&self) -> Result<u16, EngineError> {
         self.port
@@ -151,7 +151,7 @@ impl Instance<'_> {
     }
 
     /// How aiven-local connects: as the primary user.
-    pub fn login(&self) -> Login<'_> {
+    pub fn login(&self) -> Login<'a> {
         let primary = self.record.users.iter().find(|u| u.kind == "primary");
         Login {
             user: primary.map_or(ADMIN_USER, |u| u.username.as_str()),
@@ -173,6 +173,15 @@ pub struct Upstream<'a> {
     pub login: Login<'a>,
     pub paths: &'a ClusterPaths,
     pub config: &'a Map<String, Value>,
+}
+
+/// How far a read replica is behind its source: changes received or made
+/// by the source and not yet applied, in bytes of the engine's log, and
+/// how old the oldest of them is.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Lag {
+    pub bytes: Option<u64>,
+    pub seconds: Option<f64>,
 }
 
 /// How to stop an engine.
@@ -260,6 +269,16 @@ pub trait Engine: Send + Sync {
             "{} services cannot be read replicas here",
             self.product()
         )))
+    }
+
+    /// How far a read replica is behind `upstream`, as far as the engine
+    /// can tell; `None` from engines that cannot.
+    async fn lag(
+        &self,
+        _at: &Instance<'_>,
+        _upstream: Upstream<'_>,
+    ) -> Result<Option<Lag>, EngineError> {
+        Ok(None)
     }
 
     /// Stops following: the replica takes writes of its own and no longer

@@ -26,8 +26,8 @@ use tokio::process::Command;
 
 use super::process::{self, run, run_with_input};
 use super::{
-    AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, RestoreTo, Stop,
-    Upstream,
+    AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Lag, RestoreTo,
+    Stop, Upstream,
 };
 
 /// The name the server runs under.
@@ -686,6 +686,30 @@ impl Engine for MariaDb {
     }
 
     /// Replication stops and is forgotten; the server takes writes.
+    /// `Seconds_Behind_Master` of the replica's `SHOW SLAVE STATUS`
+    /// (vertical, as the client prints `\G`); bytes are not told apart
+    /// from binary log positions, so only seconds are reported.
+    async fn lag(
+        &self,
+        at: &Instance<'_>,
+        _upstream: Upstream<'_>,
+    ) -> Result<Option<Lag>, EngineError> {
+        // Vertical output names each field; `client` leaves names out.
+        let mut client = self.client(at.port()?);
+        client.arg("--column-names");
+        let status = run_with_input(client, Some(b"SHOW SLAVE STATUS\\G\n"), "mariadb")
+            .await
+            .map_err(refusal)?;
+        let seconds = status
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("Seconds_Behind_Master:"))
+            .and_then(|value| value.trim().parse().ok());
+        Ok(Some(Lag {
+            bytes: None,
+            seconds,
+        }))
+    }
+
     async fn promote(&self, at: &Instance<'_>) -> Result<(), EngineError> {
         let statements = [
             "STOP SLAVE".to_owned(),

@@ -28,8 +28,8 @@ use tokio::process::Command;
 use super::pgbouncer::PgBouncer;
 use super::process::{self, run, run_with_input};
 use super::{
-    AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Login, RestoreTo,
-    Stop, Upstream, default_database,
+    AccountChange, ClusterPaths, DEFAULT_DATABASE, Engine, EngineError, Instance, Lag, Login,
+    RestoreTo, Stop, Upstream, default_database,
 };
 
 const RECOVERY_CONF: &str = "aiven_local_recovery.conf";
@@ -1018,6 +1018,35 @@ impl Engine for Postgres {
         let pg = at.config().get("pg").and_then(Value::as_object);
         self.follow_cluster(&at.paths, at.port()?, upstream, max_connections(pg))
             .await
+    }
+
+    /// WAL the source has written and the standby has not replayed, and
+    /// how long ago the newest replayed transaction committed while some
+    /// is left (none left, no lag).
+    async fn lag(
+        &self,
+        at: &Instance<'_>,
+        upstream: Upstream<'_>,
+    ) -> Result<Option<Lag>, EngineError> {
+        let written = self
+            .sql(
+                upstream.port,
+                DEFAULT_DATABASE,
+                "SELECT pg_current_wal_lsn()",
+            )
+            .await?;
+        let query = format!(
+            "SELECT greatest(pg_wal_lsn_diff({}, pg_last_wal_replay_lsn()), 0)::bigint, \
+             CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 \
+             ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END",
+            sql_literal(&written)
+        );
+        let row = self.sql(at.port()?, DEFAULT_DATABASE, &query).await?;
+        let mut fields = row.split('|').map(str::trim);
+        Ok(Some(Lag {
+            bytes: fields.next().and_then(|f| f.parse().ok()),
+            seconds: fields.next().and_then(|f| f.parse().ok()),
+        }))
     }
 
     async fn promote(&self, at: &Instance<'_>) -> Result<(), EngineError> {

@@ -19,7 +19,8 @@ use sha2::{Digest, Sha256};
 
 use super::process::{self, run, run_with_input};
 use super::{
-    AccountChange, ClusterPaths, Engine, EngineError, Instance, RestoreTo, Stop, Upstream,
+    AccountChange, ClusterPaths, Engine, EngineError, Instance, Lag, Login, RestoreTo, Stop,
+    Upstream,
 };
 
 /// The name the server runs under.
@@ -323,11 +324,20 @@ impl Valkey {
     /// user, the password in the environment rather than on the command
     /// line; an error reply is the engine refusing.
     async fn cli(&self, at: &Instance<'_>, commands: &[String]) -> Result<String, EngineError> {
-        let login = at.login();
+        self.cli_to(&at.paths, at.login(), commands).await
+    }
+
+    /// [`Self::cli`] to the server of `paths`, as `login`.
+    async fn cli_to(
+        &self,
+        paths: &ClusterPaths,
+        login: Login<'_>,
+        commands: &[String],
+    ) -> Result<String, EngineError> {
         let mut command = process::command(&self.cli);
         command
             .arg("-s")
-            .arg(socket(&at.paths))
+            .arg(socket(paths))
             .args(["--no-auth-warning", "--user", login.user])
             .env("REDISCLI_AUTH", login.password);
         let script: String = commands.iter().map(|c| format!("{c}\n")).collect();
@@ -432,6 +442,25 @@ impl Engine for Valkey {
         Err(EngineError::TimedOut {
             waiting_for: "the replica's first sync with its source (2 minutes)".to_owned(),
         })
+    }
+
+    /// The source's replication offset less the replica's: bytes of the
+    /// replication stream not yet applied.
+    async fn lag(
+        &self,
+        at: &Instance<'_>,
+        upstream: Upstream<'_>,
+    ) -> Result<Option<Lag>, EngineError> {
+        let info = ["INFO replication".to_owned()];
+        let source = self.cli_to(upstream.paths, upstream.login, &info).await?;
+        let replica = self.cli(at, &info).await?;
+        let offset = |info: &str| info_field(info, "master_repl_offset")?.parse::<u64>().ok();
+        Ok(Some(Lag {
+            bytes: offset(&source)
+                .zip(offset(&replica))
+                .map(|(s, r)| s.saturating_sub(r)),
+            seconds: None,
+        }))
     }
 
     /// `REPLICAOF NO ONE`, and the replica's settings go for good.

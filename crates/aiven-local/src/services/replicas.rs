@@ -99,13 +99,7 @@ impl Services {
         let source_paths = self.paths(&follow.project, &follow.service);
         let (engine, at) = self.instance(record);
         engines::link_restore_source(&source_paths, &backup, &at.paths)?;
-        let (_, source_at) = self.instance(&source);
-        let upstream = Upstream {
-            port: source_at.port()?,
-            login: source_at.login(),
-            paths: &source_paths,
-            config: &source.user_config,
-        };
+        let upstream = Self::upstream(&source, &source_paths)?;
         tracing::info!(service = %record.name, source = %follow.service, backup = %backup, "building a read replica");
         engine.follow(&at, upstream).await?;
         Ok(())
@@ -283,6 +277,79 @@ impl Services {
             .service(&follow.project, &follow.service)
             .ok()
             .flatten()
+    }
+
+    /// `integration` with its replica's lag in `integration_status`: the
+    /// nodes map holds `replication_lag_bytes` and `replication_lag_seconds`
+    /// under the replica's node, as far as its engine can tell, and the
+    /// description says it. A replica being built, or an engine that
+    /// cannot say, leaves it as it is.
+    pub async fn with_lag(&self, mut integration: ServiceIntegration) -> ServiceIntegration {
+        let Some(replica_name) = integration.dest_service.clone() else {
+            return integration;
+        };
+        let lag = self
+            .lag_of(&integration.dest_project, &replica_name)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::debug!(replica = %replica_name, error = %err, "no lag to report");
+                None
+            });
+        let (Some(lag), Some(status)) = (lag, integration.integration_status.as_mut()) else {
+            return integration;
+        };
+        let mut node = Map::new();
+        if let Some(bytes) = lag.bytes {
+            node.insert("replication_lag_bytes".into(), bytes.into());
+        }
+        if let Some(seconds) = lag.seconds {
+            node.insert("replication_lag_seconds".into(), seconds.into());
+        }
+        let behind = match (lag.bytes, lag.seconds) {
+            (Some(bytes), _) => format!("{bytes} bytes behind"),
+            (None, Some(seconds)) => format!("{seconds} s behind"),
+            (None, None) => return integration,
+        };
+        status.status_user_desc = format!("{}, {behind}", status.status_user_desc);
+        status
+            .state
+            .nodes
+            .insert(format!("{replica_name}-1"), node.into());
+        integration
+    }
+
+    /// The lag of a running replica, from its engine.
+    async fn lag_of(&self, project: &str, name: &str) -> Result<Option<engines::Lag>, Error> {
+        let replica = self.get(project, name)?;
+        let Some(follow) = replica.follows.as_ref() else {
+            return Ok(None);
+        };
+        if replica.state != ServiceState::Running {
+            return Ok(None);
+        }
+        let source = self.get(&follow.project, &follow.service)?;
+        let source_paths = self.paths(&follow.project, &follow.service);
+        let (engine, at) = self.instance(&replica);
+        let upstream = Self::upstream(&source, &source_paths)?;
+        Ok(engine.lag(&at, upstream).await?)
+    }
+
+    /// Where a replica's engine finds `source`, whose files are at `paths`.
+    fn upstream<'a>(
+        source: &'a ServiceRecord,
+        paths: &'a ClusterPaths,
+    ) -> Result<Upstream<'a>, EngineError> {
+        let at = engines::Instance {
+            record: source,
+            paths: paths.clone(),
+            port: source.port,
+        };
+        Ok(Upstream {
+            port: at.port()?,
+            login: at.login(),
+            paths,
+            config: &source.user_config,
+        })
     }
 
     /// The integration as the API reports it.
