@@ -155,3 +155,83 @@ resource "aiven_pg" "db" {
         "saved to state (tainted), not orphaned"
     );
 }
+
+/// Creates of objects with no name of their own (static IP addresses, a
+/// VPC): an answer lost after the API acted, and a 503 before it did,
+/// end with each object made exactly once and in state.
+#[test]
+fn network_objects_whose_create_answer_is_lost_or_refused_are_made_exactly_once() {
+    let e = support::env_counting_requests();
+    let proxy = FaultProxy::start(
+        &e.local.url,
+        vec![
+            FaultRule {
+                method: "POST",
+                path: "/static-ips",
+                fault: Fault::DropAfterForwarding,
+                times: 1,
+            },
+            FaultRule {
+                method: "POST",
+                path: "/static-ips",
+                fault: Fault::Status(503, None),
+                times: 1,
+            },
+            FaultRule {
+                method: "POST",
+                path: "/vpcs",
+                fault: Fault::DropAfterForwarding,
+                times: 1,
+            },
+        ],
+    );
+    e.configure(
+        r#"
+resource "aiven_project" "net" {
+  project = "net"
+}
+
+resource "aiven_static_ip" "ip" {
+  count      = 3
+  project    = aiven_project.net.project
+  cloud_name = "google-europe-west1"
+}
+
+resource "aiven_project_vpc" "vpc" {
+  project      = aiven_project.net.project
+  cloud_name   = "google-europe-west1"
+  network_cidr = "10.0.0.0/24"
+}
+"#,
+    );
+    let tf = e.terraform_with(&[("AIVEN_WEB_URL", &proxy.url)]);
+    tf.apply().assert_ok();
+    let (_, listed) = e.local.call("GET", "/v1/project/net/static-ips", None);
+    let made: Vec<&str> = listed["static_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|ip| ip["static_ip_address_id"].as_str())
+        .collect();
+    assert_eq!(made.len(), 3, "three addresses, none twice: {listed}");
+    let mut held: Vec<String> = (0..3)
+        .map(|i| {
+            let ip = tf.resource(&format!("aiven_static_ip.ip[{i}]")).unwrap();
+            ip["static_ip_address_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    held.sort();
+    held.dedup();
+    assert_eq!(
+        held.len(),
+        3,
+        "each resource holds its own address: {held:?}"
+    );
+    assert!(
+        held.iter().all(|id| made.contains(&id.as_str())),
+        "{held:?} {made:?}"
+    );
+    let (_, vpcs) = e.local.call("GET", "/v1/project/net/vpcs", None);
+    assert_eq!(vpcs["vpcs"].as_array().unwrap().len(), 1, "{vpcs}");
+    assert_eq!(tf.plan().code, 0);
+}

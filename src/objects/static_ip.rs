@@ -12,7 +12,7 @@ use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
 use super::{ID, PROJECT, TIMEOUTS, api_error, project_and_id, text};
-use crate::client::Client;
+use crate::client::{CallError, Client};
 
 const CLOUD_NAME: &str = "cloud_name";
 const TERMINATION_PROTECTION: &str = "termination_protection";
@@ -22,6 +22,37 @@ const SERVICE_NAME: &str = "service_name";
 const STATE: &str = "state";
 
 pub struct StaticIpResource;
+
+/// Held by each create of this process: an address has no name of its
+/// own, so a create whose answer is lost is settled by finding the one
+/// address that was not there before it, which holds only while no other
+/// create of ours runs.
+static CREATES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Creates an address, once: a create that may have been acted on (no
+/// answer, a 5xx) is followed by a look for an address new since it
+/// began, and sent again only when there is none (see
+/// [`super::create_settled`]).
+async fn create(
+    client: &Client,
+    ctx: &Context<Client>,
+    project: &str,
+    request: &CreateStaticIp,
+) -> Result<StaticIp, CallError> {
+    let _one_at_a_time = CREATES.lock().await;
+    let ids = |ips: Vec<StaticIp>| ips.into_iter().map(|ip| ip.static_ip_address_id);
+    let before: Vec<String> = ids(client.static_ips(project, &ctx.cancel).await?).collect();
+    super::create_settled(
+        || client.create_static_ip(project, request, &ctx.cancel),
+        || async {
+            let now = client.static_ips(project, &ctx.cancel).await.ok()?;
+            now.into_iter().find(|ip| {
+                ip.cloud_name == request.cloud_name && !before.contains(&ip.static_ip_address_id)
+            })
+        },
+    )
+    .await
+}
 
 fn state_of(project: &str, ip: &StaticIp, known: &Value) -> Value {
     Value::object([
@@ -149,10 +180,7 @@ impl Resource<Client> for StaticIpResource {
             termination_protection: planned.get(TERMINATION_PROTECTION).as_bool(),
         };
         let mut diags = Diagnostics::new();
-        let mut ip = match client
-            .create_static_ip(&project, &request, &ctx.cancel)
-            .await
-        {
+        let mut ip = match create(client, ctx, &project, &request).await {
             Ok(ip) => ip,
             Err(err) => {
                 api_error(
@@ -161,6 +189,10 @@ impl Resource<Client> for StaticIpResource {
                     "Cannot create the static IP address",
                     &err,
                 );
+                diags.push(Diagnostic::warning(
+                    "The address may have been made",
+                    format!("If the API made it all the same, the project lists it (`GET /v1/project/{project}/static-ips`, or avn static-ip list); adopt it with terraform import <address> {project}/<static_ip_address_id>."),
+                ));
                 return Applied::failed(Value::Null, diags);
             }
         };

@@ -139,7 +139,21 @@ impl Resource<Client> for VpcResource {
             peering_connections: Vec::new(),
         };
         let mut diags = Diagnostics::new();
-        let created = match client.create_vpc(&project, &request, &ctx.cancel).await {
+        // A create that may have been acted on is settled by the project's
+        // VPC in that cloud with that range.
+        let created = super::create_settled(
+            || client.create_vpc(&project, &request, &ctx.cancel),
+            || async {
+                let vpcs = client.vpcs(&project, &ctx.cancel).await.ok()?;
+                vpcs.into_iter().find(|v| {
+                    v.cloud_name == request.cloud_name
+                        && v.network_cidr == request.network_cidr
+                        && v.state != "DELETING"
+                        && v.state != "DELETED"
+                })
+            },
+        );
+        let created = match created.await {
             Ok(created) => created,
             Err(err) => {
                 api_error(&mut diags, CLOUD_NAME, "Cannot create the VPC", &err);
