@@ -322,4 +322,20 @@ async fn read_replica_requests_the_platform_would_refuse_or_aiven_local_cannot_r
         )
         .await;
     assert_answer(answer, 400, "metrics is not run here");
+
+    // Cross-region disaster recovery, as the platform's docs make it: a
+    // recovery service created with a disaster_recovery integration.
+    let recovery = json!({
+        "service_name": "recovery", "service_type": "pg", "plan": "startup-4",
+        "service_integrations": [{"integration_type": "disaster_recovery", "source_service": "primary", "user_config": {}}],
+    });
+    assert_answer(
+        local.create(recovery).await,
+        400,
+        "disaster_recovery (cross-region disaster recovery) is in limited availability",
+    );
+    let (status, _) = local
+        .call(Method::GET, "/v1/project/test/service/recovery", None)
+        .await;
+    assert_eq!(status, 404, "nothing is made");
 }
