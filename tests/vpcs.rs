@@ -231,3 +231,53 @@ resource "aiven_static_ip" "ips" {
     let output = words(&e.tf.plan().assert_failed());
     assert!(output.contains("is assigned to fixed"), "{output}");
 }
+
+#[test]
+fn static_ip_termination_protection_changes_in_place_and_keeps_the_address() {
+    let e = env();
+    let config = |protected: bool| {
+        format!(
+            r#"
+resource "aiven_project" "acme" {{
+  project = "acme"
+}}
+
+resource "aiven_static_ip" "kept" {{
+  project                = aiven_project.acme.project
+  cloud_name             = "google-europe-west1"
+  termination_protection = {protected}
+}}
+"#
+        )
+    };
+    e.configure(&config(false));
+    e.tf.apply().assert_ok();
+    let before = e.attribute("aiven_static_ip.kept", "ip_address");
+    let id = e.attribute("aiven_static_ip.kept", "static_ip_address_id");
+    let id = id.as_str().unwrap();
+
+    e.configure(&config(true));
+    let plan = words(&e.tf.plan().stdout);
+    assert!(
+        plan.contains("Plan: 0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    e.tf.apply().assert_ok();
+    assert_eq!(e.attribute("aiven_static_ip.kept", "ip_address"), before);
+    let (status, body) = e
+        .local
+        .call("DELETE", &format!("/v1/project/acme/static-ips/{id}"), None);
+    assert_eq!(status, 403, "protected: {body}");
+    assert_eq!(e.tf.plan().code, 0, "replans empty");
+
+    e.configure(&config(false));
+    e.tf.apply().assert_ok();
+    assert_eq!(e.attribute("aiven_static_ip.kept", "ip_address"), before);
+    e.tf.destroy().assert_ok();
+    let (_, listed) = e.local.call("GET", "/v1/project/acme/static-ips", None);
+    assert_eq!(
+        listed["static_ips"].as_array().unwrap().len(),
+        0,
+        "{listed}"
+    );
+}

@@ -3,7 +3,8 @@
 //! rest may be resent.
 
 use aiven_api::types::{
-    AssociateStaticIp, CreateStaticIp, CreateVpc, StaticIp, StaticIpsEnvelope, Vpc, VpcsEnvelope,
+    AssociateStaticIp, CreateStaticIp, CreateVpc, PatchStaticIp, StaticIp, StaticIpsEnvelope, Vpc,
+    VpcsEnvelope,
 };
 use reqwest::Method;
 use tokio_util::sync::CancellationToken;
@@ -108,6 +109,23 @@ impl Client {
         cancel: &CancellationToken,
     ) -> Result<(), CallError> {
         self.delete_path(&Self::static_ip_path(project, id), cancel)
+            .await
+    }
+
+    /// Turns an address's termination protection on or off
+    /// (`ProjectStaticIPPatch`), and the address as it now is.
+    pub async fn patch_static_ip(
+        &self,
+        project: &str,
+        id: &str,
+        termination_protection: bool,
+        cancel: &CancellationToken,
+    ) -> Result<StaticIp, CallError> {
+        let request = PatchStaticIp {
+            termination_protection: Some(termination_protection),
+        };
+        let path = Self::static_ip_path(project, id);
+        self.call(Method::PATCH, &path, Some(&request), Resend::Freely, cancel)
             .await
     }
 

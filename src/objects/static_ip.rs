@@ -122,8 +122,7 @@ impl Resource<Client> for StaticIpResource {
             .attribute(
                 Attribute::new(TERMINATION_PROTECTION, Type::Bool)
                     .default(Value::Bool(false))
-                    .requires_replace()
-                    .description("Refuse to delete the address. Changing it forces a new address: the API calls this provider speaks have none that changes it."),
+                    .description("Refuse to delete the address (the API refuses too). Changes in place, keeping the address."),
             )
             .attribute(
                 computed(STATIC_IP_ADDRESS_ID, "The address's ID, which services' `static_ips` take.")
@@ -234,8 +233,42 @@ impl Resource<Client> for StaticIpResource {
     }
 
     /// Only `timeouts` changes in place; it lives in state.
-    async fn update(&self, _ctx: &Context<Client>, change: &Change) -> Applied {
-        Applied::ok(change.planned.clone())
+    /// Only `termination_protection` changes in place.
+    async fn update(&self, ctx: &Context<Client>, change: &Change) -> Applied {
+        let client = match ctx.data() {
+            Ok(client) => client,
+            Err(diag) => return Applied::failed(change.prior.clone(), diag),
+        };
+        let planned = &change.planned;
+        let Some((project, id)) = project_and_id(&change.prior, STATIC_IP_ADDRESS_ID) else {
+            return Applied::failed(
+                change.prior.clone(),
+                Diagnostic::error(
+                    "Cannot change the static IP address",
+                    "Its ID is not known.",
+                ),
+            );
+        };
+        let protected = planned
+            .get(TERMINATION_PROTECTION)
+            .as_bool()
+            .unwrap_or(false);
+        match client
+            .patch_static_ip(&project, &id, protected, &ctx.cancel)
+            .await
+        {
+            Ok(ip) => Applied::ok(state_of(&project, &ip, planned)),
+            Err(err) => {
+                let mut diags = Diagnostics::new();
+                api_error(
+                    &mut diags,
+                    TERMINATION_PROTECTION,
+                    "Cannot change the static IP address",
+                    &err,
+                );
+                Applied::failed(change.prior.clone(), diags)
+            }
+        }
     }
 
     async fn delete(&self, ctx: &Context<Client>, prior: &Value, diags: &mut Diagnostics) {

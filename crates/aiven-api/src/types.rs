@@ -573,6 +573,13 @@ pub struct CreateStaticIp {
     pub termination_protection: Option<bool>,
 }
 
+/// `ProjectStaticIPPatchIn`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct PatchStaticIp {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_protection: Option<bool>,
+}
+
 /// `ProjectStaticIPAssociateIn`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct AssociateStaticIp {

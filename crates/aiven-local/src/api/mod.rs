@@ -150,7 +150,7 @@ pub fn router(
         )
         .route(
             "/v1/project/{project}/static-ips/{ip}",
-            delete(projects::delete_static_ip),
+            delete(projects::delete_static_ip).patch(projects::patch_static_ip),
         )
         .route(
             "/v1/project/{project}/static-ips/{ip}/association",

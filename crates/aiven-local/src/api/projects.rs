@@ -6,8 +6,8 @@
 
 use aiven_api::names;
 use aiven_api::types::{
-    AssociateStaticIp, CreateProject, CreateStaticIp, CreateVpc, Project, StaticIpsEnvelope,
-    UpdateProject, VpcsEnvelope,
+    AssociateStaticIp, CreateProject, CreateStaticIp, CreateVpc, PatchStaticIp, Project,
+    StaticIpsEnvelope, UpdateProject, VpcsEnvelope,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -210,6 +210,19 @@ pub async fn create_static_ip(
     project_name(&project)?;
     let request: CreateStaticIp = parse(&body)?;
     typed(&state.services.create_static_ip(&project, &request)?)
+}
+
+pub async fn patch_static_ip(
+    State(state): State<AppState>,
+    Path((project, ip)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: PatchStaticIp = parse(&body)?;
+    typed(
+        &state
+            .services
+            .patch_static_ip(&project, &ip, request.termination_protection)?,
+    )
 }
 
 pub async fn delete_static_ip(

@@ -162,16 +162,41 @@ impl Services {
         self.set_static_ip_service(project, id, None)
     }
 
+    /// Turns an address's termination protection on or off
+    /// (`ProjectStaticIPPatch`); nothing else about it changes.
+    pub fn patch_static_ip(
+        &self,
+        project: &str,
+        id: &str,
+        termination_protection: Option<bool>,
+    ) -> Result<StaticIp, Error> {
+        self.change_static_ip(project, id, |ip| {
+            if let Some(protected) = termination_protection {
+                ip.termination_protection = protected;
+            }
+        })
+    }
+
     fn set_static_ip_service(
         &self,
         project: &str,
         id: &str,
         service: Option<&str>,
     ) -> Result<StaticIp, Error> {
+        self.change_static_ip(project, id, |ip| ip.service = service.map(str::to_owned))
+    }
+
+    /// Changes one address's record and answers with it as it now is.
+    fn change_static_ip(
+        &self,
+        project: &str,
+        id: &str,
+        change: impl FnOnce(&mut StaticIpRecord),
+    ) -> Result<StaticIp, Error> {
         let mut changed = None;
         self.update_project(project, |_, details| {
             if let Some(ip) = details.static_ips.iter_mut().find(|r| r.id == id) {
-                ip.service = service.map(str::to_owned);
+                change(ip);
                 changed = Some(ip.clone());
             }
         })?;
