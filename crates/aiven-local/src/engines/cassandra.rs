@@ -99,6 +99,11 @@ fn users_file(paths: &ClusterPaths) -> PathBuf {
     config_dir(paths).join("users.jsonl")
 }
 
+/// Java's temporary directory for the node, inside the service's own.
+fn tmp_dir(paths: &ClusterPaths) -> PathBuf {
+    paths.root.join("cassandra-tmp")
+}
+
 fn pid_file(paths: &ClusterPaths) -> PathBuf {
     paths.root.join("cassandra.pid")
 }
@@ -276,6 +281,8 @@ impl Cassandra {
         let paths = &at.paths;
         let port = at.port()?;
         self.write_config(at)?;
+        let tmp = tmp_dir(paths);
+        std::fs::create_dir_all(&tmp).map_err(|err| EngineError::io("create", &tmp, err))?;
         let _ = std::fs::remove_file(pid_file(paths));
         let log = std::fs::File::create(log_file(paths))
             .map_err(|err| EngineError::io("create", log_file(paths), err))?;
@@ -315,8 +322,7 @@ impl Cassandra {
     /// for a gossip that a single node never has).
     fn command(&self, paths: &ClusterPaths, port: u16) -> Command {
         let dir = config_dir(paths);
-        let tmp = paths.root.join("cassandra-tmp");
-        let _ = std::fs::create_dir_all(&tmp);
+        let tmp = tmp_dir(paths);
         let classpath = ["classes", "lib/*"]
             .map(|part| self.home.join(part).display().to_string())
             .join(":");
