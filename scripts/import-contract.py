@@ -58,6 +58,8 @@ SPOKEN = {
     "ServiceOpenSearchAclGet", "ServiceOpenSearchAclSet", "ServiceOpenSearchAclUpdate",
     "ServiceClickHouseDatabaseCreate", "ServiceClickHouseDatabaseList",
     "ServiceClickHouseDatabaseDelete",
+    "ServiceClickHouseUserCreate", "ServiceClickHouseUserList", "ServiceClickHouseUserDelete",
+    "ServiceClickHousePasswordReset",
     "AccountCreate", "AccountList", "AccountGet", "AccountUpdate", "AccountDelete",
     "OrganizationGet", "OrganizationDelete", "ProjectStaticIPPatch",
 }
@@ -80,6 +82,7 @@ ENVELOPES = {
     "ServiceOpenSearchAclGet": "opensearch_acl_config",
     "ServiceOpenSearchAclSet": "opensearch_acl_config",
     "ServiceOpenSearchAclUpdate": "opensearch_acl_config",
+    "ServiceClickHouseUserCreate": "user",
     "AccountCreate": "account",
     "AccountGet": "account",
     "AccountUpdate": "account",
@@ -98,6 +101,8 @@ INLINE_REPLIES = {
     "VpcList": {"vpcs": {"type": "[]VpcOut"}},
     "StaticIPList": {"static_ips": {"type": "[]StaticIPOut"}},
     "AccountList": {"accounts": {"type": "[]AccountOut"}},
+    "ServiceClickHouseUserList": {"users": {"type": "[]ClickhouseUserOut"}},
+    "ServiceClickHousePasswordReset": {"password": {"type": "string"}},
 }
 
 # Nullability the contract leaves out, with why.

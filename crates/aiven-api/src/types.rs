@@ -1296,3 +1296,50 @@ pub struct Organization {
     #[serde(default)]
     pub tier: String,
 }
+
+/// A user of a ClickHouse service as its own endpoints report it
+/// (`ClickhouseUserOut`, `ServiceClickHouseUserCreateOut`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ClickhouseUser {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// The service's own user: it cannot be deleted.
+    #[serde(default)]
+    pub required: bool,
+    pub uuid: String,
+    #[serde(default)]
+    pub privileges: Vec<Value>,
+    #[serde(default)]
+    pub roles: Vec<Value>,
+}
+
+/// `{"user": …}`, the reply of `ServiceClickHouseUserCreate`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ClickhouseUserEnvelope {
+    pub user: ClickhouseUser,
+}
+
+/// The reply of `ServiceClickHouseUserList`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ClickhouseUsers {
+    #[serde(default)]
+    pub users: Vec<ClickhouseUser>,
+}
+
+/// `ServiceClickHouseUserCreateIn`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct CreateClickhouseUser {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Value>>,
+}
+
+/// `ServiceClickHousePasswordResetIn`, and its reply: a password given,
+/// or `null` for a new one the API makes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ClickhousePassword {
+    pub password: Option<String>,
+}

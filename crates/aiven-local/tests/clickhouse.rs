@@ -240,6 +240,61 @@ async fn a_clickhouse_database_dropped_through_the_api_is_gone_from_the_engine()
     assert_eq!(status, 200, "{body}");
     let databases = clickhouse_query(&source, &ca, "SHOW DATABASES");
     assert!(!databases.lines().any(|d| d == "events"), "{databases}");
+
+    // And its users: named by a UUID, logging in with their passwords.
+    let users = "/v1/project/test/service/olap/clickhouse/user";
+    let (status, body) = local
+        .call(
+            Method::POST,
+            users,
+            Some(json!({"name": "loader", "password": "loader-secret-1"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let uuid = body["user"]["uuid"].as_str().unwrap().to_owned();
+    assert_eq!(body["user"]["required"], false, "{body}");
+    let loader = as_user(&source, "loader", "loader-secret-1");
+    assert_eq!(clickhouse_query(&loader, &ca, "SELECT 2"), "2", "logs in");
+    let (_, listed) = local.call(Method::GET, users, None).await;
+    let primary = listed["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "avnadmin")
+        .cloned();
+    assert_eq!(primary.unwrap()["required"], true, "{listed}");
+    let (status, body) = local
+        .call(
+            Method::PUT,
+            &format!("{users}/{uuid}/password"),
+            Some(json!({"password": "loader-secret-2"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["password"], "loader-secret-2", "{body}");
+    let renewed = "loader-secret-2";
+    assert!(
+        clickhouse_connect(&loader, Some(&ca), "client.command('SELECT 1')").is_err(),
+        "the old password no longer works"
+    );
+    let loader = as_user(&source, "loader", renewed);
+    assert_eq!(clickhouse_query(&loader, &ca, "SELECT 1"), "1");
+    let (status, body) = local
+        .call(
+            Method::POST,
+            users,
+            Some(json!({"name": "ranked", "roles": [{"role": "reader"}]})),
+        )
+        .await;
+    assert_eq!(status, 400, "no roles here: {body}");
+    let (status, body) = local
+        .call(Method::DELETE, &format!("{users}/{uuid}"), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        clickhouse_connect(&loader, Some(&ca), "client.command('SELECT 1')").is_err(),
+        "gone"
+    );
 }
 
 #[tokio::test]

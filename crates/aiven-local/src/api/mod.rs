@@ -191,6 +191,18 @@ pub fn router(
             delete(clickhouse::delete),
         )
         .route(
+            &format!("{service}/clickhouse/user"),
+            get(clickhouse::users).post(clickhouse::create_user),
+        )
+        .route(
+            &format!("{service}/clickhouse/user/{{uuid}}"),
+            delete(clickhouse::delete_user),
+        )
+        .route(
+            &format!("{service}/clickhouse/user/{{uuid}}/password"),
+            put(clickhouse::reset_password),
+        )
+        .route(
             &format!("{service}/opensearch/acl"),
             get(index_acls::get)
                 .post(index_acls::set)
