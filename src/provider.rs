@@ -11,6 +11,7 @@ use tfplugin::value::{Type, Value};
 use crate::client::{Client, Token};
 use crate::ephemeral::connection::ConnectionEphemeral;
 use crate::ephemeral::credentials::CredentialsEphemeral;
+use crate::objects::clickhouse_user::ClickhouseUserResource;
 use crate::objects::data_source::ObjectDataSource;
 use crate::objects::database::{CLICKHOUSE_DATABASE, MYSQL_DATABASE, PG_DATABASE};
 use crate::objects::integration::IntegrationResource;
@@ -165,6 +166,7 @@ fn objects() -> Vec<ObjectDataSource> {
         object(Arc::new(MYSQL_USER), USER),
         object(Arc::new(VALKEY_USER), USER),
         object(Arc::new(OPENSEARCH_USER), USER),
+        object(Arc::new(ClickhouseUserResource), USER),
         object(Arc::new(AclConfigResource), &["project", "service_name"]),
         object(
             Arc::new(AclRuleResource),

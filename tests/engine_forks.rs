@@ -214,7 +214,7 @@ fn clickhouse(uri: &str, sql: &str) {
 }
 
 #[test]
-fn a_clickhouse_fork_holds_the_rows_and_databases_of_the_backup_it_names_or_of_the_newest() {
+fn a_clickhouse_fork_holds_the_rows_databases_and_users_of_the_backup_it_names_or_of_the_newest() {
     let e = env();
     let source = r#"
 resource "aiven_clickhouse" "source" {
@@ -227,6 +227,12 @@ resource "aiven_clickhouse_database" "events" {
   project      = aiven_clickhouse.source.project
   service_name = aiven_clickhouse.source.service_name
   name         = "events"
+}
+
+resource "aiven_clickhouse_user" "loader" {
+  project      = aiven_clickhouse.source.project
+  service_name = aiven_clickhouse.source.service_name
+  username     = "loader"
 }
 "#;
     e.configure(source);
@@ -306,11 +312,37 @@ resource "aiven_clickhouse" "newest" {{
         testkit::clickhouse_connect(&copy, None, script).unwrap(),
         "7"
     );
+    // So is the user, who logs in to the fork with its password.
+    let password = e.attribute("aiven_clickhouse_user.loader", "password");
+    let host = copy.rsplit_once('@').unwrap().1;
+    let loader = format!("https://loader:{}@{host}", password.as_str().unwrap());
+    assert_eq!(
+        testkit::clickhouse_connect(&loader, None, script).unwrap(),
+        "7"
+    );
+    let (_, users) = e.local.call(
+        "GET",
+        "/v1/project/acme/service/olap-newest/clickhouse/user",
+        None,
+    );
+    let uuid = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "loader")
+        .unwrap()["uuid"]
+        .clone();
     let adopted = r#"
 resource "aiven_clickhouse_database" "copied" {
   project      = aiven_clickhouse.newest.project
   service_name = aiven_clickhouse.newest.service_name
   name         = "events"
+}
+
+resource "aiven_clickhouse_user" "copied" {
+  project      = aiven_clickhouse.newest.project
+  service_name = aiven_clickhouse.newest.service_name
+  username     = "loader"
 }
 "#;
     let main = std::fs::read_to_string(e.tf.work_dir().join("main.tf")).unwrap();
@@ -320,6 +352,14 @@ resource "aiven_clickhouse_database" "copied" {
         "acme/olap-newest/events",
     )
     .assert_ok();
+    let user_id = format!("acme/olap-newest/{}", uuid.as_str().unwrap());
+    e.tf.import("aiven_clickhouse_user.copied", &user_id)
+        .assert_ok();
+    assert_eq!(
+        e.attribute("aiven_clickhouse_user.copied", "password"),
+        password,
+        "the source's password"
+    );
     let plan = e.tf.plan();
     assert_eq!(
         plan.code, 0,

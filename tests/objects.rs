@@ -1107,3 +1107,77 @@ resource "aiven_valkey" "cache" {{
     assert!(ok, "plain text with valkey_ssl off: {said}");
     assert_eq!(ssl(), false);
 }
+
+/// A ClickHouse user's password, written once and never stored, then
+/// rotated, then written; each step applies, replans empty, and the user
+/// logs in with the password the step gave it (ClickHouse's own client).
+#[test]
+fn a_clickhouse_users_password_is_write_only_rotated_and_written_and_logs_in() {
+    let e = env();
+    let user = |password: &str| {
+        format!(
+            r#"
+resource "aiven_clickhouse" "olap" {{
+  project      = "users"
+  service_name = "olap"
+  plan         = "startup-16"
+}}
+
+resource "aiven_clickhouse_user" "writer" {{
+  project      = aiven_clickhouse.olap.project
+  service_name = aiven_clickhouse.olap.service_name
+  username     = "writer"
+{password}
+}}
+"#
+        )
+    };
+    let logs_in = |password: &str| {
+        let service = e.uri("aiven_clickhouse.olap");
+        let host = service.rsplit_once('@').unwrap().1;
+        let uri = format!(
+            "https://writer:{}@{host}",
+            aiven_api::userinfo::encode(password)
+        );
+        testkit::clickhouse_connect(&uri, None, "print(client.command('SELECT 1'))").is_ok()
+    };
+    for (step, password, wo) in [
+        (
+            "write-only",
+            "  password_wo = \"write-only-one-1\"\n  password_wo_version = 1",
+            "write-only-one-1",
+        ),
+        (
+            "rotated",
+            "  password_wo = \"write-only-two-2\"\n  password_wo_version = 2",
+            "write-only-two-2",
+        ),
+        (
+            "written",
+            "  password = \"written-three-3\"",
+            "written-three-3",
+        ),
+    ] {
+        e.configure(&user(password));
+        e.tf.apply().assert_ok();
+        assert!(logs_in(wo), "{step}: logs in with its password");
+        assert_eq!(e.tf.plan().code, 0, "{step}: replans empty");
+    }
+    assert!(
+        !logs_in("write-only-two-2"),
+        "the rotated-out password no longer works"
+    );
+    let state = std::fs::read_to_string(e.tf.work_dir().join("terraform.tfstate")).unwrap();
+    assert!(
+        !state.contains("write-only-"),
+        "write-only passwords never reach state"
+    );
+    assert_eq!(
+        e.attribute("aiven_clickhouse_user.writer", "password"),
+        "written-three-3"
+    );
+    assert_eq!(
+        e.attribute("aiven_clickhouse_user.writer", "required"),
+        false
+    );
+}

@@ -4,8 +4,10 @@
 //! resent.
 
 use aiven_api::types::{
-    ClickhouseDatabases, CreatePool, CreateProject, CreateUser, DatabasesResponse, ModifyUser,
-    Project, ProjectEnvelope, ServiceUser, UpdatePool, UpdateProject, UserEnvelope,
+    ClickhouseDatabases, ClickhousePassword, ClickhouseUser, ClickhouseUserEnvelope,
+    ClickhouseUsers, CreateClickhouseUser, CreatePool, CreateProject, CreateUser,
+    DatabasesResponse, ModifyUser, Project, ProjectEnvelope, ServiceUser, UpdatePool,
+    UpdateProject, UserEnvelope,
 };
 use reqwest::Method;
 use serde::de::IgnoredAny;
@@ -112,6 +114,60 @@ impl Client {
         let path = format!("{}/clickhouse/db", Self::service_path(project, service));
         self.call(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
             .await
+    }
+
+    pub async fn create_clickhouse_user(
+        &self,
+        project: &str,
+        service: &str,
+        request: &CreateClickhouseUser,
+        cancel: &CancellationToken,
+    ) -> Result<ClickhouseUser, CallError> {
+        let path = format!("{}/clickhouse/user", Self::service_path(project, service));
+        let reply: ClickhouseUserEnvelope = self
+            .call(
+                Method::POST,
+                &path,
+                Some(request),
+                Resend::OnlyIfNotActedOn,
+                cancel,
+            )
+            .await?;
+        Ok(reply.user)
+    }
+
+    pub async fn clickhouse_users(
+        &self,
+        project: &str,
+        service: &str,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<ClickhouseUser>, CallError> {
+        let path = format!("{}/clickhouse/user", Self::service_path(project, service));
+        let reply: ClickhouseUsers = self
+            .call(Method::GET, &path, None::<&()>, Resend::Freely, cancel)
+            .await?;
+        Ok(reply.users)
+    }
+
+    /// Sets a ClickHouse user's password (`ServiceClickHousePasswordReset`).
+    pub async fn set_clickhouse_password(
+        &self,
+        project: &str,
+        service: &str,
+        uuid: &str,
+        password: &str,
+        cancel: &CancellationToken,
+    ) -> Result<(), CallError> {
+        let path = format!(
+            "{}/clickhouse/user/{uuid}/password",
+            Self::service_path(project, service)
+        );
+        let request = ClickhousePassword {
+            password: Some(password.to_owned()),
+        };
+        self.call::<IgnoredAny>(Method::PUT, &path, Some(&request), Resend::Freely, cancel)
+            .await
+            .map(drop)
     }
 
     pub async fn create_pool(

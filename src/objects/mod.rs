@@ -2,7 +2,7 @@
 //! and import: databases (`aiven_pg_database`, `aiven_mysql_database`,
 //! `aiven_clickhouse_database`),
 //! users (`aiven_pg_user`, `aiven_mysql_user`, `aiven_valkey_user`,
-//! `aiven_opensearch_user`), OpenSearch access control lists
+//! `aiven_opensearch_user`, `aiven_clickhouse_user`), OpenSearch access control lists
 //! (`aiven_opensearch_acl_config`, `aiven_opensearch_acl_rule`),
 //! connection pools (`aiven_connection_pool`), projects
 //! (`aiven_project`) and their parents (`aiven_organization`, the
@@ -10,7 +10,8 @@
 //! (`aiven_project_vpc`) and static IP addresses (`aiven_static_ip`).
 //!
 //! - [`database`], [`user`], [`pool`], [`project`], [`integration`],
-//!   [`vpc`], [`static_ip`], [`opensearch_acl`], [`organization`]: one
+//!   [`vpc`], [`static_ip`], [`opensearch_acl`], [`organization`],
+//!   [`clickhouse_user`]: one
 //!   resource family each;
 //! - [`data_source`]: a data source from any of them, reading by its keys.
 //!
@@ -24,6 +25,7 @@ use tfplugin::value::{Type, Value};
 
 use crate::client::{CallError, Client};
 
+pub mod clickhouse_user;
 pub mod data_source;
 pub mod database;
 pub mod integration;

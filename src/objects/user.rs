@@ -17,9 +17,9 @@ use super::{ObjectKey, api_error, kept_by_the_service, key_attributes};
 use crate::client::{CallError, Client};
 
 pub const USERNAME: &str = "username";
-const PASSWORD: &str = "password";
-const PASSWORD_WO: &str = "password_wo";
-const PASSWORD_WO_VERSION: &str = "password_wo_version";
+pub(super) const PASSWORD: &str = "password";
+pub(super) const PASSWORD_WO: &str = "password_wo";
+pub(super) const PASSWORD_WO_VERSION: &str = "password_wo_version";
 const TYPE: &str = "type";
 const ACCESS_CERT: &str = "access_cert";
 const ACCESS_KEY: &str = "access_key";
@@ -70,7 +70,7 @@ fn strings(value: &Value) -> Option<Vec<String>> {
 /// A password as the API generates them (`AVNS_…`, see
 /// [`names::generated_password`]) from the kernel's generator; `None` if
 /// it cannot be read.
-fn generated_password() -> Option<String> {
+pub(super) fn generated_password() -> Option<String> {
     use std::io::Read;
     let mut random = [0u8; names::GENERATED_PASSWORD_CHARACTERS];
     std::fs::File::open("/dev/urandom")
@@ -79,9 +79,64 @@ fn generated_password() -> Option<String> {
     Some(names::generated_password(random))
 }
 
+/// The password a change asks for: the written one, the write-only one
+/// (from the configuration, the only place it is), or none.
+pub(super) fn wanted_password(change: &Change) -> Option<String> {
+    let config = &change.config;
+    config
+        .get(PASSWORD_WO)
+        .as_str()
+        .or_else(|| config.get(PASSWORD).as_str())
+        .map(str::to_owned)
+}
+
+/// The rules every user's configuration follows: a name the API takes,
+/// `password` or `password_wo` (the latter with its version), and a
+/// password the API takes.
+pub(super) fn check_user(config: &Value, diags: &mut Diagnostics) {
+    if let Some(name) = config.get(USERNAME).as_str()
+        && let Err(message) = names::check_role_name(name)
+    {
+        diags.error_at(
+            AttributePath::attr(USERNAME),
+            "Invalid username",
+            format!("username {message}"),
+        );
+    }
+    let written = |name: &str| !config.get(name).is_null();
+    if written(PASSWORD) && written(PASSWORD_WO) {
+        diags.error_at(
+            AttributePath::attr(PASSWORD_WO),
+            "Conflicting passwords",
+            "Set password or password_wo, not both.",
+        );
+    }
+    if written(PASSWORD_WO) != written(PASSWORD_WO_VERSION) {
+        diags.error_at(AttributePath::attr(PASSWORD_WO_VERSION), "password_wo needs password_wo_version", "Set both: password_wo is never stored, so password_wo_version is how a plan knows to send a new one.");
+    }
+    if let Some(Err(rule)) = config.get(PASSWORD).as_str().map(names::check_password) {
+        diags.error_at(
+            AttributePath::attr(PASSWORD),
+            "Invalid password",
+            format!("password: {rule}."),
+        );
+    }
+}
+
+/// What a plan says of the password: a write-only one is never kept; one
+/// written or generated is (a new one when leaving write-only, since the
+/// old one was never kept).
+pub(super) fn plan_password(plan: &mut Plan) {
+    if !plan.config.get(PASSWORD_WO_VERSION).is_null() {
+        plan.planned.set(PASSWORD, Value::Null);
+    } else if leaves_write_only(&plan.prior, &plan.config) {
+        plan.planned.set(PASSWORD, Value::unknown());
+    }
+}
+
 /// Whether a change goes from a write-only password to one this resource
 /// keeps, without writing it: from `password_wo` to neither.
-fn leaves_write_only(prior: &Value, config: &Value) -> bool {
+pub(super) fn leaves_write_only(prior: &Value, config: &Value) -> bool {
     !prior.is_null()
         && !prior.get(PASSWORD_WO_VERSION).is_null()
         && config.get(PASSWORD_WO_VERSION).is_null()
@@ -169,17 +224,6 @@ impl UserResource {
             Flavor::Opensearch => {}
         }
         state
-    }
-
-    /// The password a change asks for: the written one, the write-only
-    /// one (from the configuration, the only place it is), or none.
-    fn wanted_password(change: &Change) -> Option<String> {
-        let config = &change.config;
-        config
-            .get(PASSWORD_WO)
-            .as_str()
-            .or_else(|| config.get(PASSWORD).as_str())
-            .map(str::to_owned)
     }
 
     async fn set_password(
@@ -270,26 +314,7 @@ impl Resource<Client> for UserResource {
     }
 
     async fn validate(&self, _ctx: &Context<Client>, config: &Value, diags: &mut Diagnostics) {
-        if let Some(name) = config.get(USERNAME).as_str()
-            && let Err(message) = names::check_role_name(name)
-        {
-            diags.error_at(
-                AttributePath::attr(USERNAME),
-                "Invalid username",
-                format!("username {message}"),
-            );
-        }
-        let written = |name: &str| !config.get(name).is_null();
-        if written(PASSWORD) && written(PASSWORD_WO) {
-            diags.error_at(
-                AttributePath::attr(PASSWORD_WO),
-                "Conflicting passwords",
-                "Set password or password_wo, not both.",
-            );
-        }
-        if written(PASSWORD_WO) != written(PASSWORD_WO_VERSION) {
-            diags.error_at(AttributePath::attr(PASSWORD_WO_VERSION), "password_wo needs password_wo_version", "Set both: password_wo is never stored, so password_wo_version is how a plan knows to send a new one.");
-        }
+        check_user(config, diags);
         for field in VALKEY_ACLS {
             if let Some(rules) = strings(config.get(field))
                 && let Err(message) = names::check_valkey_acl(field, &rules)
@@ -300,13 +325,6 @@ impl Resource<Client> for UserResource {
                     format!("{message}."),
                 );
             }
-        }
-        if let Some(Err(rule)) = config.get(PASSWORD).as_str().map(names::check_password) {
-            diags.error_at(
-                AttributePath::attr(PASSWORD),
-                "Invalid password",
-                format!("password: {rule}."),
-            );
         }
     }
 
@@ -327,14 +345,7 @@ impl Resource<Client> for UserResource {
             }
             return;
         }
-        // A write-only password is never kept; one written or generated is
-        // (or stays unset where the API does not show it).
-        if !plan.config.get(PASSWORD_WO_VERSION).is_null() {
-            plan.planned.set(PASSWORD, Value::Null);
-        } else if leaves_write_only(&plan.prior, &plan.config) {
-            // The password it had was never kept: a new one is made.
-            plan.planned.set(PASSWORD, Value::unknown());
-        }
+        plan_password(plan);
     }
 
     async fn create(&self, ctx: &Context<Client>, change: &Change) -> Applied {
@@ -374,7 +385,7 @@ impl Resource<Client> for UserResource {
         };
         // A password the configuration leaves to the API, which the API
         // does not show, would be lost: make one here and set it instead.
-        let wanted = Self::wanted_password(change).or_else(|| {
+        let wanted = wanted_password(change).or_else(|| {
             secret(user.password.as_deref())
                 .is_none()
                 .then(generated_password)
@@ -444,7 +455,7 @@ impl Resource<Client> for UserResource {
             // A new plugin needs the password again: the one wanted, else
             // the one kept; leaving write-only, with neither, a new one
             // (the write-only one was never kept).
-            let password = Self::wanted_password(change)
+            let password = wanted_password(change)
                 .or_else(|| prior.get(PASSWORD).as_str().map(str::to_owned))
                 .or_else(|| {
                     leaves_write_only(prior, &change.config)
