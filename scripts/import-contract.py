@@ -59,7 +59,7 @@ SPOKEN = {
     "ServiceClickHouseDatabaseCreate", "ServiceClickHouseDatabaseList",
     "ServiceClickHouseDatabaseDelete",
     "ServiceClickHouseUserCreate", "ServiceClickHouseUserList", "ServiceClickHouseUserDelete",
-    "ServiceClickHousePasswordReset",
+    "ServiceClickHousePasswordReset", "ServiceClickHouseQuery",
     "AccountCreate", "AccountList", "AccountGet", "AccountUpdate", "AccountDelete",
     "OrganizationGet", "OrganizationDelete", "ProjectStaticIPPatch",
 }

@@ -1343,3 +1343,10 @@ pub struct CreateClickhouseUser {
 pub struct ClickhousePassword {
     pub password: Option<String>,
 }
+
+/// `ServiceClickHouseQueryIn`: one statement, run in `database`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ClickhouseQuery {
+    pub database: String,
+    pub query: String,
+}

@@ -295,6 +295,34 @@ async fn a_clickhouse_database_dropped_through_the_api_is_gone_from_the_engine()
         clickhouse_connect(&loader, Some(&ca), "client.command('SELECT 1')").is_err(),
         "gone"
     );
+
+    // The API's query endpoint runs a statement in the engine; what chDB
+    // cannot do (roles, grants) is refused in ClickHouse's own words.
+    let query = "/v1/project/test/service/olap/clickhouse/query";
+    let (status, body) = local
+        .call(
+            Method::POST,
+            query,
+            Some(json!({"database": "defaultdb", "query": "SELECT 41 + 1 AS answer"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["meta"][0]["name"], "answer", "{body}");
+    assert_eq!(body["data"][0][0], 42, "{body}");
+    assert_eq!(body["summary"]["result_rows"], 1, "{body}");
+    let (status, body) = local
+        .call(
+            Method::POST,
+            query,
+            Some(json!({"database": "defaultdb", "query": "CREATE ROLE IF NOT EXISTS reader"})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let said = body["message"].as_str().unwrap();
+    assert!(
+        said.contains("DB::Exception") && said.contains("CREATE ROLE"),
+        "ClickHouse's words: {body}"
+    );
 }
 
 #[tokio::test]

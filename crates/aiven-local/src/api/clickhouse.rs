@@ -3,8 +3,8 @@
 //! password. See `services::clickhouse_databases`.
 
 use aiven_api::types::{
-    ClickhouseDatabases, ClickhousePassword, ClickhouseUserEnvelope, ClickhouseUsers,
-    CreateClickhouseDatabase, CreateClickhouseUser,
+    ClickhouseDatabases, ClickhousePassword, ClickhouseQuery, ClickhouseUserEnvelope,
+    ClickhouseUsers, CreateClickhouseDatabase, CreateClickhouseUser,
 };
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -89,4 +89,17 @@ pub async fn reset_password(
     reply(&ClickhousePassword {
         password: Some(password),
     })
+}
+
+pub async fn query(
+    State(state): State<AppState>,
+    Path((project, service)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let request: ClickhouseQuery = parse(&body)?;
+    let answer = state
+        .services
+        .clickhouse_query(&project, &service, &request.database, &request.query)
+        .await?;
+    ok(answer)
 }

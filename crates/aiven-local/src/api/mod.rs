@@ -191,6 +191,10 @@ pub fn router(
             delete(clickhouse::delete),
         )
         .route(
+            &format!("{service}/clickhouse/query"),
+            axum::routing::post(clickhouse::query),
+        )
+        .route(
             &format!("{service}/clickhouse/user"),
             get(clickhouse::users).post(clickhouse::create_user),
         )

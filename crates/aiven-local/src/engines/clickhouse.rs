@@ -242,6 +242,31 @@ impl ClickHouse {
     }
 }
 
+/// ClickHouse's `JSONCompact` output in the API's shape: `meta` and
+/// `data` as they are, the statistics as `summary`. A statement with no
+/// result (DDL) has no output and answers empty.
+fn query_reply(output: &str) -> Result<Value, EngineError> {
+    if output.trim().is_empty() {
+        return Ok(json!({"meta": [], "data": [], "summary": {}}));
+    }
+    let parsed: Value = serde_json::from_str(output).map_err(|err| EngineError::Refused {
+        program: "ClickHouse".to_owned(),
+        reason: format!("its JSONCompact output does not parse: {err}"),
+    })?;
+    let statistics = &parsed["statistics"];
+    let elapsed_ns = statistics["elapsed"].as_f64().map(|s| (s * 1e9) as i64);
+    Ok(json!({
+        "meta": parsed["meta"].clone(),
+        "data": parsed["data"].clone(),
+        "summary": {
+            "result_rows": parsed["rows"].clone(),
+            "read_rows": statistics["rows_read"].clone(),
+            "read_bytes": statistics["bytes_read"].clone(),
+            "elapsed_ns": elapsed_ns,
+        },
+    }))
+}
+
 #[async_trait::async_trait]
 impl Engine for ClickHouse {
     fn product(&self) -> String {
@@ -250,6 +275,17 @@ impl Engine for ClickHouse {
 
     fn data_dir(&self, paths: &ClusterPaths) -> PathBuf {
         data(paths)
+    }
+
+    /// Runs as the service's own user, in chDB's one session.
+    async fn query(
+        &self,
+        at: &Instance<'_>,
+        database: &str,
+        sql: &str,
+    ) -> Result<Value, EngineError> {
+        let request = json!({"sql": sql, "format": "JSONCompact", "database": database});
+        query_reply(&self.control(at, request).await?)
     }
 
     /// `session_settings`, the settings every session starts with; the

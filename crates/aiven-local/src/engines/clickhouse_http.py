@@ -317,7 +317,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Control(socketserver.StreamRequestHandler):
-    """aiven-local's requests: {"sql": ..., "format": ...}, {"reread_users": true}
+    """aiven-local's requests: {"sql": ..., "format": ..., "database": ...}, {"reread_users": true}
     or {"session_settings": {...}}."""
 
     def handle(self):
@@ -331,7 +331,8 @@ class Control(socketserver.StreamRequestHandler):
                     self.server.engine.set_defaults(asked["session_settings"])
                     answer = {"ok": ""}
                 else:
-                    out, _, _ = self.server.engine.run(asked["sql"], asked.get("format", "TSV"))
+                    database = asked.get("database", "default")
+                    out, _, _ = self.server.engine.run(asked["sql"], asked.get("format", "TSV"), database)
                     answer = {"ok": out.decode(errors="replace")}
             except Exception as err:
                 answer = {"error": str(err).strip()}

@@ -271,6 +271,21 @@ pub trait Engine: Send + Sync {
         )))
     }
 
+    /// Runs one statement of the API's query endpoint in `database` and
+    /// answers with its columns (`meta`), rows (`data`) and `summary`, as
+    /// `ServiceClickHouseQuery` does. Only ClickHouse has one.
+    async fn query(
+        &self,
+        _at: &Instance<'_>,
+        _database: &str,
+        _sql: &str,
+    ) -> Result<Value, EngineError> {
+        Err(EngineError::Invalid(format!(
+            "{} services have no query endpoint",
+            self.product()
+        )))
+    }
+
     /// How far a read replica is behind `upstream`, as far as the engine
     /// can tell; `None` from engines that cannot.
     async fn lag(

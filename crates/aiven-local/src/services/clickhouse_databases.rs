@@ -179,6 +179,27 @@ impl Services {
             .ok_or_else(|| Error::not_found(format!("Service user {username} does not exist")))
     }
 
+    /// Runs one statement through the API (`ServiceClickHouseQuery`), as
+    /// the service's own user. ClickHouse answers what it cannot do in its
+    /// own words: chDB keeps no roles, so `CREATE ROLE` and `GRANT` fail
+    /// there as they would on a server without writable access storage.
+    pub async fn clickhouse_query(
+        &self,
+        project: &str,
+        name: &str,
+        database: &str,
+        sql: &str,
+    ) -> Result<serde_json::Value, Error> {
+        let record = self.clickhouse(project, name)?;
+        let (engine, at) = self.instance(&record);
+        engine.query(&at, database, sql).await.map_err(|err| {
+            Error::invalid(
+                err.reason()
+                    .unwrap_or_else(|| "ClickHouse refused the query".to_owned()),
+            )
+        })
+    }
+
     pub async fn delete_clickhouse_database(
         &self,
         project: &str,
