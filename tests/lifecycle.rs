@@ -385,7 +385,9 @@ fn aiven_local_refuses_integrations_it_cannot_run_and_nothing_is_left_behind() {
     let output = e.tf.apply().assert_failed();
     let flat = output.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        flat.contains("aiven-local runs read_replica integrations only"),
+        flat.contains(
+            "disaster_recovery (cross-region disaster recovery) is in limited availability"
+        ),
         "{output}"
     );
     assert!(!e.exists("acme", "replica"));
