@@ -235,3 +235,63 @@ resource "aiven_project_vpc" "vpc" {
     assert_eq!(vpcs["vpcs"].as_array().unwrap().len(), 1, "{vpcs}");
     assert_eq!(tf.plan().code, 0);
 }
+
+/// Organizations and accounts need not have unique names: an answer lost
+/// after the API acted, and a 503 before it did, still end with each made
+/// once and in state.
+#[test]
+fn an_organization_whose_create_answer_is_lost_or_refused_is_made_exactly_once() {
+    let e = support::env_counting_requests();
+    let proxy = FaultProxy::start(
+        &e.local.url,
+        vec![
+            FaultRule {
+                method: "POST",
+                path: "/v1/account",
+                fault: Fault::DropAfterForwarding,
+                times: 1,
+            },
+            FaultRule {
+                method: "POST",
+                path: "/v1/account",
+                fault: Fault::Status(503, None),
+                times: 1,
+            },
+        ],
+    );
+    e.configure(
+        r#"
+resource "aiven_organization" "acme" {
+  name = "Acme"
+}
+
+resource "aiven_account" "legacy" {
+  name = "Acme"
+}
+"#,
+    );
+    let tf = e.terraform_with(&[("AIVEN_WEB_URL", &proxy.url)]);
+    tf.apply().assert_ok();
+    let (_, listed) = e.local.call("GET", "/v1/account", None);
+    let accounts = listed["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "two accounts, none twice: {listed}");
+    let org = tf.resource("aiven_organization.acme").unwrap()["id"].clone();
+    let account = tf.resource("aiven_account.legacy").unwrap()["id"].clone();
+    assert!(
+        accounts.iter().any(|a| a["organization_id"] == org),
+        "{listed}"
+    );
+    assert!(
+        accounts.iter().any(|a| a["account_id"] == account),
+        "{listed}"
+    );
+    assert_ne!(
+        accounts
+            .iter()
+            .find(|a| a["organization_id"] == org)
+            .unwrap()["account_id"],
+        account,
+        "each resource holds its own account"
+    );
+    assert_eq!(tf.plan().code, 0);
+}

@@ -91,6 +91,39 @@ fn by_id(id: &str) -> Value {
     Value::object([(ID, Value::string(id))])
 }
 
+/// Held by each account create of this process: names need not be unique,
+/// so a create whose answer is lost is settled by finding the one account
+/// of that name that was not there before it, which holds only while no
+/// other create of ours runs.
+static CREATES: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Creates an account, once: a create that may have been acted on (no
+/// answer, a 5xx) is followed by a look for an account of that name new
+/// since it began, and sent again only when there is none (see
+/// [`super::create_settled`]).
+async fn create(
+    client: &Client,
+    request: &CreateAccount,
+    ctx: &Context<Client>,
+) -> Result<Account, CallError> {
+    let _one_at_a_time = CREATES.lock().await;
+    let before: Vec<String> = client
+        .accounts(&ctx.cancel)
+        .await?
+        .into_iter()
+        .map(|a| a.account_id)
+        .collect();
+    super::create_settled(
+        || client.create_account(request, &ctx.cancel),
+        || async {
+            let now = client.accounts(&ctx.cancel).await.ok()?;
+            now.into_iter()
+                .find(|a| a.account_name == request.account_name && !before.contains(&a.account_id))
+        },
+    )
+    .await
+}
+
 /// Which parent a resource or data source is: both are accounts of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parent {
@@ -216,7 +249,7 @@ impl Resource<Client> for ParentResource {
             primary_billing_group_id: text(&change.planned, PRIMARY_BILLING_GROUP_ID),
             ..CreateAccount::default()
         };
-        match client.create_account(&request, &ctx.cancel).await {
+        match create(client, &request, ctx).await {
             Ok(account) => Applied::ok(self.state(&account, &change.planned)),
             Err(err) => failed(
                 &Value::Null,
