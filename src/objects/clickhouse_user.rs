@@ -15,7 +15,9 @@ use super::user::{
     PASSWORD, PASSWORD_WO, PASSWORD_WO_VERSION, USERNAME, check_user, generated_password,
     leaves_write_only, plan_password, wanted_password,
 };
-use super::{ID, PROJECT, SERVICE_NAME, TIMEOUTS, api_error, kept_by_the_service, text};
+use super::{
+    ID, PROJECT, SERVICE_NAME, TIMEOUTS, api_error, import_parts, kept_by_the_service, text,
+};
 use crate::client::{CallError, Client};
 
 const UUID: &str = "uuid";
@@ -267,23 +269,6 @@ impl Resource<Client> for ClickhouseUserResource {
         id: &str,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let parts: Vec<&str> = id.split('/').collect();
-        if let [project, service, uuid] = parts.as_slice()
-            && parts.iter().all(|p| !p.is_empty())
-        {
-            return Some(Value::object([
-                (ID, Value::string(id)),
-                (PROJECT, Value::string(*project)),
-                (SERVICE_NAME, Value::string(*service)),
-                (UUID, Value::string(*uuid)),
-            ]));
-        }
-        diags.push(Diagnostic::error(
-            "Invalid import ID",
-            format!(
-                "{id:?} is not an import ID for this resource; write project/service_name/uuid."
-            ),
-        ));
-        None
+        import_parts(id, &[PROJECT, SERVICE_NAME, UUID], diags)
     }
 }

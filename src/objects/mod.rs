@@ -288,3 +288,30 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
     }
 }
+
+/// The state an import ID of `attributes` joined by `/` stands for (each
+/// part non-empty), for a read to complete.
+pub fn import_parts(
+    id: &str,
+    attributes: &[&'static str],
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let parts: Vec<&str> = id.split('/').collect();
+    if parts.len() != attributes.len() || parts.iter().any(|p| p.is_empty()) {
+        diags.push(Diagnostic::error(
+            "Invalid import ID",
+            format!(
+                "{id:?} is not an import ID for this resource; write {}.",
+                attributes.join("/")
+            ),
+        ));
+        return None;
+    }
+    let named = attributes
+        .iter()
+        .zip(parts)
+        .map(|(a, p)| (*a, Value::string(p)));
+    Some(Value::object(
+        std::iter::once((ID, Value::string(id))).chain(named),
+    ))
+}

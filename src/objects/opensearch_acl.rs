@@ -14,7 +14,7 @@ use tfplugin::resource::{Applied, Change, Context, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::{Type, Value};
 
-use super::{ID, PROJECT, SERVICE_NAME, TIMEOUTS, api_error, text};
+use super::{ID, PROJECT, SERVICE_NAME, TIMEOUTS, api_error, import_parts, text};
 use crate::client::{CallError, Client};
 
 const ENABLED: &str = "enabled";
@@ -57,29 +57,6 @@ fn unknown_key(summary: &str) -> Applied {
         Value::Null,
         Diagnostic::error(summary, "project and service_name must be known."),
     )
-}
-
-/// The state an import ID of `attributes` joined by `/` stands for (each
-/// part non-empty), for a read to complete.
-fn import_parts(id: &str, attributes: &[&'static str], diags: &mut Diagnostics) -> Option<Value> {
-    let parts: Vec<&str> = id.split('/').collect();
-    if parts.len() != attributes.len() || parts.iter().any(|p| p.is_empty()) {
-        diags.push(Diagnostic::error(
-            "Invalid import ID",
-            format!(
-                "{id:?} is not an import ID for this resource; write {}.",
-                attributes.join("/")
-            ),
-        ));
-        return None;
-    }
-    let named = attributes
-        .iter()
-        .zip(parts)
-        .map(|(a, p)| (*a, Value::string(p)));
-    Some(Value::object(
-        std::iter::once((ID, Value::string(id))).chain(named),
-    ))
 }
 
 pub struct AclConfigResource;
